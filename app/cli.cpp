@@ -1,0 +1,63 @@
+#include "cli.h"
+
+#include <QCoreApplication>
+#include <QTextStream>
+
+#include <cstdio>
+
+namespace thingscape {
+
+namespace {
+
+QString usage()
+{
+    return QCoreApplication::translate("cli",
+        "Usage: thingscape [--demo] [WORKSPACE]\n"
+        "       thingscape VERB URL [options]\n"
+        "\n"
+        "A desktop manager for systems of things: MQTT, CoAP and HTTP / Web of Things.\n"
+        "\n"
+        "Verbs (no display needed):\n"
+        "  discover URL [--timeout S] [--json]       list the resources found under URL\n"
+        "  get URL [--timeout S] [--json]            print the current value\n"
+        "  put URL VALUE [--format text|json|cbor] [--qos N] [--retain]\n"
+        "                                            write (MQTT: publish) a value\n"
+        "  watch URL [--count N] [--timeout S] [--json]\n"
+        "                                            print updates as they come\n"
+        "\n"
+        "Connection options (every verb):\n"
+        "  --user NAME  --password-file FILE (or THINGSCAPE_PASSWORD)\n"
+        "  --ca FILE  --cert FILE  --key FILE  --insecure\n"
+        "  --psk-identity ID  --psk-key-file FILE      (CoAP DTLS)\n"
+        "\n"
+        "Options:\n"
+        "  --demo       start the built-in simulated site and open it\n"
+        "  --help       show this help\n"
+        "  --version    show the version\n"
+        "\n"
+        "Exit codes: 0 success, 1 nothing found or timed out, 2 usage error,\n"
+        "3 connection or protocol error.\n");
+}
+
+} // namespace
+
+bool runHeadless(const QStringList &args, int *exitCode)
+{
+    if (args.size() < 2)
+        return false;
+    const QString &first = args.at(1);
+    QTextStream out(stdout);
+    if (first == QLatin1String("--version") || first == QLatin1String("-v")) {
+        out << "thingscape " << THINGSCAPE_VERSION << Qt::endl;
+        *exitCode = ExitSuccess;
+        return true;
+    }
+    if (first == QLatin1String("--help") || first == QLatin1String("-h")) {
+        out << usage();
+        *exitCode = ExitSuccess;
+        return true;
+    }
+    return false;
+}
+
+} // namespace thingscape

@@ -1,0 +1,333 @@
+#include "resourceid.h"
+
+#include <QCoreApplication>
+#include <QUrl>
+
+namespace thingscape {
+
+namespace {
+
+const char *const kKnownSchemes[] = {"mqtt", "mqtts", "coap", "coaps", "http", "https"};
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("ResourceId", text);
+}
+
+bool isHostChar(QChar c)
+{
+    return (c >= QLatin1Char('a') && c <= QLatin1Char('z')) || (c >= QLatin1Char('0') && c <= QLatin1Char('9'))
+        || c == QLatin1Char('-') || c == QLatin1Char('.') || c == QLatin1Char('_') || c == QLatin1Char('~');
+}
+
+bool isIpv6Char(QChar c)
+{
+    return (c >= QLatin1Char('a') && c <= QLatin1Char('f')) || (c >= QLatin1Char('0') && c <= QLatin1Char('9'))
+        || c == QLatin1Char(':') || c == QLatin1Char('.');
+}
+
+int hexValue(QChar c)
+{
+    const char16_t u = c.unicode();
+    if (u >= '0' && u <= '9')
+        return u - '0';
+    if (u >= 'a' && u <= 'f')
+        return u - 'a' + 10;
+    if (u >= 'A' && u <= 'F')
+        return u - 'A' + 10;
+    return -1;
+}
+
+// Decodes %XX sequences into UTF-8; fails on a broken escape or invalid UTF-8.
+std::optional<QString> percentDecode(QStringView text, qsizetype offset, QString *error)
+{
+    if (!text.contains(QLatin1Char('%')))
+        return text.toString();
+    QByteArray bytes;
+    bytes.reserve(text.size());
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar c = text[i];
+        if (c != QLatin1Char('%')) {
+            bytes += QString(c).toUtf8();
+            continue;
+        }
+        const int hi = i + 1 < text.size() ? hexValue(text[i + 1]) : -1;
+        const int lo = i + 2 < text.size() ? hexValue(text[i + 2]) : -1;
+        if (hi < 0 || lo < 0) {
+            if (error)
+                *error = tr("bad percent-encoding at position %1: '%' must be followed by two hex digits")
+                             .arg(offset + i + 1);
+            return std::nullopt;
+        }
+        bytes += char(hi * 16 + lo);
+        i += 2;
+    }
+    QString decoded = QString::fromUtf8(bytes);
+    if (decoded.toUtf8() != bytes) {
+        if (error)
+            *error = tr("the percent-encoded path is not valid UTF-8");
+        return std::nullopt;
+    }
+    return decoded;
+}
+
+QString removeDotSegments(const QString &path)
+{
+    if (!path.contains(QLatin1Char('.')))
+        return path;
+    const QStringList in = path.split(QLatin1Char('/'));
+    QStringList out;
+    for (qsizetype i = 0; i < in.size(); ++i) {
+        const QString &seg = in[i];
+        const bool last = i == in.size() - 1;
+        if (seg == QLatin1String(".")) {
+            if (last)
+                out << QString();
+            continue;
+        }
+        if (seg == QLatin1String("..")) {
+            if (out.size() > 1)
+                out.removeLast();
+            if (last)
+                out << QString();
+            continue;
+        }
+        out << seg;
+    }
+    return out.join(QLatin1Char('/'));
+}
+
+} // namespace
+
+QString protocolName(Protocol protocol)
+{
+    switch (protocol) {
+    case Protocol::Mqtt:
+        return QStringLiteral("mqtt");
+    case Protocol::Coap:
+        return QStringLiteral("coap");
+    case Protocol::Http:
+        return QStringLiteral("http");
+    }
+    return {};
+}
+
+quint16 ResourceId::defaultPort(const QString &scheme)
+{
+    if (scheme == QLatin1String("mqtt"))
+        return 1883;
+    if (scheme == QLatin1String("mqtts"))
+        return 8883;
+    if (scheme == QLatin1String("coap"))
+        return 5683;
+    if (scheme == QLatin1String("coaps"))
+        return 5684;
+    if (scheme == QLatin1String("http"))
+        return 80;
+    if (scheme == QLatin1String("https"))
+        return 443;
+    return 0;
+}
+
+bool ResourceId::isKnownScheme(const QString &scheme)
+{
+    for (const char *known : kKnownSchemes) {
+        if (scheme == QLatin1String(known))
+            return true;
+    }
+    return false;
+}
+
+std::optional<ResourceId> ResourceId::parse(const QString &input, QString *error)
+{
+    auto fail = [error](const QString &why) -> std::optional<ResourceId> {
+        if (error)
+            *error = why;
+        return std::nullopt;
+    };
+    const QString uri = input.trimmed();
+    if (uri.isEmpty())
+        return fail(tr("the URI is empty"));
+    const qsizetype schemeEnd = uri.indexOf(QLatin1String("://"));
+    if (schemeEnd <= 0)
+        return fail(tr("'%1' has no scheme: write it as mqtt://, coap:// or http:// (or mqtts, coaps, https)")
+                        .arg(uri));
+    ResourceId id;
+    id.m_scheme = uri.left(schemeEnd).toLower();
+    if (!isKnownScheme(id.m_scheme))
+        return fail(tr("unknown scheme '%1': expected one of mqtt, mqtts, coap, coaps, http, https")
+                        .arg(uri.left(schemeEnd)));
+
+    const qsizetype authorityStart = schemeEnd + 3;
+    qsizetype authorityEnd = authorityStart;
+    while (authorityEnd < uri.size() && uri[authorityEnd] != QLatin1Char('/') && uri[authorityEnd] != QLatin1Char('?')
+           && uri[authorityEnd] != QLatin1Char('#'))
+        ++authorityEnd;
+    QString authority = uri.mid(authorityStart, authorityEnd - authorityStart);
+    if (authority.contains(QLatin1Char('@')))
+        return fail(tr("'%1' holds credentials: give the user name and password in the connection settings, "
+                       "not in the URI")
+                        .arg(uri));
+    if (authority.isEmpty())
+        return fail(tr("'%1' has no host").arg(uri));
+
+    QString portText;
+    if (authority.startsWith(QLatin1Char('['))) {
+        const qsizetype close = authority.indexOf(QLatin1Char(']'));
+        if (close < 0)
+            return fail(tr("the IPv6 address in '%1' has no closing ']'").arg(uri));
+        id.m_host = authority.mid(1, close - 1).toLower().replace(QLatin1String("%25"), QLatin1String("%"));
+        // A zone id ("%25eth0") is kept as written after the '%'.
+        const qsizetype zone = id.m_host.indexOf(QLatin1Char('%'));
+        const QString address = zone >= 0 ? id.m_host.left(zone) : id.m_host;
+        if (address.isEmpty() || !address.contains(QLatin1Char(':'))
+            || !std::all_of(address.begin(), address.end(), isIpv6Char))
+            return fail(tr("'%1' is not a valid IPv6 address").arg(address));
+        const QString rest = authority.mid(close + 1);
+        if (!rest.isEmpty()) {
+            if (!rest.startsWith(QLatin1Char(':')))
+                return fail(tr("unexpected text '%1' after the IPv6 address").arg(rest));
+            portText = rest.mid(1);
+        }
+    } else {
+        const qsizetype colon = authority.lastIndexOf(QLatin1Char(':'));
+        if (colon >= 0) {
+            if (authority.indexOf(QLatin1Char(':')) != colon)
+                return fail(tr("'%1' looks like an IPv6 address: write it in brackets, like [%1]").arg(authority));
+            portText = authority.mid(colon + 1);
+            authority.truncate(colon);
+        }
+        id.m_host = authority.toLower();
+        if (id.m_host.isEmpty())
+            return fail(tr("'%1' has no host").arg(uri));
+        for (QChar c : std::as_const(id.m_host)) {
+            if (!isHostChar(c))
+                return fail(tr("the host '%1' contains the character '%2', which is not allowed in a host name")
+                                .arg(authority, c));
+        }
+    }
+    if (portText.isEmpty()) {
+        id.m_port = defaultPort(id.m_scheme);
+    } else {
+        bool ok = false;
+        const uint port = portText.toUInt(&ok);
+        if (!ok || port == 0 || port > 65535)
+            return fail(tr("'%1' is not a valid port: expected a number from 1 to 65535").arg(portText));
+        id.m_port = quint16(port);
+    }
+
+    const bool mqtt = id.protocol() == Protocol::Mqtt;
+    qsizetype pathEnd = authorityEnd;
+    // In an MQTT URI a raw '#' is taken literally, as the multi-level wildcard people type.
+    while (pathEnd < uri.size() && uri[pathEnd] != QLatin1Char('?') && (mqtt || uri[pathEnd] != QLatin1Char('#')))
+        ++pathEnd;
+    const auto path = percentDecode(QStringView(uri).mid(authorityEnd, pathEnd - authorityEnd), authorityEnd, error);
+    if (!path)
+        return std::nullopt;
+    id.m_path = mqtt ? *path : removeDotSegments(*path);
+    if (pathEnd < uri.size() && uri[pathEnd] == QLatin1Char('?')) {
+        qsizetype queryEnd = uri.indexOf(QLatin1Char('#'), pathEnd);
+        if (queryEnd < 0)
+            queryEnd = uri.size();
+        id.m_query = uri.mid(pathEnd + 1, queryEnd - pathEnd - 1);
+        if (mqtt && !id.m_query.isEmpty())
+            return fail(tr("an MQTT topic cannot hold a raw '?': write it as %3F"));
+    }
+    id.rebuild();
+    return id;
+}
+
+ResourceId ResourceId::fromParts(const QString &scheme, const QString &host, quint16 port, const QString &path,
+                                 const QString &query)
+{
+    ResourceId id;
+    id.m_scheme = scheme.toLower();
+    id.m_host = host.toLower();
+    if (id.m_host.startsWith(QLatin1Char('[')) && id.m_host.endsWith(QLatin1Char(']')))
+        id.m_host = id.m_host.mid(1, id.m_host.size() - 2);
+    id.m_port = port ? port : defaultPort(id.m_scheme);
+    id.m_path = path;
+    id.m_query = query;
+    id.rebuild();
+    return id;
+}
+
+ResourceId ResourceId::fromTopic(const ResourceId &endpoint, const QString &topic)
+{
+    return fromParts(endpoint.m_scheme, endpoint.m_host, endpoint.m_port, QLatin1Char('/') + topic);
+}
+
+Protocol ResourceId::protocol() const
+{
+    if (m_scheme.startsWith(QLatin1String("mqtt")))
+        return Protocol::Mqtt;
+    if (m_scheme.startsWith(QLatin1String("coap")))
+        return Protocol::Coap;
+    return Protocol::Http;
+}
+
+bool ResourceId::isSecure() const
+{
+    return m_scheme.endsWith(QLatin1Char('s'));
+}
+
+QString ResourceId::topic() const
+{
+    return m_path.isEmpty() ? QString() : m_path.mid(1);
+}
+
+QStringList ResourceId::pathSegments() const
+{
+    if (m_path.isEmpty() || m_path == QLatin1String("/"))
+        return {};
+    if (protocol() == Protocol::Mqtt)
+        return topic().split(QLatin1Char('/'));
+    QStringList segments = m_path.mid(1).split(QLatin1Char('/'));
+    if (!segments.isEmpty() && segments.last().isEmpty())
+        segments.removeLast();
+    return segments;
+}
+
+ResourceId ResourceId::endpoint() const
+{
+    return fromParts(m_scheme, m_host, m_port, {});
+}
+
+QString ResourceId::hostPort() const
+{
+    const bool v6 = m_host.contains(QLatin1Char(':'));
+    return (v6 ? QLatin1Char('[') + m_host + QLatin1Char(']') : m_host) + QLatin1Char(':') + QString::number(m_port);
+}
+
+QString ResourceId::endpointUri() const
+{
+    return m_scheme + QLatin1String("://") + hostPort();
+}
+
+ResourceId ResourceId::child(const QString &segment) const
+{
+    QString base = m_path;
+    if (base.endsWith(QLatin1Char('/')) && protocol() != Protocol::Mqtt)
+        base.chop(1);
+    return fromParts(m_scheme, m_host, m_port, base + QLatin1Char('/') + segment);
+}
+
+bool ResourceId::startsWith(const ResourceId &prefix) const
+{
+    return m_uri.startsWith(prefix.m_uri);
+}
+
+void ResourceId::rebuild()
+{
+    QString host = m_host;
+    if (host.contains(QLatin1Char('%')))
+        host.replace(QLatin1Char('%'), QLatin1String("%25"));
+    const bool v6 = m_host.contains(QLatin1Char(':'));
+    m_uri = m_scheme + QLatin1String("://") + (v6 ? QLatin1Char('[') + host + QLatin1Char(']') : host)
+        + QLatin1Char(':') + QString::number(m_port)
+        + QString::fromLatin1(QUrl::toPercentEncoding(m_path, "!$&'()*+,;=:@/"));
+    if (!m_query.isEmpty())
+        m_uri += QLatin1Char('?') + m_query;
+}
+
+} // namespace thingscape

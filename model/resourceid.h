@@ -1,0 +1,80 @@
+#pragma once
+
+#include <QHash>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace thingscape {
+
+enum class Protocol {
+    Mqtt,
+    Coap,
+    Http,
+};
+
+QString protocolName(Protocol protocol);
+
+// The name of every resource: a normalised URI. Hosts are lower case, IPv6 literals
+// are bracketed, the port is always explicit, the path is percent-encoded.
+// For MQTT the topic is the path without its first slash ('#' is written as %23).
+class ResourceId
+{
+public:
+    ResourceId() = default;
+
+    // Parses and normalises; on failure returns nullopt and says why in *error.
+    static std::optional<ResourceId> parse(const QString &uri, QString *error = nullptr);
+    // Builds from parts; path is decoded (not percent-encoded) and starts with '/' or is empty.
+    static ResourceId fromParts(const QString &scheme, const QString &host, quint16 port,
+                                const QString &path, const QString &query = {});
+    static ResourceId fromTopic(const ResourceId &endpoint, const QString &topic);
+    static quint16 defaultPort(const QString &scheme);
+    static bool isKnownScheme(const QString &scheme);
+
+    bool isValid() const { return !m_scheme.isEmpty(); }
+    const QString &scheme() const { return m_scheme; }
+    Protocol protocol() const;
+    bool isSecure() const;
+    const QString &host() const { return m_host; }
+    quint16 port() const { return m_port; }
+    const QString &path() const { return m_path; }      // decoded
+    const QString &query() const { return m_query; }    // as given, without '?'
+    QString topic() const;                               // MQTT: decoded path without the first '/'
+    QStringList pathSegments() const;                    // MQTT: topic levels; others: path segments
+    ResourceId endpoint() const;                         // scheme://host:port
+    QString endpointUri() const;                         // the same, as text
+    QString hostPort() const;                            // host:port, IPv6 bracketed
+    QString toString() const { return m_uri; }
+    bool isEndpoint() const { return m_path.isEmpty() || m_path == QLatin1String("/"); }
+    ResourceId child(const QString &segment) const;      // appends "/segment"
+    bool startsWith(const ResourceId &prefix) const;
+
+    friend bool operator==(const ResourceId &a, const ResourceId &b) { return a.m_uri == b.m_uri; }
+    friend bool operator!=(const ResourceId &a, const ResourceId &b) { return a.m_uri != b.m_uri; }
+    friend bool operator<(const ResourceId &a, const ResourceId &b) { return a.m_uri < b.m_uri; }
+
+private:
+    void rebuild();
+
+    QString m_scheme;
+    QString m_host;
+    quint16 m_port = 0;
+    QString m_path;
+    QString m_query;
+    QString m_uri;
+};
+
+inline size_t qHash(const ResourceId &id, size_t seed = 0) noexcept
+{
+    return qHash(id.toString(), seed);
+}
+
+} // namespace thingscape
+
+template<>
+struct std::hash<thingscape::ResourceId>
+{
+    size_t operator()(const thingscape::ResourceId &id) const noexcept { return qHash(id.toString()); }
+};

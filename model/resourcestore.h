@@ -1,0 +1,90 @@
+#pragma once
+
+#include "message.h"
+#include "resource.h"
+#include "update.h"
+
+#include <QHash>
+#include <QObject>
+
+#include <deque>
+#include <memory>
+#include <unordered_map>
+
+namespace thingscape {
+
+// What one ingested batch did, handed to the models in one signal.
+struct StoreBatch
+{
+    QList<const Resource *> added;   // new resources (in the order first seen)
+    QList<const Resource *> changed; // existing resources whose value, metadata or state changed (each once)
+    QList<ResourceId> removed;       // already deleted when the signal is emitted
+    QList<Message> messages;         // every message in and out, in order
+};
+
+// Owns every resource. Lives on the GUI thread; connectors hand it batches of updates.
+// An update costs O(1) amortised: a hash lookup, a history append and a budget check.
+class ResourceStore : public QObject
+{
+    Q_OBJECT
+
+public:
+    static constexpr int kDefaultHistoryCapacity = 1000;
+    static constexpr qint64 kDefaultMemoryBudget = 256ll * 1024 * 1024;
+
+    explicit ResourceStore(QObject *parent = nullptr);
+    ~ResourceStore() override;
+
+    void ingest(const UpdateBatch &updates);
+
+    const Resource *find(const ResourceId &id) const;
+    // Every resource whose URI starts with the prefix (an endpoint, a topic subtree...), sorted by URI.
+    QList<const Resource *> findByPrefix(const QString &uriPrefix) const;
+    QList<const Resource *> resources() const;
+    qsizetype size() const { return qsizetype(m_resources.size()); }
+
+    // Removes the resources (and records it in one batch signal).
+    void remove(const QList<ResourceId> &ids);
+    void removeByPrefix(const QString &uriPrefix);
+    void clear();
+
+    int historyCapacity() const { return m_historyCapacity; }
+    void setHistoryCapacity(int points);
+    qint64 memoryBudget() const { return m_memoryBudget; }
+    void setMemoryBudget(qint64 bytes);
+    qint64 historyBytes() const { return m_historyBytes; }
+    quint64 droppedByCapacity() const { return m_droppedByCapacity; }
+    quint64 droppedByBudget() const { return m_droppedByBudget; }
+    quint64 messagesIn() const { return m_messagesIn; }
+    quint64 messagesOut() const { return m_messagesOut; }
+
+Q_SIGNALS:
+    void batchApplied(const thingscape::StoreBatch &batch);
+
+private:
+    Resource *obtain(const ResourceId &id, StoreBatch &batch, bool *created);
+    void appendValue(Resource *resource, const Value &value);
+    void trimToCapacity(Resource *resource);
+    void enforceBudget();
+    void eraseResource(Resource *resource);
+    void compactBudgetQueue();
+
+    QHash<ResourceId, Resource *> m_byId;
+    std::unordered_map<quint32, std::unique_ptr<Resource>> m_resources; // by key
+    // Store-wide order of history points: (resource key, point seq), oldest first.
+    std::deque<std::pair<quint32, quint64>> m_budgetQueue;
+    quint32 m_nextKey = 1;
+    quint64 m_nextSeq = 1;
+    int m_historyCapacity = kDefaultHistoryCapacity;
+    qint64 m_memoryBudget = kDefaultMemoryBudget;
+    qint64 m_historyBytes = 0;
+    quint64 m_droppedByCapacity = 0;
+    quint64 m_droppedByBudget = 0;
+    quint64 m_messagesIn = 0;
+    quint64 m_messagesOut = 0;
+    qsizetype m_livePoints = 0;
+};
+
+} // namespace thingscape
+
+Q_DECLARE_METATYPE(thingscape::StoreBatch)

@@ -1,0 +1,47 @@
+#pragma once
+
+#include "metadata.h"
+#include "resourceid.h"
+#include "value.h"
+
+#include <QList>
+#include <QMetaType>
+
+#include <optional>
+
+namespace thingscape {
+
+enum class ResourceState {
+    Unknown,
+    Online,
+    Stale,   // no update within its expected interval
+    Offline, // its device or endpoint said it is gone
+    Error,
+};
+
+QString resourceStateName(ResourceState state);
+
+enum class Direction {
+    In,  // received from a peer
+    Out, // sent by us (write, publish, request)
+};
+
+// What a connector hands the store: a new value, new metadata, a state change or a removal,
+// for one resource. Connectors send these in batches (one queued hand-over per 16-50 ms).
+struct Update
+{
+    ResourceId id;
+    std::optional<Value> value;
+    Metadata metadata;                 // merged into the resource's metadata when not empty
+    std::optional<ResourceState> state;
+    bool remove = false;
+    Direction direction = Direction::In; // Out: recorded in the message stream only
+    QString info;                        // stream detail: "PUT 2.04", "publish qos 1 retain"...
+};
+
+using UpdateBatch = QList<Update>;
+
+} // namespace thingscape
+
+Q_DECLARE_METATYPE(thingscape::Update)
+Q_DECLARE_METATYPE(thingscape::UpdateBatch)

@@ -1,0 +1,123 @@
+#pragma once
+
+#include "model/endpointconfig.h"
+#include "model/update.h"
+
+#include <QCoro/QCoroTask>
+#include <QDateTime>
+#include <QObject>
+#include <QTimer>
+
+#include <chrono>
+
+namespace thingscape {
+
+enum class ConnectorState {
+    Disconnected,
+    Connecting,
+    Connected,
+    BackingOff, // waiting to reconnect: see Connector::nextRetry()
+    Error,      // gave up (or needs the user): see Connector::lastError()
+};
+
+QString connectorStateName(ConnectorState state);
+
+// Why an operation failed; the command-line verbs map these to exit codes
+// (Timeout/NotFound: 1, Usage: 2, the rest: 3).
+enum class ErrorKind {
+    None,
+    Timeout,
+    NotFound,
+    Usage,       // bad argument (URL, value, option)
+    Connection,  // refused, unreachable, unknown host, closed
+    Tls,         // handshake or verification failed
+    Auth,        // not authorised, bad credentials
+    Protocol,    // the peer answered with an error (4.04, 500, MQTT reason code)
+    Unsupported,
+};
+
+struct Result
+{
+    ErrorKind kind = ErrorKind::None;
+    QString error; // names the thing and the cause, ready to show
+
+    bool ok() const { return kind == ErrorKind::None; }
+    static Result success() { return {}; }
+    static Result failure(ErrorKind kind, const QString &error) { return Result{kind, error}; }
+};
+
+struct ReadResult
+{
+    Result result;
+    ResourceId id;
+    Value value;
+};
+
+struct WriteOptions
+{
+    int contentFormat = ContentFormat::Unknown; // CoAP Content-Format; also mapped to a MIME type
+    QString mediaType;                           // MQTT 5 content type / HTTP Content-Type, overrides
+    int qos = 0;                                 // MQTT
+    bool retain = false;                         // MQTT
+    QList<QPair<QString, QString>> userProperties; // MQTT 5
+    QString method;                              // CoAP / HTTP: PUT (default), POST, DELETE...
+    bool confirmable = true;                     // CoAP
+    std::chrono::milliseconds timeout{10000};
+};
+
+// One endpoint (broker, CoAP server, HTTP device), whatever the protocol. Read, write and
+// observe mean the same to the caller on every protocol. Everything is non-blocking: the
+// coroutines resume on the connector's thread. Updates go out in batches through
+// updatesReady(), one hand-over per ~25 ms, never one per message.
+class Connector : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit Connector(const EndpointConfig &config, QObject *parent = nullptr);
+    ~Connector() override;
+
+    const EndpointConfig &config() const { return m_config; }
+    ConnectorState state() const { return m_state; }
+    QString lastError() const { return m_lastError; }
+    QDateTime nextRetry() const { return m_nextRetry; }
+
+    // Resolves once connected, or with the reason the first attempt failed (reconnects go on
+    // in the background where the protocol has connections).
+    virtual QCoro::Task<Result> connectToEndpoint() = 0;
+    virtual void disconnectFromEndpoint() = 0;
+    // Finds resources under root and posts them as updates (metadata, and values where the
+    // protocol hands them out). Returns when discovery is complete or the window has passed.
+    virtual QCoro::Task<Result> discover(const ResourceId &root, std::chrono::milliseconds window) = 0;
+    virtual QCoro::Task<ReadResult> read(const ResourceId &id, std::chrono::milliseconds timeout) = 0;
+    virtual QCoro::Task<Result> write(const ResourceId &id, const QByteArray &payload, const WriteOptions &options) = 0;
+    // Starts delivering the resource's updates (MQTT: a filter, wildcards allowed).
+    virtual QCoro::Task<Result> observe(const ResourceId &id) = 0;
+    virtual void unobserve(const ResourceId &id) = 0;
+
+    // Sends the queued updates at once (used before a verb exits).
+    void flush();
+    int batchIntervalMs() const { return m_batchIntervalMs; }
+    void setBatchIntervalMs(int ms);
+
+Q_SIGNALS:
+    void stateChanged(thingscape::ConnectorState state);
+    void updatesReady(const thingscape::UpdateBatch &updates);
+
+protected:
+    void setState(ConnectorState state, const QString &error = {}, const QDateTime &nextRetry = {});
+    // Queues one update for the next batch.
+    void post(Update update);
+    EndpointConfig &mutableConfig() { return m_config; }
+
+private:
+    EndpointConfig m_config;
+    ConnectorState m_state = ConnectorState::Disconnected;
+    QString m_lastError;
+    QDateTime m_nextRetry;
+    UpdateBatch m_pending;
+    QTimer m_batchTimer;
+    int m_batchIntervalMs = 25;
+};
+
+} // namespace thingscape

@@ -1,0 +1,122 @@
+#include "testsupport.h"
+
+#include <QDeadlineTimer>
+#include <QFile>
+#include <QStandardPaths>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+#include <QUdpSocket>
+
+namespace testsupport {
+
+quint16 freeTcpPort()
+{
+    QTcpServer server;
+    server.listen(QHostAddress::LocalHost, 0);
+    return server.serverPort();
+}
+
+quint16 freeUdpPort()
+{
+    QUdpSocket socket;
+    socket.bind(QHostAddress::LocalHost, 0);
+    return socket.localPort();
+}
+
+quint16 freePort()
+{
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        QTcpServer server;
+        if (!server.listen(QHostAddress::LocalHost, 0))
+            continue;
+        const quint16 port = server.serverPort();
+        QUdpSocket udp;
+        if (udp.bind(QHostAddress::LocalHost, port))
+            return port;
+    }
+    return 0;
+}
+
+QString findProgram(const QString &name)
+{
+    QString path = QStandardPaths::findExecutable(name);
+    if (path.isEmpty())
+        path = QStandardPaths::findExecutable(name, {QStringLiteral("/usr/sbin"), QStringLiteral("/sbin"),
+                                                     QStringLiteral("/usr/local/sbin")});
+    return path;
+}
+
+bool waitForTcpPort(quint16 port, int timeoutMs)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        QTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, port);
+        if (socket.waitForConnected(200))
+            return true;
+        QTest::qWait(50);
+    }
+    return false;
+}
+
+Mosquitto::Mosquitto() = default;
+
+Mosquitto::~Mosquitto()
+{
+    stop();
+}
+
+bool Mosquitto::start(const QString &extraConfig, bool defaultListener)
+{
+    const QString program = findProgram(QStringLiteral("mosquitto"));
+    if (program.isEmpty())
+        return false;
+    m_extraConfig = extraConfig;
+    m_defaultListener = defaultListener;
+    if (m_port == 0)
+        m_port = freeTcpPort();
+    QFile config(m_dir.filePath(QStringLiteral("mosquitto.conf")));
+    if (!config.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        return false;
+    QString text = QStringLiteral("persistence false\nlog_dest stderr\nlog_type error\nlog_type warning\n"
+                                  "per_listener_settings false\n");
+    if (defaultListener)
+        text += QStringLiteral("listener %1 127.0.0.1\nallow_anonymous true\n").arg(m_port);
+    text += extraConfig;
+    config.write(text.toUtf8());
+    config.close();
+    m_process = std::make_unique<QProcess>();
+    m_process->setProcessChannelMode(QProcess::MergedChannels);
+    m_process->start(program, {QStringLiteral("-c"), config.fileName()});
+    if (!m_process->waitForStarted(5000))
+        return false;
+    if (!defaultListener)
+        return true;
+    return waitForTcpPort(m_port);
+}
+
+void Mosquitto::stop()
+{
+    if (!m_process)
+        return;
+    m_process->terminate();
+    if (!m_process->waitForFinished(5000)) {
+        m_process->kill();
+        m_process->waitForFinished(2000);
+    }
+    m_process.reset();
+}
+
+bool Mosquitto::restart()
+{
+    stop();
+    return start(m_extraConfig, m_defaultListener);
+}
+
+QString Mosquitto::log() const
+{
+    return m_process ? QString::fromLocal8Bit(m_process->readAll()) : QString();
+}
+
+} // namespace testsupport

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <QProcess>
+#include <QString>
+#include <QTemporaryDir>
+
+#include <memory>
+
+namespace testsupport {
+
+// A TCP / UDP port on 127.0.0.1 that was free a moment ago.
+quint16 freeTcpPort();
+quint16 freeUdpPort();
+// Both TCP and UDP free (for servers that bind both).
+quint16 freePort();
+
+// The full path of a program on PATH (also /usr/sbin), or empty.
+QString findProgram(const QString &name);
+
+// Waits (with the event loop running) until something accepts TCP connections on the port.
+bool waitForTcpPort(quint16 port, int timeoutMs = 5000);
+
+// A private mosquitto broker on loopback with a generated config; stopped by the destructor.
+class Mosquitto
+{
+public:
+    Mosquitto();
+    ~Mosquitto();
+    // extraConfig is appended to the generated config (listeners, TLS, passwords).
+    bool start(const QString &extraConfig = {}, bool defaultListener = true);
+    void stop();
+    bool restart();
+    quint16 port() const { return m_port; }
+    QString dir() const { return m_dir.path(); }
+    QString log() const;
+
+private:
+    QTemporaryDir m_dir;
+    std::unique_ptr<QProcess> m_process;
+    quint16 m_port = 0;
+    QString m_extraConfig;
+    bool m_defaultListener = true;
+};
+
+} // namespace testsupport
