@@ -39,11 +39,12 @@ enum class ErrorKind {
 struct Result
 {
     ErrorKind kind = ErrorKind::None;
-    QString error; // names the thing and the cause, ready to show
+    QString error;  // names the thing and the cause, ready to show
+    QString notice; // on success: how it went differently than asked ("not observable: polling every 2 s")
 
     bool ok() const { return kind == ErrorKind::None; }
     static Result success() { return {}; }
-    static Result failure(ErrorKind kind, const QString &error) { return Result{kind, error}; }
+    static Result failure(ErrorKind kind, const QString &error) { return Result{kind, error, {}}; }
 };
 
 struct ReadResult
