@@ -1,0 +1,320 @@
+#include "endpointmanager.h"
+
+#include "connectorfactory.h"
+
+#include "model/resourcestore.h"
+
+#include <QCoreApplication>
+#include <QUuid>
+
+#include <chrono>
+
+namespace thingscape {
+
+namespace {
+
+// Runs a connector coroutine on the connector's thread and hands its result back on the
+// caller's (receiver's) thread.
+template<typename R, typename Start, typename Done>
+void runOn(Connector *connector, QObject *receiver, Start start, Done done)
+{
+    QMetaObject::invokeMethod(
+        connector,
+        [connector, receiver, start = std::move(start), done = std::move(done)]() mutable {
+            QCoro::connect(start(connector), connector, [receiver, done](const R &result) {
+                QMetaObject::invokeMethod(
+                    receiver, [done, result]() mutable { done(result); }, Qt::QueuedConnection);
+            });
+        },
+        Qt::QueuedConnection);
+}
+
+} // namespace
+
+EndpointManager::EndpointManager(ResourceStore *store, QObject *parent)
+    : QObject(parent)
+    , m_store(store)
+{
+    m_ioThread.setObjectName(QStringLiteral("thingscape-io"));
+    m_ioThread.start();
+}
+
+EndpointManager::~EndpointManager()
+{
+    for (Entry &entry : m_entries)
+        destroyConnector(entry);
+    m_ioThread.quit();
+    m_ioThread.wait();
+}
+
+QString EndpointManager::add(EndpointConfig config)
+{
+    if (config.id.isEmpty())
+        config.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    if (config.name.isEmpty())
+        config.name = config.url.hostPort();
+    const QString id = config.id;
+    const bool existed = m_entries.contains(id);
+    Entry &entry = m_entries[id];
+    if (existed)
+        destroyConnector(entry);
+    entry.config = config;
+    entry.status = Status();
+    if (!existed) {
+        m_order.append(id);
+        Q_EMIT endpointAdded(id);
+    } else {
+        Q_EMIT endpointChanged(id);
+    }
+    return id;
+}
+
+void EndpointManager::remove(const QString &id)
+{
+    auto it = m_entries.find(id);
+    if (it == m_entries.end())
+        return;
+    destroyConnector(*it);
+    m_entries.erase(it);
+    m_order.removeAll(id);
+    Q_EMIT endpointRemoved(id);
+}
+
+QList<EndpointConfig> EndpointManager::endpoints() const
+{
+    QList<EndpointConfig> configs;
+    for (const QString &id : m_order)
+        configs.append(m_entries.value(id).config);
+    return configs;
+}
+
+EndpointConfig EndpointManager::endpoint(const QString &id) const
+{
+    return m_entries.value(id).config;
+}
+
+QString EndpointManager::endpointFor(const ResourceId &id) const
+{
+    const QString uri = id.endpointUri();
+    for (const QString &key : m_order) {
+        if (m_entries.value(key).config.url.endpointUri() == uri)
+            return key;
+    }
+    return {};
+}
+
+EndpointManager::Status EndpointManager::status(const QString &id) const
+{
+    return m_entries.value(id).status;
+}
+
+int EndpointManager::connectedCount() const
+{
+    int count = 0;
+    for (const Entry &entry : m_entries) {
+        if (entry.status.state == ConnectorState::Connected)
+            ++count;
+    }
+    return count;
+}
+
+void EndpointManager::ensureConnector(Entry &entry)
+{
+    if (entry.connector)
+        return;
+    QString error;
+    std::unique_ptr<Connector> connector = createConnector(entry.config, &error);
+    if (!connector) {
+        entry.status.state = ConnectorState::Error;
+        entry.status.lastError = error;
+        return;
+    }
+    Connector *raw = connector.release();
+    raw->moveToThread(&m_ioThread);
+    const QString id = entry.config.id;
+    connect(raw, &Connector::updatesReady, m_store, &ResourceStore::ingest, Qt::QueuedConnection);
+    connect(raw, &Connector::stateChanged, this, [this, id, raw](ConnectorState state) {
+        auto it = m_entries.find(id);
+        if (it == m_entries.end() || it->connector != raw)
+            return;
+        // Read on the GUI thread after the signal: these getters are plain copies and the
+        // connector only writes them before emitting, so the values match this emission.
+        it->status.state = state;
+        it->status.lastError = raw->lastError();
+        it->status.nextRetry = raw->nextRetry();
+        Q_EMIT endpointChanged(id);
+    }, Qt::QueuedConnection);
+    entry.connector = raw;
+}
+
+void EndpointManager::destroyConnector(Entry &entry)
+{
+    if (!entry.connector)
+        return;
+    Connector *connector = entry.connector;
+    entry.connector = nullptr;
+    disconnect(connector, nullptr, this, nullptr);
+    disconnect(connector, nullptr, m_store, nullptr);
+    if (m_ioThread.isRunning()) {
+        QMetaObject::invokeMethod(
+            connector,
+            [connector] {
+                connector->disconnectFromEndpoint();
+                delete connector;
+            },
+            Qt::BlockingQueuedConnection);
+    } else {
+        delete connector;
+    }
+}
+
+void EndpointManager::connectEndpoint(const QString &id)
+{
+    auto it = m_entries.find(id);
+    if (it == m_entries.end())
+        return;
+    ensureConnector(*it);
+    if (!it->connector) {
+        Q_EMIT endpointChanged(id);
+        return;
+    }
+    it->status.state = ConnectorState::Connecting;
+    Q_EMIT endpointChanged(id);
+    runOn<Result>(
+        it->connector, this, [](Connector *c) { return c->connectToEndpoint(); },
+        [this, id](const Result &result) {
+            auto entry = m_entries.find(id);
+            if (entry == m_entries.end())
+                return;
+            if (!result.ok()) {
+                entry->status.lastError = result.error;
+                Q_EMIT endpointChanged(id);
+                return;
+            }
+            discover(id, [this, id](const Result &) { autoObserve(id); });
+        });
+}
+
+void EndpointManager::disconnectEndpoint(const QString &id)
+{
+    auto it = m_entries.find(id);
+    if (it == m_entries.end() || !it->connector)
+        return;
+    Connector *connector = it->connector;
+    QMetaObject::invokeMethod(connector, [connector] { connector->disconnectFromEndpoint(); }, Qt::QueuedConnection);
+}
+
+void EndpointManager::discover(const QString &id, ResultCallback done)
+{
+    auto it = m_entries.find(id);
+    if (it == m_entries.end() || !it->connector) {
+        if (done)
+            done(Result::failure(ErrorKind::Usage, tr("the endpoint is not connected")));
+        return;
+    }
+    it->status.discovering = true;
+    Q_EMIT endpointChanged(id);
+    const ResourceId root = it->config.url;
+    runOn<Result>(
+        it->connector, this,
+        [root](Connector *c) { return c->discover(root, std::chrono::milliseconds(3000)); },
+        [this, id, done](const Result &result) {
+            auto entry = m_entries.find(id);
+            if (entry != m_entries.end()) {
+                entry->status.discovering = false;
+                if (!result.ok())
+                    entry->status.lastError = result.error;
+                Q_EMIT endpointChanged(id);
+            }
+            if (done)
+                done(result);
+        });
+}
+
+void EndpointManager::autoObserve(const QString &id)
+{
+    auto it = m_entries.find(id);
+    if (it == m_entries.end() || !it->connector)
+        return;
+    // MQTT discovery already subscribes; CoAP and HTTP observe what says it is observable.
+    if (it->config.url.protocol() == Protocol::Mqtt)
+        return;
+    for (const Resource *resource : m_store->findByPrefix(it->config.url.endpointUri())) {
+        if (resource->metadata().observable.valueOr(false))
+            observe(resource->id());
+    }
+}
+
+Connector *EndpointManager::connectorFor(const ResourceId &id, Result *failure) const
+{
+    const QString key = endpointFor(id);
+    Connector *connector = key.isEmpty() ? nullptr : m_entries.value(key).connector;
+    if (!connector && failure) {
+        *failure = Result::failure(ErrorKind::Usage,
+                                   key.isEmpty() ? tr("%1: no endpoint in this workspace carries it").arg(id.toString())
+                                                 : tr("%1: the endpoint is not connected").arg(id.toString()));
+    }
+    return connector;
+}
+
+void EndpointManager::read(const ResourceId &id, ReadCallback done)
+{
+    Result failure;
+    Connector *connector = connectorFor(id, &failure);
+    if (!connector) {
+        if (done)
+            done(ReadResult{failure, id, {}});
+        return;
+    }
+    runOn<ReadResult>(
+        connector, this, [id](Connector *c) { return c->read(id, std::chrono::milliseconds(5000)); },
+        [done](const ReadResult &result) {
+            if (done)
+                done(result);
+        });
+}
+
+void EndpointManager::write(const ResourceId &id, const QByteArray &payload, const WriteOptions &options,
+                            ResultCallback done)
+{
+    Result failure;
+    Connector *connector = connectorFor(id, &failure);
+    if (!connector) {
+        if (done)
+            done(failure);
+        return;
+    }
+    runOn<Result>(
+        connector, this, [id, payload, options](Connector *c) { return c->write(id, payload, options); },
+        [done](const Result &result) {
+            if (done)
+                done(result);
+        });
+}
+
+void EndpointManager::observe(const ResourceId &id, ResultCallback done)
+{
+    Result failure;
+    Connector *connector = connectorFor(id, &failure);
+    if (!connector) {
+        if (done)
+            done(failure);
+        return;
+    }
+    runOn<Result>(
+        connector, this, [id](Connector *c) { return c->observe(id); },
+        [done](const Result &result) {
+            if (done)
+                done(result);
+        });
+}
+
+void EndpointManager::unobserve(const ResourceId &id)
+{
+    Connector *connector = connectorFor(id, nullptr);
+    if (!connector)
+        return;
+    QMetaObject::invokeMethod(connector, [connector, id] { connector->unobserve(id); }, Qt::QueuedConnection);
+}
+
+} // namespace thingscape

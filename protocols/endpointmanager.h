@@ -1,0 +1,83 @@
+#pragma once
+
+#include "connector.h"
+
+#include "model/endpointconfig.h"
+
+#include <QHash>
+#include <QObject>
+#include <QThread>
+
+#include <functional>
+
+namespace thingscape {
+
+class ResourceStore;
+
+// The live side of a workspace's endpoints: one connector per endpoint, all living on one
+// I/O thread, their update batches handed to the store on the GUI thread (queued, one per
+// batch). Everything here is called from the GUI thread; connector calls are posted to the
+// I/O thread and their results come back as callbacks on the GUI thread.
+class EndpointManager : public QObject
+{
+    Q_OBJECT
+
+public:
+    struct Status
+    {
+        ConnectorState state = ConnectorState::Disconnected;
+        QString lastError;
+        QDateTime nextRetry;
+        bool discovering = false;
+    };
+
+    explicit EndpointManager(ResourceStore *store, QObject *parent = nullptr);
+    ~EndpointManager() override;
+
+    // Adds (or replaces, by config.id) an endpoint; returns its id (generated when empty).
+    QString add(EndpointConfig config);
+    void remove(const QString &id);
+    QList<EndpointConfig> endpoints() const;
+    EndpointConfig endpoint(const QString &id) const;
+    // The endpoint whose URL (scheme://host:port) carries the resource, or empty.
+    QString endpointFor(const ResourceId &id) const;
+    Status status(const QString &id) const;
+    int connectedCount() const;
+
+    // Connects, then discovers, then observes every resource discovery marked observable.
+    void connectEndpoint(const QString &id);
+    void disconnectEndpoint(const QString &id);
+
+    using ResultCallback = std::function<void(const Result &)>;
+    using ReadCallback = std::function<void(const ReadResult &)>;
+    void read(const ResourceId &id, ReadCallback done);
+    void write(const ResourceId &id, const QByteArray &payload, const WriteOptions &options, ResultCallback done);
+    void observe(const ResourceId &id, ResultCallback done = {});
+    void unobserve(const ResourceId &id);
+    void discover(const QString &endpointId, ResultCallback done = {});
+
+Q_SIGNALS:
+    void endpointAdded(const QString &id);
+    void endpointRemoved(const QString &id);
+    void endpointChanged(const QString &id); // config or status
+
+private:
+    struct Entry
+    {
+        EndpointConfig config;
+        Connector *connector = nullptr; // Owned; lives on m_ioThread, deleted there.
+        Status status;
+    };
+
+    Connector *connectorFor(const ResourceId &id, Result *failure) const;
+    void destroyConnector(Entry &entry);
+    void ensureConnector(Entry &entry);
+    void autoObserve(const QString &id);
+
+    ResourceStore *m_store; // Not owned.
+    QThread m_ioThread;
+    QHash<QString, Entry> m_entries;
+    QStringList m_order;
+};
+
+} // namespace thingscape
