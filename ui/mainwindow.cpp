@@ -1,17 +1,228 @@
 #include "mainwindow.h"
 
-#include <QLabel>
+#include "connectionsdialog.h"
+#include "detailsview.h"
+#include "resourcetreedock.h"
+#include "session.h"
+#include "statusindicators.h"
+#include "streamdock.h"
+#include "systemsdock.h"
+#include "uiresources.h"
+#include "workspacecontroller.h"
+#include "writebox.h"
+
+#include "protocols/endpointmanager.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QInputDialog>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QStatusBar>
+#include <QToolBar>
+#include <QUndoStack>
 
 namespace thingscape {
 
-MainWindow::MainWindow(QWidget *parent)
+MainWindow::MainWindow(Session *session, QWidget *parent)
     : QMainWindow(parent)
+    , m_session(session)
+    , m_undoStack(new QUndoStack(this))
+    , m_details(new DetailsView(session->store(), session->endpoints(), this))
+    , m_treeDock(new ResourceTreeDock(session->store(), session->treeModel(), session->endpoints(), this))
+    , m_streamDock(new StreamDock(session->streamModel(), session->endpoints(), this))
+    , m_systemsDock(new SystemsDock(session->store(), m_undoStack, this))
+    , m_status(new StatusIndicators(session, statusBar()))
+    , m_workspace(new WorkspaceController(session, this))
 {
-    setWindowTitle(tr("Thingscape"));
-    auto *placeholder = new QLabel(tr("Thingscape"), this);
-    placeholder->setAlignment(Qt::AlignCenter);
-    setCentralWidget(placeholder);
-    resize(1200, 800);
+    initUiResources();
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowIcon(appIcon());
+    setCentralWidget(m_details);
+    setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks | QMainWindow::AllowNestedDocks);
+    addDockWidget(Qt::LeftDockWidgetArea, m_treeDock);
+    addDockWidget(Qt::BottomDockWidgetArea, m_streamDock);
+    addDockWidget(Qt::BottomDockWidgetArea, m_systemsDock);
+    tabifyDockWidget(m_streamDock, m_systemsDock);
+    m_streamDock->raise();
+    resizeDocks({m_treeDock}, {520}, Qt::Horizontal);
+    resizeDocks({m_streamDock}, {280}, Qt::Vertical);
+
+    connect(m_treeDock, &ResourceTreeDock::currentResourceChanged, m_details, &DetailsView::showResource);
+    connect(m_treeDock, &ResourceTreeDock::writeRequested, this, [this](const ResourceId &id) {
+        m_details->showResource(id);
+        m_details->writeBox()->setFocus();
+    });
+    connect(m_treeDock, &ResourceTreeDock::statusMessage, this,
+            [this](const QString &message) { statusBar()->showMessage(message, 5000); });
+    connect(m_streamDock, &StreamDock::statusMessage, this,
+            [this](const QString &message) { statusBar()->showMessage(message, 5000); });
+    connect(m_treeDock, &ResourceTreeDock::addToSystemRequested, m_systemsDock, &SystemsDock::addResources);
+    connect(m_treeDock, &ResourceTreeDock::newSystemRequested, this, [this](const QList<ResourceId> &ids) {
+        bool ok = false;
+        const QString name = QInputDialog::getText(this, tr("New system"), tr("Name:"), QLineEdit::Normal,
+                                                   tr("System"), &ok);
+        if (ok && !name.trimmed().isEmpty()) {
+            m_systemsDock->createSystem(name.trimmed(), ids);
+            m_systemsDock->raise();
+        }
+    });
+    connect(m_systemsDock, &SystemsDock::systemsChanged, this, [this] {
+        m_treeDock->setSystemNames(m_systemsDock->systemNames());
+        m_workspace->setSystems(m_systemsDock->systems());
+    });
+    connect(m_systemsDock, &SystemsDock::resourceActivated, m_treeDock, &ResourceTreeDock::selectResource);
+    connect(m_workspace, &WorkspaceController::systemsLoaded, this, [this](const QList<System> &systems) {
+        m_systemsDock->setSystems(systems);
+        m_treeDock->setSystemNames(m_systemsDock->systemNames());
+        m_undoStack->clear();
+    });
+    connect(m_workspace, &WorkspaceController::stateChanged, this, &MainWindow::updateTitle);
+    connect(m_workspace, &WorkspaceController::message, this,
+            [this](const QString &message) { statusBar()->showMessage(message, 8000); });
+    m_workspace->setLayoutProvider([this] { return saveState(); },
+                                   [this](const QByteArray &state) { restoreState(state); });
+    createActions();
+    updateTitle();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createActions()
+{
+    auto add = [this](QMenu *menu, const QString &text, const QKeySequence &keys, auto slot) {
+        QAction *action = menu->addAction(text);
+        action->setShortcut(keys);
+        connect(action, &QAction::triggered, this, slot);
+        return action;
+    };
+
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *newAction = add(file, tr("&New workspace"), QKeySequence::New, [this] { m_workspace->newWorkspace(); });
+    QAction *openAction = add(file, tr("&Open…"), QKeySequence::Open, [this] { m_workspace->openDialog(); });
+    QMenu *recent = file->addMenu(tr("Open &recent"));
+    connect(recent, &QMenu::aboutToShow, this, [this, recent] {
+        recent->clear();
+        const QStringList files = m_workspace->recentFiles();
+        for (const QString &path : files)
+            recent->addAction(path, this, [this, path] { m_workspace->open(path); });
+        if (files.isEmpty())
+            recent->addAction(tr("(none)"))->setEnabled(false);
+    });
+    QAction *saveAction = add(file, tr("&Save"), QKeySequence::Save, [this] { m_workspace->save(); });
+    add(file, tr("Save &as…"), QKeySequence::SaveAs, [this] { m_workspace->saveAsDialog(); });
+    file->addSeparator();
+    add(file, tr("&Quit"), QKeySequence::Quit, [this] { close(); });
+
+    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    QAction *undo = m_undoStack->createUndoAction(this, tr("&Undo"));
+    undo->setShortcut(QKeySequence::Undo);
+    QAction *redo = m_undoStack->createRedoAction(this, tr("&Redo"));
+    redo->setShortcut(QKeySequence::Redo);
+    edit->addAction(undo);
+    edit->addAction(redo);
+    edit->addSeparator();
+    add(edit, tr("&Find resource"), QKeySequence::Find, [this] {
+        m_treeDock->raise();
+        m_treeDock->searchField()->setFocus();
+        m_treeDock->searchField()->selectAll();
+    });
+    add(edit, tr("Filter &messages"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F), [this] {
+        m_streamDock->raise();
+        m_streamDock->filterField()->setFocus();
+    });
+
+    QMenu *endpoints = menuBar()->addMenu(tr("E&ndpoints"));
+    QAction *connections = add(endpoints, tr("&Connections…"), QKeySequence(Qt::CTRL | Qt::Key_K),
+                               &MainWindow::openConnections);
+    add(endpoints, tr("Connect &all"), QKeySequence(), [this] {
+        for (const EndpointConfig &config : m_session->endpoints()->endpoints())
+            m_session->endpoints()->connectEndpoint(config.id);
+    });
+    add(endpoints, tr("&Disconnect all"), QKeySequence(), [this] {
+        for (const EndpointConfig &config : m_session->endpoints()->endpoints())
+            m_session->endpoints()->disconnectEndpoint(config.id);
+    });
+
+    QMenu *resource = menuBar()->addMenu(tr("&Resource"));
+    QAction *read = add(resource, tr("&Read now"), QKeySequence(Qt::Key_F5), [this] { m_treeDock->readSelected(); });
+    add(resource, tr("&Write…"), QKeySequence(Qt::CTRL | Qt::Key_Return), [this] {
+        m_details->writeBox()->setFocus();
+    });
+    add(resource, tr("&Observe"), QKeySequence(Qt::CTRL | Qt::Key_B), [this] { m_treeDock->observeSelected(true); });
+    add(resource, tr("&Stop observing"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_B),
+        [this] { m_treeDock->observeSelected(false); });
+    add(resource, tr("&Copy URI"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C), [this] { m_treeDock->copySelectedUris(); });
+    add(resource, tr("C&lear retained (MQTT)"), QKeySequence(), [this] { m_treeDock->clearRetainedSelected(); });
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    QAction *treeToggle = m_treeDock->toggleViewAction();
+    treeToggle->setShortcut(QKeySequence(Qt::ALT | Qt::Key_1));
+    QAction *streamToggle = m_streamDock->toggleViewAction();
+    streamToggle->setShortcut(QKeySequence(Qt::ALT | Qt::Key_2));
+    QAction *systemsToggle = m_systemsDock->toggleViewAction();
+    systemsToggle->setShortcut(QKeySequence(Qt::ALT | Qt::Key_3));
+    view->addAction(treeToggle);
+    view->addAction(streamToggle);
+    view->addAction(systemsToggle);
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    add(help, tr("&About Thingscape"), QKeySequence(), [this] {
+        QMessageBox::about(this, tr("About Thingscape"),
+                           tr("Thingscape %1\n\nA desktop manager for systems of things: MQTT, CoAP and "
+                              "HTTP / Web of Things.\n\nLicensed under the GNU GPL, version 3 or later.")
+                               .arg(QCoreApplication::applicationVersion()));
+    });
+
+    QToolBar *toolbar = addToolBar(tr("Main"));
+    toolbar->setObjectName(QStringLiteral("mainToolbar"));
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    toolbar->addAction(newAction);
+    toolbar->addAction(openAction);
+    toolbar->addAction(saveAction);
+    toolbar->addSeparator();
+    toolbar->addAction(connections);
+    toolbar->addAction(read);
+    toolbar->addSeparator();
+    toolbar->addAction(undo);
+    toolbar->addAction(redo);
+}
+
+void MainWindow::openConnections()
+{
+    ConnectionsDialog dialog(m_session->endpoints(), this);
+    dialog.exec();
+    m_workspace->markDirty();
+}
+
+void MainWindow::updateTitle()
+{
+    const QString name = m_workspace->displayName();
+    setWindowTitle(tr("%1%2 — Thingscape").arg(name, m_workspace->isDirty() ? QStringLiteral(" *") : QString()));
+}
+
+void MainWindow::restoreWindowState()
+{
+    QSettings settings;
+    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
+        resize(1400, 880);
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    if (!m_workspace->maybeSave()) {
+        event->ignore();
+        return;
+    }
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    m_workspace->shutDownCleanly();
+    event->accept();
 }
 
 } // namespace thingscape

@@ -2,15 +2,54 @@
 
 #include <QMainWindow>
 
+class QUndoStack;
+
 namespace thingscape {
 
-// The window frame: docks and views are assembled into it, it owns no logic of its own.
+class DetailsView;
+class ResourceTreeDock;
+class Session;
+class StatusIndicators;
+class StreamDock;
+class SystemsDock;
+class WorkspaceController;
+
+// The window frame: assembles the docks, the details view, menus, toolbar and status bar,
+// and routes actions to the parts that own them. It holds no logic of its own.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 
 public:
-    explicit MainWindow(QWidget *parent = nullptr);
+    explicit MainWindow(Session *session, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    Session *session() const { return m_session; }
+    ResourceTreeDock *treeDock() const { return m_treeDock; }
+    StreamDock *streamDock() const { return m_streamDock; }
+    SystemsDock *systemsDock() const { return m_systemsDock; }
+    DetailsView *details() const { return m_details; }
+    WorkspaceController *workspace() const { return m_workspace; }
+    QUndoStack *undoStack() const { return m_undoStack; }
+
+    void openConnections();
+    void restoreWindowState();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void createActions();
+    void updateTitle();
+
+    Session *m_session; // Not owned.
+    QUndoStack *m_undoStack;
+    DetailsView *m_details;
+    ResourceTreeDock *m_treeDock;
+    StreamDock *m_streamDock;
+    SystemsDock *m_systemsDock;
+    StatusIndicators *m_status;
+    WorkspaceController *m_workspace;
 };
 
 } // namespace thingscape

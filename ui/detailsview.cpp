@@ -1,0 +1,345 @@
+#include "detailsview.h"
+
+#include "historychart.h"
+#include "writebox.h"
+
+#include "model/codecs/codecs.h"
+#include "model/resourcestore.h"
+#include "protocols/endpointmanager.h"
+
+#include <QCborArray>
+#include <QCborMap>
+#include <QDateTime>
+#include <QFontDatabase>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QPointer>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QTimer>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+namespace thingscape {
+
+namespace {
+
+constexpr int kHistoryRows = 50;
+
+QString joined(const QStringList &list)
+{
+    return list.join(QLatin1Char(' '));
+}
+
+void addCborChildren(QTreeWidgetItem *parent, const QCborValue &value);
+
+QTreeWidgetItem *cborItem(const QString &key, const QCborValue &value)
+{
+    auto *item = new QTreeWidgetItem;
+    item->setText(0, key);
+    if (value.isMap()) {
+        item->setText(1, QCoreApplication::translate("DetailsView", "{%n key(s)}", nullptr, int(value.toMap().size())));
+    } else if (value.isArray()) {
+        item->setText(1, QCoreApplication::translate("DetailsView", "[%n item(s)]", nullptr, int(value.toArray().size())));
+    } else {
+        QString text = value.isString() ? value.toString() : value.toDiagnosticNotation();
+        item->setText(1, text);
+    }
+    addCborChildren(item, value);
+    return item;
+}
+
+void addCborChildren(QTreeWidgetItem *parent, const QCborValue &value)
+{
+    if (value.isMap()) {
+        const QCborMap map = value.toMap();
+        for (auto it = map.begin(); it != map.end(); ++it) {
+            const QString key = it.key().isString() ? it.key().toString() : it.key().toDiagnosticNotation();
+            parent->addChild(cborItem(key, it.value()));
+        }
+    } else if (value.isArray()) {
+        const QCborArray array = value.toArray();
+        for (qsizetype i = 0; i < array.size(); ++i)
+            parent->addChild(cborItem(QString::number(i), array.at(i)));
+    }
+}
+
+QPlainTextEdit *makeTextView(QWidget *parent, bool monospace)
+{
+    auto *view = new QPlainTextEdit(parent);
+    view->setReadOnly(true);
+    view->setLineWrapMode(monospace ? QPlainTextEdit::NoWrap : QPlainTextEdit::WidgetWidth);
+    if (monospace)
+        view->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    return view;
+}
+
+} // namespace
+
+DetailsView::DetailsView(ResourceStore *store, EndpointManager *endpoints, QWidget *parent)
+    : QWidget(parent)
+    , m_store(store)
+    , m_endpoints(endpoints)
+    , m_title(new QLabel(this))
+    , m_uri(new QLabel(this))
+    , m_metadata(new QTableWidget(0, 3, this))
+    , m_valueTabs(new QTabWidget(this))
+    , m_text(makeTextView(this, false))
+    , m_tree(new QTreeWidget(this))
+    , m_diagnostic(makeTextView(this, true))
+    , m_hex(makeTextView(this, true))
+    , m_chart(new HistoryChart(this))
+    , m_historyTable(new QTableWidget(0, 2, this))
+    , m_writeBox(new WriteBox(this))
+    , m_refreshTimer(new QTimer(this))
+{
+    setObjectName(QStringLiteral("detailsView"));
+    m_title->setTextFormat(Qt::PlainText);
+    QFont titleFont = m_title->font();
+    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.3);
+    titleFont.setBold(true);
+    m_title->setFont(titleFont);
+    m_uri->setTextFormat(Qt::PlainText);
+    m_uri->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
+
+    m_metadata->setObjectName(QStringLiteral("metadataTable"));
+    m_metadata->setHorizontalHeaderLabels({tr("Property"), tr("Value"), tr("Source")});
+    m_metadata->verticalHeader()->hide();
+    m_metadata->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
+    m_metadata->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_metadata->setSelectionBehavior(QAbstractItemView::SelectRows);
+
+    m_tree->setColumnCount(2);
+    m_tree->setHeaderLabels({tr("Key"), tr("Value")});
+    m_valueTabs->setObjectName(QStringLiteral("valueTabs"));
+    m_valueTabs->addTab(m_text, tr("&Text"));
+    m_valueTabs->addTab(m_tree, tr("&Tree"));
+    m_valueTabs->addTab(m_diagnostic, tr("&CBOR diagnostic"));
+    m_valueTabs->addTab(m_hex, tr("&Hex"));
+
+    m_historyTable->setObjectName(QStringLiteral("historyTable"));
+    m_historyTable->setHorizontalHeaderLabels({tr("Time"), tr("Value")});
+    m_historyTable->verticalHeader()->hide();
+    m_historyTable->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
+    m_historyTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
+
+    auto *historyTabs = new QTabWidget(this);
+    historyTabs->addTab(m_chart, tr("Chart"));
+    historyTabs->addTab(m_historyTable, tr("Last values"));
+
+    auto *splitter = new QSplitter(Qt::Vertical, this);
+    splitter->addWidget(m_metadata);
+    splitter->addWidget(m_valueTabs);
+    splitter->addWidget(historyTabs);
+    splitter->setStretchFactor(0, 2);
+    splitter->setStretchFactor(1, 2);
+    splitter->setStretchFactor(2, 3);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_title);
+    layout->addWidget(m_uri);
+    layout->addWidget(splitter, 1);
+    layout->addWidget(m_writeBox);
+
+    connect(m_store, &ResourceStore::batchApplied, this, &DetailsView::onBatch);
+    m_refreshTimer->setSingleShot(true);
+    m_refreshTimer->setInterval(50);
+    connect(m_refreshTimer, &QTimer::timeout, this, &DetailsView::refresh);
+    connect(m_writeBox, &WriteBox::writeRequested, this,
+            [this](const ResourceId &id, const QByteArray &payload, const WriteOptions &options) {
+                QPointer<WriteBox> box = m_writeBox;
+                m_endpoints->write(id, payload, options, [box](const Result &result) {
+                    if (box)
+                        box->showResult(result);
+                });
+            });
+    showResource(ResourceId());
+}
+
+void DetailsView::showResource(const ResourceId &id)
+{
+    m_id = id;
+    m_shownUpdateCount = ~0ull;
+    const Resource *resource = m_store->find(id);
+    m_writeBox->setResource(resource);
+    m_chart->setResource(resource);
+    refresh();
+}
+
+void DetailsView::onBatch(const StoreBatch &batch)
+{
+    if (!m_id.isValid())
+        return;
+    for (const ResourceId &removed : batch.removed) {
+        if (removed == m_id) {
+            m_chart->setResource(nullptr);
+            m_writeBox->setResource(nullptr);
+            m_refreshTimer->start();
+            return;
+        }
+    }
+    const Resource *current = m_store->find(m_id);
+    const bool touched = std::any_of(batch.changed.begin(), batch.changed.end(),
+                                     [current](const Resource *r) { return r == current; })
+        || std::any_of(batch.added.begin(), batch.added.end(), [current](const Resource *r) { return r == current; });
+    if (touched && !m_refreshTimer->isActive())
+        m_refreshTimer->start();
+}
+
+void DetailsView::refresh()
+{
+    const Resource *resource = m_id.isValid() ? m_store->find(m_id) : nullptr;
+    if (!resource) {
+        m_title->setText(m_id.isValid() ? tr("Resource removed") : tr("No resource selected"));
+        m_uri->setText(m_id.isValid() ? m_id.toString() : tr("Select a resource in the tree to see its details."));
+        m_metadata->setRowCount(0);
+        m_text->clear();
+        m_tree->clear();
+        m_diagnostic->clear();
+        m_hex->clear();
+        m_historyTable->setRowCount(0);
+        m_chart->setResource(nullptr);
+        return;
+    }
+    m_title->setText(resource->title());
+    m_uri->setText(resource->id().toString());
+    fillMetadata(resource);
+    if (resource->updateCount() != m_shownUpdateCount) {
+        m_shownUpdateCount = resource->updateCount();
+        fillValue(resource);
+        fillHistoryTable(resource);
+        m_chart->setResource(resource);
+    }
+}
+
+void DetailsView::fillMetadata(const Resource *resource)
+{
+    struct Row
+    {
+        QString name;
+        QString value;
+        MetaSource source;
+    };
+    const Metadata &m = resource->metadata();
+    QList<Row> rows;
+    auto add = [&rows](const QString &name, const QString &value, MetaSource source) {
+        if (!value.isEmpty())
+            rows.append({name, value, source});
+    };
+    add(tr("Protocol"), resource->id().scheme(), MetaSource::None);
+    add(tr("State"), resourceStateName(resource->state()), MetaSource::None);
+    if (m.title.isSet())
+        add(tr("Title"), *m.title, m.title.source);
+    if (m.description.isSet())
+        add(tr("Description"), *m.description, m.description.source);
+    if (m.device.isSet())
+        add(tr("Device"), *m.device, m.device.source);
+    if (m.resourceTypes.isSet())
+        add(tr("Resource types (rt)"), joined(*m.resourceTypes), m.resourceTypes.source);
+    if (m.interfaces.isSet())
+        add(tr("Interfaces (if)"), joined(*m.interfaces), m.interfaces.source);
+    if (m.contentFormat.isSet())
+        add(tr("Content format (ct)"), codecs::contentFormatName(*m.contentFormat), m.contentFormat.source);
+    if (m.unit.isSet())
+        add(tr("Unit"), *m.unit, m.unit.source);
+    if (m.observable.isSet())
+        add(tr("Observable"), *m.observable ? tr("yes") : tr("no"), m.observable.source);
+    if (m.writable.isSet())
+        add(tr("Writable"), *m.writable ? tr("yes") : tr("no"), m.writable.source);
+    if (m.readable.isSet())
+        add(tr("Readable"), *m.readable ? tr("yes") : tr("no"), m.readable.source);
+    if (m.commandUri.isSet())
+        add(tr("Writes go to"), *m.commandUri, m.commandUri.source);
+    if (m.retained.isSet())
+        add(tr("Retained"), *m.retained ? tr("yes") : tr("no"), m.retained.source);
+    if (m.size.isSet())
+        add(tr("Size (sz)"), QString::number(*m.size), m.size.source);
+    for (auto it = m.extra.begin(); it != m.extra.end(); ++it) {
+        const QJsonValue v = it.value();
+        QString text = v.isString() ? v.toString()
+            : v.isDouble()          ? QString::number(v.toDouble())
+            : v.isBool()            ? (v.toBool() ? tr("yes") : tr("no"))
+            : QString::fromUtf8(QJsonDocument(v.isArray() ? QJsonDocument(v.toArray()) : QJsonDocument(v.toObject()))
+                                    .toJson(QJsonDocument::Compact));
+        add(it.key(), text, m.extraSource);
+    }
+    add(tr("Updates"), QString::number(resource->updateCount()), MetaSource::None);
+    if (resource->lastUpdateMs() > 0)
+        add(tr("Last update"), QDateTime::fromMSecsSinceEpoch(resource->lastUpdateMs()).toString(Qt::ISODateWithMs),
+            MetaSource::None);
+
+    m_metadata->setRowCount(int(rows.size()));
+    for (int i = 0; i < rows.size(); ++i) {
+        const Row &row = rows.at(i);
+        auto setCell = [this, i](int column, const QString &text) {
+            QTableWidgetItem *item = m_metadata->item(i, column);
+            if (!item) {
+                item = new QTableWidgetItem;
+                m_metadata->setItem(i, column, item);
+            }
+            if (item->text() != text)
+                item->setText(text);
+        };
+        setCell(0, row.name);
+        setCell(1, row.value);
+        setCell(2, metaSourceName(row.source));
+    }
+    m_metadata->resizeColumnToContents(0);
+}
+
+void DetailsView::fillValue(const Resource *resource)
+{
+    if (!resource->hasValue()) {
+        m_text->setPlainText(tr("No value received yet."));
+        m_tree->clear();
+        m_diagnostic->clear();
+        m_hex->clear();
+        return;
+    }
+    const Value &value = resource->value();
+    QString text = codecs::prettyText(value);
+    if (!value.error.isEmpty())
+        text = tr("Could not decode: %1\n\n").arg(value.error) + text;
+    // Payload text is plain text, always.
+    m_text->setPlainText(text);
+    m_tree->clear();
+    if (value.decoded.isContainer()) {
+        addCborChildren(m_tree->invisibleRootItem(), value.decoded);
+        m_tree->expandToDepth(1);
+    } else if (!value.decoded.isUndefined()) {
+        m_tree->addTopLevelItem(cborItem(tr("value"), value.decoded));
+    }
+    m_tree->resizeColumnToContents(0);
+    if (value.contentFormat == ContentFormat::Cbor || value.contentFormat == ContentFormat::SenmlCbor
+        || value.contentFormat == ContentFormat::SensmlCbor) {
+        QString error;
+        m_diagnostic->setPlainText(codecs::cborDiagnostic(value.raw, &error));
+    } else {
+        m_diagnostic->setPlainText(value.decoded.isUndefined() ? QString()
+                                                               : value.decoded.toDiagnosticNotation(
+                                                                     QCborValue::LineWrapped));
+    }
+    m_hex->setPlainText(codecs::hexView(value.raw.left(64 * 1024)));
+}
+
+void DetailsView::fillHistoryTable(const Resource *resource)
+{
+    const History &history = resource->history();
+    const int rows = int(std::min<qsizetype>(kHistoryRows, history.size()));
+    m_historyTable->setRowCount(rows);
+    for (int row = 0; row < rows; ++row) {
+        const Value &value = history.at(history.size() - 1 - row);
+        auto *time = new QTableWidgetItem(QDateTime::fromMSecsSinceEpoch(value.timeMs).toString(
+            QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")));
+        auto *text = new QTableWidgetItem(value.shortText(200));
+        m_historyTable->setItem(row, 0, time);
+        m_historyTable->setItem(row, 1, text);
+    }
+    m_historyTable->resizeColumnToContents(0);
+}
+
+} // namespace thingscape

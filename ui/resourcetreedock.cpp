@@ -1,0 +1,284 @@
+#include "resourcetreedock.h"
+
+#include "treedecorationproxy.h"
+
+#include "model/resource.h"
+#include "model/resourcefilterproxymodel.h"
+#include "model/resourcestore.h"
+#include "model/resourcetreemodel.h"
+#include "protocols/endpointmanager.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QPointer>
+#include <QSettings>
+#include <QTimer>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+namespace thingscape {
+
+ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *model, EndpointManager *endpoints,
+                                   QWidget *parent)
+    : QDockWidget(tr("Resources"), parent)
+    , m_store(store)
+    , m_model(model)
+    , m_endpoints(endpoints)
+    , m_decoration(new TreeDecorationProxy(model, this))
+    , m_filter(new ResourceFilterProxyModel(this))
+    , m_search(new QLineEdit(this))
+    , m_mode(new QComboBox(this))
+    , m_filterError(new QLabel(this))
+    , m_view(new QTreeView(this))
+    , m_highlightTimer(new QTimer(this))
+{
+    setObjectName(QStringLiteral("resourceTreeDock"));
+    m_filter->setSourceModel(m_decoration);
+
+    m_search->setObjectName(QStringLiteral("treeSearch"));
+    m_search->setPlaceholderText(tr("Filter resources (Ctrl+F)"));
+    m_search->setClearButtonEnabled(true);
+    m_mode->setObjectName(QStringLiteral("treeSearchMode"));
+    m_mode->addItem(tr("Text"), int(ResourceFilterProxyModel::Mode::Substring));
+    m_mode->addItem(tr("MQTT filter"), int(ResourceFilterProxyModel::Mode::MqttWildcard));
+    m_mode->addItem(tr("Regex"), int(ResourceFilterProxyModel::Mode::Regex));
+    m_mode->setToolTip(tr("Text: substring of name or URI. MQTT filter: '+' one level, '#' the rest. "
+                          "Regex: a regular expression on the URI."));
+    m_filterError->setTextFormat(Qt::PlainText);
+    m_filterError->setStyleSheet(QStringLiteral("color: palette(highlight);"));
+    m_filterError->hide();
+
+    m_view->setObjectName(QStringLiteral("resourceTree"));
+    m_view->setModel(m_filter);
+    m_view->setUniformRowHeights(true);
+    m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_view->setDragEnabled(true);
+    m_view->setDragDropMode(QAbstractItemView::DragOnly);
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_view->setAlternatingRowColors(true);
+    m_view->header()->setStretchLastSection(false);
+    m_view->header()->setSectionResizeMode(ResourceTreeModel::NameColumn, QHeaderView::Interactive);
+    m_view->header()->setSectionResizeMode(ResourceTreeModel::ValueColumn, QHeaderView::Stretch);
+    m_view->setColumnWidth(ResourceTreeModel::NameColumn, 260);
+    m_view->setColumnWidth(ResourceTreeModel::UnitColumn, 60);
+    m_view->setColumnWidth(ResourceTreeModel::LastUpdateColumn, 90);
+    m_view->setColumnWidth(ResourceTreeModel::ProtocolColumn, 60);
+
+    auto *searchRow = new QHBoxLayout;
+    searchRow->addWidget(m_search, 1);
+    searchRow->addWidget(m_mode);
+    auto *content = new QWidget(this);
+    auto *layout = new QVBoxLayout(content);
+    layout->setContentsMargins(2, 2, 2, 2);
+    layout->addLayout(searchRow);
+    layout->addWidget(m_filterError);
+    layout->addWidget(m_view, 1);
+    setWidget(content);
+
+    QSettings settings;
+    m_mode->setCurrentIndex(settings.value(QStringLiteral("tree/searchMode"), 0).toInt());
+    connect(m_search, &QLineEdit::textChanged, this, &ResourceTreeDock::applyFilter);
+    connect(m_mode, &QComboBox::currentIndexChanged, this, [this](int index) {
+        QSettings().setValue(QStringLiteral("tree/searchMode"), index);
+        applyFilter();
+    });
+    connect(m_view, &QTreeView::customContextMenuRequested, this, &ResourceTreeDock::showContextMenu);
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            [this](const QModelIndex &current) {
+                Q_EMIT currentResourceChanged(
+                    ResourceId::parse(current.data(ResourceTreeModel::ResourceIdRole).toString()).value_or(ResourceId()));
+            });
+
+    // The highlight fades by itself: repaint for a moment after each batch, then stop.
+    m_highlightTimer->setInterval(100);
+    connect(m_highlightTimer, &QTimer::timeout, this, [this] {
+        m_view->viewport()->update();
+        if (m_sinceLastBatch.elapsed() > TreeDecorationProxy::kHighlightMs + 200)
+            m_highlightTimer->stop();
+    });
+    connect(m_store, &ResourceStore::batchApplied, this, [this] {
+        m_sinceLastBatch.start();
+        if (!m_highlightTimer->isActive())
+            m_highlightTimer->start();
+    });
+
+    auto addShortcut = [this](const QKeySequence &keys, const QString &text, auto slot) {
+        auto *action = new QAction(text, this);
+        action->setShortcut(keys);
+        action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        connect(action, &QAction::triggered, this, slot);
+        m_view->addAction(action);
+    };
+    addShortcut(QKeySequence(Qt::Key_F5), tr("Read now"), &ResourceTreeDock::readSelected);
+    addShortcut(QKeySequence::Copy, tr("Copy URI"), &ResourceTreeDock::copySelectedUris);
+}
+
+void ResourceTreeDock::applyFilter()
+{
+    const auto mode = ResourceFilterProxyModel::Mode(m_mode->currentData().toInt());
+    m_filter->setMode(mode);
+    m_filter->setPattern(m_search->text());
+    if (!m_search->text().isEmpty())
+        m_view->expandAll();
+    const bool valid = m_filter->isValid();
+    m_filterError->setVisible(!valid);
+    m_filterError->setText(valid ? QString() : m_filter->errorString());
+}
+
+ResourceId ResourceTreeDock::currentResource() const
+{
+    return ResourceId::parse(m_view->currentIndex().data(ResourceTreeModel::ResourceIdRole).toString())
+        .value_or(ResourceId());
+}
+
+QList<ResourceId> ResourceTreeDock::selectedResources() const
+{
+    QList<ResourceId> ids;
+    for (const QModelIndex &index : m_view->selectionModel()->selectedRows()) {
+        if (!index.data(ResourceTreeModel::HasResourceRole).toBool())
+            continue;
+        if (auto id = ResourceId::parse(index.data(ResourceTreeModel::ResourceIdRole).toString()))
+            ids.append(*id);
+    }
+    if (ids.isEmpty() && currentResource().isValid()
+        && m_view->currentIndex().data(ResourceTreeModel::HasResourceRole).toBool())
+        ids.append(currentResource());
+    return ids;
+}
+
+void ResourceTreeDock::selectResource(const ResourceId &id)
+{
+    const QModelIndex source = m_model->indexForId(id);
+    if (!source.isValid())
+        return;
+    const QModelIndex index = m_filter->mapFromSource(m_decoration->mapFromSource(source));
+    if (!index.isValid())
+        return;
+    m_view->scrollTo(index);
+    m_view->setCurrentIndex(index);
+}
+
+void ResourceTreeDock::setSystemNames(const QStringList &names)
+{
+    m_systemNames = names;
+}
+
+QList<ResourceId> ResourceTreeDock::resourcesUnder(const QModelIndex &index) const
+{
+    const QString prefix = index.data(ResourceTreeModel::ResourceIdRole).toString();
+    QList<ResourceId> ids;
+    for (const Resource *resource : m_store->findByPrefix(prefix))
+        ids.append(resource->id());
+    return ids;
+}
+
+void ResourceTreeDock::readSelected()
+{
+    const QList<ResourceId> ids = selectedResources();
+    for (const ResourceId &id : ids) {
+        QPointer<ResourceTreeDock> self = this;
+        m_endpoints->read(id, [self, id](const ReadResult &result) {
+            if (self && !result.result.ok())
+                Q_EMIT self->statusMessage(tr("Read %1 failed: %2").arg(id.toString(), result.result.error));
+        });
+    }
+    if (!ids.isEmpty())
+        Q_EMIT statusMessage(tr("Reading %n resource(s)…", nullptr, int(ids.size())));
+}
+
+void ResourceTreeDock::observeSelected(bool observe)
+{
+    for (const ResourceId &id : selectedResources()) {
+        if (!observe) {
+            m_endpoints->unobserve(id);
+            continue;
+        }
+        QPointer<ResourceTreeDock> self = this;
+        m_endpoints->observe(id, [self, id](const Result &result) {
+            if (!self)
+                return;
+            if (!result.ok())
+                Q_EMIT self->statusMessage(tr("Observe %1 failed: %2").arg(id.toString(), result.error));
+            else if (!result.notice.isEmpty())
+                Q_EMIT self->statusMessage(result.notice);
+        });
+    }
+}
+
+void ResourceTreeDock::copySelectedUris()
+{
+    QStringList uris;
+    for (const QModelIndex &index : m_view->selectionModel()->selectedRows())
+        uris.append(index.data(ResourceTreeModel::ResourceIdRole).toString());
+    if (uris.isEmpty())
+        return;
+    QApplication::clipboard()->setText(uris.join(QLatin1Char('\n')));
+    Q_EMIT statusMessage(tr("Copied %n URI(s)", nullptr, int(uris.size())));
+}
+
+void ResourceTreeDock::clearRetainedSelected()
+{
+    // Clearing a retained topic is publishing an empty retained message to it; a subtree is
+    // every topic under it that the broker handed out as retained.
+    QList<ResourceId> targets;
+    for (const QModelIndex &index : m_view->selectionModel()->selectedRows()) {
+        for (const ResourceId &id : resourcesUnder(index)) {
+            const Resource *resource = m_store->find(id);
+            if (id.protocol() == Protocol::Mqtt && resource && resource->metadata().retained.valueOr(false)
+                && !targets.contains(id))
+                targets.append(id);
+        }
+    }
+    if (targets.isEmpty()) {
+        Q_EMIT statusMessage(tr("Nothing retained to clear here."));
+        return;
+    }
+    WriteOptions options;
+    options.retain = true;
+    options.qos = 1;
+    for (const ResourceId &id : std::as_const(targets))
+        m_endpoints->write(id, QByteArray(), options, {});
+    Q_EMIT statusMessage(tr("Cleared %n retained topic(s)", nullptr, int(targets.size())));
+}
+
+void ResourceTreeDock::showContextMenu(const QPoint &pos)
+{
+    const QModelIndex index = m_view->indexAt(pos);
+    if (!index.isValid())
+        return;
+    const bool hasResource = index.data(ResourceTreeModel::HasResourceRole).toBool();
+    const bool mqtt = index.data(ResourceTreeModel::ProtocolRole).toString() == QLatin1String("mqtt");
+    const QList<ResourceId> ids = selectedResources();
+
+    QMenu menu(this);
+    QAction *read = menu.addAction(tr("&Read now"), this, &ResourceTreeDock::readSelected);
+    read->setShortcut(QKeySequence(Qt::Key_F5));
+    read->setEnabled(hasResource);
+    QAction *write = menu.addAction(tr("&Write…"), this, [this] { Q_EMIT writeRequested(currentResource()); });
+    write->setEnabled(hasResource);
+    menu.addAction(tr("&Observe"), this, [this] { observeSelected(true); })->setEnabled(hasResource);
+    menu.addAction(tr("&Stop observing"), this, [this] { observeSelected(false); })->setEnabled(hasResource);
+    menu.addSeparator();
+    menu.addAction(tr("&Copy URI"), this, &ResourceTreeDock::copySelectedUris)->setShortcut(QKeySequence::Copy);
+    QMenu *systems = menu.addMenu(tr("Add to s&ystem"));
+    systems->setEnabled(!ids.isEmpty());
+    for (const QString &name : std::as_const(m_systemNames))
+        systems->addAction(name, this, [this, name, ids] { Q_EMIT addToSystemRequested(name, ids); });
+    if (!m_systemNames.isEmpty())
+        systems->addSeparator();
+    systems->addAction(tr("&New system…"), this, [this, ids] { Q_EMIT newSystemRequested(ids); });
+    if (mqtt) {
+        menu.addSeparator();
+        menu.addAction(tr("C&lear retained"), this, &ResourceTreeDock::clearRetainedSelected);
+    }
+    menu.exec(m_view->viewport()->mapToGlobal(pos));
+}
+
+} // namespace thingscape

@@ -1,0 +1,42 @@
+#include "session.h"
+
+#include "model/resourcestore.h"
+#include "model/resourcetreemodel.h"
+#include "model/streammodel.h"
+#include "protocols/connector.h"
+#include "protocols/endpointmanager.h"
+
+namespace thingscape {
+
+Session::Session(QObject *parent)
+    : QObject(parent)
+    , m_store(std::make_unique<ResourceStore>())
+    , m_tree(std::make_unique<ResourceTreeModel>(m_store.get()))
+    , m_stream(std::make_unique<StreamModel>(m_store.get()))
+    , m_endpoints(std::make_unique<EndpointManager>(m_store.get()))
+{
+    // The tree shows every endpoint from the moment it is added, with its connection state.
+    auto showState = [this](const QString &id) {
+        const EndpointConfig config = m_endpoints->endpoint(id);
+        const EndpointManager::Status status = m_endpoints->status(id);
+        QString text = connectorStateName(status.state);
+        if (!status.lastError.isEmpty() && status.state != ConnectorState::Connected)
+            text += QStringLiteral(": ") + status.lastError;
+        m_tree->setEndpointState(config.url.endpoint(), text,
+                                 status.state != ConnectorState::Error && status.state != ConnectorState::BackingOff);
+    };
+    connect(m_endpoints.get(), &EndpointManager::endpointAdded, this, [this, showState](const QString &id) {
+        const EndpointConfig config = m_endpoints->endpoint(id);
+        m_tree->addEndpoint(config.url.endpoint(), config.name);
+        showState(id);
+    });
+    connect(m_endpoints.get(), &EndpointManager::endpointChanged, this, showState);
+}
+
+Session::~Session()
+{
+    // Connectors stop before the store and models they feed go away.
+    m_endpoints.reset();
+}
+
+} // namespace thingscape

@@ -1,0 +1,89 @@
+#pragma once
+
+#include "model/system.h"
+#include "model/workspace.h"
+
+#include <QObject>
+#include <QStringList>
+
+#include <functional>
+#include <memory>
+
+class QLockFile;
+class QTimer;
+class QWidget;
+
+namespace thingscape {
+
+class Session;
+
+// The workspace file behind a window: new / open / save / save as / recent files, the dirty
+// flag, autosave to a recovery file, and the offer to recover after a crash. It applies a
+// loaded workspace to the session (endpoints) and hands systems and layout to their owners.
+class WorkspaceController : public QObject
+{
+    Q_OBJECT
+
+public:
+    static constexpr int kAutosaveIntervalMs = 30000;
+    static constexpr int kMaxRecentFiles = 8;
+
+    WorkspaceController(Session *session, QWidget *window);
+    ~WorkspaceController() override;
+
+    QString path() const { return m_path; }
+    QString displayName() const;
+    bool isDirty() const { return m_dirty; }
+    void markDirty();
+    QStringList recentFiles() const;
+
+    void newWorkspace();
+    bool open(const QString &path);
+    void openDialog();
+    bool save();
+    bool saveAs(const QString &path);
+    void saveAsDialog();
+    // Asks to save unsaved changes; false when the user cancels.
+    bool maybeSave();
+    // Applies a workspace (endpoints connect where autoConnect is set).
+    void apply(const Workspace &workspace, const QString &path);
+    Workspace snapshot() const;
+
+    void setSystems(const QList<System> &systems);
+    void setLayoutProvider(std::function<QByteArray()> save, std::function<void(const QByteArray &)> restore);
+
+    // Crash recovery. The directory holds a lock while the app runs and the recovery file.
+    static QString stateDirectory();
+    QString recoveryPath() const;
+    // True when a previous run died with unsaved changes left in the recovery file.
+    bool hasRecovery() const;
+    // Offers recovery with a question box; returns true when recovered.
+    bool offerRecovery();
+    bool recover();
+    bool writeRecovery();
+    void shutDownCleanly();
+
+Q_SIGNALS:
+    void systemsLoaded(const QList<thingscape::System> &systems);
+    void stateChanged();
+    void message(const QString &text);
+
+private:
+    void setClean(const QString &path);
+    void addRecent(const QString &path);
+
+    Session *m_session; // Not owned.
+    QWidget *m_window;  // Not owned.
+    QString m_path;
+    bool m_dirty = false;
+    bool m_previousRunCrashed = false;
+    QList<System> m_systems;
+    QJsonArray m_dashboards;
+    QJsonArray m_rules;
+    std::function<QByteArray()> m_saveLayout;
+    std::function<void(const QByteArray &)> m_restoreLayout;
+    std::unique_ptr<QLockFile> m_runLock;
+    QTimer *m_autosave;
+};
+
+} // namespace thingscape
