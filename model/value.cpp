@@ -22,6 +22,11 @@ ValueKind Value::kind() const
     case QCborValue::Array:
     case QCborValue::Map:
     case QCborValue::Tag:
+    // Tags 0, 1, 32, 35, 37 are turned into these extended types by QCborValue.
+    case QCborValue::DateTime:
+    case QCborValue::Url:
+    case QCborValue::RegularExpression:
+    case QCborValue::Uuid:
         return ValueKind::Structure;
     default:
         return raw.isEmpty() ? ValueKind::None : ValueKind::Binary;

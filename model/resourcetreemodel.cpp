@@ -1,0 +1,621 @@
+#include "resourcetreemodel.h"
+
+#include "resourcestore.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+
+#include <algorithm>
+#include <tuple>
+#include <unordered_map>
+
+namespace thingscape {
+
+struct ResourceTreeModel::Node
+{
+    Node *parent = nullptr; // Not owned.
+    std::vector<std::unique_ptr<Node>> children; // sorted by key (keyLess)
+    const Resource *resource = nullptr; // Not owned (the store's).
+    QString key;          // the path level; for endpoints the endpoint URI
+    ResourceId endpoint;  // set on endpoint nodes only
+    int row = 0;          // index in parent->children, kept current so parent() is O(1)
+    bool isEndpoint = false;
+
+    void renumberChildren(size_t from)
+    {
+        for (size_t i = from; i < children.size(); ++i)
+            children[i]->row = int(i);
+    }
+};
+
+namespace {
+
+// Case-insensitive first so "Kitchen" sits next to "kitchen"; the case-sensitive tie-break
+// keeps the order total, since both can exist as distinct topic levels.
+bool keyLess(const QString &a, const QString &b)
+{
+    const int folded = QString::compare(a, b, Qt::CaseInsensitive);
+    if (folded != 0)
+        return folded < 0;
+    return a < b;
+}
+
+// The levels under the endpoint. For CoAP / HTTP, "/a/" and "/a" and different queries are
+// different resources, so they get different leaf names.
+QStringList segmentsFor(const ResourceId &id)
+{
+    QStringList segments = id.pathSegments();
+    if (id.protocol() == Protocol::Mqtt)
+        return segments;
+    if (id.path().size() > 1 && id.path().endsWith(QLatin1Char('/')) && !segments.isEmpty())
+        segments.last() += QLatin1Char('/');
+    if (!id.query().isEmpty()) {
+        if (segments.isEmpty())
+            segments.append(QString());
+        segments.last() += QLatin1Char('?') + id.query();
+    }
+    return segments;
+}
+
+QString timeText(qint64 ms)
+{
+    if (ms <= 0)
+        return {};
+    const QDateTime time = QDateTime::fromMSecsSinceEpoch(ms).toLocalTime();
+    if (time.date() == QDate::currentDate())
+        return time.toString(QStringLiteral("HH:mm:ss.zzz"));
+    return time.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+}
+
+} // namespace
+
+ResourceTreeModel::ResourceTreeModel(ResourceStore *store, QObject *parent)
+    : QAbstractItemModel(parent)
+    , m_store(store)
+    , m_root(std::make_unique<Node>())
+{
+    if (!m_store)
+        return;
+    QSet<Node *> dirty;
+    addResources(m_store->resources(), &dirty);
+    connect(m_store, &ResourceStore::batchApplied, this, &ResourceTreeModel::onBatchApplied);
+}
+
+ResourceTreeModel::~ResourceTreeModel() = default;
+
+// --- tree navigation ---
+
+ResourceTreeModel::Node *ResourceTreeModel::nodeFor(const QModelIndex &index) const
+{
+    if (!index.isValid() || index.model() != this)
+        return m_root.get();
+    return static_cast<Node *>(index.internalPointer());
+}
+
+int ResourceTreeModel::rowOf(const Node *node) const
+{
+    Q_ASSERT(node->parent->children[size_t(node->row)].get() == node);
+    return node->row;
+}
+
+QModelIndex ResourceTreeModel::indexFor(const Node *node, int column) const
+{
+    if (!node || node == m_root.get())
+        return {};
+    return createIndex(rowOf(node), column, const_cast<Node *>(node));
+}
+
+ResourceTreeModel::Node *ResourceTreeModel::findChild(const Node *parent, const QString &key) const
+{
+    if (parent == m_root.get())
+        return m_endpointNodes.value(key);
+    const auto &children = parent->children;
+    const auto it = std::lower_bound(children.begin(), children.end(), key,
+                                     [](const std::unique_ptr<Node> &n, const QString &k) { return keyLess(n->key, k); });
+    if (it == children.end() || (*it)->key != key)
+        return nullptr;
+    return it->get();
+}
+
+ResourceTreeModel::Node *ResourceTreeModel::findNode(const ResourceId &id) const
+{
+    if (!id.isValid())
+        return nullptr;
+    if (Node *node = m_byId.value(id))
+        return node;
+    Node *node = m_endpointNodes.value(id.endpointUri());
+    const QStringList segments = segmentsFor(id);
+    for (qsizetype i = 0; node && i < segments.size(); ++i)
+        node = findChild(node, segments.at(i));
+    return node;
+}
+
+const ResourceTreeModel::Node *ResourceTreeModel::endpointOf(const Node *node) const
+{
+    while (node && !node->isEndpoint)
+        node = node->parent;
+    return node;
+}
+
+bool ResourceTreeModel::isPinned(const Node *node) const
+{
+    return node->isEndpoint && m_endpointInfo.value(node->key).pinned;
+}
+
+QModelIndex ResourceTreeModel::index(int row, int column, const QModelIndex &parent) const
+{
+    if (row < 0 || column < 0 || column >= ColumnCount || (parent.isValid() && parent.column() != 0))
+        return {};
+    const Node *parentNode = nodeFor(parent);
+    if (row >= int(parentNode->children.size()))
+        return {};
+    return createIndex(row, column, parentNode->children[size_t(row)].get());
+}
+
+QModelIndex ResourceTreeModel::parent(const QModelIndex &child) const
+{
+    if (!child.isValid())
+        return {};
+    return indexFor(nodeFor(child)->parent);
+}
+
+int ResourceTreeModel::rowCount(const QModelIndex &parent) const
+{
+    if (parent.isValid() && parent.column() != 0)
+        return 0;
+    return int(nodeFor(parent)->children.size());
+}
+
+int ResourceTreeModel::columnCount(const QModelIndex &) const
+{
+    return ColumnCount;
+}
+
+bool ResourceTreeModel::hasChildren(const QModelIndex &parent) const
+{
+    return rowCount(parent) > 0;
+}
+
+QModelIndex ResourceTreeModel::indexForId(const ResourceId &id) const
+{
+    return indexFor(findNode(id));
+}
+
+const Resource *ResourceTreeModel::resourceAt(const QModelIndex &index) const
+{
+    if (!index.isValid())
+        return nullptr;
+    return nodeFor(index)->resource;
+}
+
+// --- display ---
+
+ResourceId ResourceTreeModel::nodeId(const Node *node) const
+{
+    if (node->resource)
+        return node->resource->id();
+    if (node->isEndpoint)
+        return node->endpoint;
+    const ResourceId endpoint = endpointOf(node)->endpoint;
+    if (endpoint.protocol() == Protocol::Mqtt)
+        return ResourceId::fromTopic(endpoint, nodePath(node));
+    return ResourceId::fromParts(endpoint.scheme(), endpoint.host(), endpoint.port(),
+                                 QLatin1Char('/') + nodePath(node));
+}
+
+QString ResourceTreeModel::nodePath(const Node *node) const
+{
+    if (node->resource) {
+        const ResourceId &id = node->resource->id();
+        return id.protocol() == Protocol::Mqtt ? id.topic() : id.path().mid(1);
+    }
+    QStringList keys;
+    for (const Node *n = node; n && !n->isEndpoint; n = n->parent)
+        keys.prepend(n->key);
+    return keys.join(QLatin1Char('/'));
+}
+
+QString ResourceTreeModel::displayName(const Node *node) const
+{
+    if (node->isEndpoint) {
+        const QString name = m_endpointInfo.value(node->key).name;
+        return name.isEmpty() ? node->endpoint.hostPort() : name;
+    }
+    // An empty MQTT level ("a//b", "/a") would be an invisible row.
+    return node->key.isEmpty() ? tr("(empty)") : node->key;
+}
+
+QString ResourceTreeModel::displayText(const Node *node, int column) const
+{
+    const Resource *resource = node->resource;
+    switch (column) {
+    case NameColumn:
+        return displayName(node);
+    case ValueColumn:
+        return resource && resource->hasValue() ? resource->value().shortText() : QString();
+    case UnitColumn:
+        return resource ? resource->metadata().unit.valueOr(QString()) : QString();
+    case LastUpdateColumn:
+        return resource ? timeText(resource->lastUpdateMs()) : QString();
+    case ProtocolColumn:
+        if (resource || node->isEndpoint)
+            return nodeId(node).scheme().toUpper();
+        return {};
+    default:
+        return {};
+    }
+}
+
+QString ResourceTreeModel::toolTip(const Node *node) const
+{
+    QStringList lines;
+    if (node->isEndpoint) {
+        const EndpointInfo info = m_endpointInfo.value(node->key);
+        lines << displayName(node) << node->endpoint.toString();
+        if (!info.stateText.isEmpty())
+            lines << tr("State: %1").arg(info.stateText);
+    }
+    if (const Resource *resource = node->resource) {
+        if (!node->isEndpoint)
+            lines << resource->id().toString();
+        if (resource->metadata().title.isSet())
+            lines << *resource->metadata().title;
+        lines << tr("State: %1").arg(resourceStateName(resource->state()));
+    } else if (!node->isEndpoint) {
+        lines << nodeId(node).toString();
+    }
+    return lines.join(QLatin1Char('\n'));
+}
+
+QVariant ResourceTreeModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || index.model() != this)
+        return {};
+    const Node *node = nodeFor(index);
+    const Resource *resource = node->resource;
+    switch (role) {
+    case Qt::DisplayRole:
+        return displayText(node, index.column());
+    case Qt::ToolTipRole:
+        return toolTip(node);
+    case Qt::TextAlignmentRole:
+        if (index.column() == ValueColumn && resource && resource->value().isNumeric())
+            return int(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    case ResourceIdRole:
+        return nodeId(node).toString();
+    case ProtocolRole:
+        return protocolName(endpointOf(node)->endpoint.protocol());
+    case StateRole:
+        if (resource)
+            return resourceStateName(resource->state());
+        if (node->isEndpoint)
+            return m_endpointInfo.value(node->key).stateText;
+        return QString();
+    case StateOkRole:
+        if (node->isEndpoint && !m_endpointInfo.value(node->key, EndpointInfo()).ok)
+            return false;
+        if (resource)
+            return resource->state() != ResourceState::Error && resource->state() != ResourceState::Offline;
+        return true;
+    case IsEndpointRole:
+        return node->isEndpoint;
+    case HasResourceRole:
+        return resource != nullptr;
+    case LastUpdateRole:
+        return resource ? resource->lastUpdateMs() : qint64(0);
+    case PathRole:
+        return nodePath(node);
+    case EndpointRole:
+        return endpointOf(node)->key;
+    default:
+        return {};
+    }
+}
+
+QVariant ResourceTreeModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case NameColumn:
+        return tr("Name");
+    case ValueColumn:
+        return tr("Value");
+    case UnitColumn:
+        return tr("Unit");
+    case LastUpdateColumn:
+        return tr("Last update");
+    case ProtocolColumn:
+        return tr("Protocol");
+    default:
+        return {};
+    }
+}
+
+QHash<int, QByteArray> ResourceTreeModel::roleNames() const
+{
+    QHash<int, QByteArray> names = QAbstractItemModel::roleNames();
+    names.insert(ResourceIdRole, "resourceId");
+    names.insert(ProtocolRole, "protocol");
+    names.insert(StateRole, "state");
+    names.insert(StateOkRole, "stateOk");
+    names.insert(IsEndpointRole, "isEndpoint");
+    names.insert(HasResourceRole, "hasResource");
+    names.insert(LastUpdateRole, "lastUpdate");
+    names.insert(PathRole, "path");
+    names.insert(EndpointRole, "endpoint");
+    return names;
+}
+
+// --- updates ---
+
+void ResourceTreeModel::onBatchApplied(const StoreBatch &batch)
+{
+    // The removed resources are already deleted: drop the pointers before any signal lets a
+    // view read those rows.
+    QList<Node *> vacated;
+    for (const ResourceId &id : batch.removed) {
+        if (Node *node = m_byId.take(id)) {
+            node->resource = nullptr;
+            vacated.append(node);
+        }
+    }
+    QSet<Node *> dirty;
+    // Adding first lets a vacated path level that gains children in this batch stay.
+    addResources(batch.added, &dirty);
+    prune(vacated, &dirty);
+    for (const Resource *resource : batch.changed) {
+        if (Node *node = m_byId.value(resource->id()))
+            dirty.insert(node);
+    }
+    emitChanged(dirty);
+}
+
+void ResourceTreeModel::addResources(const QList<const Resource *> &resources, QSet<Node *> *dirty)
+{
+    if (resources.isEmpty())
+        return;
+    // New nodes are built off-tree first: per attached parent its new children, and below
+    // those whole new subtrees. Each attached parent then gets one insert per contiguous run.
+    std::unordered_map<Node *, std::vector<std::unique_ptr<Node>>> pending;
+    std::vector<Node *> pendingOrder;
+    QHash<std::pair<const Node *, QString>, Node *> fresh;
+    QSet<Node *> unsorted; // new nodes whose children were appended unsorted
+
+    auto child = [&](Node *parent, bool parentIsNew, const QString &key) -> std::pair<Node *, bool> {
+        if (!parentIsNew) {
+            if (Node *existing = findChild(parent, key))
+                return {existing, false};
+        }
+        if (Node *made = fresh.value({parent, key}))
+            return {made, true};
+        auto node = std::make_unique<Node>();
+        node->parent = parent;
+        node->key = key;
+        Node *raw = node.get();
+        if (parentIsNew) {
+            parent->children.push_back(std::move(node));
+            unsorted.insert(parent);
+        } else {
+            auto &list = pending[parent];
+            if (list.empty())
+                pendingOrder.push_back(parent);
+            list.push_back(std::move(node));
+        }
+        fresh.insert({parent, key}, raw);
+        return {raw, true};
+    };
+
+    for (const Resource *resource : resources) {
+        const ResourceId &id = resource->id();
+        const ResourceId endpoint = id.endpoint();
+        Node *node = nullptr;
+        bool isNew = false;
+        std::tie(node, isNew) = child(m_root.get(), false, endpoint.endpointUri());
+        if (isNew) {
+            node->isEndpoint = true;
+            node->endpoint = endpoint;
+        }
+        Node *parent = m_root.get();
+        bool parentIsNew = false;
+        for (const QString &segment : segmentsFor(id)) {
+            parent = node;
+            parentIsNew = isNew;
+            std::tie(node, isNew) = child(node, isNew, segment);
+        }
+        // Distinct URIs that still map to one path (e.g. "http://h" and "http://h/") get
+        // their own row, named by the full URI.
+        if (node->resource && node->resource != resource) {
+            if (node->isEndpoint) {
+                parent = node;
+                parentIsNew = isNew;
+            }
+            std::tie(node, isNew) = child(parent, parentIsNew, id.toString());
+        }
+        node->resource = resource;
+        m_byId.insert(id, node);
+        if (!isNew)
+            dirty->insert(node);
+    }
+
+    for (Node *node : std::as_const(unsorted)) {
+        std::sort(node->children.begin(), node->children.end(),
+                  [](const std::unique_ptr<Node> &a, const std::unique_ptr<Node> &b) { return keyLess(a->key, b->key); });
+        node->renumberChildren(0);
+    }
+    for (Node *parent : pendingOrder)
+        insertChildren(parent, std::move(pending[parent]));
+}
+
+void ResourceTreeModel::insertChildren(Node *parent, std::vector<std::unique_ptr<Node>> newChildren)
+{
+    std::sort(newChildren.begin(), newChildren.end(),
+              [](const std::unique_ptr<Node> &a, const std::unique_ptr<Node> &b) { return keyLess(a->key, b->key); });
+    const QModelIndex parentIndex = indexFor(parent);
+    auto &children = parent->children;
+    size_t next = 0;
+    while (next < newChildren.size()) {
+        // The run starts where its first node sorts among the current children; it extends
+        // while the next new node sorts before the existing child at that position.
+        const QString &firstKey = newChildren[next]->key;
+        const auto at = std::lower_bound(children.begin(), children.end(), firstKey,
+                                         [](const std::unique_ptr<Node> &n, const QString &k) { return keyLess(n->key, k); });
+        const size_t position = size_t(at - children.begin());
+        size_t end = next + 1;
+        if (at != children.end()) {
+            while (end < newChildren.size() && keyLess(newChildren[end]->key, (*at)->key))
+                ++end;
+        } else {
+            end = newChildren.size();
+        }
+        const int first = int(position);
+        const int last = int(position + (end - next)) - 1;
+        beginInsertRows(parentIndex, first, last);
+        for (size_t i = next; i < end; ++i) {
+            if (newChildren[i]->isEndpoint)
+                m_endpointNodes.insert(newChildren[i]->key, newChildren[i].get());
+        }
+        children.insert(children.begin() + qsizetype(position), std::make_move_iterator(newChildren.begin() + qsizetype(next)),
+                        std::make_move_iterator(newChildren.begin() + qsizetype(end)));
+        parent->renumberChildren(position);
+        endInsertRows();
+        next = end;
+    }
+}
+
+void ResourceTreeModel::prune(const QList<Node *> &candidates, QSet<Node *> *dirty)
+{
+    // A node goes when it carries no resource, is not a pinned endpoint and all its children
+    // go; only the topmost node of each vanishing subtree is removed with a signal.
+    QSet<Node *> dead;
+    QHash<Node *, qsizetype> deadChildren;
+    for (Node *candidate : candidates) {
+        Node *node = candidate;
+        if (dead.contains(node) || node->resource || !node->children.empty() || isPinned(node)) {
+            if (!dead.contains(node))
+                dirty->insert(node);
+            continue;
+        }
+        while (true) {
+            dead.insert(node);
+            Node *parent = node->parent;
+            if (parent == m_root.get())
+                break;
+            const qsizetype count = ++deadChildren[parent];
+            if (parent->resource || isPinned(parent) || count != qsizetype(parent->children.size()))
+                break;
+            node = parent;
+        }
+    }
+    if (dead.isEmpty())
+        return;
+
+    QHash<Node *, QList<int>> rowsByParent;
+    for (Node *node : std::as_const(dead)) {
+        if (!dead.contains(node->parent))
+            rowsByParent[node->parent].append(rowOf(node));
+    }
+    for (auto it = rowsByParent.begin(); it != rowsByParent.end(); ++it) {
+        Node *parent = it.key();
+        QList<int> &rows = it.value();
+        std::sort(rows.begin(), rows.end());
+        const QModelIndex parentIndex = indexFor(parent);
+        // From the last run backwards, so the rows still to remove keep their numbers.
+        qsizetype runEnd = rows.size() - 1;
+        while (runEnd >= 0) {
+            qsizetype runStart = runEnd;
+            while (runStart > 0 && rows.at(runStart - 1) == rows.at(runStart) - 1)
+                --runStart;
+            const int first = rows.at(runStart);
+            const int last = rows.at(runEnd);
+            beginRemoveRows(parentIndex, first, last);
+            for (int row = first; row <= last; ++row) {
+                const Node *gone = parent->children[size_t(row)].get();
+                if (gone->isEndpoint)
+                    m_endpointNodes.remove(gone->key);
+            }
+            parent->children.erase(parent->children.begin() + first, parent->children.begin() + last + 1);
+            parent->renumberChildren(size_t(first));
+            endRemoveRows();
+            runEnd = runStart - 1;
+        }
+    }
+    for (auto it = dirty->begin(); it != dirty->end();) {
+        if (dead.contains(*it))
+            it = dirty->erase(it);
+        else
+            ++it;
+    }
+}
+
+void ResourceTreeModel::emitChanged(const QSet<Node *> &dirty)
+{
+    QHash<Node *, QList<int>> rowsByParent;
+    for (Node *node : dirty)
+        rowsByParent[node->parent].append(rowOf(node));
+    for (auto it = rowsByParent.begin(); it != rowsByParent.end(); ++it) {
+        const Node *parent = it.key();
+        QList<int> &rows = it.value();
+        const QModelIndex parentIndex = indexFor(parent);
+        const int count = int(parent->children.size());
+        // Past half, one range is cheaper for the view than many single rows.
+        if (rows.size() * 2 > count) {
+            Q_EMIT dataChanged(index(0, 0, parentIndex), index(count - 1, ColumnCount - 1, parentIndex));
+            continue;
+        }
+        std::sort(rows.begin(), rows.end());
+        for (int row : std::as_const(rows))
+            Q_EMIT dataChanged(index(row, 0, parentIndex), index(row, ColumnCount - 1, parentIndex));
+    }
+}
+
+// --- endpoints ---
+
+void ResourceTreeModel::addEndpoint(const ResourceId &endpoint, const QString &name)
+{
+    if (!endpoint.isValid())
+        return;
+    const ResourceId id = endpoint.endpoint();
+    const QString uri = id.endpointUri();
+    EndpointInfo &info = m_endpointInfo[uri];
+    info.name = name;
+    info.pinned = true;
+    if (Node *node = m_endpointNodes.value(uri)) {
+        emitChanged({node});
+        return;
+    }
+    auto node = std::make_unique<Node>();
+    node->parent = m_root.get();
+    node->key = uri;
+    node->isEndpoint = true;
+    node->endpoint = id;
+    std::vector<std::unique_ptr<Node>> nodes;
+    nodes.push_back(std::move(node));
+    insertChildren(m_root.get(), std::move(nodes));
+}
+
+void ResourceTreeModel::removeEndpoint(const ResourceId &endpoint)
+{
+    const QString uri = endpoint.endpointUri();
+    m_endpointInfo.remove(uri);
+    if (Node *node = m_endpointNodes.value(uri)) {
+        QSet<Node *> dirty;
+        prune({node}, &dirty);
+        emitChanged(dirty);
+    }
+}
+
+void ResourceTreeModel::setEndpointState(const ResourceId &endpoint, const QString &stateText, bool ok)
+{
+    if (!endpoint.isValid())
+        return;
+    const QString uri = endpoint.endpointUri();
+    EndpointInfo &info = m_endpointInfo[uri];
+    info.stateText = stateText;
+    info.ok = ok;
+    if (Node *node = m_endpointNodes.value(uri))
+        emitChanged({node});
+}
+
+} // namespace thingscape

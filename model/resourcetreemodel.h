@@ -1,0 +1,111 @@
+#pragma once
+
+#include "resourceid.h"
+
+#include <QAbstractItemModel>
+#include <QHash>
+#include <QSet>
+
+#include <memory>
+#include <vector>
+
+namespace thingscape {
+
+class Resource;
+class ResourceStore;
+struct StoreBatch;
+
+// The resource tree: endpoint (scheme://host:port) -> path levels (MQTT topic levels,
+// CoAP / HTTP path segments) -> resource. A path level that is itself a resource is one row.
+// Each store batch becomes at most one insert per contiguous run of new siblings, one
+// dataChanged per changed row (or one per parent when more than half of its rows changed)
+// and one remove per contiguous run of vanished rows, so views and selections stay stable.
+class ResourceTreeModel : public QAbstractItemModel
+{
+    Q_OBJECT
+
+public:
+    enum Column {
+        NameColumn,
+        ValueColumn,
+        UnitColumn,
+        LastUpdateColumn,
+        ProtocolColumn,
+        ColumnCount,
+    };
+    Q_ENUM(Column)
+
+    enum Role {
+        ResourceIdRole = Qt::UserRole + 1, // QString: the row's URI (also for path levels without a resource)
+        ProtocolRole,                      // QString: "mqtt", "coap" or "http"
+        StateRole,                         // QString: resource state, or the endpoint's state text
+        StateOkRole,                       // bool: false when the endpoint or resource reports a problem
+        IsEndpointRole,                    // bool
+        HasResourceRole,                   // bool: the row carries a resource (not just a path level)
+        LastUpdateRole,                    // qint64: ms since the epoch of the last value, 0 if none
+        PathRole,                          // QString: MQTT topic / path without the leading '/'
+        EndpointRole,                      // QString: scheme://host:port of the row
+    };
+    Q_ENUM(Role)
+
+    explicit ResourceTreeModel(ResourceStore *store, QObject *parent = nullptr);
+    ~ResourceTreeModel() override;
+
+    QModelIndex index(int row, int column, const QModelIndex &parent = {}) const override;
+    QModelIndex parent(const QModelIndex &child) const override;
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    bool hasChildren(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    QHash<int, QByteArray> roleNames() const override;
+
+    // The row of a resource, an endpoint or a path level; invalid if there is none.
+    QModelIndex indexForId(const ResourceId &id) const;
+    // The resource a row carries, or nullptr for path levels and resource-less endpoints.
+    const Resource *resourceAt(const QModelIndex &index) const;
+
+    // Shows the endpoint even before (and after) it has resources, under the given name
+    // (empty: host:port).
+    void addEndpoint(const ResourceId &endpoint, const QString &name = {});
+    // Forgets the name and state; the row goes once it carries no resources.
+    void removeEndpoint(const ResourceId &endpoint);
+    void setEndpointState(const ResourceId &endpoint, const QString &stateText, bool ok);
+
+private:
+    struct Node;
+    struct EndpointInfo
+    {
+        QString name;
+        QString stateText;
+        bool ok = true;
+        bool pinned = false;
+    };
+
+    void onBatchApplied(const StoreBatch &batch);
+    void addResources(const QList<const Resource *> &resources, QSet<Node *> *dirty);
+    void insertChildren(Node *parent, std::vector<std::unique_ptr<Node>> newChildren);
+    void prune(const QList<Node *> &candidates, QSet<Node *> *dirty);
+    void emitChanged(const QSet<Node *> &dirty);
+
+    Node *nodeFor(const QModelIndex &index) const;
+    QModelIndex indexFor(const Node *node, int column = 0) const;
+    int rowOf(const Node *node) const;
+    Node *findChild(const Node *parent, const QString &key) const;
+    Node *findNode(const ResourceId &id) const;
+    const Node *endpointOf(const Node *node) const;
+    bool isPinned(const Node *node) const;
+    ResourceId nodeId(const Node *node) const;
+    QString nodePath(const Node *node) const;
+    QString displayName(const Node *node) const;
+    QString displayText(const Node *node, int column) const;
+    QString toolTip(const Node *node) const;
+
+    ResourceStore *m_store; // Not owned.
+    std::unique_ptr<Node> m_root;
+    QHash<ResourceId, Node *> m_byId;      // resource id -> the node carrying it
+    QHash<QString, Node *> m_endpointNodes; // endpoint URI -> node
+    QHash<QString, EndpointInfo> m_endpointInfo;
+};
+
+} // namespace thingscape

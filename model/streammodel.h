@@ -1,0 +1,104 @@
+#pragma once
+
+#include "message.h"
+
+#include <QAbstractTableModel>
+
+#include <deque>
+#include <vector>
+
+namespace thingscape {
+
+class ResourceStore;
+struct StoreBatch;
+
+// The message log: every message in and out, newest last, in a ring of a fixed capacity
+// (the oldest rows go first). Each store batch is at most one remove (the overflow) and one
+// insert; display text is only built in data(), so unseen rows cost no formatting.
+class StreamModel : public QAbstractTableModel
+{
+    Q_OBJECT
+
+public:
+    static constexpr int kDefaultCapacity = 100000;
+
+    enum Column {
+        TimeColumn,
+        DirectionColumn,
+        ProtocolColumn,
+        ResourceColumn,
+        SizeColumn,
+        SummaryColumn,
+        ColumnCount,
+    };
+    Q_ENUM(Column)
+
+    enum Role {
+        DirectionRole = Qt::UserRole + 1, // int: a thingscape::Direction
+        ProtocolRole,                     // QString: "mqtt", "coap" or "http"
+        EndpointRole,                     // QString: scheme://host:port
+        ResourceIdRole,                   // QString: the resource URI
+        TimeRole,                         // qint64: ms since the epoch
+        SequenceRole,                     // qulonglong: 0-based number of the message since the start
+        SummaryRole,                      // QString: the short payload summary, whatever the column
+    };
+    Q_ENUM(Role)
+
+    // Feeds itself from the store's batches when given one (not owned); append() works either way.
+    explicit StreamModel(ResourceStore *store = nullptr, QObject *parent = nullptr);
+    ~StreamModel() override;
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+    void append(const QList<Message> &messages);
+
+    int capacity() const { return m_capacity; }
+    // Drops the oldest rows beyond the new capacity.
+    void setCapacity(int capacity);
+
+    // While paused, messages are kept aside (up to the capacity) and shown on resume.
+    void pause();
+    void resume();
+    bool isPaused() const { return m_paused; }
+    // Messages that arrived since pause() (including any the capacity could not keep).
+    quint64 pendingWhilePaused() const { return m_pendingCount; }
+
+    // Empties the log and what was kept aside while paused; totalReceived() goes on counting.
+    void clear();
+
+    const Message &message(int row) const;
+    quint64 sequence(int row) const;
+    QString summary(int row) const;
+    quint64 totalReceived() const { return m_totalReceived; }
+    // Messages that left the ring (or never fitted in it).
+    quint64 dropped() const { return m_dropped; }
+
+Q_SIGNALS:
+    void pausedChanged(bool paused);
+
+private:
+    struct Entry
+    {
+        Message message;
+        quint64 seq = 0;
+    };
+
+    void onBatchApplied(const StoreBatch &batch);
+    void insertEntries(std::vector<Entry> incoming);
+    void trimPending();
+    QString displayText(const Entry &entry, int column) const;
+
+    ResourceStore *m_store; // Not owned.
+    std::deque<Entry> m_entries;
+    std::deque<Entry> m_pending;
+    int m_capacity = kDefaultCapacity;
+    bool m_paused = false;
+    quint64 m_pendingCount = 0;
+    quint64 m_totalReceived = 0;
+    quint64 m_dropped = 0;
+};
+
+} // namespace thingscape

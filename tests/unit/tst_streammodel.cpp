@@ -1,0 +1,368 @@
+#include "model/resourcestore.h"
+#include "model/streamexporter.h"
+#include "model/streamfilterproxymodel.h"
+#include "model/streammodel.h"
+
+#include <QAbstractItemModelTester>
+#include <QBuffer>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace thingscape;
+
+namespace {
+
+ResourceId rid(const QString &uri)
+{
+    return *ResourceId::parse(uri);
+}
+
+Message message(const QString &uri, const QByteArray &raw, Direction direction = Direction::In,
+                const QString &info = {}, int contentFormat = ContentFormat::Unknown, qint64 timeMs = 1700000000123)
+{
+    Message m;
+    m.timeMs = timeMs;
+    m.direction = direction;
+    m.id = rid(uri);
+    m.raw = raw;
+    m.contentFormat = contentFormat;
+    m.info = info;
+    return m;
+}
+
+// Messages numbered from first: payload "<n>", one resource per ten.
+QList<Message> numbered(int first, int count)
+{
+    QList<Message> messages;
+    for (int n = first; n < first + count; ++n)
+        messages.append(message(QStringLiteral("mqtt://h/t/%1").arg(n / 10), QByteArray::number(n)));
+    return messages;
+}
+
+// Records row removals and inserts in the order they happen.
+class SignalLog : public QObject
+{
+public:
+    explicit SignalLog(QAbstractItemModel *model)
+    {
+        connect(model, &QAbstractItemModel::rowsRemoved, this, [this](const QModelIndex &, int first, int last) {
+            entries << QStringLiteral("remove %1-%2").arg(first).arg(last);
+        });
+        connect(model, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex &, int first, int last) {
+            entries << QStringLiteral("insert %1-%2").arg(first).arg(last);
+        });
+        connect(model, &QAbstractItemModel::modelReset, this, [this] { entries << QStringLiteral("reset"); });
+    }
+    QStringList entries;
+};
+
+} // namespace
+
+class TestStreamModel : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void fedByTheStore();
+    void ringBufferWrapsAround();
+    void batchLargerThanTheCapacity();
+    void shrinkingTheCapacity();
+    void pauseAndResume();
+    void clear();
+    void columnsAndRoles();
+    void filterProxy();
+    void exportJsonLines();
+    void exportCsv();
+    void exportVisibleRowsAndErrors();
+};
+
+void TestStreamModel::fedByTheStore()
+{
+    // Given a stream model over a store
+    ResourceStore store;
+    StreamModel model(&store);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    SignalLog log(&model);
+    // When a batch brings three values in and one write out
+    Update write;
+    write.id = rid("coap://dev/led");
+    write.direction = Direction::Out;
+    write.info = QStringLiteral("PUT 2.04");
+    Value on;
+    on.raw = "on";
+    on.timeMs = 5;
+    write.value = on;
+    UpdateBatch batch;
+    for (int i = 0; i < 3; ++i) {
+        Update u;
+        u.id = rid(QStringLiteral("mqtt://h/t/%1").arg(i));
+        Value v;
+        v.raw = QByteArray::number(i);
+        v.timeMs = 10 + i;
+        u.value = v;
+        batch.append(u);
+    }
+    batch.append(write);
+    store.ingest(batch);
+    // Then they are appended with one insert, in order
+    QCOMPARE(log.entries, QStringList({"insert 0-3"}));
+    QCOMPARE(model.rowCount(), 4);
+    QCOMPARE(model.message(0).raw, QByteArray("0"));
+    QCOMPARE(model.message(3).direction, Direction::Out);
+    QCOMPARE(model.message(3).info, QStringLiteral("PUT 2.04"));
+    QCOMPARE(model.totalReceived(), quint64(4));
+}
+
+void TestStreamModel::ringBufferWrapsAround()
+{
+    // Given a log of capacity 100
+    StreamModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setCapacity(100);
+    SignalLog log(&model);
+    // When 250 messages arrive in batches of 30, 30, 30, 30 and 130
+    model.append(numbered(0, 30));
+    model.append(numbered(30, 30));
+    model.append(numbered(60, 30));
+    model.append(numbered(90, 30));
+    model.append(numbered(120, 130));
+    // Then the newest 100 are kept, the first being message #150
+    QCOMPARE(model.rowCount(), 100);
+    QCOMPARE(model.message(0).raw, QByteArray("150"));
+    QCOMPARE(model.sequence(0), quint64(150));
+    QCOMPARE(model.index(0, 0).data(StreamModel::SequenceRole).toULongLong(), qulonglong(150));
+    QCOMPARE(model.message(99).raw, QByteArray("249"));
+    QCOMPARE(model.totalReceived(), quint64(250));
+    QCOMPARE(model.dropped(), quint64(150));
+    // And each batch was at most one remove, then one insert
+    QCOMPARE(log.entries, QStringList({"insert 0-29", "insert 30-59", "insert 60-89", "remove 0-19", "insert 70-99",
+                                       "remove 0-99", "insert 0-99"}));
+}
+
+void TestStreamModel::batchLargerThanTheCapacity()
+{
+    // Given an empty log of capacity 100
+    StreamModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setCapacity(100);
+    SignalLog log(&model);
+    // When one batch brings 250 messages
+    model.append(numbered(0, 250));
+    // Then only its newest 100 are inserted, in one go
+    QCOMPARE(log.entries, QStringList({"insert 0-99"}));
+    QCOMPARE(model.message(0).raw, QByteArray("150"));
+    QCOMPARE(model.totalReceived(), quint64(250));
+}
+
+void TestStreamModel::shrinkingTheCapacity()
+{
+    StreamModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QCOMPARE(model.capacity(), 100000);
+    model.append(numbered(0, 50));
+    SignalLog log(&model);
+    model.setCapacity(20);
+    QCOMPARE(log.entries, QStringList({"remove 0-29"}));
+    QCOMPARE(model.rowCount(), 20);
+    QCOMPARE(model.message(0).raw, QByteArray("30"));
+    model.setCapacity(0); // at least one row
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.message(0).raw, QByteArray("49"));
+}
+
+void TestStreamModel::pauseAndResume()
+{
+    // Given a log with 10 rows, paused
+    StreamModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setCapacity(100);
+    model.append(numbered(0, 10));
+    QSignalSpy paused(&model, &StreamModel::pausedChanged);
+    model.pause();
+    QVERIFY(model.isPaused());
+    SignalLog log(&model);
+    // When 15 messages arrive in two batches
+    model.append(numbered(10, 5));
+    model.append(numbered(15, 10));
+    // Then none is shown, but they are counted
+    QCOMPARE(model.rowCount(), 10);
+    QVERIFY(log.entries.isEmpty());
+    QCOMPARE(model.pendingWhilePaused(), quint64(15));
+    QCOMPARE(model.totalReceived(), quint64(25));
+    // When resumed, they come in with one insert
+    model.resume();
+    QCOMPARE(log.entries, QStringList({"insert 10-24"}));
+    QCOMPARE(model.message(24).raw, QByteArray("24"));
+    QCOMPARE(model.pendingWhilePaused(), quint64(0));
+    QCOMPARE(paused.count(), 2);
+
+    // When more arrive while paused than the capacity holds, the newest are kept
+    model.pause();
+    model.append(numbered(25, 150));
+    QCOMPARE(model.pendingWhilePaused(), quint64(150));
+    log.entries.clear();
+    model.resume();
+    QCOMPARE(log.entries, QStringList({"remove 0-24", "insert 0-99"}));
+    QCOMPARE(model.message(0).raw, QByteArray("75"));
+    QCOMPARE(model.message(99).raw, QByteArray("174"));
+}
+
+void TestStreamModel::clear()
+{
+    StreamModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.append(numbered(0, 10));
+    model.pause();
+    model.append(numbered(10, 3));
+    SignalLog log(&model);
+    model.clear();
+    QCOMPARE(log.entries, QStringList({"reset"}));
+    QCOMPARE(model.rowCount(), 0);
+    QCOMPARE(model.pendingWhilePaused(), quint64(0));
+    QCOMPARE(model.totalReceived(), quint64(13));
+    model.resume();
+    QCOMPARE(model.rowCount(), 0);
+    model.append(numbered(13, 2));
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.sequence(0), quint64(13));
+}
+
+void TestStreamModel::columnsAndRoles()
+{
+    StreamModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.append({message("mqtt://broker/home/temp", "21.5"),
+                  message("coap://dev/led", "on", Direction::Out, QStringLiteral("PUT 2.04"), ContentFormat::Text),
+                  message("http://web:8080/blob", QByteArray("\x00\x01\xff", 3))});
+    auto cell = [&model](int row, int column) { return model.index(row, column).data().toString(); };
+    QCOMPARE(model.columnCount(), 6);
+    QCOMPARE(cell(0, StreamModel::DirectionColumn), QString::fromUtf8("\u2190 in"));
+    QCOMPARE(cell(1, StreamModel::DirectionColumn), QString::fromUtf8("\u2192 out"));
+    QCOMPARE(cell(0, StreamModel::ProtocolColumn), QStringLiteral("MQTT"));
+    QCOMPARE(cell(0, StreamModel::ResourceColumn), QStringLiteral("mqtt://broker:1883/home/temp"));
+    QCOMPARE(cell(2, StreamModel::SizeColumn), QStringLiteral("3"));
+    QCOMPARE(cell(0, StreamModel::SummaryColumn), QStringLiteral("21.5"));
+    QCOMPARE(cell(1, StreamModel::SummaryColumn), QString::fromUtf8("PUT 2.04 \u00b7 on"));
+    QVERIFY(!cell(2, StreamModel::SummaryColumn).isEmpty());
+    QVERIFY(!cell(0, StreamModel::TimeColumn).isEmpty());
+    QCOMPARE(model.index(1, 0).data(StreamModel::DirectionRole).toInt(), int(Direction::Out));
+    QCOMPARE(model.index(1, 0).data(StreamModel::ProtocolRole).toString(), QStringLiteral("coap"));
+    QCOMPARE(model.index(1, 0).data(StreamModel::EndpointRole).toString(), QStringLiteral("coap://dev:5683"));
+    QCOMPARE(model.index(1, 0).data(StreamModel::ResourceIdRole).toString(), QStringLiteral("coap://dev:5683/led"));
+    QCOMPARE(model.index(1, 0).data(StreamModel::TimeRole).toLongLong(), qint64(1700000000123));
+    QCOMPARE(model.headerData(StreamModel::SummaryColumn, Qt::Horizontal).toString(), QStringLiteral("Summary"));
+}
+
+void TestStreamModel::filterProxy()
+{
+    // Given a log with messages of three protocols and both directions
+    StreamModel model;
+    StreamFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.append({message("mqtt://broker/home/temp", "21.5"), message("mqtt://other/home/temp", "19"),
+                  message("coap://dev/led", "on", Direction::Out), message("http://web/status", "Kitchen ok")});
+    auto uris = [&proxy] {
+        QStringList list;
+        for (int row = 0; row < proxy.rowCount(); ++row)
+            list << proxy.index(row, 0).data(StreamModel::ResourceIdRole).toString();
+        return list;
+    };
+    QCOMPARE(proxy.rowCount(), 4);
+    // By text, in the URI or the summary
+    proxy.setText(QStringLiteral("HOME/"));
+    QCOMPARE(uris(), QStringList({"mqtt://broker:1883/home/temp", "mqtt://other:1883/home/temp"}));
+    proxy.setText(QStringLiteral("kitchen"));
+    QCOMPARE(uris(), QStringList({"http://web:80/status"}));
+    proxy.setText(QString());
+    // By protocols
+    proxy.setProtocols({Protocol::Coap, Protocol::Http});
+    QCOMPARE(uris(), QStringList({"coap://dev:5683/led", "http://web:80/status"}));
+    proxy.setProtocols({});
+    // By endpoint
+    proxy.setEndpoint(QStringLiteral("mqtt://other:1883"));
+    QCOMPARE(uris(), QStringList({"mqtt://other:1883/home/temp"}));
+    proxy.setEndpoint(QString());
+    // By direction, following new rows
+    proxy.setDirection(Direction::Out);
+    QCOMPARE(uris(), QStringList({"coap://dev:5683/led"}));
+    model.append({message("coap://dev/led", "off", Direction::Out), message("coap://dev/led", "off")});
+    QCOMPARE(uris(), QStringList({"coap://dev:5683/led", "coap://dev:5683/led"}));
+    proxy.setDirection(std::nullopt);
+    QCOMPARE(proxy.rowCount(), 6);
+}
+
+void TestStreamModel::exportJsonLines()
+{
+    // Given a text message with JSON-hostile characters, a binary one, and an outgoing one
+    StreamModel model;
+    model.append({message("mqtt://h/a/b", "a,\"b\"\nc\\", Direction::In, QString(), ContentFormat::Text),
+                  message("coap://dev/x", QByteArray("\x00\xff", 2), Direction::In, QStringLiteral("2.05 Content"),
+                          ContentFormat::OctetStream, 1700000000000),
+                  message("http://web/led", "base64:looks-encoded", Direction::Out, QStringLiteral("PUT 204")),
+                  message("mqtt://h/%C3%A9t%C3%A9", QByteArray(), Direction::In)});
+    QBuffer buffer;
+    buffer.open(QIODevice::WriteOnly);
+    QString error;
+    // When all rows are exported as JSON Lines
+    QVERIFY(StreamExporter(&model).exportAll(&buffer, StreamExporter::Format::JsonLines, &error));
+    // Then each is one line with the fields in order
+    const QByteArray expected =
+        R"({"time":"2023-11-14T22:13:20.123Z","direction":"in","protocol":"mqtt","uri":"mqtt://h:1883/a/b","size":8,"payload":"a,\"b\"\nc\\","ct":0,"info":""})"
+        "\n"
+        R"({"time":"2023-11-14T22:13:20.000Z","direction":"in","protocol":"coap","uri":"coap://dev:5683/x","size":2,"payload":"base64:AP8=","ct":42,"info":"2.05 Content"})"
+        "\n"
+        R"({"time":"2023-11-14T22:13:20.123Z","direction":"out","protocol":"http","uri":"http://web:80/led","size":20,"payload":"base64:YmFzZTY0Omxvb2tzLWVuY29kZWQ=","ct":null,"info":"PUT 204"})"
+        "\n"
+        R"({"time":"2023-11-14T22:13:20.123Z","direction":"in","protocol":"mqtt","uri":"mqtt://h:1883/%C3%A9t%C3%A9","size":0,"payload":"","ct":null,"info":""})"
+        "\n";
+    QCOMPARE(buffer.data(), expected);
+}
+
+void TestStreamModel::exportCsv()
+{
+    StreamModel model;
+    model.append({message("mqtt://h/a/b", "a,\"b\"\nc", Direction::In, QString(), ContentFormat::Text),
+                  message("coap://dev/x", QByteArray("\x00\xff", 2), Direction::Out, QStringLiteral("PUT, 2.04"),
+                          ContentFormat::OctetStream, 1700000000000),
+                  message("http://web/plain", "ok")});
+    QBuffer buffer;
+    buffer.open(QIODevice::WriteOnly);
+    QString error;
+    QVERIFY(StreamExporter(&model).exportRows(&buffer, StreamExporter::Format::Csv, {0, 1, 2}, &error));
+    const QByteArray expected = "time,direction,protocol,uri,size,payload,ct,info\r\n"
+                                "2023-11-14T22:13:20.123Z,in,mqtt,mqtt://h:1883/a/b,7,\"a,\"\"b\"\"\nc\",0,\r\n"
+                                "2023-11-14T22:13:20.000Z,out,coap,coap://dev:5683/x,2,base64:AP8=,42,\"PUT, 2.04\"\r\n"
+                                "2023-11-14T22:13:20.123Z,in,http,http://web:80/plain,2,ok,,\r\n";
+    QCOMPARE(buffer.data(), expected);
+}
+
+void TestStreamModel::exportVisibleRowsAndErrors()
+{
+    StreamModel model;
+    model.append({message("mqtt://h/a", "1"), message("coap://dev/x", "2", Direction::Out), message("mqtt://h/b", "3")});
+    StreamFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    proxy.setProtocols({Protocol::Mqtt});
+    StreamExporter exporter(&model);
+    QBuffer buffer;
+    buffer.open(QIODevice::WriteOnly);
+    QString error;
+    // The rows the filter shows, in its order
+    QVERIFY(exporter.exportVisible(&buffer, StreamExporter::Format::Csv, &proxy, &error));
+    const QList<QByteArray> lines = buffer.data().split('\n');
+    QCOMPARE(lines.size(), 4); // header, two rows, the empty rest
+    QVERIFY(lines.at(1).contains("mqtt://h:1883/a"));
+    QVERIFY(lines.at(2).contains("mqtt://h:1883/b"));
+    // A device that cannot be written is an error, not a crash
+    QBuffer readOnly;
+    readOnly.open(QIODevice::ReadOnly);
+    QVERIFY(!exporter.exportAll(&readOnly, StreamExporter::Format::JsonLines, &error));
+    QVERIFY(error.contains(QStringLiteral("not open for writing")));
+    // A row that does not exist is an error
+    QVERIFY(!exporter.exportRows(&buffer, StreamExporter::Format::JsonLines, {7}, &error));
+    QVERIFY(error.contains(QStringLiteral("row 7")));
+}
+
+QTEST_GUILESS_MAIN(TestStreamModel)
+#include "tst_streammodel.moc"
