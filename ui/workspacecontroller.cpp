@@ -122,6 +122,7 @@ Workspace WorkspaceController::snapshot() const
     workspace.setSystems(m_systems);
     workspace.setDashboards(m_dashboards);
     workspace.setRules(m_rules);
+    workspace.setExtra(m_extra);
     if (m_saveLayout) {
         QJsonObject layout;
         layout.insert(QStringLiteral("windowState"), QString::fromLatin1(m_saveLayout().toBase64()));
@@ -143,6 +144,7 @@ void WorkspaceController::apply(const Workspace &workspace, const QString &path)
     m_systems = workspace.systems();
     m_dashboards = workspace.dashboards();
     m_rules = workspace.rules();
+    m_extra = workspace.extra();
     Q_EMIT systemsLoaded(m_systems);
     const QString state = workspace.layout().value(QStringLiteral("windowState")).toString();
     if (!state.isEmpty() && m_restoreLayout)

@@ -80,6 +80,7 @@ private:
     QList<System> m_systems;
     QJsonArray m_dashboards;
     QJsonArray m_rules;
+    QJsonObject m_extra; // unknown top-level keys of the file, written back as they were
     std::function<QByteArray()> m_saveLayout;
     std::function<void(const QByteArray &)> m_restoreLayout;
     std::unique_ptr<QLockFile> m_runLock;
