@@ -24,6 +24,7 @@ QString connectorStateName(ConnectorState state)
 Connector::Connector(const EndpointConfig &config, QObject *parent)
     : QObject(parent)
     , m_config(config)
+    , m_batchTimer(this) // a child, so moveToThread() takes it along
 {
     qRegisterMetaType<thingscape::UpdateBatch>();
     m_batchTimer.setSingleShot(true);

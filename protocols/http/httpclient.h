@@ -1,0 +1,98 @@
+#pragma once
+
+#include "model/endpointconfig.h"
+#include "protocols/connector.h"
+
+#include <QCoro/QCoroTask>
+#include <QNetworkRequest>
+#include <QObject>
+#include <QSslConfiguration>
+#include <QUrl>
+
+#include <memory>
+#include <optional>
+
+class QNetworkAccessManager;
+class QNetworkReply;
+
+namespace thingscape {
+
+// Which credentials go with a request.
+enum class HttpAuth {
+    Auto,   // bearer token if one is set, else basic if a user name is set
+    None,
+    Basic,
+    Bearer,
+};
+
+struct HttpRequestOptions
+{
+    QByteArray verb = QByteArrayLiteral("GET");
+    QByteArray body;
+    QString accept;
+    QString contentType;
+    QList<QPair<QByteArray, QByteArray>> headers;
+    HttpAuth auth = HttpAuth::Auto;
+    int timeoutMs = -1; // -1: the endpoint's request timeout; 0: none
+};
+
+struct HttpResponse
+{
+    Result result;
+    int status = 0;
+    QString reason;
+    QByteArray body;
+    QString contentType;
+    QByteArray etag;
+    QByteArray lastModified;
+
+    static HttpResponse failed(const Result &result);
+};
+
+struct ReplyDeleter
+{
+    void operator()(QNetworkReply *reply) const;
+};
+using ReplyPtr = std::unique_ptr<QNetworkReply, ReplyDeleter>;
+
+// Builds and sends the requests of one endpoint: credentials, TLS (CA file, insecure opt-in),
+// same-origin redirects, timeouts, and the mapping of failures to ErrorKind with a message.
+// The QNetworkAccessManager is made on first use, on the thread the client then lives on.
+class HttpClient : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit HttpClient(const EndpointConfig &config, QObject *parent = nullptr);
+    ~HttpClient() override;
+
+    const EndpointConfig &config() const { return m_config; }
+    // Why the TLS settings cannot be used (unreadable CA file), or empty.
+    QString configError();
+
+    QNetworkRequest makeRequest(const QUrl &url, const HttpRequestOptions &options);
+    // Starts a request; read it as it comes, then hand it to evaluate().
+    ReplyPtr start(const QUrl &url, const HttpRequestOptions &options);
+    // The outcome of a finished (or aborted, timedOut) reply.
+    HttpResponse evaluate(QNetworkReply *reply, bool timedOut = false) const;
+    // Sends and waits for the whole answer (at most the request's timeout).
+    QCoro::Task<HttpResponse> send(QUrl url, HttpRequestOptions options);
+
+    // The failure message for a refused / unreachable / TLS problem on host:port.
+    static Result describeNetworkError(const QString &hostPort, int socketError, const QString &detail);
+    static QString truncated(const QByteArray &body, int maxChars = 200);
+    // Adds the endpoint's TLS settings (CA, client certificate) to a configuration.
+    QSslConfiguration sslConfiguration();
+    bool sameOrigin(const QUrl &url) const;
+
+private:
+    QNetworkAccessManager *manager();
+    void prepareSsl();
+
+    EndpointConfig m_config;
+    QNetworkAccessManager *m_manager = nullptr; // Owned (child), made on first use.
+    std::optional<QSslConfiguration> m_ssl;
+    QString m_sslError;
+};
+
+} // namespace thingscape

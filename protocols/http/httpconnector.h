@@ -1,0 +1,71 @@
+#pragma once
+
+#include "httpclient.h"
+#include "thingdescription.h"
+
+#include "protocols/connector.h"
+
+#include <QHash>
+#include <QSet>
+#include <QUrl>
+
+#include <map>
+#include <memory>
+
+namespace thingscape {
+
+class HttpWatch;
+
+// HTTP(S) and W3C Web of Things. Discovery tries a Thing Description at the URL, then (at an
+// endpoint root) /.well-known/wot, a TD directory at /things and CoRE link-format at
+// /.well-known/core, else takes the URL itself as one resource. Affordances whose forms name
+// mqtt:// or coap:// are carried by a child connector for that endpoint.
+class HttpConnector : public Connector
+{
+    Q_OBJECT
+
+public:
+    explicit HttpConnector(const EndpointConfig &config, QObject *parent = nullptr);
+    ~HttpConnector() override;
+
+    QCoro::Task<Result> connectToEndpoint() override;
+    void disconnectFromEndpoint() override;
+    QCoro::Task<Result> discover(const ResourceId &root, std::chrono::milliseconds window) override;
+    QCoro::Task<ReadResult> read(const ResourceId &id, std::chrono::milliseconds timeout) override;
+    QCoro::Task<Result> write(const ResourceId &id, const QByteArray &payload, const WriteOptions &options) override;
+    QCoro::Task<Result> observe(const ResourceId &id) override;
+    void unobserve(const ResourceId &id) override;
+
+    // What the last discovery rejected or could not use (broken TDs, unsupported security).
+    QStringList discoveryProblems() const { return m_problems; }
+    // How a resource is being observed ("server-sent events", "polling", "mqtt"...), or empty.
+    QString observationMode(const ResourceId &id) const;
+
+private:
+    struct Binding
+    {
+        std::shared_ptr<const ThingDescription> td;
+        const TdAffordance *affordance = nullptr; // Not owned: points into td.
+    };
+
+    // Loads a TD, a TD list or link-format; -1 when body is none of them.
+    int loadDocument(const QUrl &url, const HttpResponse &response, QSet<QString> *seenThings);
+    int loadThing(const ThingDescription &td, QSet<QString> *seenThings);
+    int loadLinks(const QUrl &url, const QByteArray &body);
+    HttpAuth authFor(const Binding &binding, const TdForm &form) const;
+    // Adds why credentials could not help, when the TD asks for a scheme we cannot do.
+    void explainAuthFailure(Result *result, const Binding &binding) const;
+    // The connector for another protocol's endpoint, made and connected on first use.
+    QCoro::Task<std::pair<Connector *, Result>> child(ResourceId id);
+    QCoro::Task<Result> observeChild(ResourceId id, ResourceId childId);
+
+    HttpClient *m_client; // Owned (child).
+    QHash<ResourceId, Binding> m_bindings;
+    QHash<ResourceId, HttpWatch *> m_watches; // Owned (children).
+    std::map<QString, std::unique_ptr<Connector>> m_children;
+    QHash<ResourceId, ResourceId> m_childAliases;  // child's id -> our resource id
+    QHash<ResourceId, ResourceId> m_childObserved; // our resource id -> child's id
+    QStringList m_problems;
+};
+
+} // namespace thingscape
