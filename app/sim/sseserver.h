@@ -1,0 +1,46 @@
+#pragma once
+
+#include <QByteArray>
+#include <QHash>
+#include <QMultiHash>
+#include <QObject>
+#include <QSet>
+#include <QTcpServer>
+#include <QTimer>
+
+class QTcpSocket;
+
+namespace thingscape::sim {
+
+// A minimal Server-Sent Events endpoint on its own port: QHttpServer 6.4 cannot keep a
+// response open and stream it, so the Thing Descriptions point their event forms here.
+class SseServer : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit SseServer(QObject *parent = nullptr);
+    ~SseServer() override;
+
+    bool listen(quint16 port, QString *error);
+    quint16 port() const { return m_server.serverPort(); }
+
+    // Paths (e.g. /things/smart-lamp/events/stateChanged) that accept subscriptions.
+    void addPath(const QByteArray &path);
+    bool hasSubscribers(const QByteArray &path) const { return m_subscribers.contains(path); }
+    void publish(const QByteArray &path, const QByteArray &event, const QByteArray &json);
+
+private:
+    void accept();
+    void readRequest(QTcpSocket *socket);
+    void drop(QTcpSocket *socket);
+
+    QTcpServer m_server;
+    QSet<QByteArray> m_paths;
+    QHash<QTcpSocket *, QByteArray> m_requests;             // Not owned: children of m_server.
+    QMultiHash<QByteArray, QTcpSocket *> m_subscribers;     // Not owned: children of m_server.
+    QTimer m_keepAlive;
+    quint64 m_nextId = 1;
+};
+
+} // namespace thingscape::sim
