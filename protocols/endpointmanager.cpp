@@ -76,6 +76,12 @@ void EndpointManager::remove(const QString &id)
         return;
     destroyConnector(*it);
     m_entries.erase(it);
+    for (auto owned = m_foreignOwner.begin(); owned != m_foreignOwner.end();) {
+        if (owned.value() == id)
+            owned = m_foreignOwner.erase(owned);
+        else
+            ++owned;
+    }
     m_order.removeAll(id);
     Q_EMIT endpointRemoved(id);
 }
@@ -93,8 +99,24 @@ EndpointConfig EndpointManager::endpoint(const QString &id) const
     return m_entries.value(id).config;
 }
 
+void EndpointManager::ingestFrom(const QString &endpointId, const UpdateBatch &updates)
+{
+    auto it = m_entries.find(endpointId);
+    if (it != m_entries.end()) {
+        const QString own = it->config.url.endpointUri();
+        for (const Update &update : updates) {
+            if (update.direction == Direction::In && !update.remove && update.id.endpointUri() != own)
+                m_foreignOwner.insert(update.id, endpointId);
+        }
+    }
+    m_store->ingest(updates);
+}
+
 QString EndpointManager::endpointFor(const ResourceId &id) const
 {
+    const QString owner = m_foreignOwner.value(id);
+    if (!owner.isEmpty() && m_entries.contains(owner))
+        return owner;
     const QString uri = id.endpointUri();
     for (const QString &key : m_order) {
         if (m_entries.value(key).config.url.endpointUri() == uri)
@@ -132,7 +154,8 @@ void EndpointManager::ensureConnector(Entry &entry)
     Connector *raw = connector.release();
     raw->moveToThread(&m_ioThread);
     const QString id = entry.config.id;
-    connect(raw, &Connector::updatesReady, m_store, &ResourceStore::ingest, Qt::QueuedConnection);
+    connect(raw, &Connector::updatesReady, this, [this, id](const UpdateBatch &updates) { ingestFrom(id, updates); },
+            Qt::QueuedConnection);
     connect(raw, &Connector::stateChanged, this, [this, id, raw](ConnectorState state) {
         auto it = m_entries.find(id);
         if (it == m_entries.end() || it->connector != raw)
@@ -191,6 +214,12 @@ void EndpointManager::connectEndpoint(const QString &id)
                 Q_EMIT endpointChanged(id);
                 return;
             }
+            // MQTT discovery only listens for its window: keep the endpoint's filters
+            // subscribed first, so nothing published in between is missed.
+            if (entry->config.url.protocol() == Protocol::Mqtt) {
+                for (const QString &filter : entry->config.filters)
+                    observe(ResourceId::fromTopic(entry->config.url.endpoint(), filter));
+            }
             discover(id, [this, id](const Result &) { autoObserve(id); });
         });
 }
@@ -239,7 +268,14 @@ void EndpointManager::autoObserve(const QString &id)
     // MQTT discovery already subscribes; CoAP and HTTP observe what says it is observable.
     if (it->config.url.protocol() == Protocol::Mqtt)
         return;
-    for (const Resource *resource : m_store->findByPrefix(it->config.url.endpointUri())) {
+    QList<const Resource *> candidates = m_store->findByPrefix(it->config.url.endpointUri());
+    for (auto owned = m_foreignOwner.cbegin(); owned != m_foreignOwner.cend(); ++owned) {
+        if (owned.value() == id) {
+            if (const Resource *resource = m_store->find(owned.key()))
+                candidates.append(resource);
+        }
+    }
+    for (const Resource *resource : std::as_const(candidates)) {
         if (resource->metadata().observable.valueOr(false))
             observe(resource->id());
     }

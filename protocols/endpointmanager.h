@@ -74,7 +74,13 @@ private:
     void ensureConnector(Entry &entry);
     void autoObserve(const QString &id);
 
+    void ingestFrom(const QString &endpointId, const UpdateBatch &updates);
+
     ResourceStore *m_store; // Not owned.
+    // Resources an endpoint discovered outside its own scheme://host:port (a Thing
+    // Description's MQTT or CoAP forms, an SSE server on another port): calls for them go to
+    // the connector that found them.
+    QHash<ResourceId, QString> m_foreignOwner;
     QThread m_ioThread;
     QHash<QString, Entry> m_entries;
     QStringList m_order;

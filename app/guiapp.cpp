@@ -1,0 +1,56 @@
+#include "guiapp.h"
+
+#include "demolauncher.h"
+
+#include "ui/mainwindow.h"
+#include "ui/session.h"
+#include "ui/uiresources.h"
+#include "ui/workspacecontroller.h"
+
+#include <QApplication>
+#include <QMessageBox>
+#include <QStatusBar>
+
+namespace thingscape {
+
+int runGui(QApplication &app, const QStringList &args)
+{
+    initUiResources();
+    app.setApplicationDisplayName(QStringLiteral("Thingscape"));
+    app.setWindowIcon(appIcon());
+    app.setDesktopFileName(QStringLiteral("org.thingscape.Thingscape"));
+
+    const bool demo = args.contains(QStringLiteral("--demo"));
+    QString workspacePath;
+    for (qsizetype i = 1; i < args.size(); ++i) {
+        if (!args.at(i).startsWith(QLatin1Char('-')))
+            workspacePath = args.at(i);
+    }
+
+    Session session;
+    MainWindow window(&session);
+    window.restoreWindowState();
+    window.show();
+
+    DemoLauncher launcher;
+    if (demo) {
+        QObject::connect(&launcher, &DemoLauncher::ready, &window, [&window](const Workspace &workspace) {
+            window.workspace()->apply(workspace, QString());
+            window.statusBar()->showMessage(QObject::tr("Demo site running: three endpoints on loopback"), 8000);
+        });
+        QObject::connect(&launcher, &DemoLauncher::failed, &window, [&window](const QString &error) {
+            QMessageBox::warning(&window, QObject::tr("Demo"), error);
+        });
+        window.statusBar()->showMessage(QObject::tr("Starting the demo site…"));
+        launcher.start();
+    } else if (!workspacePath.isEmpty()) {
+        window.workspace()->open(workspacePath);
+    } else {
+        window.workspace()->offerRecovery();
+    }
+    const int code = app.exec();
+    launcher.stop();
+    return code;
+}
+
+} // namespace thingscape
