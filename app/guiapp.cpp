@@ -1,6 +1,7 @@
 #include "guiapp.h"
 
 #include "demolauncher.h"
+#include "sim/signalwatcher.h"
 
 #include "ui/mainwindow.h"
 #include "ui/session.h"
@@ -48,6 +49,12 @@ int runGui(QApplication &app, const QStringList &args)
     } else {
         window.workspace()->offerRecovery();
     }
+    // SIGTERM / SIGINT end the app as quitting does: the simulator and connectors stop cleanly.
+    sim::SignalWatcher watcher;
+    QObject::connect(&watcher, &sim::SignalWatcher::terminationRequested, &app, [&window] {
+        window.workspace()->shutDownCleanly();
+        QApplication::quit();
+    });
     const int code = app.exec();
     launcher.stop();
     return code;

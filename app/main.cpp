@@ -1,5 +1,5 @@
 #include "cli.h"
-#include "ui/mainwindow.h"
+#include "guiapp.h"
 
 #include <QApplication>
 #include <QCoreApplication>
@@ -28,8 +28,5 @@ int main(int argc, char *argv[])
     }
 
     QApplication app(argc, argv);
-    app.setApplicationDisplayName(QStringLiteral("Thingscape"));
-    thingscape::MainWindow window;
-    window.show();
-    return app.exec();
+    return thingscape::runGui(app, args);
 }

@@ -193,7 +193,7 @@ void MainWindow::createActions()
 
 void MainWindow::openConnections()
 {
-    ConnectionsDialog dialog(m_session->endpoints(), this);
+    ConnectionsDialog dialog(m_session->endpoints(), m_session->secrets(), this);
     dialog.exec();
     m_workspace->markDirty();
 }

@@ -1,5 +1,7 @@
 #include "session.h"
 
+#include "secretstore.h"
+
 #include "model/resourcestore.h"
 #include "model/resourcetreemodel.h"
 #include "model/streammodel.h"
@@ -14,6 +16,7 @@ Session::Session(QObject *parent)
     , m_tree(std::make_unique<ResourceTreeModel>(m_store.get()))
     , m_stream(std::make_unique<StreamModel>(m_store.get()))
     , m_endpoints(std::make_unique<EndpointManager>(m_store.get()))
+    , m_secrets(new SecretStore(this))
 {
     // The tree shows every endpoint from the moment it is added, with its connection state.
     auto showState = [this](const QString &id) {

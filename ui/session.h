@@ -9,6 +9,7 @@ namespace thingscape {
 class EndpointManager;
 class ResourceStore;
 class ResourceTreeModel;
+class SecretStore;
 class StreamModel;
 
 // The live state behind one window: the store, its models and the endpoints feeding it.
@@ -25,12 +26,14 @@ public:
     ResourceTreeModel *treeModel() const { return m_tree.get(); }
     StreamModel *streamModel() const { return m_stream.get(); }
     EndpointManager *endpoints() const { return m_endpoints.get(); }
+    SecretStore *secrets() const { return m_secrets; }
 
 private:
     std::unique_ptr<ResourceStore> m_store;
     std::unique_ptr<ResourceTreeModel> m_tree;
     std::unique_ptr<StreamModel> m_stream;
     std::unique_ptr<EndpointManager> m_endpoints;
+    SecretStore *m_secrets; // Owned (QObject child).
 };
 
 } // namespace thingscape

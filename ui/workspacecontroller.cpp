@@ -1,5 +1,7 @@
 #include "workspacecontroller.h"
 
+#include "secretprompt.h"
+#include "secretstore.h"
 #include "session.h"
 
 #include "protocols/endpointmanager.h"
@@ -138,7 +140,15 @@ void WorkspaceController::apply(const Workspace &workspace, const QString &path)
         endpoints->remove(config.id);
     for (const EndpointConfig &config : workspace.endpoints()) {
         const QString id = endpoints->add(config);
-        if (config.autoConnect)
+        if (!config.autoConnect)
+            continue;
+        // Workspace files hold no secrets: an endpoint that may need one gets it from the
+        // keyring (or asks) before connecting.
+        const bool mayNeedSecret = !config.username.isEmpty() || !config.pskIdentity.isEmpty()
+            || !config.keyFile.isEmpty() || config.hasSecrets();
+        if (mayNeedSecret)
+            SecretPrompt::connectEndpoint(endpoints, m_session->secrets(), id, m_window);
+        else
             endpoints->connectEndpoint(id);
     }
     m_systems = workspace.systems();
