@@ -426,6 +426,8 @@ bool ConnectionsDialog::apply()
         return true;
     EndpointConfig config = m_editor->config();
     const bool reconnect = !m_draft && isActive(m_manager->status(m_currentId).state);
+    // A new endpoint set to connect automatically connects now, with the secrets just typed.
+    const bool connectNew = m_draft && config.autoConnect;
     // add() replaces by id; the manager fills the id and the default name of a new one.
     const QString id = m_manager->add(config);
     config = m_manager->endpoint(id);
@@ -437,6 +439,8 @@ bool ConnectionsDialog::apply()
     m_restoringSelection = false;
     if (reconnect)
         SecretPrompt::connectEndpoint(m_manager, m_secrets, id, this);
+    else if (connectNew)
+        m_manager->connectEndpoint(id);
 
     if (m_secrets) {
         QPointer<ConnectionsDialog> self(this);
