@@ -21,7 +21,9 @@ void runOn(Connector *connector, QObject *receiver, Start start, Done done)
     QMetaObject::invokeMethod(
         connector,
         [connector, receiver, start = std::move(start), done = std::move(done)]() mutable {
-            QCoro::connect(start(connector), connector, [receiver, done](const R &result) {
+            QCoro::connect(start(connector), connector, [connector, receiver, done](const R &result) {
+                // Updates the operation produced reach the GUI thread before its result does.
+                connector->flush();
                 QMetaObject::invokeMethod(
                     receiver, [done, result]() mutable { done(result); }, Qt::QueuedConnection);
             });
