@@ -85,17 +85,19 @@ void ResourceStore::ingest(const UpdateBatch &updates)
             appendValue(resource, value);
             if (resource->m_state != ResourceState::Online && !update.state)
                 resource->m_state = ResourceState::Online;
-            Message message;
-            message.timeMs = value.timeMs;
-            message.direction = Direction::In;
-            message.id = update.id;
-            message.raw = value.raw;
-            message.contentFormat = value.contentFormat;
-            message.info = update.info;
-            message.error = value.error;
-            batch.messages.append(message);
-            ++m_messagesIn;
             changed = true;
+            if (!update.derived) {
+                Message message;
+                message.timeMs = value.timeMs;
+                message.direction = Direction::In;
+                message.id = update.id;
+                message.raw = value.raw;
+                message.contentFormat = value.contentFormat;
+                message.info = update.info;
+                message.error = value.error;
+                batch.messages.append(message);
+                ++m_messagesIn;
+            }
         }
         if (changed && !addedKeys.contains(resource->key()) && !changedKeys.contains(resource->key())) {
             changedKeys.insert(resource->key());

@@ -36,6 +36,7 @@ struct Update
     std::optional<ResourceState> state;
     bool remove = false;
     Direction direction = Direction::In; // Out: recorded in the message stream only
+    bool derived = false;                // decoded out of another message (a SenML record): no stream entry
     QString info;                        // stream detail: "PUT 2.04", "publish qos 1 retain"...
 };
 

@@ -131,13 +131,17 @@ DetailsView::DetailsView(ResourceStore *store, EndpointManager *endpoints, QWidg
     historyTabs->addTab(m_chart, tr("Chart"));
     historyTabs->addTab(m_historyTable, tr("Last values"));
 
+    // Metadata and the current value side by side, the history under them.
+    auto *top = new QSplitter(Qt::Horizontal, this);
+    top->addWidget(m_metadata);
+    top->addWidget(m_valueTabs);
+    top->setStretchFactor(0, 3);
+    top->setStretchFactor(1, 2);
     auto *splitter = new QSplitter(Qt::Vertical, this);
-    splitter->addWidget(m_metadata);
-    splitter->addWidget(m_valueTabs);
+    splitter->addWidget(top);
     splitter->addWidget(historyTabs);
-    splitter->setStretchFactor(0, 2);
+    splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 2);
-    splitter->setStretchFactor(2, 3);
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_title);

@@ -53,6 +53,9 @@ WriteBox::WriteBox(QWidget *parent)
     m_status->setTextFormat(Qt::PlainText);
     m_status->setWordWrap(true);
 
+    // The editor takes the height it needs, never the details view's spare room.
+    m_stack->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
+    setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
     m_stack->addWidget(m_number);
     m_stack->addWidget(m_switch);
     m_stack->addWidget(m_choice);
@@ -93,7 +96,14 @@ void WriteBox::setResource(const Resource *resource)
     }
     const bool sameResource = resource->id() == m_id;
     m_id = resource->id();
-    setEnabled(true);
+    // What discovery says is read-only is not offered for writing (unknown stays writable).
+    const Sourced<bool> &writable = resource->metadata().writable;
+    const bool readOnly = writable.isSet() && !*writable;
+    setEnabled(!readOnly);
+    if (readOnly) {
+        m_status->setText(tr("Read-only (%1 says so).").arg(metaSourceName(writable.source)));
+        return;
+    }
     const bool mqtt = m_id.protocol() == Protocol::Mqtt;
     m_qos->setVisible(mqtt);
     m_retain->setVisible(mqtt);
@@ -138,6 +148,9 @@ void WriteBox::setResource(const Resource *resource)
 void WriteBox::setEditor(Editor editor)
 {
     m_editor = editor;
+    // Only the shown editor counts for the stack's size.
+    for (int i = 0; i < m_stack->count(); ++i)
+        m_stack->widget(i)->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Ignored);
     switch (editor) {
     case Editor::Number:
         m_stack->setCurrentWidget(m_number);
@@ -153,6 +166,8 @@ void WriteBox::setEditor(Editor editor)
         m_stack->setCurrentWidget(m_text);
         break;
     }
+    m_stack->currentWidget()->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
+    m_stack->setMaximumHeight(editor == Editor::Text || editor == Editor::Json ? 90 : m_stack->currentWidget()->sizeHint().height());
     m_format->setVisible(editor == Editor::Text || editor == Editor::Json);
     validate();
 }

@@ -39,6 +39,7 @@ private Q_SLOTS:
     void removalsAreReported();
     void outgoingMessagesOnlyReachTheStream();
     void bigBatchStaysLinear();
+    void derivedValuesStayOutOfTheStream();
 };
 
 void TestResourceStore::oneSignalPerBatch()
@@ -212,6 +213,21 @@ void TestResourceStore::bigBatchStaysLinear()
     QCOMPARE(store.size(), 10000);
     QCOMPARE(store.droppedByCapacity(), quint64(20000));
     QCOMPARE(store.find(rid("mqtt://h/t/9999"))->value().toDouble(), 4.0);
+}
+
+void TestResourceStore::derivedValuesStayOutOfTheStream()
+{
+    // A SenML pack is one message; the records decoded out of it update their resources only.
+    ResourceStore store;
+    QSignalSpy spy(&store, &ResourceStore::batchApplied);
+    Update record = valueUpdate("coap://h/meter/voltage", 230);
+    record.derived = true;
+    store.ingest({valueUpdate("coap://h/meter", 1), record});
+    const auto batch = spy.at(0).at(0).value<StoreBatch>();
+    QCOMPARE(batch.messages.size(), 1);
+    QCOMPARE(batch.messages.first().id, rid("coap://h/meter"));
+    QCOMPARE(store.find(rid("coap://h/meter/voltage"))->value().toDouble(), 230.0);
+    QCOMPARE(store.messagesIn(), quint64(1));
 }
 
 QTEST_GUILESS_MAIN(TestResourceStore)

@@ -1,0 +1,82 @@
+// The demo window as a user first sees it, grabbed to a PNG: the README's screenshot comes
+// from here (THINGSCAPE_SCREENSHOT_DIR=docs dir). Also checks the first view is populated.
+#include "testsupport.h"
+
+#include "app/demolauncher.h"
+#include "model/resourcestore.h"
+#include "model/resourcetreemodel.h"
+#include "protocols/endpointmanager.h"
+#include "ui/mainwindow.h"
+#include "ui/resourcetreedock.h"
+#include "ui/session.h"
+#include "ui/workspacecontroller.h"
+
+#include <QDir>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeView>
+
+using namespace thingscape;
+
+class TestScreenshot : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void demoWindow();
+};
+
+void TestScreenshot::demoWindow()
+{
+    if (testsupport::findProgram(QStringLiteral("mosquitto")).isEmpty())
+        QSKIP("mosquitto is not installed");
+    QTemporaryDir state;
+    qputenv("THINGSCAPE_STATE_DIR", state.path().toUtf8());
+    QStandardPaths::setTestModeEnabled(true);
+    QProcess sim;
+    sim.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    sim.start(qEnvironmentVariable("THINGSCAPE_BINARY_DIR") + QStringLiteral("/app/thingscape-sim"),
+              {QStringLiteral("--print-endpoints"), QStringLiteral("--seed"), QStringLiteral("5"), QStringLiteral("--rate"),
+               QStringLiteral("4")});
+    QVERIFY(sim.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(sim.canReadLine(), 20000);
+    const QJsonObject endpoints = QJsonDocument::fromJson(sim.readLine()).object();
+    const QString coap = endpoints.value(QStringLiteral("coap")).toString();
+
+    Session session;
+    MainWindow window(&session);
+    window.resize(1500, 920);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.workspace()->apply(DemoLauncher::demoWorkspace(endpoints.value(QStringLiteral("mqtt")).toString(), coap,
+                                                          endpoints.value(QStringLiteral("http")).toString()),
+                              QString());
+    QTRY_COMPARE_WITH_TIMEOUT(session.endpoints()->connectedCount(), 3, 20000);
+    const auto temperature = *ResourceId::parse(coap + QStringLiteral("/sensors/temperature"));
+    QTRY_VERIFY_WITH_TIMEOUT(session.treeModel()->indexForId(temperature).isValid(), 20000);
+    QTreeView *tree = window.treeDock()->view();
+    for (int row = 0; row < tree->model()->rowCount(); ++row)
+        tree->expand(tree->model()->index(row, 0));
+    window.treeDock()->selectResource(temperature);
+    // Let a few notifications draw the chart.
+    QTRY_VERIFY_WITH_TIMEOUT(session.store()->find(temperature)->history().size() >= 6, 20000);
+    QTest::qWait(500);
+
+    const QImage image = window.grab().toImage();
+    QVERIFY(!image.isNull());
+    QCOMPARE(image.width(), window.width());
+    const QString dir = qEnvironmentVariable("THINGSCAPE_SCREENSHOT_DIR", QDir::tempPath());
+    const QString path = dir + QStringLiteral("/thingscape-demo.png");
+    QVERIFY(image.save(path));
+    qInfo("screenshot: %s", qPrintable(path));
+    window.workspace()->shutDownCleanly();
+    sim.terminate();
+    sim.waitForFinished(5000);
+}
+
+QTEST_MAIN(TestScreenshot)
+#include "tst_screenshot.moc"
