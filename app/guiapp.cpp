@@ -9,6 +9,9 @@
 #include "ui/workspacecontroller.h"
 
 #include <QApplication>
+#include <QLibraryInfo>
+#include <QLocale>
+#include <QTranslator>
 #include <QMessageBox>
 #include <QStatusBar>
 
@@ -17,6 +20,14 @@ namespace thingscape {
 int runGui(QApplication &app, const QStringList &args)
 {
     initUiResources();
+    // Thingscape's own strings (compiled in under :/i18n) and Qt's, in the user's language.
+    QTranslator qtTranslator;
+    if (qtTranslator.load(QLocale(), QStringLiteral("qtbase"), QStringLiteral("_"),
+                          QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+        app.installTranslator(&qtTranslator);
+    QTranslator translator;
+    if (translator.load(QLocale(), QStringLiteral("thingscape"), QStringLiteral("_"), QStringLiteral(":/i18n")))
+        app.installTranslator(&translator);
     app.setApplicationDisplayName(QStringLiteral("Thingscape"));
     app.setWindowIcon(appIcon());
     app.setDesktopFileName(QStringLiteral("org.thingscape.Thingscape"));
