@@ -1,7 +1,11 @@
 #include "cli.h"
 
+#include "commandline.h"
+#include "verbrunner.h"
+
 #include <QCoreApplication>
 #include <QTextStream>
+#include <QTimer>
 
 #include <cstdio>
 
@@ -57,7 +61,27 @@ bool runHeadless(const QStringList &args, int *exitCode)
         *exitCode = ExitSuccess;
         return true;
     }
-    return false;
+    if (!CommandLine::isVerb(first))
+        return false;
+    if (args.contains(QLatin1String("--help")) || args.contains(QLatin1String("-h"))) {
+        out << usage();
+        *exitCode = ExitSuccess;
+        return true;
+    }
+    QString error;
+    const auto command = CommandLine::parse(args, &error);
+    if (!command) {
+        QTextStream err(stderr);
+        err << "thingscape: " << error << '\n'
+            << QCoreApplication::translate("cli", "Try 'thingscape --help'.") << Qt::endl;
+        *exitCode = ExitUsage;
+        return true;
+    }
+    VerbRunner runner(*command);
+    // The verb is a coroutine on the event loop; it ends the loop with its exit code.
+    QTimer::singleShot(0, &runner, [&runner] { runner.runAndExit(); });
+    *exitCode = QCoreApplication::exec();
+    return true;
 }
 
 } // namespace thingscape

@@ -13,7 +13,8 @@ enum ExitCode {
 };
 
 // Returns true (and sets *exitCode) when args name a headless verb or --help / --version,
-// which then ran without a display.
+// which then ran without a display. Verbs run the QCoreApplication's event loop, which
+// must exist.
 bool runHeadless(const QStringList &args, int *exitCode);
 
 } // namespace thingscape

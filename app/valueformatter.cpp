@@ -1,0 +1,147 @@
+#include "valueformatter.h"
+
+#include <QCborArray>
+#include <QCborMap>
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+namespace thingscape {
+
+QJsonValue ValueFormatter::cborToJson(const QCborValue &value)
+{
+    switch (value.type()) {
+    case QCborValue::Integer:
+        return QJsonValue(qint64(value.toInteger()));
+    case QCborValue::Double:
+        return QJsonValue(value.toDouble());
+    case QCborValue::True:
+        return true;
+    case QCborValue::False:
+        return false;
+    case QCborValue::Null:
+        return QJsonValue::Null;
+    case QCborValue::String:
+        return value.toString();
+    case QCborValue::ByteArray:
+        return QString::fromLatin1(value.toByteArray().toHex());
+    case QCborValue::Array: {
+        QJsonArray array;
+        for (const QCborValue &item : value.toArray())
+            array.append(cborToJson(item));
+        return array;
+    }
+    case QCborValue::Map: {
+        QJsonObject object;
+        const QCborMap map = value.toMap();
+        for (auto it = map.begin(); it != map.end(); ++it) {
+            const QCborValue key = it.key();
+            object.insert(key.isString() ? key.toString() : key.toDiagnosticNotation(), cborToJson(it.value()));
+        }
+        return object;
+    }
+    case QCborValue::Tag:
+        return cborToJson(value.taggedValue());
+    default:
+        if (value.isSimpleType())
+            return QJsonValue::Null;
+        return value.toDiagnosticNotation();
+    }
+}
+
+QJsonValue ValueFormatter::toJson(const Value &value)
+{
+    switch (value.kind()) {
+    case ValueKind::None:
+        return QJsonValue::Undefined;
+    case ValueKind::Error:
+    case ValueKind::Binary: {
+        const QByteArray bytes = value.decoded.isByteArray() ? value.decoded.toByteArray() : value.raw;
+        return QString::fromLatin1(bytes.toHex());
+    }
+    default:
+        return cborToJson(value.decoded);
+    }
+}
+
+QString ValueFormatter::toText(const Value &value)
+{
+    const QJsonValue json = toJson(value);
+    switch (json.type()) {
+    case QJsonValue::Undefined:
+        return {};
+    case QJsonValue::String:
+        return json.toString();
+    case QJsonValue::Array:
+        return QString::fromUtf8(QJsonDocument(json.toArray()).toJson(QJsonDocument::Compact));
+    case QJsonValue::Object:
+        return QString::fromUtf8(QJsonDocument(json.toObject()).toJson(QJsonDocument::Compact));
+    default:
+        return value.shortText(1 << 20);
+    }
+}
+
+QString ValueFormatter::timeText(qint64 timeMs)
+{
+    return QDateTime::fromMSecsSinceEpoch(timeMs, Qt::UTC).toString(Qt::ISODateWithMs);
+}
+
+QJsonObject ValueFormatter::resourceJson(const Resource &resource)
+{
+    const Metadata &meta = resource.metadata();
+    QJsonObject object;
+    object.insert(QStringLiteral("uri"), resource.id().toString());
+    object.insert(QStringLiteral("protocol"), protocolName(resource.id().protocol()));
+    if (meta.title.isSet())
+        object.insert(QStringLiteral("title"), *meta.title);
+    if (meta.resourceTypes.isSet())
+        object.insert(QStringLiteral("rt"), QJsonArray::fromStringList(*meta.resourceTypes));
+    if (meta.interfaces.isSet())
+        object.insert(QStringLiteral("if"), QJsonArray::fromStringList(*meta.interfaces));
+    if (meta.contentFormat.isSet())
+        object.insert(QStringLiteral("ct"), *meta.contentFormat);
+    else if (resource.hasValue() && resource.value().contentFormat >= 0)
+        object.insert(QStringLiteral("ct"), resource.value().contentFormat);
+    if (meta.unit.isSet())
+        object.insert(QStringLiteral("unit"), *meta.unit);
+    if (meta.observable.isSet())
+        object.insert(QStringLiteral("observable"), *meta.observable);
+    if (meta.writable.isSet())
+        object.insert(QStringLiteral("writable"), *meta.writable);
+    if (resource.hasValue()) {
+        const QJsonValue value = toJson(resource.value());
+        if (!value.isUndefined())
+            object.insert(QStringLiteral("value"), value);
+    }
+    return object;
+}
+
+QString ValueFormatter::resourceText(const Resource &resource)
+{
+    const Metadata &meta = resource.metadata();
+    QString line = resource.id().toString();
+    if (resource.hasValue()) {
+        line += QLatin1String("  ") + resource.value().shortText(60);
+        if (meta.unit.isSet())
+            line += QLatin1Char(' ') + *meta.unit;
+    }
+    QStringList notes;
+    if (meta.title.isSet())
+        notes << QLatin1Char('"') + *meta.title + QLatin1Char('"');
+    if (meta.resourceTypes.isSet())
+        notes << QStringLiteral("rt=") + meta.resourceTypes->join(QLatin1Char(' '));
+    if (meta.writable.valueOr(false))
+        notes << QStringLiteral("writable");
+    if (meta.retained.valueOr(false))
+        notes << QStringLiteral("retained");
+    if (!notes.isEmpty())
+        line += QLatin1String("  [") + notes.join(QLatin1String(", ")) + QLatin1Char(']');
+    return line;
+}
+
+QByteArray ValueFormatter::jsonLine(const QJsonObject &object)
+{
+    return QJsonDocument(object).toJson(QJsonDocument::Compact);
+}
+
+} // namespace thingscape

@@ -1,0 +1,464 @@
+#include "mosquittoclient.h"
+
+#include <QCoreApplication>
+#include <QFileInfo>
+#include <QSocketNotifier>
+#include <QTimer>
+
+#include <mosquitto.h>
+#include <mqtt_protocol.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <mutex>
+#include <signal.h>
+#include <sys/socket.h>
+
+namespace thingscape {
+
+namespace {
+
+// Enough to drain a burst without starving the rest of the event loop.
+constexpr int kMaxReadsPerActivation = 2000;
+constexpr int kMiscIntervalMs = 1000;
+
+void initLibrary()
+{
+    static std::once_flag once;
+    std::call_once(once, [] {
+        mosquitto_lib_init();
+        // OpenSSL writes with write(), not send(MSG_NOSIGNAL): a TLS broker that goes away would
+        // kill the process with SIGPIPE. Leave any handler the application installed alone.
+        struct sigaction current = {};
+        if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL)
+            std::signal(SIGPIPE, SIG_IGN);
+    });
+}
+
+QString fromUtf8(const char *text)
+{
+    return text ? QString::fromUtf8(text) : QString();
+}
+
+} // namespace
+
+MosquittoClient::MosquittoClient(QObject *parent)
+    : QObject(parent)
+{
+    qRegisterMetaType<thingscape::MqttMessage>();
+}
+
+MosquittoClient::~MosquittoClient()
+{
+    destroyHandle();
+}
+
+void MosquittoClient::destroyHandle()
+{
+    m_readNotifier.reset();
+    m_writeNotifier.reset();
+    m_socket = -1;
+    if (m_mosq) {
+        mosquitto_destroy(m_mosq);
+        m_mosq = nullptr;
+    }
+    m_events.clear();
+}
+
+QString MosquittoClient::errorString(int mosqErrorCode, int sysErrno)
+{
+    if (mosqErrorCode == MOSQ_ERR_ERRNO && sysErrno != 0)
+        return QString::fromLocal8Bit(std::strerror(sysErrno)).toLower();
+    switch (mosqErrorCode) {
+    case MOSQ_ERR_CONN_LOST:
+        return tr("the connection was lost");
+    case MOSQ_ERR_KEEPALIVE:
+        return tr("the broker stopped answering (keep-alive timeout)");
+    case MOSQ_ERR_TLS:
+        return tr("TLS failure");
+    case MOSQ_ERR_NO_CONN:
+        return tr("not connected");
+    case MOSQ_ERR_EAI:
+        return tr("unknown host");
+    default:
+        return fromUtf8(mosquitto_strerror(mosqErrorCode));
+    }
+}
+
+bool MosquittoClient::configure(const EndpointConfig &config, const QString &clientId, QString *error)
+{
+    initLibrary();
+    destroyHandle();
+    auto fail = [this, error](const QString &why) {
+        if (error)
+            *error = why;
+        destroyHandle();
+        return false;
+    };
+    m_mosq = mosquitto_new(clientId.toUtf8().constData(), config.cleanSession, this);
+    if (!m_mosq)
+        return fail(errno == EINVAL ? tr("a persistent session needs a client id")
+                                    : tr("cannot create an MQTT client: %1").arg(QString::fromLocal8Bit(std::strerror(errno))));
+    m_protocolVersion = config.mqttVersion == 5 ? 5 : 4;
+    mosquitto_int_option(m_mosq, MOSQ_OPT_PROTOCOL_VERSION,
+                         m_protocolVersion == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
+    mosquitto_connect_v5_callback_set(m_mosq, &MosquittoClient::onConnect);
+    mosquitto_disconnect_v5_callback_set(m_mosq, &MosquittoClient::onDisconnect);
+    mosquitto_message_v5_callback_set(m_mosq, &MosquittoClient::onMessage);
+    mosquitto_publish_v5_callback_set(m_mosq, &MosquittoClient::onPublish);
+    mosquitto_subscribe_v5_callback_set(m_mosq, &MosquittoClient::onSubscribe);
+    mosquitto_unsubscribe_v5_callback_set(m_mosq, &MosquittoClient::onUnsubscribe);
+    mosquitto_log_callback_set(m_mosq, &MosquittoClient::onLog);
+
+    if (!config.username.isEmpty() || !config.password.isEmpty()) {
+        const QByteArray user = config.username.toUtf8();
+        const QByteArray password = config.password.toUtf8();
+        if (mosquitto_username_pw_set(m_mosq, user.constData(), password.isEmpty() ? nullptr : password.constData())
+            != MOSQ_ERR_SUCCESS)
+            return fail(tr("the user name is not valid UTF-8"));
+    }
+    if (!config.willTopic.isEmpty()) {
+        const int rc = mosquitto_will_set(m_mosq, config.willTopic.toUtf8().constData(), int(config.willPayload.size()),
+                                          config.willPayload.constData(), std::clamp(config.willQos, 0, 2),
+                                          config.willRetain);
+        if (rc != MOSQ_ERR_SUCCESS)
+            return fail(tr("the last-will topic '%1' is not valid: %2").arg(config.willTopic, errorString(rc)));
+    }
+    if (config.url.isSecure()) {
+        for (const QString &file : {config.caFile, config.certFile, config.keyFile}) {
+            if (!file.isEmpty() && !QFileInfo(file).isReadable())
+                return fail(tr("cannot read '%1'").arg(file));
+        }
+        if (config.certFile.isEmpty() != config.keyFile.isEmpty())
+            return fail(tr("a client certificate needs its key, and a key its certificate"));
+        const QByteArray ca = config.caFile.toLocal8Bit();
+        const QByteArray cert = config.certFile.toLocal8Bit();
+        const QByteArray key = config.keyFile.toLocal8Bit();
+        m_keyPassword = config.keyPassword.toUtf8();
+        if (ca.isEmpty())
+            mosquitto_int_option(m_mosq, MOSQ_OPT_TLS_USE_OS_CERTS, 1);
+        // Always our password callback: OpenSSL's default one would prompt on the terminal.
+        const int rc = mosquitto_tls_set(m_mosq, ca.isEmpty() ? nullptr : ca.constData(),
+                                         ca.isEmpty() ? "/etc/ssl/certs" : nullptr,
+                                         cert.isEmpty() ? nullptr : cert.constData(),
+                                         key.isEmpty() ? nullptr : key.constData(), &MosquittoClient::onKeyPassword);
+        if (rc != MOSQ_ERR_SUCCESS)
+            return fail(tr("TLS setup failed: %1").arg(errorString(rc, errno)));
+        if (config.insecure) {
+            mosquitto_tls_insecure_set(m_mosq, true);
+            mosquitto_tls_opts_set(m_mosq, 0 /* SSL_VERIFY_NONE */, nullptr, nullptr);
+        }
+    }
+    return true;
+}
+
+bool MosquittoClient::connectAsync(const QString &host, quint16 port, int keepAlive, int *errorCode)
+{
+    if (!m_mosq) {
+        *errorCode = MOSQ_ERR_INVAL;
+        return false;
+    }
+    m_lastLogError.clear();
+    m_handshaking = true;
+    errno = 0;
+    const int rc = mosquitto_connect_async(m_mosq, host.toUtf8().constData(), port, std::clamp(keepAlive, 5, 65535));
+    const int savedErrno = errno;
+    if (rc != MOSQ_ERR_SUCCESS) {
+        *errorCode = rc;
+        errno = savedErrno;
+        m_handshaking = false;
+        updateNotifiers();
+        return false;
+    }
+    updateNotifiers();
+    return true;
+}
+
+void MosquittoClient::disconnect()
+{
+    if (!m_mosq)
+        return;
+    mosquitto_disconnect(m_mosq);
+    afterLibraryCall(MOSQ_ERR_SUCCESS);
+}
+
+void MosquittoClient::abort()
+{
+    if (m_mosq && mosquitto_socket(m_mosq) >= 0)
+        ::shutdown(mosquitto_socket(m_mosq), SHUT_RDWR);
+}
+
+bool MosquittoClient::isSocketOpen() const
+{
+    return m_mosq && mosquitto_socket(m_mosq) >= 0;
+}
+
+int MosquittoClient::publish(const QString &topic, const QByteArray &payload, int qos, bool retain,
+                             const QString &contentType, const QList<QPair<QString, QString>> &userProperties,
+                             int *errorCode)
+{
+    if (!m_mosq) {
+        *errorCode = MOSQ_ERR_NO_CONN;
+        return -1;
+    }
+    mosquitto_property *props = nullptr;
+    if (m_protocolVersion == 5) {
+        if (!contentType.isEmpty())
+            mosquitto_property_add_string(&props, MQTT_PROP_CONTENT_TYPE, contentType.toUtf8().constData());
+        for (const auto &[name, value] : userProperties)
+            mosquitto_property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, name.toUtf8().constData(),
+                                               value.toUtf8().constData());
+    }
+    int mid = 0;
+    const int rc = mosquitto_publish_v5(m_mosq, &mid, topic.toUtf8().constData(), int(payload.size()),
+                                        payload.constData(), qos, retain, props);
+    mosquitto_property_free_all(&props);
+    afterLibraryCall(MOSQ_ERR_SUCCESS);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        *errorCode = rc;
+        return -1;
+    }
+    return mid;
+}
+
+int MosquittoClient::subscribe(const QString &filter, int qos, int *errorCode)
+{
+    if (!m_mosq) {
+        *errorCode = MOSQ_ERR_NO_CONN;
+        return -1;
+    }
+    int mid = 0;
+    const int rc = mosquitto_subscribe(m_mosq, &mid, filter.toUtf8().constData(), qos);
+    afterLibraryCall(MOSQ_ERR_SUCCESS);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        *errorCode = rc;
+        return -1;
+    }
+    return mid;
+}
+
+int MosquittoClient::unsubscribe(const QString &filter, int *errorCode)
+{
+    if (!m_mosq) {
+        *errorCode = MOSQ_ERR_NO_CONN;
+        return -1;
+    }
+    int mid = 0;
+    const int rc = mosquitto_unsubscribe(m_mosq, &mid, filter.toUtf8().constData());
+    afterLibraryCall(MOSQ_ERR_SUCCESS);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        *errorCode = rc;
+        return -1;
+    }
+    return mid;
+}
+
+void MosquittoClient::onReadable()
+{
+    if (!m_mosq)
+        return;
+    int rc = MOSQ_ERR_SUCCESS;
+    // loop_read handles about one packet per call: drain what the socket holds.
+    for (int i = 0; i < kMaxReadsPerActivation; ++i) {
+        errno = 0;
+        rc = mosquitto_loop_read(m_mosq, 1);
+        if (rc != MOSQ_ERR_SUCCESS || errno == EAGAIN || errno == EWOULDBLOCK || mosquitto_socket(m_mosq) < 0)
+            break;
+    }
+    afterLibraryCall(rc);
+}
+
+void MosquittoClient::onWritable()
+{
+    if (!m_mosq)
+        return;
+    errno = 0;
+    int rc = mosquitto_loop_write(m_mosq, 1);
+    // The TLS handshake only advances from loop_read, whichever way the socket is ready.
+    if (rc == MOSQ_ERR_SUCCESS && m_handshaking && mosquitto_socket(m_mosq) >= 0) {
+        errno = 0;
+        rc = mosquitto_loop_read(m_mosq, 1);
+    }
+    afterLibraryCall(rc);
+}
+
+void MosquittoClient::onMiscTimer()
+{
+    if (!m_mosq || mosquitto_socket(m_mosq) < 0)
+        return;
+    const int rc = mosquitto_loop_misc(m_mosq);
+    afterLibraryCall(rc == MOSQ_ERR_NO_CONN ? MOSQ_ERR_SUCCESS : rc);
+}
+
+void MosquittoClient::afterLibraryCall(int rc)
+{
+    const int savedErrno = errno;
+    const bool hadSocket = m_socket >= 0;
+    updateNotifiers();
+    if (rc != MOSQ_ERR_SUCCESS && hadSocket && m_socket < 0) {
+        // The library closed the socket; make sure the loss is reported once.
+        const bool reported = std::any_of(m_events.begin(), m_events.end(), [](const Event &event) {
+            return std::holds_alternative<DisconnectEvent>(event);
+        });
+        if (!reported)
+            m_events.emplace_back(DisconnectEvent{rc, savedErrno});
+    }
+    if (m_dispatching)
+        return;
+    dispatch();
+}
+
+void MosquittoClient::updateNotifiers()
+{
+    const int socket = m_mosq ? mosquitto_socket(m_mosq) : -1;
+    if (socket != m_socket) {
+        m_readNotifier.reset();
+        m_writeNotifier.reset();
+        m_socket = socket;
+        if (socket >= 0) {
+            m_readNotifier = std::make_unique<QSocketNotifier>(socket, QSocketNotifier::Read);
+            connect(m_readNotifier.get(), &QSocketNotifier::activated, this, &MosquittoClient::onReadable);
+            m_writeNotifier = std::make_unique<QSocketNotifier>(socket, QSocketNotifier::Write);
+            connect(m_writeNotifier.get(), &QSocketNotifier::activated, this, &MosquittoClient::onWritable);
+            if (!m_miscTimer) {
+                m_miscTimer = new QTimer(this);
+                m_miscTimer->setInterval(kMiscIntervalMs);
+                connect(m_miscTimer, &QTimer::timeout, this, &MosquittoClient::onMiscTimer);
+            }
+            m_miscTimer->start();
+        } else if (m_miscTimer) {
+            m_miscTimer->stop();
+        }
+    }
+    if (m_writeNotifier)
+        m_writeNotifier->setEnabled(mosquitto_want_write(m_mosq));
+}
+
+void MosquittoClient::scheduleDispatch()
+{
+    if (m_dispatchScheduled)
+        return;
+    m_dispatchScheduled = true;
+    QMetaObject::invokeMethod(this, [this] {
+        m_dispatchScheduled = false;
+        dispatch();
+    }, Qt::QueuedConnection);
+}
+
+void MosquittoClient::dispatch()
+{
+    if (m_dispatching) {
+        scheduleDispatch();
+        return;
+    }
+    m_dispatching = true;
+    while (!m_events.empty()) {
+        std::vector<Event> events;
+        events.swap(m_events);
+        for (Event &event : events) {
+            if (auto *message = std::get_if<MqttMessage>(&event)) {
+                Q_EMIT messageReceived(*message);
+            } else if (auto *connack = std::get_if<ConnectEvent>(&event)) {
+                m_handshaking = false;
+                Q_EMIT connectAcknowledged(connack->rc, connack->sessionPresent);
+            } else if (auto *lost = std::get_if<DisconnectEvent>(&event)) {
+                m_handshaking = false;
+                Q_EMIT connectionLost(lost->rc, lost->sysErrno);
+            } else if (auto *publish = std::get_if<PublishEvent>(&event)) {
+                Q_EMIT published(publish->mid, publish->reasonCode);
+            } else if (auto *suback = std::get_if<SubscribeEvent>(&event)) {
+                Q_EMIT subscribed(suback->mid, suback->granted);
+            } else if (auto *unsuback = std::get_if<UnsubscribeEvent>(&event)) {
+                Q_EMIT unsubscribed(unsuback->mid);
+            }
+        }
+    }
+    m_dispatching = false;
+    updateNotifiers();
+}
+
+// The callbacks below run inside libmosquitto calls: they only queue.
+
+void MosquittoClient::onConnect(struct mosquitto *, void *obj, int rc, int flags, const mosquitto_property *)
+{
+    static_cast<MosquittoClient *>(obj)->m_events.emplace_back(ConnectEvent{rc, (flags & 1) != 0});
+}
+
+void MosquittoClient::onDisconnect(struct mosquitto *, void *obj, int rc, const mosquitto_property *)
+{
+    const int savedErrno = errno;
+    static_cast<MosquittoClient *>(obj)->m_events.emplace_back(DisconnectEvent{rc, savedErrno});
+}
+
+void MosquittoClient::onMessage(struct mosquitto *, void *obj, const struct mosquitto_message *message,
+                                const mosquitto_property *props)
+{
+    MqttMessage copy;
+    copy.topic = QString::fromUtf8(message->topic);
+    copy.payload = QByteArray(static_cast<const char *>(message->payload), message->payloadlen);
+    copy.qos = message->qos;
+    copy.retain = message->retain;
+    if (props) {
+        char *contentType = nullptr;
+        if (mosquitto_property_read_string(props, MQTT_PROP_CONTENT_TYPE, &contentType, false)) {
+            copy.contentType = QString::fromUtf8(contentType);
+            free(contentType);
+        }
+        bool skipFirst = false;
+        const mosquitto_property *prop = props;
+        while (true) {
+            char *name = nullptr;
+            char *value = nullptr;
+            prop = mosquitto_property_read_string_pair(prop, MQTT_PROP_USER_PROPERTY, &name, &value, skipFirst);
+            if (!prop)
+                break;
+            copy.userProperties.append({QString::fromUtf8(name), QString::fromUtf8(value)});
+            free(name);
+            free(value);
+            skipFirst = true;
+        }
+    }
+    static_cast<MosquittoClient *>(obj)->m_events.emplace_back(std::move(copy));
+}
+
+void MosquittoClient::onPublish(struct mosquitto *, void *obj, int mid, int reasonCode, const mosquitto_property *)
+{
+    static_cast<MosquittoClient *>(obj)->m_events.emplace_back(PublishEvent{mid, reasonCode});
+}
+
+void MosquittoClient::onSubscribe(struct mosquitto *, void *obj, int mid, int count, const int *granted,
+                                  const mosquitto_property *)
+{
+    QList<int> list;
+    for (int i = 0; i < count; ++i)
+        list.append(granted[i]);
+    static_cast<MosquittoClient *>(obj)->m_events.emplace_back(SubscribeEvent{mid, list});
+}
+
+void MosquittoClient::onUnsubscribe(struct mosquitto *, void *obj, int mid, const mosquitto_property *)
+{
+    static_cast<MosquittoClient *>(obj)->m_events.emplace_back(UnsubscribeEvent{mid});
+}
+
+void MosquittoClient::onLog(struct mosquitto *, void *obj, int level, const char *text)
+{
+    if (level == MOSQ_LOG_ERR)
+        static_cast<MosquittoClient *>(obj)->m_lastLogError = QString::fromUtf8(text);
+}
+
+int MosquittoClient::onKeyPassword(char *buf, int size, int, void *mosq)
+{
+    // libmosquitto hands OpenSSL its own handle as the callback's user data.
+    auto *self = static_cast<MosquittoClient *>(mosquitto_userdata(static_cast<struct mosquitto *>(mosq)));
+    if (!self)
+        return 0;
+    const QByteArray &password = self->m_keyPassword;
+    if (size <= 0 || password.size() >= size)
+        return 0;
+    std::memcpy(buf, password.constData(), size_t(password.size()));
+    buf[password.size()] = '\0';
+    return int(password.size());
+}
+
+} // namespace thingscape

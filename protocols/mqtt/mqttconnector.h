@@ -1,0 +1,116 @@
+#pragma once
+
+#include "homeassistantdiscovery.h"
+#include "homiediscovery.h"
+#include "mqttmessage.h"
+
+#include "protocols/connector.h"
+
+#include <QHash>
+#include <QSet>
+
+#include <functional>
+#include <map>
+#include <memory>
+
+class QTimer;
+
+namespace thingscape {
+
+class MosquittoClient;
+class Wakeup;
+
+// MQTT 3.1.1 / 5 through libmosquitto, non-blocking on the event loop of the connector's
+// thread. Every topic seen becomes a resource; Home Assistant discovery configs and Homie
+// attributes describe them. Reconnects with exponential backoff and jitter (1 s doubling to
+// 30 s) and re-subscribes.
+class MqttConnector : public Connector
+{
+    Q_OBJECT
+
+public:
+    explicit MqttConnector(const EndpointConfig &config, QObject *parent = nullptr);
+    ~MqttConnector() override;
+
+    QCoro::Task<Result> connectToEndpoint() override;
+    void disconnectFromEndpoint() override;
+    QCoro::Task<Result> discover(const ResourceId &root, std::chrono::milliseconds window) override;
+    QCoro::Task<ReadResult> read(const ResourceId &id, std::chrono::milliseconds timeout) override;
+    QCoro::Task<Result> write(const ResourceId &id, const QByteArray &payload, const WriteOptions &options) override;
+    QCoro::Task<Result> observe(const ResourceId &id) override;
+    void unobserve(const ResourceId &id) override;
+
+    // Clears the retained message of a topic, or with a filter ending in `#` (or a topic
+    // that has retained topics below it) every retained topic seen under it.
+    QCoro::Task<Result> clearRetained(const ResourceId &prefixOrTopic);
+    // The topics seen with a retained message, for clearing.
+    QSet<QString> retainedTopics() const { return m_retainedTopics; }
+    // QoS of the subscriptions; default 0 with a clean session, 1 with a persistent one.
+    int subscribeQos() const { return m_subscribeQos; }
+    void setSubscribeQos(int qos);
+    // Drops the connection without DISCONNECT (the broker then sends the will and, for a
+    // persistent session, queues messages); the connector reconnects as after any loss.
+    void dropConnection();
+    QString clientId() const { return m_clientId; }
+
+private:
+    struct TopicInfo
+    {
+        ResourceId id;
+        bool retained = false; // as last told to the store
+    };
+    struct PendingRead
+    {
+        QString topic;
+        std::optional<Value> value;
+    };
+
+    void ensureClient();
+    // One connection attempt: resolve, connect, wait for CONNACK. Sets the state.
+    QCoro::Task<Result> attemptConnection();
+    QCoro::Task<> reconnectInBackground();
+    void scheduleReconnect(const QString &error);
+    void resubscribe();
+    void onConnectAcknowledged(int rc, bool sessionPresent);
+    void onConnectionLost(int rc, int sysErrno);
+    void onMessage(const MqttMessage &message);
+    TopicInfo &topicInfo(const QString &topic, bool *created);
+    static QString messageInfo(const MqttMessage &message);
+    void onPublished(int mid, int reasonCode);
+    void onSubscribed(int mid, const QList<int> &grantedQos);
+    // Waits until done() holds, re-checking whenever something progressed. done is taken by
+    // reference: callers keep it in a named local, since GCC 12 mishandles temporaries with
+    // destructors inside co_await expressions.
+    QCoro::Task<bool> waitUntil(const std::function<bool()> &done, std::chrono::milliseconds timeout);
+    QCoro::Task<Result> subscribeAndWait(const QString &filter, std::chrono::milliseconds timeout);
+    void unsubscribeFilter(const QString &filter);
+    QString commandTopicFor(const QString &topic) const;
+    QString describeHost() const;
+    Result notConnected() const;
+
+    std::unique_ptr<MosquittoClient> m_client;
+    QTimer *m_reconnectTimer = nullptr; // Owned by this (a child: follows moveToThread()).
+    Wakeup *m_wakeup;                   // Owned by this (a child); wakes waitUntil().
+    QString m_clientId;
+    int m_subscribeQos = 0;
+    bool m_wantConnected = false;
+    bool m_attemptRunning = false;
+    int m_attempt = 0;
+    bool m_configured = false;
+    int m_lastConnackRc = -1; // of the attempt running, -1 until CONNACK
+    bool m_lossSeen = false;  // during the attempt running
+    int m_lastLossRc = 0;
+    int m_lastLossErrno = 0;
+    QHash<QString, int> m_observed;      // filter -> observers
+    QSet<QString> m_activeFilters;       // subscribed on the broker right now
+    QHash<int, int> m_acks;              // mid -> reason code (PUBACK/PUBCOMP/sent)
+    QHash<int, QList<int>> m_subacks;    // mid -> granted QoS
+    std::map<quint64, PendingRead> m_reads;
+    quint64 m_nextReadToken = 1;
+    QSet<QString> m_retainedTopics;
+    QHash<QString, TopicInfo> m_topics; // every topic seen: its id, what the store knows of it
+    HomeAssistantDiscovery m_homeAssistant;
+    HomieDiscovery m_homie;
+};
+
+} // namespace thingscape
