@@ -113,7 +113,7 @@ void BenchGuiStall::stallUnderLoad()
                                                           endpoints.value(QStringLiteral("http")).toString()),
                               QString());
     QTRY_COMPARE_WITH_TIMEOUT(session.endpoints()->connectedCount(), 3, 20000);
-    QTRY_VERIFY_WITH_TIMEOUT(session.store()->size() > quint64(devices) * 10, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(session.store()->size() > qsizetype(devices) * 10, 30000);
     // What a user looks at: the whole tree expanded, a busy resource in the details view.
     window.treeDock()->view()->expandAll();
     window.treeDock()->selectResource(*ResourceId::parse(endpoints.value(QStringLiteral("coap")).toString()

@@ -252,7 +252,7 @@ void TestSimSite::writesChangeLaterReads()
         Live live(m_sim.coap);
         QVERIFY(QCoro::waitFor(live.connector->connectToEndpoint()).ok());
         const auto light = *ResourceId::parse(m_sim.coap + QStringLiteral("/actuators/light"));
-        for (const QByteArray state : {QByteArray("on"), QByteArray("off")}) {
+        for (const QByteArray &state : {QByteArray("on"), QByteArray("off")}) {
             WriteOptions options;
             options.contentFormat = ContentFormat::Text;
             const Result written = QCoro::waitFor(live.connector->write(light, state, options));

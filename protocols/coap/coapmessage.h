@@ -1,0 +1,58 @@
+#pragma once
+
+#include "model/value.h"
+
+#include <QByteArray>
+#include <QString>
+
+#include <optional>
+
+namespace thingscape {
+
+enum class CoapMethod {
+    Get = 1,
+    Post = 2,
+    Put = 3,
+    Delete = 4,
+    Fetch = 5,
+    Patch = 6,
+    IPatch = 7,
+};
+
+// One request as the connector builds it; CoapContext turns it into a PDU.
+struct CoapRequest
+{
+    CoapMethod method = CoapMethod::Get;
+    bool confirmable = true;
+    QString path;          // decoded, "/a/b"
+    QString query;         // "rt=x&if=y", each part percent-decoded when sent
+    QByteArray payload;
+    int contentFormat = ContentFormat::Unknown;
+    int accept = ContentFormat::Unknown;
+    QByteArray etag;       // sent as ETag (GET validation) or If-Match (PUT)
+    std::optional<quint32> observe; // 0 register, 1 deregister
+};
+
+// One response or notification, copied out of the library's PDU.
+struct CoapResponse
+{
+    int code = 0;          // class * 100 + detail: 205, 404...
+    bool confirmable = false;
+    int contentFormat = ContentFormat::Unknown;
+    QByteArray payload;
+    QByteArray etag;
+    std::optional<quint32> maxAge;
+    std::optional<quint32> observe;
+    QString remoteHost;    // multicast only: who answered (empty for unicast)
+    quint16 remotePort = 0;
+    qint64 receivedMs = 0;
+
+    bool isSuccess() const { return code >= 200 && code < 300; }
+};
+
+// "2.05", "4.04"
+QString coapCodeText(int code);
+// "4.04 Not Found"
+QString coapCodeDescription(int code);
+
+} // namespace thingscape
