@@ -33,6 +33,8 @@ QString usage()
         "  --user NAME  --password-file FILE (or THINGSCAPE_PASSWORD)\n"
         "  --ca FILE  --cert FILE  --key FILE  --insecure\n"
         "  --psk-identity ID  --psk-key-file FILE      (CoAP DTLS)\n"
+        "  --mqtt-version 3.1.1|5  --client-id ID      (MQTT)\n"
+        "  --interface NAME                            (CoAP multicast discovery)\n"
         "\n"
         "Options:\n"
         "  --demo       start the built-in simulated site and open it\n"

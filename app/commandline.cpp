@@ -81,8 +81,11 @@ std::optional<CliCommand> CommandLine::parse(const QStringList &args, QString *e
     const QCommandLineOption insecure(QStringLiteral("insecure"));
     const QCommandLineOption pskIdentity(QStringLiteral("psk-identity"), QString(), QStringLiteral("ID"));
     const QCommandLineOption pskKeyFile(QStringLiteral("psk-key-file"), QString(), QStringLiteral("FILE"));
+    const QCommandLineOption mqttVersion(QStringLiteral("mqtt-version"), QString(), QStringLiteral("V"));
+    const QCommandLineOption clientId(QStringLiteral("client-id"), QString(), QStringLiteral("ID"));
+    const QCommandLineOption interface(QStringLiteral("interface"), QString(), QStringLiteral("NAME"));
     parser.addOptions({timeout, json, format, qos, retain, count, user, passwordFile, ca, cert, key, insecure,
-                       pskIdentity, pskKeyFile});
+                       pskIdentity, pskKeyFile, mqttVersion, clientId, interface});
     QStringList rest = args;
     rest.removeAt(1); // the verb
     if (!parser.parse(rest))
@@ -177,6 +180,19 @@ std::optional<CliCommand> CommandLine::parse(const QStringList &args, QString *e
     }
     if (endpoint.pskIdentity.isEmpty() != endpoint.pskKey.isEmpty())
         return fail(tr("--psk-identity and --psk-key-file go together"));
+    if (parser.isSet(mqttVersion)) {
+        const QString version = parser.value(mqttVersion);
+        if (version == QLatin1String("5") || version == QLatin1String("5.0"))
+            endpoint.mqttVersion = 5;
+        else if (version == QLatin1String("3.1.1") || version == QLatin1String("4"))
+            endpoint.mqttVersion = 4;
+        else
+            return fail(tr("--mqtt-version takes 3.1.1 or 5, not '%1'").arg(version));
+    }
+    endpoint.clientId = parser.value(clientId);
+    // The network interface for CoAP multicast discovery (coap://[ff02::fd], coap://224.0.1.187).
+    if (parser.isSet(interface))
+        endpoint.extra.insert(QStringLiteral("interface"), parser.value(interface));
     // An MQTT URL's path is the topic filter; the endpoint itself means every topic.
     if (command.url.protocol() == Protocol::Mqtt)
         endpoint.filters = {QStringLiteral("#")};

@@ -92,6 +92,7 @@ void BenchGuiStall::stallUnderLoad()
 
     QProcess sim;
     sim.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    testsupport::dieWithParent(&sim);
     sim.start(qEnvironmentVariable("THINGSCAPE_BINARY_DIR") + QStringLiteral("/app/thingscape-sim"),
               {QStringLiteral("--print-endpoints"), QStringLiteral("--devices"), QString::number(devices),
                QStringLiteral("--rate"), QString::number(rate), QStringLiteral("--seed"), QStringLiteral("3")});

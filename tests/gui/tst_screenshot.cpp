@@ -39,6 +39,7 @@ void TestScreenshot::demoWindow()
     QStandardPaths::setTestModeEnabled(true);
     QProcess sim;
     sim.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    testsupport::dieWithParent(&sim);
     sim.start(qEnvironmentVariable("THINGSCAPE_BINARY_DIR") + QStringLiteral("/app/thingscape-sim"),
               {QStringLiteral("--print-endpoints"), QStringLiteral("--seed"), QStringLiteral("5"), QStringLiteral("--rate"),
                QStringLiteral("4")});

@@ -1,5 +1,7 @@
 #include "tst_coap_server.h"
 
+#include "testsupport.h"
+
 #include <coap3/coap.h>
 
 #include <QDeadlineTimer>
@@ -45,6 +47,7 @@ bool CoapServerProcess::start(const QString &program, const QStringList &args, q
         expanded << QString(arg).replace(QLatin1String("%PORT%"), QString::number(port));
     m_process = std::make_unique<QProcess>();
     m_process->setProcessChannelMode(QProcess::MergedChannels);
+    testsupport::dieWithParent(m_process.get());
     m_process->start(program, expanded);
     if (!m_process->waitForStarted(5000))
         return false;

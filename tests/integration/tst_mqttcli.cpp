@@ -197,6 +197,13 @@ void TestMqttCli::putThenGet()
     QCOMPARE(mqtttest::subscribeOnce(m_broker.port(), {"-t", topic}).trimmed(), QStringLiteral("zero"));
     QCOMPARE(run({"put", url(topic), "two", "--qos", "2", "--retain"}).exitCode, 0);
     QCOMPARE(mqtttest::subscribeOnce(m_broker.port(), {"-t", topic}).trimmed(), QStringLiteral("two"));
+    // And over MQTT 5, with a client id of the user's choosing.
+    r = run({"put", url(topic), "five", "--qos", "1", "--retain", "--mqtt-version", "5", "--client-id", "cli-v5"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QCOMPARE(mqtttest::subscribeOnce(m_broker.port(), {"-t", topic, "-V", "5"}).trimmed(), QStringLiteral("five"));
+    r = run({"get", url(topic), "--mqtt-version", "5"});
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.out.trimmed(), QStringLiteral("five"));
 }
 
 void TestMqttCli::putJsonFormat()
@@ -253,6 +260,7 @@ void TestMqttCli::usageErrors_data()
     QTest::newRow("bad format") << QStringList{"put", "mqtt://127.0.0.1/x", "v", "--format", "xml"};
     QTest::newRow("put without value") << QStringList{"put", "mqtt://127.0.0.1/x"};
     QTest::newRow("bad timeout") << QStringList{"get", "mqtt://127.0.0.1/x", "--timeout", "soon"};
+    QTest::newRow("bad mqtt version") << QStringList{"get", "mqtt://127.0.0.1/x", "--mqtt-version", "4.2"};
     QTest::newRow("missing password file") << QStringList{"get", "mqtt://127.0.0.1/x", "--password-file", "/nonexistent/pw"};
 }
 

@@ -38,6 +38,7 @@ public:
                                            QStringLiteral("7")}
                                + args);
         m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        testsupport::dieWithParent(&m_process);
         m_process.start();
         if (!m_process.waitForStarted(5000))
             return false;

@@ -8,6 +8,9 @@
 #include <QTest>
 #include <QUdpSocket>
 
+#include <csignal>
+#include <sys/prctl.h>
+
 namespace testsupport {
 
 quint16 freeTcpPort()
@@ -45,6 +48,11 @@ QString findProgram(const QString &name)
         path = QStandardPaths::findExecutable(name, {QStringLiteral("/usr/sbin"), QStringLiteral("/sbin"),
                                                      QStringLiteral("/usr/local/sbin")});
     return path;
+}
+
+void dieWithParent(QProcess *process)
+{
+    process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
 }
 
 bool waitForTcpPort(quint16 port, int timeoutMs)
@@ -88,6 +96,7 @@ bool Mosquitto::start(const QString &extraConfig, bool defaultListener)
     config.close();
     m_process = std::make_unique<QProcess>();
     m_process->setProcessChannelMode(QProcess::MergedChannels);
+    dieWithParent(m_process.get());
     m_process->start(program, {QStringLiteral("-c"), config.fileName()});
     if (!m_process->waitForStarted(5000))
         return false;

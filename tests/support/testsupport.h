@@ -17,6 +17,10 @@ quint16 freePort();
 // The full path of a program on PATH (also /usr/sbin), or empty.
 QString findProgram(const QString &name);
 
+// Makes the process die with the test, even when the test crashes (Linux PR_SET_PDEATHSIG),
+// so no broker or server outlives a failed run. Call before start().
+void dieWithParent(QProcess *process);
+
 // Waits (with the event loop running) until something accepts TCP connections on the port.
 bool waitForTcpPort(quint16 port, int timeoutMs = 5000);
 
