@@ -10,9 +10,17 @@ namespace {
 const char *const kKnownKeys[] = {"id", "name", "url", "autoConnect", "username", "caFile", "certFile", "keyFile",
                                   "insecure", "pskIdentity", "clientId", "mqttVersion", "keepAlive",
                                   "cleanSession", "filters", "willTopic", "willPayload", "willQos", "willRetain",
-                                  "pollIntervalMs", "requestTimeoutMs"};
+                                  "pollIntervalMs", "pollIntervals", "requestTimeoutMs"};
 
 } // namespace
+
+int EndpointConfig::pollIntervalFor(const ResourceId &id) const
+{
+    const int own = pollIntervals.value(id.toString());
+    if (own > 0)
+        return own;
+    return pollIntervalMs > 0 ? pollIntervalMs : 2000;
+}
 
 QJsonObject EndpointConfig::toJson() const
 {
@@ -46,6 +54,12 @@ QJsonObject EndpointConfig::toJson() const
         }
     } else {
         json.insert(QStringLiteral("pollIntervalMs"), pollIntervalMs);
+        if (!pollIntervals.isEmpty()) {
+            QJsonObject intervals;
+            for (auto it = pollIntervals.cbegin(); it != pollIntervals.cend(); ++it)
+                intervals.insert(it.key(), it.value());
+            json.insert(QStringLiteral("pollIntervals"), intervals);
+        }
         json.insert(QStringLiteral("requestTimeoutMs"), requestTimeoutMs);
     }
     return json;
@@ -85,6 +99,11 @@ EndpointConfig EndpointConfig::fromJson(const QJsonObject &json, QString *error)
     config.willQos = json.value(QStringLiteral("willQos")).toInt(0);
     config.willRetain = json.value(QStringLiteral("willRetain")).toBool(false);
     config.pollIntervalMs = json.value(QStringLiteral("pollIntervalMs")).toInt(2000);
+    const QJsonObject intervals = json.value(QStringLiteral("pollIntervals")).toObject();
+    for (auto it = intervals.begin(); it != intervals.end(); ++it) {
+        if (it.value().toInt() > 0)
+            config.pollIntervals.insert(it.key(), it.value().toInt());
+    }
     config.requestTimeoutMs = json.value(QStringLiteral("requestTimeoutMs")).toInt(10000);
     for (auto it = json.begin(); it != json.end(); ++it) {
         const bool known = std::any_of(std::begin(kKnownKeys), std::end(kKnownKeys),

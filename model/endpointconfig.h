@@ -2,6 +2,7 @@
 
 #include "resourceid.h"
 
+#include <QHash>
 #include <QJsonObject>
 #include <QString>
 #include <QStringList>
@@ -42,10 +43,14 @@ struct EndpointConfig
 
     // HTTP / CoAP
     int pollIntervalMs = 2000;
+    QHash<QString, int> pollIntervals; // per resource URI: its own polling interval (ms)
     int requestTimeoutMs = 10000;
     QString bearerToken;  // secret
 
     QJsonObject extra;    // unknown keys kept from the workspace file
+
+    // The resource's own polling interval, else the endpoint's.
+    int pollIntervalFor(const ResourceId &id) const;
 
     QJsonObject toJson() const;
     static EndpointConfig fromJson(const QJsonObject &json, QString *error = nullptr);

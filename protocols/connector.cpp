@@ -50,6 +50,19 @@ void Connector::flush()
     Q_EMIT updatesReady(batch);
 }
 
+void Connector::setPollInterval(const ResourceId &id, int ms)
+{
+    if (ms > 0)
+        m_config.pollIntervals.insert(id.toString(), ms);
+    else
+        m_config.pollIntervals.remove(id.toString());
+    pollIntervalChanged(id);
+}
+
+void Connector::pollIntervalChanged(const ResourceId &)
+{
+}
+
 void Connector::post(Update update)
 {
     m_pending.append(std::move(update));

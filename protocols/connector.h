@@ -96,6 +96,11 @@ public:
     virtual QCoro::Task<Result> observe(const ResourceId &id) = 0;
     virtual void unobserve(const ResourceId &id) = 0;
 
+    // A resource's own polling interval (where it is polled: HTTP without a stream, CoAP
+    // without Observe); a running poll takes it from its next round. 0 goes back to the
+    // endpoint's interval.
+    void setPollInterval(const ResourceId &id, int ms);
+
     // Sends the queued updates at once (used before a verb exits).
     void flush();
     int batchIntervalMs() const { return m_batchIntervalMs; }
@@ -110,6 +115,8 @@ protected:
     // Queues one update for the next batch.
     void post(Update update);
     EndpointConfig &mutableConfig() { return m_config; }
+    // Called after setPollInterval(): restart a running poll if it needs to.
+    virtual void pollIntervalChanged(const ResourceId &id);
 
 private:
     EndpointConfig m_config;

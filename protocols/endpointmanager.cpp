@@ -347,6 +347,27 @@ void EndpointManager::observe(const ResourceId &id, ResultCallback done)
         });
 }
 
+void EndpointManager::setPollInterval(const ResourceId &id, int ms)
+{
+    const QString key = endpointFor(id);
+    auto it = m_entries.find(key);
+    if (it == m_entries.end())
+        return;
+    if (ms > 0)
+        it->config.pollIntervals.insert(id.toString(), ms);
+    else
+        it->config.pollIntervals.remove(id.toString());
+    if (Connector *connector = it->connector)
+        QMetaObject::invokeMethod(connector, [connector, id, ms] { connector->setPollInterval(id, ms); }, Qt::QueuedConnection);
+    Q_EMIT endpointConfigChanged(key);
+}
+
+int EndpointManager::pollInterval(const ResourceId &id) const
+{
+    const auto it = m_entries.constFind(endpointFor(id));
+    return it == m_entries.constEnd() ? 0 : it->config.pollIntervalFor(id);
+}
+
 void EndpointManager::unobserve(const ResourceId &id)
 {
     Connector *connector = connectorFor(id, nullptr);

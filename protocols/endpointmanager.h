@@ -55,11 +55,15 @@ public:
     void observe(const ResourceId &id, ResultCallback done = {});
     void unobserve(const ResourceId &id);
     void discover(const QString &endpointId, ResultCallback done = {});
+    // A resource's own polling interval (0: the endpoint's), kept in its endpoint's config.
+    void setPollInterval(const ResourceId &id, int ms);
+    int pollInterval(const ResourceId &id) const;
 
 Q_SIGNALS:
     void endpointAdded(const QString &id);
     void endpointRemoved(const QString &id);
     void endpointChanged(const QString &id); // config or status
+    void endpointConfigChanged(const QString &id); // settings a workspace keeps
 
 private:
     struct Entry

@@ -14,6 +14,7 @@
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
@@ -265,6 +266,23 @@ void ResourceTreeDock::showContextMenu(const QPoint &pos)
     write->setEnabled(hasResource);
     menu.addAction(tr("&Observe"), this, [this] { observeSelected(true); })->setEnabled(hasResource);
     menu.addAction(tr("&Stop observing"), this, [this] { observeSelected(false); })->setEnabled(hasResource);
+    if (!mqtt) {
+        // HTTP without a stream and CoAP without Observe are polled; each resource can have its own pace.
+        menu.addAction(tr("&Polling interval…"), this, [this, ids] {
+            if (ids.isEmpty())
+                return;
+            bool ok = false;
+            const double current = m_endpoints->pollInterval(ids.first()) / 1000.0;
+            const double seconds = QInputDialog::getDouble(this, tr("Polling interval"),
+                                                           tr("Poll every (seconds) when the resource has no stream:"),
+                                                           current, 0.1, 86400, 1, &ok);
+            if (!ok)
+                return;
+            for (const ResourceId &id : ids)
+                m_endpoints->setPollInterval(id, int(seconds * 1000));
+            Q_EMIT statusMessage(tr("Polling %n resource(s) every %1 s", nullptr, int(ids.size())).arg(seconds));
+        })->setEnabled(hasResource);
+    }
     menu.addSeparator();
     menu.addAction(tr("&Copy URI"), this, &ResourceTreeDock::copySelectedUris)->setShortcut(QKeySequence::Copy);
     QMenu *systems = menu.addMenu(tr("Add to s&ystem"));

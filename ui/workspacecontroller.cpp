@@ -58,6 +58,7 @@ WorkspaceController::WorkspaceController(Session *session, QWidget *window)
     m_autosave->start();
     connect(m_session->endpoints(), &EndpointManager::endpointAdded, this, &WorkspaceController::markDirty);
     connect(m_session->endpoints(), &EndpointManager::endpointRemoved, this, &WorkspaceController::markDirty);
+    connect(m_session->endpoints(), &EndpointManager::endpointConfigChanged, this, &WorkspaceController::markDirty);
 }
 
 WorkspaceController::~WorkspaceController() = default;

@@ -363,7 +363,7 @@ QCoro::Task<Result> CoapConnector::observe(const ResourceId &resource)
         Result notice = Result::success();
         notice.notice = tr("%1 is not observable: polling every %2 s")
                             .arg(id.toString())
-                            .arg(double(config().pollIntervalMs) / 1000.0);
+                            .arg(double(config().pollIntervalFor(id)) / 1000.0);
         co_return notice;
     }
     co_return result;
@@ -500,7 +500,7 @@ void CoapConnector::handleNotification(Observation &observation, const CoapRespo
         observation.token.clear();
         if (first) {
             observation.polling = true;
-            observation.nextAttemptMs = nowMs() + config().pollIntervalMs;
+            observation.nextAttemptMs = nowMs() + config().pollIntervalFor(observation.id);
         } else {
             observation.needsRegister = true; // a plain response ends the observation (RFC 7641 3.2)
         }
@@ -595,7 +595,7 @@ QCoro::Task<> CoapConnector::poll(ResourceId id)
     if (it == m_observations.end())
         co_return;
     it->pollInFlight = false;
-    it->nextAttemptMs = nowMs() + config().pollIntervalMs;
+    it->nextAttemptMs = nowMs() + config().pollIntervalFor(id);
 }
 
 QCoro::Task<Result> CoapConnector::discover(const ResourceId &root, std::chrono::milliseconds window)

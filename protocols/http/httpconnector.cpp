@@ -696,6 +696,12 @@ QCoro::Task<Result> HttpConnector::observeChild(ResourceId id, ResourceId childI
     co_return result;
 }
 
+void HttpConnector::pollIntervalChanged(const ResourceId &id)
+{
+    if (HttpWatch *watch = m_watches.value(id))
+        watch->setIntervalMs(config().pollIntervalFor(id));
+}
+
 QCoro::Task<Result> HttpConnector::observe(const ResourceId &idArg)
 {
     const ResourceId id = idArg;
@@ -707,7 +713,7 @@ QCoro::Task<Result> HttpConnector::observe(const ResourceId &idArg)
     options.accept = QString::fromLatin1(kValueAccept);
     QUrl url(id.toString());
     QString notice;
-    const int interval = config().pollIntervalMs > 0 ? config().pollIntervalMs : 2000;
+    const int interval = config().pollIntervalFor(id);
     const Binding binding = m_bindings.value(id);
     if (binding.affordance) {
         const TdAffordance &affordance = *binding.affordance;

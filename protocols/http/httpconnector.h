@@ -41,6 +41,9 @@ public:
     // How a resource is being observed ("server-sent events", "polling", "mqtt"...), or empty.
     QString observationMode(const ResourceId &id) const;
 
+protected:
+    void pollIntervalChanged(const ResourceId &id) override;
+
 private:
     struct Binding
     {

@@ -141,6 +141,13 @@ void HttpWatch::reportFailure(const Result &result)
     Q_EMIT received(update);
 }
 
+void HttpWatch::setIntervalMs(int ms)
+{
+    m_intervalMs = std::max(ms, 50);
+    if ((m_mode == HttpWatchMode::Poll || m_mode == HttpWatchMode::Auto) && m_timer.isActive())
+        scheduleNext(m_intervalMs);
+}
+
 void HttpWatch::scheduleNext(int ms)
 {
     m_timer.start(std::max(ms, 0));

@@ -44,6 +44,8 @@ public:
     // The outcome of the first attempt, once known.
     const std::optional<Result> &startResult() const { return m_startResult; }
     int intervalMs() const { return m_intervalMs; }
+    // A waiting poll is rescheduled at once with the new interval.
+    void setIntervalMs(int ms);
 
 Q_SIGNALS:
     void started(const thingscape::Result &result);

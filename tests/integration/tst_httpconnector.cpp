@@ -187,6 +187,7 @@ private Q_SLOTS:
 
     // Observation.
     void pollingWithEtag();
+    void perResourcePollInterval();
     void serverSentEvents();
     void serverSentEventsDetectedWithoutTd();
     void longPolling();
@@ -1233,6 +1234,34 @@ void TestHttpConnector::httpsInsecureOptIn()
 }
 
 // ---------------------------------------------------------------------------------------------
+
+void TestHttpConnector::perResourcePollInterval()
+{
+    // Given a resource polled at the endpoint's interval (200 ms here)
+    auto c = connector(http(QStringLiteral("/")));
+    QVERIFY(QCoro::waitFor(c->discover(*ResourceId::parse(http(QStringLiteral("/td/lamp"))), std::chrono::seconds(5))).ok());
+    const auto id = *ResourceId::parse(http(QStringLiteral("/props/status")));
+    // When it gets its own, slower interval before it is observed
+    c->setPollInterval(id, 1500);
+    QCOMPARE(c->config().pollIntervalFor(id), 1500);
+    const int before = int(requestsTo("/props/status").size());
+    QVERIFY(QCoro::waitFor(c->observe(id)).ok());
+    QTest::qWait(1000);
+    // Then it is polled once (the first read), not five times
+    QCOMPARE(int(requestsTo("/props/status").size()) - before, 1);
+    // And a faster one applies to the running poll at once
+    c->setPollInterval(id, 100);
+    const int fast = int(requestsTo("/props/status").size());
+    QTest::qWait(1000);
+    QVERIFY(int(requestsTo("/props/status").size()) - fast >= 5);
+    c->unobserve(id);
+    // Back to the endpoint's interval, and the setting is kept in the endpoint config
+    c->setPollInterval(id, 0);
+    QCOMPARE(c->config().pollIntervalFor(id), 200);
+    EndpointConfig config = c->config();
+    config.pollIntervals.insert(id.toString(), 750);
+    QCOMPARE(EndpointConfig::fromJson(config.toJson()).pollIntervalFor(id), 750);
+}
 
 void TestHttpConnector::pollingWithEtag()
 {
