@@ -22,45 +22,6 @@
 
 using namespace thingscape;
 
-namespace {
-
-// Children of a process, read from /proc: (pid, command name).
-QList<QPair<qint64, QString>> childrenOf(qint64 parent)
-{
-    QList<QPair<qint64, QString>> children;
-    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs);
-    for (const QString &entry : entries) {
-        bool ok = false;
-        const qint64 pid = entry.toLongLong(&ok);
-        if (!ok)
-            continue;
-        QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-        if (!stat.open(QIODevice::ReadOnly))
-            continue;
-        const QByteArray text = stat.readAll();
-        const qsizetype open = text.indexOf('(');
-        const qsizetype close = text.lastIndexOf(')');
-        if (open < 0 || close < 0)
-            continue;
-        const QList<QByteArray> rest = text.mid(close + 2).split(' ');
-        if (rest.size() > 1 && rest.at(1).toLongLong() == parent)
-            children.append({pid, QString::fromUtf8(text.mid(open + 1, close - open - 1))});
-    }
-    return children;
-}
-
-bool alive(qint64 pid)
-{
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return false;
-    // A zombie is as good as gone.
-    const QByteArray text = stat.readAll();
-    return !text.mid(text.lastIndexOf(')') + 2).startsWith('Z');
-}
-
-} // namespace
-
 class TestDemo : public QObject
 {
     Q_OBJECT
@@ -136,20 +97,14 @@ void TestDemo::quittingStopsTheSimulator()
     qint64 simPid = 0;
     QTRY_VERIFY_WITH_TIMEOUT(
         [&] {
-            for (const auto &[pid, name] : childrenOf(app.processId())) {
-                if (name == QStringLiteral("thingscape-sim"))
-                    simPid = pid;
-            }
+            simPid = testsupport::childProcesses(app.processId(), QStringLiteral("thingscape-sim")).value(0);
             return simPid != 0;
         }(),
         15000);
     qint64 brokerPid = 0;
     QTRY_VERIFY_WITH_TIMEOUT(
         [&] {
-            for (const auto &[pid, name] : childrenOf(simPid)) {
-                if (name == QStringLiteral("mosquitto"))
-                    brokerPid = pid;
-            }
+            brokerPid = testsupport::childProcesses(simPid, QStringLiteral("mosquitto")).value(0);
             return brokerPid != 0;
         }(),
         15000);
@@ -159,8 +114,8 @@ void TestDemo::quittingStopsTheSimulator()
     QVERIFY(app.waitForFinished(15000));
     QCOMPARE(app.exitStatus(), QProcess::NormalExit);
     // Then the simulator and its broker are gone
-    QTRY_VERIFY_WITH_TIMEOUT(!alive(simPid), 5000);
-    QTRY_VERIFY_WITH_TIMEOUT(!alive(brokerPid), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(!testsupport::processAlive(simPid), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(!testsupport::processAlive(brokerPid), 5000);
 }
 
 QTEST_MAIN(TestDemo)

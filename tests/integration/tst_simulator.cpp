@@ -147,29 +147,9 @@ QMap<QString, QByteArray> topicMap(const QByteArray &output)
     return map;
 }
 
-// Child processes of pid named name, from /proc.
 QList<qint64> childrenNamed(qint64 pid, const QByteArray &name)
 {
-    QList<qint64> children;
-    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs);
-    for (const QString &entry : entries) {
-        bool ok = false;
-        const qint64 child = entry.toLongLong(&ok);
-        if (!ok)
-            continue;
-        QFile stat(QStringLiteral("/proc/%1/stat").arg(child));
-        if (!stat.open(QIODevice::ReadOnly))
-            continue;
-        const QByteArray text = stat.readAll();
-        const qsizetype open = text.indexOf('(');
-        const qsizetype close = text.lastIndexOf(')');
-        if (open < 0 || close < 0)
-            continue;
-        const QList<QByteArray> fields = text.mid(close + 2).split(' ');
-        if (text.mid(open + 1, close - open - 1) == name && fields.value(1).toLongLong() == pid)
-            children.append(child);
-    }
-    return children;
+    return testsupport::childProcesses(pid, QString::fromUtf8(name));
 }
 
 bool tcpPortOpen(quint16 port)

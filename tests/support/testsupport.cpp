@@ -1,6 +1,7 @@
 #include "testsupport.h"
 
 #include <QDeadlineTimer>
+#include <QDir>
 #include <QFile>
 #include <QStandardPaths>
 #include <QTcpServer>
@@ -53,6 +54,52 @@ QString findProgram(const QString &name)
 void dieWithParent(QProcess *process)
 {
     process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
+}
+
+namespace {
+
+// /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces and parentheses.
+bool readStat(qint64 pid, QString *name, char *state, qint64 *parent)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return false;
+    const QByteArray text = stat.readAll();
+    const qsizetype open = text.indexOf('(');
+    const qsizetype close = text.lastIndexOf(')');
+    if (open < 0 || close < 0 || close + 2 >= text.size())
+        return false;
+    const QList<QByteArray> fields = text.mid(close + 2).split(' ');
+    *name = QString::fromUtf8(text.mid(open + 1, close - open - 1));
+    *state = fields.value(0).isEmpty() ? '?' : fields.value(0).at(0);
+    *parent = fields.value(1).toLongLong();
+    return true;
+}
+
+} // namespace
+
+QList<qint64> childProcesses(qint64 pid, const QString &name)
+{
+    QList<qint64> children;
+    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs);
+    for (const QString &entry : entries) {
+        bool ok = false;
+        const qint64 child = entry.toLongLong(&ok);
+        QString command;
+        char state = '?';
+        qint64 parent = 0;
+        if (ok && readStat(child, &command, &state, &parent) && parent == pid && (name.isEmpty() || command == name))
+            children.append(child);
+    }
+    return children;
+}
+
+bool processAlive(qint64 pid)
+{
+    QString command;
+    char state = '?';
+    qint64 parent = 0;
+    return readStat(pid, &command, &state, &parent) && state != 'Z' && state != 'X';
 }
 
 bool waitForTcpPort(quint16 port, int timeoutMs)

@@ -21,6 +21,11 @@ QString findProgram(const QString &name);
 // so no broker or server outlives a failed run. Call before start().
 void dieWithParent(QProcess *process);
 
+// Child processes of pid (from /proc), all or only those whose command is name.
+QList<qint64> childProcesses(qint64 pid, const QString &name = {});
+// Running (not gone, not a zombie).
+bool processAlive(qint64 pid);
+
 // Waits (with the event loop running) until something accepts TCP connections on the port.
 bool waitForTcpPort(quint16 port, int timeoutMs = 5000);
 
