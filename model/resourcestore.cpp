@@ -58,7 +58,8 @@ void ResourceStore::ingest(const UpdateBatch &updates)
             continue;
         }
         if (update.remove) {
-            removals.append(update.id);
+            if (!removals.contains(update.id))
+                removals.append(update.id);
             continue;
         }
         bool created = false;
@@ -66,6 +67,12 @@ void ResourceStore::ingest(const UpdateBatch &updates)
         if (created)
             addedKeys.insert(resource->key());
         bool changed = false;
+        // Removed and announced again in one batch (a Home Assistant config cleared and
+        // re-published): the later update wins, on a clean slate of metadata.
+        if (removals.removeOne(update.id) && !created) {
+            resource->m_metadata = Metadata();
+            changed = true;
+        }
         if (!update.metadata.isEmpty()) {
             Metadata merged = resource->m_metadata;
             merged.merge(update.metadata);
@@ -207,6 +214,21 @@ QList<const Resource *> ResourceStore::findByPrefix(const QString &uriPrefix) co
     return found;
 }
 
+QList<const Resource *> ResourceStore::findUnder(const QString &uri) const
+{
+    QString base = uri;
+    while (base.endsWith(QLatin1Char('/')))
+        base.chop(1);
+    const QString below = base + QLatin1Char('/');
+    QList<const Resource *> found;
+    for (const Resource *resource : findByPrefix(base)) {
+        const QString text = resource->id().toString();
+        if (text == base || text.startsWith(below))
+            found.append(resource);
+    }
+    return found;
+}
+
 QList<const Resource *> ResourceStore::resources() const
 {
     QList<const Resource *> all;
@@ -233,6 +255,14 @@ void ResourceStore::removeByPrefix(const QString &uriPrefix)
 {
     QList<ResourceId> ids;
     for (const Resource *resource : findByPrefix(uriPrefix))
+        ids.append(resource->id());
+    remove(ids);
+}
+
+void ResourceStore::removeUnder(const QString &uri)
+{
+    QList<ResourceId> ids;
+    for (const Resource *resource : findUnder(uri))
         ids.append(resource->id());
     remove(ids);
 }

@@ -40,12 +40,17 @@ public:
     const Resource *find(const ResourceId &id) const;
     // Every resource whose URI starts with the prefix (an endpoint, a topic subtree...), sorted by URI.
     QList<const Resource *> findByPrefix(const QString &uriPrefix) const;
+    // The resource at uri and every one below it, by whole path segments: under
+    // "mqtt://h:1883/home/a" is ".../home/a/x", not ".../home/ab"; under "mqtt://h:1883" is
+    // not "mqtt://h:18830/...". Sorted by URI.
+    QList<const Resource *> findUnder(const QString &uri) const;
     QList<const Resource *> resources() const;
     qsizetype size() const { return qsizetype(m_resources.size()); }
 
     // Removes the resources (and records it in one batch signal).
     void remove(const QList<ResourceId> &ids);
     void removeByPrefix(const QString &uriPrefix);
+    void removeUnder(const QString &uri);
     void clear();
 
     int historyCapacity() const { return m_historyCapacity; }

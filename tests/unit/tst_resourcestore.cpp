@@ -115,6 +115,17 @@ void TestResourceStore::lookupByIdAndPrefix()
     QCOMPARE(home.size(), 2);
     QCOMPARE(home.at(0)->id().toString(), QStringLiteral("mqtt://h:1883/home/hall/temp"));
     QCOMPARE(store.findByPrefix(rid("coap://h").endpointUri()).size(), 1);
+    // findUnder keeps to whole segments: not a sibling with a longer name, not another port
+    store.ingest({valueUpdate("mqtt://h/home/kitchenette", 5), valueUpdate("mqtt://h:18830/home/kitchen/temp", 6)});
+    QCOMPARE(store.findByPrefix(QStringLiteral("mqtt://h:1883/home/kitchen")).size(), 2);
+    const auto kitchen = store.findUnder(QStringLiteral("mqtt://h:1883/home/kitchen"));
+    QCOMPARE(kitchen.size(), 1);
+    QCOMPARE(kitchen.first()->id().toString(), QStringLiteral("mqtt://h:1883/home/kitchen/temp"));
+    QCOMPARE(store.findUnder(QStringLiteral("mqtt://h:1883")).size(), 3);
+    QCOMPARE(store.findUnder(QStringLiteral("mqtt://h:1883/home/kitchen/temp")).size(), 1);
+    store.removeUnder(QStringLiteral("mqtt://h:18830"));
+    QVERIFY(!store.find(rid("mqtt://h:18830/home/kitchen/temp")));
+    QCOMPARE(store.size(), 5);
 }
 
 void TestResourceStore::historyIsBoundedPerResource()
@@ -170,12 +181,29 @@ void TestResourceStore::removalsAreReported()
     QCOMPARE(store.size(), 1);
     QVERIFY(!store.find(rid("mqtt://h/a/1")));
 
+    // Removed and announced again later in the same batch: it stays, with only the new metadata.
+    Update drop;
+    drop.id = rid("mqtt://h/b");
+    drop.remove = true;
+    Update again;
+    again.id = rid("mqtt://h/b");
+    again.metadata.unit.set(QStringLiteral("W"), MetaSource::MqttConvention);
+    Update titled;
+    titled.id = rid("mqtt://h/b");
+    titled.metadata.title.set(QStringLiteral("old"), MetaSource::MqttConvention);
+    store.ingest({titled});
+    store.ingest({drop, again});
+    QVERIFY(store.find(rid("mqtt://h/b")));
+    QCOMPARE(*store.find(rid("mqtt://h/b"))->metadata().unit, QStringLiteral("W"));
+    QVERIFY(!store.find(rid("mqtt://h/b"))->metadata().title.isSet());
+    QVERIFY(spy.last().at(0).value<StoreBatch>().removed.isEmpty());
+
     // Added and removed in one batch: neither added nor removed is reported.
     Update gone;
     gone.id = rid("mqtt://h/c");
     gone.remove = true;
     store.ingest({valueUpdate("mqtt://h/c", 1), gone});
-    const auto second = spy.at(1).at(0).value<StoreBatch>();
+    const auto second = spy.last().at(0).value<StoreBatch>();
     QVERIFY(second.added.isEmpty());
     QVERIFY(second.removed.isEmpty());
     QCOMPARE(store.size(), 1);
