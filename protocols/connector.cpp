@@ -77,8 +77,10 @@ void Connector::setState(ConnectorState state, const QString &error, const QDate
     if (!error.isEmpty() || state == ConnectorState::Connected)
         m_lastError = error;
     m_nextRetry = nextRetry;
-    if (changed)
+    if (changed) {
         Q_EMIT stateChanged(state);
+        Q_EMIT statusChanged(state, m_lastError, m_nextRetry);
+    }
 }
 
 } // namespace thingscape

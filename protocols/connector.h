@@ -108,6 +108,9 @@ public:
 
 Q_SIGNALS:
     void stateChanged(thingscape::ConnectorState state);
+    // The same moment with its details by value, for receivers on another thread (the
+    // getters are not safe to call from there).
+    void statusChanged(thingscape::ConnectorState state, const QString &lastError, const QDateTime &nextRetry);
     void updatesReady(const thingscape::UpdateBatch &updates);
 
 protected:

@@ -44,7 +44,7 @@ EndpointManager::EndpointManager(ResourceStore *store, QObject *parent)
 EndpointManager::~EndpointManager()
 {
     for (Entry &entry : m_entries)
-        destroyConnector(entry);
+        destroyConnector(entry, true);
     m_ioThread.quit();
     m_ioThread.wait();
 }
@@ -58,8 +58,10 @@ QString EndpointManager::add(EndpointConfig config)
     const QString id = config.id;
     const bool existed = m_entries.contains(id);
     Entry &entry = m_entries[id];
-    if (existed)
+    if (existed) {
         destroyConnector(entry);
+        forgetForeign(id);
+    }
     entry.config = config;
     entry.status = Status();
     if (!existed) {
@@ -67,6 +69,7 @@ QString EndpointManager::add(EndpointConfig config)
         Q_EMIT endpointAdded(id);
     } else {
         Q_EMIT endpointChanged(id);
+        Q_EMIT endpointConfigChanged(id);
     }
     return id;
 }
@@ -78,12 +81,7 @@ void EndpointManager::remove(const QString &id)
         return;
     destroyConnector(*it);
     m_entries.erase(it);
-    for (auto owned = m_foreignOwner.begin(); owned != m_foreignOwner.end();) {
-        if (owned.value() == id)
-            owned = m_foreignOwner.erase(owned);
-        else
-            ++owned;
-    }
+    forgetForeign(id);
     m_order.removeAll(id);
     Q_EMIT endpointRemoved(id);
 }
@@ -156,40 +154,54 @@ void EndpointManager::ensureConnector(Entry &entry)
     Connector *raw = connector.release();
     raw->moveToThread(&m_ioThread);
     const QString id = entry.config.id;
-    connect(raw, &Connector::updatesReady, this, [this, id](const UpdateBatch &updates) { ingestFrom(id, updates); },
-            Qt::QueuedConnection);
-    connect(raw, &Connector::stateChanged, this, [this, id, raw](ConnectorState state) {
+    // Batches still queued from a connector that was replaced or removed are dropped.
+    connect(raw, &Connector::updatesReady, this, [this, id, raw](const UpdateBatch &updates) {
         auto it = m_entries.find(id);
-        if (it == m_entries.end() || it->connector != raw)
-            return;
-        // Read on the GUI thread after the signal: these getters are plain copies and the
-        // connector only writes them before emitting, so the values match this emission.
-        it->status.state = state;
-        it->status.lastError = raw->lastError();
-        it->status.nextRetry = raw->nextRetry();
-        Q_EMIT endpointChanged(id);
+        if (it != m_entries.end() && it->connector == raw)
+            ingestFrom(id, updates);
     }, Qt::QueuedConnection);
+    connect(raw, &Connector::statusChanged, this,
+            [this, id, raw](ConnectorState state, const QString &lastError, const QDateTime &nextRetry) {
+                auto it = m_entries.find(id);
+                if (it == m_entries.end() || it->connector != raw)
+                    return;
+                it->status.state = state;
+                it->status.lastError = lastError;
+                it->status.nextRetry = nextRetry;
+                Q_EMIT endpointChanged(id);
+            },
+            Qt::QueuedConnection);
     entry.connector = raw;
 }
 
-void EndpointManager::destroyConnector(Entry &entry)
+void EndpointManager::destroyConnector(Entry &entry, bool wait)
 {
     if (!entry.connector)
         return;
     Connector *connector = entry.connector;
     entry.connector = nullptr;
     disconnect(connector, nullptr, this, nullptr);
-    disconnect(connector, nullptr, m_store, nullptr);
-    if (m_ioThread.isRunning()) {
-        QMetaObject::invokeMethod(
-            connector,
-            [connector] {
-                connector->disconnectFromEndpoint();
-                delete connector;
-            },
-            Qt::BlockingQueuedConnection);
-    } else {
+    if (!m_ioThread.isRunning()) {
         delete connector;
+        return;
+    }
+    // Only shutdown waits; removing or editing an endpoint never blocks the GUI thread.
+    QMetaObject::invokeMethod(
+        connector,
+        [connector] {
+            connector->disconnectFromEndpoint();
+            delete connector;
+        },
+        wait ? Qt::BlockingQueuedConnection : Qt::QueuedConnection);
+}
+
+void EndpointManager::forgetForeign(const QString &id)
+{
+    for (auto owned = m_foreignOwner.begin(); owned != m_foreignOwner.end();) {
+        if (owned.value() == id)
+            owned = m_foreignOwner.erase(owned);
+        else
+            ++owned;
     }
 }
 
@@ -270,7 +282,7 @@ void EndpointManager::autoObserve(const QString &id)
     // MQTT discovery already subscribes; CoAP and HTTP observe what says it is observable.
     if (it->config.url.protocol() == Protocol::Mqtt)
         return;
-    QList<const Resource *> candidates = m_store->findByPrefix(it->config.url.endpointUri());
+    QList<const Resource *> candidates = m_store->findUnder(it->config.url.endpointUri());
     for (auto owned = m_foreignOwner.cbegin(); owned != m_foreignOwner.cend(); ++owned) {
         if (owned.value() == id) {
             if (const Resource *resource = m_store->find(owned.key()))

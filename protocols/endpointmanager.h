@@ -74,7 +74,8 @@ private:
     };
 
     Connector *connectorFor(const ResourceId &id, Result *failure) const;
-    void destroyConnector(Entry &entry);
+    void destroyConnector(Entry &entry, bool wait = false);
+    void forgetForeign(const QString &id);
     void ensureConnector(Entry &entry);
     void autoObserve(const QString &id);
 
