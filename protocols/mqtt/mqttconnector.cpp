@@ -304,13 +304,33 @@ void MqttConnector::onConnectionLost(int rc, int sysErrno)
 
 void MqttConnector::onPublished(int mid, int reasonCode)
 {
-    m_acks.insert(mid, reasonCode);
+    // A QoS 0 "sent" can come inside publish() itself, before the caller knows its mid:
+    // keep every ack, and prune the unclaimed ones when they pile up.
+    m_acks.insert(mid, Ack{reasonCode, ++m_ackSerial});
+    if (m_acks.size() > 1024) {
+        for (auto it = m_acks.begin(); it != m_acks.end();) {
+            if (!m_awaitedAcks.contains(it.key()) && it->serial + 256 < m_ackSerial)
+                it = m_acks.erase(it);
+            else
+                ++it;
+        }
+    }
     m_wakeup->notify();
+}
+
+void MqttConnector::claimAck(int mid, quint64 publishedAfter)
+{
+    // An ack for this mid from before the publish belongs to an earlier message.
+    const auto it = m_acks.constFind(mid);
+    if (it != m_acks.constEnd() && it->serial <= publishedAfter)
+        m_acks.erase(it);
+    m_awaitedAcks.insert(mid);
 }
 
 void MqttConnector::onSubscribed(int mid, const QList<int> &grantedQos)
 {
-    m_subacks.insert(mid, grantedQos);
+    if (m_awaitedSubacks.contains(mid))
+        m_subacks.insert(mid, grantedQos);
     m_wakeup->notify();
 }
 
@@ -436,12 +456,14 @@ QCoro::Task<Result> MqttConnector::subscribeAndWait(const QString &filter, std::
                                             .arg(topicFilter, describeHost(), MosquittoClient::errorString(errorCode)));
     }
     m_activeFilters.insert(topicFilter);
+    m_awaitedSubacks.insert(mid);
     const std::function<bool()> subacked = [this, mid] {
         return m_subacks.contains(mid) || state() != ConnectorState::Connected;
     };
     const bool answered = co_await waitUntil(subacked, timeout);
     if (!self)
         co_return Result::failure(ErrorKind::Connection, QString());
+    m_awaitedSubacks.remove(mid);
     const QList<int> granted = m_subacks.take(mid);
     if (!answered || granted.isEmpty())
         co_return state() == ConnectorState::Connected
@@ -569,6 +591,7 @@ QCoro::Task<Result> MqttConnector::write(const ResourceId &id, const QByteArray 
         result.notice = tr("content type and user properties need MQTT 5: sent without them");
 
     int errorCode = 0;
+    const quint64 ackSerialBefore = m_ackSerial;
     const int mid = m_client->publish(topic, data, opts.qos, opts.retain, contentType, opts.userProperties, &errorCode);
     if (mid < 0) {
         const bool usage = errorCode == MOSQ_ERR_INVAL || errorCode == MOSQ_ERR_PAYLOAD_SIZE
@@ -585,19 +608,21 @@ QCoro::Task<Result> MqttConnector::write(const ResourceId &id, const QByteArray 
     post(std::move(sent));
 
     const int qos = opts.qos;
+    claimAck(mid, ackSerialBefore);
     const std::function<bool()> acked = [this, mid, qos] {
         return m_acks.contains(mid) || (qos == 0 && state() != ConnectorState::Connected);
     };
     const bool acknowledged = co_await waitUntil(acked, opts.timeout);
     if (!self)
         co_return Result::failure(ErrorKind::Connection, QString());
+    m_awaitedAcks.remove(mid);
     if (!acknowledged || !m_acks.contains(mid)) {
         if (state() != ConnectorState::Connected)
             co_return notConnected();
         co_return Result::failure(ErrorKind::Timeout, tr("%1 did not acknowledge the message on '%2' within %3 s")
                                                           .arg(describeHost(), topic, seconds(opts.timeout)));
     }
-    const int reason = m_acks.take(mid);
+    const int reason = m_acks.take(mid).reason;
     if (reason >= 0x80)
         co_return Result::failure(ErrorKind::Protocol, tr("%1 refused the message on '%2': %3")
                                                            .arg(describeHost(), topic,
@@ -677,12 +702,14 @@ QCoro::Task<Result> MqttConnector::clearRetained(const ResourceId &prefixOrTopic
     QList<int> mids;
     for (const QString &clear : std::as_const(topics)) {
         int errorCode = 0;
+        const quint64 ackSerialBefore = m_ackSerial;
         const int mid = m_client->publish(clear, QByteArray(), 1, true, QString(), {}, &errorCode);
         if (mid < 0)
             co_return Result::failure(ErrorKind::Connection, tr("cannot clear '%1' on %2: %3")
                                                                  .arg(clear, describeHost(),
                                                                       MosquittoClient::errorString(errorCode)));
         mids.append(mid);
+        claimAck(mid, ackSerialBefore);
         m_retainedTopics.remove(clear);
         Update sent;
         sent.id = ResourceId::fromTopic(config().url, clear);
@@ -701,8 +728,10 @@ QCoro::Task<Result> MqttConnector::clearRetained(const ResourceId &prefixOrTopic
     const bool acknowledged = co_await waitUntil(allAcked, std::chrono::milliseconds(config().requestTimeoutMs));
     if (!self)
         co_return Result::failure(ErrorKind::Connection, QString());
-    for (int mid : std::as_const(mids))
+    for (int mid : std::as_const(mids)) {
         m_acks.remove(mid);
+        m_awaitedAcks.remove(mid);
+    }
     if (!acknowledged || state() != ConnectorState::Connected)
         co_return Result::failure(ErrorKind::Timeout, tr("%1 did not acknowledge clearing the retained topics")
                                                           .arg(describeHost()));

@@ -103,8 +103,19 @@ private:
     int m_lastLossErrno = 0;
     QHash<QString, int> m_observed;      // filter -> observers
     QSet<QString> m_activeFilters;       // subscribed on the broker right now
-    QHash<int, int> m_acks;              // mid -> reason code (PUBACK/PUBCOMP/sent)
+    struct Ack
+    {
+        int reason = 0;
+        quint64 serial = 0; // when it arrived, to tell a stale ack from one for a reused mid
+    };
+    QHash<int, Ack> m_acks;              // mid -> reason code (PUBACK/PUBCOMP/sent)
+    quint64 m_ackSerial = 0;
     QHash<int, QList<int>> m_subacks;    // mid -> granted QoS
+    // Acknowledgements nobody waits for (reads, resubscribes, late answers after a timeout)
+    // must neither pile up nor, once mids wrap, answer a new request.
+    QSet<int> m_awaitedAcks;
+    QSet<int> m_awaitedSubacks;
+    void claimAck(int mid, quint64 publishedAfter);
     std::map<quint64, PendingRead> m_reads;
     quint64 m_nextReadToken = 1;
     QSet<QString> m_retainedTopics;
