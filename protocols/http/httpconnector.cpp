@@ -1,5 +1,7 @@
 #include "httpconnector.h"
 
+#include "protocols/wakeup.h"
+
 #include "httpwatch.h"
 
 #include "model/codecs/codecs.h"
@@ -7,6 +9,7 @@
 #include "protocols/connectorfactory.h"
 
 #include <QCoreApplication>
+#include <QDeadlineTimer>
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QPointer>
@@ -428,8 +431,9 @@ QCoro::Task<Result> HttpConnector::discover(const ResourceId &rootArg, std::chro
     m_problems.clear();
     HttpRequestOptions options;
     options.accept = QString::fromLatin1(kDiscoveryAccept);
+    // A slow device gets the user's request timeout even when the discovery window is shorter.
     if (window.count() > 0)
-        options.timeoutMs = int(std::min<qint64>(window.count(), config().requestTimeoutMs));
+        options.timeoutMs = int(std::max<qint64>(window.count(), config().requestTimeoutMs));
     const QUrl url(root.toString());
     const HttpResponse first = co_await m_client->send(url, options);
     if (!self)
@@ -443,7 +447,7 @@ QCoro::Task<Result> HttpConnector::discover(const ResourceId &rootArg, std::chro
         anyDocument = found >= 0;
         loaded += std::max(found, 0);
     }
-    const bool network = first.status == 0 && !first.result.ok();
+    const bool network = first.status == 0 && !first.result.ok() && first.result.kind != ErrorKind::Timeout;
     if (!anyDocument && root.isEndpoint() && !network) {
         for (const char *path : {"/.well-known/wot", "/things", "/.well-known/core"}) {
             const QUrl wellKnown = url.resolved(QUrl(QString::fromLatin1(path)));
@@ -461,6 +465,7 @@ QCoro::Task<Result> HttpConnector::discover(const ResourceId &rootArg, std::chro
     }
     if (!anyDocument) {
         if (!first.result.ok()) {
+            // A discovery that timed out says nothing about the connection: the result tells it.
             setState(network ? ConnectorState::Error : ConnectorState::Connected, network ? first.result.error : QString());
             co_return first.result;
         }
@@ -527,7 +532,12 @@ QCoro::Task<std::pair<Connector *, Result>> HttpConnector::child(ResourceId id)
     QPointer<Connector> guard(connector);
     Result result;
     if (connector->state() == ConnectorState::Connecting) {
-        co_await qCoro(connector, &Connector::stateChanged, std::chrono::milliseconds(config().requestTimeoutMs));
+        // Wakeup, not qCoro(signal, timeout): the child may change state twice before we resume.
+        Wakeup wakeup;
+        connect(connector, &Connector::stateChanged, &wakeup, &Wakeup::notify);
+        const QDeadlineTimer deadline(config().requestTimeoutMs);
+        while (self && guard && guard->state() == ConnectorState::Connecting && !deadline.hasExpired())
+            co_await wakeup.wait(std::chrono::milliseconds(std::max<qint64>(1, deadline.remainingTime())));
         if (!self || !guard)
             co_return std::pair<Connector *, Result>{nullptr, Result::failure(ErrorKind::Connection, tr("closed"))};
         if (connector->state() != ConnectorState::Connected)
@@ -779,7 +789,11 @@ QCoro::Task<Result> HttpConnector::observe(const ResourceId &idArg)
     watch->start();
     if (!watch->startResult()) {
         QPointer<HttpWatch> guard(watch);
-        co_await qCoro(watch, &HttpWatch::started, std::chrono::milliseconds(config().requestTimeoutMs + 1000));
+        Wakeup wakeup;
+        connect(watch, &HttpWatch::started, &wakeup, &Wakeup::notify);
+        const QDeadlineTimer deadline(config().requestTimeoutMs + 1000);
+        while (self && guard && !guard->startResult() && !deadline.hasExpired())
+            co_await wakeup.wait(std::chrono::milliseconds(std::max<qint64>(1, deadline.remainingTime())));
         if (!self || !guard)
             co_return Result::failure(ErrorKind::Connection, tr("stopped observing %1").arg(id.toString()));
     }
