@@ -1,6 +1,7 @@
 #include "commandline.h"
 
 #include <QCommandLineParser>
+#include <QRegularExpression>
 #include <QCoreApplication>
 #include <QFile>
 
@@ -88,6 +89,16 @@ std::optional<CliCommand> CommandLine::parse(const QStringList &args, QString *e
                        pskIdentity, pskKeyFile, mqttVersion, clientId, interface});
     QStringList rest = args;
     rest.removeAt(1); // the verb
+    // A negative number is a value, not an option: `put URL -5`. It goes after "--", which
+    // keeps the positional order (the URL is never numeric).
+    static const QRegularExpression negativeNumber(QStringLiteral("^-(\\d|\\.\\d)"));
+    QStringList numbers;
+    for (qsizetype i = rest.size() - 1; i >= 1; --i) {
+        if (negativeNumber.match(rest.at(i)).hasMatch())
+            numbers.prepend(rest.takeAt(i));
+    }
+    if (!numbers.isEmpty())
+        rest << QStringLiteral("--") << numbers;
     if (!parser.parse(rest))
         return fail(parser.errorText());
 

@@ -37,12 +37,10 @@ void DemoLauncher::start(const QStringList &extraArgs)
     m_process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
     connect(m_process.get(), &QProcess::readyReadStandardOutput, this, &DemoLauncher::readOutput);
     connect(m_process.get(), &QProcess::errorOccurred, this, [this](QProcess::ProcessError) {
-        if (!m_ready)
-            Q_EMIT failed(tr("The simulator could not be started: %1").arg(m_process->errorString()));
+        fail(tr("The simulator could not be started: %1").arg(m_process->errorString()));
     });
     connect(m_process.get(), &QProcess::finished, this, [this](int code, QProcess::ExitStatus) {
-        if (!m_ready)
-            Q_EMIT failed(tr("The simulator exited (code %1) before it was ready.").arg(code));
+        fail(tr("The simulator exited (code %1) before it was ready.").arg(code));
     });
     m_process->start(program, QStringList{QStringLiteral("--print-endpoints")} + extraArgs);
 }
@@ -62,10 +60,19 @@ void DemoLauncher::stop()
     m_process.reset();
 }
 
+void DemoLauncher::fail(const QString &error)
+{
+    // Only the first problem is worth a message: the rest follow from it.
+    if (m_ready || m_failed)
+        return;
+    m_failed = true;
+    Q_EMIT failed(error);
+}
+
 void DemoLauncher::readOutput()
 {
     m_buffer += m_process->readAllStandardOutput();
-    if (m_ready)
+    if (m_ready || m_failed)
         return;
     const qsizetype newline = m_buffer.indexOf('\n');
     if (newline < 0)
@@ -75,7 +82,7 @@ void DemoLauncher::readOutput()
     QJsonParseError error;
     const QJsonDocument document = QJsonDocument::fromJson(line, &error);
     if (!document.isObject()) {
-        Q_EMIT failed(tr("The simulator printed something unexpected: %1").arg(QString::fromUtf8(line.left(200))));
+        fail(tr("The simulator printed something unexpected: %1").arg(QString::fromUtf8(line.left(200))));
         return;
     }
     const QJsonObject endpoints = document.object();

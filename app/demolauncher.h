@@ -31,10 +31,12 @@ Q_SIGNALS:
 
 private:
     void readOutput();
+    void fail(const QString &error);
 
     std::unique_ptr<QProcess> m_process;
     QByteArray m_buffer;
     bool m_ready = false;
+    bool m_failed = false;
 };
 
 } // namespace thingscape

@@ -4,6 +4,7 @@
 #include "sim/signalwatcher.h"
 
 #include "ui/mainwindow.h"
+#include "ui/plainmessagebox.h"
 #include "ui/session.h"
 #include "ui/uiresources.h"
 #include "ui/workspacecontroller.h"
@@ -51,7 +52,7 @@ int runGui(QApplication &app, const QStringList &args)
             window.statusBar()->showMessage(QObject::tr("Demo site running: three endpoints on loopback"), 8000);
         });
         QObject::connect(&launcher, &DemoLauncher::failed, &window, [&window](const QString &error) {
-            QMessageBox::warning(&window, QObject::tr("Demo"), error);
+            showPlainWarning(&window, QObject::tr("Demo"), error);
         });
         window.statusBar()->showMessage(QObject::tr("Starting the demo site…"));
         launcher.start();
@@ -63,7 +64,7 @@ int runGui(QApplication &app, const QStringList &args)
     // SIGTERM / SIGINT end the app as quitting does: the simulator and connectors stop cleanly.
     sim::SignalWatcher watcher;
     QObject::connect(&watcher, &sim::SignalWatcher::terminationRequested, &app, [&window] {
-        window.workspace()->shutDownCleanly();
+        window.workspace()->shutDownKeepingWork();
         QApplication::quit();
     });
     const int code = app.exec();

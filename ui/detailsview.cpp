@@ -29,6 +29,17 @@ namespace thingscape {
 namespace {
 
 constexpr int kHistoryRows = 50;
+// Views of one value show at most this much; a camera snapshot must not freeze the window.
+constexpr qsizetype kMaxShownBytes = 64 * 1024;
+constexpr qsizetype kMaxShownChars = 256 * 1024;
+
+QString capped(QString text)
+{
+    if (text.size() <= kMaxShownChars)
+        return text;
+    text.truncate(kMaxShownChars);
+    return text + QCoreApplication::translate("DetailsView", "\n… (truncated)");
+}
 
 QString joined(const QStringList &list)
 {
@@ -150,6 +161,11 @@ DetailsView::DetailsView(ResourceStore *store, EndpointManager *endpoints, QWidg
     layout->addWidget(m_writeBox);
 
     connect(m_store, &ResourceStore::batchApplied, this, &DetailsView::onBatch);
+    // Only the tab on show is rendered; the others when they are opened.
+    connect(m_valueTabs, &QTabWidget::currentChanged, this, [this] {
+        if (m_tabsStale)
+            fillCurrentTab();
+    });
     m_refreshTimer->setSingleShot(true);
     m_refreshTimer->setInterval(50);
     connect(m_refreshTimer, &QTimer::timeout, this, &DetailsView::refresh);
@@ -169,6 +185,7 @@ void DetailsView::showResource(const ResourceId &id)
     m_id = id;
     m_shownUpdateCount = ~0ull;
     const Resource *resource = m_store->find(id);
+    m_shown = resource;
     m_writeBox->setResource(resource);
     m_chart->setResource(resource);
     refresh();
@@ -182,6 +199,8 @@ void DetailsView::onBatch(const StoreBatch &batch)
         if (removed == m_id) {
             m_chart->setResource(nullptr);
             m_writeBox->setResource(nullptr);
+            m_shown = nullptr;
+            m_shownUpdateCount = ~0ull;
             m_refreshTimer->start();
             return;
         }
@@ -208,6 +227,13 @@ void DetailsView::refresh()
         m_historyTable->setRowCount(0);
         m_chart->setResource(nullptr);
         return;
+    }
+    if (resource != m_shown) {
+        // The same id may come back as a new resource (re-announced): rebind what holds it.
+        m_shown = resource;
+        m_writeBox->setResource(resource);
+        m_chart->setResource(resource);
+        m_shownUpdateCount = ~0ull;
     }
     m_title->setText(resource->title());
     m_uri->setText(resource->id().toString());
@@ -295,39 +321,67 @@ void DetailsView::fillMetadata(const Resource *resource)
     m_metadata->resizeColumnToContents(0);
 }
 
-void DetailsView::fillValue(const Resource *resource)
+void DetailsView::fillValue(const Resource *)
 {
-    if (!resource->hasValue()) {
-        m_text->setPlainText(tr("No value received yet."));
+    m_tabsStale = true;
+    fillCurrentTab();
+}
+
+void DetailsView::fillCurrentTab()
+{
+    const Resource *resource = m_id.isValid() ? m_store->find(m_id) : nullptr;
+    QWidget *tab = m_valueTabs->currentWidget();
+    m_tabsStale = false;
+    if (!resource || !resource->hasValue()) {
+        m_text->setPlainText(resource ? tr("No value received yet.") : QString());
         m_tree->clear();
         m_diagnostic->clear();
         m_hex->clear();
         return;
     }
-    const Value &value = resource->value();
-    QString text = codecs::prettyText(value);
-    if (!value.error.isEmpty())
-        text = tr("Could not decode: %1\n\n").arg(value.error) + text;
-    // Payload text is plain text, always.
-    m_text->setPlainText(text);
-    m_tree->clear();
-    if (value.decoded.isContainer()) {
-        addCborChildren(m_tree->invisibleRootItem(), value.decoded);
-        m_tree->expandToDepth(1);
-    } else if (!value.decoded.isUndefined()) {
-        m_tree->addTopLevelItem(cborItem(tr("value"), value.decoded));
+    // The other tabs are rendered when they are opened.
+    m_tabsStale = true;
+    Value value = resource->value();
+    const bool truncated = value.raw.size() > kMaxShownBytes;
+    if (tab == m_text) {
+        QString text;
+        if (!value.error.isEmpty())
+            text = tr("Could not decode: %1\n\n").arg(value.error);
+        if (truncated && value.kind() == ValueKind::Binary) {
+            Value head = value;
+            head.raw = value.raw.left(kMaxShownBytes);
+            head.decoded = QCborValue(head.raw);
+            text += codecs::prettyText(head) + tr("\n… (%n byte(s) in all)", nullptr, int(value.raw.size()));
+        } else {
+            text += codecs::prettyText(value);
+        }
+        // Payload text is plain text, always.
+        m_text->setPlainText(capped(text));
+    } else if (tab == m_tree) {
+        m_tree->clear();
+        if (value.decoded.isContainer()) {
+            addCborChildren(m_tree->invisibleRootItem(), value.decoded);
+            m_tree->expandToDepth(1);
+        } else if (!value.decoded.isUndefined() && !truncated) {
+            m_tree->addTopLevelItem(cborItem(tr("value"), value.decoded));
+        }
+        m_tree->resizeColumnToContents(0);
+    } else if (tab == m_diagnostic) {
+        QString text;
+        if (value.contentFormat == ContentFormat::Cbor || value.contentFormat == ContentFormat::SenmlCbor
+            || value.contentFormat == ContentFormat::SensmlCbor) {
+            QString error;
+            text = codecs::cborDiagnostic(value.raw.left(truncated ? kMaxShownBytes : value.raw.size()), &error);
+        } else if (!value.decoded.isUndefined() && !truncated) {
+            text = value.decoded.toDiagnosticNotation(QCborValue::LineWrapped);
+        }
+        m_diagnostic->setPlainText(capped(text));
+    } else if (tab == m_hex) {
+        QString text = codecs::hexView(value.raw.left(kMaxShownBytes));
+        if (truncated)
+            text += tr("\n… (%n byte(s) in all)", nullptr, int(value.raw.size()));
+        m_hex->setPlainText(text);
     }
-    m_tree->resizeColumnToContents(0);
-    if (value.contentFormat == ContentFormat::Cbor || value.contentFormat == ContentFormat::SenmlCbor
-        || value.contentFormat == ContentFormat::SensmlCbor) {
-        QString error;
-        m_diagnostic->setPlainText(codecs::cborDiagnostic(value.raw, &error));
-    } else {
-        m_diagnostic->setPlainText(value.decoded.isUndefined() ? QString()
-                                                               : value.decoded.toDiagnosticNotation(
-                                                                     QCborValue::LineWrapped));
-    }
-    m_hex->setPlainText(codecs::hexView(value.raw.left(64 * 1024)));
 }
 
 void DetailsView::fillHistoryTable(const Resource *resource)

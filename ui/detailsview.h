@@ -39,6 +39,7 @@ private:
     void refresh();
     void fillMetadata(const Resource *resource);
     void fillValue(const Resource *resource);
+    void fillCurrentTab();
     void fillHistoryTable(const Resource *resource);
 
     ResourceStore *m_store;        // Not owned.
@@ -57,6 +58,8 @@ private:
     WriteBox *m_writeBox;
     QTimer *m_refreshTimer;
     quint64 m_shownUpdateCount = 0;
+    const Resource *m_shown = nullptr; // Not owned; compared, never dereferenced after removal.
+    bool m_tabsStale = true;
 };
 
 } // namespace thingscape

@@ -54,7 +54,7 @@ MainWindow::MainWindow(Session *session, QWidget *parent)
     connect(m_treeDock, &ResourceTreeDock::currentResourceChanged, m_details, &DetailsView::showResource);
     connect(m_treeDock, &ResourceTreeDock::writeRequested, this, [this](const ResourceId &id) {
         m_details->showResource(id);
-        m_details->writeBox()->setFocus();
+        m_details->writeBox()->focusEditor();
     });
     connect(m_treeDock, &ResourceTreeDock::statusMessage, this,
             [this](const QString &message) { statusBar()->showMessage(message, 5000); });
@@ -108,7 +108,10 @@ void MainWindow::createActions()
         recent->clear();
         const QStringList files = m_workspace->recentFiles();
         for (const QString &path : files)
-            recent->addAction(path, this, [this, path] { m_workspace->open(path); });
+            recent->addAction(path, this, [this, path] {
+                if (m_workspace->maybeSave())
+                    m_workspace->open(path);
+            });
         if (files.isEmpty())
             recent->addAction(tr("(none)"))->setEnabled(false);
     });
@@ -150,7 +153,12 @@ void MainWindow::createActions()
     QMenu *resource = menuBar()->addMenu(tr("&Resource"));
     QAction *read = add(resource, tr("&Read now"), QKeySequence(Qt::Key_F5), [this] { m_treeDock->readSelected(); });
     add(resource, tr("&Write…"), QKeySequence(Qt::CTRL | Qt::Key_Return), [this] {
-        m_details->writeBox()->setFocus();
+        // From inside the write box it writes; anywhere else it goes there.
+        WriteBox *box = m_details->writeBox();
+        if (box->isAncestorOf(QApplication::focusWidget()))
+            box->submit();
+        else
+            box->focusEditor();
     });
     add(resource, tr("&Observe"), QKeySequence(Qt::CTRL | Qt::Key_B), [this] { m_treeDock->observeSelected(true); });
     add(resource, tr("&Stop observing"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_B),
@@ -193,9 +201,9 @@ void MainWindow::createActions()
 
 void MainWindow::openConnections()
 {
+    // Endpoint edits mark the workspace dirty themselves; Cancel changes nothing.
     ConnectionsDialog dialog(m_session->endpoints(), m_session->secrets(), this);
     dialog.exec();
-    m_workspace->markDirty();
 }
 
 void MainWindow::updateTitle()

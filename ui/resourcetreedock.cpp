@@ -18,6 +18,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
+#include <QMessageBox>
 #include <QPointer>
 #include <QSettings>
 #include <QTimer>
@@ -25,6 +26,18 @@
 #include <QVBoxLayout>
 
 namespace thingscape {
+
+namespace {
+
+QString idsText(const QList<ResourceId> &ids)
+{
+    QStringList lines;
+    for (const ResourceId &id : ids)
+        lines.append(id.toString());
+    return lines.join(QLatin1Char('\n'));
+}
+
+} // namespace
 
 ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *model, EndpointManager *endpoints,
                                    QWidget *parent)
@@ -117,7 +130,6 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
         connect(action, &QAction::triggered, this, slot);
         m_view->addAction(action);
     };
-    addShortcut(QKeySequence(Qt::Key_F5), tr("Read now"), &ResourceTreeDock::readSelected);
     addShortcut(QKeySequence::Copy, tr("Copy URI"), &ResourceTreeDock::copySelectedUris);
 }
 
@@ -175,7 +187,7 @@ QList<ResourceId> ResourceTreeDock::resourcesUnder(const QModelIndex &index) con
 {
     const QString prefix = index.data(ResourceTreeModel::ResourceIdRole).toString();
     QList<ResourceId> ids;
-    for (const Resource *resource : m_store->findByPrefix(prefix))
+    for (const Resource *resource : m_store->findUnder(prefix))
         ids.append(resource->id());
     return ids;
 }
@@ -241,6 +253,16 @@ void ResourceTreeDock::clearRetainedSelected()
         Q_EMIT statusMessage(tr("Nothing retained to clear here."));
         return;
     }
+    QMessageBox confirm(QMessageBox::Warning, tr("Clear retained"),
+                        tr("Delete the retained message of %n topic(s) on the broker? Other clients will no "
+                           "longer receive them.",
+                           nullptr, int(targets.size())),
+                        QMessageBox::Yes | QMessageBox::Cancel, this);
+    confirm.setTextFormat(Qt::PlainText);
+    confirm.setDetailedText(idsText(targets));
+    confirm.setDefaultButton(QMessageBox::Cancel);
+    if (confirm.exec() != QMessageBox::Yes)
+        return;
     WriteOptions options;
     options.retain = true;
     options.qos = 1;

@@ -28,12 +28,26 @@ Session::Session(QObject *parent)
         m_tree->setEndpointState(config.url.endpoint(), text,
                                  status.state != ConnectorState::Error && status.state != ConnectorState::BackingOff);
     };
-    connect(m_endpoints.get(), &EndpointManager::endpointAdded, this, [this, showState](const QString &id) {
+    // An endpoint that goes (or moves to another URL) takes its rows and resources with it.
+    auto forget = [this](const QString &id) {
+        const ResourceId shown = m_shown.take(id);
+        if (!shown.isValid())
+            return;
+        m_tree->removeEndpoint(shown);
+        m_store->removeUnder(shown.endpointUri());
+    };
+    auto show = [this, forget, showState](const QString &id) {
         const EndpointConfig config = m_endpoints->endpoint(id);
+        if (m_shown.value(id) != config.url.endpoint())
+            forget(id);
+        m_shown.insert(id, config.url.endpoint());
         m_tree->addEndpoint(config.url.endpoint(), config.name);
         showState(id);
-    });
+    };
+    connect(m_endpoints.get(), &EndpointManager::endpointAdded, this, show);
+    connect(m_endpoints.get(), &EndpointManager::endpointConfigChanged, this, show);
     connect(m_endpoints.get(), &EndpointManager::endpointChanged, this, showState);
+    connect(m_endpoints.get(), &EndpointManager::endpointRemoved, this, forget);
 }
 
 Session::~Session()

@@ -1,5 +1,8 @@
 #pragma once
 
+#include "model/resourceid.h"
+
+#include <QHash>
 #include <QObject>
 
 #include <memory>
@@ -34,6 +37,8 @@ private:
     std::unique_ptr<StreamModel> m_stream;
     std::unique_ptr<EndpointManager> m_endpoints;
     SecretStore *m_secrets; // Owned (QObject child).
+    // Endpoint id -> the scheme://host:port it shows in the tree (still known after removal).
+    QHash<QString, ResourceId> m_shown;
 };
 
 } // namespace thingscape

@@ -1,5 +1,6 @@
 #include "workspacecontroller.h"
 
+#include "plainmessagebox.h"
 #include "secretprompt.h"
 #include "secretstore.h"
 #include "session.h"
@@ -175,7 +176,7 @@ bool WorkspaceController::open(const QString &path)
     QString error;
     const auto workspace = Workspace::load(path, &error);
     if (!workspace) {
-        QMessageBox::warning(m_window, tr("Cannot open workspace"), error);
+        showPlainWarning(m_window, tr("Cannot open workspace"), error);
         Q_EMIT message(error);
         return false;
     }
@@ -211,7 +212,7 @@ bool WorkspaceController::saveAs(const QString &path)
 {
     QString error;
     if (!snapshot().save(path, &error)) {
-        QMessageBox::warning(m_window, tr("Cannot save workspace"), error);
+        showPlainWarning(m_window, tr("Cannot save workspace"), error);
         Q_EMIT message(error);
         return false;
     }
@@ -239,9 +240,9 @@ bool WorkspaceController::maybeSave()
 {
     if (!m_dirty)
         return true;
-    const auto answer = QMessageBox::question(
-        m_window, tr("Unsaved changes"), tr("The workspace %1 has unsaved changes. Save them?").arg(displayName()),
-        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    const auto answer = askPlain(m_window, tr("Unsaved changes"),
+                                 tr("The workspace %1 has unsaved changes. Save them?").arg(displayName()),
+                                 QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
     if (answer == QMessageBox::Cancel)
         return false;
     if (answer == QMessageBox::Save)
@@ -256,7 +257,23 @@ QString WorkspaceController::recoveryPath() const
 
 bool WorkspaceController::hasRecovery() const
 {
-    return m_previousRunCrashed && QFile::exists(recoveryPath());
+    const bool leftOnPurpose = QFile::exists(recoveryPath() + QStringLiteral(".pending"));
+    return (m_previousRunCrashed || leftOnPurpose) && QFile::exists(recoveryPath());
+}
+
+void WorkspaceController::shutDownKeepingWork()
+{
+    if (!m_dirty) {
+        shutDownCleanly();
+        return;
+    }
+    // Ended from outside (logout, kill) with unsaved work: keep it for the next start.
+    if (writeRecovery()) {
+        QFile pending(recoveryPath() + QStringLiteral(".pending"));
+        if (pending.open(QIODevice::WriteOnly))
+            pending.close();
+    }
+    m_runLock->unlock();
 }
 
 bool WorkspaceController::writeRecovery()
@@ -287,6 +304,7 @@ bool WorkspaceController::recover()
     apply(*workspace, path);
     m_dirty = true;
     m_previousRunCrashed = false;
+    QFile::remove(recoveryPath() + QStringLiteral(".pending"));
     Q_EMIT stateChanged();
     Q_EMIT message(tr("Recovered the unsaved workspace"));
     return true;
@@ -297,13 +315,14 @@ bool WorkspaceController::offerRecovery()
     if (!hasRecovery())
         return false;
     const QDateTime when = QFileInfo(recoveryPath()).lastModified();
-    const auto answer = QMessageBox::question(
+    const auto answer = askPlain(
         m_window, tr("Recover workspace"),
         tr("Thingscape did not close cleanly last time. Recover the unsaved workspace autosaved at %1?")
             .arg(QLocale().toString(when, QLocale::ShortFormat)),
         QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
     if (answer != QMessageBox::Yes) {
         m_previousRunCrashed = false;
+        QFile::remove(recoveryPath() + QStringLiteral(".pending"));
         return false;
     }
     return recover();
@@ -311,6 +330,7 @@ bool WorkspaceController::offerRecovery()
 
 void WorkspaceController::shutDownCleanly()
 {
+    QFile::remove(recoveryPath() + QStringLiteral(".pending"));
     QFile::remove(recoveryPath());
     QFile::remove(recoveryPath() + QStringLiteral(".origin"));
     m_runLock->unlock();

@@ -62,6 +62,8 @@ public:
     bool recover();
     bool writeRecovery();
     void shutDownCleanly();
+    // For an exit the user did not ask for here (a signal): unsaved work stays recoverable.
+    void shutDownKeepingWork();
 
 Q_SIGNALS:
     void systemsLoaded(const QList<thingscape::System> &systems);

@@ -12,7 +12,6 @@
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QShortcut>
 #include <QStackedWidget>
 #include <QVBoxLayout>
 
@@ -80,9 +79,6 @@ WriteBox::WriteBox(QWidget *parent)
         validate();
     });
     connect(m_write, &QPushButton::clicked, this, &WriteBox::submit);
-    auto *shortcut = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return), this);
-    shortcut->setContext(Qt::WidgetWithChildrenShortcut);
-    connect(shortcut, &QShortcut::activated, this, &WriteBox::submit);
     setEnabled(false);
 }
 
@@ -234,6 +230,12 @@ void WriteBox::submit()
     m_showingValidationError = false;
     m_status->setText(tr("Writing…"));
     Q_EMIT writeRequested(m_id, bytes, options);
+}
+
+void WriteBox::focusEditor()
+{
+    if (QWidget *editor = m_stack->currentWidget())
+        editor->setFocus();
 }
 
 void WriteBox::setBusy(bool busy)

@@ -42,6 +42,8 @@ public:
     bool payload(QByteArray *out, WriteOptions *options, QString *error) const;
     void showResult(const Result &result);
     void setBusy(bool busy);
+    void submit();
+    void focusEditor();
 
 Q_SIGNALS:
     void writeRequested(const thingscape::ResourceId &id, const QByteArray &payload,
@@ -50,7 +52,6 @@ Q_SIGNALS:
 private:
     void setEditor(Editor editor);
     void validate();
-    void submit();
 
     ResourceId m_id;
     Editor m_editor = Editor::Text;

@@ -49,6 +49,8 @@ private Q_SLOTS:
     void recoveryIsOfferedAfterACrash();
     void cleanShutdownLeavesNoRecovery();
     void systemsEditsUndo();
+    void removedEndpointTakesItsResources();
+    void endedFromOutsideKeepsUnsavedWork();
 
 private:
     std::unique_ptr<QTemporaryDir> m_stateDir;
@@ -215,6 +217,55 @@ void TestMainWindow::systemsEditsUndo()
     window.undoStack()->undo();
     QCOMPARE(systems->systemNames(), QStringList{QStringLiteral("S")});
     window.workspace()->shutDownCleanly();
+}
+
+void TestMainWindow::removedEndpointTakesItsResources()
+{
+    Session session;
+    MainWindow window(&session);
+    QAbstractItemModelTester tester(session.treeModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    const QString a = session.endpoints()->add(endpointConfig(QStringLiteral("A"), QStringLiteral("mqtt://127.0.0.1:1883")));
+    session.endpoints()->add(endpointConfig(QStringLiteral("B"), QStringLiteral("mqtt://127.0.0.1:18830")));
+    UpdateBatch batch;
+    for (const char *uri : {"mqtt://127.0.0.1:1883/x/y", "mqtt://127.0.0.1:18830/x/y"}) {
+        Update update;
+        update.id = *ResourceId::parse(QLatin1String(uri));
+        Value value;
+        value.raw = "1";
+        value.decoded = QCborValue(1);
+        update.value = value;
+        batch.append(update);
+    }
+    session.store()->ingest(batch);
+    QCOMPARE(session.treeModel()->rowCount(), 2);
+    // When endpoint A goes, its row and resources go, and B's (a longer port) stay
+    session.endpoints()->remove(a);
+    QCOMPARE(session.treeModel()->rowCount(), 1);
+    QCOMPARE(session.store()->size(), 1);
+    QVERIFY(session.store()->find(*ResourceId::parse(QStringLiteral("mqtt://127.0.0.1:18830/x/y"))));
+    window.workspace()->shutDownCleanly();
+}
+
+void TestMainWindow::endedFromOutsideKeepsUnsavedWork()
+{
+    {
+        Session session;
+        MainWindow window(&session);
+        session.endpoints()->add(endpointConfig(QStringLiteral("Pending"), QStringLiteral("coap://127.0.0.1:5683")));
+        QVERIFY(window.workspace()->isDirty());
+        window.workspace()->shutDownKeepingWork(); // what SIGTERM does
+    }
+    Session session;
+    MainWindow window(&session);
+    QVERIFY(window.workspace()->hasRecovery());
+    QVERIFY(window.workspace()->recover());
+    QCOMPARE(session.endpoints()->endpoints().first().name, QStringLiteral("Pending"));
+    window.workspace()->shutDownCleanly();
+    // Nothing is offered twice
+    Session next;
+    MainWindow again(&next);
+    QVERIFY(!again.workspace()->hasRecovery());
+    again.workspace()->shutDownCleanly();
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -204,6 +204,10 @@ void TestMqttCli::putThenGet()
     r = run({"get", url(topic), "--mqtt-version", "5"});
     QCOMPARE(r.exitCode, 0);
     QCOMPARE(r.out.trimmed(), QStringLiteral("five"));
+    // A negative number is a value, not an option.
+    r = run({"put", url(topic), "-5.5", "--retain", "--qos", "1"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QCOMPARE(mqtttest::subscribeOnce(m_broker.port(), {"-t", topic}).trimmed(), QStringLiteral("-5.5"));
 }
 
 void TestMqttCli::putJsonFormat()
