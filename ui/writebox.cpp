@@ -96,8 +96,15 @@ void WriteBox::setResource(const Resource *resource)
     const Sourced<bool> &writable = resource->metadata().writable;
     const bool readOnly = writable.isSet() && !*writable;
     setEnabled(!readOnly);
+    // A read-only resource shows why, not an editor.
+    for (QWidget *w : {static_cast<QWidget *>(m_stack), static_cast<QWidget *>(m_write)})
+        w->setVisible(!readOnly);
     if (readOnly) {
+        m_format->hide();
+        m_qos->hide();
+        m_retain->hide();
         m_status->setText(tr("Read-only (%1 says so).").arg(metaSourceName(writable.source)));
+        m_id = ResourceId(); // re-evaluated when selected again
         return;
     }
     const bool mqtt = m_id.protocol() == Protocol::Mqtt;
