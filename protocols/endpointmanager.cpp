@@ -180,6 +180,7 @@ void EndpointManager::destroyConnector(Entry &entry, bool wait)
         return;
     Connector *connector = entry.connector;
     entry.connector = nullptr;
+    entry.filtersObserved = false;
     disconnect(connector, nullptr, this, nullptr);
     if (!m_ioThread.isRunning()) {
         delete connector;
@@ -230,7 +231,9 @@ void EndpointManager::connectEndpoint(const QString &id)
             }
             // MQTT discovery only listens for its window: keep the endpoint's filters
             // subscribed first, so nothing published in between is missed.
-            if (entry->config.url.protocol() == Protocol::Mqtt) {
+            if (entry->config.url.protocol() == Protocol::Mqtt && !entry->filtersObserved) {
+                // Once per connector: it re-subscribes by itself after reconnects.
+                entry->filtersObserved = true;
                 for (const QString &filter : entry->config.filters)
                     observe(ResourceId::fromTopic(entry->config.url.endpoint(), filter));
             }

@@ -71,6 +71,7 @@ private:
         EndpointConfig config;
         Connector *connector = nullptr; // Owned; lives on m_ioThread, deleted there.
         Status status;
+        bool filtersObserved = false;   // MQTT: the endpoint's filters, once per connector
     };
 
     Connector *connectorFor(const ResourceId &id, Result *failure) const;
