@@ -31,6 +31,23 @@ void runOn(Connector *connector, QObject *receiver, Start start, Done done)
         Qt::QueuedConnection);
 }
 
+// The same, for a connector that may be missing: then done gets the failure at once.
+// done may be empty.
+template<typename R, typename Start>
+void runOrFail(Connector *connector, const R &failure, QObject *receiver, Start start,
+               const std::function<void(const R &)> &done)
+{
+    if (!connector) {
+        if (done)
+            done(failure);
+        return;
+    }
+    runOn<R>(connector, receiver, std::move(start), [done](const R &result) {
+        if (done)
+            done(result);
+    });
+}
+
 } // namespace
 
 EndpointManager::EndpointManager(ResourceStore *store, QObject *parent)
@@ -314,17 +331,9 @@ void EndpointManager::read(const ResourceId &id, ReadCallback done)
 {
     Result failure;
     Connector *connector = connectorFor(id, &failure);
-    if (!connector) {
-        if (done)
-            done(ReadResult{failure, id, {}});
-        return;
-    }
-    runOn<ReadResult>(
-        connector, this, [id](Connector *c) { return c->read(id, std::chrono::milliseconds(5000)); },
-        [done](const ReadResult &result) {
-            if (done)
-                done(result);
-        });
+    runOrFail<ReadResult>(
+        connector, ReadResult{failure, id, {}}, this,
+        [id](Connector *c) { return c->read(id, std::chrono::milliseconds(5000)); }, done);
 }
 
 void EndpointManager::write(const ResourceId &id, const QByteArray &payload, const WriteOptions &options,
@@ -332,34 +341,16 @@ void EndpointManager::write(const ResourceId &id, const QByteArray &payload, con
 {
     Result failure;
     Connector *connector = connectorFor(id, &failure);
-    if (!connector) {
-        if (done)
-            done(failure);
-        return;
-    }
-    runOn<Result>(
-        connector, this, [id, payload, options](Connector *c) { return c->write(id, payload, options); },
-        [done](const Result &result) {
-            if (done)
-                done(result);
-        });
+    runOrFail<Result>(
+        connector, failure, this, [id, payload, options](Connector *c) { return c->write(id, payload, options); },
+        done);
 }
 
 void EndpointManager::observe(const ResourceId &id, ResultCallback done)
 {
     Result failure;
     Connector *connector = connectorFor(id, &failure);
-    if (!connector) {
-        if (done)
-            done(failure);
-        return;
-    }
-    runOn<Result>(
-        connector, this, [id](Connector *c) { return c->observe(id); },
-        [done](const Result &result) {
-            if (done)
-                done(result);
-        });
+    runOrFail<Result>(connector, failure, this, [id](Connector *c) { return c->observe(id); }, done);
 }
 
 void EndpointManager::setPollInterval(const ResourceId &id, int ms)

@@ -54,21 +54,7 @@ HttpWatch::HttpWatch(HttpClient *client, const ResourceId &id, const QUrl &url, 
 {
     m_timer.setSingleShot(true);
     m_startGrace.setSingleShot(true);
-    connect(&m_timer, &QTimer::timeout, this, [this] {
-        switch (m_mode) {
-        case HttpWatchMode::Auto:
-        case HttpWatchMode::Poll:
-        case HttpWatchMode::LongPoll:
-            poll();
-            break;
-        case HttpWatchMode::Sse:
-            openSse();
-            break;
-        case HttpWatchMode::WebSocket:
-            openWebSocket();
-            break;
-        }
-    });
+    connect(&m_timer, &QTimer::timeout, this, &HttpWatch::next);
     // A held long poll or a quiet stream has nothing to say yet: no error in this time is a start.
     connect(&m_startGrace, &QTimer::timeout, this, [this] { reportStart(Result::success()); });
 }
@@ -97,13 +83,17 @@ void HttpWatch::start()
         reportStart(Result::failure(ErrorKind::Tls, error));
         return;
     }
+    if (m_mode == HttpWatchMode::LongPoll)
+        m_startGrace.start(std::min(1000, m_client->config().requestTimeoutMs));
+    next();
+}
+
+void HttpWatch::next()
+{
     switch (m_mode) {
     case HttpWatchMode::Auto:
     case HttpWatchMode::Poll:
-        poll();
-        break;
     case HttpWatchMode::LongPoll:
-        m_startGrace.start(std::min(1000, m_client->config().requestTimeoutMs));
         poll();
         break;
     case HttpWatchMode::Sse:

@@ -52,6 +52,8 @@ Q_SIGNALS:
     void received(const thingscape::Update &update);
 
 private:
+    // The next request, stream or socket for the mode.
+    void next();
     void poll();
     void onPollFinished();
     void onMetaData();
