@@ -2,6 +2,7 @@
 // while the simulated site runs at --devices 50 --rate 20 and every endpoint is connected,
 // next to the same window idle (no endpoints) measured in the same run. Prints medians and
 // 99th percentiles; asserts nothing about time. THINGSCAPE_BENCH_QUICK=1 shortens it.
+#include "simulator.h"
 #include "testsupport.h"
 
 #include "app/demolauncher.h"
@@ -14,9 +15,6 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
-#include <QJsonDocument>
-#include <QJsonObject>
-#include <QProcess>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -90,15 +88,9 @@ void BenchGuiStall::stallUnderLoad()
     qputenv("THINGSCAPE_STATE_DIR", state.path().toUtf8());
     QStandardPaths::setTestModeEnabled(true);
 
-    QProcess sim;
-    sim.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    testsupport::dieWithParent(&sim);
-    sim.start(qEnvironmentVariable("THINGSCAPE_BINARY_DIR") + QStringLiteral("/app/thingscape-sim"),
-              {QStringLiteral("--print-endpoints"), QStringLiteral("--devices"), QString::number(devices),
-               QStringLiteral("--rate"), QString::number(rate), QStringLiteral("--seed"), QStringLiteral("3")});
-    QVERIFY(sim.waitForStarted());
-    QTRY_VERIFY_WITH_TIMEOUT(sim.canReadLine(), 20000);
-    const QJsonObject endpoints = QJsonDocument::fromJson(sim.readLine()).object();
+    testsupport::Simulator sim;
+    QVERIFY(sim.start({QStringLiteral("--devices"), QString::number(devices), QStringLiteral("--rate"),
+                       QString::number(rate), QStringLiteral("--seed"), QStringLiteral("3")}));
 
     Session session;
     MainWindow window(&session);
@@ -109,15 +101,12 @@ void BenchGuiStall::stallUnderLoad()
     // Baseline: the same window, idle.
     const Stalls idle = measure(durationMs);
 
-    window.workspace()->apply(DemoLauncher::demoWorkspace(endpoints.value(QStringLiteral("mqtt")).toString(),
-                                                          endpoints.value(QStringLiteral("coap")).toString(),
-                                                          endpoints.value(QStringLiteral("http")).toString()),
-                              QString());
+    window.workspace()->apply(DemoLauncher::demoWorkspace(sim.mqtt, sim.coap, sim.http), QString());
     QTRY_COMPARE_WITH_TIMEOUT(session.endpoints()->connectedCount(), 3, 20000);
     QTRY_VERIFY_WITH_TIMEOUT(session.store()->size() > qsizetype(devices) * 10, 30000);
     // What a user looks at: the whole tree expanded, a busy resource in the details view.
     window.treeDock()->view()->expandAll();
-    window.treeDock()->selectResource(*ResourceId::parse(endpoints.value(QStringLiteral("coap")).toString()
+    window.treeDock()->selectResource(*ResourceId::parse(sim.coap
                                                          + (devices > 1 ? QStringLiteral("/sensors/temperature-1")
                                                                         : QStringLiteral("/sensors/temperature"))));
     QTest::qWait(2000);
@@ -137,8 +126,6 @@ void BenchGuiStall::stallUnderLoad()
     QVERIFY(loaded.samples > 0);
     QVERIFY(rateIn > 0);
     window.workspace()->shutDownCleanly();
-    sim.terminate();
-    sim.waitForFinished(5000);
 }
 
 QTEST_MAIN(BenchGuiStall)

@@ -1,5 +1,6 @@
 // The demo window as a user first sees it, grabbed to a PNG: the README's screenshot comes
 // from here (THINGSCAPE_SCREENSHOT_DIR=docs dir). Also checks the first view is populated.
+#include "simulator.h"
 #include "testsupport.h"
 
 #include "app/demolauncher.h"
@@ -12,9 +13,6 @@
 #include "ui/workspacecontroller.h"
 
 #include <QDir>
-#include <QJsonDocument>
-#include <QJsonObject>
-#include <QProcess>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -37,25 +35,16 @@ void TestScreenshot::demoWindow()
     QTemporaryDir state;
     qputenv("THINGSCAPE_STATE_DIR", state.path().toUtf8());
     QStandardPaths::setTestModeEnabled(true);
-    QProcess sim;
-    sim.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    testsupport::dieWithParent(&sim);
-    sim.start(qEnvironmentVariable("THINGSCAPE_BINARY_DIR") + QStringLiteral("/app/thingscape-sim"),
-              {QStringLiteral("--print-endpoints"), QStringLiteral("--seed"), QStringLiteral("5"), QStringLiteral("--rate"),
-               QStringLiteral("4")});
-    QVERIFY(sim.waitForStarted());
-    QTRY_VERIFY_WITH_TIMEOUT(sim.canReadLine(), 20000);
-    const QJsonObject endpoints = QJsonDocument::fromJson(sim.readLine()).object();
-    const QString coap = endpoints.value(QStringLiteral("coap")).toString();
+    testsupport::Simulator sim;
+    QVERIFY(sim.start({QStringLiteral("--seed"), QStringLiteral("5"), QStringLiteral("--rate"), QStringLiteral("4")}));
+    const QString coap = sim.coap;
 
     Session session;
     MainWindow window(&session);
     window.resize(1500, 920);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    window.workspace()->apply(DemoLauncher::demoWorkspace(endpoints.value(QStringLiteral("mqtt")).toString(), coap,
-                                                          endpoints.value(QStringLiteral("http")).toString()),
-                              QString());
+    window.workspace()->apply(DemoLauncher::demoWorkspace(sim.mqtt, coap, sim.http), QString());
     QTRY_COMPARE_WITH_TIMEOUT(session.endpoints()->connectedCount(), 3, 20000);
     const auto temperature = *ResourceId::parse(coap + QStringLiteral("/sensors/temperature"));
     QTRY_VERIFY_WITH_TIMEOUT(session.treeModel()->indexForId(temperature).isValid(), 20000);
@@ -75,8 +64,6 @@ void TestScreenshot::demoWindow()
     QVERIFY(image.save(path));
     qInfo("screenshot: %s", qPrintable(path));
     window.workspace()->shutDownCleanly();
-    sim.terminate();
-    sim.waitForFinished(5000);
 }
 
 QTEST_MAIN(TestScreenshot)

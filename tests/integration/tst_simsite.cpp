@@ -1,6 +1,7 @@
 // The simulated site seen through Thingscape's own connectors and command-line verbs:
 // every device discovered over each protocol, writes that change later reads, and the
 // connectors keeping up with a loaded site.
+#include "simulator.h"
 #include "testsupport.h"
 
 #include "model/resourcestore.h"
@@ -26,49 +27,6 @@ QString binary(const QString &name)
 {
     return qEnvironmentVariable("THINGSCAPE_BINARY_DIR") + QStringLiteral("/app/") + name;
 }
-
-// thingscape-sim as a child process; stopped with SIGTERM by the destructor.
-class Simulator
-{
-public:
-    bool start(const QStringList &args = {})
-    {
-        m_process.setProgram(binary(QStringLiteral("thingscape-sim")));
-        m_process.setArguments(QStringList{QStringLiteral("--print-endpoints"), QStringLiteral("--seed"),
-                                           QStringLiteral("7")}
-                               + args);
-        m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        testsupport::dieWithParent(&m_process);
-        m_process.start();
-        if (!m_process.waitForStarted(5000))
-            return false;
-        QByteArray line;
-        QDeadlineTimer deadline(20000);
-        while (!line.contains('\n') && !deadline.hasExpired()) {
-            m_process.waitForReadyRead(200);
-            line += m_process.readAllStandardOutput();
-        }
-        const QJsonObject endpoints = QJsonDocument::fromJson(line.left(line.indexOf('\n'))).object();
-        mqtt = endpoints.value(QStringLiteral("mqtt")).toString();
-        coap = endpoints.value(QStringLiteral("coap")).toString();
-        http = endpoints.value(QStringLiteral("http")).toString();
-        const bool wantsHttp = !args.contains(QStringLiteral("--no-http"));
-        return !mqtt.isEmpty() && !coap.isEmpty() && (!wantsHttp || !http.isEmpty());
-    }
-    ~Simulator()
-    {
-        m_process.terminate();
-        if (!m_process.waitForFinished(5000))
-            m_process.kill();
-        m_process.waitForFinished(2000);
-    }
-    QString mqtt;
-    QString coap;
-    QString http;
-
-private:
-    QProcess m_process;
-};
 
 // A connector wired to a store, as the app wires them (the store on this thread).
 struct Live
@@ -148,14 +106,14 @@ private Q_SLOTS:
     void connectorsKeepUpWithALoadedSite();
 
 private:
-    Simulator m_sim;
+    testsupport::Simulator m_sim;
 };
 
 void TestSimSite::initTestCase()
 {
     if (testsupport::findProgram(QStringLiteral("mosquitto")).isEmpty())
         QSKIP("mosquitto is not installed (Debian package mosquitto)");
-    QVERIFY(m_sim.start());
+    QVERIFY(m_sim.start({QStringLiteral("--seed"), QStringLiteral("7")}));
 }
 
 void TestSimSite::mqttDevicesAreDiscoveredWithTheirConventions()
@@ -325,8 +283,8 @@ void TestSimSite::connectorsKeepUpWithALoadedSite()
     // 50 device sets at 20 Hz: the JSON telemetry alone is 1,000 MQTT messages a second, plus
     // 50 x 3 observable CoAP sensors at 20 Hz. The connectors must keep up: the rate received
     // in the last window as in the first, and the delay from the device stamp stays small.
-    Simulator loaded;
-    QVERIFY(loaded.start({QStringLiteral("--devices"), QStringLiteral("50"), QStringLiteral("--rate"), QStringLiteral("20"),
+    testsupport::Simulator loaded;
+    QVERIFY(loaded.start({QStringLiteral("--seed"), QStringLiteral("7"), QStringLiteral("--devices"), QStringLiteral("50"), QStringLiteral("--rate"), QStringLiteral("20"),
                           QStringLiteral("--no-http")}));
     Live mqtt(loaded.mqtt);
     QVERIFY(connectAndDiscover(mqtt, loaded.mqtt + QStringLiteral("/site/#")).ok());
