@@ -142,6 +142,13 @@ bool ResourceTreeModel::isPinned(const Node *node) const
     return node->isEndpoint && m_endpointInfo.value(node->key).pinned;
 }
 
+ResourceTreeModel::Node *ResourceTreeModel::containerFor(const QString &endpointUri) const
+{
+    const QString parent = m_endpointParent.value(endpointUri);
+    Node *node = parent.isEmpty() ? nullptr : m_endpointNodes.value(parent);
+    return node ? node : m_root.get();
+}
+
 QModelIndex ResourceTreeModel::index(int row, int column, const QModelIndex &parent) const
 {
     if (row < 0 || column < 0 || column >= ColumnCount || (parent.isValid() && parent.column() != 0))
@@ -410,9 +417,10 @@ void ResourceTreeModel::addResources(const QList<const Resource *> &resources, Q
     for (const Resource *resource : resources) {
         const ResourceId &id = resource->id();
         const ResourceId endpoint = id.endpoint();
-        Node *node = nullptr;
+        Node *node = m_endpointNodes.value(endpoint.endpointUri());
         bool isNew = false;
-        std::tie(node, isNew) = child(m_root.get(), false, endpoint.endpointUri());
+        if (!node)
+            std::tie(node, isNew) = child(containerFor(endpoint.endpointUri()), false, endpoint.endpointUri());
         if (isNew) {
             node->isEndpoint = true;
             node->endpoint = endpoint;
@@ -534,6 +542,20 @@ void ResourceTreeModel::prune(const QList<Node *> &candidates, QSet<Node *> *dir
                 const Node *gone = parent->children[size_t(row)].get();
                 if (gone->isEndpoint)
                     m_endpointNodes.remove(gone->key);
+                // Endpoints shown under another go with it (walked only when there are any).
+                if (!m_endpointParent.isEmpty()) {
+                    std::vector<const Node *> stack{gone};
+                    while (!stack.empty()) {
+                        const Node *next = stack.back();
+                        stack.pop_back();
+                        for (const auto &child : next->children) {
+                            if (child->isEndpoint && m_endpointNodes.value(child->key) == child.get())
+                                m_endpointNodes.remove(child->key);
+                            if (child->isEndpoint || !child->children.empty())
+                                stack.push_back(child.get());
+                        }
+                    }
+                }
             }
             parent->children.erase(parent->children.begin() + first, parent->children.begin() + last + 1);
             parent->renumberChildren(size_t(first));
@@ -585,20 +607,28 @@ void ResourceTreeModel::addEndpoint(const ResourceId &endpoint, const QString &n
         emitChanged({node});
         return;
     }
+    Node *container = containerFor(uri);
     auto node = std::make_unique<Node>();
-    node->parent = m_root.get();
+    node->parent = container;
     node->key = uri;
     node->isEndpoint = true;
     node->endpoint = id;
     std::vector<std::unique_ptr<Node>> nodes;
     nodes.push_back(std::move(node));
-    insertChildren(m_root.get(), std::move(nodes));
+    insertChildren(container, std::move(nodes));
 }
 
 void ResourceTreeModel::removeEndpoint(const ResourceId &endpoint)
 {
     const QString uri = endpoint.endpointUri();
     m_endpointInfo.remove(uri);
+    m_endpointParent.remove(uri);
+    for (auto it = m_endpointParent.begin(); it != m_endpointParent.end();) {
+        if (it.value() == uri)
+            it = m_endpointParent.erase(it);
+        else
+            ++it;
+    }
     if (Node *node = m_endpointNodes.value(uri)) {
         QSet<Node *> dirty;
         prune({node}, &dirty);
@@ -616,6 +646,34 @@ void ResourceTreeModel::setEndpointState(const ResourceId &endpoint, const QStri
     info.ok = ok;
     if (Node *node = m_endpointNodes.value(uri))
         emitChanged({node});
+}
+
+void ResourceTreeModel::setEndpointParent(const ResourceId &endpoint, const ResourceId &parent)
+{
+    const QString uri = endpoint.endpointUri();
+    const QString parentUri = parent.endpointUri();
+    if (!endpoint.isValid() || !parent.isValid() || uri == parentUri)
+        return;
+    m_endpointParent.insert(uri, parentUri);
+    Node *node = m_endpointNodes.value(uri);
+    Node *container = containerFor(uri);
+    if (!node || node->parent == container)
+        return;
+    // Already shown elsewhere: one move keeps its subtree (and the view's selection in it).
+    Node *from = node->parent;
+    const int row = rowOf(node);
+    const auto at = std::lower_bound(container->children.begin(), container->children.end(), uri,
+                                     [](const std::unique_ptr<Node> &n, const QString &k) { return keyLess(n->key, k); });
+    const int destination = int(at - container->children.begin());
+    if (!beginMoveRows(indexFor(from), row, row, indexFor(container), destination))
+        return;
+    std::unique_ptr<Node> moved = std::move(from->children[size_t(row)]);
+    from->children.erase(from->children.begin() + row);
+    from->renumberChildren(size_t(row));
+    moved->parent = container;
+    container->children.insert(container->children.begin() + destination, std::move(moved));
+    container->renumberChildren(size_t(destination));
+    endMoveRows();
 }
 
 } // namespace thingscape

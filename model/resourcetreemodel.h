@@ -71,6 +71,10 @@ public:
     // Forgets the name and state; the row goes once it carries no resources.
     void removeEndpoint(const ResourceId &endpoint);
     void setEndpointState(const ResourceId &endpoint, const QString &stateText, bool ok);
+    // Shows endpoint's rows under parent's endpoint row instead of at the top (a child
+    // endpoint, or resources an endpoint found under another host:port). A row already
+    // shown moves there.
+    void setEndpointParent(const ResourceId &endpoint, const ResourceId &parent);
 
 private:
     struct Node;
@@ -95,6 +99,8 @@ private:
     Node *findNode(const ResourceId &id) const;
     const Node *endpointOf(const Node *node) const;
     bool isPinned(const Node *node) const;
+    // Where an endpoint's row goes: its parent endpoint's row, or the root.
+    Node *containerFor(const QString &endpointUri) const;
     ResourceId nodeId(const Node *node) const;
     QString nodePath(const Node *node) const;
     QString displayName(const Node *node) const;
@@ -106,6 +112,7 @@ private:
     QHash<ResourceId, Node *> m_byId;      // resource id -> the node carrying it
     QHash<QString, Node *> m_endpointNodes; // endpoint URI -> node
     QHash<QString, EndpointInfo> m_endpointInfo;
+    QHash<QString, QString> m_endpointParent; // endpoint URI -> the endpoint URI it shows under
 };
 
 } // namespace thingscape

@@ -83,4 +83,32 @@ void Connector::setState(ConnectorState state, const QString &error, const QDate
     }
 }
 
+Capabilities Connector::capabilities() const
+{
+    return {};
+}
+
+QList<ResourceId> Connector::initialObservations() const
+{
+    return {};
+}
+
+QCoro::Task<ClearResult> Connector::clearRetained(const ResourceId &id, bool recursive)
+{
+    Q_UNUSED(recursive);
+    co_return ClearResult{Result::failure(ErrorKind::Unsupported,
+                                          QCoreApplication::translate("Connector", "%1: %2 keeps no retained values")
+                                              .arg(id.toString(), id.scheme())),
+                          0};
+}
+
+QCoro::Task<RawResponse> Connector::request(const RawRequest &request)
+{
+    RawResponse response;
+    response.result = Result::failure(ErrorKind::Unsupported,
+                                      QCoreApplication::translate("Connector", "%1: no raw requests over %2")
+                                          .arg(request.target.toString(), request.target.scheme()));
+    co_return response;
+}
+
 } // namespace thingscape

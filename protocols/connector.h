@@ -6,9 +6,12 @@
 #include <QCoro/QCoroTask>
 #include <QDateTime>
 #include <QObject>
+#include <QPointer>
 #include <QTimer>
 
 #include <chrono>
+#include <memory>
+#include <utility>
 
 namespace thingscape {
 
@@ -66,6 +69,60 @@ struct WriteOptions
     std::chrono::milliseconds timeout{10000};
 };
 
+struct ClearResult
+{
+    Result result;
+    int cleared = 0; // topics whose retained message the broker acknowledged clearing
+};
+
+// A request as the protocol spells it, for a request panel: nothing mapped or guessed.
+struct RawRequest
+{
+    ResourceId target;
+    QString method = QStringLiteral("GET");        // CoAP: GET POST PUT DELETE FETCH PATCH iPATCH; HTTP: any token
+    QList<QPair<int, QByteArray>> coapOptions;     // CoAP: option number -> raw value (any number, custom ones too)
+    QList<QPair<QByteArray, QByteArray>> headers;  // HTTP
+    QByteArray payload;
+    bool confirmable = true;                       // CoAP
+    std::chrono::milliseconds timeout{10000};
+};
+
+struct RawResponse
+{
+    Result result;                                 // failure: no answer at all (a 4.04 or a 500 is an answer)
+    int status = 0;                                // HTTP status, CoAP class * 100 + detail (205)
+    QString statusText;                            // "2.05 Content", "200 OK"
+    QList<QPair<int, QByteArray>> coapOptions;
+    QList<QPair<QByteArray, QByteArray>> headers;
+    QByteArray payload;
+    std::chrono::milliseconds roundTrip{0};
+};
+
+// What a connector can do, so that callers ask instead of branching on the protocol.
+enum class Capability {
+    RetainedValues = 0x01, // clearRetained() works; values may be retained by the peer
+    Wildcards = 0x02,      // observe() takes filters
+    Observe = 0x04,        // the peer pushes changes (else observe() polls)
+    BlockWise = 0x08,      // large bodies travel in blocks
+    RawRequest = 0x10,     // request() works
+    DiscoveryObserves = 0x20, // discover() already subscribes: nothing to observe after it
+};
+Q_DECLARE_FLAGS(Capabilities, Capability)
+
+class Connector;
+
+// Lends a connector the connectors of other endpoints it needs (a Thing Description's
+// mqtt:// and coap:// forms), so that they are the workspace's: an endpoint already carrying
+// that scheme://host:port (with its credentials and TLS settings), else a child endpoint the
+// user sees. Called, and resolved, on the asking connector's thread; the connector lent lives
+// there too and may go at any time (hence the QPointer).
+class EndpointBroker
+{
+public:
+    virtual ~EndpointBroker() = default;
+    virtual QCoro::Task<std::pair<QPointer<Connector>, Result>> connectorFor(ResourceId endpoint) = 0;
+};
+
 // One endpoint (broker, CoAP server, HTTP device), whatever the protocol. Read, write and
 // observe mean the same to the caller on every protocol. Everything is non-blocking: the
 // coroutines resume on the connector's thread. Updates go out in batches through
@@ -96,10 +153,25 @@ public:
     virtual QCoro::Task<Result> observe(const ResourceId &id) = 0;
     virtual void unobserve(const ResourceId &id) = 0;
 
+    // What this connector can do; constant for its lifetime (callable before moveToThread()).
+    virtual Capabilities capabilities() const;
+    // What to observe once connected, kept by the connector across its reconnects (MQTT: the
+    // endpoint's filters). Constant for the lifetime, like capabilities().
+    virtual QList<ResourceId> initialObservations() const;
+    // Deletes a retained value (recursive: every retained one under id too). Unsupported
+    // unless capabilities() has RetainedValues.
+    virtual QCoro::Task<ClearResult> clearRetained(const ResourceId &id, bool recursive);
+    // One request exactly as given. Unsupported unless capabilities() has RawRequest.
+    virtual QCoro::Task<RawResponse> request(const RawRequest &request);
+
     // A resource's own polling interval (where it is polled: HTTP without a stream, CoAP
     // without Observe); a running poll takes it from its next round. 0 goes back to the
     // endpoint's interval.
     void setPollInterval(const ResourceId &id, int ms);
+
+    // Where to ask for other endpoints' connectors; without one a connector makes its own.
+    void setEndpointBroker(std::shared_ptr<EndpointBroker> broker) { m_broker = std::move(broker); }
+    EndpointBroker *endpointBroker() const { return m_broker.get(); }
 
     // Sends the queued updates at once (used before a verb exits).
     void flush();
@@ -123,6 +195,7 @@ protected:
 
 private:
     EndpointConfig m_config;
+    std::shared_ptr<EndpointBroker> m_broker;
     ConnectorState m_state = ConnectorState::Disconnected;
     QString m_lastError;
     QDateTime m_nextRetry;
@@ -132,3 +205,5 @@ private:
 };
 
 } // namespace thingscape
+
+Q_DECLARE_OPERATORS_FOR_FLAGS(thingscape::Capabilities)

@@ -1,10 +1,14 @@
 #include "endpointmanager.h"
 
 #include "connectorfactory.h"
+#include "wakeup.h"
 
 #include "model/resourcestore.h"
 
 #include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QPointer>
+#include <QTimer>
 #include <QUuid>
 
 #include <chrono>
@@ -50,11 +54,73 @@ void runOrFail(Connector *connector, const R &failure, QObject *receiver, Start 
 
 } // namespace
 
+// Lives with the connector it serves, on the I/O thread: asks the manager on its thread and
+// waits (without blocking) for the answer to come back.
+class EndpointManager::Broker : public EndpointBroker
+{
+public:
+    Broker(EndpointManager *manager, QString requester)
+        : m_manager(manager)
+        , m_requester(std::move(requester))
+    {
+    }
+
+    QCoro::Task<std::pair<QPointer<Connector>, Result>> connectorFor(ResourceId endpoint) override
+    {
+        struct Reply
+        {
+            QPointer<Connector> connector;
+            Result result;
+            bool done = false;
+        };
+        auto reply = std::make_shared<Reply>();
+        auto wakeup = std::make_shared<Wakeup>();
+        EndpointManager *manager = m_manager;
+        QObject *io = manager->m_ioContext;
+        const QString requester = m_requester;
+        const std::weak_ptr<Wakeup> weak = wakeup;
+        QMetaObject::invokeMethod(
+            manager,
+            [manager, io, endpoint, requester, reply, weak] {
+                Result failure;
+                Connector *lent = manager->lend(endpoint, requester, &failure);
+                // Back on the I/O thread, before anything posted later (a deletion of the
+                // connector) runs there: the QPointer is made while it is alive.
+                QMetaObject::invokeMethod(
+                    io,
+                    [lent, failure, reply, weak] {
+                        reply->connector = lent;
+                        reply->result = failure;
+                        reply->done = true;
+                        if (const std::shared_ptr<Wakeup> wake = weak.lock())
+                            wake->notify();
+                    },
+                    Qt::QueuedConnection);
+            },
+            Qt::QueuedConnection);
+        const QDeadlineTimer deadline(std::chrono::seconds(30));
+        while (!reply->done && !deadline.hasExpired())
+            co_await wakeup->wait(std::chrono::milliseconds(std::max<qint64>(1, deadline.remainingTime())));
+        if (!reply->done)
+            co_return std::pair<QPointer<Connector>, Result>{
+                nullptr, Result::failure(ErrorKind::Timeout, tr("%1: the workspace did not answer").arg(endpoint.toString()))};
+        co_return std::pair<QPointer<Connector>, Result>{reply->connector, reply->result};
+    }
+
+private:
+    static QString tr(const char *text) { return QCoreApplication::translate("EndpointManager", text); }
+
+    EndpointManager *m_manager; // Not owned; outlives every connector (see ~EndpointManager).
+    QString m_requester;
+};
+
 EndpointManager::EndpointManager(ResourceStore *store, QObject *parent)
     : QObject(parent)
     , m_store(store)
+    , m_ioContext(new QObject)
 {
     m_ioThread.setObjectName(QStringLiteral("thingscape-io"));
+    m_ioContext->moveToThread(&m_ioThread);
     m_ioThread.start();
 }
 
@@ -62,11 +128,33 @@ EndpointManager::~EndpointManager()
 {
     for (Entry &entry : m_entries)
         destroyConnector(entry, true);
+    // Test connectors still connecting go now, so that none reports to a deleted manager.
+    QList<QPointer<Connector>> tests;
+    for (const TestRun &run : std::as_const(m_tests))
+        tests.append(run.connector);
+    m_tests.clear();
+    QMetaObject::invokeMethod(
+        m_ioContext,
+        [tests] {
+            for (const QPointer<Connector> &connector : tests) {
+                if (connector) {
+                    connector->disconnectFromEndpoint();
+                    delete connector.data();
+                }
+            }
+        },
+        Qt::BlockingQueuedConnection);
     m_ioThread.quit();
     m_ioThread.wait();
+    delete m_ioContext;
 }
 
 QString EndpointManager::add(EndpointConfig config)
+{
+    return insert(std::move(config), QString());
+}
+
+QString EndpointManager::insert(EndpointConfig config, const QString &parent)
 {
     if (config.id.isEmpty())
         config.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
@@ -74,6 +162,11 @@ QString EndpointManager::add(EndpointConfig config)
         config.name = config.url.hostPort();
     const QString id = config.id;
     const bool existed = m_entries.contains(id);
+    if (existed) {
+        // Its children were made for the connector that goes now.
+        for (const QString &child : childEndpoints(id))
+            remove(child);
+    }
     Entry &entry = m_entries[id];
     if (existed) {
         destroyConnector(entry);
@@ -81,6 +174,7 @@ QString EndpointManager::add(EndpointConfig config)
     }
     entry.config = config;
     entry.status = Status();
+    entry.parent = parent;
     if (!existed) {
         m_order.append(id);
         Q_EMIT endpointAdded(id);
@@ -96,18 +190,96 @@ void EndpointManager::remove(const QString &id)
     auto it = m_entries.find(id);
     if (it == m_entries.end())
         return;
+    for (const QString &child : childEndpoints(id))
+        remove(child);
+    it = m_entries.find(id);
     destroyConnector(*it);
     m_entries.erase(it);
+    // What it found under hosts no endpoint carries leaves with it.
+    QList<ResourceId> foreign;
+    for (auto owned = m_foreignOwner.cbegin(); owned != m_foreignOwner.cend(); ++owned) {
+        if (owned.value() == id && !carried(owned.key().endpointUri()))
+            foreign.append(owned.key());
+    }
     forgetForeign(id);
+    if (!foreign.isEmpty())
+        m_store->remove(foreign);
     m_order.removeAll(id);
     Q_EMIT endpointRemoved(id);
+}
+
+QStringList EndpointManager::childEndpoints(const QString &parentId) const
+{
+    QStringList children;
+    for (const QString &key : m_order) {
+        if (m_entries.value(key).parent == parentId && !parentId.isEmpty())
+            children.append(key);
+    }
+    return children;
+}
+
+QString EndpointManager::parentOf(const QString &id) const
+{
+    return m_entries.value(id).parent;
+}
+
+bool EndpointManager::carried(const QString &endpointUri) const
+{
+    for (const Entry &entry : m_entries) {
+        if (entry.parent.isEmpty() && entry.config.url.endpointUri() == endpointUri)
+            return true;
+    }
+    return false;
+}
+
+Connector *EndpointManager::lend(const ResourceId &endpoint, const QString &requester, Result *failure)
+{
+    const QString uri = endpoint.endpointUri();
+    // The user's endpoint first (its credentials and TLS settings), then a child made earlier.
+    QString found;
+    for (const QString &key : std::as_const(m_order)) {
+        const Entry &entry = m_entries[key];
+        if (key == requester || entry.config.url.endpointUri() != uri)
+            continue;
+        if (entry.parent.isEmpty()) {
+            found = key;
+            break;
+        }
+        if (found.isEmpty())
+            found = key;
+    }
+    if (found.isEmpty()) {
+        const auto parent = m_entries.constFind(requester);
+        if (parent == m_entries.constEnd()) {
+            *failure = Result::failure(ErrorKind::Connection, tr("%1: the endpoint asking for it is gone").arg(uri));
+            return nullptr;
+        }
+        EndpointConfig config;
+        config.url = endpoint.endpoint();
+        config.name = tr("%1 (for %2)").arg(config.url.hostPort(), parent->config.name);
+        config.filters = {}; // only what the Thing Description names, not the whole broker
+        config.pollIntervalMs = parent->config.pollIntervalMs;
+        config.requestTimeoutMs = parent->config.requestTimeoutMs;
+        config.autoConnect = false;
+        found = insert(config, requester);
+    }
+    Entry &entry = m_entries[found];
+    ensureConnector(entry);
+    if (!entry.connector) {
+        *failure = Result::failure(ErrorKind::Unsupported, tr("%1: %2").arg(uri, entry.status.lastError));
+        Q_EMIT endpointChanged(found);
+    }
+    return entry.connector;
 }
 
 QList<EndpointConfig> EndpointManager::endpoints() const
 {
     QList<EndpointConfig> configs;
-    for (const QString &id : m_order)
-        configs.append(m_entries.value(id).config);
+    for (const QString &id : m_order) {
+        const Entry &entry = m_entries[id];
+        if (entry.parent.isEmpty())
+            configs.append(entry.config);
+    }
     return configs;
 }
 
@@ -122,8 +294,15 @@ void EndpointManager::ingestFrom(const QString &endpointId, const UpdateBatch &u
     if (it != m_entries.end()) {
         const QString own = it->config.url.endpointUri();
         for (const Update &update : updates) {
-            if (update.direction == Direction::In && !update.remove && update.id.endpointUri() != own)
+            if (update.direction == Direction::In && !update.remove && update.id.endpointUri() != own) {
                 m_foreignOwner.insert(update.id, endpointId);
+                const QString foreign = update.id.endpointUri();
+                const QString key = endpointId + QLatin1Char(' ') + foreign;
+                if (!m_foreignEndpoints.contains(key) && !carried(foreign)) {
+                    m_foreignEndpoints.insert(key);
+                    Q_EMIT foreignEndpointSeen(endpointId, update.id.endpoint());
+                }
+            }
         }
     }
     m_store->ingest(updates);
@@ -168,6 +347,9 @@ void EndpointManager::ensureConnector(Entry &entry)
         entry.status.lastError = error;
         return;
     }
+    connector->setEndpointBroker(std::make_shared<Broker>(this, entry.config.id));
+    entry.capabilities = connector->capabilities();
+    entry.initialObservations = connector->initialObservations();
     Connector *raw = connector.release();
     raw->moveToThread(&m_ioThread);
     const QString id = entry.config.id;
@@ -197,7 +379,7 @@ void EndpointManager::destroyConnector(Entry &entry, bool wait)
         return;
     Connector *connector = entry.connector;
     entry.connector = nullptr;
-    entry.filtersObserved = false;
+    entry.initialObserved = false;
     disconnect(connector, nullptr, this, nullptr);
     if (!m_ioThread.isRunning()) {
         delete connector;
@@ -215,6 +397,13 @@ void EndpointManager::destroyConnector(Entry &entry, bool wait)
 
 void EndpointManager::forgetForeign(const QString &id)
 {
+    const QString prefix = id + QLatin1Char(' ');
+    for (auto seen = m_foreignEndpoints.begin(); seen != m_foreignEndpoints.end();) {
+        if (seen->startsWith(prefix))
+            seen = m_foreignEndpoints.erase(seen);
+        else
+            ++seen;
+    }
     for (auto owned = m_foreignOwner.begin(); owned != m_foreignOwner.end();) {
         if (owned.value() == id)
             owned = m_foreignOwner.erase(owned);
@@ -246,13 +435,13 @@ void EndpointManager::connectEndpoint(const QString &id)
                 Q_EMIT endpointChanged(id);
                 return;
             }
-            // MQTT discovery only listens for its window: keep the endpoint's filters
-            // subscribed first, so nothing published in between is missed.
-            if (entry->config.url.protocol() == Protocol::Mqtt && !entry->filtersObserved) {
-                // Once per connector: it re-subscribes by itself after reconnects.
-                entry->filtersObserved = true;
-                for (const QString &filter : entry->config.filters)
-                    observe(ResourceId::fromTopic(entry->config.url.endpoint(), filter));
+            // What the connector asks to observe goes first (MQTT: its filters, so that
+            // nothing published while discovery listens is missed); once per connector,
+            // which keeps them across its reconnects.
+            if (!entry->initialObserved) {
+                entry->initialObserved = true;
+                for (const ResourceId &observed : std::as_const(entry->initialObservations))
+                    observe(observed);
             }
             discover(id, [this, id](const Result &) { autoObserve(id); });
         });
@@ -260,6 +449,8 @@ void EndpointManager::connectEndpoint(const QString &id)
 
 void EndpointManager::disconnectEndpoint(const QString &id)
 {
+    for (const QString &child : childEndpoints(id))
+        disconnectEndpoint(child);
     auto it = m_entries.find(id);
     if (it == m_entries.end() || !it->connector)
         return;
@@ -299,8 +490,9 @@ void EndpointManager::autoObserve(const QString &id)
     auto it = m_entries.find(id);
     if (it == m_entries.end() || !it->connector)
         return;
-    // MQTT discovery already subscribes; CoAP and HTTP observe what says it is observable.
-    if (it->config.url.protocol() == Protocol::Mqtt)
+    // Where discovery already subscribes there is nothing to add; elsewhere observe what
+    // says it is observable.
+    if (it->capabilities.testFlag(Capability::DiscoveryObserves))
         return;
     QList<const Resource *> candidates = m_store->findUnder(it->config.url.endpointUri());
     for (auto owned = m_foreignOwner.cbegin(); owned != m_foreignOwner.cend(); ++owned) {
@@ -380,6 +572,123 @@ void EndpointManager::unobserve(const ResourceId &id)
     if (!connector)
         return;
     QMetaObject::invokeMethod(connector, [connector, id] { connector->unobserve(id); }, Qt::QueuedConnection);
+}
+
+Capabilities EndpointManager::capabilities(const QString &id) const
+{
+    const auto it = m_entries.constFind(id);
+    return it == m_entries.constEnd() ? Capabilities() : it->capabilities;
+}
+
+void EndpointManager::clearRetained(const ResourceId &id, bool recursive, ClearCallback done)
+{
+    Result failure;
+    Connector *connector = connectorFor(id, &failure);
+    runOrFail<ClearResult>(
+        connector, ClearResult{failure, 0}, this,
+        [id, recursive](Connector *c) { return c->clearRetained(id, recursive); }, done);
+}
+
+void EndpointManager::request(const RawRequest &request, RawCallback done)
+{
+    Result failure;
+    Connector *connector = connectorFor(request.target, &failure);
+    RawResponse failed;
+    failed.result = failure;
+    runOrFail<RawResponse>(
+        connector, failed, this, [request](Connector *c) { return c->request(request); }, done);
+}
+
+quint64 EndpointManager::testConnection(const EndpointConfig &config, std::chrono::milliseconds timeout,
+                                        ResultCallback done)
+{
+    const QString target = config.url.hostPort();
+    QString error;
+    std::unique_ptr<Connector> made = createConnector(config, &error);
+    if (!made) {
+        const Result failure = Result::failure(ErrorKind::Usage, tr("%1: %2").arg(target, error));
+        QMetaObject::invokeMethod(this, [done, failure] { if (done) done(failure); }, Qt::QueuedConnection);
+        return 0;
+    }
+    // Made here, then used and destroyed only on the I/O thread (libcoap and libmosquitto
+    // are not thread-safe). The first of answer and timeout reports; the connector goes once
+    // its attempt is over (a pending connect still uses it), never from inside it.
+    const quint64 ticket = ++m_lastTest;
+    Connector *connector = made.release();
+    m_tests.insert(ticket, TestRun{QPointer<Connector>(connector), done});
+    connector->moveToThread(&m_ioThread);
+    // Called on the I/O thread; the destructor deletes every test connector before this
+    // object goes, so `this` is alive whenever a connector can still report.
+    auto report = [this, ticket](const Result &result) {
+        QMetaObject::invokeMethod(
+            this,
+            [this, ticket, result] {
+                // A cancelled test's result is dropped.
+                const TestRun run = m_tests.take(ticket);
+                if (run.done)
+                    run.done(result);
+            },
+            Qt::QueuedConnection);
+    };
+    QMetaObject::invokeMethod(
+        connector,
+        [connector, timeout, target, report]() {
+            auto finished = std::make_shared<bool>(false);
+            auto finish = [report, finished](const Result &result) {
+                if (!*finished) {
+                    *finished = true;
+                    report(result);
+                }
+            };
+            auto *timer = new QTimer(connector);
+            timer->setSingleShot(true);
+            QObject::connect(timer, &QTimer::timeout, connector, [connector, finish, target, timeout] {
+                finish(Result::failure(ErrorKind::Timeout,
+                                       QCoreApplication::translate("EndpointManager", "%1: no answer within %n s.",
+                                                                   nullptr, int(std::max<qint64>(1, timeout.count() / 1000)))
+                                           .arg(target)));
+                // Stops reconnecting; the attempt then ends and the connector goes.
+                connector->disconnectFromEndpoint();
+            });
+            timer->start(timeout);
+            QCoro::connect(connector->connectToEndpoint(), connector, [connector, finish, target](const Result &result) {
+                Result named = result;
+                // The connector names the thing in most errors; make sure the host is there.
+                if (!named.ok() && !named.error.contains(target))
+                    named.error = QCoreApplication::translate("EndpointManager", "%1: %2")
+                                      .arg(target, named.error.isEmpty() ? QCoreApplication::translate(
+                                                                               "EndpointManager", "the connection failed")
+                                                                         : named.error);
+                finish(named);
+                // From the event loop, never inside the connector's coroutine chain, which
+                // is still unwinding here.
+                QMetaObject::invokeMethod(
+                    connector,
+                    [connector] {
+                        connector->disconnectFromEndpoint();
+                        delete connector;
+                    },
+                    Qt::QueuedConnection);
+            });
+        },
+        Qt::QueuedConnection);
+    return ticket;
+}
+
+void EndpointManager::cancelTest(quint64 ticket)
+{
+    const TestRun run = m_tests.take(ticket);
+    const QPointer<Connector> connector = run.connector;
+    if (!connector && !run.done)
+        return;
+    // Checked on the I/O thread, where the connector lives and dies.
+    QMetaObject::invokeMethod(
+        m_ioContext,
+        [connector] {
+            if (connector)
+                connector->disconnectFromEndpoint();
+        },
+        Qt::QueuedConnection);
 }
 
 } // namespace thingscape

@@ -5,7 +5,9 @@
 #include "model/endpointconfig.h"
 
 #include <QHash>
+#include <QSet>
 #include <QObject>
+#include <QPointer>
 #include <QThread>
 
 #include <functional>
@@ -36,8 +38,16 @@ public:
 
     // Adds (or replaces, by config.id) an endpoint; returns its id (generated when empty).
     QString add(EndpointConfig config);
+    // Removes the endpoint with its child endpoints and the resources it found under other
+    // hosts (a Thing Description's SSE server).
     void remove(const QString &id);
+    // The user's endpoints, the ones a workspace keeps (no child endpoints).
     QList<EndpointConfig> endpoints() const;
+    // Endpoints made for another's Thing Description forms (mqtt://, coap://) where no
+    // endpoint carried that host:port: shown, connected and removed with their parent.
+    QStringList childEndpoints(const QString &parentId) const;
+    // The endpoint a child endpoint was made for; empty for the user's own.
+    QString parentOf(const QString &id) const;
     EndpointConfig endpoint(const QString &id) const;
     // The endpoint whose URL (scheme://host:port) carries the resource, or empty.
     QString endpointFor(const ResourceId &id) const;
@@ -46,6 +56,7 @@ public:
 
     // Connects, then discovers, then observes every resource discovery marked observable.
     void connectEndpoint(const QString &id);
+    // Also disconnects the endpoint's child endpoints.
     void disconnectEndpoint(const QString &id);
 
     using ResultCallback = std::function<void(const Result &)>;
@@ -55,6 +66,22 @@ public:
     void observe(const ResourceId &id, ResultCallback done = {});
     void unobserve(const ResourceId &id);
     void discover(const QString &endpointId, ResultCallback done = {});
+    // Deletes a retained value on the peer (recursive: every retained value under id too),
+    // never through a write (a Home Assistant / Homie command topic would redirect that).
+    using ClearCallback = std::function<void(const ClearResult &)>;
+    void clearRetained(const ResourceId &id, bool recursive, ClearCallback done);
+    // One request exactly as given (CoAP method and options, HTTP method, headers and body),
+    // through the endpoint that carries request.target.
+    using RawCallback = std::function<void(const RawResponse &)>;
+    void request(const RawRequest &request, RawCallback done);
+    // Connects a throw-away connector for config on the I/O thread, reports, and destroys
+    // it there; touches no endpoint of the workspace. done runs later on this object's
+    // thread (also for a config no connector carries). Returns a ticket for cancelTest().
+    quint64 testConnection(const EndpointConfig &config, std::chrono::milliseconds timeout, ResultCallback done);
+    // Drops the test's result (done is not called) and stops its attempt.
+    void cancelTest(quint64 ticket);
+    // What the endpoint's connector can do (none until it has one).
+    Capabilities capabilities(const QString &id) const;
     // A resource's own polling interval (0: the endpoint's), kept in its endpoint's config.
     void setPollInterval(const ResourceId &id, int ms);
     int pollInterval(const ResourceId &id) const;
@@ -64,6 +91,10 @@ Q_SIGNALS:
     void endpointRemoved(const QString &id);
     void endpointChanged(const QString &id); // config or status
     void endpointConfigChanged(const QString &id); // settings a workspace keeps
+    // An endpoint delivered resources under another scheme://host:port that no endpoint of
+    // its own carries (a TD's SSE server on another port): they belong to ownerId, in the
+    // tree too. Emitted before the store gets them.
+    void foreignEndpointSeen(const QString &ownerId, const thingscape::ResourceId &endpoint);
 
 private:
     struct Entry
@@ -71,10 +102,20 @@ private:
         EndpointConfig config;
         Connector *connector = nullptr; // Owned; lives on m_ioThread, deleted there.
         Status status;
-        bool filtersObserved = false;   // MQTT: the endpoint's filters, once per connector
+        Capabilities capabilities;      // of the connector, read once when it is made
+        QList<ResourceId> initialObservations; // the same
+        bool initialObserved = false;   // once per connector: it keeps them across reconnects
+        QString parent;                 // child endpoints: the endpoint they were made for
     };
+    class Broker;
+    friend class Broker;
 
     Connector *connectorFor(const ResourceId &id, Result *failure) const;
+    QString insert(EndpointConfig config, const QString &parent);
+    // For Broker, on this thread: the connector of an endpoint carrying endpoint's
+    // host:port other than requester, made (as a child of requester) when there is none.
+    Connector *lend(const ResourceId &endpoint, const QString &requester, Result *failure);
+    bool carried(const QString &endpointUri) const; // by an endpoint of the user's
     void destroyConnector(Entry &entry, bool wait = false);
     void forgetForeign(const QString &id);
     void ensureConnector(Entry &entry);
@@ -82,11 +123,21 @@ private:
 
     void ingestFrom(const QString &endpointId, const UpdateBatch &updates);
 
+    struct TestRun
+    {
+        QPointer<Connector> connector; // lives on m_ioThread: only checked there
+        ResultCallback done;
+    };
+
     ResourceStore *m_store; // Not owned.
+    QObject *m_ioContext;   // Owned; lives on m_ioThread, for calls that need a receiver there.
+    QHash<quint64, TestRun> m_tests;
+    quint64 m_lastTest = 0;
     // Resources an endpoint discovered outside its own scheme://host:port (a Thing
     // Description's MQTT or CoAP forms, an SSE server on another port): calls for them go to
     // the connector that found them.
     QHash<ResourceId, QString> m_foreignOwner;
+    QSet<QString> m_foreignEndpoints; // "ownerId endpointUri" already announced
     QThread m_ioThread;
     QHash<QString, Entry> m_entries;
     QStringList m_order;

@@ -5,7 +5,6 @@
 #include "secretprompt.h"
 #include "secretstore.h"
 
-#include "protocols/connectorfactory.h"
 #include "protocols/endpointmanager.h"
 
 #include <QAction>
@@ -90,14 +89,6 @@ ConnectionsDialog::ConnectionsDialog(EndpointManager *manager, SecretStore *secr
     m_secrets->probe();
     updateKeyringWarning();
 
-    m_testTimeout.setSingleShot(true);
-    connect(&m_testTimeout, &QTimer::timeout, this, [this] {
-        const QString message =
-            tr("%1: no answer within %n s.", nullptr, m_testTimeout.interval() / 1000).arg(m_testTarget);
-        cancelTest();
-        finishTest(false, message);
-    });
-
     if (m_model->rowCount() > 0)
         selectEndpoint(m_model->idAt(0));
     else
@@ -112,7 +103,7 @@ ConnectionsDialog::ConnectionsDialog(EndpointManager *manager, QWidget *parent)
 
 ConnectionsDialog::~ConnectionsDialog()
 {
-    // The test connector deletes itself once its attempt ends; make that soon.
+    // The test connector goes once its attempt ends; make that soon.
     cancelTest();
 }
 
@@ -534,15 +525,8 @@ void ConnectionsDialog::startTest(const EndpointConfig &config)
     if (isTesting())
         return;
     m_testTarget = config.url.hostPort();
-    QString error;
-    std::unique_ptr<Connector> connector = createConnector(config, &error);
-    if (!connector) {
-        finishTest(false, tr("%1: %2").arg(m_testTarget, error));
-        return;
-    }
     const quint64 generation = ++m_testGeneration;
-    Connector *raw = connector.release();
-    m_testConnector = raw;
+    m_testing = true;
     m_testButton->setEnabled(false);
     m_cancelTestButton->show();
     m_testBusy->show();
@@ -550,30 +534,21 @@ void ConnectionsDialog::startTest(const EndpointConfig &config)
     setErrorColour(m_testResult, false);
     // MQTT has no request timeout of its own; allow the TCP / TLS handshake and CONNACK.
     const int seconds = config.url.protocol() == Protocol::Mqtt ? 15 : config.requestTimeoutMs / 1000 + 5;
-    m_testTimeout.start(seconds * 1000);
-
     QPointer<ConnectionsDialog> self(this);
     const QString target = m_testTarget;
-    QCoro::connect(raw->connectToEndpoint(), raw, [raw, self, generation, target](const Result &result) {
-        // Handled from the event loop, never inside the connector's coroutine chain, which
-        // is still unwinding here.
-        QMetaObject::invokeMethod(
-            raw, [raw, self, generation, target, result] {
-                raw->disconnectFromEndpoint();
-                raw->deleteLater();
-                if (self)
-                    self->onTestResult(generation, target, result);
-            },
-            Qt::QueuedConnection);
-    });
+    m_testTicket = m_manager->testConnection(config, std::chrono::seconds(seconds),
+                                             [self, generation, target](const Result &result) {
+                                                 if (self)
+                                                     self->onTestResult(generation, target, result);
+                                             });
 }
 
 void ConnectionsDialog::onTestResult(quint64 generation, const QString &target, const Result &result)
 {
     if (m_testGeneration != generation)
-        return; // cancelled or timed out meanwhile
-    m_testConnector = nullptr;
-    m_testTimeout.stop();
+        return; // cancelled meanwhile
+    m_testing = false;
+    m_testTicket = 0;
     if (result.ok()) {
         QString message = tr("Connected to %1.").arg(target);
         if (!result.notice.isEmpty())
@@ -581,21 +556,18 @@ void ConnectionsDialog::onTestResult(quint64 generation, const QString &target, 
         finishTest(true, message);
         return;
     }
-    // The connector names the thing in most errors; make sure the host is there.
-    QString message = result.error.isEmpty() ? tr("the connection failed") : result.error;
-    if (!message.contains(target))
-        message = tr("%1: %2").arg(target, message);
-    finishTest(false, message);
+    // The manager names the host in its errors.
+    finishTest(false, result.error.isEmpty() ? tr("%1: the connection failed").arg(target) : result.error);
 }
 
 void ConnectionsDialog::cancelTest()
 {
-    if (!m_testConnector)
+    if (!m_testing)
         return;
     ++m_testGeneration; // the attempt's result, when it comes, is no longer wanted
-    m_testTimeout.stop();
-    Connector *connector = std::exchange(m_testConnector, nullptr);
-    connector->disconnectFromEndpoint();
+    m_testing = false;
+    if (m_manager)
+        m_manager->cancelTest(std::exchange(m_testTicket, 0));
 }
 
 void ConnectionsDialog::finishTest(bool ok, const QString &message)

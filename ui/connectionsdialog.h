@@ -18,7 +18,6 @@ class QToolButton;
 
 namespace thingscape {
 
-class Connector;
 class EndpointEditor;
 class EndpointListModel;
 class EndpointManager;
@@ -46,7 +45,7 @@ public:
     // The endpoint in the editor; empty while nothing is selected or a new one is drafted.
     QString currentId() const { return m_currentId; }
     bool isDraft() const { return m_draft; }
-    bool isTesting() const { return m_testConnector != nullptr; }
+    bool isTesting() const { return m_testing; }
 
     void selectEndpoint(const QString &id);
     // Starts a new endpoint with the scheme's usual URL (mqtt, mqtts, coap, coaps, http, https).
@@ -81,19 +80,18 @@ private:
     void updateEndpointStatus();
     void showStatus(const QString &text, bool error);
 
-    EndpointManager *m_manager; // Not owned.
+    QPointer<EndpointManager> m_manager; // Not owned.
     QPointer<SecretStore> m_secrets; // Not owned.
     EndpointListModel *m_model;
     QString m_currentId;
     bool m_draft = false;
     bool m_restoringSelection = false;
 
-    // Owned by itself once started: it deletes itself when its connect attempt ends, so a
-    // cancelled test never leaves a coroutine pointing at a deleted connector.
-    Connector *m_testConnector = nullptr;
+    // The manager runs the test on its I/O thread (connectors are not thread-safe).
+    bool m_testing = false;
+    quint64 m_testTicket = 0;
     quint64 m_testGeneration = 0;
     QString m_testTarget;
-    QTimer m_testTimeout;
 
     // Children, owned through the Qt object tree.
     QLabel *m_keyringWarning;

@@ -25,6 +25,8 @@
 #include <QTreeView>
 #include <QVBoxLayout>
 
+#include <memory>
+
 namespace thingscape {
 
 namespace {
@@ -238,37 +240,76 @@ void ResourceTreeDock::copySelectedUris()
 
 void ResourceTreeDock::clearRetainedSelected()
 {
-    // Clearing a retained topic is publishing an empty retained message to it; a subtree is
-    // every topic under it that the broker handed out as retained.
-    QList<ResourceId> targets;
+    // The connector's own clear (an empty retained message on the topic itself, never on a
+    // Home Assistant / Homie command topic): a row with children clears its whole subtree.
+    struct Target
+    {
+        ResourceId id;
+        bool recursive = false;
+    };
+    QList<Target> targets;
+    QList<ResourceId> retained;
     for (const QModelIndex &index : m_view->selectionModel()->selectedRows()) {
-        for (const ResourceId &id : resourcesUnder(index)) {
-            const Resource *resource = m_store->find(id);
-            if (id.protocol() == Protocol::Mqtt && resource && resource->metadata().retained.valueOr(false)
-                && !targets.contains(id))
-                targets.append(id);
+        const std::optional<ResourceId> id = ResourceId::parse(index.data(ResourceTreeModel::ResourceIdRole).toString());
+        if (!id || !m_endpoints->capabilities(m_endpoints->endpointFor(*id)).testFlag(Capability::RetainedValues))
+            continue;
+        bool any = false;
+        for (const ResourceId &under : resourcesUnder(index)) {
+            const Resource *resource = m_store->find(under);
+            if (resource && resource->metadata().retained.valueOr(false)) {
+                any = true;
+                if (!retained.contains(under))
+                    retained.append(under);
+            }
         }
+        if (any)
+            targets.append(Target{*id, index.model()->hasChildren(index) || id->topic().isEmpty()});
     }
     if (targets.isEmpty()) {
         Q_EMIT statusMessage(tr("Nothing retained to clear here."));
         return;
     }
+    const QString where = targets.size() == 1 ? targets.first().id.toString() : tr("%n selected rows", nullptr, int(targets.size()));
     QMessageBox confirm(QMessageBox::Warning, tr("Clear retained"),
-                        tr("Delete the retained message of %n topic(s) on the broker? Other clients will no "
-                           "longer receive them.",
-                           nullptr, int(targets.size())),
+                        tr("Clear %n retained topic(s) under %1? Other clients will no longer receive them.", nullptr,
+                           int(retained.size()))
+                            .arg(where),
                         QMessageBox::Yes | QMessageBox::Cancel, this);
     confirm.setTextFormat(Qt::PlainText);
-    confirm.setDetailedText(idsText(targets));
+    confirm.setDetailedText(idsText(retained));
     confirm.setDefaultButton(QMessageBox::Cancel);
     if (confirm.exec() != QMessageBox::Yes)
         return;
-    WriteOptions options;
-    options.retain = true;
-    options.qos = 1;
-    for (const ResourceId &id : std::as_const(targets))
-        m_endpoints->write(id, QByteArray(), options, {});
-    Q_EMIT statusMessage(tr("Cleared %n retained topic(s)", nullptr, int(targets.size())));
+    struct Outcome
+    {
+        qsizetype pending = 0;
+        int cleared = 0;
+        QStringList errors;
+    };
+    auto outcome = std::make_shared<Outcome>();
+    outcome->pending = targets.size();
+    QPointer<ResourceTreeDock> self = this;
+    Q_EMIT statusMessage(tr("Clearing %n retained topic(s)…", nullptr, int(retained.size())));
+    for (const Target &target : std::as_const(targets)) {
+        m_endpoints->clearRetained(target.id, target.recursive, [self, outcome](const ClearResult &result) {
+            outcome->cleared += result.cleared;
+            if (!result.result.ok())
+                outcome->errors.append(result.result.error);
+            if (--outcome->pending > 0 || !self)
+                return;
+            const QString done = tr("Cleared %n retained topic(s)", nullptr, outcome->cleared);
+            Q_EMIT self->statusMessage(done);
+            if (!outcome->errors.isEmpty()) {
+                auto *box = new QMessageBox(QMessageBox::Warning, tr("Clear retained"),
+                                            done + QLatin1String(".\n") + outcome->errors.join(QLatin1Char('\n')),
+                                            QMessageBox::Ok, self);
+                box->setObjectName(QStringLiteral("clearRetainedError"));
+                box->setTextFormat(Qt::PlainText);
+                box->setAttribute(Qt::WA_DeleteOnClose);
+                box->open(); // not exec(): this runs from a callback
+            }
+        });
+    }
 }
 
 void ResourceTreeDock::showContextMenu(const QPoint &pos)

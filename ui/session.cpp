@@ -41,6 +41,9 @@ Session::Session(QObject *parent)
         if (m_shown.value(id) != config.url.endpoint())
             forget(id);
         m_shown.insert(id, config.url.endpoint());
+        // A child endpoint (made for a Thing Description's forms) shows under its parent.
+        if (const QString parent = m_endpoints->parentOf(id); !parent.isEmpty())
+            m_tree->setEndpointParent(config.url.endpoint(), m_endpoints->endpoint(parent).url.endpoint());
         m_tree->addEndpoint(config.url.endpoint(), config.name);
         showState(id);
     };
@@ -48,6 +51,11 @@ Session::Session(QObject *parent)
     connect(m_endpoints.get(), &EndpointManager::endpointConfigChanged, this, show);
     connect(m_endpoints.get(), &EndpointManager::endpointChanged, this, showState);
     connect(m_endpoints.get(), &EndpointManager::endpointRemoved, this, forget);
+    // Resources an endpoint found under another host:port (a TD's SSE server) show under it.
+    connect(m_endpoints.get(), &EndpointManager::foreignEndpointSeen, this,
+            [this](const QString &owner, const ResourceId &endpoint) {
+                m_tree->setEndpointParent(endpoint, m_endpoints->endpoint(owner).url.endpoint());
+            });
 }
 
 Session::~Session()

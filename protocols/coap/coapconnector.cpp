@@ -9,6 +9,8 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QElapsedTimer>
+#include <QHash>
 #include <QHostAddress>
 #include <QNetworkInterface>
 #include <QTimer>
@@ -735,6 +737,58 @@ void CoapConnector::handleMulticastResponse(const QByteArray &token, const CoapR
     const QString documentUri = responder.endpointUri() + QStringLiteral("/.well-known/core");
     for (const CoapLinkedResource &resource : resourcesFromLinks(documentUri, *links))
         postLinked(resource);
+}
+
+Capabilities CoapConnector::capabilities() const
+{
+    return Capability::Observe | Capability::BlockWise | Capability::RawRequest;
+}
+
+QCoro::Task<RawResponse> CoapConnector::request(const RawRequest &requestArg)
+{
+    const RawRequest raw = requestArg;
+    QPointer<CoapConnector> self(this);
+    RawResponse response;
+    static const QHash<QString, CoapMethod> methods = {
+        {QStringLiteral("GET"), CoapMethod::Get},     {QStringLiteral("POST"), CoapMethod::Post},
+        {QStringLiteral("PUT"), CoapMethod::Put},     {QStringLiteral("DELETE"), CoapMethod::Delete},
+        {QStringLiteral("FETCH"), CoapMethod::Fetch}, {QStringLiteral("PATCH"), CoapMethod::Patch},
+        {QStringLiteral("IPATCH"), CoapMethod::IPatch},
+    };
+    const auto method = methods.constFind(raw.method.toUpper());
+    if (method == methods.constEnd()) {
+        response.result = Result::failure(ErrorKind::Usage, tr("'%1' is not a CoAP method (GET, POST, PUT, DELETE, "
+                                                               "FETCH, PATCH, iPATCH)")
+                                                                .arg(raw.method));
+        co_return response;
+    }
+    CoapRequest coap;
+    coap.method = *method;
+    coap.confirmable = raw.confirmable;
+    coap.path = raw.target.path();
+    coap.query = raw.target.query();
+    coap.payload = raw.payload;
+    for (const auto &[number, value] : raw.coapOptions) {
+        if (number <= 0 || number > 65535) {
+            response.result = Result::failure(ErrorKind::Usage, tr("%1 is not a CoAP option number (1 to 65535)").arg(number));
+            co_return response;
+        }
+        coap.extraOptions.append({number, value});
+    }
+    QElapsedTimer clock;
+    clock.start();
+    const CoapExchangeResult outcome = co_await request(raw.target, coap, raw.timeout);
+    if (!self) {
+        response.result = Result::failure(ErrorKind::Connection, QString());
+        co_return response;
+    }
+    response.roundTrip = std::chrono::milliseconds(clock.elapsed());
+    response.result = outcome.response.code > 0 ? Result::success() : outcome.result;
+    response.status = outcome.response.code;
+    response.statusText = outcome.response.code > 0 ? coapCodeDescription(outcome.response.code) : QString();
+    response.coapOptions = outcome.response.options;
+    response.payload = outcome.response.payload;
+    co_return response;
 }
 
 } // namespace thingscape

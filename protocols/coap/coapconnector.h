@@ -37,6 +37,9 @@ public:
 
     // Any CoAP request, for callers that need more than read/write (FETCH with a body, ETags).
     QCoro::Task<CoapExchangeResult> request(ResourceId id, CoapRequest request, std::chrono::milliseconds timeout);
+    // The same, spelled as a request panel gives it (method name, options by number).
+    QCoro::Task<RawResponse> request(const RawRequest &request) override;
+    Capabilities capabilities() const override;
 
     // How often observations are checked for silence (and polls run); default 1000 ms.
     void setObserveCheckIntervalMs(int ms);

@@ -189,6 +189,11 @@ struct CoapCallbacks
         coap_opt_iterator_t iterator;
         if (const coap_opt_t *etag = coap_check_option(received, COAP_OPTION_ETAG, &iterator))
             response.etag = QByteArray(reinterpret_cast<const char *>(coap_opt_value(etag)), coap_opt_length(etag));
+        coap_option_iterator_init(received, &iterator, COAP_OPT_ALL);
+        while (const coap_opt_t *option = coap_option_next(&iterator))
+            response.options.append({int(iterator.number),
+                                     QByteArray(reinterpret_cast<const char *>(coap_opt_value(option)),
+                                                qsizetype(coap_opt_length(option)))});
         size_t length = 0;
         size_t offset = 0;
         size_t total = 0;
@@ -511,6 +516,8 @@ coap_pdu_t *CoapContext::buildPdu(coap_session_t *session, const CoapRequest &re
         const bool validating = request.method == CoapMethod::Get || request.method == CoapMethod::Fetch;
         addOption(&options, validating ? COAP_OPTION_ETAG : COAP_OPTION_IF_MATCH, request.etag);
     }
+    for (const auto &[number, value] : request.extraOptions)
+        addOption(&options, uint16_t(number), value);
     if (options) {
         coap_add_optlist_pdu(pdu, &options);
         coap_delete_optlist(options);

@@ -3,6 +3,8 @@
 #include "model/value.h"
 
 #include <QByteArray>
+#include <QList>
+#include <QPair>
 #include <QString>
 
 #include <optional>
@@ -31,6 +33,7 @@ struct CoapRequest
     int accept = ContentFormat::Unknown;
     QByteArray etag;       // sent as ETag (GET validation) or If-Match (PUT)
     std::optional<quint32> observe; // 0 register, 1 deregister
+    QList<QPair<int, QByteArray>> extraOptions; // sent as given (raw requests: any number)
 };
 
 // One response or notification, copied out of the library's PDU.
@@ -46,6 +49,7 @@ struct CoapResponse
     QString remoteHost;    // multicast only: who answered (empty for unicast)
     quint16 remotePort = 0;
     qint64 receivedMs = 0;
+    QList<QPair<int, QByteArray>> options; // every option as received, in order
 
     bool isSuccess() const { return code >= 200 && code < 300; }
 };

@@ -11,10 +11,13 @@
 #include <QCoreApplication>
 #include <QDeadlineTimer>
 #include <QDateTime>
+#include <QElapsedTimer>
+#include <QNetworkReply>
 #include <QJsonDocument>
 #include <QPointer>
 #include <QSet>
 
+#include <QCoro/QCoroNetworkReply>
 #include <QCoro/QCoroSignal>
 
 namespace thingscape {
@@ -155,6 +158,11 @@ void HttpConnector::disconnectFromEndpoint()
     m_watches.clear();
     for (auto &[key, child] : m_children)
         child->disconnectFromEndpoint();
+    // Lent connectors are the workspace's: only what this endpoint observed there stops.
+    for (auto it = m_childObserved.cbegin(); it != m_childObserved.cend(); ++it) {
+        if (Connector *lent = m_lent.value(it.value().endpointUri()))
+            lent->unobserve(it.value());
+    }
     m_childObserved.clear();
     setState(ConnectorState::Disconnected);
 }
@@ -500,9 +508,38 @@ QCoro::Task<Result> HttpConnector::discover(const ResourceId &rootArg, std::chro
 QCoro::Task<std::pair<Connector *, Result>> HttpConnector::child(ResourceId id)
 {
     const QString key = id.endpointUri();
-    auto it = m_children.find(key);
+    QPointer<HttpConnector> self(this);
     Connector *connector = nullptr;
-    if (it == m_children.end()) {
+    if (EndpointBroker *broker = endpointBroker()) {
+        // The workspace's connector for that host:port: an existing endpoint's (its
+        // credentials, its TLS settings) or a child endpoint the user sees.
+        QPointer<Connector> lent = m_lent.value(key);
+        if (!lent) {
+            const ResourceId where = id.endpoint();
+            auto [found, why] = co_await broker->connectorFor(where);
+            if (!self)
+                co_return std::pair<Connector *, Result>{nullptr, Result::failure(ErrorKind::Connection, tr("closed"))};
+            if (!found)
+                co_return std::pair<Connector *, Result>{nullptr, why};
+            lent = found;
+            if (m_lent.value(key) != lent) {
+                m_lent.insert(key, lent);
+                // Its own updates reach the store through its endpoint; only what a TD
+                // names differently is posted again here, under the TD's name.
+                connect(lent.data(), &Connector::updatesReady, this, [this](const UpdateBatch &batch) {
+                    for (const Update &update : batch) {
+                        const ResourceId alias = m_childAliases.value(update.id);
+                        if (alias.isValid() && alias != update.id) {
+                            Update copy = update;
+                            copy.id = alias;
+                            post(std::move(copy));
+                        }
+                    }
+                });
+            }
+        }
+        connector = lent.data();
+    } else if (auto it = m_children.find(key); it == m_children.end()) {
         EndpointConfig childConfig;
         childConfig.id = key;
         childConfig.name = key;
@@ -526,10 +563,9 @@ QCoro::Task<std::pair<Connector *, Result>> HttpConnector::child(ResourceId id)
     } else {
         connector = it->second.get();
     }
+    QPointer<Connector> guard(connector);
     if (connector->state() == ConnectorState::Connected)
         co_return std::pair<Connector *, Result>{connector, {}};
-    QPointer<HttpConnector> self(this);
-    QPointer<Connector> guard(connector);
     Result result;
     if (connector->state() == ConnectorState::Connecting) {
         // Wakeup, not qCoro(signal, timeout): the child may change state twice before we resume.
@@ -820,7 +856,65 @@ void HttpConnector::unobserve(const ResourceId &id)
         auto it = m_children.find(childId.endpointUri());
         if (it != m_children.end())
             it->second->unobserve(childId);
+        else if (Connector *lent = m_lent.value(childId.endpointUri()))
+            lent->unobserve(childId);
     }
+}
+
+Capabilities HttpConnector::capabilities() const
+{
+    return Capability::Observe | Capability::RawRequest;
+}
+
+QCoro::Task<RawResponse> HttpConnector::request(const RawRequest &requestArg)
+{
+    const RawRequest raw = requestArg;
+    QPointer<HttpConnector> self(this);
+    RawResponse response;
+    if (!isHttpScheme(raw.target.scheme())) {
+        response.result = Result::failure(ErrorKind::Usage, tr("%1: not an HTTP URL").arg(raw.target.toString()));
+        co_return response;
+    }
+    if (const QString error = m_client->configError(); !error.isEmpty()) {
+        response.result = Result::failure(ErrorKind::Tls, error);
+        co_return response;
+    }
+    HttpRequestOptions options;
+    options.verb = raw.method.toLatin1();
+    options.body = raw.payload;
+    options.headers = raw.headers;
+    options.timeoutMs = int(raw.timeout.count());
+    QElapsedTimer clock;
+    clock.start();
+    ReplyPtr reply = m_client->start(QUrl(raw.target.toString()), options);
+    QPointer<QNetworkReply> guard(reply.get());
+    bool finished = reply->isFinished();
+    if (!finished)
+        finished = co_await qCoro(reply.get()).waitForFinished(raw.timeout + std::chrono::milliseconds(250));
+    if (!self || !guard) {
+        (void)reply.release();
+        response.result = Result::failure(ErrorKind::Connection, tr("the connection was closed"));
+        co_return response;
+    }
+    response.roundTrip = std::chrono::milliseconds(clock.elapsed());
+    if (!finished) {
+        reply->disconnect();
+        reply->abort();
+    }
+    for (const auto &header : reply->rawHeaderPairs())
+        response.headers.append(header);
+    const HttpResponse evaluated = m_client->evaluate(reply.get(), !finished);
+    response.status = evaluated.status;
+    response.statusText = evaluated.status > 0 ? QStringLiteral("%1 %2").arg(evaluated.status).arg(evaluated.reason)
+                                               : QString();
+    response.payload = evaluated.body;
+    // A 4xx or 5xx is an answer, shown as such; no answer (or a broken one) is a failure.
+    const int error = reply->error();
+    const bool statusError = (error >= QNetworkReply::ContentAccessDenied && error <= QNetworkReply::UnknownContentError)
+        || (error >= QNetworkReply::InternalServerError && error <= QNetworkReply::UnknownServerError);
+    response.result = evaluated.status > 0 && (evaluated.result.ok() || statusError) ? Result::success()
+                                                                                      : evaluated.result;
+    co_return response;
 }
 
 } // namespace thingscape

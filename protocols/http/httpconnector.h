@@ -6,6 +6,7 @@
 #include "protocols/connector.h"
 
 #include <QHash>
+#include <QPointer>
 #include <QSet>
 #include <QUrl>
 
@@ -35,6 +36,8 @@ public:
     QCoro::Task<Result> write(const ResourceId &id, const QByteArray &payload, const WriteOptions &options) override;
     QCoro::Task<Result> observe(const ResourceId &id) override;
     void unobserve(const ResourceId &id) override;
+    Capabilities capabilities() const override;
+    QCoro::Task<RawResponse> request(const RawRequest &request) override;
 
     // What the last discovery rejected or could not use (broken TDs, unsupported security).
     QStringList discoveryProblems() const { return m_problems; }
@@ -65,7 +68,8 @@ private:
     HttpClient *m_client; // Owned (child).
     QHash<ResourceId, Binding> m_bindings;
     QHash<ResourceId, HttpWatch *> m_watches; // Owned (children).
-    std::map<QString, std::unique_ptr<Connector>> m_children;
+    std::map<QString, std::unique_ptr<Connector>> m_children; // without an EndpointBroker only
+    QHash<QString, QPointer<Connector>> m_lent;  // endpoint URI -> the broker's connector
     QHash<ResourceId, ResourceId> m_childAliases;  // child's id -> our resource id
     QHash<ResourceId, ResourceId> m_childObserved; // our resource id -> child's id
     QStringList m_problems;

@@ -65,6 +65,21 @@ MqttConnector::~MqttConnector()
         m_client->disconnect();
 }
 
+Capabilities MqttConnector::capabilities() const
+{
+    return Capability::RetainedValues | Capability::Wildcards | Capability::Observe | Capability::DiscoveryObserves;
+}
+
+QList<ResourceId> MqttConnector::initialObservations() const
+{
+    // Discovery only listens for its window: the endpoint's filters stay subscribed, so
+    // nothing published in between is missed.
+    QList<ResourceId> ids;
+    for (const QString &filter : config().filters)
+        ids.append(ResourceId::fromTopic(config().url.endpoint(), filter));
+    return ids;
+}
+
 void MqttConnector::setSubscribeQos(int qos)
 {
     m_subscribeQos = std::clamp(qos, 0, 2);
@@ -101,13 +116,22 @@ void MqttConnector::ensureClient()
 
 QCoro::Task<bool> MqttConnector::waitUntil(const std::function<bool()> &done, std::chrono::milliseconds timeout)
 {
+    return waitUntil(m_wakeup, done, timeout);
+}
+
+QCoro::Task<bool> MqttConnector::waitUntil(Wakeup *wakeup, const std::function<bool()> &done,
+                                           std::chrono::milliseconds timeout)
+{
     QPointer<MqttConnector> self(this);
+    QPointer<Wakeup> alive(wakeup);
     const QDeadlineTimer deadline(timeout);
     while (!done()) {
         const qint64 remaining = deadline.remainingTime();
         if (remaining == 0)
             co_return false;
-        co_await m_wakeup->wait(std::chrono::milliseconds(remaining < 0 ? 1 << 30 : remaining));
+        if (!alive)
+            co_return false;
+        co_await wakeup->wait(std::chrono::milliseconds(remaining < 0 ? 1 << 30 : remaining));
         if (!self)
             co_return false;
     }
@@ -270,6 +294,15 @@ void MqttConnector::disconnectFromEndpoint()
     m_activeFilters.clear();
     setState(ConnectorState::Disconnected);
     m_wakeup->notify();
+    wakeAckWaiters();
+}
+
+void MqttConnector::wakeAckWaiters()
+{
+    for (Wakeup *waiter : std::as_const(m_ackWaiters))
+        waiter->notify();
+    for (Wakeup *waiter : std::as_const(m_subackWaiters))
+        waiter->notify();
 }
 
 void MqttConnector::dropConnection()
@@ -300,6 +333,7 @@ void MqttConnector::onConnectionLost(int rc, int sysErrno)
             setState(ConnectorState::Disconnected);
     }
     m_wakeup->notify();
+    wakeAckWaiters();
 }
 
 void MqttConnector::onPublished(int mid, int reasonCode)
@@ -309,29 +343,31 @@ void MqttConnector::onPublished(int mid, int reasonCode)
     m_acks.insert(mid, Ack{reasonCode, ++m_ackSerial});
     if (m_acks.size() > 1024) {
         for (auto it = m_acks.begin(); it != m_acks.end();) {
-            if (!m_awaitedAcks.contains(it.key()) && it->serial + 256 < m_ackSerial)
+            if (!m_ackWaiters.contains(it.key()) && it->serial + 256 < m_ackSerial)
                 it = m_acks.erase(it);
             else
                 ++it;
         }
     }
-    m_wakeup->notify();
+    if (Wakeup *waiter = m_ackWaiters.value(mid))
+        waiter->notify();
 }
 
-void MqttConnector::claimAck(int mid, quint64 publishedAfter)
+void MqttConnector::claimAck(int mid, quint64 publishedAfter, Wakeup *waiter)
 {
     // An ack for this mid from before the publish belongs to an earlier message.
     const auto it = m_acks.constFind(mid);
     if (it != m_acks.constEnd() && it->serial <= publishedAfter)
         m_acks.erase(it);
-    m_awaitedAcks.insert(mid);
+    m_ackWaiters.insert(mid, waiter);
 }
 
 void MqttConnector::onSubscribed(int mid, const QList<int> &grantedQos)
 {
-    if (m_awaitedSubacks.contains(mid))
+    if (Wakeup *waiter = m_subackWaiters.value(mid)) {
         m_subacks.insert(mid, grantedQos);
-    m_wakeup->notify();
+        waiter->notify();
+    }
 }
 
 MqttConnector::TopicInfo &MqttConnector::topicInfo(const QString &topic, bool *created)
@@ -456,14 +492,15 @@ QCoro::Task<Result> MqttConnector::subscribeAndWait(const QString &filter, std::
                                             .arg(topicFilter, describeHost(), MosquittoClient::errorString(errorCode)));
     }
     m_activeFilters.insert(topicFilter);
-    m_awaitedSubacks.insert(mid);
+    const auto waiter = std::make_unique<Wakeup>();
+    m_subackWaiters.insert(mid, waiter.get());
     const std::function<bool()> subacked = [this, mid] {
         return m_subacks.contains(mid) || state() != ConnectorState::Connected;
     };
-    const bool answered = co_await waitUntil(subacked, timeout);
+    const bool answered = co_await waitUntil(waiter.get(), subacked, timeout);
     if (!self)
         co_return Result::failure(ErrorKind::Connection, QString());
-    m_awaitedSubacks.remove(mid);
+    m_subackWaiters.remove(mid);
     const QList<int> granted = m_subacks.take(mid);
     if (!answered || granted.isEmpty())
         co_return state() == ConnectorState::Connected
@@ -608,14 +645,15 @@ QCoro::Task<Result> MqttConnector::write(const ResourceId &id, const QByteArray 
     post(std::move(sent));
 
     const int qos = opts.qos;
-    claimAck(mid, ackSerialBefore);
+    const auto waiter = std::make_unique<Wakeup>();
+    claimAck(mid, ackSerialBefore, waiter.get());
     const std::function<bool()> acked = [this, mid, qos] {
         return m_acks.contains(mid) || (qos == 0 && state() != ConnectorState::Connected);
     };
-    const bool acknowledged = co_await waitUntil(acked, opts.timeout);
+    const bool acknowledged = co_await waitUntil(waiter.get(), acked, opts.timeout);
     if (!self)
         co_return Result::failure(ErrorKind::Connection, QString());
-    m_awaitedAcks.remove(mid);
+    m_ackWaiters.remove(mid);
     if (!acknowledged || !m_acks.contains(mid)) {
         if (state() != ConnectorState::Connected)
             co_return notConnected();
@@ -672,44 +710,60 @@ void MqttConnector::unobserve(const ResourceId &id)
     }
 }
 
-QCoro::Task<Result> MqttConnector::clearRetained(const ResourceId &prefixOrTopic)
+QCoro::Task<ClearResult> MqttConnector::clearRetained(const ResourceId &id, bool recursive)
 {
     QPointer<MqttConnector> self(this);
-    const ResourceId target = prefixOrTopic;
+    const ResourceId target = id;
     QString topic = target.topic();
     if (topic.contains(QLatin1Char('+')) || (topic.contains(QLatin1Char('#')) && !topic.endsWith(QLatin1Char('#'))))
-        co_return Result::failure(ErrorKind::Usage, tr("cannot clear '%1': give a topic or a filter ending in '#'")
-                                                        .arg(target.toString()));
-    if (state() != ConnectorState::Connected)
-        co_return notConnected();
-    QStringList topics;
-    QString prefix;
+        co_return ClearResult{Result::failure(ErrorKind::Usage, tr("cannot clear '%1': give a topic or a filter ending in '#'")
+                                                                    .arg(target.toString())),
+                              0};
     if (topic.endsWith(QLatin1Char('#'))) {
         topic.chop(1);
-        prefix = topic;                  // "a/b/" or "" for everything
         if (topic.endsWith(QLatin1Char('/')))
-            topic.chop(1);               // "a/b" matches "a/b/#" too
-        if (!topic.isEmpty() && m_retainedTopics.contains(topic))
-            topics.append(topic);
-    } else {
+            topic.chop(1); // "a/b" matches "a/b/#" too
+        recursive = true;
+    }
+    if (topic.isEmpty() && !recursive)
+        co_return ClearResult{Result::failure(ErrorKind::Usage, tr("cannot clear '%1': give a topic").arg(target.toString())),
+                              0};
+    if (state() != ConnectorState::Connected)
+        co_return ClearResult{notConnected(), 0};
+    QStringList topics;
+    // One topic is cleared even when we never saw it retained (the broker may hold it);
+    // below a topic only what the broker handed out as retained.
+    if (!topic.isEmpty() && (!recursive || m_retainedTopics.contains(topic)))
         topics.append(topic);
-        prefix = topic + QLatin1Char('/');
+    if (recursive) {
+        const QString prefix = topic.isEmpty() ? QString() : topic + QLatin1Char('/');
+        for (const QString &retained : std::as_const(m_retainedTopics)) {
+            if (retained.startsWith(prefix) && retained != topic)
+                topics.append(retained);
+        }
+        std::sort(topics.begin(), topics.end());
     }
-    for (const QString &retained : std::as_const(m_retainedTopics)) {
-        if (retained.startsWith(prefix) && !topics.contains(retained))
-            topics.append(retained);
-    }
+    const auto waiter = std::make_unique<Wakeup>();
     QList<int> mids;
+    auto release = [this, &mids] {
+        for (int mid : std::as_const(mids)) {
+            m_acks.remove(mid);
+            m_ackWaiters.remove(mid);
+        }
+    };
     for (const QString &clear : std::as_const(topics)) {
         int errorCode = 0;
         const quint64 ackSerialBefore = m_ackSerial;
         const int mid = m_client->publish(clear, QByteArray(), 1, true, QString(), {}, &errorCode);
-        if (mid < 0)
-            co_return Result::failure(ErrorKind::Connection, tr("cannot clear '%1' on %2: %3")
-                                                                 .arg(clear, describeHost(),
-                                                                      MosquittoClient::errorString(errorCode)));
+        if (mid < 0) {
+            release();
+            co_return ClearResult{Result::failure(ErrorKind::Connection, tr("cannot clear '%1' on %2: %3")
+                                                                             .arg(clear, describeHost(),
+                                                                                  MosquittoClient::errorString(errorCode))),
+                                  0};
+        }
         mids.append(mid);
-        claimAck(mid, ackSerialBefore);
+        claimAck(mid, ackSerialBefore, waiter.get());
         m_retainedTopics.remove(clear);
         Update sent;
         sent.id = ResourceId::fromTopic(config().url, clear);
@@ -721,22 +775,29 @@ QCoro::Task<Result> MqttConnector::clearRetained(const ResourceId &prefixOrTopic
         cleared.metadata.retained.set(false, MetaSource::Protocol);
         post(std::move(cleared));
     }
-    const std::function<bool()> allAcked = [this, mids] {
-        return state() != ConnectorState::Connected
-            || std::all_of(mids.begin(), mids.end(), [this](int mid) { return m_acks.contains(mid); });
+    // Counted down as acks arrive: each ack wakes this one waiter, which checks in O(1).
+    const std::function<bool()> allAcked = [this, &mids] {
+        if (state() != ConnectorState::Connected)
+            return true;
+        while (!mids.isEmpty() && m_acks.contains(mids.last())) {
+            const int mid = mids.takeLast();
+            m_acks.remove(mid);
+            m_ackWaiters.remove(mid);
+        }
+        return mids.isEmpty();
     };
-    const bool acknowledged = co_await waitUntil(allAcked, std::chrono::milliseconds(config().requestTimeoutMs));
+    const bool acknowledged = co_await waitUntil(waiter.get(), allAcked, std::chrono::milliseconds(config().requestTimeoutMs));
     if (!self)
-        co_return Result::failure(ErrorKind::Connection, QString());
-    for (int mid : std::as_const(mids)) {
-        m_acks.remove(mid);
-        m_awaitedAcks.remove(mid);
-    }
-    if (!acknowledged || state() != ConnectorState::Connected)
-        co_return Result::failure(ErrorKind::Timeout, tr("%1 did not acknowledge clearing the retained topics")
-                                                          .arg(describeHost()));
-    Result result = Result::success();
-    result.notice = tr("cleared %n retained topic(s)", nullptr, int(topics.size()));
+        co_return ClearResult{Result::failure(ErrorKind::Connection, QString()), 0};
+    const qsizetype unanswered = mids.size();
+    release();
+    if (!acknowledged || unanswered > 0)
+        co_return ClearResult{Result::failure(state() == ConnectorState::Connected ? ErrorKind::Timeout : ErrorKind::Connection,
+                                              tr("%1 did not acknowledge clearing %n retained topic(s)", nullptr, int(unanswered))
+                                                  .arg(describeHost())),
+                              int(topics.size() - unanswered)};
+    ClearResult result{Result::success(), int(topics.size())};
+    result.result.notice = tr("cleared %n retained topic(s)", nullptr, int(topics.size()));
     co_return result;
 }
 

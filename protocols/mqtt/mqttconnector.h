@@ -40,9 +40,12 @@ public:
     QCoro::Task<Result> observe(const ResourceId &id) override;
     void unobserve(const ResourceId &id) override;
 
-    // Clears the retained message of a topic, or with a filter ending in `#` (or a topic
-    // that has retained topics below it) every retained topic seen under it.
-    QCoro::Task<Result> clearRetained(const ResourceId &prefixOrTopic);
+    // Clears the retained message of a topic; recursive (or a filter ending in `#`): every
+    // retained topic seen under it too. Publishes empty retained messages to the topics
+    // themselves, never to a Home Assistant / Homie command topic.
+    QCoro::Task<ClearResult> clearRetained(const ResourceId &id, bool recursive) override;
+    Capabilities capabilities() const override;
+    QList<ResourceId> initialObservations() const override;
     // The topics seen with a retained message, for clearing.
     QSet<QString> retainedTopics() const { return m_retainedTopics; }
     // QoS of the subscriptions; default 0 with a clean session, 1 with a persistent one.
@@ -82,6 +85,10 @@ private:
     // reference: callers keep it in a named local, since GCC 12 mishandles temporaries with
     // destructors inside co_await expressions.
     QCoro::Task<bool> waitUntil(const std::function<bool()> &done, std::chrono::milliseconds timeout);
+    // The same, woken by the given Wakeup only (one per acknowledgement wait).
+    QCoro::Task<bool> waitUntil(Wakeup *wakeup, const std::function<bool()> &done, std::chrono::milliseconds timeout);
+    // Wakes every acknowledgement waiter: the connection went, none of them will be answered.
+    void wakeAckWaiters();
     QCoro::Task<Result> subscribeAndWait(const QString &filter, std::chrono::milliseconds timeout);
     void unsubscribeFilter(const QString &filter);
     QString commandTopicFor(const QString &topic) const;
@@ -112,10 +119,12 @@ private:
     quint64 m_ackSerial = 0;
     QHash<int, QList<int>> m_subacks;    // mid -> granted QoS
     // Acknowledgements nobody waits for (reads, resubscribes, late answers after a timeout)
-    // must neither pile up nor, once mids wrap, answer a new request.
-    QSet<int> m_awaitedAcks;
-    QSet<int> m_awaitedSubacks;
-    void claimAck(int mid, quint64 publishedAfter);
+    // must neither pile up nor, once mids wrap, answer a new request. Each wait has its own
+    // Wakeup, so an ack wakes only the coroutine waiting for that mid (with many writes in
+    // flight, waking all of them on every ack is quadratic).
+    QHash<int, Wakeup *> m_ackWaiters;    // mid -> its waiter's Wakeup (Not owned: the waiting coroutine's)
+    QHash<int, Wakeup *> m_subackWaiters; // the same for SUBACKs
+    void claimAck(int mid, quint64 publishedAfter, Wakeup *waiter);
     std::map<quint64, PendingRead> m_reads;
     quint64 m_nextReadToken = 1;
     QSet<QString> m_retainedTopics;

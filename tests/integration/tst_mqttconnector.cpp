@@ -409,11 +409,17 @@ void TestMqttConnector::clearsRetainedSubtree()
     QVERIFY(QCoro::waitFor(client.connector->discover(rid(m_ep + prefix + "/#"), 500ms)).ok());
     QCOMPARE(client.connector->retainedTopics().size(), 3);
 
-    Result cleared = QCoro::waitFor(client.connector->clearRetained(rid(m_ep + prefix + "/b/#")));
-    QVERIFY2(cleared.ok(), qPrintable(cleared.error));
+    ClearResult cleared = QCoro::waitFor(client.connector->clearRetained(rid(m_ep + prefix + "/b/#"), true));
+    QVERIFY2(cleared.result.ok(), qPrintable(cleared.result.error));
+    QCOMPARE(cleared.cleared, 2);
     QCOMPARE(mqtttest::subscribeOnce(m_broker.port(), {"-t", prefix + "/#"}, 5, 1).trimmed(), QStringLiteral("1"));
-    cleared = QCoro::waitFor(client.connector->clearRetained(rid(m_ep + prefix + "/a")));
-    QVERIFY(cleared.ok());
+    // Nothing left retained under b: nothing to clear.
+    cleared = QCoro::waitFor(client.connector->clearRetained(rid(m_ep + prefix + "/b"), true));
+    QVERIFY(cleared.result.ok());
+    QCOMPARE(cleared.cleared, 0);
+    cleared = QCoro::waitFor(client.connector->clearRetained(rid(m_ep + prefix + "/a"), false));
+    QVERIFY(cleared.result.ok());
+    QCOMPARE(cleared.cleared, 1);
     QCOMPARE(mqtttest::subscribeOnce(m_broker.port(), {"-t", prefix + "/#"}, 5, 1).trimmed(), QString());
     QVERIFY(client.connector->retainedTopics().isEmpty());
 }
