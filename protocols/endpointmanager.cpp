@@ -443,7 +443,9 @@ void EndpointManager::connectEndpoint(const QString &id)
                 for (const ResourceId &observed : std::as_const(entry->initialObservations))
                     observe(observed);
             }
-            discover(id, [this, id](const Result &) { autoObserve(id); });
+            // A child endpoint carries only what its parent's Thing Description names.
+            if (entry->parent.isEmpty())
+                discover(id, [this, id](const Result &) { autoObserve(id); });
         });
 }
 
