@@ -93,10 +93,12 @@ std::optional<R> await(Call call, int timeoutMs = 30000)
 
 QString tdWithForms(const QString &title, const QString &properties)
 {
-    return QStringLiteral(R"({"@context": "https://www.w3.org/2022/wot/td/v1.1", "id": "urn:thingscape:test:%1",
-        "title": "%1", "securityDefinitions": {"nosec_sc": {"scheme": "nosec"}}, "security": ["nosec_sc"],
-        "properties": {%2}})")
-        .arg(title, properties);
+    // Built from plain literals: moc does not follow a raw string across lines.
+    static const QString context = QStringLiteral("https:") + QStringLiteral("//www.w3.org/2022/wot/td/v1.1");
+    return QStringLiteral("{\"@context\": \"%1\", \"id\": \"urn:thingscape:test:%2\", \"title\": \"%2\", "
+                          "\"securityDefinitions\": {\"nosec_sc\": {\"scheme\": \"nosec\"}}, "
+                          "\"security\": [\"nosec_sc\"], \"properties\": {%3}}")
+        .arg(context, title, properties);
 }
 
 } // namespace
@@ -222,12 +224,21 @@ void TestEndpointManager::rawCoapRequestSendsCustomOptions()
         contentFormat = contentFormat || number == 12;
     QVERIFY(contentFormat);
 
-    // A critical (odd) one it does not know is refused: proof the option went out.
-    request.coapOptions = {{65001, QByteArray("x")}};
+    // Options given by number go out as given: Uri-Path (11) twice names the resource.
+    request.target = rid(QStringLiteral("coap://127.0.0.1:%1/").arg(port));
+    request.coapOptions = {{11, QByteArray("lab")}, {11, QByteArray("temp")}, {65000, QByteArray("y")}};
     response = await<RawResponse>([&](auto done) { ws.manager.request(request, done); });
     QVERIFY(response);
-    QVERIFY2(response->result.ok(), qPrintable(response->result.error)); // an answer, not a failure
-    QCOMPARE(response->status, 402);
+    QVERIFY2(response->result.ok(), qPrintable(response->result.error));
+    QCOMPARE(response->status, 205);
+    QCOMPARE(response->payload, QByteArray("21.5"));
+
+    // A 4.04 is an answer, not a failure.
+    request.coapOptions = {{11, QByteArray("nothing")}};
+    response = await<RawResponse>([&](auto done) { ws.manager.request(request, done); });
+    QVERIFY(response);
+    QVERIFY2(response->result.ok(), qPrintable(response->result.error));
+    QCOMPARE(response->status, 404);
 
     request.method = QStringLiteral("BREW");
     response = await<RawResponse>([&](auto done) { ws.manager.request(request, done); });
