@@ -11,6 +11,8 @@
 #include <QTest>
 #include <QThread>
 
+#include <vector>
+
 using namespace thingscape;
 using namespace std::chrono_literals;
 
@@ -61,6 +63,7 @@ private Q_SLOTS:
     void homieV5();
     void publishAndReadBack();
     void qos1WriteResolvesAfterPuback();
+    void manyWritesInFlightEachGetTheirAck();
     void mqtt5ContentTypeAndUserProperties();
     void readGivesRetainedOrTimesOut();
     void clearsRetainedSubtree();
@@ -397,6 +400,26 @@ void TestMqttConnector::readGivesRetainedOrTimesOut()
 
     const ReadResult wildcard = QCoro::waitFor(client.connector->read(rid(m_ep + prefix + "/#"), 500ms));
     QCOMPARE(wildcard.result.kind, ErrorKind::Usage);
+}
+
+void TestMqttConnector::manyWritesInFlightEachGetTheirAck()
+{
+    // Each write waits for its own mid; hundreds in flight at once all resolve, each with its ack.
+    Client client(configFor(m_broker.port()));
+    QVERIFY(client.connect().ok());
+    const QString prefix = mqtttest::uniquePrefix(QStringLiteral("flight"));
+    WriteOptions options;
+    options.qos = 1;
+    std::vector<QCoro::Task<Result>> writes;
+    for (int i = 0; i < 400; ++i)
+        writes.push_back(client.connector->write(rid(m_ep + prefix + "/n"), QByteArray::number(i), options));
+    int acknowledged = 0;
+    for (QCoro::Task<Result> &write : writes) {
+        const Result result = QCoro::waitFor(std::move(write));
+        QVERIFY2(result.ok(), qPrintable(result.error));
+        ++acknowledged;
+    }
+    QCOMPARE(acknowledged, 400);
 }
 
 void TestMqttConnector::clearsRetainedSubtree()
