@@ -1,6 +1,11 @@
 #include "resourcestore.h"
 
+#include "eventsubscription.h"
+
 #include <QDateTime>
+#include <QMetaMethod>
+#include <QMutexLocker>
+#include <QThread>
 
 #include <algorithm>
 
@@ -11,6 +16,7 @@ ResourceStore::ResourceStore(QObject *parent)
 {
     qRegisterMetaType<thingscape::StoreBatch>();
     qRegisterMetaType<thingscape::UpdateBatch>();
+    qRegisterMetaType<thingscape::ValueEvents>();
 }
 
 ResourceStore::~ResourceStore() = default;
@@ -32,13 +38,38 @@ Resource *ResourceStore::obtain(const ResourceId &id, StoreBatch &batch, bool *c
 
 void ResourceStore::ingest(const UpdateBatch &updates)
 {
+    ingestFrom(Cause(), updates);
+}
+
+void ResourceStore::ingestFrom(const Cause &cause, const UpdateBatch &updates)
+{
     if (updates.isEmpty())
         return;
     StoreBatch batch;
     QSet<quint32> changedKeys;
     QSet<quint32> addedKeys;
+    // Removals in order, and which of them still stand (a later update may take one back):
+    // a set, so removing N resources costs O(N), not O(N^2).
     QList<ResourceId> removals;
+    QSet<ResourceId> pendingRemovals;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const bool collectEvents = wantsEvents();
+    ValueEvents events;
+
+    const auto addEvent = [&](const Update &update, const Value &value) {
+        const quint64 seq = m_nextEventSeq++;
+        if (!collectEvents)
+            return;
+        ValueEvent event;
+        event.seq = seq;
+        event.id = update.id;
+        event.value = value;
+        event.direction = update.direction;
+        event.derived = update.derived;
+        event.cause = update.cause.isKnown() ? update.cause : cause;
+        event.info = update.info;
+        events.append(std::move(event));
+    };
 
     for (const Update &update : updates) {
         if (!update.id.isValid())
@@ -55,11 +86,17 @@ void ResourceStore::ingest(const UpdateBatch &updates)
             message.info = update.info;
             batch.messages.append(message);
             ++m_messagesOut;
+            Value sent = update.value.value_or(Value());
+            if (sent.timeMs == 0)
+                sent.timeMs = now;
+            addEvent(update, sent);
             continue;
         }
         if (update.remove) {
-            if (!removals.contains(update.id))
+            if (!pendingRemovals.contains(update.id)) {
+                pendingRemovals.insert(update.id);
                 removals.append(update.id);
+            }
             continue;
         }
         bool created = false;
@@ -69,7 +106,7 @@ void ResourceStore::ingest(const UpdateBatch &updates)
         bool changed = false;
         // Removed and announced again in one batch (a Home Assistant config cleared and
         // re-published): the later update wins, on a clean slate of metadata.
-        if (removals.removeOne(update.id) && !created) {
+        if (pendingRemovals.remove(update.id) && !created) {
             resource->m_metadata = Metadata();
             changed = true;
         }
@@ -105,6 +142,7 @@ void ResourceStore::ingest(const UpdateBatch &updates)
                 batch.messages.append(message);
                 ++m_messagesIn;
             }
+            addEvent(update, value);
         }
         if (changed && !addedKeys.contains(resource->key()) && !changedKeys.contains(resource->key())) {
             changedKeys.insert(resource->key());
@@ -113,23 +151,115 @@ void ResourceStore::ingest(const UpdateBatch &updates)
     }
     enforceBudget();
 
-    for (const ResourceId &id : std::as_const(removals)) {
-        Resource *resource = m_byId.value(id);
-        if (!resource)
-            continue;
-        const quint32 key = resource->key();
-        if (addedKeys.contains(key)) {
-            batch.added.removeOne(resource);
-        } else {
-            batch.removed.append(id);
+    if (!pendingRemovals.isEmpty()) {
+        QSet<quint32> erasedKeys;
+        QList<Resource *> doomed;
+        for (const ResourceId &id : std::as_const(removals)) {
+            if (!pendingRemovals.remove(id)) // taken back by a later update, or a duplicate
+                continue;
+            Resource *resource = m_byId.value(id);
+            if (!resource)
+                continue;
+            // Added and removed in the same batch: the models never hear of it.
+            if (!addedKeys.contains(resource->key()))
+                batch.removed.append(id);
+            erasedKeys.insert(resource->key());
+            doomed.append(resource);
         }
-        if (changedKeys.contains(key))
-            batch.changed.removeOne(resource);
-        eraseResource(resource);
+        // One pass each instead of a removeOne() per removed resource.
+        const auto erased = [&erasedKeys](const Resource *resource) { return erasedKeys.contains(resource->key()); };
+        if (!addedKeys.isEmpty())
+            batch.added.removeIf(erased);
+        if (!changedKeys.isEmpty())
+            batch.changed.removeIf(erased);
+        for (Resource *resource : std::as_const(doomed))
+            eraseResource(resource);
     }
-    if (batch.added.isEmpty() && batch.changed.isEmpty() && batch.removed.isEmpty() && batch.messages.isEmpty())
-        return;
-    Q_EMIT batchApplied(batch);
+    if (!(batch.added.isEmpty() && batch.changed.isEmpty() && batch.removed.isEmpty() && batch.messages.isEmpty()))
+        Q_EMIT batchApplied(batch);
+    if (!events.isEmpty())
+        publish(events);
+}
+
+void ResourceStore::noteHandOver(qint64 waitedMs, quint64 coalesced)
+{
+    m_ingestStats.handOvers += 1;
+    m_ingestStats.coalesced += coalesced;
+    m_ingestStats.lastWaitMs = waitedMs;
+    m_ingestStats.maxWaitMs = std::max(m_ingestStats.maxWaitMs, waitedMs);
+    if (waitedMs > kBehindWaitMs || coalesced > 0) {
+        m_ingestStats.lastBehindMs = QDateTime::currentMSecsSinceEpoch();
+        m_ingestStats.behindCount += 1;
+        Q_EMIT ingestStatsChanged();
+    }
+}
+
+bool ResourceStore::wantsEvents() const
+{
+    if (isSignalConnected(QMetaMethod::fromSignal(&ResourceStore::valueEvents)))
+        return true;
+    QMutexLocker lock(&m_subscribersMutex);
+    return !m_subscribers.empty();
+}
+
+void ResourceStore::publish(const ValueEvents &events)
+{
+    Q_EMIT valueEvents(events);
+    std::vector<std::shared_ptr<EventSubscription>> live;
+    {
+        QMutexLocker lock(&m_subscribersMutex);
+        live.reserve(m_subscribers.size());
+        std::erase_if(m_subscribers, [&live](const std::weak_ptr<EventSubscription> &weak) {
+            std::shared_ptr<EventSubscription> strong = weak.lock();
+            if (!strong)
+                return true;
+            live.push_back(std::move(strong));
+            return false;
+        });
+    }
+    for (const std::shared_ptr<EventSubscription> &subscription : live)
+        subscription->push(events);
+}
+
+namespace {
+
+// A subscription lives on its consumer's thread; whoever drops the last reference, it is
+// deleted there.
+void deleteSubscription(EventSubscription *subscription)
+{
+    if (subscription->thread() == QThread::currentThread() || !subscription->thread()
+        || subscription->thread()->isFinished())
+        delete subscription;
+    else
+        subscription->deleteLater();
+}
+
+} // namespace
+
+std::shared_ptr<EventSubscription> ResourceStore::subscribe(const QString &name, qsizetype capacity)
+{
+    std::shared_ptr<EventSubscription> subscription(new EventSubscription(name, capacity), &deleteSubscription);
+    QMutexLocker lock(&m_subscribersMutex);
+    m_subscribers.push_back(subscription);
+    return subscription;
+}
+
+QList<SubscriptionInfo> ResourceStore::subscriptions() const
+{
+    QList<SubscriptionInfo> infos;
+    QMutexLocker lock(&m_subscribersMutex);
+    for (const std::weak_ptr<EventSubscription> &weak : m_subscribers) {
+        if (const std::shared_ptr<EventSubscription> subscription = weak.lock()) {
+            SubscriptionInfo info;
+            info.name = subscription->name();
+            info.capacity = subscription->capacity();
+            info.queued = subscription->queued();
+            info.dropped = subscription->dropped();
+            info.received = subscription->received();
+            infos.append(info);
+        }
+    }
+    return infos;
 }
 
 void ResourceStore::appendValue(Resource *resource, const Value &value)

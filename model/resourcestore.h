@@ -3,13 +3,16 @@
 #include "message.h"
 #include "resource.h"
 #include "update.h"
+#include "valueevent.h"
 
 #include <QHash>
+#include <QMutex>
 #include <QObject>
 
 #include <deque>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 namespace thingscape {
 
@@ -20,6 +23,29 @@ struct StoreBatch
     QList<const Resource *> changed; // existing resources whose value, metadata or state changed (each once)
     QList<ResourceId> removed;       // already deleted when the signal is emitted
     QList<Message> messages;         // every message in and out, in order
+};
+
+class EventSubscription;
+
+// How batches reached the store: whether ingestion keeps up with what the connectors receive.
+struct IngestStats
+{
+    quint64 handOvers = 0;   // batches taken from connectors
+    quint64 coalesced = 0;   // stream messages merged away in a connector's overfull pending batch
+    qint64 lastWaitMs = 0;   // how long the last batch's oldest update waited to be taken
+    qint64 maxWaitMs = 0;
+    qint64 lastBehindMs = 0; // when a batch last waited over kBehindWaitMs or came coalesced (ms since epoch)
+    quint64 behindCount = 0; // batches that did
+};
+
+// One consumer of the value events, as the status bar shows it.
+struct SubscriptionInfo
+{
+    QString name;
+    qsizetype capacity = 0;
+    qsizetype queued = 0;
+    quint64 dropped = 0;
+    quint64 received = 0;
 };
 
 // Owns every resource. Lives on the GUI thread; connectors hand it batches of updates.
@@ -35,7 +61,24 @@ public:
     explicit ResourceStore(QObject *parent = nullptr);
     ~ResourceStore() override;
 
+    static constexpr qint64 kBehindWaitMs = 1000;
+
     void ingest(const UpdateBatch &updates);
+    // The same; updates whose cause is unknown get this one (the endpoint that sent them).
+    void ingestFrom(const Cause &cause, const UpdateBatch &updates);
+
+    // A connector's batch was taken after its oldest update waited waitedMs, with coalesced
+    // stream messages merged away before it (see Connector). Feeds ingestStats().
+    void noteHandOver(qint64 waitedMs, quint64 coalesced);
+    IngestStats ingestStats() const { return m_ingestStats; }
+
+    // Value events for a consumer on any thread: call it on that thread (the subscription
+    // lives there and wakes it there). Events flow until the last reference is dropped.
+    // Thread-safe.
+    std::shared_ptr<EventSubscription> subscribe(const QString &name, qsizetype capacity);
+    // Every live subscription with its counts. Thread-safe.
+    QList<SubscriptionInfo> subscriptions() const;
+    quint64 valueEventCount() const { return m_nextEventSeq - 1; }
 
     const Resource *find(const ResourceId &id) const;
     // Every resource whose URI starts with the prefix (an endpoint, a topic subtree...), sorted by URI.
@@ -65,6 +108,10 @@ public:
 
 Q_SIGNALS:
     void batchApplied(const thingscape::StoreBatch &batch);
+    // Every value change of one ingested batch, in arrival order, after batchApplied (for
+    // consumers on this thread; others subscribe()).
+    void valueEvents(const thingscape::ValueEvents &events);
+    void ingestStatsChanged();
 
 private:
     Resource *obtain(const ResourceId &id, StoreBatch &batch, bool *created);
@@ -73,6 +120,8 @@ private:
     void enforceBudget();
     void eraseResource(Resource *resource);
     void compactBudgetQueue();
+    void publish(const ValueEvents &events);
+    bool wantsEvents() const;
 
     QHash<ResourceId, Resource *> m_byId;
     std::unordered_map<quint32, std::unique_ptr<Resource>> m_resources; // by key
@@ -88,6 +137,10 @@ private:
     quint64 m_messagesIn = 0;
     quint64 m_messagesOut = 0;
     qsizetype m_livePoints = 0;
+    quint64 m_nextEventSeq = 1;
+    IngestStats m_ingestStats;
+    mutable QMutex m_subscribersMutex;
+    std::vector<std::weak_ptr<EventSubscription>> m_subscribers; // guarded by m_subscribersMutex
 };
 
 } // namespace thingscape

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "cause.h"
 #include "metadata.h"
 #include "resourceid.h"
 #include "value.h"
@@ -38,6 +39,7 @@ struct Update
     Direction direction = Direction::In; // Out: recorded in the message stream only
     bool derived = false;                // decoded out of another message (a SenML record): no stream entry
     QString info;                        // stream detail: "PUT 2.04", "publish qos 1 retain"...
+    Cause cause;                         // Unknown: the store stamps the hand-over's (the endpoint)
 };
 
 using UpdateBatch = QList<Update>;

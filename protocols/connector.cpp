@@ -1,6 +1,10 @@
 #include "connector.h"
 
 #include <QCoreApplication>
+#include <QSet>
+
+#include <algorithm>
+#include <utility>
 
 namespace thingscape {
 
@@ -43,11 +47,111 @@ void Connector::setBatchIntervalMs(int ms)
 void Connector::flush()
 {
     m_batchTimer.stop();
+    sendPending();
+}
+
+void Connector::flushThen(std::function<void()> then)
+{
+    flush();
     if (m_pending.isEmpty())
+        then();
+    else
+        m_afterSend.append(std::move(then)); // after the batch in flight has been taken
+}
+
+void Connector::setAcknowledgedHandOver(bool on)
+{
+    m_acknowledged = on;
+    if (!on && m_inFlight)
+        handOverTaken();
+}
+
+void Connector::setPendingLimit(qsizetype updates)
+{
+    m_pendingLimit = std::max<qsizetype>(1, updates);
+    m_coalesceAt = m_pendingLimit;
+}
+
+Connector::HandOverStats Connector::handOverStats() const
+{
+    HandOverStats stats;
+    stats.sent = m_sent.load();
+    stats.taken = m_taken.load();
+    stats.coalesced = m_coalesced.load();
+    stats.inFlightCoalesced = m_inFlightCoalesced.load();
+    stats.inFlightSinceMs = m_inFlightSinceMs.load();
+    stats.peakPending = m_peakPending.load();
+    return stats;
+}
+
+void Connector::acknowledgeHandOver()
+{
+    QMetaObject::invokeMethod(this, &Connector::handOverTaken, Qt::QueuedConnection);
+}
+
+void Connector::handOverTaken()
+{
+    if (!m_inFlight)
+        return;
+    m_inFlight = false;
+    ++m_taken;
+    if (m_pending.isEmpty() || m_batchTimer.isActive())
+        return;
+    // What waited goes out once it is a batch interval old: no faster than without backpressure.
+    const qint64 age = QDateTime::currentMSecsSinceEpoch() - m_pendingSinceMs;
+    m_batchTimer.start(int(std::clamp<qint64>(m_batchIntervalMs - age, 0, m_batchIntervalMs)));
+}
+
+void Connector::sendPending()
+{
+    if (m_pending.isEmpty() || (m_acknowledged && m_inFlight))
         return;
     UpdateBatch batch;
     batch.swap(m_pending);
+    m_inFlightSinceMs = m_pendingSinceMs;
+    m_inFlightCoalesced = m_pendingCoalesced;
+    m_pendingCoalesced = 0;
+    m_coalesceAt = m_pendingLimit;
+    ++m_sent;
+    if (m_acknowledged)
+        m_inFlight = true;
+    m_batchTimer.setInterval(m_batchIntervalMs);
     Q_EMIT updatesReady(batch);
+    // Results of operations queue up behind the updates they produced.
+    const QList<std::function<void()>> after = std::exchange(m_afterSend, {});
+    for (const std::function<void()> &then : after)
+        then();
+}
+
+void Connector::coalescePending()
+{
+    // Newest first: an update whose resource gets a later value is only needed for what
+    // else it carries (metadata, state, removal, an outgoing message).
+    QSet<ResourceId> hasLaterValue;
+    UpdateBatch kept;
+    kept.reserve(m_pending.size());
+    quint64 merged = 0;
+    for (qsizetype i = m_pending.size() - 1; i >= 0; --i) {
+        Update &update = m_pending[i];
+        const bool incomingValue = update.direction == Direction::In && update.value && !update.remove;
+        if (incomingValue) {
+            const bool valueOnly = !update.state && update.metadata.isEmpty();
+            if (valueOnly && hasLaterValue.contains(update.id)) {
+                if (!update.derived)
+                    ++merged;
+                continue;
+            }
+            hasLaterValue.insert(update.id);
+        }
+        kept.append(std::move(update));
+    }
+    std::reverse(kept.begin(), kept.end());
+    m_pending = std::move(kept);
+    m_pendingCoalesced += merged;
+    m_coalesced += merged;
+    // Distinct resources can keep it above the limit; coalesce again only once it doubled,
+    // so a flood over many resources stays linear.
+    m_coalesceAt = std::max(m_pendingLimit, 2 * m_pending.size());
 }
 
 void Connector::setPollInterval(const ResourceId &id, int ms)
@@ -65,8 +169,15 @@ void Connector::pollIntervalChanged(const ResourceId &)
 
 void Connector::post(Update update)
 {
+    if (m_pending.isEmpty())
+        m_pendingSinceMs = QDateTime::currentMSecsSinceEpoch();
     m_pending.append(std::move(update));
-    if (!m_batchTimer.isActive())
+    if (m_pending.size() > m_peakPending.load())
+        m_peakPending = m_pending.size();
+    if (m_pending.size() > m_coalesceAt)
+        coalescePending();
+    // With a batch in flight, its acknowledgement starts the timer.
+    if (!m_batchTimer.isActive() && !(m_acknowledged && m_inFlight))
         m_batchTimer.start();
 }
 

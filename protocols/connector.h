@@ -9,7 +9,9 @@
 #include <QPointer>
 #include <QTimer>
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <utility>
 
@@ -67,6 +69,7 @@ struct WriteOptions
     QString method;                              // CoAP / HTTP: PUT (default), POST, DELETE...
     bool confirmable = true;                     // CoAP
     std::chrono::milliseconds timeout{10000};
+    Cause cause = Cause::user();                 // stamped on the outgoing message's value event
 };
 
 struct ClearResult
@@ -169,14 +172,43 @@ public:
     // endpoint's interval.
     void setPollInterval(const ResourceId &id, int ms);
 
+<<<<<<< HEAD
     // Where to ask for other endpoints' connectors; without one a connector makes its own.
     void setEndpointBroker(std::shared_ptr<EndpointBroker> broker) { m_broker = std::move(broker); }
     EndpointBroker *endpointBroker() const { return m_broker.get(); }
 
     // Sends the queued updates at once (used before a verb exits).
+=======
+    // Sends the queued updates at once (used before a verb exits); with acknowledged
+    // hand-over, as soon as the batch in flight has been taken.
+>>>>>>> feed
     void flush();
+    // flush(), then: then runs once everything queued so far has been sent.
+    void flushThen(std::function<void()> then);
     int batchIntervalMs() const { return m_batchIntervalMs; }
     void setBatchIntervalMs(int ms);
+
+    // Backpressure (the endpoint manager turns it on): at most one batch in flight; updates
+    // keep joining the pending batch until the consumer calls acknowledgeHandOver(). Past
+    // pendingLimit() updates the pending batch keeps only the latest value per resource
+    // (metadata, state and outgoing messages all stay); the stream messages merged away are
+    // counted. Off (the default), each batch goes out on its timer.
+    static constexpr qsizetype kDefaultPendingLimit = 10000;
+    void setAcknowledgedHandOver(bool on);
+    void setPendingLimit(qsizetype updates);
+    struct HandOverStats
+    {
+        quint64 sent = 0;             // batches sent
+        quint64 taken = 0;            // of them acknowledged
+        quint64 coalesced = 0;        // stream messages merged away, in total
+        quint64 inFlightCoalesced = 0; // of them in the batch in flight
+        qint64 inFlightSinceMs = 0;   // when the oldest update in the batch in flight was queued
+        qsizetype peakPending = 0;    // the largest pending batch so far
+    };
+    // Thread-safe.
+    HandOverStats handOverStats() const;
+    // Thread-safe: the batch in flight was taken; the next may go.
+    void acknowledgeHandOver();
 
 Q_SIGNALS:
     void stateChanged(thingscape::ConnectorState state);
@@ -199,9 +231,27 @@ private:
     ConnectorState m_state = ConnectorState::Disconnected;
     QString m_lastError;
     QDateTime m_nextRetry;
+    void sendPending();
+    void handOverTaken();
+    void coalescePending();
+
     UpdateBatch m_pending;
     QTimer m_batchTimer;
     int m_batchIntervalMs = 25;
+    bool m_acknowledged = false;
+    bool m_inFlight = false;
+    qsizetype m_pendingLimit = kDefaultPendingLimit;
+    qsizetype m_coalesceAt = kDefaultPendingLimit;
+    qint64 m_pendingSinceMs = 0;
+    quint64 m_pendingCoalesced = 0;
+    QList<std::function<void()>> m_afterSend;
+    // Read from the consumer's thread.
+    std::atomic<quint64> m_sent{0};
+    std::atomic<quint64> m_taken{0};
+    std::atomic<quint64> m_coalesced{0};
+    std::atomic<quint64> m_inFlightCoalesced{0};
+    std::atomic<qint64> m_inFlightSinceMs{0};
+    std::atomic<qsizetype> m_peakPending{0};
 };
 
 } // namespace thingscape

@@ -27,9 +27,10 @@ void runOn(Connector *connector, QObject *receiver, Start start, Done done)
         [connector, receiver, start = std::move(start), done = std::move(done)]() mutable {
             QCoro::connect(start(connector), connector, [connector, receiver, done](const R &result) {
                 // Updates the operation produced reach the GUI thread before its result does.
-                connector->flush();
-                QMetaObject::invokeMethod(
-                    receiver, [done, result]() mutable { done(result); }, Qt::QueuedConnection);
+                connector->flushThen([receiver, done, result]() mutable {
+                    QMetaObject::invokeMethod(
+                        receiver, [done, result]() mutable { done(result); }, Qt::QueuedConnection);
+                });
             });
         },
         Qt::QueuedConnection);
@@ -305,7 +306,7 @@ void EndpointManager::ingestFrom(const QString &endpointId, const UpdateBatch &u
             }
         }
     }
-    m_store->ingest(updates);
+    m_store->ingestFrom(Cause::endpoint(endpointId), updates);
 }
 
 QString EndpointManager::endpointFor(const ResourceId &id) const
@@ -351,13 +352,22 @@ void EndpointManager::ensureConnector(Entry &entry)
     entry.capabilities = connector->capabilities();
     entry.initialObservations = connector->initialObservations();
     Connector *raw = connector.release();
+    raw->setAcknowledgedHandOver(true);
     raw->moveToThread(&m_ioThread);
     const QString id = entry.config.id;
     // Batches still queued from a connector that was replaced or removed are dropped.
     connect(raw, &Connector::updatesReady, this, [this, id, raw](const UpdateBatch &updates) {
         auto it = m_entries.find(id);
-        if (it != m_entries.end() && it->connector == raw)
-            ingestFrom(id, updates);
+        if (it == m_entries.end() || it->connector != raw)
+            return;
+        // Backpressure: the connector holds its next batch until this one is taken.
+        const Connector::HandOverStats handOver = raw->handOverStats();
+        const qint64 waited = handOver.inFlightSinceMs > 0
+            ? std::max<qint64>(0, QDateTime::currentMSecsSinceEpoch() - handOver.inFlightSinceMs)
+            : 0;
+        ingestFrom(id, updates);
+        m_store->noteHandOver(waited, handOver.inFlightCoalesced);
+        raw->acknowledgeHandOver();
     }, Qt::QueuedConnection);
     connect(raw, &Connector::statusChanged, this,
             [this, id, raw](ConnectorState state, const QString &lastError, const QDateTime &nextRetry) {
@@ -528,6 +538,12 @@ void EndpointManager::read(const ResourceId &id, ReadCallback done)
     runOrFail<ReadResult>(
         connector, ReadResult{failure, id, {}}, this,
         [id](Connector *c) { return c->read(id, std::chrono::milliseconds(5000)); }, done);
+}
+
+Connector::HandOverStats EndpointManager::handOverStats(const QString &id) const
+{
+    const Connector *connector = m_entries.value(id).connector;
+    return connector ? connector->handOverStats() : Connector::HandOverStats();
 }
 
 void EndpointManager::write(const ResourceId &id, const QByteArray &payload, const WriteOptions &options,

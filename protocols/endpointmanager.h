@@ -52,6 +52,8 @@ public:
     // The endpoint whose URL (scheme://host:port) carries the resource, or empty.
     QString endpointFor(const ResourceId &id) const;
     Status status(const QString &id) const;
+    // How its connector's batches reach the store (backpressure), for tests and diagnostics.
+    Connector::HandOverStats handOverStats(const QString &id) const;
     int connectedCount() const;
 
     // Connects, then discovers, then observes every resource discovery marked observable.

@@ -10,6 +10,8 @@
 #include <QStatusBar>
 #include <QTimer>
 
+#include <climits>
+
 namespace thingscape {
 
 StatusIndicators::StatusIndicators(Session *session, QStatusBar *bar)
@@ -18,12 +20,15 @@ StatusIndicators::StatusIndicators(Session *session, QStatusBar *bar)
     , m_endpoints(new QLabel(bar))
     , m_resources(new QLabel(bar))
     , m_rate(new QLabel(bar))
+    , m_behind(new QLabel(bar))
     , m_timer(new QTimer(this))
 {
     m_endpoints->setObjectName(QStringLiteral("statusEndpoints"));
     m_resources->setObjectName(QStringLiteral("statusResources"));
     m_rate->setObjectName(QStringLiteral("statusRate"));
-    for (QLabel *label : {m_endpoints, m_resources, m_rate}) {
+    m_behind->setObjectName(QStringLiteral("statusBehind"));
+    m_behind->setVisible(false);
+    for (QLabel *label : {m_behind, m_endpoints, m_resources, m_rate}) {
         label->setTextFormat(Qt::PlainText);
         bar->addPermanentWidget(label);
     }
@@ -32,7 +37,44 @@ StatusIndicators::StatusIndicators(Session *session, QStatusBar *bar)
     m_timer->start();
     connect(m_session->endpoints(), &EndpointManager::endpointChanged, this,
             [this] { m_endpoints->setText(endpointsText()); });
+    connect(m_session->store(), &ResourceStore::ingestStatsChanged, this, &StatusIndicators::updateBehind);
     tick();
+}
+
+QString StatusIndicators::behindLabelText() const
+{
+    return m_behind->isVisible() ? m_behind->text() : QString();
+}
+
+QString StatusIndicators::behindText(const IngestStats &stats, const QList<SubscriptionInfo> &subscriptions,
+                                     qint64 nowMs)
+{
+    QStringList parts;
+    if (stats.lastBehindMs > 0 && nowMs - stats.lastBehindMs <= kBehindShownMs) {
+        QString part = tr("Ingestion behind: %n message(s) merged", nullptr, int(std::min<quint64>(stats.coalesced, INT_MAX)));
+        if (stats.lastWaitMs > ResourceStore::kBehindWaitMs || stats.maxWaitMs > ResourceStore::kBehindWaitMs)
+            part += tr(", waited up to %1 s").arg(double(stats.maxWaitMs) / 1000.0, 0, 'f', 1);
+        parts.append(part);
+    }
+    // A subscriber's losses stay shown: they are data a rule or a recording never saw.
+    for (const SubscriptionInfo &subscription : subscriptions) {
+        if (subscription.dropped > 0)
+            parts.append(tr("%1 dropped %2 event(s)").arg(subscription.name).arg(subscription.dropped));
+    }
+    return parts.join(QLatin1String("; "));
+}
+
+void StatusIndicators::updateBehind()
+{
+    const IngestStats stats = m_session->store()->ingestStats();
+    const QString text = behindText(stats, m_session->store()->subscriptions(), QDateTime::currentMSecsSinceEpoch());
+    m_behind->setText(text);
+    m_behind->setVisible(!text.isEmpty());
+    m_behind->setToolTip(tr("Batches taken: %1\nMessages merged while the window was busy: %2\n"
+                            "Longest wait for a batch: %3 ms")
+                             .arg(stats.handOvers)
+                             .arg(stats.coalesced)
+                             .arg(stats.maxWaitMs));
 }
 
 QString StatusIndicators::endpointsText() const
@@ -70,6 +112,7 @@ void StatusIndicators::tick()
     m_lastTickMs = now;
     m_endpoints->setText(endpointsText());
     m_resources->setText(resourcesText());
+    updateBehind();
 }
 
 } // namespace thingscape

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "model/resourcestore.h"
+
 #include <QObject>
 
 class QLabel;
@@ -11,7 +13,8 @@ namespace thingscape {
 class Session;
 
 // The permanent status bar figures: endpoints connected / total, resources, and messages per
-// second in and out (measured over the last second).
+// second in and out (measured over the last second), and, while ingestion falls behind or a
+// value-event subscriber drops events, how much.
 class StatusIndicators : public QObject
 {
     Q_OBJECT
@@ -22,14 +25,22 @@ public:
     QString endpointsText() const;
     QString resourcesText() const;
     QString rateText() const;
+    QString behindLabelText() const;
+
+    // How long "behind" stays in the status bar after the last batch that waited or was merged.
+    static constexpr qint64 kBehindShownMs = 10000;
+    // "Ingestion behind: 1234 messages merged, waited 3.2 s" (empty while all keeps up).
+    static QString behindText(const IngestStats &stats, const QList<SubscriptionInfo> &subscriptions, qint64 nowMs);
 
 private:
     void tick();
+    void updateBehind();
 
     Session *m_session; // Not owned.
     QLabel *m_endpoints;
     QLabel *m_resources;
     QLabel *m_rate;
+    QLabel *m_behind;
     QTimer *m_timer;
     quint64 m_lastIn = 0;
     quint64 m_lastOut = 0;

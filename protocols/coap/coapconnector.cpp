@@ -315,6 +315,7 @@ QCoro::Task<Result> CoapConnector::write(const ResourceId &id, const QByteArray 
     Update out;
     out.id = target;
     out.direction = Direction::Out;
+    out.cause = options.cause;
     out.info = methodName(*method);
     out.value = codecs::decode(payload, write.contentFormat, {}, nowMs());
     post(out);

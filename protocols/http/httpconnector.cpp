@@ -713,6 +713,7 @@ QCoro::Task<Result> HttpConnector::write(const ResourceId &idArg, const QByteArr
         Update out;
         out.id = id;
         out.direction = Direction::Out;
+        out.cause = writeOptions.cause;
         out.value = codecs::decode(payload, writeOptions.contentFormat, options.contentType, now());
         out.info = QStringLiteral("%1 %2").arg(QString::fromLatin1(options.verb)).arg(response.status);
         post(out);

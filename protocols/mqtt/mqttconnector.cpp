@@ -641,6 +641,7 @@ QCoro::Task<Result> MqttConnector::write(const ResourceId &id, const QByteArray 
     sent.id = ResourceId::fromTopic(config().url, topic);
     sent.value = codecs::decode(data, opts.contentFormat, contentType, QDateTime::currentMSecsSinceEpoch());
     sent.direction = Direction::Out;
+    sent.cause = opts.cause;
     sent.info = QStringLiteral("publish qos %1").arg(opts.qos) + (opts.retain ? QStringLiteral(" retain") : QString());
     post(std::move(sent));
 

@@ -1,7 +1,11 @@
+#include "model/eventsubscription.h"
 #include "model/resourcestore.h"
 
+#include <QMutex>
+#include <QMutexLocker>
 #include <QSignalSpy>
 #include <QTest>
+#include <QThread>
 
 using namespace thingscape;
 
@@ -40,6 +44,12 @@ private Q_SLOTS:
     void outgoingMessagesOnlyReachTheStream();
     void bigBatchStaysLinear();
     void derivedValuesStayOutOfTheStream();
+    void valueEventsKeepArrivalOrderAndCause();
+    void derivedValuesAreEventsToo();
+    void subscriptionQueueIsBoundedAndCountsOverflow();
+    void eventsReachAnotherThreadByValue();
+    void removingManyInOneBatch();
+    void removeByPrefixAndUnderTakeExactlyTheirOwn();
 };
 
 void TestResourceStore::oneSignalPerBatch()
@@ -256,6 +266,263 @@ void TestResourceStore::derivedValuesStayOutOfTheStream()
     QCOMPARE(batch.messages.first().id, rid("coap://h/meter"));
     QCOMPARE(store.find(rid("coap://h/meter/voltage"))->value().toDouble(), 230.0);
     QCOMPARE(store.messagesIn(), quint64(1));
+}
+
+void TestResourceStore::valueEventsKeepArrivalOrderAndCause()
+{
+    // Given a store and a listener on its value events
+    ResourceStore store;
+    QSignalSpy events(&store, &ResourceStore::valueEvents);
+    QSignalSpy batches(&store, &ResourceStore::batchApplied);
+    // When an endpoint's batch brings a, b, a again, a rule's value and a user's write
+    Update fromRule = valueUpdate("mqtt://h/c", 7);
+    fromRule.cause = Cause::rule(QStringLiteral("r1"), 2);
+    Update write = valueUpdate("mqtt://h/b", 9);
+    write.direction = Direction::Out;
+    write.cause = Cause::user();
+    write.info = QStringLiteral("publish qos 0");
+    store.ingestFrom(Cause::endpoint(QStringLiteral("broker")),
+                     {valueUpdate("mqtt://h/a", 1, 100), valueUpdate("mqtt://h/b", 2, 101), valueUpdate("mqtt://h/a", 3, 102),
+                      fromRule, write});
+    // Then one signal carries all five, in arrival order, each with its cause, by value
+    QCOMPARE(batches.count(), 1);
+    QCOMPARE(events.count(), 1);
+    const auto list = events.at(0).at(0).value<ValueEvents>();
+    QCOMPARE(list.size(), 5);
+    const QStringList ids = {"mqtt://h/a", "mqtt://h/b", "mqtt://h/a", "mqtt://h/c", "mqtt://h/b"};
+    const QList<double> values = {1, 2, 3, 7, 9};
+    for (int i = 0; i < list.size(); ++i) {
+        QCOMPARE(list.at(i).id, rid(ids.at(i)));
+        QCOMPARE(list.at(i).value.toDouble(), values.at(i));
+        QCOMPARE(list.at(i).seq, quint64(i + 1));
+    }
+    QCOMPARE(list.at(0).value.timeMs, qint64(100));
+    QCOMPARE(list.at(0).value.raw, QByteArray("1"));
+    QCOMPARE(list.at(0).cause, Cause::endpoint(QStringLiteral("broker")));
+    QCOMPARE(list.at(2).cause.kind, CauseKind::Endpoint);
+    QCOMPARE(list.at(3).cause, Cause::rule(QStringLiteral("r1"), 2));
+    QCOMPARE(list.at(3).cause.toString(), QStringLiteral("rule r1 (depth 2)"));
+    QCOMPARE(list.at(4).direction, Direction::Out);
+    QCOMPARE(list.at(4).cause.kind, CauseKind::User);
+    QCOMPARE(list.at(4).info, QStringLiteral("publish qos 0"));
+    QVERIFY(list.at(4).value.timeMs > 0);
+    // And the next batch goes on counting
+    store.ingest({valueUpdate("mqtt://h/a", 4)});
+    QCOMPARE(events.count(), 2);
+    const auto next = events.at(1).at(0).value<ValueEvents>();
+    QCOMPARE(next.size(), 1);
+    QCOMPARE(next.first().seq, quint64(6));
+    QCOMPARE(next.first().cause.kind, CauseKind::Unknown);
+    QCOMPARE(store.valueEventCount(), quint64(6));
+    // A batch with no value change (metadata only) brings no events
+    Update titled;
+    titled.id = rid("mqtt://h/a");
+    titled.metadata.title.set(QStringLiteral("A"), MetaSource::Protocol);
+    store.ingest({titled});
+    QCOMPARE(events.count(), 2);
+}
+
+void TestResourceStore::derivedValuesAreEventsToo()
+{
+    // A SenML pack and the record decoded out of it: two events, the record flagged derived.
+    ResourceStore store;
+    QSignalSpy events(&store, &ResourceStore::valueEvents);
+    Update record = valueUpdate("coap://h/meter/voltage", 230);
+    record.derived = true;
+    store.ingestFrom(Cause::endpoint(QStringLiteral("dev")), {valueUpdate("coap://h/meter", 1), record});
+    const auto list = events.at(0).at(0).value<ValueEvents>();
+    QCOMPARE(list.size(), 2);
+    QVERIFY(!list.at(0).derived);
+    QVERIFY(list.at(1).derived);
+    QCOMPARE(list.at(1).id, rid("coap://h/meter/voltage"));
+    QCOMPARE(list.at(1).value.toDouble(), 230.0);
+    QCOMPARE(list.at(1).cause, Cause::endpoint(QStringLiteral("dev")));
+}
+
+void TestResourceStore::subscriptionQueueIsBoundedAndCountsOverflow()
+{
+    // Given a subscriber that keeps at most 3 events and takes none yet
+    ResourceStore store;
+    std::shared_ptr<EventSubscription> slow = store.subscribe(QStringLiteral("recorder"), 3);
+    QSignalSpy woken(slow.get(), &EventSubscription::eventsAvailable);
+    // When 5 value changes arrive in two batches
+    store.ingest({valueUpdate("mqtt://h/a", 1), valueUpdate("mqtt://h/a", 2)});
+    store.ingest({valueUpdate("mqtt://h/a", 3), valueUpdate("mqtt://h/b", 4), valueUpdate("mqtt://h/a", 5)});
+    // Then it holds the newest 3, and the 2 that did not fit are counted and visible
+    QCOMPARE(slow->queued(), 3);
+    QCOMPARE(slow->dropped(), quint64(2));
+    QCOMPARE(slow->received(), quint64(5));
+    const QList<SubscriptionInfo> infos = store.subscriptions();
+    QCOMPARE(infos.size(), 1);
+    QCOMPARE(infos.first().name, QStringLiteral("recorder"));
+    QCOMPARE(infos.first().capacity, 3);
+    QCOMPARE(infos.first().queued, 3);
+    QCOMPARE(infos.first().dropped, quint64(2));
+    // And one wake-up was queued, not one per event
+    QTRY_COMPARE(woken.count(), 1);
+    const std::optional<ValueEvent> first = slow->take();
+    QVERIFY(first);
+    QCOMPARE(first->seq, quint64(3)); // the gap says what was lost
+    QCOMPARE(first->value.toDouble(), 3.0);
+    const ValueEvents rest = slow->drain();
+    QCOMPARE(rest.size(), 2);
+    QCOMPARE(rest.at(1).seq, quint64(5));
+    QVERIFY(!slow->take());
+    // A batch bigger than the whole queue keeps its newest events
+    UpdateBatch flood;
+    for (int i = 0; i < 10; ++i)
+        flood.append(valueUpdate("mqtt://h/f", i));
+    store.ingest(flood);
+    QCOMPARE(slow->queued(), 3);
+    QCOMPARE(slow->dropped(), quint64(9));
+    QCOMPARE(slow->drain().last().value.toDouble(), 9.0);
+    QTRY_COMPARE(woken.count(), 2);
+    // A second subscriber is independent; dropping a subscription ends it
+    std::shared_ptr<EventSubscription> other = store.subscribe(QStringLiteral("rules"), 100);
+    store.ingest({valueUpdate("mqtt://h/a", 6)});
+    QCOMPARE(other->queued(), 1);
+    QCOMPARE(other->dropped(), quint64(0));
+    slow.reset();
+    const QList<SubscriptionInfo> left = store.subscriptions();
+    QCOMPARE(left.size(), 1);
+    QCOMPARE(left.first().name, QStringLiteral("rules"));
+}
+
+void TestResourceStore::eventsReachAnotherThreadByValue()
+{
+    // Given a consumer on its own thread that subscribed there
+    ResourceStore store;
+    QThread consumerThread;
+    consumerThread.start();
+    QObject consumer;
+    consumer.moveToThread(&consumerThread);
+    QMutex mutex;
+    ValueEvents received;
+    QList<QThread *> wokenOn;
+    std::shared_ptr<EventSubscription> subscription;
+    QMetaObject::invokeMethod(
+        &consumer,
+        [&] {
+            subscription = store.subscribe(QStringLiteral("consumer"), 10000);
+            EventSubscription *raw = subscription.get();
+            QObject::connect(raw, &EventSubscription::eventsAvailable, &consumer, [&, raw] {
+                const ValueEvents events = raw->drain();
+                QMutexLocker lock(&mutex);
+                received += events;
+                wokenOn.append(QThread::currentThread());
+            });
+        },
+        Qt::BlockingQueuedConnection);
+    QCOMPARE(subscription->thread(), &consumerThread);
+    // When the GUI thread ingests 1,000 changes in 10 batches, then removes the resources
+    for (int batch = 0; batch < 10; ++batch) {
+        UpdateBatch updates;
+        for (int i = 0; i < 100; ++i)
+            updates.append(valueUpdate(QStringLiteral("mqtt://h/t/%1").arg(i % 7), batch * 100 + i));
+        store.ingestFrom(Cause::endpoint(QStringLiteral("e")), updates);
+    }
+    store.clear();
+    QCOMPARE(store.size(), 0);
+    // Then the consumer gets every one of them, in order, on its own thread, with their data
+    QTRY_VERIFY_WITH_TIMEOUT([&] { QMutexLocker lock(&mutex); return received.size() == 1000; }(), 30000);
+    {
+        QMutexLocker lock(&mutex);
+        for (int i = 0; i < 1000; ++i) {
+            QCOMPARE(received.at(i).seq, quint64(i + 1));
+            QCOMPARE(received.at(i).value.toDouble(), double(i));
+            QCOMPARE(received.at(i).value.raw, QByteArray::number(i));
+            QCOMPARE(received.at(i).id, rid(QStringLiteral("mqtt://h/t/%1").arg(i % 100 % 7)));
+        }
+        QVERIFY(!wokenOn.isEmpty());
+        for (QThread *thread : std::as_const(wokenOn))
+            QCOMPARE(thread, &consumerThread);
+    }
+    QCOMPARE(subscription->dropped(), quint64(0));
+    // Dropped from the GUI thread, the subscription is deleted on its own
+    subscription.reset();
+    QTRY_VERIFY(store.subscriptions().isEmpty());
+    consumerThread.quit();
+    consumerThread.wait();
+}
+
+void TestResourceStore::removingManyInOneBatch()
+{
+    // Given 20,000 resources
+    ResourceStore store;
+    UpdateBatch initial;
+    for (int i = 0; i < 20000; ++i)
+        initial.append(valueUpdate(QStringLiteral("mqtt://h/old/%1").arg(i), i));
+    store.ingest(initial);
+    QSignalSpy spy(&store, &ResourceStore::batchApplied);
+    // When one batch adds 1,000 new ones, removes 500 of those, 10,000 old ones (some twice),
+    // changes 100 old ones that it then removes, and takes 10 old removals back
+    UpdateBatch batch;
+    for (int i = 0; i < 1000; ++i)
+        batch.append(valueUpdate(QStringLiteral("mqtt://h/new/%1").arg(i), i));
+    for (int i = 0; i < 100; ++i)
+        batch.append(valueUpdate(QStringLiteral("mqtt://h/old/%1").arg(i), -1));
+    for (int i = 0; i < 10000; ++i) {
+        Update removal;
+        removal.id = rid(QStringLiteral("mqtt://h/old/%1").arg(i));
+        removal.remove = true;
+        batch.append(removal);
+        if (i % 1000 == 0)
+            batch.append(removal);
+    }
+    for (int i = 0; i < 500; ++i) {
+        Update removal;
+        removal.id = rid(QStringLiteral("mqtt://h/new/%1").arg(i * 2));
+        removal.remove = true;
+        batch.append(removal);
+    }
+    for (int i = 0; i < 10; ++i)
+        batch.append(valueUpdate(QStringLiteral("mqtt://h/old/%1").arg(5000 + i), 42));
+    store.ingest(batch);
+    // Then the store and the batch signal agree on exactly what is left
+    QCOMPARE(spy.count(), 1);
+    const auto applied = spy.at(0).at(0).value<StoreBatch>();
+    QCOMPARE(store.size(), 20000 + 1000 - 500 - 10000 + 10);
+    QCOMPARE(applied.removed.size(), 10000 - 10);
+    QCOMPARE(applied.added.size(), 500);
+    for (const Resource *added : applied.added)
+        QVERIFY(added->id().toString().startsWith(rid("mqtt://h/new").toString()));
+    QCOMPARE(applied.changed.size(), 10); // the 100 changed ones are gone; the 10 taken back stay
+    QVERIFY(!store.find(rid("mqtt://h/old/0")));
+    QVERIFY(!store.find(rid("mqtt://h/new/0")));
+    QVERIFY(store.find(rid("mqtt://h/new/1")));
+    QCOMPARE(store.find(rid("mqtt://h/old/5003"))->value().toDouble(), 42.0);
+    QVERIFY(store.find(rid("mqtt://h/old/10000")));
+}
+
+void TestResourceStore::removeByPrefixAndUnderTakeExactlyTheirOwn()
+{
+    ResourceStore store;
+    UpdateBatch initial;
+    for (int i = 0; i < 5000; ++i) {
+        initial.append(valueUpdate(QStringLiteral("mqtt://h/a/%1").arg(i), i));
+        initial.append(valueUpdate(QStringLiteral("mqtt://h/ab/%1").arg(i), i));
+        initial.append(valueUpdate(QStringLiteral("mqtt://h:18830/a/%1").arg(i), i));
+    }
+    store.ingest(initial);
+    QSignalSpy spy(&store, &ResourceStore::batchApplied);
+    store.removeUnder(rid("mqtt://h/a").toString());
+    QCOMPARE(store.size(), 10000);
+    QCOMPARE(spy.count(), 1);
+    QCOMPARE(spy.at(0).at(0).value<StoreBatch>().removed.size(), 5000);
+    QVERIFY(store.find(rid("mqtt://h/ab/1")));
+    store.removeByPrefix(rid("mqtt://h/x").endpointUri() + QLatin1Char('/'));
+    QCOMPARE(store.size(), 5000);
+    QVERIFY(store.find(rid("mqtt://h:18830/a/1")));
+    QList<ResourceId> ids;
+    for (int i = 0; i < 5000; i += 2)
+        ids.append(rid(QStringLiteral("mqtt://h:18830/a/%1").arg(i)));
+    ids.append(ids.first()); // twice: removed once
+    store.remove(ids);
+    QCOMPARE(store.size(), 2500);
+    QCOMPARE(spy.last().at(0).value<StoreBatch>().removed.size(), 2500);
+    // Values keep flowing afterwards
+    store.ingest({valueUpdate("mqtt://h:18830/a/1", 99)});
+    QCOMPARE(store.find(rid("mqtt://h:18830/a/1"))->value().toDouble(), 99.0);
 }
 
 QTEST_GUILESS_MAIN(TestResourceStore)
