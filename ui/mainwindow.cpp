@@ -160,10 +160,10 @@ void MainWindow::createActions()
         else
             box->focusEditor();
     });
-    add(resource, tr("&Observe"), QKeySequence(Qt::CTRL | Qt::Key_B), [this] { m_treeDock->observeSelected(true); });
-    add(resource, tr("&Stop observing"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_B),
-        [this] { m_treeDock->observeSelected(false); });
-    add(resource, tr("&Copy URI"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C), [this] { m_treeDock->copySelectedUris(); });
+    // The tree's own actions: one shortcut each, enabled when they apply to the selection.
+    resource->addAction(m_treeDock->observeAction());
+    resource->addAction(m_treeDock->stopObservingAction());
+    resource->addAction(m_treeDock->copyUriAction());
     add(resource, tr("C&lear retained (MQTT)"), QKeySequence(), [this] { m_treeDock->clearRetainedSelected(); });
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
