@@ -3,6 +3,7 @@
 #include "treedecorationproxy.h"
 #include "uiresources.h"
 
+#include "model/plaintooltip.h"
 #include "model/resourcestore.h"
 
 #include <QDateTime>
@@ -79,6 +80,8 @@ SystemsDock::SystemsDock(ResourceStore *store, QUndoStack *undoStack, QWidget *p
     m_table->setHorizontalHeaderLabels(
         {tr("Resource"), tr("Value"), tr("Unit"), tr("Protocol"), tr("Endpoint"), tr("Updated")});
     m_table->verticalHeader()->hide();
+    // Long URIs keep their scheme, host and last level in view.
+    m_table->setTextElideMode(Qt::ElideMiddle);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->horizontalHeader()->setSectionResizeMode(ValueColumn, QHeaderView::Stretch);
@@ -311,7 +314,8 @@ void SystemsDock::refreshTable()
         QTableWidgetItem *name = setCell(NameColumn, resource ? resource->title() : id.pathSegments().value(
                                                                                         id.pathSegments().size() - 1));
         name->setData(Qt::UserRole, id.toString());
-        name->setToolTip(id.toString());
+        // Topics and paths are peer text: never rich text.
+        name->setToolTip(plainToolTip(id.toString()));
         name->setIcon(stateIcon(resource ? resource->state() : ResourceState::Unknown));
         setCell(ValueColumn, resource && resource->hasValue() ? resource->value().shortText(120) : tr("(no value)"));
         setCell(UnitColumn, resource ? resource->metadata().unit.valueOr(QString()) : QString());
