@@ -130,12 +130,15 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
 
     // Column widths follow the content, computed once things settle, never per message.
     m_fitTimer->setSingleShot(true);
-    m_fitTimer->setInterval(150);
     connect(m_fitTimer, &QTimer::timeout, this, &ResourceTreeDock::fitColumns);
     connect(m_filter, &QAbstractItemModel::rowsInserted, this, [this] { scheduleFit(false); });
     connect(m_filter, &QAbstractItemModel::rowsRemoved, this, [this] { scheduleFit(true); });
     connect(m_filter, &QAbstractItemModel::modelReset, this, [this] { scheduleFit(true); });
-    connect(m_filter, &QAbstractItemModel::dataChanged, this, [this] { scheduleFit(false); });
+    // New values may need more room, but a second's delay is fine and costs far less.
+    connect(m_filter, &QAbstractItemModel::dataChanged, this, [this] {
+        if (!m_fitTimer->isActive())
+            m_fitTimer->start(1000);
+    });
     connect(m_view, &QTreeView::expanded, this, [this] { scheduleFit(false); });
     connect(m_view, &QTreeView::collapsed, this, [this] { scheduleFit(true); });
     connect(m_view->header(), &QHeaderView::sectionResized, this, [this](int column) {
@@ -246,8 +249,8 @@ void ResourceTreeDock::updateActions()
 void ResourceTreeDock::scheduleFit(bool allowShrink)
 {
     m_fitMayShrink = m_fitMayShrink || allowShrink;
-    if (!m_fitTimer->isActive())
-        m_fitTimer->start();
+    if (!m_fitTimer->isActive() || m_fitTimer->remainingTime() > 150)
+        m_fitTimer->start(150);
 }
 
 void ResourceTreeDock::fitColumns()
