@@ -250,8 +250,14 @@ QString ResourceTreeModel::nodePath(const Node *node) const
 QString ResourceTreeModel::displayName(const Node *node) const
 {
     if (node->isEndpoint) {
-        const QString name = m_endpointInfo.value(node->key).name;
-        return name.isEmpty() ? node->endpoint.hostPort() : name;
+        const EndpointInfo info = m_endpointInfo.value(node->key);
+        if (!info.name.isEmpty())
+            return info.name;
+        // Where the workspace has endpoints, a row that is none of them (a Thing's event server
+        // on another port) says so: the status bar counts the workspace's endpoints only.
+        if (!info.pinned && hasPinnedEndpoints())
+            return tr("%1 (found by discovery)").arg(node->endpoint.hostPort());
+        return node->endpoint.hostPort();
     }
     if (!node->label.isEmpty())
         return node->label;
@@ -381,6 +387,19 @@ QHash<int, QByteArray> ResourceTreeModel::roleNames() const
     names.insert(PathRole, "path");
     names.insert(EndpointRole, "endpoint");
     return names;
+}
+
+bool ResourceTreeModel::hasPinnedEndpoints() const
+{
+    return std::any_of(m_endpointInfo.cbegin(), m_endpointInfo.cend(), [](const EndpointInfo &info) { return info.pinned; });
+}
+
+void ResourceTreeModel::endpointNamesChanged()
+{
+    QSet<Node *> endpoints;
+    for (Node *node : std::as_const(m_endpointNodes))
+        endpoints.insert(node);
+    emitChanged(endpoints);
 }
 
 QString ResourceTreeModel::senmlLabel(const Node *node) const
@@ -628,9 +647,12 @@ void ResourceTreeModel::addEndpoint(const ResourceId &endpoint, const QString &n
         return;
     const ResourceId id = endpoint.endpoint();
     const QString uri = id.endpointUri();
+    const bool firstPinned = !hasPinnedEndpoints();
     EndpointInfo &info = m_endpointInfo[uri];
     info.name = name;
     info.pinned = true;
+    if (firstPinned)
+        endpointNamesChanged();
     if (Node *node = m_endpointNodes.value(uri)) {
         emitChanged({node});
         return;
@@ -654,6 +676,8 @@ void ResourceTreeModel::removeEndpoint(const ResourceId &endpoint)
         prune({node}, &dirty);
         emitChanged(dirty);
     }
+    if (!hasPinnedEndpoints())
+        endpointNamesChanged();
 }
 
 void ResourceTreeModel::setEndpointState(const ResourceId &endpoint, const QString &stateText, bool ok)

@@ -15,6 +15,7 @@
 #include <QAction>
 #include <QHeaderView>
 #include <QLineEdit>
+#include <QMenu>
 #include <QMenuBar>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -239,7 +240,7 @@ void TestResourceTreeDock::hostileNamesInToolTipsShowAsText()
     const QString hostile = QStringLiteral("<b>x</b><img src=\"file:///nonexistent.png\">");
     Fixture f;
     f.model.addEndpoint(rid("mqtt://h"), hostile);
-    Update titled = valueUpdate("mqtt://h/dev/%3Cb%3Eq%3C%2Fb%3E", "1");
+    Update titled = valueUpdate("mqtt://h/dev/x", "1");
     titled.metadata.title.set(hostile, MetaSource::MqttConvention);
     f.store.ingest({titled});
     f.dock.view()->expandAll();

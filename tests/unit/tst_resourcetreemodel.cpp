@@ -478,12 +478,21 @@ void TestResourceTreeModel::endpointsAndTheirState()
     QCOMPARE(inserted.at(0).at(0).value<QModelIndex>(), broker);
     QCOMPARE(name(broker), QStringLiteral("Home broker"));
 
+    // A server discovery led to is no endpoint of the workspace, and its row says so (the
+    // status bar counts the workspace's endpoints)
+    store.ingest(topics({QStringLiteral("events")}, QStringLiteral("http://127.0.0.1:4242")));
+    QCOMPARE(name(model.indexForId(rid("http://127.0.0.1:4242"))), QStringLiteral("127.0.0.1:4242 (found by discovery)"));
+
     // When it is removed while it has resources, it stays until they go
     model.removeEndpoint(rid("mqtt://broker.local:1884"));
-    QCOMPARE(name(broker), QStringLiteral("broker.local:1884"));
+    QCOMPARE(name(broker), QStringLiteral("broker.local:1884 (found by discovery)"));
     store.clear();
     QVERIFY(!model.indexForId(rid("mqtt://broker.local:1884")).isValid());
     QCOMPARE(model.rowCount(), 1);
+    // Without any endpoint of the workspace (a tree of a store alone), rows are just host:port
+    model.removeEndpoint(rid("coap://[fe80::1]"));
+    store.ingest(topics({QStringLiteral("t")}, QStringLiteral("mqtt://broker.local:1884")));
+    QCOMPARE(name(model.indexForId(rid("mqtt://broker.local:1884"))), QStringLiteral("broker.local:1884"));
 }
 
 void TestResourceTreeModel::columnsAndRoles()
