@@ -14,6 +14,7 @@
 #include <QAbstractItemModelTester>
 #include <QAction>
 #include <QHeaderView>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
@@ -286,6 +287,24 @@ void TestResourceTreeDock::columnsFitTheirContent()
     f.dock.resize(260, 400);
     QTRY_VERIFY2_WITH_TIMEOUT(testsupport::elidedCells(f.dock.view()).isEmpty(),
                               qPrintable(testsupport::elidedCells(f.dock.view()).join(QLatin1Char('\n'))), 5000);
+}
+
+void TestResourceTreeDock::statusBarCountsMessagesSent()
+{
+    // Given a window, when two messages go out (as a write records them)
+    Session session;
+    MainWindow window(&session);
+    Update out;
+    out.id = rid("mqtt://h/cmd");
+    out.direction = Direction::Out;
+    Value value;
+    value.raw = "1";
+    out.value = value;
+    session.store()->ingest({out, out});
+    // Then the status bar counts them, not only a rate that is back to 0/s a second later
+    auto *rate = window.findChild<QLabel *>(QStringLiteral("statusRate"));
+    QVERIFY(rate);
+    QTRY_VERIFY2_WITH_TIMEOUT(rate->text().contains(QStringLiteral("(2 sent)")), qPrintable(rate->text()), 5000);
 }
 
 QTEST_MAIN(TestResourceTreeDock)
