@@ -1,10 +1,16 @@
 #include "demolauncher.h"
 
+#include "ui/workspacecontroller.h"
+
 #include <QCoreApplication>
 #include <QFileInfo>
+#include <QHash>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QStandardPaths>
+
+#include <utility>
 
 namespace thingscape {
 
@@ -28,9 +34,13 @@ QString DemoLauncher::simulatorPath()
 
 void DemoLauncher::start(const QStringList &extraArgs)
 {
+    stop();
+    m_buffer.clear();
+    m_ready = false;
+    m_failed = false;
     const QString program = simulatorPath();
     if (program.isEmpty()) {
-        Q_EMIT failed(tr("The simulator thingscape-sim was not found next to thingscape or on PATH."));
+        fail(tr("The simulator thingscape-sim was not found next to thingscape or on PATH."));
         return;
     }
     m_process = std::make_unique<QProcess>();
@@ -66,6 +76,12 @@ void DemoLauncher::fail(const QString &error)
     if (m_ready || m_failed)
         return;
     m_failed = true;
+    if (m_saved) {
+        Q_EMIT failed(tr("The demo site of %1 is not running and could not be started again, so its endpoints "
+                         "cannot be reached: %2")
+                          .arg(m_savedPath, error));
+        return;
+    }
     Q_EMIT failed(error);
 }
 
@@ -87,9 +103,105 @@ void DemoLauncher::readOutput()
     }
     const QJsonObject endpoints = document.object();
     m_ready = true;
-    Q_EMIT ready(demoWorkspace(endpoints.value(QStringLiteral("mqtt")).toString(),
-                               endpoints.value(QStringLiteral("coap")).toString(),
-                               endpoints.value(QStringLiteral("http")).toString()));
+    const QString mqtt = endpoints.value(QStringLiteral("mqtt")).toString();
+    const QString coap = endpoints.value(QStringLiteral("coap")).toString();
+    const QString http = endpoints.value(QStringLiteral("http")).toString();
+    if (m_saved) {
+        const Workspace saved = *std::exchange(m_saved, std::nullopt);
+        Q_EMIT reopened(rebind(saved, mqtt, coap, http), m_savedPath);
+        return;
+    }
+    Q_EMIT ready(demoWorkspace(mqtt, coap, http));
+}
+
+bool DemoLauncher::isDemoWorkspace(const Workspace &workspace)
+{
+    return workspace.extra().value(QStringLiteral("demo")).toBool();
+}
+
+namespace {
+
+// Every string in the JSON that is the old endpoint URI or a URI under it, moved to the new one.
+QJsonValue rebound(const QJsonValue &value, const QHash<QString, QString> &moves)
+{
+    if (value.isString()) {
+        const QString text = value.toString();
+        for (auto it = moves.cbegin(); it != moves.cend(); ++it) {
+            if (text == it.key() || text.startsWith(it.key() + QLatin1Char('/')) || text.startsWith(it.key() + QLatin1Char('?')))
+                return it.value() + text.mid(it.key().size());
+        }
+        return value;
+    }
+    if (value.isArray()) {
+        QJsonArray array;
+        for (const QJsonValue &item : value.toArray())
+            array.append(rebound(item, moves));
+        return array;
+    }
+    if (value.isObject()) {
+        QJsonObject object;
+        const QJsonObject source = value.toObject();
+        for (auto it = source.begin(); it != source.end(); ++it) {
+            // Keys can be URIs too (a system's titles by resource).
+            QString key = it.key();
+            const QJsonValue movedKey = rebound(key, moves);
+            object.insert(movedKey.toString(), rebound(it.value(), moves));
+        }
+        return object;
+    }
+    return value;
+}
+
+} // namespace
+
+Workspace DemoLauncher::rebind(const Workspace &saved, const QString &mqtt, const QString &coap, const QString &http)
+{
+    const Workspace fresh = demoWorkspace(mqtt, coap, http);
+    QHash<QString, QString> moves;
+    for (const EndpointConfig &now : fresh.endpoints()) {
+        for (const EndpointConfig &before : saved.endpoints()) {
+            if (before.id == now.id && before.url.endpointUri() != now.url.endpointUri())
+                moves.insert(before.url.endpointUri(), now.url.endpointUri());
+        }
+    }
+    if (moves.isEmpty())
+        return saved;
+    const QJsonObject json = rebound(saved.toJson(), moves).toObject();
+    QString error;
+    const auto moved = Workspace::fromJson(json, &error);
+    // Only URIs changed, so what loaded before loads again; keep the saved one if not.
+    return moved ? *moved : saved;
+}
+
+void DemoLauncher::reopen(const Workspace &saved, const QString &path)
+{
+    m_saved = saved;
+    m_savedPath = path;
+    start();
+}
+
+void DemoLauncher::attach(WorkspaceController *controller)
+{
+    controller->setOpenHandler([this, controller](const Workspace &workspace, const QString &path) {
+        if (!isDemoWorkspace(workspace))
+            return false;
+        Q_EMIT controller->message(tr("Starting the demo site of %1 again…").arg(path));
+        reopen(workspace, path);
+        return true;
+    });
+    connect(this, &DemoLauncher::reopened, controller, [controller](const Workspace &workspace, const QString &path) {
+        controller->apply(workspace, path);
+        Q_EMIT controller->message(tr("Demo site running again: %1 uses its new ports").arg(path));
+    });
+    // Without the simulator the workspace still opens as it was (systems, rules, layout);
+    // failed() has said why its endpoints cannot be reached.
+    connect(this, &DemoLauncher::failed, controller, [this, controller](const QString &error) {
+        if (!m_saved)
+            return;
+        const Workspace saved = *std::exchange(m_saved, std::nullopt);
+        controller->apply(saved, m_savedPath);
+        Q_EMIT controller->message(error);
+    });
 }
 
 Workspace DemoLauncher::demoWorkspace(const QString &mqtt, const QString &coap, const QString &http)
@@ -131,6 +243,10 @@ Workspace DemoLauncher::demoWorkspace(const QString &mqtt, const QString &coap, 
             system.resources.append(*id);
     }
     workspace.setSystems({system});
+    // Its ports are the simulator's of the moment: opened again, the workspace starts it again.
+    QJsonObject extra;
+    extra.insert(QStringLiteral("demo"), true);
+    workspace.setExtra(extra);
     return workspace;
 }
 

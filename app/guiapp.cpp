@@ -46,6 +46,8 @@ int runGui(QApplication &app, const QStringList &args)
     window.show();
 
     DemoLauncher launcher;
+    // A saved demo workspace starts the simulator again when it is opened.
+    launcher.attach(window.workspace());
     if (demo) {
         QObject::connect(&launcher, &DemoLauncher::ready, &window, [&window](const Workspace &workspace) {
             window.workspace()->apply(workspace, QString());

@@ -1,7 +1,10 @@
 #include "resourcetreemodel.h"
 
+#include "plaintooltip.h"
 #include "resourcestore.h"
 
+#include <QCborArray>
+#include <QCborMap>
 #include <QCoreApplication>
 #include <QDateTime>
 
@@ -17,6 +20,7 @@ struct ResourceTreeModel::Node
     std::vector<std::unique_ptr<Node>> children; // sorted by key (keyLess)
     const Resource *resource = nullptr; // Not owned (the store's).
     QString key;          // the path level; for endpoints the endpoint URI
+    QString label;        // shown instead of the key when set (a SenML record's own name)
     ResourceId endpoint;  // set on endpoint nodes only
     int row = 0;          // index in parent->children, kept current so parent() is O(1)
     bool isEndpoint = false;
@@ -55,6 +59,34 @@ QStringList segmentsFor(const ResourceId &id)
         segments.last() += QLatin1Char('?') + id.query();
     }
     return segments;
+}
+
+bool isSenmlFormat(int format)
+{
+    return format == ContentFormat::SenmlJson || format == ContentFormat::SensmlJson
+        || format == ContentFormat::SenmlCbor || format == ContentFormat::SensmlCbor;
+}
+
+// The record's own name ("n") for a full SenML name (bn + n) in a pack, or empty when no
+// record of the pack resolves to it. JSON packs use text labels, CBOR packs integer ones.
+QString senmlOwnName(const QCborValue &pack, const QString &fullName)
+{
+    if (!pack.isArray())
+        return {};
+    QString base;
+    for (const QCborValue &record : pack.toArray()) {
+        if (!record.isMap())
+            continue;
+        const QCborMap map = record.toMap();
+        const QCborValue bn = map.contains(QStringLiteral("bn")) ? map.value(QStringLiteral("bn")) : map.value(-2);
+        if (bn.isString())
+            base = bn.toString();
+        const QCborValue n = map.contains(QStringLiteral("n")) ? map.value(QStringLiteral("n")) : map.value(0);
+        const QString own = n.isString() ? n.toString() : QString();
+        if (base + own == fullName)
+            return own.isEmpty() ? fullName : own;
+    }
+    return {};
 }
 
 QString timeText(qint64 ms)
@@ -225,9 +257,17 @@ QString ResourceTreeModel::nodePath(const Node *node) const
 QString ResourceTreeModel::displayName(const Node *node) const
 {
     if (node->isEndpoint) {
-        const QString name = m_endpointInfo.value(node->key).name;
-        return name.isEmpty() ? node->endpoint.hostPort() : name;
+        const EndpointInfo info = m_endpointInfo.value(node->key);
+        if (!info.name.isEmpty())
+            return info.name;
+        // Where the workspace has endpoints, a row that is none of them (a Thing's event server
+        // on another port) says so: the status bar counts the workspace's endpoints only.
+        if (!info.pinned && hasPinnedEndpoints())
+            return tr("%1 (found by discovery)").arg(node->endpoint.hostPort());
+        return node->endpoint.hostPort();
     }
+    if (!node->label.isEmpty())
+        return node->label;
     // An empty MQTT level ("a//b", "/a") would be an invisible row.
     return node->key.isEmpty() ? tr("(empty)") : node->key;
 }
@@ -284,7 +324,8 @@ QVariant ResourceTreeModel::data(const QModelIndex &index, int role) const
     case Qt::DisplayRole:
         return displayText(node, index.column());
     case Qt::ToolTipRole:
-        return toolTip(node);
+        // Names, topics and queries come from peers: never rich text.
+        return plainToolTip(toolTip(node));
     case Qt::TextAlignmentRole:
         if (index.column() == ValueColumn && resource && resource->value().isNumeric())
             return int(Qt::AlignRight | Qt::AlignVCenter);
@@ -353,6 +394,33 @@ QHash<int, QByteArray> ResourceTreeModel::roleNames() const
     names.insert(PathRole, "path");
     names.insert(EndpointRole, "endpoint");
     return names;
+}
+
+bool ResourceTreeModel::hasPinnedEndpoints() const
+{
+    return std::any_of(m_endpointInfo.cbegin(), m_endpointInfo.cend(), [](const EndpointInfo &info) { return info.pinned; });
+}
+
+void ResourceTreeModel::endpointNamesChanged()
+{
+    QSet<Node *> endpoints;
+    for (Node *node : std::as_const(m_endpointNodes))
+        endpoints.insert(node);
+    emitChanged(endpoints);
+}
+
+QString ResourceTreeModel::senmlLabel(const Node *node) const
+{
+    // A SenML record is a child of its pack's resource, keyed by its full name (bn + n): show
+    // its own name, as four records all called "urn:dev:energy-meter:…" cannot be told apart.
+    const Node *parent = node->parent;
+    if (!parent || !parent->resource || !parent->resource->hasValue())
+        return {};
+    const Value &pack = parent->resource->value();
+    if (!isSenmlFormat(pack.contentFormat) && !isSenmlFormat(parent->resource->metadata().contentFormat.valueOr(-1)))
+        return {};
+    const QString own = senmlOwnName(pack.decoded, node->key);
+    return own == node->key ? QString() : own;
 }
 
 // --- updates ---
@@ -442,6 +510,7 @@ void ResourceTreeModel::addResources(const QList<const Resource *> &resources, Q
             std::tie(node, isNew) = child(parent, parentIsNew, id.toString());
         }
         node->resource = resource;
+        node->label = senmlLabel(node);
         m_byId.insert(id, node);
         if (!isNew)
             dirty->insert(node);
@@ -600,9 +669,12 @@ void ResourceTreeModel::addEndpoint(const ResourceId &endpoint, const QString &n
         return;
     const ResourceId id = endpoint.endpoint();
     const QString uri = id.endpointUri();
+    const bool firstPinned = !hasPinnedEndpoints();
     EndpointInfo &info = m_endpointInfo[uri];
     info.name = name;
     info.pinned = true;
+    if (firstPinned)
+        endpointNamesChanged();
     if (Node *node = m_endpointNodes.value(uri)) {
         emitChanged({node});
         return;
@@ -634,6 +706,8 @@ void ResourceTreeModel::removeEndpoint(const ResourceId &endpoint)
         prune({node}, &dirty);
         emitChanged(dirty);
     }
+    if (!hasPinnedEndpoints())
+        endpointNamesChanged();
 }
 
 void ResourceTreeModel::setEndpointState(const ResourceId &endpoint, const QString &stateText, bool ok)

@@ -104,6 +104,9 @@ private:
     ResourceId nodeId(const Node *node) const;
     QString nodePath(const Node *node) const;
     QString displayName(const Node *node) const;
+    QString senmlLabel(const Node *node) const;
+    bool hasPinnedEndpoints() const;
+    void endpointNamesChanged();
     QString displayText(const Node *node, int column) const;
     QString toolTip(const Node *node) const;
 

@@ -1,8 +1,10 @@
 #include "streammodel.h"
 
 #include "codecs/codecs.h"
+#include "plaintooltip.h"
 #include "resourcestore.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 
 #include <algorithm>
@@ -11,24 +13,50 @@ namespace thingscape {
 
 namespace {
 
-constexpr int kSummaryChars = 120;
+// A row shows at most this much of its payload; the filter searches the same text.
+constexpr int kSummaryChars = 200;
+// Above this the summary is not decoded: a 200 MB JSON message must not stall the window.
+constexpr qsizetype kSummaryDecodeLimit = 64 * 1024;
+
+bool isInvisibleControl(char32_t c)
+{
+    return c < 0x20 || (c >= 0x7f && c < 0xa0) || (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e)
+        || (c >= 0x2066 && c <= 0x2069) || c == 0xfeff;
+}
+
+// One line of plain text: line breaks and tabs become spaces; other control characters and
+// bidi overrides (which would reorder or hide the rest of the row) become U+FFFD.
+QString sanitised(const QString &text)
+{
+    QString out;
+    out.reserve(text.size());
+    for (const char32_t c : QStringView(text).toUcs4()) {
+        if (c == '\n' || c == '\r' || c == '\t')
+            out += QLatin1Char(' ');
+        else if (isInvisibleControl(c))
+            out += QChar(0xfffd);
+        else
+            out += QString::fromUcs4(&c, 1);
+    }
+    return out;
+}
 
 QString payloadSummary(const Message &message)
 {
     if (message.raw.isEmpty())
         return {};
-    // Decoded only here, for rows somebody looks at; the raw bytes are the record.
-    return codecs::decode(message.raw, message.contentFormat, {}, message.timeMs).shortText(kSummaryChars);
-}
-
-QString summaryOf(const Message &message)
-{
-    const QString payload = payloadSummary(message);
-    if (message.info.isEmpty())
-        return payload;
-    if (payload.isEmpty())
-        return message.info;
-    return message.info + QStringLiteral(" \u00b7 ") + payload;
+    QString text;
+    if (message.raw.size() <= kSummaryDecodeLimit) {
+        text = codecs::decode(message.raw, message.contentFormat, {}, message.timeMs).shortText(kSummaryChars);
+    } else {
+        // Too large to decode for one row: the start of the bytes as text says what it is.
+        text = QCoreApplication::translate("StreamModel", "(%n byte(s)) ", nullptr, int(message.raw.size()))
+            + QString::fromUtf8(message.raw.left(kSummaryChars * 4));
+    }
+    text = sanitised(text);
+    if (text.size() > kSummaryChars)
+        text = text.left(kSummaryChars - 1) + QChar(0x2026);
+    return text;
 }
 
 } // namespace
@@ -62,22 +90,38 @@ void StreamModel::append(const QList<Message> &messages)
 {
     if (messages.isEmpty())
         return;
+    // Only the newest capacity() messages of a huge batch can be shown at all; those get
+    // their summary now, once, so neither data() nor the filter decodes a payload again.
+    const qsizetype skip = std::max<qsizetype>(0, messages.size() - m_capacity);
+    m_dropped += quint64(skip);
+    m_totalReceived += quint64(skip);
     if (m_paused) {
-        for (const Message &message : messages)
-            m_pending.push_back({message, m_totalReceived++});
+        for (qsizetype i = skip; i < messages.size(); ++i)
+            m_pending.push_back(makeEntry(messages.at(i), m_totalReceived++));
         m_pendingCount += quint64(messages.size());
         trimPending();
         return;
     }
     std::vector<Entry> incoming;
-    // Only the newest capacity() messages of a huge batch can be shown at all.
-    const qsizetype skip = std::max<qsizetype>(0, messages.size() - m_capacity);
-    m_dropped += quint64(skip);
     incoming.reserve(size_t(messages.size() - skip));
-    m_totalReceived += quint64(skip);
     for (qsizetype i = skip; i < messages.size(); ++i)
-        incoming.push_back({messages.at(i), m_totalReceived++});
+        incoming.push_back(makeEntry(messages.at(i), m_totalReceived++));
     insertEntries(std::move(incoming));
+}
+
+StreamModel::Entry StreamModel::makeEntry(const Message &message, quint64 seq)
+{
+    Entry entry;
+    entry.message = message;
+    entry.seq = seq;
+    const QString payload = payloadSummary(message);
+    if (message.info.isEmpty())
+        entry.summary = payload;
+    else if (payload.isEmpty())
+        entry.summary = sanitised(message.info);
+    else
+        entry.summary = sanitised(message.info) + QStringLiteral(" \u00b7 ") + payload;
+    return entry;
 }
 
 void StreamModel::insertEntries(std::vector<Entry> incoming)
@@ -171,7 +215,8 @@ quint64 StreamModel::sequence(int row) const
 
 QString StreamModel::summary(int row) const
 {
-    return summaryOf(message(row));
+    Q_ASSERT(row >= 0 && row < rowCount());
+    return m_entries[size_t(row)].summary;
 }
 
 QString StreamModel::displayText(const Entry &entry, int column) const
@@ -189,7 +234,7 @@ QString StreamModel::displayText(const Entry &entry, int column) const
     case SizeColumn:
         return QString::number(message.raw.size());
     case SummaryColumn:
-        return summaryOf(message);
+        return entry.summary;
     default:
         return {};
     }
@@ -207,8 +252,9 @@ QVariant StreamModel::data(const QModelIndex &index, int role) const
     case Qt::ToolTipRole:
         if (index.column() == TimeColumn)
             return QDateTime::fromMSecsSinceEpoch(message.timeMs).toLocalTime().toString(Qt::ISODateWithMs);
+        // Decode errors quote the payload: never rich text.
         if (index.column() == SummaryColumn && !message.error.isEmpty())
-            return message.error;
+            return plainToolTip(message.error);
         return {};
     case Qt::TextAlignmentRole:
         if (index.column() == SizeColumn)
@@ -227,7 +273,7 @@ QVariant StreamModel::data(const QModelIndex &index, int role) const
     case SequenceRole:
         return qulonglong(entry.seq);
     case SummaryRole:
-        return summaryOf(message);
+        return entry.summary;
     default:
         return {};
     }

@@ -14,7 +14,8 @@ struct StoreBatch;
 
 // The message log: every message in and out, newest last, in a ring of a fixed capacity
 // (the oldest rows go first). Each store batch is at most one remove (the overflow) and one
-// insert; display text is only built in data(), so unseen rows cost no formatting.
+// insert. Each message's one-line summary (at most 200 characters) is made once when it
+// arrives, never again in data() or by the filter; other display text is built in data().
 class StreamModel : public QAbstractTableModel
 {
     Q_OBJECT
@@ -84,8 +85,10 @@ private:
     {
         Message message;
         quint64 seq = 0;
+        QString summary; // bounded, one line, made once when the message arrives
     };
 
+    static Entry makeEntry(const Message &message, quint64 seq);
     void onBatchApplied(const StoreBatch &batch);
     void insertEntries(std::vector<Entry> incoming);
     void trimPending();

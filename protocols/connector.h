@@ -172,16 +172,12 @@ public:
     // endpoint's interval.
     void setPollInterval(const ResourceId &id, int ms);
 
-<<<<<<< HEAD
     // Where to ask for other endpoints' connectors; without one a connector makes its own.
     void setEndpointBroker(std::shared_ptr<EndpointBroker> broker) { m_broker = std::move(broker); }
     EndpointBroker *endpointBroker() const { return m_broker.get(); }
 
-    // Sends the queued updates at once (used before a verb exits).
-=======
     // Sends the queued updates at once (used before a verb exits); with acknowledged
     // hand-over, as soon as the batch in flight has been taken.
->>>>>>> feed
     void flush();
     // flush(), then: then runs once everything queued so far has been sent.
     void flushThen(std::function<void()> then);

@@ -1,5 +1,7 @@
 #include "connectionsdialog.h"
 
+#include "model/plaintooltip.h"
+
 #include "endpointeditor.h"
 #include "endpointlistmodel.h"
 #include "secretprompt.h"
@@ -596,7 +598,7 @@ void ConnectionsDialog::updateActions()
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(!editing || valid);
     m_buttons->button(QDialogButtonBox::Apply)->setEnabled(editing && valid && (m_draft || m_editor->isModified()));
     if (editing && !valid)
-        m_buttons->button(QDialogButtonBox::Ok)->setToolTip(m_editor->validationError());
+        m_buttons->button(QDialogButtonBox::Ok)->setToolTip(plainToolTip(m_editor->validationError()));
     else
         m_buttons->button(QDialogButtonBox::Ok)->setToolTip({});
 }

@@ -1,5 +1,7 @@
 #include "endpointlistmodel.h"
 
+#include "model/plaintooltip.h"
+
 #include <QPainter>
 #include <QPixmap>
 
@@ -43,7 +45,8 @@ QVariant EndpointListModel::data(const QModelIndex &index, int role) const
         QString tip = tr("%1\n%2\nState: %3").arg(config.name, config.url.toString(), connectorStateName(status.state));
         if (!status.lastError.isEmpty())
             tip += QLatin1Char('\n') + tr("Last error: %1").arg(status.lastError);
-        return tip;
+        // The name and the error (which may quote a peer) are plain text.
+        return plainToolTip(tip);
     }
     case Qt::DecorationRole:
         return stateIcon(status.state);

@@ -20,6 +20,7 @@
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
 #include <QToolBar>
@@ -160,10 +161,10 @@ void MainWindow::createActions()
         else
             box->focusEditor();
     });
-    add(resource, tr("&Observe"), QKeySequence(Qt::CTRL | Qt::Key_B), [this] { m_treeDock->observeSelected(true); });
-    add(resource, tr("&Stop observing"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_B),
-        [this] { m_treeDock->observeSelected(false); });
-    add(resource, tr("&Copy URI"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C), [this] { m_treeDock->copySelectedUris(); });
+    // The tree's own actions: one shortcut each, enabled when they apply to the selection.
+    resource->addAction(m_treeDock->observeAction());
+    resource->addAction(m_treeDock->stopObservingAction());
+    resource->addAction(m_treeDock->copyUriAction());
     add(resource, tr("C&lear retained (MQTT)"), QKeySequence(), [this] { m_treeDock->clearRetainedSelected(); });
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
@@ -215,8 +216,13 @@ void MainWindow::updateTitle()
 void MainWindow::restoreWindowState()
 {
     QSettings settings;
-    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
-        resize(1400, 880);
+    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray())) {
+        // The first run: large, but never larger than the screen (1366×768 and 1280×720 too).
+        QSize size(1400, 880);
+        if (const QScreen *shown = screen())
+            size = size.boundedTo(shown->availableGeometry().size());
+        resize(size);
+    }
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
 }
 

@@ -12,6 +12,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
@@ -25,6 +26,7 @@
 #include <QTreeView>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <memory>
 
 namespace thingscape {
@@ -54,9 +56,17 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
     , m_filterError(new QLabel(this))
     , m_view(new QTreeView(this))
     , m_highlightTimer(new QTimer(this))
+    , m_fitTimer(new QTimer(this))
+    , m_copyUri(new QAction(tr("&Copy URI"), this))
+    , m_observe(new QAction(tr("&Observe"), this))
+    , m_stopObserving(new QAction(tr("&Stop observing"), this))
 {
     setObjectName(QStringLiteral("resourceTreeDock"));
     m_filter->setSourceModel(m_decoration);
+    // Connected before the view gets the model, so this runs before the selection model moves
+    // the current row to a neighbour: a filtered-out row clears the details, never swaps them.
+    connect(m_filter, &QAbstractItemModel::rowsAboutToBeRemoved, this, &ResourceTreeDock::noteRowsVanishing);
+    connect(m_filter, &QAbstractItemModel::rowsRemoved, this, &ResourceTreeDock::clearVanishedCurrent);
 
     m_search->setObjectName(QStringLiteral("treeSearch"));
     m_search->setPlaceholderText(tr("Filter resources (Ctrl+F)"));
@@ -79,13 +89,15 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
     m_view->setDragDropMode(QAbstractItemView::DragOnly);
     m_view->setContextMenuPolicy(Qt::CustomContextMenu);
     m_view->setAlternatingRowColors(true);
+    // Nothing in the tree is edited in place (endpoints are renamed in Connections).
+    m_view->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    // Long URIs keep their scheme, host and last level in view.
+    m_view->setTextElideMode(Qt::ElideMiddle);
+    // Columns are sized to their content by fitColumns(); the Name column takes what is left.
     m_view->header()->setStretchLastSection(false);
-    m_view->header()->setSectionResizeMode(ResourceTreeModel::NameColumn, QHeaderView::Interactive);
-    m_view->header()->setSectionResizeMode(ResourceTreeModel::ValueColumn, QHeaderView::Stretch);
-    m_view->setColumnWidth(ResourceTreeModel::NameColumn, 260);
-    m_view->setColumnWidth(ResourceTreeModel::UnitColumn, 60);
-    m_view->setColumnWidth(ResourceTreeModel::LastUpdateColumn, 90);
-    m_view->setColumnWidth(ResourceTreeModel::ProtocolColumn, 60);
+    m_view->header()->setSectionResizeMode(QHeaderView::Interactive);
+    m_view->header()->setMinimumSectionSize(m_view->fontMetrics().horizontalAdvance(QStringLiteral("MQTT")));
+    m_view->viewport()->installEventFilter(this);
 
     auto *searchRow = new QHBoxLayout;
     searchRow->addWidget(m_search, 1);
@@ -108,9 +120,37 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
     connect(m_view, &QTreeView::customContextMenuRequested, this, &ResourceTreeDock::showContextMenu);
     connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this,
             [this](const QModelIndex &current) {
-                Q_EMIT currentResourceChanged(
+                // A row on its way out moved the current index: clearVanishedCurrent() decides.
+                if (m_currentVanishing)
+                    return;
+                setShownResource(
                     ResourceId::parse(current.data(ResourceTreeModel::ResourceIdRole).toString()).value_or(ResourceId()));
+                updateActions();
             });
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &ResourceTreeDock::updateActions);
+
+    // Column widths follow the content, computed once things settle, never per message.
+    m_fitTimer->setSingleShot(true);
+    connect(m_fitTimer, &QTimer::timeout, this, &ResourceTreeDock::fitColumns);
+    connect(m_filter, &QAbstractItemModel::rowsInserted, this, [this] { scheduleFit(false); });
+    connect(m_filter, &QAbstractItemModel::rowsRemoved, this, [this] { scheduleFit(true); });
+    connect(m_filter, &QAbstractItemModel::modelReset, this, [this] { scheduleFit(true); });
+    // New values may need more room, but a second's delay is fine and costs far less.
+    connect(m_filter, &QAbstractItemModel::dataChanged, this, [this] {
+        if (!m_fitTimer->isActive())
+            m_fitTimer->start(1000);
+    });
+    connect(m_view, &QTreeView::expanded, this, [this] { scheduleFit(false); });
+    connect(m_view, &QTreeView::collapsed, this, [this] { scheduleFit(true); });
+    connect(m_view->header(), &QHeaderView::sectionResized, this, [this](int column) {
+        if (!m_fitting)
+            m_userSizedColumns.insert(column);
+    });
+    // A double click on a divider hands the column back to automatic sizing.
+    connect(m_view->header(), &QHeaderView::sectionHandleDoubleClicked, this, [this](int column) {
+        m_userSizedColumns.remove(column);
+        scheduleFit(true);
+    });
 
     // The highlight fades by itself: repaint for a moment after each batch, then stop.
     m_highlightTimer->setInterval(100);
@@ -125,14 +165,123 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
             m_highlightTimer->start();
     });
 
-    auto addShortcut = [this](const QKeySequence &keys, const QString &text, auto slot) {
-        auto *action = new QAction(text, this);
-        action->setShortcut(keys);
-        action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-        connect(action, &QAction::triggered, this, slot);
-        m_view->addAction(action);
-    };
-    addShortcut(QKeySequence::Copy, tr("Copy URI"), &ResourceTreeDock::copySelectedUris);
+    // Ctrl+C copies the URIs while the tree has the focus; elsewhere it stays the usual copy.
+    m_copyUri->setObjectName(QStringLiteral("copyUriAction"));
+    m_copyUri->setShortcut(QKeySequence::Copy);
+    m_copyUri->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(m_copyUri, &QAction::triggered, this, &ResourceTreeDock::copySelectedUris);
+    m_view->addAction(m_copyUri);
+    m_observe->setObjectName(QStringLiteral("observeAction"));
+    m_observe->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
+    connect(m_observe, &QAction::triggered, this, [this] { observeSelected(true); });
+    m_stopObserving->setObjectName(QStringLiteral("stopObservingAction"));
+    m_stopObserving->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_B));
+    connect(m_stopObserving, &QAction::triggered, this, [this] { observeSelected(false); });
+    updateActions();
+}
+
+bool ResourceTreeDock::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_view->viewport() && event->type() == QEvent::Resize)
+        scheduleFit(true);
+    return QDockWidget::eventFilter(watched, event);
+}
+
+void ResourceTreeDock::setShownResource(const ResourceId &id)
+{
+    if (id == m_shown)
+        return;
+    m_shown = id;
+    Q_EMIT currentResourceChanged(id);
+}
+
+void ResourceTreeDock::noteRowsVanishing(const QModelIndex &parent, int first, int last)
+{
+    if (!m_view->selectionModel())
+        return;
+    for (QModelIndex index = m_view->currentIndex(); index.isValid(); index = index.parent()) {
+        if (index.parent() == parent && index.row() >= first && index.row() <= last) {
+            m_currentVanishing = true;
+            return;
+        }
+    }
+}
+
+void ResourceTreeDock::clearVanishedCurrent()
+{
+    if (!m_currentVanishing)
+        return;
+    // The selection stays where it is or goes: it never moves to a row the user did not pick.
+    m_view->selectionModel()->clear();
+    m_currentVanishing = false;
+    setShownResource(ResourceId());
+    updateActions();
+}
+
+bool ResourceTreeDock::isObserved(const ResourceId &id) const
+{
+    const auto asked = m_userObserved.constFind(id);
+    if (asked != m_userObserved.cend())
+        return asked.value();
+    const Resource *resource = m_store->find(id);
+    if (!resource)
+        return false;
+    // MQTT topics arrive through the endpoint's subscriptions; CoAP and HTTP resources that
+    // say they are observable are observed when the endpoint connects.
+    return id.protocol() == Protocol::Mqtt || resource->metadata().observable.valueOr(false);
+}
+
+void ResourceTreeDock::updateActions()
+{
+    const QList<ResourceId> ids = selectedResources();
+    bool anyObserved = false;
+    bool anyUnobserved = false;
+    for (const ResourceId &id : ids) {
+        if (isObserved(id))
+            anyObserved = true;
+        else
+            anyUnobserved = true;
+    }
+    m_observe->setEnabled(anyUnobserved);
+    m_stopObserving->setEnabled(anyObserved);
+    m_copyUri->setEnabled(m_view->currentIndex().isValid() || m_view->selectionModel()->hasSelection());
+}
+
+void ResourceTreeDock::scheduleFit(bool allowShrink)
+{
+    m_fitMayShrink = m_fitMayShrink || allowShrink;
+    if (!m_fitTimer->isActive() || m_fitTimer->remainingTime() > 150)
+        m_fitTimer->start(150);
+}
+
+void ResourceTreeDock::fitColumns()
+{
+    // Every column as wide as its widest shown cell (and its header), so nothing is cut; the
+    // Name column takes the spare width. Widths only grow while values change, so columns do
+    // not jitter; they shrink when rows go, fold or the tree is resized.
+    QHeaderView *header = m_view->header();
+    const auto *view = static_cast<const QAbstractItemView *>(m_view);
+    const bool mayShrink = m_fitMayShrink;
+    m_fitMayShrink = false;
+    m_fitting = true;
+    int others = 0;
+    for (int column = ResourceTreeModel::NameColumn + 1; column < ResourceTreeModel::ColumnCount; ++column) {
+        if (header->isSectionHidden(column))
+            continue;
+        if (!m_userSizedColumns.contains(column)) {
+            int width = std::max(view->sizeHintForColumn(column), header->sectionSizeHint(column));
+            if (!mayShrink)
+                width = std::max(width, header->sectionSize(column));
+            header->resizeSection(column, width);
+        }
+        others += header->sectionSize(column);
+    }
+    if (!m_userSizedColumns.contains(ResourceTreeModel::NameColumn)) {
+        const int needed = std::max(view->sizeHintForColumn(ResourceTreeModel::NameColumn),
+                                    header->sectionSizeHint(ResourceTreeModel::NameColumn));
+        header->resizeSection(ResourceTreeModel::NameColumn, std::max(needed, m_view->viewport()->width() - others));
+    }
+    m_fitting = false;
 }
 
 void ResourceTreeDock::applyFilter()
@@ -211,6 +360,7 @@ void ResourceTreeDock::readSelected()
 void ResourceTreeDock::observeSelected(bool observe)
 {
     for (const ResourceId &id : selectedResources()) {
+        m_userObserved.insert(id, observe);
         if (!observe) {
             m_endpoints->unobserve(id);
             continue;
@@ -219,12 +369,16 @@ void ResourceTreeDock::observeSelected(bool observe)
         m_endpoints->observe(id, [self, id](const Result &result) {
             if (!self)
                 return;
-            if (!result.ok())
+            if (!result.ok()) {
+                self->m_userObserved.insert(id, false);
+                self->updateActions();
                 Q_EMIT self->statusMessage(tr("Observe %1 failed: %2").arg(id.toString(), result.error));
-            else if (!result.notice.isEmpty())
+            } else if (!result.notice.isEmpty()) {
                 Q_EMIT self->statusMessage(result.notice);
+            }
         });
     }
+    updateActions();
 }
 
 void ResourceTreeDock::copySelectedUris()
@@ -327,8 +481,9 @@ void ResourceTreeDock::showContextMenu(const QPoint &pos)
     read->setEnabled(hasResource);
     QAction *write = menu.addAction(tr("&Write…"), this, [this] { Q_EMIT writeRequested(currentResource()); });
     write->setEnabled(hasResource);
-    menu.addAction(tr("&Observe"), this, [this] { observeSelected(true); })->setEnabled(hasResource);
-    menu.addAction(tr("&Stop observing"), this, [this] { observeSelected(false); })->setEnabled(hasResource);
+    updateActions();
+    menu.addAction(m_observe);
+    menu.addAction(m_stopObserving);
     if (!mqtt) {
         // HTTP without a stream and CoAP without Observe are polled; each resource can have its own pace.
         menu.addAction(tr("&Polling interval…"), this, [this, ids] {
@@ -347,7 +502,7 @@ void ResourceTreeDock::showContextMenu(const QPoint &pos)
         })->setEnabled(hasResource);
     }
     menu.addSeparator();
-    menu.addAction(tr("&Copy URI"), this, &ResourceTreeDock::copySelectedUris)->setShortcut(QKeySequence::Copy);
+    menu.addAction(m_copyUri);
     QMenu *systems = menu.addMenu(tr("Add to s&ystem"));
     systems->setEnabled(!ids.isEmpty());
     for (const QString &name : std::as_const(m_systemNames))

@@ -4,7 +4,10 @@
 
 #include <QDockWidget>
 #include <QElapsedTimer>
+#include <QHash>
+#include <QSet>
 
+class QAction;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -45,6 +48,15 @@ public:
     void copySelectedUris();
     void clearRetainedSelected();
 
+    // One action per command, shared by the context menu and the window's Resource menu, so
+    // each has one shortcut and is enabled only when it applies to the selection.
+    QAction *copyUriAction() const { return m_copyUri; }
+    QAction *observeAction() const { return m_observe; }
+    QAction *stopObservingAction() const { return m_stopObserving; }
+    // As far as this window knows: observed after connecting (observable resources, MQTT
+    // topics through the endpoint's subscriptions) or since the user asked.
+    bool isObserved(const ResourceId &id) const;
+
 Q_SIGNALS:
     void currentResourceChanged(const thingscape::ResourceId &id);
     void writeRequested(const thingscape::ResourceId &id);
@@ -52,10 +64,19 @@ Q_SIGNALS:
     void newSystemRequested(const QList<thingscape::ResourceId> &ids);
     void statusMessage(const QString &message);
 
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
     void showContextMenu(const QPoint &pos);
     void applyFilter();
     QList<ResourceId> resourcesUnder(const QModelIndex &index) const;
+    void setShownResource(const ResourceId &id);
+    void noteRowsVanishing(const QModelIndex &parent, int first, int last);
+    void clearVanishedCurrent();
+    void updateActions();
+    void scheduleFit(bool allowShrink);
+    void fitColumns();
 
     ResourceStore *m_store;         // Not owned.
     ResourceTreeModel *m_model;     // Not owned.
@@ -67,8 +88,18 @@ private:
     QLabel *m_filterError;
     QTreeView *m_view;
     QTimer *m_highlightTimer;
+    QTimer *m_fitTimer;
+    QAction *m_copyUri;
+    QAction *m_observe;
+    QAction *m_stopObserving;
     QElapsedTimer m_sinceLastBatch;
     QStringList m_systemNames;
+    ResourceId m_shown;            // what currentResourceChanged last announced
+    bool m_currentVanishing = false; // the current row is being filtered out or removed
+    bool m_fitting = false;
+    bool m_fitMayShrink = false;
+    QSet<int> m_userSizedColumns;  // columns the user sized by hand keep their width
+    QHash<ResourceId, bool> m_userObserved; // what the user asked for, overriding the default
 };
 
 } // namespace thingscape

@@ -99,14 +99,22 @@ void StatusIndicators::tick()
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     const quint64 in = m_session->store()->messagesIn();
     const quint64 out = m_session->store()->messagesOut();
+    // A rate alone reads "Out: 0/s" a second after a write: the count of messages sent says
+    // that they went.
+    double inRate = 0;
+    double outRate = 0;
     if (m_lastTickMs > 0 && now > m_lastTickMs) {
         const double seconds = double(now - m_lastTickMs) / 1000.0;
-        m_rate->setText(tr("In: %1/s  Out: %2/s")
-                            .arg(double(in - m_lastIn) / seconds, 0, 'f', 0)
-                            .arg(double(out - m_lastOut) / seconds, 0, 'f', 0));
-    } else {
-        m_rate->setText(tr("In: 0/s  Out: 0/s"));
+        inRate = double(in - m_lastIn) / seconds;
+        outRate = double(out - m_lastOut) / seconds;
     }
+    m_rate->setText(tr("In: %1/s  Out: %2/s (%3 sent)")
+                        .arg(inRate, 0, 'f', 0)
+                        .arg(outRate, 0, 'f', 0)
+                        .arg(out));
+    m_rate->setToolTip(tr("Messages per second over the last second; %1 received and %2 sent since the start")
+                           .arg(in)
+                           .arg(out));
     m_lastIn = in;
     m_lastOut = out;
     m_lastTickMs = now;

@@ -1,5 +1,7 @@
 #include "streamdock.h"
 
+#include "payloadtext.h"
+
 #include "model/codecs/codecs.h"
 #include "model/streamexporter.h"
 #include "model/streamfilterproxymodel.h"
@@ -86,6 +88,8 @@ StreamDock::StreamDock(StreamModel *model, EndpointManager *endpoints, QWidget *
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 4);
     m_view->horizontalHeader()->setStretchLastSection(true);
     m_view->setWordWrap(false);
+    // Long URIs keep their scheme, host and last level in view.
+    m_view->setTextElideMode(Qt::ElideMiddle);
     m_view->setColumnWidth(StreamModel::TimeColumn, 110);
     m_view->setColumnWidth(StreamModel::DirectionColumn, 60);
     m_view->setColumnWidth(StreamModel::ProtocolColumn, 60);
@@ -196,19 +200,24 @@ void StreamDock::showSelected()
         return;
     }
     const Message &message = m_model->message(index.row());
-    const Value value = codecs::decode(message.raw, message.contentFormat, {}, message.timeMs);
     QString text;
     text += tr("%1  %2  %3\n")
                 .arg(QDateTime::fromMSecsSinceEpoch(message.timeMs).toString(Qt::ISODateWithMs),
                      message.direction == Direction::In ? tr("in") : tr("out"), message.id.toString());
     if (!message.info.isEmpty())
         text += message.info + QLatin1Char('\n');
-    text += tr("%n byte(s), %1\n\n", nullptr, int(message.raw.size())).arg(codecs::contentFormatName(value.contentFormat));
-    if (!value.error.isEmpty())
-        text += tr("Could not decode: %1\n\n").arg(value.error);
-    else
-        text += codecs::prettyText(value) + QLatin1String("\n\n");
-    text += codecs::hexView(message.raw.left(16 * 1024));
+    // Capped like the details view: a huge message shows its start, undecoded.
+    if (message.raw.size() <= payloadtext::kMaxShownBytes) {
+        const Value value = codecs::decode(message.raw, message.contentFormat, {}, message.timeMs);
+        text += tr("%n byte(s), %1\n\n", nullptr, int(message.raw.size()))
+                    .arg(codecs::contentFormatName(value.contentFormat));
+        text += payloadtext::decodedText(value) + QLatin1String("\n\n");
+    } else {
+        text += tr("%n byte(s), %1\n\n", nullptr, int(message.raw.size()))
+                    .arg(codecs::contentFormatName(message.contentFormat));
+        text += payloadtext::decodedText(message.raw, message.contentFormat, message.timeMs) + QLatin1String("\n\n");
+    }
+    text += payloadtext::hexText(message.raw);
     // Payload text is always plain text.
     m_payload->setPlainText(text);
 }

@@ -3,6 +3,7 @@
 #include "treedecorationproxy.h"
 #include "uiresources.h"
 
+#include "model/plaintooltip.h"
 #include "model/resourcestore.h"
 
 #include <QDateTime>
@@ -79,10 +80,13 @@ SystemsDock::SystemsDock(ResourceStore *store, QUndoStack *undoStack, QWidget *p
     m_table->setHorizontalHeaderLabels(
         {tr("Resource"), tr("Value"), tr("Unit"), tr("Protocol"), tr("Endpoint"), tr("Updated")});
     m_table->verticalHeader()->hide();
+    // Long URIs keep their scheme, host and last level in view.
+    m_table->setTextElideMode(Qt::ElideMiddle);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    // A system has a few rows: every column fits its content, the value takes the rest.
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setSectionResizeMode(ValueColumn, QHeaderView::Stretch);
-    m_table->setColumnWidth(NameColumn, 200);
 
     m_add->setText(tr("&New"));
     m_add->setToolTip(tr("New system"));
@@ -308,10 +312,15 @@ void SystemsDock::refreshTable()
                 item->setText(text);
             return item;
         };
-        QTableWidgetItem *name = setCell(NameColumn, resource ? resource->title() : id.pathSegments().value(
-                                                                                        id.pathSegments().size() - 1));
+        // Until the resource is there (its endpoint still connecting, or unreachable), its
+        // whole topic or path: three rows all called "temperature" say nothing.
+        QString fallback = id.protocol() == Protocol::Mqtt ? id.topic() : id.path().mid(1);
+        if (!id.query().isEmpty())
+            fallback += QLatin1Char('?') + id.query();
+        QTableWidgetItem *name = setCell(NameColumn, resource ? resource->title() : fallback);
         name->setData(Qt::UserRole, id.toString());
-        name->setToolTip(id.toString());
+        // Topics and paths are peer text: never rich text.
+        name->setToolTip(plainToolTip(id.toString()));
         name->setIcon(stateIcon(resource ? resource->state() : ResourceState::Unknown));
         setCell(ValueColumn, resource && resource->hasValue() ? resource->value().shortText(120) : tr("(no value)"));
         setCell(UnitColumn, resource ? resource->metadata().unit.valueOr(QString()) : QString());

@@ -180,6 +180,10 @@ bool WorkspaceController::open(const QString &path)
         Q_EMIT message(error);
         return false;
     }
+    if (m_openHandler && m_openHandler(*workspace, path)) {
+        addRecent(path);
+        return true;
+    }
     apply(*workspace, path);
     addRecent(path);
     Q_EMIT message(tr("Opened %1").arg(path));

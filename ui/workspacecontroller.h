@@ -49,6 +49,11 @@ public:
     void apply(const Workspace &workspace, const QString &path);
     Workspace snapshot() const;
 
+    // Lets the app open a workspace that needs something started first (a saved demo site
+    // starts its simulator again). The handler returns true when it took the workspace over.
+    using OpenHandler = std::function<bool(const Workspace &workspace, const QString &path)>;
+    void setOpenHandler(OpenHandler handler) { m_openHandler = std::move(handler); }
+
     void setSystems(const QList<System> &systems);
     void setLayoutProvider(std::function<QByteArray()> save, std::function<void(const QByteArray &)> restore);
 
@@ -85,6 +90,7 @@ private:
     QJsonObject m_extra; // unknown top-level keys of the file, written back as they were
     std::function<QByteArray()> m_saveLayout;
     std::function<void(const QByteArray &)> m_restoreLayout;
+    OpenHandler m_openHandler;
     std::unique_ptr<QLockFile> m_runLock;
     QTimer *m_autosave;
 };

@@ -12,6 +12,9 @@
 
 #include <QDir>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -29,6 +32,9 @@ class TestDemo : public QObject
 private Q_SLOTS:
     void initTestCase();
     void demoWorkspaceComesAlive();
+    void savedDemoReopensWithTheSimulatorRunning();
+    void savedDemoWithoutSimulatorSaysSo();
+    void rebindMovesEveryUriUnderTheDemoEndpoints();
     void quittingStopsTheSimulator();
 
 private:
@@ -83,6 +89,140 @@ void TestDemo::demoWorkspaceComesAlive()
     QTRY_VERIFY_WITH_TIMEOUT(session.store()->find(*temperature)->updateCount() >= 2, 15000);
     QVERIFY(!window.workspace()->isDirty());
     window.workspace()->shutDownCleanly();
+}
+
+namespace {
+
+// Starts the demo in the window as thingscape --demo does and waits until it is connected.
+bool startDemo(DemoLauncher &launcher, MainWindow &window, Session &session)
+{
+    launcher.attach(window.workspace());
+    QObject::connect(&launcher, &DemoLauncher::ready, &window,
+                     [&window](const Workspace &workspace) { window.workspace()->apply(workspace, QString()); });
+    QSignalSpy ready(&launcher, &DemoLauncher::ready);
+    launcher.start();
+    if (!QTest::qWaitFor([&] { return !ready.isEmpty(); }, 20000))
+        return false;
+    return QTest::qWaitFor([&] { return session.endpoints()->connectedCount() == 3; }, 20000);
+}
+
+} // namespace
+
+void TestDemo::savedDemoReopensWithTheSimulatorRunning()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("demo.thingscape"));
+    QList<EndpointConfig> before;
+    QString titleBefore;
+    {
+        // Given the demo, saved to a file, and then the app (and its simulator) gone
+        Session session;
+        MainWindow window(&session);
+        DemoLauncher launcher;
+        QVERIFY(startDemo(launcher, window, session));
+        QVERIFY(window.workspace()->saveAs(path));
+        before = session.endpoints()->endpoints();
+        window.workspace()->shutDownCleanly();
+    }
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QVERIFY(QJsonDocument::fromJson(file.readAll()).object().value(QStringLiteral("demo")).toBool());
+
+    // When the file is opened again
+    Session session;
+    MainWindow window(&session);
+    DemoLauncher launcher;
+    launcher.attach(window.workspace());
+    QSignalSpy reopened(&launcher, &DemoLauncher::reopened);
+    QSignalSpy failed(&launcher, &DemoLauncher::failed);
+    QVERIFY(window.workspace()->open(path));
+    QTRY_VERIFY_WITH_TIMEOUT(!reopened.isEmpty() || !failed.isEmpty(), 20000);
+    QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
+
+    // Then the simulator runs again and every endpoint connects, on the simulator's new ports
+    QCOMPARE(session.endpoints()->endpoints().size(), 3);
+    QTRY_COMPARE_WITH_TIMEOUT(session.endpoints()->connectedCount(), 3, 20000);
+    for (const EndpointConfig &config : session.endpoints()->endpoints()) {
+        const auto old = std::find_if(before.begin(), before.end(), [&](const EndpointConfig &c) { return c.id == config.id; });
+        QVERIFY(old != before.end());
+        QCOMPARE(config.name, old->name);
+    }
+    // the system's resources moved with them, and come alive with their titles
+    const QList<System> systems = window.systemsDock()->systems();
+    QCOMPARE(systems.size(), 1);
+    QVERIFY(systems.first().resources.size() >= 6);
+    for (const ResourceId &id : systems.first().resources) {
+        QVERIFY2(session.endpoints()->endpointFor(id).size() > 0, qPrintable(id.toString()));
+        QTRY_VERIFY2_WITH_TIMEOUT(session.store()->find(id), qPrintable(id.toString()), 15000);
+    }
+    // the file is the workspace's, unchanged
+    QCOMPARE(window.workspace()->path(), path);
+    QVERIFY(!window.workspace()->isDirty());
+    window.workspace()->shutDownCleanly();
+}
+
+void TestDemo::savedDemoWithoutSimulatorSaysSo()
+{
+    // Given a saved demo workspace
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("demo.thingscape"));
+    Workspace saved = DemoLauncher::demoWorkspace(QStringLiteral("mqtt://127.0.0.1:1"), QStringLiteral("coap://127.0.0.1:2"),
+                                                  QStringLiteral("http://127.0.0.1:3"));
+    QVERIFY(saved.save(path));
+    // When it is opened where no simulator can be found
+    const QByteArray path0 = qgetenv("PATH");
+    qputenv("PATH", QByteArray("/nonexistent"));
+    Session session;
+    MainWindow window(&session);
+    DemoLauncher launcher;
+    launcher.attach(window.workspace());
+    QSignalSpy failed(&launcher, &DemoLauncher::failed);
+    const bool opened = window.workspace()->open(path);
+    qputenv("PATH", path0);
+    QVERIFY(opened);
+    // Then it says the demo site is not running, and why
+    QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 1, 10000);
+    const QString error = failed.first().first().toString();
+    QVERIFY2(error.contains(QStringLiteral("not running")) && error.contains(QStringLiteral("thingscape-sim")),
+             qPrintable(error));
+    // and the workspace is still open as saved: endpoints, system and all
+    QCOMPARE(session.endpoints()->endpoints().size(), 3);
+    QCOMPARE(window.systemsDock()->systems().size(), 1);
+    QCOMPARE(window.workspace()->path(), path);
+    window.workspace()->shutDownCleanly();
+}
+
+void TestDemo::rebindMovesEveryUriUnderTheDemoEndpoints()
+{
+    Workspace saved = DemoLauncher::demoWorkspace(QStringLiteral("mqtt://127.0.0.1:1000"), QStringLiteral("coap://127.0.0.1:2000"),
+                                                  QStringLiteral("http://127.0.0.1:3000"));
+    // A dashboard and a rule that name demo resources, and an endpoint of the user's own
+    QJsonObject tile;
+    tile.insert(QStringLiteral("resource"), QStringLiteral("coap://127.0.0.1:2000/sensors/temperature"));
+    tile.insert(QStringLiteral("other"), QStringLiteral("coap://127.0.0.1:20000/x"));
+    saved.setDashboards({tile});
+    QList<EndpointConfig> endpoints = saved.endpoints();
+    EndpointConfig own;
+    own.id = QStringLiteral("mine");
+    own.name = QStringLiteral("Mine");
+    own.url = *ResourceId::parse(QStringLiteral("mqtt://127.0.0.1:1000"));
+    endpoints.append(own);
+    saved.setEndpoints(endpoints);
+
+    const Workspace moved = DemoLauncher::rebind(saved, QStringLiteral("mqtt://127.0.0.1:1001"),
+                                                 QStringLiteral("coap://127.0.0.1:2001"), QStringLiteral("http://127.0.0.1:3001"));
+    QStringList urls;
+    for (const EndpointConfig &config : moved.endpoints())
+        urls << config.id + QLatin1Char('=') + config.url.toString();
+    QCOMPARE(urls, QStringList({"demo-mqtt=mqtt://127.0.0.1:1001", "demo-coap=coap://127.0.0.1:2001",
+                                "demo-http=http://127.0.0.1:3001", "mine=mqtt://127.0.0.1:1001"}));
+    for (const ResourceId &id : moved.systems().first().resources)
+        QVERIFY2(id.port() == 1001 || id.port() == 2001 || id.port() == 3001, qPrintable(id.toString()));
+    const QJsonObject movedTile = moved.dashboards().first().toObject();
+    QCOMPARE(movedTile.value(QStringLiteral("resource")).toString(), QStringLiteral("coap://127.0.0.1:2001/sensors/temperature"));
+    // A port that merely starts with the old one is another endpoint
+    QCOMPARE(movedTile.value(QStringLiteral("other")).toString(), QStringLiteral("coap://127.0.0.1:20000/x"));
+    QVERIFY(DemoLauncher::isDemoWorkspace(moved));
 }
 
 void TestDemo::quittingStopsTheSimulator()

@@ -3,6 +3,9 @@
 #include "model/resourcetreemodel.h"
 
 #include <QAbstractItemModelTester>
+#include <QCborValue>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTest>
@@ -86,6 +89,8 @@ private Q_SLOTS:
     void persistentIndexSurvivesInsertsBefore();
     void endpointsAndTheirState();
     void columnsAndRoles();
+    void senmlRecordsNamedRelativeToTheBaseName();
+    void toolTipsAreEscapedPeerText();
     void filterSubstring();
     void filterMqttWildcard();
     void filterMqttWildcard_data();
@@ -473,12 +478,21 @@ void TestResourceTreeModel::endpointsAndTheirState()
     QCOMPARE(inserted.at(0).at(0).value<QModelIndex>(), broker);
     QCOMPARE(name(broker), QStringLiteral("Home broker"));
 
+    // A server discovery led to is no endpoint of the workspace, and its row says so (the
+    // status bar counts the workspace's endpoints)
+    store.ingest(topics({QStringLiteral("events")}, QStringLiteral("http://127.0.0.1:4242")));
+    QCOMPARE(name(model.indexForId(rid("http://127.0.0.1:4242"))), QStringLiteral("127.0.0.1:4242 (found by discovery)"));
+
     // When it is removed while it has resources, it stays until they go
     model.removeEndpoint(rid("mqtt://broker.local:1884"));
-    QCOMPARE(name(broker), QStringLiteral("broker.local:1884"));
+    QCOMPARE(name(broker), QStringLiteral("broker.local:1884 (found by discovery)"));
     store.clear();
     QVERIFY(!model.indexForId(rid("mqtt://broker.local:1884")).isValid());
     QCOMPARE(model.rowCount(), 1);
+    // Without any endpoint of the workspace (a tree of a store alone), rows are just host:port
+    model.removeEndpoint(rid("coap://[fe80::1]"));
+    store.ingest(topics({QStringLiteral("t")}, QStringLiteral("mqtt://broker.local:1884")));
+    QCOMPARE(name(model.indexForId(rid("mqtt://broker.local:1884"))), QStringLiteral("broker.local:1884"));
 }
 
 void TestResourceTreeModel::columnsAndRoles()
@@ -510,6 +524,73 @@ void TestResourceTreeModel::columnsAndRoles()
     QCOMPARE(model.headerData(ResourceTreeModel::LastUpdateColumn, Qt::Horizontal).toString(),
              QStringLiteral("Last update"));
     QCOMPARE(model.columnCount(), 5);
+}
+
+void TestResourceTreeModel::senmlRecordsNamedRelativeToTheBaseName()
+{
+    // Given a SenML pack whose records share a base name, posted as the CoAP connector does:
+    // the pack on its resource, each record a child named by its full name (bn + n)
+    ResourceStore store;
+    ResourceTreeModel model(&store);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    const QByteArray pack = R"([{"bn":"urn:dev:energy-meter:1:","n":"voltage","u":"V","v":230.1},
+                                {"n":"current","u":"A","v":1.5},
+                                {"bn":"urn:dev:other:","n":"power","u":"W","v":345},
+                                {"n":"","v":7}])";
+    Update parent;
+    parent.id = rid("coap://dev/meters/energy");
+    Value packValue;
+    packValue.raw = pack;
+    packValue.contentFormat = ContentFormat::SenmlJson;
+    packValue.decoded = QCborValue::fromJsonValue(QJsonDocument::fromJson(pack).array());
+    parent.value = packValue;
+    UpdateBatch batch{parent};
+    for (const QString &full : {QStringLiteral("urn:dev:energy-meter:1:voltage"), QStringLiteral("urn:dev:energy-meter:1:current"),
+                                QStringLiteral("urn:dev:other:power"), QStringLiteral("urn:dev:other:")}) {
+        Update child = valueUpdate(QStringLiteral("coap://dev/meters/energy/") + full, 1);
+        child.value->contentFormat = ContentFormat::SenmlJson;
+        child.derived = true;
+        batch.append(child);
+    }
+    // When the batch arrives
+    store.ingest(batch);
+    // Then each record is named by its own name, the one without a name by its full name
+    const QModelIndex energy = model.indexForId(parent.id);
+    QVERIFY(energy.isValid());
+    QStringList names;
+    for (int row = 0; row < model.rowCount(energy); ++row)
+        names << name(model.index(row, 0, energy));
+    names.sort();
+    QCOMPARE(names, QStringList({"current", "power", "urn:dev:other:", "voltage"}));
+    // and the URI still says where it comes from
+    const QModelIndex voltage = model.indexForId(rid("coap://dev/meters/energy/urn:dev:energy-meter:1:voltage"));
+    QCOMPARE(name(voltage), QStringLiteral("voltage"));
+    QVERIFY(voltage.data(Role::ResourceIdRole).toString().endsWith(QStringLiteral("urn:dev:energy-meter:1:voltage")));
+}
+
+void TestResourceTreeModel::toolTipsAreEscapedPeerText()
+{
+    // Given an endpoint name, a topic and a title that look like HTML
+    ResourceStore store;
+    ResourceTreeModel model(&store);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    const QString hostile = QStringLiteral("<b>x</b><img src=\"file:///etc/passwd\">");
+    model.addEndpoint(rid("mqtt://h"), hostile);
+    UpdateBatch titled = topics({"a/<b>y</b>"});
+    titled.first().metadata.title.set(QStringLiteral("<i>title</i>"), MetaSource::MqttConvention);
+    store.ingest(titled);
+    // When their tooltips are asked for
+    const QString endpointTip = model.indexForId(rid("mqtt://h")).data(Qt::ToolTipRole).toString();
+    const QString topicTip = model.indexForId(titled.first().id).data(Qt::ToolTipRole).toString();
+    // Then the peer text is escaped inside a rich-text wrapper, never markup of its own
+    for (const QString &tip : {endpointTip, topicTip}) {
+        QVERIFY2(tip.startsWith(QStringLiteral("<qt>")), qPrintable(tip));
+        QVERIFY2(!tip.contains(QStringLiteral("<b>")) && !tip.contains(QStringLiteral("<img")), qPrintable(tip));
+    }
+    QVERIFY(endpointTip.contains(QStringLiteral("&lt;b&gt;x&lt;/b&gt;&lt;img src=&quot;file:///etc/passwd&quot;&gt;")));
+    QVERIFY2(topicTip.contains(QStringLiteral("&lt;i&gt;title&lt;/i&gt;")), qPrintable(topicTip));
+    // Lines stay lines
+    QVERIFY(endpointTip.contains(QStringLiteral("<br/>")));
 }
 
 namespace {

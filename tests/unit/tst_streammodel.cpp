@@ -74,6 +74,10 @@ private Q_SLOTS:
     void exportJsonLines();
     void exportCsv();
     void exportVisibleRowsAndErrors();
+    void summaryIsMadeOnceAndBounded();
+    void summaryIsOneSafeLine();
+    void hugePayloadIsNotDecodedForTheSummary();
+    void decodeErrorTooltipIsEscaped();
 };
 
 void TestStreamModel::fedByTheStore()
@@ -296,6 +300,7 @@ void TestStreamModel::exportJsonLines()
 {
     // Given a text message with JSON-hostile characters, a binary one, and an outgoing one
     StreamModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     model.append({message("mqtt://h/a/b", "a,\"b\"\nc\\", Direction::In, QString(), ContentFormat::Text),
                   message("coap://dev/x", QByteArray("\x00\xff", 2), Direction::In, QStringLiteral("2.05 Content"),
                           ContentFormat::OctetStream, 1700000000000),
@@ -322,6 +327,7 @@ void TestStreamModel::exportJsonLines()
 void TestStreamModel::exportCsv()
 {
     StreamModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     model.append({message("mqtt://h/a/b", "a,\"b\"\nc", Direction::In, QString(), ContentFormat::Text),
                   message("coap://dev/x", QByteArray("\x00\xff", 2), Direction::Out, QStringLiteral("PUT, 2.04"),
                           ContentFormat::OctetStream, 1700000000000),
@@ -343,6 +349,7 @@ void TestStreamModel::exportVisibleRowsAndErrors()
     model.append({message("mqtt://h/a", "1"), message("coap://dev/x", "2", Direction::Out), message("mqtt://h/b", "3")});
     StreamFilterProxyModel proxy;
     proxy.setSourceModel(&model);
+    QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
     proxy.setProtocols({Protocol::Mqtt});
     StreamExporter exporter(&model);
     QBuffer buffer;
@@ -362,6 +369,80 @@ void TestStreamModel::exportVisibleRowsAndErrors()
     // A row that does not exist is an error
     QVERIFY(!exporter.exportRows(&buffer, StreamExporter::Format::JsonLines, {7}, &error));
     QVERIFY(error.contains(QStringLiteral("row 7")));
+}
+
+void TestStreamModel::summaryIsMadeOnceAndBounded()
+{
+    // Given a long JSON message in the log
+    StreamModel model;
+    StreamFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QByteArray json = "{\"list\":[";
+    for (int i = 0; i < 2000; ++i)
+        json += QByteArray::number(i) + ',';
+    json += "1],\"needle\":\"found\"}";
+    model.append({message("mqtt://h/big", json, Direction::In, QString(), ContentFormat::Json)});
+    // When its summary is asked for again and again
+    const QString first = model.index(0, StreamModel::SummaryColumn).data().toString();
+    const QString second = model.index(0, 0).data(StreamModel::SummaryRole).toString();
+    // Then it is the same text, made once when the message arrived (not decoded again per call)
+    QVERIFY(!first.isEmpty());
+    QVERIFY(first.isSharedWith(second));
+    QVERIFY(first.isSharedWith(model.summary(0)));
+    // and bounded: at most 200 characters, the cut marked
+    QCOMPARE(first.size(), 200);
+    QVERIFY(first.endsWith(QChar(0x2026)));
+    // The filter searches that summary: text beyond it does not match
+    proxy.setText(QStringLiteral("needle"));
+    QCOMPARE(proxy.rowCount(), 0);
+    proxy.setText(QStringLiteral("list"));
+    QCOMPARE(proxy.rowCount(), 1);
+}
+
+void TestStreamModel::summaryIsOneSafeLine()
+{
+    StreamModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    // Line breaks, a terminal escape and a bidi override in a text payload and in the info
+    model.append({message("mqtt://h/t", "a\nb\x1b]0;x\x07" "c \xe2\x80\xae" "evil", Direction::In,
+                          QStringLiteral("publish\u202e"), ContentFormat::Text)});
+    const QString summary = model.summary(0);
+    for (const QChar c : summary) {
+        QVERIFY2(c.unicode() >= 0x20 && c.unicode() != 0x202e && c.unicode() != 0x7f,
+                 qPrintable(QStringLiteral("U+%1 in %2").arg(c.unicode(), 4, 16, QLatin1Char('0')).arg(summary)));
+    }
+    QVERIFY2(summary.contains(QStringLiteral("a b")), qPrintable(summary));
+    QVERIFY(summary.contains(QStringLiteral("evil")));
+}
+
+void TestStreamModel::hugePayloadIsNotDecodedForTheSummary()
+{
+    // Given a JSON message of 8 MiB
+    StreamModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QByteArray huge = "[\"";
+    huge += QByteArray(8 * 1024 * 1024, 'x');
+    huge += "\"]";
+    model.append({message("mqtt://h/huge", huge, Direction::In, QString(), ContentFormat::Json)});
+    // Then its summary says its size and shows its start as it came, bounded
+    const QString summary = model.summary(0);
+    QVERIFY2(summary.contains(QStringLiteral("8388612")), qPrintable(summary));
+    QVERIFY(summary.contains(QStringLiteral("[\"xxx")));
+    QVERIFY(summary.size() <= 200);
+}
+
+void TestStreamModel::decodeErrorTooltipIsEscaped()
+{
+    StreamModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    Message bad = message("http://dev/q?a=<b>x</b>", "{<b>broken</b>", Direction::In, QString(), ContentFormat::Json);
+    bad.error = QStringLiteral("<b>x</b><img src=\"y\"> at offset 1");
+    model.append({bad});
+    const QString tip = model.index(0, StreamModel::SummaryColumn).data(Qt::ToolTipRole).toString();
+    QVERIFY2(tip.startsWith(QStringLiteral("<qt>")), qPrintable(tip));
+    QVERIFY(!tip.contains(QStringLiteral("<b>")));
+    QVERIFY(tip.contains(QStringLiteral("&lt;b&gt;x&lt;/b&gt;&lt;img src=&quot;y&quot;&gt; at offset 1")));
 }
 
 QTEST_GUILESS_MAIN(TestStreamModel)

@@ -1,0 +1,312 @@
+// The resource tree dock: what the filter does to the selection, which of Observe / Stop
+// observing applies, one Copy URI action, peer text in tooltips, and columns that fit.
+#include "elidedcells.h"
+
+#include "model/resourcefilterproxymodel.h"
+#include "model/resourcestore.h"
+#include "model/resourcetreemodel.h"
+#include "protocols/endpointmanager.h"
+#include "ui/mainwindow.h"
+#include "ui/resourcetreedock.h"
+#include "ui/session.h"
+#include "ui/systemsdock.h"
+
+#include <QAbstractItemModelTester>
+#include <QAction>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMenuBar>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTextDocument>
+#include <QTreeView>
+
+using namespace thingscape;
+
+namespace {
+
+ResourceId rid(const QString &uri)
+{
+    return *ResourceId::parse(uri);
+}
+
+Update valueUpdate(const QString &uri, const QByteArray &raw)
+{
+    Update u;
+    u.id = rid(uri);
+    Value value;
+    value.timeMs = 1000;
+    value.raw = raw;
+    bool number = false;
+    const double v = raw.toDouble(&number);
+    value.decoded = number ? QCborValue(v) : QCborValue(QString::fromUtf8(raw));
+    u.value = value;
+    return u;
+}
+
+// What a user sees: the text a tooltip renders to.
+QString renderedToolTip(const QString &tip)
+{
+    if (!Qt::mightBeRichText(tip))
+        return tip;
+    QTextDocument document;
+    document.setHtml(tip);
+    return document.toPlainText();
+}
+
+struct Fixture
+{
+    ResourceStore store;
+    ResourceTreeModel model{&store};
+    EndpointManager endpoints{&store};
+    ResourceTreeDock dock{&store, &model, &endpoints};
+};
+
+} // namespace
+
+class TestResourceTreeDock : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void filterKeepsOrClearsTheSelectionNeverMovesIt();
+    void removedRowClearsTheSelection();
+    void observeOrStopObservingWhicheverApplies();
+    void copyUriIsOneActionWithOneShortcut();
+    void noRenameEditorOnASecondClick();
+    void hostileNamesInToolTipsShowAsText();
+    void columnsFitTheirContent();
+    void statusBarCountsMessagesSent();
+
+private:
+    QTemporaryDir m_state;
+};
+
+void TestResourceTreeDock::initTestCase()
+{
+    qputenv("THINGSCAPE_STATE_DIR", m_state.path().toUtf8());
+    QStandardPaths::setTestModeEnabled(true);
+}
+
+void TestResourceTreeDock::filterKeepsOrClearsTheSelectionNeverMovesIt()
+{
+    // Given a tree with the kitchen temperature selected
+    Fixture f;
+    QAbstractItemModelTester tester(f.dock.filterModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    f.store.ingest({valueUpdate("mqtt://h/home/hall/temp", "19"), valueUpdate("mqtt://h/home/kitchen/temp", "21"),
+                    valueUpdate("mqtt://h/home/kitchen/humidity", "40"), valueUpdate("mqtt://h/garden/temp", "12")});
+    f.dock.resize(600, 400);
+    f.dock.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&f.dock));
+    f.dock.view()->expandAll();
+    const ResourceId kitchen = rid("mqtt://h/home/kitchen/temp");
+    QSignalSpy shown(&f.dock, &ResourceTreeDock::currentResourceChanged);
+    f.dock.selectResource(kitchen);
+    QCOMPARE(shown.size(), 1);
+    QCOMPARE(shown.takeFirst().first().value<ResourceId>(), kitchen);
+
+    // When the filter still shows it, Then it stays selected and the details do not change
+    f.dock.searchField()->setText(QStringLiteral("temp"));
+    QCOMPARE(f.dock.currentResource(), kitchen);
+    QCOMPARE(f.dock.selectedResources(), QList<ResourceId>{kitchen});
+    QCOMPARE(shown.size(), 0);
+    f.dock.searchField()->setText(QStringLiteral("kitchen/t"));
+    QCOMPARE(f.dock.currentResource(), kitchen);
+    QCOMPARE(shown.size(), 0);
+
+    // When the filter hides it (the hall and garden rows stay, right next to where it was)
+    f.dock.searchField()->setText(QStringLiteral("hall"));
+    // Then the selection is cleared, never moved to a row the user did not pick
+    QVERIFY(!f.dock.currentResource().isValid());
+    QVERIFY(f.dock.selectedResources().isEmpty());
+    QCOMPARE(shown.size(), 1);
+    QVERIFY(!shown.takeFirst().first().value<ResourceId>().isValid());
+
+    // And clearing the filter brings the rows back without selecting any of them
+    f.dock.searchField()->clear();
+    QVERIFY(!f.dock.currentResource().isValid());
+    QCOMPARE(shown.size(), 0);
+
+    // A path level above the selection filtered out counts the same
+    f.dock.view()->expandAll();
+    f.dock.selectResource(rid("mqtt://h/home/kitchen/humidity"));
+    QCOMPARE(shown.size(), 1);
+    shown.clear();
+    f.dock.searchField()->setText(QStringLiteral("garden"));
+    QVERIFY(!f.dock.currentResource().isValid());
+    QCOMPARE(shown.size(), 1);
+    QVERIFY(!shown.takeFirst().first().value<ResourceId>().isValid());
+}
+
+void TestResourceTreeDock::removedRowClearsTheSelection()
+{
+    Fixture f;
+    QAbstractItemModelTester tester(f.dock.filterModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    f.store.ingest({valueUpdate("mqtt://h/a", "1"), valueUpdate("mqtt://h/b", "2"), valueUpdate("mqtt://h/c", "3")});
+    f.dock.show();
+    f.dock.view()->expandAll();
+    f.dock.selectResource(rid("mqtt://h/b"));
+    QSignalSpy shown(&f.dock, &ResourceTreeDock::currentResourceChanged);
+    // When the selected resource goes from the store
+    f.store.remove({rid("mqtt://h/b")});
+    // Then nothing is selected (not "a" or "c")
+    QVERIFY(!f.dock.currentResource().isValid());
+    QCOMPARE(shown.size(), 1);
+    QVERIFY(!shown.first().first().value<ResourceId>().isValid());
+}
+
+void TestResourceTreeDock::observeOrStopObservingWhicheverApplies()
+{
+    Fixture f;
+    Update observable = valueUpdate("coap://dev/sensor", "20");
+    observable.metadata.observable.set(true, MetaSource::LinkFormat);
+    f.store.ingest({valueUpdate("mqtt://h/t", "1"), valueUpdate("coap://dev/config", "x"), observable});
+    f.dock.show();
+    f.dock.view()->expandAll();
+    QAction *observe = f.dock.observeAction();
+    QAction *stop = f.dock.stopObservingAction();
+    // Nothing selected: neither
+    QVERIFY(!observe->isEnabled());
+    QVERIFY(!stop->isEnabled());
+    // An MQTT topic arrives through the subscription: only Stop observing
+    f.dock.selectResource(rid("mqtt://h/t"));
+    QVERIFY(!observe->isEnabled());
+    QVERIFY(stop->isEnabled());
+    // After Stop observing: only Observe
+    stop->trigger();
+    QVERIFY(observe->isEnabled());
+    QVERIFY(!stop->isEnabled());
+    QVERIFY(!f.dock.isObserved(rid("mqtt://h/t")));
+    // A CoAP resource that is not observable is not observed; an observable one is
+    f.dock.selectResource(rid("coap://dev/config"));
+    QVERIFY(observe->isEnabled());
+    QVERIFY(!stop->isEnabled());
+    f.dock.selectResource(rid("coap://dev/sensor"));
+    QVERIFY(!observe->isEnabled());
+    QVERIFY(stop->isEnabled());
+}
+
+void TestResourceTreeDock::copyUriIsOneActionWithOneShortcut()
+{
+    Session session;
+    MainWindow window(&session);
+    QList<QAction *> copies;
+    for (QAction *action : window.findChildren<QAction *>()) {
+        if (action->text().remove(QLatin1Char('&')).startsWith(QStringLiteral("Copy URI")))
+            copies << action;
+    }
+    QCOMPARE(copies.size(), 1);
+    QCOMPARE(copies.first()->shortcuts().size(), 1);
+    QCOMPARE(copies.first(), window.treeDock()->copyUriAction());
+    // and the Resource menu offers that same action
+    bool inMenu = false;
+    for (QAction *menu : window.menuBar()->actions()) {
+        if (menu->menu() && menu->menu()->actions().contains(copies.first()))
+            inMenu = true;
+    }
+    QVERIFY(inMenu);
+    // Observe and Stop observing likewise: one each
+    int observes = 0;
+    for (QAction *action : window.findChildren<QAction *>())
+        observes += action->text().remove(QLatin1Char('&')) == QStringLiteral("Observe") ? 1 : 0;
+    QCOMPARE(observes, 1);
+}
+
+void TestResourceTreeDock::noRenameEditorOnASecondClick()
+{
+    Fixture f;
+    f.model.addEndpoint(rid("mqtt://h"), QStringLiteral("Broker"));
+    f.dock.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&f.dock));
+    QTreeView *view = f.dock.view();
+    const QModelIndex endpoint = view->model()->index(0, 0);
+    const QPoint at = view->visualRect(endpoint).center();
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, at);
+    QCOMPARE(view->currentIndex(), endpoint);
+    QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, at, 1000);
+    QTest::keyClick(view, Qt::Key_F2);
+    QVERIFY(!view->indexWidget(endpoint));
+    QVERIFY(!view->isPersistentEditorOpen(endpoint));
+    QVERIFY(view->findChildren<QLineEdit *>().isEmpty());
+}
+
+void TestResourceTreeDock::hostileNamesInToolTipsShowAsText()
+{
+    // Given an endpoint, a topic and a title named like HTML
+    const QString hostile = QStringLiteral("<b>x</b><img src=\"file:///nonexistent.png\">");
+    Fixture f;
+    f.model.addEndpoint(rid("mqtt://h"), hostile);
+    Update titled = valueUpdate("mqtt://h/dev/x", "1");
+    titled.metadata.title.set(hostile, MetaSource::MqttConvention);
+    f.store.ingest({titled});
+    f.dock.view()->expandAll();
+    // Then the tooltips render to the very text, tags and all
+    const QModelIndex endpoint = f.dock.view()->model()->index(0, 0);
+    const QString endpointTip = endpoint.data(Qt::ToolTipRole).toString();
+    QVERIFY2(renderedToolTip(endpointTip).startsWith(hostile), qPrintable(renderedToolTip(endpointTip)));
+    const QModelIndex topicRow = f.dock.view()->model()->index(0, 0, f.dock.view()->model()->index(0, 0, endpoint));
+    QVERIFY(topicRow.isValid());
+    QVERIFY2(renderedToolTip(topicRow.data(Qt::ToolTipRole).toString()).contains(hostile),
+             qPrintable(topicRow.data(Qt::ToolTipRole).toString()));
+
+    // The systems dock shows the URI in its tooltip the same way
+    Session session;
+    MainWindow window(&session);
+    const ResourceId odd = rid(QStringLiteral("mqtt://h/<b>y</b>"));
+    window.systemsDock()->createSystem(QStringLiteral("S"), {odd});
+    QTableWidget *table = window.systemsDock()->resourceTable();
+    QCOMPARE(table->rowCount(), 1);
+    const QString systemTip = table->item(0, 0)->toolTip();
+    QCOMPARE(renderedToolTip(systemTip), odd.toString());
+}
+
+void TestResourceTreeDock::columnsFitTheirContent()
+{
+    // Given names, values, units and times of different widths
+    Fixture f;
+    Update unit = valueUpdate("coap://device.example/sensors/a-rather-long-temperature-name", "1234567.25");
+    unit.metadata.unit.set(QStringLiteral("kWh"), MetaSource::SenML);
+    f.store.ingest({unit, valueUpdate("mqtt://h/x", "closed"), valueUpdate("mqtt://h/y", "on")});
+    f.dock.resize(700, 400);
+    f.dock.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&f.dock));
+    f.dock.view()->expandAll();
+    // Then, once the columns are fitted, no cell in view is cut
+    QTRY_VERIFY2_WITH_TIMEOUT(testsupport::elidedCells(f.dock.view()).isEmpty(),
+                              qPrintable(testsupport::elidedCells(f.dock.view()).join(QLatin1Char('\n'))), 5000);
+    // and the Name column takes the spare width: the columns fill the view
+    QHeaderView *header = f.dock.view()->header();
+    QTRY_COMPARE_WITH_TIMEOUT(header->length(), f.dock.view()->viewport()->width(), 5000);
+    QVERIFY(header->sectionSize(ResourceTreeModel::NameColumn) > header->sectionSize(ResourceTreeModel::ValueColumn));
+    // When the dock gets narrow, the columns still show their content (the tree scrolls)
+    f.dock.resize(260, 400);
+    QTRY_VERIFY2_WITH_TIMEOUT(testsupport::elidedCells(f.dock.view()).isEmpty(),
+                              qPrintable(testsupport::elidedCells(f.dock.view()).join(QLatin1Char('\n'))), 5000);
+}
+
+void TestResourceTreeDock::statusBarCountsMessagesSent()
+{
+    // Given a window, when two messages go out (as a write records them)
+    Session session;
+    MainWindow window(&session);
+    Update out;
+    out.id = rid("mqtt://h/cmd");
+    out.direction = Direction::Out;
+    Value value;
+    value.raw = "1";
+    out.value = value;
+    session.store()->ingest({out, out});
+    // Then the status bar counts them, not only a rate that is back to 0/s a second later
+    auto *rate = window.findChild<QLabel *>(QStringLiteral("statusRate"));
+    QVERIFY(rate);
+    QTRY_VERIFY2_WITH_TIMEOUT(rate->text().contains(QStringLiteral("(2 sent)")), qPrintable(rate->text()), 5000);
+}
+
+QTEST_MAIN(TestResourceTreeDock)
+#include "tst_resourcetreedock.moc"
