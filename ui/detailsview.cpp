@@ -167,6 +167,8 @@ DetailsView::DetailsView(ResourceStore *store, EndpointManager *endpoints, QWidg
     // Long values (URIs, JSON) keep both ends; the whole text is in the tooltip.
     m_metadata->setTextElideMode(Qt::ElideMiddle);
     m_metadata->setWordWrap(false);
+    const int rowHeight = fontMetrics().height() + 6;
+    m_metadata->verticalHeader()->setDefaultSectionSize(rowHeight);
 
     m_tree->setColumnCount(2);
     m_tree->setHeaderLabels({tr("Key"), tr("Value")});
@@ -183,6 +185,7 @@ DetailsView::DetailsView(ResourceStore *store, EndpointManager *endpoints, QWidg
     m_historyTable->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
     m_historyTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_historyTable->setTextElideMode(Qt::ElideMiddle);
+    m_historyTable->verticalHeader()->setDefaultSectionSize(rowHeight);
 
     auto *historyTabs = new QTabWidget(this);
     historyTabs->addTab(m_chart, tr("Chart"));
@@ -241,6 +244,8 @@ QString DetailsView::displayUri(const ResourceId &id)
 {
     if (!id.isValid())
         return {};
+    if (id.isEndpoint())
+        return id.endpointUri();
     if (id.protocol() == Protocol::Mqtt)
         return id.endpointUri() + QLatin1Char('/') + id.topic();
     // Decodes what is safe to decode; delimiters such as %2F stay encoded.

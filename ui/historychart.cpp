@@ -143,10 +143,9 @@ HistoryChart::HistoryChart(QWidget *parent)
     m_timeAxis->setTickCount(5);
     chart->addAxis(m_timeAxis, Qt::AlignBottom);
     chart->addAxis(m_valueAxis, Qt::AlignLeft);
-    chart->addAxis(m_stateAxis, Qt::AlignLeft);
-    m_valueAxis->setTickType(QValueAxis::TicksDynamic);
+    // Only the axis in use is in the chart; the other would take room and draw a grid.
+    m_stateAxis->setParent(this);
     m_stateAxis->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
-    m_stateAxis->setVisible(false);
     m_series->attachAxis(m_timeAxis);
     m_series->attachAxis(m_valueAxis);
     chart->setMargins(QMargins(4, 4, 4, 4));
@@ -192,10 +191,12 @@ void HistoryChart::useStateAxis(bool categorical)
     m_categorical = categorical;
     QAbstractAxis *from = categorical ? static_cast<QAbstractAxis *>(m_valueAxis) : m_stateAxis;
     QAbstractAxis *to = categorical ? static_cast<QAbstractAxis *>(m_stateAxis) : m_valueAxis;
+    QChart *chart = m_view->chart();
     m_series->detachAxis(from);
+    chart->removeAxis(from);
+    from->setParent(this); // removeAxis() hands ownership back
+    chart->addAxis(to, Qt::AlignLeft);
     m_series->attachAxis(to);
-    from->setVisible(false);
-    to->setVisible(true);
 }
 
 void HistoryChart::redraw()
@@ -330,9 +331,9 @@ void HistoryChart::redraw()
             hi = std::max(hi, p.y());
         }
         const Scale scale = niceScale(lo, hi, kMaxValueTicks);
+        // min and max are whole multiples of the step: evenly spaced ticks land on nice values.
         m_valueAxis->setRange(scale.min, scale.max);
-        m_valueAxis->setTickAnchor(scale.min);
-        m_valueAxis->setTickInterval(scale.step);
+        m_valueAxis->setTickCount(scale.ticks);
         m_valueAxis->setLabelFormat(QStringLiteral("%.%1f").arg(scale.decimals));
         m_valueAxis->setTitleText(unit);
     }

@@ -138,6 +138,7 @@ NodeDetails::NodeDetails(ResourceStore *store, EndpointManager *endpoints, QWidg
     m_facts->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_facts->setTextElideMode(Qt::ElideMiddle);
     m_facts->setWordWrap(false);
+    m_facts->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
 
     m_list->setRootIsDecorated(false);
     m_list->setUniformRowHeights(true);
@@ -151,7 +152,8 @@ NodeDetails::NodeDetails(ResourceStore *store, EndpointManager *endpoints, QWidg
     buttons->addWidget(m_discover);
     buttons->addStretch();
 
-    auto *listBox = new QWidget(this);
+    m_listBox = new QWidget(this);
+    auto *listBox = m_listBox;
     auto *listLayout = new QVBoxLayout(listBox);
     listLayout->setContentsMargins(0, 0, 0, 0);
     listLayout->addWidget(m_description);
@@ -248,6 +250,7 @@ void NodeDetails::refresh()
         m_description->hide();
         m_listLabel->clear();
         m_list->clear();
+        m_listBox->hide();
         showFacts({});
         return;
     }
@@ -495,7 +498,8 @@ void NodeDetails::refreshContents(QList<Fact> *facts)
         if (children.size() > kMaxListed)
             m_listLabel->setText(tr("Children (the first %1 of %2)").arg(kMaxListed).arg(children.size()));
     }
-    m_list->setVisible(m_list->topLevelItemCount() > 0);
+    // Nothing to list: the facts get the room.
+    m_listBox->setVisible(m_list->topLevelItemCount() > 0 || !m_description->isHidden());
     for (int column = 0; column + 1 < m_list->columnCount(); ++column)
         m_list->resizeColumnToContents(column);
 }

@@ -75,6 +75,7 @@ private:
     QLabel *m_description;
     QLabel *m_listLabel;
     QTreeWidget *m_list;
+    QWidget *m_listBox;
     QTimer *m_tick;
     QTimer *m_soon;
 };
