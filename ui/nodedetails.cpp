@@ -160,7 +160,8 @@ NodeDetails::NodeDetails(ResourceStore *store, EndpointManager *endpoints, QWidg
     listLayout->addWidget(m_listLabel);
     listLayout->addWidget(m_list, 1);
 
-    auto *splitter = new QSplitter(Qt::Vertical, this);
+    m_splitter = new QSplitter(Qt::Vertical, this);
+    auto *splitter = m_splitter;
     splitter->addWidget(m_facts);
     splitter->addWidget(listBox);
     splitter->setStretchFactor(0, 1);
@@ -250,7 +251,7 @@ void NodeDetails::refresh()
         m_description->hide();
         m_listLabel->clear();
         m_list->clear();
-        m_listBox->hide();
+        showList(false);
         showFacts({});
         return;
     }
@@ -499,9 +500,19 @@ void NodeDetails::refreshContents(QList<Fact> *facts)
             m_listLabel->setText(tr("Children (the first %1 of %2)").arg(kMaxListed).arg(children.size()));
     }
     // Nothing to list: the facts get the room.
-    m_listBox->setVisible(m_list->topLevelItemCount() > 0 || !m_description->isHidden());
+    showList(m_list->topLevelItemCount() > 0 || !m_description->isHidden());
     for (int column = 0; column + 1 < m_list->columnCount(); ++column)
         m_list->resizeColumnToContents(column);
+}
+
+void NodeDetails::showList(bool show)
+{
+    // A hidden splitter child comes back collapsed: sizes are given, not visibility.
+    if (show == m_listShown)
+        return;
+    m_listShown = show;
+    const int total = std::max(2, m_splitter->height());
+    m_splitter->setSizes(show ? QList<int>{total / 2, total / 2} : QList<int>{total, 0});
 }
 
 void NodeDetails::showFacts(const QList<Fact> &facts)

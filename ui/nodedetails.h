@@ -6,6 +6,7 @@
 
 class QLabel;
 class QPushButton;
+class QSplitter;
 class QTableWidget;
 class QTimer;
 class QTreeWidget;
@@ -58,6 +59,7 @@ private:
     void refreshEndpoint(QList<Fact> *facts);
     void refreshContents(QList<Fact> *facts);
     void setTitle(const QString &title);
+    void showList(bool show);
 
     ResourceStore *m_store;       // Not owned.
     EndpointManager *m_endpoints; // Not owned.
@@ -76,6 +78,8 @@ private:
     QLabel *m_listLabel;
     QTreeWidget *m_list;
     QWidget *m_listBox;
+    QSplitter *m_splitter;
+    bool m_listShown = true;
     QTimer *m_tick;
     QTimer *m_soon;
 };
