@@ -48,7 +48,8 @@ struct Metadata
     Sourced<QStringList> resourceTypes; // rt
     Sourced<QStringList> interfaces;    // if
     Sourced<int> contentFormat;         // ct (the first, where link-format lists several)
-    Sourced<QString> unit;
+    Sourced<QString> unit;              // as shown: a SenML code becomes its symbol ("Cel" -> "°C")
+    Sourced<QString> unitCode;          // the SenML code it was written as, where that differs
     Sourced<bool> observable;
     Sourced<bool> writable;
     Sourced<bool> readable;
@@ -60,6 +61,8 @@ struct Metadata
     QJsonObject extra;
     MetaSource extraSource = MetaSource::None;
 
+    // Also turns SenML unit codes into symbols, and takes a unit code out of a link-format
+    // title ("Lab temperature (Cel)": title "Lab temperature", unit "°C", code "Cel").
     void merge(const Metadata &other);
     bool isEmpty() const;
     friend bool operator==(const Metadata &, const Metadata &) = default;

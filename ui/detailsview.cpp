@@ -1,9 +1,12 @@
 #include "detailsview.h"
 
+#include "elidedlabel.h"
 #include "historychart.h"
+#include "nodedetails.h"
 #include "writebox.h"
 
 #include "model/codecs/codecs.h"
+#include "model/codecs/senml.h"
 #include "model/resourcestore.h"
 #include "protocols/endpointmanager.h"
 
@@ -18,10 +21,12 @@
 #include <QPlainTextEdit>
 #include <QPointer>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTimer>
 #include <QTreeWidget>
+#include <QUrl>
 #include <QVBoxLayout>
 
 namespace thingscape {
@@ -79,6 +84,38 @@ void addCborChildren(QTreeWidgetItem *parent, const QCborValue &value)
     }
 }
 
+// How a payload's format is named on each protocol: CoAP content-format numbers mean nothing
+// to MQTT or HTTP.
+QString formatLabel(Protocol protocol, int contentFormat)
+{
+    if (protocol == Protocol::Coap)
+        return codecs::contentFormatName(contentFormat);
+    const QString mediaType = codecs::mediaTypeForContentFormat(contentFormat);
+    return mediaType.isEmpty() ? codecs::contentFormatName(contentFormat) : mediaType;
+}
+
+QString decodedAsLabel(int contentFormat)
+{
+    switch (contentFormat) {
+    case ContentFormat::Text:
+        return QCoreApplication::translate("DetailsView", "text");
+    case ContentFormat::Json:
+        return QStringLiteral("JSON");
+    case ContentFormat::Cbor:
+        return QStringLiteral("CBOR");
+    case ContentFormat::SenmlJson:
+    case ContentFormat::SensmlJson:
+        return QStringLiteral("SenML JSON");
+    case ContentFormat::SenmlCbor:
+    case ContentFormat::SensmlCbor:
+        return QStringLiteral("SenML CBOR");
+    case ContentFormat::OctetStream:
+        return QCoreApplication::translate("DetailsView", "binary");
+    default:
+        return {};
+    }
+}
+
 QPlainTextEdit *makeTextView(QWidget *parent, bool monospace)
 {
     auto *view = new QPlainTextEdit(parent);
@@ -95,8 +132,11 @@ DetailsView::DetailsView(ResourceStore *store, EndpointManager *endpoints, QWidg
     : QWidget(parent)
     , m_store(store)
     , m_endpoints(endpoints)
-    , m_title(new QLabel(this))
-    , m_uri(new QLabel(this))
+    , m_title(new ElidedLabel(Qt::ElideRight, this))
+    , m_uri(new ElidedLabel(Qt::ElideMiddle, this))
+    , m_pages(new QStackedWidget(this))
+    , m_resourcePage(new QWidget(this))
+    , m_node(new NodeDetails(store, endpoints, this))
     , m_metadata(new QTableWidget(0, 3, this))
     , m_valueTabs(new QTabWidget(this))
     , m_text(makeTextView(this, false))
@@ -109,20 +149,26 @@ DetailsView::DetailsView(ResourceStore *store, EndpointManager *endpoints, QWidg
     , m_refreshTimer(new QTimer(this))
 {
     setObjectName(QStringLiteral("detailsView"));
-    m_title->setTextFormat(Qt::PlainText);
+    m_title->setObjectName(QStringLiteral("detailsTitle"));
+    m_uri->setObjectName(QStringLiteral("detailsUri"));
     QFont titleFont = m_title->font();
     titleFont.setPointSizeF(titleFont.pointSizeF() * 1.3);
     titleFont.setBold(true);
     m_title->setFont(titleFont);
-    m_uri->setTextFormat(Qt::PlainText);
-    m_uri->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
 
     m_metadata->setObjectName(QStringLiteral("metadataTable"));
     m_metadata->setHorizontalHeaderLabels({tr("Property"), tr("Value"), tr("Source")});
     m_metadata->verticalHeader()->hide();
+    m_metadata->horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
     m_metadata->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
+    m_metadata->horizontalHeader()->setSectionResizeMode(2, QHeaderView::ResizeToContents);
     m_metadata->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_metadata->setSelectionBehavior(QAbstractItemView::SelectRows);
+    // Long values (URIs, JSON) keep both ends; the whole text is in the tooltip.
+    m_metadata->setTextElideMode(Qt::ElideMiddle);
+    m_metadata->setWordWrap(false);
+    const int rowHeight = fontMetrics().height() + 6;
+    m_metadata->verticalHeader()->setDefaultSectionSize(rowHeight);
 
     m_tree->setColumnCount(2);
     m_tree->setHeaderLabels({tr("Key"), tr("Value")});
@@ -135,8 +181,11 @@ DetailsView::DetailsView(ResourceStore *store, EndpointManager *endpoints, QWidg
     m_historyTable->setObjectName(QStringLiteral("historyTable"));
     m_historyTable->setHorizontalHeaderLabels({tr("Time"), tr("Value")});
     m_historyTable->verticalHeader()->hide();
+    m_historyTable->horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
     m_historyTable->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
     m_historyTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_historyTable->setTextElideMode(Qt::ElideMiddle);
+    m_historyTable->verticalHeader()->setDefaultSectionSize(rowHeight);
 
     auto *historyTabs = new QTabWidget(this);
     historyTabs->addTab(m_chart, tr("Chart"));
@@ -154,11 +203,22 @@ DetailsView::DetailsView(ResourceStore *store, EndpointManager *endpoints, QWidg
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 2);
 
+    auto *resourceLayout = new QVBoxLayout(m_resourcePage);
+    resourceLayout->setContentsMargins(0, 0, 0, 0);
+    resourceLayout->addWidget(splitter, 1);
+    resourceLayout->addWidget(m_writeBox);
+    m_pages->addWidget(m_resourcePage);
+    m_pages->addWidget(m_node);
+
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_title);
     layout->addWidget(m_uri);
-    layout->addWidget(splitter, 1);
-    layout->addWidget(m_writeBox);
+    layout->addWidget(m_pages, 1);
+
+    connect(m_node, &NodeDetails::titleChanged, this, [this](const QString &title) {
+        if (m_pages->currentWidget() == m_node)
+            m_title->setFullText(title);
+    });
 
     connect(m_store, &ResourceStore::batchApplied, this, &DetailsView::onBatch);
     // Only the tab on show is rendered; the others when they are opened.
@@ -180,15 +240,56 @@ DetailsView::DetailsView(ResourceStore *store, EndpointManager *endpoints, QWidg
     showResource(ResourceId());
 }
 
+QString DetailsView::displayUri(const ResourceId &id)
+{
+    if (!id.isValid())
+        return {};
+    if (id.isEndpoint())
+        return id.endpointUri();
+    if (id.protocol() == Protocol::Mqtt)
+        return id.endpointUri() + QLatin1Char('/') + id.topic();
+    // Decodes what is safe to decode; delimiters such as %2F stay encoded.
+    return QUrl(id.toString()).toDisplayString();
+}
+
+QString DetailsView::heading() const
+{
+    return m_title->fullText();
+}
+
+QString DetailsView::shownUri() const
+{
+    return m_uri->fullText();
+}
+
 void DetailsView::showResource(const ResourceId &id)
 {
     m_id = id;
     m_shownUpdateCount = ~0ull;
-    const Resource *resource = m_store->find(id);
+    const Resource *resource = id.isEndpoint() ? nullptr : m_store->find(id);
     m_shown = resource;
     m_writeBox->setResource(resource);
     m_chart->setResource(resource);
     refresh();
+}
+
+void DetailsView::showNode()
+{
+    if (m_shown || m_pages->currentWidget() != m_node || m_node->nodeId() != m_id) {
+        m_shown = nullptr;
+        m_writeBox->setResource(nullptr);
+        m_chart->setResource(nullptr);
+        m_metadata->setRowCount(0);
+        m_text->clear();
+        m_tree->clear();
+        m_diagnostic->clear();
+        m_hex->clear();
+        m_historyTable->setRowCount(0);
+        m_pages->setCurrentWidget(m_node);
+        m_node->showNode(m_id);
+    }
+    m_title->setFullText(m_node->title());
+    m_uri->setFullText(displayUri(m_id));
 }
 
 void DetailsView::onBatch(const StoreBatch &batch)
@@ -215,10 +316,10 @@ void DetailsView::onBatch(const StoreBatch &batch)
 
 void DetailsView::refresh()
 {
-    const Resource *resource = m_id.isValid() ? m_store->find(m_id) : nullptr;
-    if (!resource) {
-        m_title->setText(m_id.isValid() ? tr("Resource removed") : tr("No resource selected"));
-        m_uri->setText(m_id.isValid() ? m_id.toString() : tr("Select a resource in the tree to see its details."));
+    if (!m_id.isValid()) {
+        m_pages->setCurrentWidget(m_resourcePage);
+        m_title->setFullText(tr("No resource selected"));
+        m_uri->setFullText(tr("Select a resource in the tree to see its details."));
         m_metadata->setRowCount(0);
         m_text->clear();
         m_tree->clear();
@@ -226,7 +327,20 @@ void DetailsView::refresh()
         m_hex->clear();
         m_historyTable->setRowCount(0);
         m_chart->setResource(nullptr);
+        m_writeBox->setResource(nullptr);
+        m_node->showNode(ResourceId());
         return;
+    }
+    // An endpoint row is the endpoint, even where its "/" is a resource too.
+    const Resource *resource = m_id.isEndpoint() ? nullptr : m_store->find(m_id);
+    if (!resource) {
+        showNode();
+        return;
+    }
+    if (m_pages->currentWidget() != m_resourcePage) {
+        m_pages->setCurrentWidget(m_resourcePage);
+        m_node->showNode(ResourceId());
+        m_shown = nullptr;
     }
     if (resource != m_shown) {
         // The same id may come back as a new resource (re-announced): rebind what holds it.
@@ -234,9 +348,12 @@ void DetailsView::refresh()
         m_writeBox->setResource(resource);
         m_chart->setResource(resource);
         m_shownUpdateCount = ~0ull;
+    } else {
+        // New value or metadata: the write box follows unless the user is editing.
+        m_writeBox->updateFrom(resource);
     }
-    m_title->setText(resource->title());
-    m_uri->setText(resource->id().toString());
+    m_title->setFullText(resource->title());
+    m_uri->setFullText(displayUri(resource->id()));
     fillMetadata(resource);
     if (resource->updateCount() != m_shownUpdateCount) {
         m_shownUpdateCount = resource->updateCount();
@@ -272,10 +389,27 @@ void DetailsView::fillMetadata(const Resource *resource)
         add(tr("Resource types (rt)"), joined(*m.resourceTypes), m.resourceTypes.source);
     if (m.interfaces.isSet())
         add(tr("Interfaces (if)"), joined(*m.interfaces), m.interfaces.source);
+    const Protocol protocol = resource->id().protocol();
     if (m.contentFormat.isSet())
-        add(tr("Content format (ct)"), codecs::contentFormatName(*m.contentFormat), m.contentFormat.source);
-    if (m.unit.isSet())
-        add(tr("Unit"), *m.unit, m.unit.source);
+        add(protocol == Protocol::Coap ? tr("Content format (ct)") : tr("Content type"),
+            formatLabel(protocol, *m.contentFormat), m.contentFormat.source);
+    else if (protocol == Protocol::Mqtt && resource->hasValue())
+        add(tr("Content type"), tr("none sent"), MetaSource::Protocol);
+    if (resource->hasValue() && protocol != Protocol::Coap) {
+        // What the payload was read as, without CoAP's numbers.
+        const QString decodedAs = decodedAsLabel(resource->value().contentFormat);
+        if (!decodedAs.isEmpty())
+            add(tr("Read as"), decodedAs, MetaSource::None);
+    }
+    if (m.unit.isSet()) {
+        QString unit = *m.unit;
+        if (m.unitCode.isSet()) {
+            const codecs::SenmlUnit *known = codecs::senmlUnit(*m.unitCode);
+            unit = known ? tr("%1 (SenML code %2: %3)").arg(unit, *m.unitCode, QString::fromUtf8(known->name))
+                         : tr("%1 (code %2)").arg(unit, *m.unitCode);
+        }
+        add(tr("Unit"), unit, m.unit.source);
+    }
     if (m.observable.isSet())
         add(tr("Observable"), *m.observable ? tr("yes") : tr("no"), m.observable.source);
     if (m.writable.isSet())
@@ -311,14 +445,16 @@ void DetailsView::fillMetadata(const Resource *resource)
                 item = new QTableWidgetItem;
                 m_metadata->setItem(i, column, item);
             }
-            if (item->text() != text)
-                item->setText(text);
+            const QString shown = ElidedLabel::visible(text);
+            if (item->text() != shown) {
+                item->setText(shown);
+                item->setToolTip(ElidedLabel::plainToolTip(text));
+            }
         };
         setCell(0, row.name);
         setCell(1, row.value);
         setCell(2, metaSourceName(row.source));
     }
-    m_metadata->resizeColumnToContents(0);
 }
 
 void DetailsView::fillValue(const Resource *)
@@ -393,11 +529,10 @@ void DetailsView::fillHistoryTable(const Resource *resource)
         const Value &value = history.at(history.size() - 1 - row);
         auto *time = new QTableWidgetItem(QDateTime::fromMSecsSinceEpoch(value.timeMs).toString(
             QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")));
-        auto *text = new QTableWidgetItem(value.shortText(200));
+        auto *text = new QTableWidgetItem(ElidedLabel::visible(value.shortText(200)));
         m_historyTable->setItem(row, 0, time);
         m_historyTable->setItem(row, 1, text);
     }
-    m_historyTable->resizeColumnToContents(0);
 }
 
 } // namespace thingscape

@@ -4,8 +4,8 @@
 
 #include <QWidget>
 
-class QLabel;
 class QPlainTextEdit;
+class QStackedWidget;
 class QTableWidget;
 class QTabWidget;
 class QTimer;
@@ -13,16 +13,19 @@ class QTreeWidget;
 
 namespace thingscape {
 
+class ElidedLabel;
 class EndpointManager;
 class HistoryChart;
+class NodeDetails;
 class Resource;
 class ResourceStore;
 struct StoreBatch;
 class WriteBox;
 
-// Everything about the selected resource: metadata and where each came from, the current
-// value in several views (text, JSON tree, CBOR diagnostic, hex), its history as a chart and a
-// table, and a write box. Refreshed at most once per frame while updates arrive.
+// Everything about the selected tree row. A resource: metadata and where each came from, the
+// current value in several views (text, JSON tree, CBOR diagnostic, hex), its history as a
+// chart and a table, and a write box; refreshed at most once per frame while updates arrive.
+// A row without a resource (an endpoint, a folder, a WoT Thing): what NodeDetails shows.
 class DetailsView : public QWidget
 {
     Q_OBJECT
@@ -33,6 +36,13 @@ public:
     void showResource(const ResourceId &id);
     ResourceId resourceId() const { return m_id; }
     WriteBox *writeBox() const { return m_writeBox; }
+    NodeDetails *nodeDetails() const { return m_node; }
+    HistoryChart *chart() const { return m_chart; }
+    // The heading as shown (decoded, not percent-encoded).
+    QString heading() const;
+    QString shownUri() const;
+    // URIs as people read them: MQTT topics and paths decoded (a %2F in a path stays, it is data).
+    static QString displayUri(const ResourceId &id);
 
 private:
     void onBatch(const StoreBatch &batch);
@@ -41,12 +51,16 @@ private:
     void fillValue(const Resource *resource);
     void fillCurrentTab();
     void fillHistoryTable(const Resource *resource);
+    void showNode();
 
     ResourceStore *m_store;        // Not owned.
     EndpointManager *m_endpoints;  // Not owned.
     ResourceId m_id;
-    QLabel *m_title;
-    QLabel *m_uri;
+    ElidedLabel *m_title;
+    ElidedLabel *m_uri;
+    QStackedWidget *m_pages;
+    QWidget *m_resourcePage;
+    NodeDetails *m_node;
     QTableWidget *m_metadata;
     QTabWidget *m_valueTabs;
     QPlainTextEdit *m_text;

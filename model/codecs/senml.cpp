@@ -383,4 +383,131 @@ std::optional<QList<SenmlRecord>> parseSenml(const QByteArray &raw, int contentF
     return parseSenml(*pack, error, nowSeconds);
 }
 
+namespace {
+
+// RFC 8428 section 12.1, then the secondary units of RFC 8798. Symbols are what a person
+// reads; where the code already is the usual symbol they are the same.
+constexpr SenmlUnit kUnits[] = {
+    {"m", "m", "metre"},
+    {"kg", "kg", "kilogram"},
+    {"g", "g", "gram"},
+    {"s", "s", "second"},
+    {"A", "A", "ampere"},
+    {"K", "K", "kelvin"},
+    {"cd", "cd", "candela"},
+    {"mol", "mol", "mole"},
+    {"Hz", "Hz", "hertz"},
+    {"rad", "rad", "radian"},
+    {"sr", "sr", "steradian"},
+    {"N", "N", "newton"},
+    {"Pa", "Pa", "pascal"},
+    {"J", "J", "joule"},
+    {"W", "W", "watt"},
+    {"C", "C", "coulomb"},
+    {"V", "V", "volt"},
+    {"F", "F", "farad"},
+    {"Ohm", "\u03a9", "ohm"},
+    {"S", "S", "siemens"},
+    {"Wb", "Wb", "weber"},
+    {"T", "T", "tesla"},
+    {"H", "H", "henry"},
+    {"Cel", "\u00b0C", "degrees Celsius"},
+    {"lm", "lm", "lumen"},
+    {"lx", "lx", "lux"},
+    {"Bq", "Bq", "becquerel"},
+    {"Gy", "Gy", "gray"},
+    {"Sv", "Sv", "sievert"},
+    {"kat", "kat", "katal"},
+    {"m2", "m\u00b2", "square metre"},
+    {"m3", "m\u00b3", "cubic metre"},
+    {"l", "l", "litre"},
+    {"m/s", "m/s", "metre per second"},
+    {"m/s2", "m/s\u00b2", "metre per second squared"},
+    {"m3/s", "m\u00b3/s", "cubic metre per second"},
+    {"l/s", "l/s", "litre per second"},
+    {"W/m2", "W/m\u00b2", "watt per square metre"},
+    {"cd/m2", "cd/m\u00b2", "candela per square metre"},
+    {"bit", "bit", "bit"},
+    {"bit/s", "bit/s", "bit per second"},
+    {"lat", "\u00b0 lat", "degrees latitude"},
+    {"lon", "\u00b0 lon", "degrees longitude"},
+    {"pH", "pH", "pH value"},
+    {"dB", "dB", "decibel"},
+    {"dBW", "dBW", "decibel relative to 1 W"},
+    {"Bspl", "B SPL", "bel (sound pressure level)"},
+    {"count", "count", "counter value"},
+    {"/", "ratio", "ratio"},
+    {"%", "%", "percent"},
+    {"%RH", "%RH", "percent relative humidity"},
+    {"%EL", "% battery", "percent of battery energy left"},
+    {"EL", "s battery", "seconds of battery energy left"},
+    {"1/s", "/s", "events per second"},
+    {"1/min", "/min", "events per minute"},
+    {"beat/min", "bpm", "heart beats per minute"},
+    {"beats", "beats", "heart beats"},
+    {"S/m", "S/m", "siemens per metre"},
+    {"B", "B", "byte"},
+    {"VA", "VA", "volt-ampere"},
+    {"VAs", "VAs", "volt-ampere second"},
+    {"var", "var", "volt-ampere reactive"},
+    {"vars", "vars", "volt-ampere reactive second"},
+    {"J/m", "J/m", "joule per metre"},
+    {"kg/m3", "kg/m\u00b3", "kilogram per cubic metre"},
+    {"deg", "\u00b0", "degree"},
+    // RFC 8798
+    {"ms", "ms", "millisecond"},
+    {"min", "min", "minute"},
+    {"h", "h", "hour"},
+    {"MHz", "MHz", "megahertz"},
+    {"kW", "kW", "kilowatt"},
+    {"kVA", "kVA", "kilovolt-ampere"},
+    {"kvar", "kvar", "kilovar"},
+    {"Ah", "Ah", "ampere-hour"},
+    {"Wh", "Wh", "watt-hour"},
+    {"kWh", "kWh", "kilowatt-hour"},
+    {"varh", "varh", "var-hour"},
+    {"kvarh", "kvarh", "kilovar-hour"},
+    {"kVAh", "kVAh", "kilovolt-ampere-hour"},
+    {"Wh/km", "Wh/km", "watt-hour per kilometre"},
+    {"KiB", "KiB", "kibibyte"},
+    {"GB", "GB", "gigabyte"},
+    {"Mbit/s", "Mbit/s", "megabit per second"},
+    {"B/s", "B/s", "byte per second"},
+    {"MB/s", "MB/s", "megabyte per second"},
+    {"mV", "mV", "millivolt"},
+    {"mA", "mA", "milliampere"},
+    {"dBm", "dBm", "decibel relative to 1 mW"},
+    {"ug/m3", "\u00b5g/m\u00b3", "microgram per cubic metre"},
+    {"mm/h", "mm/h", "millimetre per hour"},
+    {"m/h", "m/h", "metre per hour"},
+    {"ppm", "ppm", "parts per million"},
+    {"/100", "%", "percent"},
+    {"/1000", "\u2030", "per mille"},
+    {"hPa", "hPa", "hectopascal"},
+    {"mm", "mm", "millimetre"},
+    {"cm", "cm", "centimetre"},
+    {"km", "km", "kilometre"},
+    {"km/h", "km/h", "kilometre per hour"},
+};
+
+} // namespace
+
+const SenmlUnit *senmlUnit(QStringView code)
+{
+    if (code.isEmpty() || code.size() > 12)
+        return nullptr;
+    for (const SenmlUnit &unit : kUnits) {
+        if (code == QLatin1String(unit.code))
+            return &unit;
+    }
+    return nullptr;
+}
+
+QString unitSymbol(const QString &unit)
+{
+    if (const SenmlUnit *known = senmlUnit(unit))
+        return QString::fromUtf8(known->symbol);
+    return unit;
+}
+
 } // namespace thingscape::codecs

@@ -30,4 +30,21 @@ std::optional<QList<SenmlRecord>> parseSenml(const QByteArray &raw, int contentF
 // integer labels.
 std::optional<QList<SenmlRecord>> parseSenml(const QCborValue &pack, QString *error = nullptr, double nowSeconds = -1);
 
+// A unit from the SenML units registry (RFC 8428 section 12.1, the secondary units of
+// RFC 8798): its code as written on the wire ("Cel"), the symbol people read ("°C") and a
+// name ("degrees Celsius").
+struct SenmlUnit
+{
+    const char *code;
+    const char *symbol; // UTF-8
+    const char *name;
+};
+
+// The registered unit with exactly this code (codes are case-sensitive: "m" is not "M"),
+// or nullptr.
+const SenmlUnit *senmlUnit(QStringView code);
+// The symbol to show for a unit as written: the registry's symbol for a SenML code,
+// anything else unchanged ("°C" stays "°C", "Cel" becomes "°C").
+QString unitSymbol(const QString &unit);
+
 } // namespace thingscape::codecs

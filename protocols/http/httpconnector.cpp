@@ -262,6 +262,9 @@ int HttpConnector::loadThing(const ThingDescription &td, QSet<QString> *seenThin
         if (!shared->id.isEmpty())
             extra.insert(QStringLiteral("thing"), shared->id);
         extra.insert(QStringLiteral("td"), shared->sourceUrl);
+        // The details view shows the Thing itself when its folder is selected.
+        if (!shared->description.isEmpty())
+            extra.insert(QStringLiteral("thingDescription"), shared->description);
         if (!affordance->type.isEmpty())
             extra.insert(QStringLiteral("type"), affordance->type);
         if (affordance->minimum)

@@ -264,6 +264,15 @@ QList<Update> HomeAssistantDiscovery::describe(const QString &key, const QString
     copy("icon", "icon");
     copy("entity_category", "entityCategory");
     copy("availability_topic", "availabilityTopic");
+    // What the write box offers: a switch's payloads, a select's options, a number's range.
+    copy("payload_on", "payloadOn");
+    copy("payload_off", "payloadOff");
+    copy("state_on", "stateOn");
+    copy("state_off", "stateOff");
+    copy("options", "options");
+    copy("min", "minimum");
+    copy("max", "maximum");
+    copy("step", "step");
     meta.extraSource = source;
     return {update};
 }

@@ -17,6 +17,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QAction>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QLabel>
@@ -137,12 +138,11 @@ void TestMqttFlow::addFilterWriteAndSee()
     QTest::qWait(500); // let the subscription settle
     tree->selectResource(light);
     QCOMPARE(window.details()->resourceId(), light);
-    auto *text = child<QPlainTextEdit>(window.details(), "writeText");
-    QVERIFY(text && text->isVisible());
-    text->setPlainText(QStringLiteral("off"));
-    auto *write = child<QPushButton>(window.details(), "writeButton");
-    QVERIFY(write->isEnabled());
-    QTest::mouseClick(write, Qt::LeftButton);
+    // "on" / "off" is a switch; switching it writes.
+    auto *toggle = child<QCheckBox>(window.details(), "writeSwitch");
+    QVERIFY(toggle && toggle->isVisible());
+    QVERIFY(toggle->isChecked());
+    QTest::mouseClick(toggle, Qt::LeftButton, {}, QPoint(8, toggle->height() / 2));
     auto *status = child<QLabel>(window.details(), "writeStatus");
     QTRY_COMPARE_WITH_TIMEOUT(status->text(), QStringLiteral("Written."), 5000);
 

@@ -1,5 +1,6 @@
 #include "model/codecs/codecs.h"
 #include "model/codecs/senml.h"
+#include "model/metadata.h"
 
 #include <QTest>
 
@@ -115,6 +116,11 @@ private Q_SLOTS:
     void fromDecodedValue();
     void malformed_data();
     void malformed();
+    void unitCodes_data();
+    void unitCodes();
+    void unitFromLinkTitle_data();
+    void unitFromLinkTitle();
+    void unitSaidOutrightWins();
 };
 
 void TestSenml::rfcExamples_data()
@@ -442,6 +448,116 @@ void TestSenml::malformed()
     QCOMPARE(value.error, message);
     QCOMPARE(value.raw, pack);
     QCOMPARE(value.kind(), thingscape::ValueKind::Error);
+}
+
+void TestSenml::unitCodes_data()
+{
+    QTest::addColumn<QString>("written");
+    QTest::addColumn<QString>("symbol");
+    QTest::addColumn<bool>("registered");
+
+    QTest::newRow("Cel") << "Cel" << QStringLiteral("\u00b0C") << true;
+    QTest::newRow("%RH") << "%RH" << "%RH" << true;
+    QTest::newRow("W") << "W" << "W" << true;
+    QTest::newRow("Wh") << "Wh" << "Wh" << true;
+    QTest::newRow("kWh (RFC 8798)") << "kWh" << "kWh" << true;
+    QTest::newRow("lx") << "lx" << "lx" << true;
+    QTest::newRow("hPa") << "hPa" << "hPa" << true;
+    QTest::newRow("m/s2") << "m/s2" << QStringLiteral("m/s\u00b2") << true;
+    QTest::newRow("Ohm") << "Ohm" << QStringLiteral("\u03a9") << true;
+    QTest::newRow("ug/m3") << "ug/m3" << QStringLiteral("\u00b5g/m\u00b3") << true;
+    QTest::newRow("/100") << "/100" << "%" << true;
+    // Codes are case-sensitive, and what is not a code is shown as written.
+    QTest::newRow("cel is no code") << "cel" << "cel" << false;
+    QTest::newRow("already a symbol") << QStringLiteral("\u00b0C") << QStringLiteral("\u00b0C") << false;
+    QTest::newRow("empty") << "" << "" << false;
+    QTest::newRow("open/closed") << "open/closed" << "open/closed" << false;
+}
+
+void TestSenml::unitCodes()
+{
+    QFETCH(QString, written);
+    QFETCH(QString, symbol);
+    QFETCH(bool, registered);
+
+    QCOMPARE(codecs::senmlUnit(written) != nullptr, registered);
+    QCOMPARE(codecs::unitSymbol(written), symbol);
+
+    // Given a SenML record's unit, When it is merged into a resource's metadata
+    thingscape::Metadata metadata;
+    thingscape::Metadata update;
+    update.unit.set(written, thingscape::MetaSource::SenML);
+    metadata.merge(update);
+    // Then the unit shows the symbol and keeps the code when the two differ
+    QCOMPARE(*metadata.unit, symbol);
+    QCOMPARE(metadata.unit.source, thingscape::MetaSource::SenML);
+    QCOMPARE(metadata.unitCode.isSet(), symbol != written);
+    if (metadata.unitCode.isSet())
+        QCOMPARE(*metadata.unitCode, written);
+}
+
+void TestSenml::unitFromLinkTitle_data()
+{
+    QTest::addColumn<QString>("title");
+    QTest::addColumn<QString>("shownTitle");
+    QTest::addColumn<QString>("unit");
+    QTest::addColumn<QString>("code");
+
+    QTest::newRow("Cel") << "Lab temperature (Cel)" << "Lab temperature" << QStringLiteral("\u00b0C") << "Cel";
+    QTest::newRow("%RH") << "Lab humidity (%RH)" << "Lab humidity" << "%RH" << "";
+    QTest::newRow("%") << "Radiator valve (%)" << "Radiator valve" << "%" << "";
+    QTest::newRow("not a unit") << "Lab light (on/off)" << "Lab light (on/off)" << "" << "";
+    QTest::newRow("not a unit either") << "Energy meter (SenML)" << "Energy meter (SenML)" << "" << "";
+    QTest::newRow("nothing before the code") << "(Cel)" << "(Cel)" << "" << "";
+    QTest::newRow("no parentheses") << "Cel" << "Cel" << "" << "";
+}
+
+void TestSenml::unitFromLinkTitle()
+{
+    QFETCH(QString, title);
+    QFETCH(QString, shownTitle);
+    QFETCH(QString, unit);
+    QFETCH(QString, code);
+
+    // Given a link-format title, When discovery merges it (twice, as rediscovery does)
+    thingscape::Metadata metadata;
+    thingscape::Metadata link;
+    link.title.set(title, thingscape::MetaSource::LinkFormat);
+    metadata.merge(link);
+    const thingscape::Metadata once = metadata;
+    metadata.merge(link);
+    QCOMPARE(metadata, once);
+    // Then the unit code leaves the title and becomes the unit
+    QCOMPARE(*metadata.title, shownTitle);
+    QCOMPARE(metadata.unit.valueOr(QString()), unit);
+    QCOMPARE(metadata.unitCode.valueOr(QString()), code);
+    if (!unit.isEmpty())
+        QCOMPARE(metadata.unit.source, thingscape::MetaSource::LinkFormat);
+
+    // A title from anywhere else is left as written.
+    thingscape::Metadata described;
+    thingscape::Metadata td;
+    td.title.set(title, thingscape::MetaSource::ThingDescription);
+    described.merge(td);
+    QCOMPARE(*described.title, title);
+    QVERIFY(!described.unit.isSet());
+}
+
+void TestSenml::unitSaidOutrightWins()
+{
+    // Given a unit from SenML
+    thingscape::Metadata metadata;
+    thingscape::Metadata senml;
+    senml.unit.set(QStringLiteral("K"), thingscape::MetaSource::SenML);
+    metadata.merge(senml);
+    // When a link title names another unit code
+    thingscape::Metadata link;
+    link.title.set(QStringLiteral("Probe (Cel)"), thingscape::MetaSource::LinkFormat);
+    metadata.merge(link);
+    // Then the title loses the code but the unit said outright stays
+    QCOMPARE(*metadata.title, QStringLiteral("Probe"));
+    QCOMPARE(*metadata.unit, QStringLiteral("K"));
+    QCOMPARE(metadata.unit.source, thingscape::MetaSource::SenML);
 }
 
 QTEST_GUILESS_MAIN(TestSenml)
