@@ -199,7 +199,8 @@ QString Value::sizeText(qint64 bytes)
         return scaled(kMiB, "MiB");
     if (bytes >= kKiB)
         return scaled(kKiB, "KiB");
-    return QCoreApplication::translate("Value", "%n byte(s)", nullptr, int(bytes));
+    return bytes == 1 ? QCoreApplication::translate("Value", "1 byte")
+                      : QCoreApplication::translate("Value", "%1 bytes").arg(bytes);
 }
 
 qsizetype Value::memoryCost() const
