@@ -10,7 +10,7 @@ namespace {
 const char *const kKnownKeys[] = {"id", "name", "url", "autoConnect", "username", "caFile", "certFile", "keyFile",
                                   "insecure", "pskIdentity", "clientId", "mqttVersion", "keepAlive",
                                   "cleanSession", "filters", "willTopic", "willPayload", "willQos", "willRetain",
-                                  "pollIntervalMs", "pollIntervals", "requestTimeoutMs"};
+                                  "pollIntervalMs", "pollIntervals", "requestTimeoutMs", "maxMessageBytes"};
 
 } // namespace
 
@@ -62,6 +62,9 @@ QJsonObject EndpointConfig::toJson() const
         }
         json.insert(QStringLiteral("requestTimeoutMs"), requestTimeoutMs);
     }
+    // Only a changed limit is written: files stay as they were for everyone on the default.
+    if (maxMessageBytes != kDefaultMaxMessageBytes)
+        json.insert(QStringLiteral("maxMessageBytes"), maxMessageBytes);
     return json;
 }
 
@@ -105,6 +108,8 @@ EndpointConfig EndpointConfig::fromJson(const QJsonObject &json, QString *error)
             config.pollIntervals.insert(it.key(), it.value().toInt());
     }
     config.requestTimeoutMs = json.value(QStringLiteral("requestTimeoutMs")).toInt(10000);
+    const qint64 maxBytes = json.value(QStringLiteral("maxMessageBytes")).toInteger(kDefaultMaxMessageBytes);
+    config.maxMessageBytes = maxBytes > 0 ? maxBytes : kDefaultMaxMessageBytes;
     for (auto it = json.begin(); it != json.end(); ++it) {
         const bool known = std::any_of(std::begin(kKnownKeys), std::end(kKnownKeys),
                                        [&it](const char *key) { return it.key() == QLatin1String(key); });

@@ -47,6 +47,11 @@ struct EndpointConfig
     int requestTimeoutMs = 10000;
     QString bearerToken;  // secret
 
+    // The largest message (HTTP body, SSE event, WebSocket message, MQTT packet) taken from
+    // this endpoint; a bigger one is shown as oversize (its size kept), not buffered.
+    static constexpr qint64 kDefaultMaxMessageBytes = 16 * 1024 * 1024;
+    qint64 maxMessageBytes = kDefaultMaxMessageBytes;
+
     QJsonObject extra;    // unknown keys kept from the workspace file
 
     // The resource's own polling interval, else the endpoint's.

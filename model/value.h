@@ -3,7 +3,13 @@
 #include <QByteArray>
 #include <QCborValue>
 #include <QMetaType>
+#include <QCborArray>
+#include <QCborMap>
 #include <QString>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
 
 namespace thingscape {
 
@@ -32,20 +38,140 @@ enum class ValueKind {
     Error,     // decoding failed: error() says why, raw() is still there
 };
 
+namespace detail {
+// A decoding that has not run yet: filled by codecs::decode for large payloads.
+struct PendingDecode
+{
+    QByteArray raw;
+    int contentFormat = ContentFormat::Unknown;
+    int kind = 0;        // the codec's own kind of decoding (codecs.cpp)
+    bool sniffed = false; // no declared format: fall back as sniffing does when the guess fails
+    void (*run)(PendingDecode &) = nullptr;
+
+    std::once_flag once;
+    std::atomic<bool> done{false};
+    QCborValue decoded;
+    QString error;
+
+    void resolve();
+};
+} // namespace detail
+
+// The decoded form of a Value, read like a QCborValue. A large payload is decoded on its first
+// read, once for all copies of the Value, on whichever thread reads first (std::call_once makes
+// that safe from the GUI thread while the I/O thread holds a copy); after that it is immutable.
+class DecodedValue
+{
+public:
+    DecodedValue() = default;
+    DecodedValue(const QCborValue &value) // NOLINT: implicit on purpose, used like a QCborValue
+        : m_value(value)
+    {
+    }
+    DecodedValue &operator=(const QCborValue &value);
+    DecodedValue &operator=(QCborValue &&value);
+
+    const QCborValue &get() const;
+    operator const QCborValue &() const { return get(); } // NOLINT: implicit on purpose
+    // True until the first read of a large payload.
+    bool isPending() const;
+
+    QCborValue::Type type() const { return get().type(); }
+    bool isUndefined() const { return get().isUndefined(); }
+    bool isInteger() const { return get().isInteger(); }
+    bool isDouble() const { return get().isDouble(); }
+    bool isString() const { return get().isString(); }
+    bool isByteArray() const { return get().isByteArray(); }
+    bool isArray() const { return get().isArray(); }
+    bool isMap() const { return get().isMap(); }
+    bool isTag() const { return get().isTag(); }
+    bool isBool() const { return get().isBool(); }
+    bool isContainer() const { return get().isContainer(); }
+    bool isNull() const { return get().isNull(); }
+    qint64 toInteger(qint64 defaultValue = 0) const { return get().toInteger(defaultValue); }
+    double toDouble(double defaultValue = 0) const { return get().toDouble(defaultValue); }
+    bool toBool(bool defaultValue = false) const { return get().toBool(defaultValue); }
+    QString toString(const QString &defaultValue = {}) const { return get().toString(defaultValue); }
+    QByteArray toByteArray(const QByteArray &defaultValue = {}) const { return get().toByteArray(defaultValue); }
+    QCborArray toArray() const { return get().toArray(); }
+    QCborMap toMap() const { return get().toMap(); }
+    QString toDiagnosticNotation(QCborValue::DiagnosticNotationOptions options = QCborValue::Compact) const
+    {
+        return get().toDiagnosticNotation(options);
+    }
+
+private:
+    friend struct Value;
+    friend class DecodeError;
+    std::shared_ptr<detail::PendingDecode> m_pending;
+    QCborValue m_value;
+};
+
+// Why decoding failed (empty when it did not), read like a QString; for a large payload it is
+// known once the payload has been decoded, which reading it does (see DecodedValue).
+class DecodeError
+{
+public:
+    DecodeError() = default;
+    DecodeError(const QString &text) // NOLINT: implicit on purpose, used like a QString
+        : m_text(text)
+    {
+    }
+    DecodeError &operator=(const QString &text);
+
+    const QString &get() const;
+    operator const QString &() const { return get(); } // NOLINT: implicit on purpose
+    bool isEmpty() const { return get().isEmpty(); }
+    qsizetype size() const { return get().size(); }
+    bool startsWith(const QString &s) const { return get().startsWith(s); }
+    bool contains(const QString &s) const { return get().contains(s); }
+    bool contains(QLatin1StringView s) const { return get().contains(s); }
+    QString left(qsizetype n) const { return get().left(n); }
+    QByteArray toUtf8() const { return get().toUtf8(); }
+    QByteArray toLocal8Bit() const { return get().toLocal8Bit(); }
+    friend bool operator==(const DecodeError &a, const QString &b) { return a.get() == b; }
+    friend bool operator!=(const DecodeError &a, const QString &b) { return a.get() != b; }
+
+private:
+    friend struct Value;
+    std::shared_ptr<detail::PendingDecode> m_pending;
+    QString m_text;
+};
+
+// For QCOMPARE.
+char *toString(const DecodeError &error);
+
 // One observed value: the raw bytes are always kept; the decoded form is a QCborValue,
-// which represents JSON and CBOR alike.
+// which represents JSON and CBOR alike. codecs::decode decodes payloads above
+// codecs::kEagerDecodeBytes on their first use instead of at once (see DecodedValue).
 struct Value
 {
     qint64 timeMs = 0;            // ms since the epoch, when it was received or stamped
     QByteArray raw;
     int contentFormat = ContentFormat::Unknown; // what it was decoded as
-    QCborValue decoded;
-    QString error;                // set when decoding failed
+    DecodedValue decoded;
+    DecodeError error;            // set when decoding failed
+    // > 0: the message had (at least) this many bytes, over the endpoint's limit, and was not
+    // kept: raw is empty and error says so.
+    qint64 oversizeBytes = 0;
 
+    // A marker for a message over the endpoint's size limit: shown, never silently dropped.
+    static Value oversized(qint64 bytes, qint64 limit, qint64 timeMs = 0, bool atLeast = false);
+    // "16 MiB", "512 KiB", "73 bytes".
+    static QString sizeText(qint64 bytes);
+
+    // For codecs::decode: both decoded and error come from this decoding, on first use.
+    void setPending(const std::shared_ptr<detail::PendingDecode> &pending);
+
+    bool isOversize() const { return oversizeBytes > 0; }
+    // True while a large payload waits for its first use (nothing has been decoded yet).
+    bool isPending() const { return decoded.isPending(); }
     ValueKind kind() const;
-    bool isNumeric() const { return kind() == ValueKind::Number || kind() == ValueKind::Bool; }
+    // A payload still pending is never a number: only payloads above the eager threshold wait.
+    bool isNumeric() const { return !isPending() && (kind() == ValueKind::Number || kind() == ValueKind::Bool); }
     double toDouble(bool *ok = nullptr) const;
-    // A short one-line display form (no rich text), at most maxChars characters.
+    // A short one-line display form (no rich text), at most maxChars characters. Does not decode
+    // a pending payload: it shows the start of its bytes and its size instead.
     QString shortText(int maxChars = 80) const;
     // Approximate bytes held, for the history memory budget.
     qsizetype memoryCost() const;

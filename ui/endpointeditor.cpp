@@ -96,6 +96,7 @@ EndpointEditor::EndpointEditor(QWidget *parent)
     , m_willRetain(new QCheckBox(tr("Retai&n the last will"), this))
     , m_pollInterval(new QSpinBox(this))
     , m_requestTimeout(new QSpinBox(this))
+    , m_maxMessage(new QSpinBox(this))
     , m_validation(plainLabel(this, QStringLiteral("validationError")))
 {
     m_tabs->setObjectName(QStringLiteral("editorTabs"));
@@ -123,6 +124,7 @@ EndpointEditor::EndpointEditor(QWidget *parent)
     m_willRetain->setObjectName(QStringLiteral("willRetainCheck"));
     m_pollInterval->setObjectName(QStringLiteral("pollIntervalSpin"));
     m_requestTimeout->setObjectName(QStringLiteral("requestTimeoutSpin"));
+    m_maxMessage->setObjectName(QStringLiteral("maxMessageSpin"));
 
     for (QLineEdit *secret : {m_password, m_bearerToken, m_keyPassword, m_pskKey})
         secret->setEchoMode(QLineEdit::Password);
@@ -153,7 +155,7 @@ EndpointEditor::EndpointEditor(QWidget *parent)
         connect(check, &QCheckBox::toggled, this, &EndpointEditor::onEdited);
     for (QComboBox *combo : {m_mqttVersion, m_willQos})
         connect(combo, &QComboBox::currentIndexChanged, this, &EndpointEditor::onEdited);
-    for (QSpinBox *spin : {m_keepAlive, m_pollInterval, m_requestTimeout})
+    for (QSpinBox *spin : {m_keepAlive, m_pollInterval, m_requestTimeout, m_maxMessage})
         connect(spin, &QSpinBox::valueChanged, this, &EndpointEditor::onEdited);
     connect(m_filters, &QPlainTextEdit::textChanged, this, &EndpointEditor::onEdited);
     connect(m_insecure, &QCheckBox::toggled, m_insecureWarning, &QLabel::setVisible);
@@ -180,6 +182,11 @@ QWidget *EndpointEditor::buildGeneralPage()
     m_generalForm->addRow(tr("User na&me:"), m_username);
     m_generalForm->addRow(tr("Passwor&d:"), m_password);
     m_generalForm->addRow(tr("Bearer to&ken:"), m_bearerToken);
+    m_maxMessage->setRange(1, 2 * 1024 * 1024);
+    m_maxMessage->setSingleStep(1024);
+    m_maxMessage->setSuffix(tr(" KiB"));
+    m_maxMessage->setToolTip(tr("A bigger message (HTTP body, event, MQTT packet) is shown as oversize, not read."));
+    m_generalForm->addRow(tr("Max message si&ze:"), m_maxMessage);
     return page;
 }
 
@@ -303,6 +310,7 @@ void EndpointEditor::setConfig(const EndpointConfig &config)
     m_willRetain->setChecked(config.willRetain);
     m_pollInterval->setValue(config.pollIntervalMs);
     m_requestTimeout->setValue(config.requestTimeoutMs);
+    m_maxMessage->setValue(int(std::clamp<qint64>(config.maxMessageBytes / 1024, 1, 2 * 1024 * 1024)));
     for (QLineEdit *edit : findChildren<QLineEdit *>())
         edit->setModified(false);
     m_insecureWarning->setVisible(config.insecure);
@@ -344,6 +352,9 @@ EndpointConfig EndpointEditor::config() const
     config.willRetain = m_willRetain->isChecked();
     config.pollIntervalMs = m_pollInterval->value();
     config.requestTimeoutMs = m_requestTimeout->value();
+    // An unchanged spin box keeps a limit that is not a whole number of KiB.
+    if (m_maxMessage->value() != int(std::clamp<qint64>(m_base.maxMessageBytes / 1024, 1, 2 * 1024 * 1024)))
+        config.maxMessageBytes = qint64(m_maxMessage->value()) * 1024;
     return config;
 }
 

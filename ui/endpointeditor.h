@@ -98,6 +98,7 @@ private:
     QCheckBox *m_willRetain;
     QSpinBox *m_pollInterval;
     QSpinBox *m_requestTimeout;
+    QSpinBox *m_maxMessage;
     QLabel *m_validation;
 };
 

@@ -9,6 +9,7 @@
 #include <QLocale>
 
 #include <charconv>
+#include <functional>
 #include <vector>
 
 namespace thingscape::codecs {
@@ -166,7 +167,16 @@ std::optional<QCborValue> parseBoolean(const char *begin, const char *end)
     return std::nullopt;
 }
 
-void decodeText(Value &v, bool scalars)
+// A decoding in progress: the plain fields the decoders fill, copied into a Value at the end.
+struct Work
+{
+    QByteArray raw;
+    int contentFormat = ContentFormat::Unknown;
+    QCborValue decoded;
+    QString error;
+};
+
+void decodeText(Work &v, bool scalars)
 {
     const qsizetype bad = detail::findInvalidUtf8(v.raw.constData(), v.raw.size());
     if (bad >= 0) {
@@ -189,19 +199,19 @@ void decodeText(Value &v, bool scalars)
     v.decoded = QString::fromUtf8(v.raw);
 }
 
-void decodeJson(Value &v)
+void decodeJson(Work &v)
 {
     if (auto json = detail::parseJson(v.raw, &v.error))
         v.decoded = std::move(*json);
 }
 
-void decodeCbor(Value &v)
+void decodeCbor(Work &v)
 {
     if (auto cbor = detail::parseCbor(v.raw, &v.error))
         v.decoded = std::move(*cbor);
 }
 
-void decodeAs(Value &v, Kind kind)
+void decodeAs(Work &v, Kind kind)
 {
     switch (kind) {
     case Kind::Text:
@@ -237,34 +247,11 @@ void decodeAs(Value &v, Kind kind)
     }
 }
 
-void sniff(Value &v)
+// Sniffing's last resort: UTF-8 text without control characters is text, the rest binary.
+void textOrBinary(Work &v)
 {
-    const char *begin = v.raw.constData();
-    const char *end = begin + v.raw.size();
-    const char *p = begin;
-    while (p < end && isSpace(*p))
-        ++p;
-    if (p < end && (*p == '{' || *p == '[' || *p == '"')) {
-        if (auto json = detail::parseJson(v.raw, nullptr)) {
-            v.decoded = std::move(*json);
-            v.contentFormat = ContentFormat::Json;
-            return;
-        }
-    } else if (p < end && ((*p >= '0' && *p <= '9') || *p == '-' || *p == '+' || *p == '.')) {
-        if (auto number = parseNumber(p, end)) {
-            v.decoded = std::move(*number);
-            v.contentFormat = ContentFormat::Text;
-            return;
-        }
-    } else if (p < end && (*p == 't' || *p == 'f')) {
-        if (auto boolean = parseBoolean(p, end)) {
-            v.decoded = std::move(*boolean);
-            v.contentFormat = ContentFormat::Text;
-            return;
-        }
-    }
     bool control = false;
-    if (detail::findInvalidUtf8(begin, v.raw.size(), &control) < 0 && !control) {
+    if (detail::findInvalidUtf8(v.raw.constData(), v.raw.size(), &control) < 0 && !control) {
         v.decoded = QString::fromUtf8(v.raw);
         v.contentFormat = ContentFormat::Text;
         return;
@@ -273,12 +260,99 @@ void sniff(Value &v)
     v.contentFormat = ContentFormat::OctetStream;
 }
 
+bool looksLikeJson(const QByteArray &raw)
+{
+    const char *p = raw.constData();
+    const char *end = p + raw.size();
+    while (p < end && isSpace(*p))
+        ++p;
+    return p < end && (*p == '{' || *p == '[' || *p == '"');
+}
+
+// A number or boolean, decoded; false when the payload is neither.
+bool sniffScalar(Work &v)
+{
+    const char *p = v.raw.constData();
+    const char *end = p + v.raw.size();
+    while (p < end && isSpace(*p))
+        ++p;
+    if (p < end && ((*p >= '0' && *p <= '9') || *p == '-' || *p == '+' || *p == '.')) {
+        if (auto number = parseNumber(p, end)) {
+            v.decoded = std::move(*number);
+            v.contentFormat = ContentFormat::Text;
+            return true;
+        }
+    } else if (p < end && (*p == 't' || *p == 'f')) {
+        if (auto boolean = parseBoolean(p, end)) {
+            v.decoded = std::move(*boolean);
+            v.contentFormat = ContentFormat::Text;
+            return true;
+        }
+    }
+    return false;
+}
+
+void sniff(Work &v)
+{
+    if (looksLikeJson(v.raw)) {
+        if (auto json = detail::parseJson(v.raw, nullptr)) {
+            v.decoded = std::move(*json);
+            v.contentFormat = ContentFormat::Json;
+            return;
+        }
+    } else if (sniffScalar(v)) {
+        return;
+    }
+    textOrBinary(v);
+}
+
+// Runs a decoding, turning an exception (out of memory on a hostile payload, at worst) into an
+// error that keeps the bytes.
+void guarded(Work &v, const std::function<void(Work &)> &step)
+{
+    try {
+        step(v);
+    } catch (const std::exception &e) {
+        v.decoded = QCborValue();
+        v.error = QCoreApplication::translate("codecs", "Cannot decode: %1").arg(QString::fromUtf8(e.what()));
+    }
+    if (!v.error.isEmpty())
+        v.decoded = QCborValue();
+}
+
+// What a pending decoding does on first use (see Value::setPending).
+void runPending(thingscape::detail::PendingDecode &pending)
+{
+    Work v;
+    v.raw = pending.raw;
+    v.contentFormat = pending.contentFormat;
+    const Kind kind = Kind(pending.kind);
+    guarded(v, [&pending, kind](Work &w) {
+        if (!pending.sniffed) {
+            decodeAs(w, kind);
+            return;
+        }
+        // Sniffed: the cheap checks ran at once; only JSON (or text) parsing waited.
+        if (kind == Kind::Json) {
+            if (auto json = detail::parseJson(w.raw, nullptr)) {
+                w.decoded = std::move(*json);
+                return;
+            }
+        }
+        textOrBinary(w);
+    });
+    pending.decoded = v.decoded;
+    pending.error = v.error;
+}
+
 } // namespace
 
 thingscape::Value decode(const QByteArray &raw, int contentFormat, const QString &mediaType, qint64 timeMs)
 {
-    Value v;
-    v.timeMs = timeMs;
+    Value value;
+    value.timeMs = timeMs;
+    value.raw = raw;
+    Work v;
     v.raw = raw;
     const Format *format = contentFormat >= 0 ? formatByNumber(contentFormat) : nullptr;
     std::optional<Kind> kind;
@@ -301,21 +375,55 @@ thingscape::Value decode(const QByteArray &raw, int contentFormat, const QString
             v.contentFormat = ContentFormat::Text;
         }
     }
-    if (raw.isEmpty())
-        return v;
-    try {
-        if (kind)
-            decodeAs(v, *kind);
-        else
-            sniff(v);
-    } catch (const std::exception &e) {
-        // Out of memory on a hostile payload, at worst: say so and keep the bytes.
-        v.decoded = QCborValue();
-        v.error = QCoreApplication::translate("codecs", "Cannot decode: %1").arg(QString::fromUtf8(e.what()));
+    if (raw.isEmpty()) {
+        value.contentFormat = v.contentFormat;
+        return value;
     }
+    if (raw.size() > kEagerDecodeBytes && kind != Kind::Binary) {
+        // Large: only the cheap checks now (they fix contentFormat); parsing waits for first use.
+        auto pending = std::make_shared<thingscape::detail::PendingDecode>();
+        pending->run = &runPending;
+        if (!kind) {
+            pending->sniffed = true;
+            if (looksLikeJson(raw)) {
+                kind = Kind::Json;
+                v.contentFormat = ContentFormat::Json;
+            } else {
+                guarded(v, [](Work &w) {
+                    if (!sniffScalar(w)) {
+                        bool control = false;
+                        const bool text = detail::findInvalidUtf8(w.raw.constData(), w.raw.size(), &control) < 0 && !control;
+                        w.contentFormat = text ? ContentFormat::Text : ContentFormat::OctetStream;
+                    }
+                });
+                if (v.contentFormat == ContentFormat::OctetStream || !v.decoded.isUndefined()) {
+                    if (v.contentFormat == ContentFormat::OctetStream)
+                        v.decoded = raw;
+                    value.contentFormat = v.contentFormat;
+                    value.decoded = v.decoded;
+                    return value;
+                }
+                kind = Kind::Text;
+            }
+        }
+        pending->raw = raw;
+        pending->contentFormat = v.contentFormat;
+        pending->kind = int(*kind);
+        value.contentFormat = v.contentFormat;
+        value.setPending(pending);
+        return value;
+    }
+    guarded(v, [&kind](Work &w) {
+        if (kind)
+            decodeAs(w, *kind);
+        else
+            sniff(w);
+    });
+    value.contentFormat = v.contentFormat;
+    value.decoded = v.decoded;
     if (!v.error.isEmpty())
-        v.decoded = QCborValue();
-    return v;
+        value.error = v.error;
+    return value;
 }
 
 int contentFormatForMediaType(const QString &mediaType)

@@ -1,16 +1,21 @@
 #include "httpclient.h"
 
+#include "model/value.h"
+
 #include <QAbstractSocket>
 #include <QCoreApplication>
 #include <QFile>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QPointer>
+#include <QSet>
 #include <QSslCertificate>
 #include <QSslError>
 #include <QSslKey>
 
 #include <QCoro/QCoroNetworkReply>
+
+#include <utility>
 
 namespace thingscape {
 
@@ -24,6 +29,111 @@ QString hostPortOf(const QUrl &url)
 }
 
 const char kSslErrorsProperty[] = "thingscape_sslErrors";
+const char kBodyCollectorName[] = "thingscape_body";
+
+// Qt's own buffer between its HTTP thread and us: small, so a fast peer waits for us instead of
+// filling memory.
+constexpr qint64 kReadBufferBytes = 1024 * 1024;
+
+// Reads a reply's body as it comes, up to the endpoint's limit (a bigger body is not read: the
+// reply is aborted and the size noted), and stops a redirect loop at its first repeat.
+class BodyCollector : public QObject
+{
+public:
+    BodyCollector(QNetworkReply *reply, qint64 limit, bool stream)
+        : QObject(reply)
+        , m_reply(reply)
+        , m_limit(limit)
+    {
+        setObjectName(QLatin1String(kBodyCollectorName));
+        m_seen.insert(reply->request().url());
+        connect(reply, &QNetworkReply::redirected, this, &BodyCollector::onRedirected);
+        collecting = !stream;
+        if (stream)
+            return;
+        connect(reply, &QNetworkReply::metaDataChanged, this, &BodyCollector::onMetaData);
+        connect(reply, &QNetworkReply::readyRead, this, &BodyCollector::onReadyRead);
+    }
+
+    QByteArray body;
+    qint64 received = 0;
+    qint64 oversizeBytes = 0;
+    bool oversizeAtLeast = false;
+    QUrl loopAt;
+    int redirects = 0;
+    bool collecting = false;
+
+    // The caller reads the rest itself (the answer turned out to be an event stream).
+    QByteArray stop()
+    {
+        disconnect(m_reply, &QNetworkReply::metaDataChanged, this, nullptr);
+        disconnect(m_reply, &QNetworkReply::readyRead, this, nullptr);
+        collecting = false;
+        return std::exchange(body, QByteArray());
+    }
+
+    // What is still in the reply, added to the body (within the limit).
+    void drain()
+    {
+        if (m_reply->isOpen() && m_reply->bytesAvailable() > 0)
+            onReadyRead();
+    }
+
+private:
+    void onMetaData()
+    {
+        if (oversizeBytes > 0 || m_reply->operation() == QNetworkAccessManager::HeadOperation)
+            return;
+        const int status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (status >= 300 && status < 400)
+            return; // a redirect's own body is not read
+        bool ok = false;
+        const qint64 length = m_reply->header(QNetworkRequest::ContentLengthHeader).toLongLong(&ok);
+        if (ok && length > m_limit) {
+            oversizeBytes = length;
+            m_reply->abort();
+        }
+    }
+
+    void onReadyRead()
+    {
+        if (oversizeBytes > 0)
+            return;
+        const QByteArray chunk = m_reply->readAll();
+        received += chunk.size();
+        if (body.size() + chunk.size() > m_limit) {
+            oversizeBytes = received;
+            oversizeAtLeast = true;
+            body = QByteArray();
+            m_reply->abort();
+            return;
+        }
+        body += chunk;
+    }
+
+    void onRedirected(const QUrl &url)
+    {
+        ++redirects;
+        const QUrl target = m_reply->request().url().resolved(url);
+        if (m_seen.contains(target) && loopAt.isEmpty()) {
+            loopAt = target;
+            m_reply->abort();
+            return;
+        }
+        m_seen.insert(target);
+    }
+
+    QNetworkReply *m_reply; // Not owned: our parent.
+    qint64 m_limit;
+    QSet<QUrl> m_seen;
+};
+
+BodyCollector *collectorOf(const QNetworkReply *reply)
+{
+    // Always made by start() with the reply as parent; static_cast avoids a moc'd class here.
+    return static_cast<BodyCollector *>(reply->findChild<QObject *>(QLatin1String(kBodyCollectorName),
+                                                                      Qt::FindDirectChildrenOnly));
+}
 
 } // namespace
 
@@ -120,6 +230,7 @@ QNetworkRequest HttpClient::makeRequest(const QUrl &url, const HttpRequestOption
 {
     QNetworkRequest request(url);
     request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::SameOriginRedirectPolicy);
+    request.setMaximumRedirectsAllowed(kMaxRedirects);
     request.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
     request.setHeader(QNetworkRequest::UserAgentHeader, QStringLiteral("thingscape/" THINGSCAPE_VERSION));
     const int timeoutMs = options.timeoutMs < 0 ? m_config.requestTimeoutMs : options.timeoutMs;
@@ -163,6 +274,8 @@ ReplyPtr HttpClient::start(const QUrl &url, const HttpRequestOptions &options)
         reply = manager()->head(request);
     else
         reply = manager()->sendCustomRequest(request, options.verb, options.body);
+    reply->setReadBufferSize(kReadBufferBytes);
+    new BodyCollector(reply, std::max<qint64>(1, m_config.maxMessageBytes), options.stream);
     const bool insecure = m_config.insecure;
     connect(reply, &QNetworkReply::sslErrors, reply, [reply, insecure](const QList<QSslError> &errors) {
         QStringList texts;
@@ -215,8 +328,19 @@ HttpResponse HttpClient::evaluate(QNetworkReply *reply, bool timedOut) const
     response.contentType = reply->header(QNetworkRequest::ContentTypeHeader).toString();
     response.etag = reply->rawHeader("ETag");
     response.lastModified = reply->rawHeader("Last-Modified");
-    if (reply->isOpen())
-        response.body = reply->readAll();
+    BodyCollector *collector = collectorOf(reply);
+    qint64 received = 0;
+    if (collector) {
+        collector->drain();
+        response.body = collector->body;
+        received = collector->received;
+        response.oversizeBytes = collector->oversizeBytes;
+        response.oversizeAtLeast = collector->oversizeAtLeast;
+    }
+    if (reply->isOpen() && reply->bytesAvailable() > 0) {
+        response.body += reply->readAll();
+        received = response.body.size();
+    }
 
     QString verb;
     switch (reply->operation()) {
@@ -244,6 +368,31 @@ HttpResponse HttpClient::evaluate(QNetworkReply *reply, bool timedOut) const
     const QString request = QStringLiteral("%1 %2").arg(verb, url.toString());
     const QString hostPort = hostPortOf(url);
     const int timeoutMs = reply->request().transferTimeout();
+
+    if (collector && !collector->loopAt.isEmpty()) {
+        response.result = Result::failure(ErrorKind::Protocol, tr("%1: too many redirects (loop at %2)")
+                                                                   .arg(request, collector->loopAt.toString()));
+        return response;
+    }
+    if (reply->error() == QNetworkReply::TooManyRedirectsError) {
+        response.result = Result::failure(ErrorKind::Protocol, tr("%1: too many redirects (more than %2, the last to %3)")
+                                                                   .arg(request)
+                                                                   .arg(kMaxRedirects)
+                                                                   .arg(reply->url().toString()));
+        return response;
+    }
+    if (response.oversizeBytes > 0) {
+        const QString size = Value::sizeText(response.oversizeBytes);
+        const QString limit = Value::sizeText(m_config.maxMessageBytes);
+        response.result = Result::failure(
+            ErrorKind::Protocol,
+            response.oversizeAtLeast
+                ? tr("%1: the body is over the endpoint's size limit of %2 (more than %3 arrived; not read further)")
+                      .arg(request, limit, size)
+                : tr("%1: the body (%2) is over the endpoint's size limit of %3 (not read)").arg(request, size, limit));
+        response.body.clear();
+        return response;
+    }
 
     if (timedOut || (reply->error() == QNetworkReply::OperationCanceledError && response.status == 0)
         || reply->error() == QNetworkReply::TimeoutError) {
@@ -273,6 +422,38 @@ HttpResponse HttpClient::evaluate(QNetworkReply *reply, bool timedOut) const
                                               .arg(request)
                                               .arg(response.status)
                                               .arg(location));
+        return response;
+    }
+    // After the status line: a body cut short is an error, not a shorter value.
+    bool lengthOk = false;
+    const qint64 length = reply->header(QNetworkRequest::ContentLengthHeader).toLongLong(&lengthOk);
+    const bool bodyExpected = reply->operation() != QNetworkAccessManager::HeadOperation && response.status != 204
+        && response.status != 304 && reply->rawHeader("Content-Encoding").isEmpty();
+    const bool collected = collector && collector->collecting;
+    if (response.status > 0 && reply->error() != QNetworkReply::NoError) {
+        response.body.clear();
+        if (!collected)
+            response.result = Result::failure(ErrorKind::Protocol, tr("%1: the body broke off: %2")
+                                                                       .arg(request, reply->errorString()));
+        else if (lengthOk && bodyExpected && received < length)
+            response.result = Result::failure(ErrorKind::Protocol, tr("%1: truncated body: %2 of %3 bytes (%4)")
+                                                                       .arg(request)
+                                                                       .arg(received)
+                                                                       .arg(length)
+                                                                       .arg(reply->errorString()));
+        else
+            response.result = Result::failure(ErrorKind::Protocol, tr("%1: the body broke off after %2 bytes: %3")
+                                                                       .arg(request)
+                                                                       .arg(received)
+                                                                       .arg(reply->errorString()));
+        return response;
+    }
+    if (response.status > 0 && lengthOk && bodyExpected && collected && received != length) {
+        response.result = Result::failure(ErrorKind::Protocol, tr("%1: truncated body: %2 of %3 bytes")
+                                                                   .arg(request)
+                                                                   .arg(received)
+                                                                   .arg(length));
+        response.body.clear();
         return response;
     }
     if (reply->error() == QNetworkReply::NoError || response.status > 0)
@@ -307,6 +488,12 @@ HttpResponse HttpClient::evaluate(QNetworkReply *reply, bool timedOut) const
         break;
     }
     return response;
+}
+
+QByteArray HttpClient::takeBody(QNetworkReply *reply)
+{
+    BodyCollector *collector = collectorOf(reply);
+    return collector ? collector->stop() : QByteArray();
 }
 
 QCoro::Task<HttpResponse> HttpClient::send(QUrl url, HttpRequestOptions options)

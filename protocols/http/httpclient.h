@@ -34,6 +34,8 @@ struct HttpRequestOptions
     QList<QPair<QByteArray, QByteArray>> headers;
     HttpAuth auth = HttpAuth::Auto;
     int timeoutMs = -1; // -1: the endpoint's request timeout; 0: none
+    // The caller reads the body as it comes (event streams): no body limit, no collecting.
+    bool stream = false;
 };
 
 struct HttpResponse
@@ -45,6 +47,10 @@ struct HttpResponse
     QString contentType;
     QByteArray etag;
     QByteArray lastModified;
+    // > 0: the body was over the endpoint's limit (this many bytes, or at least this many when
+    // oversizeAtLeast) and was not read; result says so.
+    qint64 oversizeBytes = 0;
+    bool oversizeAtLeast = false;
 
     static HttpResponse failed(const Result &result);
 };
@@ -56,7 +62,9 @@ struct ReplyDeleter
 using ReplyPtr = std::unique_ptr<QNetworkReply, ReplyDeleter>;
 
 // Builds and sends the requests of one endpoint: credentials, TLS (CA file, insecure opt-in),
-// same-origin redirects, timeouts, and the mapping of failures to ErrorKind with a message.
+// same-origin redirects (at most kMaxRedirects, loops refused), timeouts, the endpoint's body
+// size limit (a bigger body is not read), and the mapping of failures to ErrorKind with a
+// message. A body cut short (Content-Length not reached, a broken chunk) is an error.
 // The QNetworkAccessManager is made on first use, on the thread the client then lives on.
 class HttpClient : public QObject
 {
@@ -73,6 +81,9 @@ public:
     QNetworkRequest makeRequest(const QUrl &url, const HttpRequestOptions &options);
     // Starts a request; read it as it comes, then hand it to evaluate().
     ReplyPtr start(const QUrl &url, const HttpRequestOptions &options);
+    // Stops collecting a reply's body and returns what was collected: the caller reads on
+    // (an answer that turned out to be an event stream).
+    static QByteArray takeBody(QNetworkReply *reply);
     // The outcome of a finished (or aborted, timedOut) reply.
     HttpResponse evaluate(QNetworkReply *reply, bool timedOut = false) const;
     // Sends and waits for the whole answer (at most the request's timeout).
@@ -81,6 +92,7 @@ public:
     // The failure message for a refused / unreachable / TLS problem on host:port.
     static Result describeNetworkError(const QString &hostPort, int socketError, const QString &detail);
     static QString truncated(const QByteArray &body, int maxChars = 200);
+    static constexpr int kMaxRedirects = 10;
     // Adds the endpoint's TLS settings (CA, client certificate) to a configuration.
     QSslConfiguration sslConfiguration();
     bool sameOrigin(const QUrl &url) const;

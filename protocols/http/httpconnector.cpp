@@ -442,9 +442,14 @@ QCoro::Task<Result> HttpConnector::discover(const ResourceId &rootArg, std::chro
     m_problems.clear();
     HttpRequestOptions options;
     options.accept = QString::fromLatin1(kDiscoveryAccept);
-    // A slow device gets the user's request timeout even when the discovery window is shorter.
+    // A slow device gets the user's request timeout even when the discovery window is shorter;
+    // all requests of one discovery share that time.
+    const qint64 budgetMs = window.count() > 0 ? std::max<qint64>(window.count(), config().requestTimeoutMs)
+                                               : config().requestTimeoutMs;
+    const QDeadlineTimer deadline(budgetMs > 0 ? budgetMs : -1);
     if (window.count() > 0)
-        options.timeoutMs = int(std::max<qint64>(window.count(), config().requestTimeoutMs));
+        options.timeoutMs = int(budgetMs);
+    const QList<ResourceId> boundBefore = m_bindings.keys();
     const QUrl url(root.toString());
     const HttpResponse first = co_await m_client->send(url, options);
     if (!self)
@@ -461,6 +466,10 @@ QCoro::Task<Result> HttpConnector::discover(const ResourceId &rootArg, std::chro
     const bool network = first.status == 0 && !first.result.ok() && first.result.kind != ErrorKind::Timeout;
     if (!anyDocument && root.isEndpoint() && !network) {
         for (const char *path : {"/.well-known/wot", "/things", "/.well-known/core"}) {
+            if (budgetMs > 0 && deadline.hasExpired())
+                break;
+            if (budgetMs > 0)
+                options.timeoutMs = int(std::max<qint64>(1, deadline.remainingTime()));
             const QUrl wellKnown = url.resolved(QUrl(QString::fromLatin1(path)));
             const HttpResponse response = co_await m_client->send(wellKnown, options);
             if (!self)
@@ -505,7 +514,40 @@ QCoro::Task<Result> HttpConnector::discover(const ResourceId &rootArg, std::chro
     Result result;
     if (!m_problems.isEmpty())
         result.notice = m_problems.join(QLatin1Char('\n'));
+    // Values at once, not "unknown" until the user reads: every readable property once.
+    QList<ResourceId> fresh;
+    for (auto it = m_bindings.cbegin(); it != m_bindings.cend(); ++it) {
+        if (!boundBefore.contains(it.key()))
+            fresh << it.key();
+    }
+    const int readMs = int(std::max<qint64>(1000, budgetMs > 0 ? deadline.remainingTime() : config().requestTimeoutMs));
+    co_await readInitialValues(fresh, std::chrono::milliseconds(readMs));
     co_return result;
+}
+
+QList<ResourceId> HttpConnector::readableOverHttp(const QList<ResourceId> &ids) const
+{
+    QList<ResourceId> out;
+    for (const ResourceId &id : ids) {
+        const Binding binding = m_bindings.value(id);
+        if (!binding.affordance || binding.affordance->kind != TdAffordanceKind::Property || binding.affordance->writeOnly)
+            continue;
+        // Other protocols' properties come with their own observation (retained, Observe).
+        const TdForm *form = binding.affordance->formFor(QStringLiteral("readproperty"), carriedSchemes());
+        if (form && isHttpScheme(form->scheme()))
+            out << id;
+    }
+    return out;
+}
+
+QCoro::Task<> HttpConnector::readInitialValues(QList<ResourceId> ids, std::chrono::milliseconds timeout)
+{
+    // Started together (a Task runs to its first suspension at once), then awaited in turn.
+    std::vector<QCoro::Task<ReadResult>> reads;
+    for (const ResourceId &id : readableOverHttp(ids))
+        reads.push_back(read(id, timeout));
+    for (QCoro::Task<ReadResult> &task : reads)
+        co_await task; // a failed read leaves the property unknown, as before; it is not fatal
 }
 
 QCoro::Task<std::pair<Connector *, Result>> HttpConnector::child(ResourceId id)
@@ -824,7 +866,10 @@ QCoro::Task<Result> HttpConnector::observe(const ResourceId &idArg)
             options.accept = chosen->contentType;
     }
     auto *watch = new HttpWatch(m_client, id, url, mode, options, interval, this);
-    connect(watch, &HttpWatch::received, this, [this](const Update &update) { post(update); });
+    connect(watch, &HttpWatch::received, this, [this](const Update &update) {
+        post(update);
+        refreshNamedBy(update);
+    });
     m_watches.insert(id, watch);
     watch->start();
     if (!watch->startResult()) {
@@ -849,6 +894,34 @@ QCoro::Task<Result> HttpConnector::observe(const ResourceId &idArg)
     if (notice.isEmpty() && (watch->mode() == HttpWatchMode::Poll || watch->mode() == HttpWatchMode::Auto))
         result.notice = tr("polling every %1 s").arg(interval / 1000.0);
     co_return result;
+}
+
+void HttpConnector::refreshNamedBy(const Update &event)
+{
+    const Binding binding = m_bindings.value(event.id);
+    if (!binding.affordance || binding.affordance->kind != TdAffordanceKind::Event || !event.value
+        || event.value->isOversize() || event.value->raw.size() > codecs::kEagerDecodeBytes)
+        return;
+    // An event names what changed by a key ({"brightness": 40}), as its data ("brightness") or
+    // in its own name ("brightnessChanged").
+    const QCborValue data = event.value->decoded.get();
+    const QString eventName = binding.affordance->name.toLower();
+    QList<ResourceId> named;
+    for (auto it = m_bindings.cbegin(); it != m_bindings.cend(); ++it) {
+        const Binding &other = it.value();
+        if (other.td != binding.td || !other.affordance || other.affordance->kind != TdAffordanceKind::Property)
+            continue;
+        const QString name = other.affordance->name;
+        const bool byKey = data.isMap() && data.toMap().contains(name);
+        const bool byData = data.isString() && data.toString() == name;
+        const bool byEventName = name.size() > 2 && eventName.contains(name.toLower());
+        if (byKey || byData || byEventName)
+            named << it.key();
+    }
+    if (named.isEmpty())
+        return;
+    // Not awaited: the event is delivered already; the values follow when they come.
+    readInitialValues(named, std::chrono::milliseconds(config().requestTimeoutMs));
 }
 
 void HttpConnector::unobserve(const ResourceId &id)

@@ -64,6 +64,12 @@ private:
     // The connector for another protocol's endpoint, made and connected on first use.
     QCoro::Task<std::pair<Connector *, Result>> child(ResourceId id);
     QCoro::Task<Result> observeChild(ResourceId id, ResourceId childId);
+    // Those of ids that are Thing properties readable over HTTP.
+    QList<ResourceId> readableOverHttp(const QList<ResourceId> &ids) const;
+    // Reads properties once (after discovery, or when an event says they changed).
+    QCoro::Task<> readInitialValues(QList<ResourceId> ids, std::chrono::milliseconds timeout);
+    // An event of a Thing that names some of its properties: read those again.
+    void refreshNamedBy(const Update &event);
 
     HttpClient *m_client; // Owned (child).
     QHash<ResourceId, Binding> m_bindings;

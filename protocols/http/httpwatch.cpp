@@ -54,6 +54,7 @@ HttpWatch::HttpWatch(HttpClient *client, const ResourceId &id, const QUrl &url, 
 {
     m_timer.setSingleShot(true);
     m_startGrace.setSingleShot(true);
+    m_sse.setMaxBytes(std::max<qint64>(1, client->config().maxMessageBytes));
     connect(&m_timer, &QTimer::timeout, this, &HttpWatch::next);
     // A held long poll or a quiet stream has nothing to say yet: no error in this time is a start.
     connect(&m_startGrace, &QTimer::timeout, this, [this] { reportStart(Result::success()); });
@@ -177,7 +178,9 @@ void HttpWatch::onMetaData()
     connect(m_reply.get(), &QNetworkReply::readyRead, this, &HttpWatch::onSseData);
     connect(m_reply.get(), &QNetworkReply::finished, this, &HttpWatch::onSseFinished);
     reportStart(Result::success());
-    if (m_reply->bytesAvailable() > 0)
+    // What the body collector read before we knew: the start of the stream.
+    deliverSse(m_sse.feed(HttpClient::takeBody(m_reply.get())));
+    if (m_reply && m_reply->bytesAvailable() > 0)
         onSseData();
 }
 
@@ -188,6 +191,20 @@ void HttpWatch::onPollFinished()
         return;
     const HttpResponse response = m_client->evaluate(reply.get());
     const int next = m_mode == HttpWatchMode::LongPoll ? 0 : m_intervalMs;
+    if (response.oversizeBytes > 0) {
+        // The resource answered, with too much: show that it did, with the size.
+        reportStart(Result::success());
+        m_failing = false;
+        Update update;
+        update.id = m_id;
+        update.value = Value::oversized(response.oversizeBytes, m_client->config().maxMessageBytes,
+                                        QDateTime::currentMSecsSinceEpoch(), response.oversizeAtLeast);
+        update.state = ResourceState::Online;
+        update.info = QStringLiteral("GET %1 (oversize)").arg(response.status);
+        Q_EMIT received(update);
+        scheduleNext(m_mode == HttpWatchMode::LongPoll ? m_intervalMs : next);
+        return;
+    }
     if (!response.result.ok()) {
         reportFailure(response.result);
         if (m_startResult && m_startResult->ok())
@@ -224,6 +241,7 @@ void HttpWatch::openSse()
     options.accept = QStringLiteral("text/event-stream");
     options.timeoutMs = std::max(kStreamIdleMs, m_client->config().requestTimeoutMs);
     options.headers.append(qMakePair(QByteArray("Cache-Control"), QByteArray("no-cache")));
+    options.stream = true;
     if (!m_sse.lastEventId().isEmpty())
         options.headers.append(qMakePair(QByteArray("Last-Event-ID"), m_sse.lastEventId().toUtf8()));
     m_sse.reset();
@@ -248,11 +266,18 @@ void HttpWatch::onSseData()
     const int status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     if (status != 200 || !isEventStream(m_reply->header(QNetworkRequest::ContentTypeHeader).toString()))
         return; // an error page: onSseFinished reports it
-    const QList<SseEvent> events = m_sse.feed(m_reply->readAll());
+    deliverSse(m_sse.feed(m_reply->readAll()));
+}
+
+void HttpWatch::deliverSse(const QList<SseEvent> &events)
+{
     for (const SseEvent &event : events) {
         Update update;
         update.id = m_id;
-        update.value = codecs::decode(event.data, ContentFormat::Unknown, {}, QDateTime::currentMSecsSinceEpoch());
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        update.value = event.oversizeBytes > 0
+            ? Value::oversized(event.oversizeBytes, m_sse.maxBytes(), now, true)
+            : codecs::decode(event.data, ContentFormat::Unknown, {}, now);
         update.state = ResourceState::Online;
         update.info = event.lastEventId.isEmpty() ? QStringLiteral("SSE %1").arg(event.type)
                                                   : QStringLiteral("SSE %1 id %2").arg(event.type, event.lastEventId);
@@ -293,6 +318,10 @@ void HttpWatch::openWebSocket()
     }
     m_socket = std::make_unique<QWebSocket>();
     QWebSocket *socket = m_socket.get();
+    // A bigger message closes the socket (1009, too much data): noted below, then reopened.
+    const qint64 limit = std::max<qint64>(1, m_client->config().maxMessageBytes);
+    socket->setMaxAllowedIncomingMessageSize(quint64(limit));
+    socket->setMaxAllowedIncomingFrameSize(quint64(limit));
     const QString hostPort = QStringLiteral("%1:%2").arg(m_url.host()).arg(
         m_url.port(m_url.scheme() == QLatin1String("wss") ? 443 : 80));
     connect(socket, &QWebSocket::connected, this, [this] {
@@ -326,7 +355,15 @@ void HttpWatch::openWebSocket()
         reportFailure(HttpClient::describeNetworkError(
             hostPort, error, sslErrors.isEmpty() ? socket->errorString() : sslErrors.join(QLatin1String("; "))));
     });
-    connect(socket, &QWebSocket::disconnected, this, [this] {
+    connect(socket, &QWebSocket::disconnected, this, [this, socket, limit] {
+        if (socket->closeCode() == QWebSocketProtocol::CloseCodeTooMuchData) {
+            Update update;
+            update.id = m_id;
+            update.value = Value::oversized(limit + 1, limit, QDateTime::currentMSecsSinceEpoch(), true);
+            update.state = ResourceState::Online;
+            update.info = QStringLiteral("WebSocket (oversize)");
+            Q_EMIT received(update);
+        }
         if (m_startResult && m_startResult->ok())
             scheduleNext(m_intervalMs);
     });

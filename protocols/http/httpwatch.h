@@ -58,6 +58,7 @@ private:
     void onPollFinished();
     void onMetaData();
     void onSseData();
+    void deliverSse(const QList<SseEvent> &events);
     void onSseFinished();
     void openSse();
     void openWebSocket();

@@ -10,6 +10,8 @@ void SseParser::reset()
     m_hasData = false;
     m_started = false;
     m_pendingCr = false;
+    m_skipped = 0;
+    m_skippingLine = false;
     // The last event id survives a reconnect on purpose: it goes out as Last-Event-ID.
 }
 
@@ -25,9 +27,27 @@ QList<SseEvent> SseParser::feed(const QByteArray &bytes)
         }
         if (c == '\r' || c == '\n') {
             m_pendingCr = c == '\r';
+            if (m_skippingLine) {
+                // The rest of an oversize line is gone; its end may also end the event.
+                m_skippingLine = false;
+                continue;
+            }
             QByteArray line;
             line.swap(m_buffer);
             processLine(line, &out);
+            continue;
+        }
+        if (m_skippingLine) {
+            ++m_skipped;
+            continue;
+        }
+        if (m_buffer.size() + m_data.size() >= m_maxBytes) {
+            // Over the limit: drop what the event holds and count the rest until it ends.
+            m_skipped += m_buffer.size() + m_data.size() + 1;
+            m_buffer = QByteArray();
+            m_data = QByteArray();
+            m_skippingLine = true;
+            m_hasData = true;
             continue;
         }
         m_buffer.append(c);
@@ -50,8 +70,12 @@ void SseParser::processLine(const QByteArray &rawLine, QList<SseEvent> *out)
                 event.type = m_eventType;
             event.data = m_data;
             event.lastEventId = m_lastEventId;
+            event.oversizeBytes = m_skipped;
+            if (m_skipped > 0)
+                event.data.clear();
             out->append(event);
         }
+        m_skipped = 0;
         m_data.clear();
         m_eventType.clear();
         m_hasData = false;
@@ -69,6 +93,10 @@ void SseParser::processLine(const QByteArray &rawLine, QList<SseEvent> *out)
             value.remove(0, 1);
     }
     if (field == "data") {
+        if (m_skipped > 0) {
+            m_skipped += value.size() + 1;
+            return;
+        }
         if (m_hasData)
             m_data.append('\n');
         m_data.append(value);

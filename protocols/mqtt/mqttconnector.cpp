@@ -426,7 +426,11 @@ void MqttConnector::onMessage(const MqttMessage &message)
 
     Update update;
     update.id = id;
-    update.value = codecs::decode(message.payload, ContentFormat::Unknown, message.contentType, now);
+    // Over the endpoint's limit: shown as oversize with its size, not decoded or kept.
+    if (message.payload.size() > config().maxMessageBytes)
+        update.value = Value::oversized(message.payload.size(), config().maxMessageBytes, now);
+    else
+        update.value = codecs::decode(message.payload, ContentFormat::Unknown, message.contentType, now);
     // Metadata only when it changes: an empty one spares the store a merge per message.
     if (created || info.retained != message.retain) {
         update.metadata.retained.set(message.retain, MetaSource::Protocol);

@@ -8,6 +8,8 @@
 #include "protocols/http/sseparser.h"
 #include "protocols/http/thingdescription.h"
 
+#include "model/resourcestore.h"
+
 #include "rawhttpserver.h"
 #include "testsupport.h"
 
@@ -175,6 +177,15 @@ private Q_SLOTS:
     void refusedConnectionNamesHostPort();
     void slowEndpointTimesOut();
     void redirects();
+    void redirectLoopIsNamed();
+    void truncatedBodiesAreErrors_data();
+    void truncatedBodiesAreErrors();
+    void oversizeBodiesAreRefused_data();
+    void oversizeBodiesAreRefused();
+    void oversizePollIsShownWithItsSize();
+    void sseEventOverTheLimitIsBounded();
+    void callerTimeoutCoversConnecting();
+    void propertiesHaveValuesAfterDiscovery();
 
     // Auth and TLS.
     void basicAuth();
@@ -535,6 +546,18 @@ void TestHttpConnector::setupHttpServer()
         response.addHeader(QByteArrayLiteral("Location"), QByteArrayLiteral("/props/temp"));
         return response;
     });
+    m_http.route("/redirect/loop", [this](const QHttpServerRequest &request) {
+        record(request);
+        QHttpServerResponse response(Status::Found);
+        response.addHeader(QByteArrayLiteral("Location"), QByteArrayLiteral("/redirect/loop2"));
+        return response;
+    });
+    m_http.route("/redirect/loop2", [this](const QHttpServerRequest &request) {
+        record(request);
+        QHttpServerResponse response(Status::Found);
+        response.addHeader(QByteArrayLiteral("Location"), QByteArrayLiteral("/redirect/loop"));
+        return response;
+    });
     m_http.route("/redirect/other", [this](const QHttpServerRequest &request) {
         record(request);
         QHttpServerResponse response(Status::Found);
@@ -578,6 +601,27 @@ void TestHttpConnector::setupRawServer()
         m_raw.route(path, [this](const RawHttpRequest &request, QTcpSocket *socket) { serveSse(request, socket); });
     m_raw.route("/slow", [](const RawHttpRequest &, QTcpSocket *) {
         // Never answers.
+    });
+    // A body that lies about its length, then the connection closes.
+    m_raw.route("/lie/length", [](const RawHttpRequest &, QTcpSocket *socket) {
+        RawHttpServer::writeHead(socket, 200, "OK", {{"Content-Type", "text/plain"}, {"Content-Length", "1000"}});
+        socket->write("0123456789");
+        socket->disconnectFromHost();
+    });
+    // 1 MiB, over the 64 KiB limit the size tests set.
+    m_raw.route("/big/length", [](const RawHttpRequest &, QTcpSocket *socket) {
+        RawHttpServer::respond(socket, 200, "OK", "application/json", "\"" + QByteArray(1024 * 1024 - 2, 'x') + "\"");
+    });
+    m_raw.route("/big/chunked", [](const RawHttpRequest &, QTcpSocket *socket) {
+        RawHttpServer::writeHead(socket, 200, "OK", {{"Content-Type", "text/plain"}, {"Transfer-Encoding", "chunked"}});
+        for (int i = 0; i < 64; ++i)
+            socket->write("4000\r\n" + QByteArray(0x4000, 'y') + "\r\n");
+        socket->write("0\r\n\r\n");
+        socket->disconnectFromHost();
+    });
+    m_raw.route("/big/sse", [](const RawHttpRequest &, QTcpSocket *socket) {
+        RawHttpServer::writeHead(socket, 200, "OK", {{"Content-Type", "text/event-stream"}, {"Connection", "close"}});
+        socket->write("data: " + QByteArray(1024 * 1024, 'z') + "\n\ndata: 42\n\n");
     });
     m_raw.route("/plain", [](const RawHttpRequest &, QTcpSocket *socket) {
         RawHttpServer::respond(socket, 200, "OK", "text/plain", "elsewhere");
@@ -872,8 +916,9 @@ void TestHttpConnector::discoverRootFindsWotDirectoryAndLinks()
     QVERIFY2(notice.contains(QLatin1String("oauth2")), qPrintable(notice));
     QCOMPARE(c->discoveryProblems().size(), 5);
 
-    // Nothing was probed on the Things themselves: discovery only reads descriptions.
-    QVERIFY(requestsTo("/props/brightness").isEmpty());
+    // Readable properties were read once each, so they have values at once; actions were not.
+    QCOMPARE(requestsTo("/props/brightness").size(), 1);
+    QVERIFY(requestsTo("/actions/toggle").isEmpty());
 }
 
 void TestHttpConnector::discoverTdAtUrl()
@@ -965,6 +1010,10 @@ void TestHttpConnector::readProperty()
     QVERIFY2(connected.ok(), qPrintable(connected.error));
     QCOMPARE(c->state(), ConnectorState::Connected);
     QVERIFY(QCoro::waitFor(c->discover(*ResourceId::parse(http(QStringLiteral("/td/lamp"))), std::chrono::seconds(5))).ok());
+    // Discovery read the properties once already: count from here.
+    c->flush();
+    log.updates.clear();
+    m_requests.clear();
     const ReadResult read = QCoro::waitFor(c->read(*ResourceId::parse(http(QStringLiteral("/props/temp"))), std::chrono::seconds(3)));
     QVERIFY2(read.result.ok(), qPrintable(read.result.error));
     QCOMPARE(read.value.raw, QByteArray("21.5"));
@@ -988,6 +1037,9 @@ void TestHttpConnector::writeProperty()
     UpdateLog log;
     log.attach(c.get(), this);
     QVERIFY(QCoro::waitFor(c->discover(*ResourceId::parse(http(QStringLiteral("/td/lamp"))), std::chrono::seconds(5))).ok());
+    c->flush();
+    log.updates.clear();
+    m_requests.clear();
     const ResourceId id = *ResourceId::parse(http(QStringLiteral("/props/brightness")));
     const Result written = QCoro::waitFor(c->write(id, "42", WriteOptions{}));
     QVERIFY2(written.ok(), qPrintable(written.error));
@@ -1116,6 +1168,172 @@ void TestHttpConnector::redirects()
     const ReadResult other = QCoro::waitFor(c->read(*ResourceId::parse(http(QStringLiteral("/redirect/other"))), std::chrono::seconds(3)));
     QVERIFY(!other.result.ok());
     QVERIFY(m_raw.requestsFor("/plain").isEmpty());
+}
+
+void TestHttpConnector::redirectLoopIsNamed()
+{
+    auto c = connector(http(QStringLiteral("/")));
+    const ReadResult loop = QCoro::waitFor(c->read(*ResourceId::parse(http(QStringLiteral("/redirect/loop"))), std::chrono::seconds(3)));
+    QCOMPARE(loop.result.kind, ErrorKind::Protocol);
+    QVERIFY2(loop.result.error.contains(QLatin1String("too many redirects (loop at ")), qPrintable(loop.result.error));
+    QVERIFY2(!loop.result.error.contains(QLatin1String("same origin")), qPrintable(loop.result.error));
+    // Stopped at the first repeat, not after dozens of rounds.
+    QVERIFY(requestsTo("/redirect/loop").size() + requestsTo("/redirect/loop2").size() <= HttpClient::kMaxRedirects);
+}
+
+void TestHttpConnector::truncatedBodiesAreErrors_data()
+{
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("Content-Length 1000, 10 bytes") << QStringLiteral("/lie/length") << QStringLiteral("truncated body: 10 of 1000 bytes");
+}
+
+void TestHttpConnector::truncatedBodiesAreErrors()
+{
+    QFETCH(QString, path);
+    QFETCH(QString, expected);
+    auto c = connector(raw(path));
+    UpdateLog log;
+    log.attach(c.get(), this);
+    const ReadResult read = QCoro::waitFor(c->read(*ResourceId::parse(raw(path)), std::chrono::seconds(5)));
+    QVERIFY2(!read.result.ok(), qPrintable(QStringLiteral("reported as success: '%1'").arg(QString::fromUtf8(read.value.raw))));
+    QVERIFY2(read.result.error.contains(raw(path)), qPrintable(read.result.error));
+    if (!expected.isEmpty())
+        QVERIFY2(read.result.error.contains(expected), qPrintable(read.result.error));
+    c->flush();
+    QVERIFY(log.valuesFor(raw(path)).isEmpty()); // no partial value in the store
+}
+
+void TestHttpConnector::oversizeBodiesAreRefused_data()
+{
+    QTest::addColumn<QString>("path");
+    QTest::newRow("Content-Length") << QStringLiteral("/big/length");
+    QTest::newRow("chunked") << QStringLiteral("/big/chunked");
+}
+
+void TestHttpConnector::oversizeBodiesAreRefused()
+{
+    QFETCH(QString, path);
+    EndpointConfig config = configFor(raw(path));
+    config.maxMessageBytes = 64 * 1024;
+    auto c = connector(raw(path), &config);
+    const ReadResult read = QCoro::waitFor(c->read(*ResourceId::parse(raw(path)), std::chrono::seconds(5)));
+    QCOMPARE(read.result.kind, ErrorKind::Protocol);
+    QVERIFY2(read.result.error.contains(QLatin1String("size limit of 64 KiB")), qPrintable(read.result.error));
+    QVERIFY2(read.result.error.contains(raw(path)), qPrintable(read.result.error));
+    if (path == QLatin1String("/big/length"))
+        QVERIFY2(read.result.error.contains(QLatin1String("1 MiB")), qPrintable(read.result.error));
+
+    // Within the limit the same body is read whole.
+    config.maxMessageBytes = 4 * 1024 * 1024;
+    auto roomy = connector(raw(path), &config);
+    const ReadResult whole = QCoro::waitFor(roomy->read(*ResourceId::parse(raw(path)), std::chrono::seconds(5)));
+    QVERIFY2(whole.result.ok(), qPrintable(whole.result.error));
+    QCOMPARE(whole.value.raw.size(), qsizetype(1024 * 1024));
+}
+
+void TestHttpConnector::oversizePollIsShownWithItsSize()
+{
+    const QString uri = raw(QStringLiteral("/big/length"));
+    EndpointConfig config = configFor(uri);
+    config.maxMessageBytes = 64 * 1024;
+    config.pollIntervalMs = 5000;
+    auto c = connector(uri, &config);
+    UpdateLog log;
+    log.attach(c.get(), this);
+    const Result observed = QCoro::waitFor(c->observe(*ResourceId::parse(uri)));
+    QVERIFY2(observed.ok(), qPrintable(observed.error));
+    QTRY_VERIFY_WITH_TIMEOUT(!log.valuesFor(uri).isEmpty(), 10000);
+    const Value value = *log.valuesFor(uri).first().value;
+    QVERIFY(value.isOversize());
+    QCOMPARE(value.oversizeBytes, qint64(1024 * 1024));
+    QVERIFY(value.raw.isEmpty());
+    QCOMPARE(value.kind(), ValueKind::Error);
+    QVERIFY2(value.shortText().contains(QLatin1String("oversize")), qPrintable(value.shortText()));
+    QVERIFY2(value.error.contains(QLatin1String("1 MiB")), qPrintable(value.error.get()));
+}
+
+void TestHttpConnector::sseEventOverTheLimitIsBounded()
+{
+    // The parser alone: a 1 MiB line with a 1 KiB limit never holds more than the limit.
+    SseParser parser;
+    parser.setMaxBytes(1024);
+    QList<SseEvent> events;
+    const QByteArray line = "data: " + QByteArray(1024 * 1024, 'a');
+    for (qsizetype at = 0; at < line.size(); at += 4096)
+        events += parser.feed(line.mid(at, 4096));
+    events += parser.feed("\n\ndata: 7\n\n");
+    QCOMPARE(events.size(), 2);
+    QVERIFY(events.at(0).data.isEmpty());
+    QVERIFY2(events.at(0).oversizeBytes >= 1024 * 1024, qPrintable(QString::number(events.at(0).oversizeBytes)));
+    QCOMPARE(events.at(1).data, QByteArray("7"));
+    QCOMPARE(events.at(1).oversizeBytes, qint64(0));
+
+    // End to end: the oversize event is shown as such, the next one arrives as a value.
+    const QString uri = raw(QStringLiteral("/big/sse"));
+    EndpointConfig config = configFor(uri);
+    config.maxMessageBytes = 64 * 1024;
+    config.pollIntervalMs = 5000;
+    auto c = connector(uri, &config);
+    UpdateLog log;
+    log.attach(c.get(), this);
+    const Result observed = QCoro::waitFor(c->observe(*ResourceId::parse(uri)));
+    QVERIFY2(observed.ok(), qPrintable(observed.error));
+    QTRY_VERIFY_WITH_TIMEOUT(log.valuesFor(uri).size() >= 2, 10000);
+    const QList<Update> values = log.valuesFor(uri);
+    QVERIFY(values.at(0).value->isOversize());
+    QVERIFY(values.at(0).value->oversizeBytes > 64 * 1024);
+    QCOMPARE(values.at(1).value->toDouble(), 42.0);
+}
+
+void TestHttpConnector::callerTimeoutCoversConnecting()
+{
+    // A server that accepts and never answers, with the endpoint's own timeout much longer.
+    RawHttpServer silent;
+    QVERIFY(silent.listen());
+    silent.route("/", [](const RawHttpRequest &, QTcpSocket *) {});
+    const QString uri = QStringLiteral("http://127.0.0.1:%1/").arg(silent.port());
+    EndpointConfig config = configFor(uri);
+    config.requestTimeoutMs = 60000;
+    auto c = connector(uri, &config);
+    QElapsedTimer timer;
+    timer.start();
+    const ReadResult read = QCoro::waitFor(c->read(*ResourceId::parse(uri), std::chrono::milliseconds(1000)));
+    QCOMPARE(read.result.kind, ErrorKind::Timeout);
+    QVERIFY2(timer.elapsed() < 20000, qPrintable(QString::number(timer.elapsed()))); // not the endpoint's 60 s
+    WriteOptions options;
+    options.timeout = std::chrono::milliseconds(1000);
+    timer.restart();
+    const Result written = QCoro::waitFor(c->write(*ResourceId::parse(uri), "1", options));
+    QCOMPARE(written.kind, ErrorKind::Timeout);
+    QVERIFY2(timer.elapsed() < 20000, qPrintable(QString::number(timer.elapsed())));
+
+    // Connecting takes the endpoint's timeout (the command line sets it from --timeout).
+    config.requestTimeoutMs = 1000;
+    auto quick = connector(uri, &config);
+    timer.restart();
+    const Result connected = QCoro::waitFor(quick->connectToEndpoint());
+    QCOMPARE(connected.kind, ErrorKind::Timeout);
+    QVERIFY2(timer.elapsed() < 20000, qPrintable(QString::number(timer.elapsed())));
+}
+
+void TestHttpConnector::propertiesHaveValuesAfterDiscovery()
+{
+    auto c = connector(http(QStringLiteral("/")));
+    ResourceStore store;
+    connect(c.get(), &Connector::updatesReady, &store, &ResourceStore::ingest);
+    const Result discovered = QCoro::waitFor(c->discover(*ResourceId::parse(http(QStringLiteral("/td/lamp"))), std::chrono::seconds(5)));
+    QVERIFY2(discovered.ok(), qPrintable(discovered.error));
+    c->flush();
+    // No read was asked for: every readable property has its value, the others none.
+    for (const char *path : {"/props/temp", "/props/brightness", "/props/status", "/props/counter", "/props/level"}) {
+        const ResourceId id = *ResourceId::parse(http(QString::fromLatin1(path)));
+        QTRY_VERIFY2_WITH_TIMEOUT(store.find(id) && store.find(id)->hasValue(), path, 10000);
+    }
+    QCOMPARE(store.find(*ResourceId::parse(http(QStringLiteral("/props/temp"))))->value().toDouble(), 21.5);
+    const ResourceId action = *ResourceId::parse(http(QStringLiteral("/actions/toggle")));
+    QVERIFY(store.find(action) && !store.find(action)->hasValue());
+    QVERIFY(requestsTo("/actions/toggle").isEmpty());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1269,6 +1487,10 @@ void TestHttpConnector::pollingWithEtag()
     UpdateLog log;
     log.attach(c.get(), this);
     QVERIFY(QCoro::waitFor(c->discover(*ResourceId::parse(http(QStringLiteral("/td/lamp"))), std::chrono::seconds(5))).ok());
+    // What discovery read first is not what is observed here.
+    c->flush();
+    log.updates.clear();
+    m_requests.clear();
     const QString uri = http(QStringLiteral("/props/status"));
     const Result observed = QCoro::waitFor(c->observe(*ResourceId::parse(uri)));
     QVERIFY2(observed.ok(), qPrintable(observed.error));
@@ -1299,6 +1521,10 @@ void TestHttpConnector::serverSentEvents()
     UpdateLog log;
     log.attach(c.get(), this);
     QVERIFY(QCoro::waitFor(c->discover(*ResourceId::parse(http(QStringLiteral("/td/lamp"))), std::chrono::seconds(5))).ok());
+    // What discovery read first is not what is observed here.
+    c->flush();
+    log.updates.clear();
+    m_requests.clear();
     const QString uri = http(QStringLiteral("/props/temp"));
     const int before = m_raw.requestsFor("/sse/temp").size();
     const Result observed = QCoro::waitFor(c->observe(*ResourceId::parse(uri)));
@@ -1344,6 +1570,10 @@ void TestHttpConnector::longPolling()
     UpdateLog log;
     log.attach(c.get(), this);
     QVERIFY(QCoro::waitFor(c->discover(*ResourceId::parse(http(QStringLiteral("/td/lamp"))), std::chrono::seconds(5))).ok());
+    // What discovery read first is not what is observed here.
+    c->flush();
+    log.updates.clear();
+    m_requests.clear();
     const QString uri = http(QStringLiteral("/props/counter"));
     const Result observed = QCoro::waitFor(c->observe(*ResourceId::parse(uri)));
     QVERIFY2(observed.ok(), qPrintable(observed.error));
@@ -1362,6 +1592,10 @@ void TestHttpConnector::webSocket()
     UpdateLog log;
     log.attach(c.get(), this);
     QVERIFY(QCoro::waitFor(c->discover(*ResourceId::parse(http(QStringLiteral("/td/lamp"))), std::chrono::seconds(5))).ok());
+    // What discovery read first is not what is observed here.
+    c->flush();
+    log.updates.clear();
+    m_requests.clear();
     const QString uri = http(QStringLiteral("/props/level"));
     const Result observed = QCoro::waitFor(c->observe(*ResourceId::parse(uri)));
     QVERIFY2(observed.ok(), qPrintable(observed.error));

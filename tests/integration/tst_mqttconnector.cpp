@@ -66,6 +66,7 @@ private Q_SLOTS:
     void manyWritesInFlightEachGetTheirAck();
     void mqtt5ContentTypeAndUserProperties();
     void readGivesRetainedOrTimesOut();
+    void oversizeMessageIsShownWithItsSize();
     void clearsRetainedSubtree();
     void refusedConnectionNamesHost();
     void wrongPasswordIsAuthError();
@@ -420,6 +421,23 @@ void TestMqttConnector::manyWritesInFlightEachGetTheirAck()
         ++acknowledged;
     }
     QCOMPARE(acknowledged, 400);
+}
+
+void TestMqttConnector::oversizeMessageIsShownWithItsSize()
+{
+    const QString prefix = mqtttest::uniquePrefix(QStringLiteral("oversize"));
+    QCOMPARE(mqtttest::publish(m_broker.port(), {"-r", "-t", prefix + "/big", "-m", QString(4096, QLatin1Char('a'))}), 0);
+    EndpointConfig config = configFor(m_broker.port());
+    config.maxMessageBytes = 1024;
+    Client client(config);
+    QVERIFY(client.connect().ok());
+    const ReadResult big = QCoro::waitFor(client.connector->read(rid(m_ep + prefix + "/big"), 3000ms));
+    QVERIFY2(big.result.ok(), qPrintable(big.result.error));
+    // Shown, with its size, not dropped and not kept.
+    QVERIFY(big.value.isOversize());
+    QCOMPARE(big.value.oversizeBytes, qint64(4096));
+    QVERIFY(big.value.raw.isEmpty());
+    QVERIFY2(big.value.error.contains(QLatin1String("oversize: 4 KiB, over the limit of 1 KiB")), qPrintable(big.value.error.get()));
 }
 
 void TestMqttConnector::clearsRetainedSubtree()

@@ -20,7 +20,15 @@ RawHttpServer::RawHttpServer(QObject *parent)
     connect(&m_server, &QTcpServer::newConnection, this, &RawHttpServer::onConnection);
 }
 
-RawHttpServer::~RawHttpServer() = default;
+RawHttpServer::~RawHttpServer()
+{
+    // Open sockets die with m_server, after m_buffers: they must not call back into us then.
+    const QList<QTcpSocket *> sockets = m_server.findChildren<QTcpSocket *>();
+    for (QTcpSocket *socket : sockets) {
+        socket->disconnect(this);
+        socket->abort();
+    }
+}
 
 bool RawHttpServer::listen()
 {

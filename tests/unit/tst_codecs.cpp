@@ -2,6 +2,7 @@
 
 #include <QCborMap>
 #include <QElapsedTimer>
+#include <QThread>
 #include <QTest>
 
 using thingscape::Value;
@@ -42,6 +43,9 @@ private Q_SLOTS:
     void prettyText();
     void fastEnough();
     void largeObjectIsLinear();
+    void largePayloadDecodesOnFirstUse();
+    void largeSniffedPayloads();
+    void oversizeMarker();
 };
 
 void TestCodecs::mediaTypes_data()
@@ -639,7 +643,9 @@ void TestCodecs::largeObjectIsLinear()
     const qint64 tenSmall = timer.nsecsElapsed();
     timer.restart();
     const Value v = codecs::decode(large, ContentFormat::Json);
+    const bool clean = v.error.isEmpty(); // decodes it: a large payload waits for its first use
     const qint64 oneLarge = timer.nsecsElapsed();
+    QVERIFY(clean);
     QCOMPARE(v.error, QString());
     const QCborMap map = v.decoded.toMap();
     QCOMPARE(map.size(), 50000);
@@ -647,6 +653,89 @@ void TestCodecs::largeObjectIsLinear()
     QCOMPARE((map.constBegin() + 1).key().toString(), QStringLiteral("k1")); // order kept
     // Linear: about equal; quadratic: ten times more.
     QVERIFY2(oneLarge < 4 * tenSmall, qPrintable(QStringLiteral("%1 ns vs %2 ns").arg(oneLarge).arg(tenSmall)));
+}
+
+void TestCodecs::largePayloadDecodesOnFirstUse()
+{
+    const QByteArray large = objectWithKeys(20000);
+    QVERIFY(large.size() > codecs::kEagerDecodeBytes);
+    const Value v = codecs::decode(large, ContentFormat::Unknown, QStringLiteral("application/json"), 7);
+    QVERIFY(v.isPending());
+    QCOMPARE(v.contentFormat, ContentFormat::Json);
+    QCOMPARE(v.timeMs, qint64(7));
+    QCOMPARE(v.raw, large);
+    // Neither the one-line summary nor the memory figure decodes it, and the figure stays put.
+    const qsizetype cost = v.memoryCost();
+    QVERIFY(v.shortText(40).size() <= 40);
+    QVERIFY2(v.shortText().startsWith(QLatin1String("{")), qPrintable(v.shortText()));
+    QVERIFY(!v.isNumeric());
+    QVERIFY(v.isPending());
+    // A copy shares the one decoding; the first read does it, on any thread.
+    const Value copy = v;
+    int size = 0;
+    QThread *thread = QThread::create([&copy, &size] { size = int(copy.decoded.toMap().size()); });
+    thread->start();
+    QVERIFY(thread->wait(60000));
+    delete thread;
+    QCOMPARE(size, 20000);
+    QVERIFY(!v.isPending());
+    QCOMPARE(v.kind(), ValueKind::Structure);
+    QCOMPARE(v.error, QString());
+    QCOMPARE(v.memoryCost(), cost);
+    QCOMPARE(v.decoded.toMap().value(QStringLiteral("k19999")).toInteger(), 19999);
+
+    // A broken large payload says so on first use, like a small one does at once.
+    QByteArray broken = large;
+    broken.chop(1);
+    const Value bad = codecs::decode(broken, ContentFormat::Json);
+    QVERIFY(bad.isPending());
+    QVERIFY(!bad.error.isEmpty());
+    QCOMPARE(bad.kind(), ValueKind::Error);
+    QVERIFY(bad.decoded.isUndefined());
+    // Small payloads are decoded at once.
+    QVERIFY(!codecs::decode(objectWithKeys(10), ContentFormat::Json).isPending());
+}
+
+void TestCodecs::largeSniffedPayloads()
+{
+    const qsizetype n = codecs::kEagerDecodeBytes + 10;
+    // JSON-looking: decoded as JSON on first use.
+    const Value json = codecs::decode("[" + QByteArray(n, ' ') + "1]");
+    QVERIFY(json.isPending());
+    QCOMPARE(json.contentFormat, ContentFormat::Json);
+    QVERIFY(json.decoded.isArray());
+    // JSON-looking but not JSON: falls back to text without an error, as a small one does.
+    const Value notJson = codecs::decode("{" + QByteArray(n, 'a'));
+    QCOMPARE(notJson.error, QString());
+    QVERIFY(notJson.decoded.isString());
+    // Text: the format is known at once, the string is made later.
+    const Value text = codecs::decode(QByteArray(n, 'b'));
+    QCOMPARE(text.contentFormat, ContentFormat::Text);
+    QVERIFY(text.isPending());
+    QCOMPARE(text.decoded.toString().size(), n);
+    // Binary and numbers cost nothing to decode: done at once.
+    QByteArray binary(n, '\0');
+    const Value bytes = codecs::decode(binary);
+    QVERIFY(!bytes.isPending());
+    QCOMPARE(bytes.contentFormat, ContentFormat::OctetStream);
+    QCOMPARE(bytes.kind(), ValueKind::Binary);
+    const Value number = codecs::decode(QByteArray(n, ' ') + "42");
+    QVERIFY(!number.isPending());
+    QCOMPARE(number.toDouble(), 42.0);
+}
+
+void TestCodecs::oversizeMarker()
+{
+    const Value v = Value::oversized(200 * 1024 * 1024, 16 * 1024 * 1024, 5);
+    QVERIFY(v.isOversize());
+    QCOMPARE(v.oversizeBytes, qint64(200 * 1024 * 1024));
+    QVERIFY(v.raw.isEmpty());
+    QCOMPARE(v.kind(), ValueKind::Error);
+    QCOMPARE(v.timeMs, qint64(5));
+    QCOMPARE(v.error.get(), QStringLiteral("oversize: 200 MiB, over the limit of 16 MiB (not kept)"));
+    QCOMPARE(v.shortText(), QStringLiteral("(oversize: 200 MiB)"));
+    QCOMPARE(Value::sizeText(1536), QStringLiteral("1.5 KiB"));
+    QCOMPARE(Value::sizeText(73), QStringLiteral("73 bytes"));
 }
 
 QTEST_GUILESS_MAIN(TestCodecs)

@@ -26,6 +26,7 @@ private Q_SLOTS:
     void badContents();
     void missingFile();
     void failedSaveLeavesFilesAlone();
+    void messageSizeLimitIsSaved();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -310,6 +311,31 @@ void TestWorkspace::failedSaveLeavesFilesAlone()
     QVERIFY(QFileInfo(path("adir")).isDir());
     // And no temporary files were left behind
     QCOMPARE(QDir(m_dir->path()).entryList(QDir::Files), QStringList({"good.json"}));
+}
+
+void TestWorkspace::messageSizeLimitIsSaved()
+{
+    // Given an endpoint with its own limit and one on the default
+    Workspace workspace;
+    EndpointConfig own;
+    own.id = QStringLiteral("m1");
+    own.url = rid("mqtt://broker.local");
+    own.maxMessageBytes = 1024 * 1024;
+    EndpointConfig plain;
+    plain.id = QStringLiteral("h1");
+    plain.url = rid("http://device.local");
+    QCOMPARE(plain.maxMessageBytes, qint64(16 * 1024 * 1024));
+    workspace.setEndpoints({own, plain});
+    // When saved and loaded
+    QString error;
+    QVERIFY2(workspace.save(path("limits.json"), &error), qPrintable(error));
+    const auto loaded = Workspace::load(path("limits.json"), &error);
+    QVERIFY2(loaded, qPrintable(error));
+    // Then each keeps its limit, and the default is not written out
+    QCOMPARE(loaded->endpoints().at(0).maxMessageBytes, qint64(1024 * 1024));
+    QCOMPARE(loaded->endpoints().at(1).maxMessageBytes, EndpointConfig::kDefaultMaxMessageBytes);
+    QVERIFY(!plain.toJson().contains(QStringLiteral("maxMessageBytes")));
+    QVERIFY(loaded->endpoints().at(0).extra.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestWorkspace)
