@@ -8,7 +8,7 @@ class QTimer;
 
 namespace thingscape {
 
-class Session;
+class WindowModels;
 
 // The permanent status bar figures: endpoints connected / total, resources, and messages per
 // second in and out (measured over the last second).
@@ -17,7 +17,7 @@ class StatusIndicators : public QObject
     Q_OBJECT
 
 public:
-    StatusIndicators(Session *session, QStatusBar *bar);
+    StatusIndicators(WindowModels *session, QStatusBar *bar);
 
     QString endpointsText() const;
     QString resourcesText() const;
@@ -26,7 +26,7 @@ public:
 private:
     void tick();
 
-    Session *m_session; // Not owned.
+    WindowModels *m_session; // Not owned.
     QLabel *m_endpoints;
     QLabel *m_resources;
     QLabel *m_rate;

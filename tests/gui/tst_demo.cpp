@@ -6,7 +6,7 @@
 #include "model/resourcestore.h"
 #include "protocols/endpointmanager.h"
 #include "ui/mainwindow.h"
-#include "ui/session.h"
+#include "ui/windowmodels.h"
 #include "ui/systemsdock.h"
 #include "ui/workspacecontroller.h"
 
@@ -47,7 +47,7 @@ void TestDemo::initTestCase()
 
 void TestDemo::demoWorkspaceComesAlive()
 {
-    Session session;
+    WindowModels session;
     MainWindow window(&session);
     DemoLauncher launcher;
     QSignalSpy ready(&launcher, &DemoLauncher::ready);

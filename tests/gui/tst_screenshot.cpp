@@ -9,7 +9,7 @@
 #include "protocols/endpointmanager.h"
 #include "ui/mainwindow.h"
 #include "ui/resourcetreedock.h"
-#include "ui/session.h"
+#include "ui/windowmodels.h"
 #include "ui/workspacecontroller.h"
 
 #include <QDir>
@@ -39,7 +39,7 @@ void TestScreenshot::demoWindow()
     QVERIFY(sim.start({QStringLiteral("--seed"), QStringLiteral("5"), QStringLiteral("--rate"), QStringLiteral("4")}));
     const QString coap = sim.coap;
 
-    Session session;
+    WindowModels session;
     MainWindow window(&session);
     window.resize(1500, 920);
     window.show();
