@@ -5,7 +5,7 @@
 
 #include "ui/mainwindow.h"
 #include "ui/plainmessagebox.h"
-#include "ui/session.h"
+#include "ui/windowmodels.h"
 #include "ui/uiresources.h"
 #include "ui/workspacecontroller.h"
 
@@ -40,7 +40,7 @@ int runGui(QApplication &app, const QStringList &args)
             workspacePath = args.at(i);
     }
 
-    Session session;
+    WindowModels session;
     MainWindow window(&session);
     window.restoreWindowState();
     window.show();

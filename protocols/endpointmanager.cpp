@@ -17,19 +17,40 @@ namespace thingscape {
 
 namespace {
 
-// Runs a connector coroutine on the connector's thread and hands its result back on the
-// caller's (receiver's) thread.
-template<typename R, typename Start, typename Done>
-void runOn(Connector *connector, QObject *receiver, Start start, Done done)
+// The failure an operation gets when its endpoint goes (removed, replaced) before it answered.
+Result endpointGone(const QString &what)
 {
+    return Result::failure(ErrorKind::Connection,
+                           EndpointManager::tr("%1: the endpoint was removed or replaced before it answered").arg(what));
+}
+
+// Runs a connector coroutine on the connector's thread and hands its result back on the
+// caller's (receiver's) thread, exactly once: a connector deleted mid-operation drops its
+// coroutine's result, so then done gets `gone`.
+template<typename R, typename Start, typename Done>
+void runOn(Connector *connector, QObject *receiver, Start start, Done done, const R &gone)
+{
+    // Its own context for the connector's end: destroyConnector() cuts the connector's ties to
+    // the receiver. Deleted once answered, or with the receiver.
+    QPointer<QObject> guard = new QObject(receiver);
+    auto answered = std::make_shared<bool>(false); // only touched on the receiver's thread
+    auto answer = [answered, guard, done = std::move(done)](const R &result) mutable {
+        if (std::exchange(*answered, true))
+            return;
+        if (guard)
+            guard->deleteLater();
+        done(result);
+    };
+    QObject::connect(
+        connector, &QObject::destroyed, guard, [answer, gone]() mutable { answer(gone); }, Qt::QueuedConnection);
     QMetaObject::invokeMethod(
         connector,
-        [connector, receiver, start = std::move(start), done = std::move(done)]() mutable {
-            QCoro::connect(start(connector), connector, [connector, receiver, done](const R &result) {
+        [connector, receiver, start = std::move(start), answer]() mutable {
+            QCoro::connect(start(connector), connector, [connector, receiver, answer](const R &result) {
                 // Updates the operation produced reach the GUI thread before its result does.
-                connector->flushThen([receiver, done, result]() mutable {
+                connector->flushThen([receiver, answer, result]() mutable {
                     QMetaObject::invokeMethod(
-                        receiver, [done, result]() mutable { done(result); }, Qt::QueuedConnection);
+                        receiver, [answer, result]() mutable { answer(result); }, Qt::QueuedConnection);
                 });
             });
         },
@@ -40,7 +61,7 @@ void runOn(Connector *connector, QObject *receiver, Start start, Done done)
 // done may be empty.
 template<typename R, typename Start>
 void runOrFail(Connector *connector, const R &failure, QObject *receiver, Start start,
-               const std::function<void(const R &)> &done)
+               const std::function<void(const R &)> &done, const R &gone)
 {
     if (!connector) {
         if (done)
@@ -50,7 +71,7 @@ void runOrFail(Connector *connector, const R &failure, QObject *receiver, Start 
     runOn<R>(connector, receiver, std::move(start), [done](const R &result) {
         if (done)
             done(result);
-    });
+    }, gone);
 }
 
 } // namespace
@@ -434,11 +455,13 @@ void EndpointManager::connectEndpoint(const QString &id)
     }
     it->status.state = ConnectorState::Connecting;
     Q_EMIT endpointChanged(id);
+    Connector *connector = it->connector;
     runOn<Result>(
-        it->connector, this, [](Connector *c) { return c->connectToEndpoint(); },
-        [this, id](const Result &result) {
+        connector, this, [](Connector *c) { return c->connectToEndpoint(); },
+        [this, id, connector](const Result &result) {
+            // Only for the connector asked: a replaced one's answer says nothing about this.
             auto entry = m_entries.find(id);
-            if (entry == m_entries.end())
+            if (entry == m_entries.end() || entry->connector != connector)
                 return;
             if (!result.ok()) {
                 entry->status.lastError = result.error;
@@ -456,7 +479,8 @@ void EndpointManager::connectEndpoint(const QString &id)
             // A child endpoint carries only what its parent's Thing Description names.
             if (entry->parent.isEmpty())
                 discover(id, [this, id](const Result &) { autoObserve(id); });
-        });
+        },
+        endpointGone(it->config.url.endpointUri()));
 }
 
 void EndpointManager::disconnectEndpoint(const QString &id)
@@ -481,12 +505,13 @@ void EndpointManager::discover(const QString &id, ResultCallback done)
     it->status.discovering = true;
     Q_EMIT endpointChanged(id);
     const ResourceId root = it->config.url;
+    Connector *connector = it->connector;
     runOn<Result>(
-        it->connector, this,
+        connector, this,
         [root](Connector *c) { return c->discover(root, std::chrono::milliseconds(3000)); },
-        [this, id, done](const Result &result) {
+        [this, id, done, connector](const Result &result) {
             auto entry = m_entries.find(id);
-            if (entry != m_entries.end()) {
+            if (entry != m_entries.end() && entry->connector == connector) {
                 entry->status.discovering = false;
                 if (!result.ok())
                     entry->status.lastError = result.error;
@@ -494,7 +519,8 @@ void EndpointManager::discover(const QString &id, ResultCallback done)
             }
             if (done)
                 done(result);
-        });
+        },
+        endpointGone(root.endpointUri()));
 }
 
 void EndpointManager::autoObserve(const QString &id)
@@ -537,7 +563,8 @@ void EndpointManager::read(const ResourceId &id, ReadCallback done)
     Connector *connector = connectorFor(id, &failure);
     runOrFail<ReadResult>(
         connector, ReadResult{failure, id, {}}, this,
-        [id](Connector *c) { return c->read(id, std::chrono::milliseconds(5000)); }, done);
+        [id](Connector *c) { return c->read(id, std::chrono::milliseconds(5000)); }, done,
+        ReadResult{endpointGone(id.toString()), id, {}});
 }
 
 Connector::HandOverStats EndpointManager::handOverStats(const QString &id) const
@@ -553,14 +580,15 @@ void EndpointManager::write(const ResourceId &id, const QByteArray &payload, con
     Connector *connector = connectorFor(id, &failure);
     runOrFail<Result>(
         connector, failure, this, [id, payload, options](Connector *c) { return c->write(id, payload, options); },
-        done);
+        done, endpointGone(id.toString()));
 }
 
 void EndpointManager::observe(const ResourceId &id, ResultCallback done)
 {
     Result failure;
     Connector *connector = connectorFor(id, &failure);
-    runOrFail<Result>(connector, failure, this, [id](Connector *c) { return c->observe(id); }, done);
+    runOrFail<Result>(connector, failure, this, [id](Connector *c) { return c->observe(id); }, done,
+                      endpointGone(id.toString()));
 }
 
 void EndpointManager::setPollInterval(const ResourceId &id, int ms)
@@ -604,7 +632,8 @@ void EndpointManager::clearRetained(const ResourceId &id, bool recursive, ClearC
     Connector *connector = connectorFor(id, &failure);
     runOrFail<ClearResult>(
         connector, ClearResult{failure, 0}, this,
-        [id, recursive](Connector *c) { return c->clearRetained(id, recursive); }, done);
+        [id, recursive](Connector *c) { return c->clearRetained(id, recursive); }, done,
+        ClearResult{endpointGone(id.toString()), 0});
 }
 
 void EndpointManager::request(const RawRequest &request, RawCallback done)
@@ -613,8 +642,10 @@ void EndpointManager::request(const RawRequest &request, RawCallback done)
     Connector *connector = connectorFor(request.target, &failure);
     RawResponse failed;
     failed.result = failure;
+    RawResponse gone;
+    gone.result = endpointGone(request.target.toString());
     runOrFail<RawResponse>(
-        connector, failed, this, [request](Connector *c) { return c->request(request); }, done);
+        connector, failed, this, [request](Connector *c) { return c->request(request); }, done, gone);
 }
 
 quint64 EndpointManager::testConnection(const EndpointConfig &config, std::chrono::milliseconds timeout,

@@ -3,7 +3,7 @@
 #include "connectionsdialog.h"
 #include "detailsview.h"
 #include "resourcetreedock.h"
-#include "session.h"
+#include "windowmodels.h"
 #include "statusindicators.h"
 #include "streamdock.h"
 #include "systemsdock.h"
@@ -28,7 +28,7 @@
 
 namespace thingscape {
 
-MainWindow::MainWindow(Session *session, QWidget *parent)
+MainWindow::MainWindow(WindowModels *session, QWidget *parent)
     : QMainWindow(parent)
     , m_session(session)
     , m_undoStack(new QUndoStack(this))

@@ -8,7 +8,7 @@ namespace thingscape {
 
 class DetailsView;
 class ResourceTreeDock;
-class Session;
+class WindowModels;
 class StatusIndicators;
 class StreamDock;
 class SystemsDock;
@@ -21,10 +21,10 @@ class MainWindow : public QMainWindow
     Q_OBJECT
 
 public:
-    explicit MainWindow(Session *session, QWidget *parent = nullptr);
+    explicit MainWindow(WindowModels *session, QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    Session *session() const { return m_session; }
+    WindowModels *session() const { return m_session; }
     ResourceTreeDock *treeDock() const { return m_treeDock; }
     StreamDock *streamDock() const { return m_streamDock; }
     SystemsDock *systemsDock() const { return m_systemsDock; }
@@ -42,7 +42,7 @@ private:
     void createActions();
     void updateTitle();
 
-    Session *m_session; // Not owned.
+    WindowModels *m_session; // Not owned.
     QUndoStack *m_undoStack;
     DetailsView *m_details;
     ResourceTreeDock *m_treeDock;

@@ -1,8 +1,9 @@
 #include "secretstore.h"
 
+#include "protocols/engine/secretprovider.h"
+
 #include <qt6keychain/keychain.h>
 
-#include <QFile>
 #include <QPointer>
 #include <QUuid>
 
@@ -20,15 +21,6 @@ const QString kBearerToken = QStringLiteral("bearerToken");
 bool isBinaryField(const QString &field)
 {
     return field == kPskKey;
-}
-
-// PEM keys say whether they are encrypted in their first lines; DER keys are not checked.
-bool keyFileIsEncrypted(const QString &path)
-{
-    QFile file(path);
-    if (path.isEmpty() || !file.open(QIODevice::ReadOnly))
-        return false;
-    return file.read(4096).contains("ENCRYPTED");
 }
 
 } // namespace
@@ -77,7 +69,7 @@ SecretStore *SecretStore::sharedFor(QObject *owner)
 
 QStringList SecretStore::secretFields()
 {
-    return {kPassword, kKeyPassword, kPskKey, kBearerToken};
+    return SecretProvider::secretFields();
 }
 
 QString SecretStore::unavailableMessage()
@@ -88,14 +80,7 @@ QString SecretStore::unavailableMessage()
 
 QStringList SecretStore::missingSecrets(const EndpointConfig &config)
 {
-    QStringList missing;
-    if (!config.username.isEmpty() && config.password.isEmpty())
-        missing.append(kPassword);
-    if (config.keyPassword.isEmpty() && keyFileIsEncrypted(config.keyFile))
-        missing.append(kKeyPassword);
-    if (!config.pskIdentity.isEmpty() && config.pskKey.isEmpty())
-        missing.append(kPskKey);
-    return missing;
+    return SecretProvider::missingSecrets(config);
 }
 
 QString SecretStore::fieldLabel(const QString &field)
@@ -113,27 +98,12 @@ QString SecretStore::fieldLabel(const QString &field)
 
 QString SecretStore::secretValue(const EndpointConfig &config, const QString &field)
 {
-    if (field == kPassword)
-        return config.password;
-    if (field == kKeyPassword)
-        return config.keyPassword;
-    if (field == kPskKey)
-        return QString::fromUtf8(config.pskKey);
-    if (field == kBearerToken)
-        return config.bearerToken;
-    return {};
+    return SecretProvider::secretValue(config, field);
 }
 
 void SecretStore::setSecretValue(EndpointConfig &config, const QString &field, const QString &value)
 {
-    if (field == kPassword)
-        config.password = value;
-    else if (field == kKeyPassword)
-        config.keyPassword = value;
-    else if (field == kPskKey)
-        config.pskKey = value.toUtf8();
-    else if (field == kBearerToken)
-        config.bearerToken = value;
+    SecretProvider::setSecretValue(config, field, value);
 }
 
 QString SecretStore::keyFor(const QString &endpointId, const QString &field) const

@@ -1,6 +1,6 @@
 #include "statusindicators.h"
 
-#include "session.h"
+#include "windowmodels.h"
 
 #include "model/resourcestore.h"
 #include "protocols/endpointmanager.h"
@@ -14,7 +14,7 @@
 
 namespace thingscape {
 
-StatusIndicators::StatusIndicators(Session *session, QStatusBar *bar)
+StatusIndicators::StatusIndicators(WindowModels *session, QStatusBar *bar)
     : QObject(bar)
     , m_session(session)
     , m_endpoints(new QLabel(bar))

@@ -10,7 +10,7 @@ class QTimer;
 
 namespace thingscape {
 
-class Session;
+class WindowModels;
 
 // The permanent status bar figures: endpoints connected / total, resources, and messages per
 // second in and out (measured over the last second), and, while ingestion falls behind or a
@@ -20,7 +20,7 @@ class StatusIndicators : public QObject
     Q_OBJECT
 
 public:
-    StatusIndicators(Session *session, QStatusBar *bar);
+    StatusIndicators(WindowModels *session, QStatusBar *bar);
 
     QString endpointsText() const;
     QString resourcesText() const;
@@ -36,7 +36,7 @@ private:
     void tick();
     void updateBehind();
 
-    Session *m_session; // Not owned.
+    WindowModels *m_session; // Not owned.
     QLabel *m_endpoints;
     QLabel *m_resources;
     QLabel *m_rate;

@@ -1,11 +1,10 @@
 #include "workspacecontroller.h"
 
+#include "desktopsecretprovider.h"
 #include "plainmessagebox.h"
-#include "secretprompt.h"
-#include "secretstore.h"
-#include "session.h"
+#include "windowmodels.h"
 
-#include "protocols/endpointmanager.h"
+#include "protocols/engine/engine.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -35,9 +34,9 @@ QString WorkspaceController::stateDirectory()
     return dir;
 }
 
-WorkspaceController::WorkspaceController(Session *session, QWidget *window)
+WorkspaceController::WorkspaceController(WindowModels *models, QWidget *window)
     : QObject(window)
-    , m_session(session)
+    , m_engine(models->engine())
     , m_window(window)
     , m_runLock(std::make_unique<QLockFile>(stateDirectory() + QStringLiteral("/running.lock")))
     , m_autosave(new QTimer(this))
@@ -57,16 +56,24 @@ WorkspaceController::WorkspaceController(Session *session, QWidget *window)
             writeRecovery();
     });
     m_autosave->start();
-    connect(m_session->endpoints(), &EndpointManager::endpointAdded, this, &WorkspaceController::markDirty);
-    connect(m_session->endpoints(), &EndpointManager::endpointRemoved, this, &WorkspaceController::markDirty);
-    connect(m_session->endpoints(), &EndpointManager::endpointConfigChanged, this, &WorkspaceController::markDirty);
+    connect(m_engine, &Engine::changed, this, &WorkspaceController::markDirty);
+    connect(m_engine, &Engine::connectFailed, this, [this](const QString &, const QString &error) {
+        Q_EMIT message(error);
+    });
+    // Secrets the keyring does not hold are asked for in this window.
+    models->secretProvider()->setPromptParent(window);
 }
 
 WorkspaceController::~WorkspaceController() = default;
 
+QString WorkspaceController::path() const
+{
+    return m_engine->path();
+}
+
 QString WorkspaceController::displayName() const
 {
-    return m_path.isEmpty() ? tr("Untitled") : QFileInfo(m_path).fileName();
+    return path().isEmpty() ? tr("Untitled") : QFileInfo(path()).fileName();
 }
 
 void WorkspaceController::markDirty()
@@ -77,9 +84,8 @@ void WorkspaceController::markDirty()
     Q_EMIT stateChanged();
 }
 
-void WorkspaceController::setClean(const QString &path)
+void WorkspaceController::setClean()
 {
-    m_path = path;
     m_dirty = false;
     Q_EMIT stateChanged();
 }
@@ -106,10 +112,7 @@ void WorkspaceController::addRecent(const QString &path)
 
 void WorkspaceController::setSystems(const QList<System> &systems)
 {
-    if (systems == m_systems)
-        return;
-    m_systems = systems;
-    markDirty();
+    m_engine->setSystems(systems); // marks dirty through Engine::changed when they differ
 }
 
 void WorkspaceController::setLayoutProvider(std::function<QByteArray()> save,
@@ -119,49 +122,29 @@ void WorkspaceController::setLayoutProvider(std::function<QByteArray()> save,
     m_restoreLayout = std::move(restore);
 }
 
+QJsonObject WorkspaceController::currentLayout() const
+{
+    QJsonObject layout = m_engine->layout();
+    if (m_saveLayout)
+        layout.insert(QStringLiteral("windowState"), QString::fromLatin1(m_saveLayout().toBase64()));
+    return layout;
+}
+
 Workspace WorkspaceController::snapshot() const
 {
-    Workspace workspace;
-    workspace.setEndpoints(m_session->endpoints()->endpoints());
-    workspace.setSystems(m_systems);
-    workspace.setDashboards(m_dashboards);
-    workspace.setRules(m_rules);
-    workspace.setExtra(m_extra);
-    if (m_saveLayout) {
-        QJsonObject layout;
-        layout.insert(QStringLiteral("windowState"), QString::fromLatin1(m_saveLayout().toBase64()));
-        workspace.setLayout(layout);
-    }
+    Workspace workspace = m_engine->snapshot();
+    workspace.setLayout(currentLayout());
     return workspace;
 }
 
 void WorkspaceController::apply(const Workspace &workspace, const QString &path)
 {
-    EndpointManager *endpoints = m_session->endpoints();
-    for (const EndpointConfig &config : endpoints->endpoints())
-        endpoints->remove(config.id);
-    for (const EndpointConfig &config : workspace.endpoints()) {
-        const QString id = endpoints->add(config);
-        if (!config.autoConnect)
-            continue;
-        // Workspace files hold no secrets: an endpoint that may need one gets it from the
-        // keyring (or asks) before connecting.
-        const bool mayNeedSecret = !config.username.isEmpty() || !config.pskIdentity.isEmpty()
-            || !config.keyFile.isEmpty() || config.hasSecrets();
-        if (mayNeedSecret)
-            SecretPrompt::connectEndpoint(endpoints, m_session->secrets(), id, m_window);
-        else
-            endpoints->connectEndpoint(id);
-    }
-    m_systems = workspace.systems();
-    m_dashboards = workspace.dashboards();
-    m_rules = workspace.rules();
-    m_extra = workspace.extra();
-    Q_EMIT systemsLoaded(m_systems);
+    m_engine->apply(workspace, path);
+    Q_EMIT systemsLoaded(m_engine->systems());
     const QString state = workspace.layout().value(QStringLiteral("windowState")).toString();
     if (!state.isEmpty() && m_restoreLayout)
         m_restoreLayout(QByteArray::fromBase64(state.toLatin1()));
-    setClean(path);
+    setClean();
 }
 
 void WorkspaceController::newWorkspace()
@@ -184,6 +167,7 @@ bool WorkspaceController::open(const QString &path)
         addRecent(path);
         return true;
     }
+    // Through apply(), not Engine::load(): the systems and the layout go to the window too.
     apply(*workspace, path);
     addRecent(path);
     Q_EMIT message(tr("Opened %1").arg(path));
@@ -205,22 +189,23 @@ void WorkspaceController::openDialog()
 
 bool WorkspaceController::save()
 {
-    if (m_path.isEmpty()) {
+    if (path().isEmpty()) {
         saveAsDialog();
         return !m_dirty;
     }
-    return saveAs(m_path);
+    return saveAs(path());
 }
 
 bool WorkspaceController::saveAs(const QString &path)
 {
     QString error;
-    if (!snapshot().save(path, &error)) {
+    m_engine->setLayout(currentLayout());
+    if (!m_engine->save(path, &error)) {
         showPlainWarning(m_window, tr("Cannot save workspace"), error);
         Q_EMIT message(error);
         return false;
     }
-    setClean(path);
+    setClean();
     addRecent(path);
     QFile::remove(recoveryPath());
     Q_EMIT message(tr("Saved %1").arg(path));
@@ -289,7 +274,7 @@ bool WorkspaceController::writeRecovery()
     }
     QFile origin(recoveryPath() + QStringLiteral(".origin"));
     if (origin.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        origin.write(m_path.toUtf8());
+        origin.write(path().toUtf8());
     return true;
 }
 

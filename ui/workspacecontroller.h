@@ -15,11 +15,13 @@ class QWidget;
 
 namespace thingscape {
 
-class Session;
+class Engine;
+class WindowModels;
 
 // The workspace file behind a window: new / open / save / save as / recent files, the dirty
-// flag, autosave to a recovery file, and the offer to recover after a crash. It applies a
-// loaded workspace to the session (endpoints) and hands systems and layout to their owners.
+// flag, autosave to a recovery file, and the offer to recover after a crash. The engine
+// loads, applies and saves; this adds the dialogs, hands systems and the window layout to
+// their owners in the window, and asks for secrets in this window.
 class WorkspaceController : public QObject
 {
     Q_OBJECT
@@ -28,10 +30,10 @@ public:
     static constexpr int kAutosaveIntervalMs = 30000;
     static constexpr int kMaxRecentFiles = 8;
 
-    WorkspaceController(Session *session, QWidget *window);
+    WorkspaceController(WindowModels *models, QWidget *window);
     ~WorkspaceController() override;
 
-    QString path() const { return m_path; }
+    QString path() const;
     QString displayName() const;
     bool isDirty() const { return m_dirty; }
     void markDirty();
@@ -45,7 +47,7 @@ public:
     void saveAsDialog();
     // Asks to save unsaved changes; false when the user cancels.
     bool maybeSave();
-    // Applies a workspace (endpoints connect where autoConnect is set).
+    // Applies a workspace through the engine (endpoints connect where autoConnect is set).
     void apply(const Workspace &workspace, const QString &path);
     Workspace snapshot() const;
 
@@ -76,18 +78,15 @@ Q_SIGNALS:
     void message(const QString &text);
 
 private:
-    void setClean(const QString &path);
+    void setClean();
+    // The engine's layout with the window's state as it is now.
+    QJsonObject currentLayout() const;
     void addRecent(const QString &path);
 
-    Session *m_session; // Not owned.
-    QWidget *m_window;  // Not owned.
-    QString m_path;
+    Engine *m_engine;  // Not owned.
+    QWidget *m_window; // Not owned.
     bool m_dirty = false;
     bool m_previousRunCrashed = false;
-    QList<System> m_systems;
-    QJsonArray m_dashboards;
-    QJsonArray m_rules;
-    QJsonObject m_extra; // unknown top-level keys of the file, written back as they were
     std::function<QByteArray()> m_saveLayout;
     std::function<void(const QByteArray &)> m_restoreLayout;
     OpenHandler m_openHandler;

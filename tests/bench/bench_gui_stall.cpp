@@ -10,7 +10,7 @@
 #include "protocols/endpointmanager.h"
 #include "ui/mainwindow.h"
 #include "ui/resourcetreedock.h"
-#include "ui/session.h"
+#include "ui/windowmodels.h"
 #include "ui/workspacecontroller.h"
 
 #include <QApplication>
@@ -92,7 +92,7 @@ void BenchGuiStall::stallUnderLoad()
     QVERIFY(sim.start({QStringLiteral("--devices"), QString::number(devices), QStringLiteral("--rate"),
                        QString::number(rate), QStringLiteral("--seed"), QStringLiteral("3")}));
 
-    Session session;
+    WindowModels session;
     MainWindow window(&session);
     window.resize(1400, 900);
     window.show();

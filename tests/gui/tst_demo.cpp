@@ -6,7 +6,7 @@
 #include "model/resourcestore.h"
 #include "protocols/endpointmanager.h"
 #include "ui/mainwindow.h"
-#include "ui/session.h"
+#include "ui/windowmodels.h"
 #include "ui/systemsdock.h"
 #include "ui/workspacecontroller.h"
 
@@ -53,7 +53,7 @@ void TestDemo::initTestCase()
 
 void TestDemo::demoWorkspaceComesAlive()
 {
-    Session session;
+    WindowModels session;
     MainWindow window(&session);
     DemoLauncher launcher;
     QSignalSpy ready(&launcher, &DemoLauncher::ready);
@@ -94,7 +94,7 @@ void TestDemo::demoWorkspaceComesAlive()
 namespace {
 
 // Starts the demo in the window as thingscape --demo does and waits until it is connected.
-bool startDemo(DemoLauncher &launcher, MainWindow &window, Session &session)
+bool startDemo(DemoLauncher &launcher, MainWindow &window, WindowModels &session)
 {
     launcher.attach(window.workspace());
     QObject::connect(&launcher, &DemoLauncher::ready, &window,
@@ -116,7 +116,7 @@ void TestDemo::savedDemoReopensWithTheSimulatorRunning()
     QString titleBefore;
     {
         // Given the demo, saved to a file, and then the app (and its simulator) gone
-        Session session;
+        WindowModels session;
         MainWindow window(&session);
         DemoLauncher launcher;
         QVERIFY(startDemo(launcher, window, session));
@@ -129,7 +129,7 @@ void TestDemo::savedDemoReopensWithTheSimulatorRunning()
     QVERIFY(QJsonDocument::fromJson(file.readAll()).object().value(QStringLiteral("demo")).toBool());
 
     // When the file is opened again
-    Session session;
+    WindowModels session;
     MainWindow window(&session);
     DemoLauncher launcher;
     launcher.attach(window.workspace());
@@ -172,7 +172,7 @@ void TestDemo::savedDemoWithoutSimulatorSaysSo()
     // When it is opened where no simulator can be found
     const QByteArray path0 = qgetenv("PATH");
     qputenv("PATH", QByteArray("/nonexistent"));
-    Session session;
+    WindowModels session;
     MainWindow window(&session);
     DemoLauncher launcher;
     launcher.attach(window.workspace());

@@ -14,7 +14,7 @@
 #include "ui/mainwindow.h"
 #include "ui/nodedetails.h"
 #include "ui/resourcetreedock.h"
-#include "ui/session.h"
+#include "ui/windowmodels.h"
 #include "ui/workspacecontroller.h"
 #include "ui/writebox.h"
 
@@ -181,7 +181,7 @@ struct Window
     {
         qputenv("THINGSCAPE_STATE_DIR", state.path().toUtf8());
         QStandardPaths::setTestModeEnabled(true);
-        session = std::make_unique<Session>();
+        session = std::make_unique<WindowModels>();
         window = std::make_unique<MainWindow>(session.get());
         tester = std::make_unique<QAbstractItemModelTester>(session->treeModel(),
                                                              QAbstractItemModelTester::FailureReportingMode::QtTest);
@@ -212,7 +212,7 @@ struct Window
     WriteBox *box() const { return window->details()->writeBox(); }
 
     QTemporaryDir state;
-    std::unique_ptr<Session> session;
+    std::unique_ptr<WindowModels> session;
     std::unique_ptr<MainWindow> window;
     std::unique_ptr<QAbstractItemModelTester> tester;
 };

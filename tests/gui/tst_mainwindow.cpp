@@ -6,7 +6,7 @@
 #include "protocols/endpointmanager.h"
 #include "ui/mainwindow.h"
 #include "ui/resourcetreedock.h"
-#include "ui/session.h"
+#include "ui/windowmodels.h"
 #include "ui/systemsdock.h"
 #include "ui/workspacecontroller.h"
 
@@ -70,7 +70,7 @@ void TestMainWindow::workspaceSavedAndReopenedGivesSameEndpointsAndSystems()
     QList<EndpointConfig> saved;
     {
         // Given a window with two endpoints and a system
-        Session session;
+        WindowModels session;
         MainWindow window(&session);
         QAbstractItemModelTester tester(session.treeModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         session.endpoints()->add(endpointConfig(QStringLiteral("Broker"), QStringLiteral("mqtt://127.0.0.1:1")));
@@ -93,7 +93,7 @@ void TestMainWindow::workspaceSavedAndReopenedGivesSameEndpointsAndSystems()
     QVERIFY(!file.readAll().contains("s3cret-never-written"));
 
     // And a fresh window that opens it has the same endpoints and systems
-    Session session;
+    WindowModels session;
     MainWindow window(&session);
     QSignalSpy loaded(window.workspace(), &WorkspaceController::systemsLoaded);
     QVERIFY(window.workspace()->open(path));
@@ -123,7 +123,7 @@ void TestMainWindow::brokenWorkspaceIsReportedAndChangesNothing()
     file.write("{\"thingscape\": 1, \"endpoints\": [ {\"name\": ");
     file.close();
 
-    Session session;
+    WindowModels session;
     MainWindow window(&session);
     session.endpoints()->add(endpointConfig(QStringLiteral("Kept"), QStringLiteral("mqtt://127.0.0.1:1")));
     QSignalSpy messages(window.workspace(), &WorkspaceController::message);
@@ -153,7 +153,7 @@ void TestMainWindow::recoveryIsOfferedAfterACrash()
 {
     QString recoveryPath;
     {
-        Session session;
+        WindowModels session;
         MainWindow window(&session);
         session.endpoints()->add(endpointConfig(QStringLiteral("Unsaved"), QStringLiteral("http://127.0.0.1:3")));
         QVERIFY(window.workspace()->isDirty());
@@ -169,7 +169,7 @@ void TestMainWindow::recoveryIsOfferedAfterACrash()
         lock.write("2147480000\nthingscape\n" + QSysInfo::machineHostName().toUtf8() + "\n");
     }
 
-    Session session;
+    WindowModels session;
     MainWindow window(&session);
     QVERIFY(window.workspace()->hasRecovery());
     QVERIFY(window.workspace()->recover());
@@ -183,13 +183,13 @@ void TestMainWindow::recoveryIsOfferedAfterACrash()
 void TestMainWindow::cleanShutdownLeavesNoRecovery()
 {
     {
-        Session session;
+        WindowModels session;
         MainWindow window(&session);
         session.endpoints()->add(endpointConfig(QStringLiteral("E"), QStringLiteral("http://127.0.0.1:3")));
         QVERIFY(window.workspace()->writeRecovery());
         window.workspace()->shutDownCleanly();
     }
-    Session session;
+    WindowModels session;
     MainWindow window(&session);
     QVERIFY(!window.workspace()->hasRecovery());
     window.workspace()->shutDownCleanly();
@@ -197,7 +197,7 @@ void TestMainWindow::cleanShutdownLeavesNoRecovery()
 
 void TestMainWindow::systemsEditsUndo()
 {
-    Session session;
+    WindowModels session;
     MainWindow window(&session);
     SystemsDock *systems = window.systemsDock();
     const auto a = *ResourceId::parse(QStringLiteral("mqtt://h/a"));
@@ -221,7 +221,7 @@ void TestMainWindow::systemsEditsUndo()
 
 void TestMainWindow::removedEndpointTakesItsResources()
 {
-    Session session;
+    WindowModels session;
     MainWindow window(&session);
     QAbstractItemModelTester tester(session.treeModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     const QString a = session.endpoints()->add(endpointConfig(QStringLiteral("A"), QStringLiteral("mqtt://127.0.0.1:1883")));
@@ -249,20 +249,20 @@ void TestMainWindow::removedEndpointTakesItsResources()
 void TestMainWindow::endedFromOutsideKeepsUnsavedWork()
 {
     {
-        Session session;
+        WindowModels session;
         MainWindow window(&session);
         session.endpoints()->add(endpointConfig(QStringLiteral("Pending"), QStringLiteral("coap://127.0.0.1:5683")));
         QVERIFY(window.workspace()->isDirty());
         window.workspace()->shutDownKeepingWork(); // what SIGTERM does
     }
-    Session session;
+    WindowModels session;
     MainWindow window(&session);
     QVERIFY(window.workspace()->hasRecovery());
     QVERIFY(window.workspace()->recover());
     QCOMPARE(session.endpoints()->endpoints().first().name, QStringLiteral("Pending"));
     window.workspace()->shutDownCleanly();
     // Nothing is offered twice
-    Session next;
+    WindowModels next;
     MainWindow again(&next);
     QVERIFY(!again.workspace()->hasRecovery());
     again.workspace()->shutDownCleanly();

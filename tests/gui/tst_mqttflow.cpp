@@ -11,7 +11,7 @@
 #include "ui/detailsview.h"
 #include "ui/mainwindow.h"
 #include "ui/resourcetreedock.h"
-#include "ui/session.h"
+#include "ui/windowmodels.h"
 #include "ui/streamdock.h"
 #include "ui/workspacecontroller.h"
 
@@ -87,7 +87,7 @@ void TestMqttFlow::addFilterWriteAndSee()
     QVERIFY(publishRetained(port, QStringLiteral("home/kitchen/light"), QStringLiteral("on")));
     const QString base = QStringLiteral("mqtt://127.0.0.1:%1").arg(port);
 
-    Session session;
+    WindowModels session;
     MainWindow window(&session);
     QAbstractItemModelTester treeTester(session.treeModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     QAbstractItemModelTester streamTester(session.streamModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);

@@ -8,7 +8,7 @@
 #include "protocols/endpointmanager.h"
 #include "ui/mainwindow.h"
 #include "ui/resourcetreedock.h"
-#include "ui/session.h"
+#include "ui/windowmodels.h"
 #include "ui/systemsdock.h"
 
 #include <QAbstractItemModelTester>
@@ -194,7 +194,7 @@ void TestResourceTreeDock::observeOrStopObservingWhicheverApplies()
 
 void TestResourceTreeDock::copyUriIsOneActionWithOneShortcut()
 {
-    Session session;
+    WindowModels session;
     MainWindow window(&session);
     QList<QAction *> copies;
     for (QAction *action : window.findChildren<QAction *>()) {
@@ -256,7 +256,7 @@ void TestResourceTreeDock::hostileNamesInToolTipsShowAsText()
              qPrintable(topicRow.data(Qt::ToolTipRole).toString()));
 
     // The systems dock shows the URI in its tooltip the same way
-    Session session;
+    WindowModels session;
     MainWindow window(&session);
     const ResourceId odd = rid(QStringLiteral("mqtt://h/<b>y</b>"));
     window.systemsDock()->createSystem(QStringLiteral("S"), {odd});
@@ -293,7 +293,7 @@ void TestResourceTreeDock::columnsFitTheirContent()
 void TestResourceTreeDock::statusBarCountsMessagesSent()
 {
     // Given a window, when two messages go out (as a write records them)
-    Session session;
+    WindowModels session;
     MainWindow window(&session);
     Update out;
     out.id = rid("mqtt://h/cmd");

@@ -13,8 +13,8 @@
 #include "protocols/endpointmanager.h"
 #include "ui/mainwindow.h"
 #include "ui/resourcetreedock.h"
-#include "ui/session.h"
 #include "ui/streamdock.h"
+#include "ui/windowmodels.h"
 #include "ui/workspacecontroller.h"
 
 #include <QDir>
@@ -69,7 +69,7 @@ void TestScreenshot::demoWindow()
     const QString coap = sim.coap;
 
     // Given the demo in a window of 1366×768
-    Session session;
+    WindowModels session;
     MainWindow window(&session);
     window.resize(1366, 768);
     window.show();

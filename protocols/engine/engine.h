@@ -1,0 +1,96 @@
+#pragma once
+
+#include "model/resourceid.h"
+#include "model/system.h"
+#include "model/workspace.h"
+
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QObject>
+#include <QPointer>
+
+#include <memory>
+
+namespace thingscape {
+
+class EndpointManager;
+class ResourceStore;
+class SecretProvider;
+
+// One workspace, live and without a window: the resource store, the endpoints feeding it
+// (and, as they come, rules, gateway and recorder), owned in the order they depend on each
+// other. Loads, applies and saves workspace files; keeps what it does not use itself
+// (systems, dashboards, rules, layout, unknown keys) so a save writes it back. The window,
+// the command-line verbs and headless runs all drive one of these; it never touches a widget.
+// Lives on one thread (the GUI thread where there is a window).
+class Engine : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit Engine(QObject *parent = nullptr);
+    ~Engine() override;
+
+    ResourceStore *store() const { return m_store.get(); }
+    EndpointManager *endpoints() const { return m_endpoints.get(); }
+
+    // Where endpoints that need secrets get them when connecting. Not owned. Without one
+    // they connect with what their config holds.
+    void setSecretProvider(SecretProvider *provider);
+    SecretProvider *secretProvider() const { return m_secrets; }
+
+    // The file the workspace came from or was last saved to; empty for a new one.
+    QString path() const { return m_path; }
+    // Loads and applies a workspace file. On failure *error names the file and the cause
+    // (line and column for malformed JSON) and nothing changes.
+    bool load(const QString &path, QString *error = nullptr);
+    // Saves atomically; on failure the file on disk is as it was. On success path() is path.
+    bool save(const QString &path, QString *error = nullptr);
+    // Replaces the endpoints (connecting those marked autoConnect), systems and the rest.
+    void apply(const Workspace &workspace, const QString &path = {});
+    // The workspace as it is now (endpoints without their secrets).
+    Workspace snapshot() const;
+
+    const QList<System> &systems() const { return m_systems; }
+    void setSystems(const QList<System> &systems);
+    // The window's layout, kept as it is; changing it does not count as a change.
+    const QJsonObject &layout() const { return m_layout; }
+    void setLayout(const QJsonObject &layout) { m_layout = layout; }
+
+    // Connects one endpoint, asking the secret provider first where it may need secrets.
+    void connectEndpoint(const QString &id);
+    void connectAll();
+    void disconnectAll();
+
+Q_SIGNALS:
+    // A workspace was applied (loaded, new, recovered); path may be empty.
+    void loaded(const QString &path);
+    void saved(const QString &path);
+    // Something a workspace file keeps changed: endpoints added, removed or edited, systems.
+    void changed();
+    // An endpoint was removed or moved to another URL: emitted before its resources leave
+    // the store, with the scheme://host:port it had.
+    void endpointGone(const thingscape::ResourceId &endpoint);
+    // An endpoint could not be connected because its secrets are missing.
+    void connectFailed(const QString &endpointId, const QString &error);
+
+private:
+    void track(const QString &id);
+    void forget(const QString &id);
+
+    std::unique_ptr<ResourceStore> m_store;
+    std::unique_ptr<EndpointManager> m_endpoints;
+    QPointer<SecretProvider> m_secrets; // Not owned.
+    QString m_path;
+    QList<System> m_systems;
+    QJsonArray m_dashboards;
+    QJsonArray m_rules;
+    QJsonObject m_layout;
+    QJsonObject m_extra; // unknown top-level keys of the file, written back as they were
+    // Endpoint id -> the scheme://host:port its resources live under (known after removal).
+    QHash<QString, ResourceId> m_shown;
+    bool m_fillingSecrets = false;
+};
+
+} // namespace thingscape
