@@ -169,6 +169,10 @@ std::optional<CliCommand> CommandLine::parse(const QStringList &args, QString *e
     endpoint.url = command.url.endpoint();
     endpoint.name = endpoint.url.toString();
     endpoint.autoConnect = false;
+    // Connecting counts against --timeout too (a silent CoAP server took 7 s for --timeout 1);
+    // watch's --timeout is how long to watch instead.
+    if (command.timeout && command.verb != Verb::Watch)
+        endpoint.requestTimeoutMs = int(std::min<qint64>(command.timeout->count(), endpoint.requestTimeoutMs));
     endpoint.username = parser.value(user);
     if (parser.isSet(passwordFile)) {
         const auto password = readSecret(parser.value(passwordFile), &why);

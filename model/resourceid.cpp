@@ -234,6 +234,21 @@ std::optional<ResourceId> ResourceId::parse(const QString &input, QString *error
             return fail(tr("an MQTT topic cannot hold a raw '?': write it as %3F"));
     }
     id.rebuild();
+    // An encoded '/' is data inside one segment (coap://h/a%2Fb is the one Uri-Path option
+    // "a/b"): the URI keeps it encoded, so it names another resource than /a/b.
+    const QString rawPath = uri.mid(authorityEnd, pathEnd - authorityEnd);
+    if (!mqtt && rawPath.contains(QLatin1String("%2f"), Qt::CaseInsensitive)) {
+        QStringList segments = rawPath.split(QLatin1Char('/'));
+        if (!segments.contains(QLatin1String(".")) && !segments.contains(QLatin1String(".."))) {
+            for (QString &segment : segments)
+                segment = QString::fromLatin1(
+                    QUrl::toPercentEncoding(QUrl::fromPercentEncoding(segment.toUtf8()), "!$&'()*+,;=:@"));
+            const QString plainPath = QString::fromLatin1(QUrl::toPercentEncoding(id.m_path, "!$&'()*+,;=:@/"));
+            const qsizetype tail = plainPath.size() + (id.m_query.isEmpty() ? 0 : id.m_query.size() + 1);
+            id.m_uri = id.m_uri.left(id.m_uri.size() - tail) + segments.join(QLatin1Char('/'))
+                + (id.m_query.isEmpty() ? QString() : QLatin1Char('?') + id.m_query);
+        }
+    }
     return id;
 }
 

@@ -2,19 +2,18 @@
 
 #include "devicemodel.h"
 
+#include "protocols/coap/coapio.h"
+
 #include <QDateTime>
 #include <QHostAddress>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSocketNotifier>
-#include <QUdpSocket>
 #include <QUrl>
 
 #include <coap3/coap.h>
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
 
 #include <cmath>
 #include <optional>
@@ -39,26 +38,6 @@ QByteArray quoted(const QByteArray &value)
 void releaseBody(coap_session_t *, void *body)
 {
     delete static_cast<QByteArray *>(body);
-}
-
-int acceptOption(const coap_pdu_t *request)
-{
-    coap_opt_iterator_t iterator;
-    const coap_opt_t *option = coap_check_option(request, COAP_OPTION_ACCEPT, &iterator);
-    if (!option)
-        return -1;
-    return int(coap_decode_var_bytes(coap_opt_value(option), coap_opt_length(option)));
-}
-
-QByteArray requestBody(const coap_pdu_t *request)
-{
-    size_t length = 0;
-    const uint8_t *data = nullptr;
-    size_t offset = 0;
-    size_t total = 0;
-    if (!coap_get_data_large(request, &length, &data, &offset, &total))
-        return {};
-    return QByteArray(reinterpret_cast<const char *>(data), qsizetype(length));
 }
 
 std::optional<bool> parseLight(const QByteArray &body)
@@ -116,64 +95,22 @@ coap_response_t onResponse(coap_session_t *session, const coap_pdu_t *, const co
 
 } // namespace
 
-void CoapSite::ContextDeleter::operator()(coap_context_t *context) const
-{
-    coap_free_context(context);
-}
-
 CoapSite::CoapSite(const std::vector<DeviceModel *> &models, QObject *parent)
     : QObject(parent)
     , m_models(models)
 {
-    m_ioTimer.setInterval(100);
-    connect(&m_ioTimer, &QTimer::timeout, this, &CoapSite::processIo);
 }
 
-CoapSite::~CoapSite()
-{
-    m_ioTimer.stop();
-    m_notifier.reset();
-    m_context.reset();
-}
+CoapSite::~CoapSite() = default;
 
 bool CoapSite::start(quint16 port, QString *error)
 {
-    m_context.reset(coap_new_context(nullptr));
-    if (!m_context) {
-        *error = QStringLiteral("cannot create a CoAP context");
+    if (!m_server.listen(QHostAddress::LocalHost, port, error))
         return false;
-    }
-    coap_context_t *context = m_context.get();
-    coap_context_set_block_mode(context, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+    m_port = m_server.port();
+    coap_context_t *context = m_server.context();
     coap_set_app_data(context, this);
     coap_register_response_handler(context, &onResponse);
-
-    // libcoap 4.3.1 does not report the port it bound, so pick a free one ourselves.
-    coap_endpoint_t *endpoint = nullptr;
-    for (int attempt = 0; attempt < 10 && !endpoint; ++attempt) {
-        quint16 candidate = port;
-        if (candidate == 0) {
-            QUdpSocket probe;
-            probe.bind(QHostAddress::LocalHost, 0);
-            candidate = probe.localPort();
-        }
-        coap_address_t address;
-        coap_address_init(&address);
-        address.addr.sin.sin_family = AF_INET;
-        address.addr.sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        address.addr.sin.sin_port = htons(candidate);
-        address.size = sizeof(sockaddr_in);
-        endpoint = coap_new_endpoint(context, &address, COAP_PROTO_UDP);
-        if (endpoint)
-            m_port = candidate;
-        else if (port != 0)
-            break;
-    }
-    if (!endpoint) {
-        *error = port != 0 ? QStringLiteral("cannot bind CoAP to 127.0.0.1:%1 (UDP)").arg(port)
-                           : QStringLiteral("cannot bind CoAP to a free UDP port on 127.0.0.1");
-        return false;
-    }
 
     using Attributes = QList<std::pair<QByteArray, QByteArray>>;
     for (int i = 0; i < int(m_models.size()); ++i) {
@@ -236,16 +173,6 @@ bool CoapSite::start(quint16 port, QString *error)
                            {"ct", "50"},
                            {"title", quoted("Lab history (JSON; one sample a minute)")}},
                 false, false);
-
-    const int fd = coap_context_get_coap_fd(context);
-    if (fd >= 0) {
-        m_notifier = std::make_unique<QSocketNotifier>(fd, QSocketNotifier::Read);
-        connect(m_notifier.get(), &QSocketNotifier::activated, this, &CoapSite::processIo);
-    } else {
-        // libcoap built without epoll: poll instead.
-        m_ioTimer.setInterval(10);
-    }
-    m_ioTimer.start();
     return true;
 }
 
@@ -253,27 +180,22 @@ void CoapSite::addResource(Kind kind, int model, const QByteArray &path,
                            const QList<std::pair<QByteArray, QByteArray>> &attributes, bool observable,
                            bool writable)
 {
-    coap_resource_t *resource =
-        coap_resource_init(coap_new_str_const(reinterpret_cast<const uint8_t *>(path.constData()), size_t(path.size())),
-                           COAP_RESOURCE_FLAGS_RELEASE_URI | COAP_RESOURCE_FLAGS_NOTIFY_NON);
-    coap_register_request_handler(resource, COAP_REQUEST_GET, &CoapSite::handleGet);
-    if (writable) {
-        coap_register_request_handler(resource, COAP_REQUEST_PUT, &CoapSite::handlePut);
-        coap_register_request_handler(resource, COAP_REQUEST_POST, &CoapSite::handlePut);
-    }
-    for (const auto &[name, value] : attributes) {
-        coap_add_attr(resource,
-                      coap_new_str_const(reinterpret_cast<const uint8_t *>(name.constData()), size_t(name.size())),
-                      coap_new_str_const(reinterpret_cast<const uint8_t *>(value.constData()), size_t(value.size())),
-                      COAP_ATTR_FLAGS_RELEASE_NAME | COAP_ATTR_FLAGS_RELEASE_VALUE);
-    }
-    if (observable)
-        coap_resource_set_get_observable(resource, 1);
-    auto entry = std::make_unique<Entry>(Entry{this, resource, kind, model, '/' + path, attributes, observable, {}});
+    auto entry = std::make_unique<Entry>(Entry{kind, model, '/' + path, attributes, observable, {}});
     quint16 mediaType = 0;
     entry->lastValue = render(*entry, -1, &mediaType);
-    coap_resource_set_userdata(resource, entry.get());
-    coap_add_resource(m_context.get(), resource);
+    Entry *raw = entry.get();
+    thingscape::CoapResourceOptions options;
+    options.attributes = attributes;
+    options.observable = observable;
+    options.handlers[thingscape::CoapMethod::Get] = [this, raw](const thingscape::CoapServerRequest &request) {
+        return handleGet(*raw, request);
+    };
+    if (writable) {
+        const auto put = [this, raw](const thingscape::CoapServerRequest &request) { return handlePut(*raw, request); };
+        options.handlers[thingscape::CoapMethod::Put] = put;
+        options.handlers[thingscape::CoapMethod::Post] = put;
+    }
+    m_server.addResource(path, options);
     m_entries.push_back(std::move(entry));
 }
 
@@ -355,48 +277,42 @@ bool CoapSite::applyWrite(const Entry &entry, const QByteArray &body)
     return false;
 }
 
-void CoapSite::handleGet(coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
-                         const coap_string_t *query, coap_pdu_t *response)
+thingscape::CoapServerReply CoapSite::handleGet(const Entry &entry, const thingscape::CoapServerRequest &request) const
 {
-    const auto *entry = static_cast<const Entry *>(coap_resource_get_userdata(resource));
-    const int accept = acceptOption(request);
+    thingscape::CoapServerReply reply;
     quint16 mediaType = 0;
-    auto body = std::make_unique<QByteArray>(entry->site->render(*entry, accept, &mediaType));
-    if (accept >= 0 && accept != mediaType) {
-        coap_pdu_set_code(response, COAP_RESPONSE_CODE_NOT_ACCEPTABLE);
-        return;
+    QByteArray body = render(entry, request.accept, &mediaType);
+    if (request.accept >= 0 && request.accept != mediaType) {
+        reply.code = 406;
+        return reply;
     }
-    coap_pdu_set_code(response, COAP_RESPONSE_CODE_CONTENT);
-    const uint64_t etag = entry->kind == Kind::History ? qHash(*body) : 0;
-    QByteArray *data = body.release();
-    coap_add_data_large_response(resource, session, request, response, query, mediaType, -1, etag,
-                                 size_t(data->size()), reinterpret_cast<const uint8_t *>(data->constData()),
-                                 &releaseBody, data);
+    reply.code = 205;
+    reply.contentFormat = mediaType;
+    reply.etag = entry.kind == Kind::History ? qHash(body) : 0;
+    reply.payload = std::move(body);
+    return reply;
 }
 
-void CoapSite::handlePut(coap_resource_t *resource, coap_session_t *, const coap_pdu_t *request,
-                         const coap_string_t *, coap_pdu_t *response)
+thingscape::CoapServerReply CoapSite::handlePut(Entry &entry, const thingscape::CoapServerRequest &request)
 {
-    auto *entry = static_cast<Entry *>(coap_resource_get_userdata(resource));
-    const QByteArray body = requestBody(request);
-    if (!entry->site->applyWrite(*entry, body)) {
-        coap_pdu_set_code(response, COAP_RESPONSE_CODE_BAD_REQUEST);
-        const QByteArray reason = entry->kind == Kind::Light ? "expected on, off, toggle or {\"on\":true}"
-                                                             : "expected a percentage 0-100";
-        coap_add_data(response, size_t(reason.size()), reinterpret_cast<const uint8_t *>(reason.constData()));
-        return;
+    thingscape::CoapServerReply reply;
+    if (!applyWrite(entry, request.payload)) {
+        reply.code = 400;
+        reply.payload = entry.kind == Kind::Light ? "expected on, off, toggle or {\"on\":true}"
+                                                  : "expected a percentage 0-100";
+        return reply;
     }
-    coap_pdu_set_code(response, COAP_RESPONSE_CODE_CHANGED);
+    reply.code = 204;
     quint16 mediaType = 0;
-    entry->lastValue = entry->site->render(*entry, -1, &mediaType);
-    coap_resource_notify_observers(resource, nullptr);
+    entry.lastValue = render(entry, -1, &mediaType);
+    m_server.notifyObservers(entry.path.mid(1));
+    return reply;
 }
 
 void CoapSite::notifyChanged()
 {
-    if (!m_context)
+    if (!m_server.context())
         return;
-    bool any = false;
     for (const auto &entry : m_entries) {
         if (!entry->observable)
             continue;
@@ -411,11 +327,8 @@ void CoapSite::notifyChanged()
             continue;
         }
         entry->lastValue = std::move(value);
-        coap_resource_notify_observers(entry->resource, nullptr);
-        any = true;
+        m_server.notifyObservers(entry->path.mid(1));
     }
-    if (any)
-        processIo();
 }
 
 void CoapSite::recordHistory()
@@ -436,6 +349,10 @@ void CoapSite::recordHistory()
 void CoapSite::registerWithDirectory(const QString &rdUrl)
 {
     m_rdUrl = rdUrl;
+    if (!m_server.context()) {
+        emit registrationFailed(QStringLiteral("the CoAP site is not running"));
+        return;
+    }
     const QUrl url(rdUrl);
     const QString host = url.host() == QLatin1String("localhost") ? QStringLiteral("127.0.0.1") : url.host();
     const QHostAddress hostAddress(host);
@@ -459,7 +376,7 @@ void CoapSite::registerWithDirectory(const QString &rdUrl)
         address.addr.sin.sin_port = htons(port);
         address.size = sizeof(sockaddr_in);
     }
-    m_rdSession = coap_new_client_session(m_context.get(), nullptr, &address, COAP_PROTO_UDP);
+    m_rdSession = coap_new_client_session(m_server.context(), nullptr, &address, COAP_PROTO_UDP);
     if (!m_rdSession) {
         emit registrationFailed(QStringLiteral("cannot open a CoAP session to %1").arg(rdUrl));
         return;
@@ -500,13 +417,7 @@ void CoapSite::registerWithDirectory(const QString &rdUrl)
         emit registrationFailed(QStringLiteral("cannot send the registration to %1").arg(rdUrl));
         return;
     }
-    processIo();
-}
-
-void CoapSite::processIo()
-{
-    if (m_context)
-        coap_io_process(m_context.get(), COAP_IO_NO_WAIT);
+    m_server.io()->process();
 }
 
 } // namespace thingscape::sim

@@ -11,7 +11,7 @@
 #include <optional>
 #include <vector>
 
-#include "sseserver.h"
+#include "protocols/http/sseserver.h"
 
 class QHttpServerRequest;
 class QHttpServerResponse;
@@ -69,7 +69,7 @@ private:
     std::vector<Thing> m_things;
     QHash<QString, int> m_thingIndex;
     QHttpServer m_server;
-    SseServer m_sse;
+    thingscape::SseServer m_sse;
     quint16 m_port = 0;
 };
 

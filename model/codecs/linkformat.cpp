@@ -169,19 +169,31 @@ bool Parser::apply(Link &out, const QString &name, const QString &value, bool ha
     } else if (name == QLatin1String("ct")) {
         // RFC 7252 7.2.1: one Content-Format number, or several space-separated ones in quotes.
         const QStringList numbers = words();
-        if (!hasValue || numbers.isEmpty())
-            return fail(at, QCoreApplication::translate("codecs", "ct needs a value"));
+        QList<int> formats;
+        QString bad;
         for (const QString &number : numbers) {
             const auto ct = parseCardinal(number, 65535);
-            if (!ct)
-                return fail(at, QCoreApplication::translate("codecs", "bad ct value \"%1\": expected a number 0-65535").arg(number));
-            out.contentFormats.append(int(*ct));
+            if (!ct) {
+                bad = number;
+                break;
+            }
+            formats.append(int(*ct));
         }
+        if (!hasValue || numbers.isEmpty())
+            out.problems << QCoreApplication::translate("codecs", "<%1>: ct without a value ignored").arg(out.target);
+        else if (!bad.isNull())
+            out.problems << QCoreApplication::translate("codecs",
+                                                        "<%1>: ct ignored: \"%2\" is no number 0-65535")
+                                .arg(out.target, bad);
+        else
+            out.contentFormats += formats;
     } else if (name == QLatin1String("sz")) {
         const auto size = parseCardinal(value, std::numeric_limits<qint64>::max());
-        if (!size)
-            return fail(at, QCoreApplication::translate("codecs", "bad sz value \"%1\": expected a number").arg(value));
-        out.size = *size;
+        if (size)
+            out.size = *size;
+        else
+            out.problems << QCoreApplication::translate("codecs", "<%1>: sz ignored: \"%2\" is no size in bytes")
+                                .arg(out.target, value.left(40));
     }
     // Equal keys keep the order they came in.
     out.attributes.insert(out.attributes.upperBound(name), name, value);

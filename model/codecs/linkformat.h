@@ -27,11 +27,15 @@ struct Link
     // Every attribute, extensions included, by lower-case name (repeated ones in the order they
     // came); values unquoted and unescaped, title* as written; no value maps to an empty string.
     QMultiMap<QString, QString> attributes;
+    // Attribute values that were ignored (a sz or ct that is no number in range): one bad
+    // value loses that attribute, not the link or the document.
+    QStringList problems;
 
     friend bool operator==(const Link &, const Link &) = default;
 };
 
-// Returns nullopt and sets *error (naming the byte position) on a syntax error.
+// Returns nullopt and sets *error (naming the byte position) on a syntax error. A bad sz / ct
+// value is no syntax error: it is left out of the typed fields and named in Link::problems.
 std::optional<QList<Link>> parseLinkFormat(const QByteArray &raw, QString *error = nullptr);
 // The inverse of parseLinkFormat: the typed fields for the attributes they cover, the
 // attributes map for the others (extensions, rev, hreflang, media, type...).

@@ -105,11 +105,23 @@ CoapContext *CoapConnector::context()
     // Created on first use, so the connector may be moved to another thread before that.
     if (!m_context) {
         m_context = std::make_unique<CoapContext>(config());
+        m_context->setMaxBodyBytes(m_maxBodyBytes);
+        m_context->setMaxBlocks(m_maxBlocks);
         connect(m_context.get(), &CoapContext::responseReceived, this, &CoapConnector::onResponse);
         connect(m_context.get(), &CoapContext::requestFailed, this, &CoapConnector::onRequestFailed);
         connect(m_context.get(), &CoapContext::sessionFailed, this, &CoapConnector::onSessionFailed);
     }
     return m_context.get();
+}
+
+void CoapConnector::setTransferLimits(qint64 maxBytes, int maxBlocks)
+{
+    m_maxBodyBytes = maxBytes;
+    m_maxBlocks = maxBlocks;
+    if (m_context) {
+        m_context->setMaxBodyBytes(maxBytes);
+        m_context->setMaxBlocks(maxBlocks);
+    }
 }
 
 void CoapConnector::setObserveCheckIntervalMs(int ms)
@@ -282,6 +294,7 @@ QCoro::Task<ReadResult> CoapConnector::read(const ResourceId &id, std::chrono::m
     QPointer<CoapConnector> self(this);
     CoapRequest get;
     get.path = target.path();
+    get.pathSegments = coapPathSegments(target);
     get.query = target.query();
     const CoapExchangeResult outcome = co_await request(target, get, timeout);
     if (!self || !outcome.result.ok())
@@ -305,6 +318,7 @@ QCoro::Task<Result> CoapConnector::write(const ResourceId &id, const QByteArray 
     write.method = *method;
     write.confirmable = options.confirmable;
     write.path = target.path();
+    write.pathSegments = coapPathSegments(target);
     write.query = target.query();
     write.payload = payload;
     write.contentFormat = options.contentFormat;
@@ -397,6 +411,7 @@ QCoro::Task<Result> CoapConnector::registerObservation(ResourceId id, bool initi
 
     CoapRequest get;
     get.path = id.path();
+    get.pathSegments = coapPathSegments(id);
     get.query = id.query();
     get.observe = 0;
     Result error;
@@ -638,6 +653,11 @@ QCoro::Task<Result> CoapConnector::discover(const ResourceId &root, std::chrono:
         ++posted;
     }
     Result result = Result::success();
+    QStringList problems;
+    for (const codecs::Link &link : *links)
+        problems += link.problems;
+    if (!problems.isEmpty())
+        result.notice = tr("%1: %2").arg(wellKnown.toString(), problems.join(QLatin1String("; ")));
     if (ResourceDirectory::isAdvertised(resources)) {
         const ResourceDirectoryContents contents =
             co_await ResourceDirectory::read(QPointer<CoapContext>(context()), resources, timeout);
@@ -650,7 +670,7 @@ QCoro::Task<Result> CoapConnector::discover(const ResourceId &root, std::chrono:
             ++posted;
         }
         if (!contents.result.ok())
-            result.notice = tr("the resource directory at %1 could not be read completely: %2")
+            result.notice += (result.notice.isEmpty() ? QString() : QStringLiteral("\n")) + tr("the resource directory at %1 could not be read completely: %2")
                                 .arg(base.endpointUri(), contents.result.error);
     }
     if (posted == 0)

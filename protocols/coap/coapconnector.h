@@ -41,6 +41,10 @@ public:
     QCoro::Task<RawResponse> request(const RawRequest &request) override;
     Capabilities capabilities() const override;
 
+    // Bounds on one block-wise response; defaults kDefaultCoapMaxBodyBytes / kDefaultCoapMaxBlocks.
+    // (When EndpointConfig gains a per-endpoint message limit, connectors read it here.)
+    void setTransferLimits(qint64 maxBytes, int maxBlocks);
+
     // How often observations are checked for silence (and polls run); default 1000 ms.
     void setObserveCheckIntervalMs(int ms);
     // Silence tolerated after a notification's Max-Age before re-registering; default 5000 ms.
@@ -97,6 +101,8 @@ private:
     int m_checkIntervalMs = 1000;
     int m_reregisterMarginMs = 5000;
     int m_retryIntervalMs = 2000;
+    qint64 m_maxBodyBytes = kDefaultCoapMaxBodyBytes;
+    int m_maxBlocks = kDefaultCoapMaxBlocks;
     int m_staleDropped = 0;
     int m_reregistrations = 0;
     qint64 m_notifications = 0;

@@ -1,5 +1,7 @@
 #include "coapcontext.h"
 
+#include "coapio.h"
+
 #include <coap3/coap.h>
 
 #include <QCoreApplication>
@@ -8,15 +10,13 @@
 #include <QLoggingCategory>
 #include <QNetworkInterface>
 #include <QPromise>
-#include <QSocketNotifier>
-#include <QTimer>
+#include <QSslCertificate>
 
 #include <QCoro/QCoroFuture>
 #include <QCoro/QCoroSignal>
 
 #include <arpa/inet.h>
 #include <net/if.h>
-#include <poll.h>
 
 #include <cmath>
 #include <mutex>
@@ -47,6 +47,55 @@ void noteDtlsReason(const QString &text)
         dtlsReasons.insert(remote, reason);
 }
 
+void setDtlsReason(const QString &remote, const QString &reason)
+{
+    const std::lock_guard lock(dtlsReasonsMutex);
+    dtlsReasons.insert(remote, reason);
+}
+
+// RFC 6125 6.4.3: a '*' only as the whole left-most label, matching exactly one label.
+bool matchesDnsName(const QString &pattern, const QString &host)
+{
+    const QString name = pattern.toLower();
+    if (!name.startsWith(QLatin1String("*.")))
+        return name == host;
+    const qsizetype dot = host.indexOf(QLatin1Char('.'));
+    return dot > 0 && host.mid(dot) == name.mid(1) && name.count(QLatin1Char('.')) >= 2;
+}
+
+// Whether the server certificate names host (like QSslSocket and libmosquitto check it):
+// subjectAltName DNS / IP entries when there are any, else the common name. Empty when it
+// does, else what it names instead.
+std::optional<QString> certificateNameMismatch(const QSslCertificate &certificate, const QString &host)
+{
+    const QHostAddress literal(host);
+    const auto alternatives = certificate.subjectAlternativeNames();
+    QStringList names;
+    bool anyAlternative = false;
+    for (auto it = alternatives.constBegin(); it != alternatives.constEnd(); ++it) {
+        if (it.key() == QSsl::DnsEntry) {
+            anyAlternative = true;
+            names << it.value();
+            if (literal.isNull() && matchesDnsName(it.value(), host))
+                return std::nullopt;
+        } else if (it.key() == QSsl::IpAddressEntry) {
+            anyAlternative = true;
+            names << it.value();
+            if (!literal.isNull() && QHostAddress(it.value()).isEqual(literal))
+                return std::nullopt;
+        }
+    }
+    if (!anyAlternative) {
+        const QStringList commonNames = certificate.subjectInfo(QSslCertificate::CommonName);
+        for (const QString &cn : commonNames) {
+            names << cn;
+            if (literal.isNull() ? matchesDnsName(cn, host) : QHostAddress(cn).isEqual(literal))
+                return std::nullopt;
+        }
+    }
+    return names.isEmpty() ? QStringLiteral("no name") : names.join(QLatin1String(", "));
+}
+
 QString takeDtlsReason(const QString &remote)
 {
     const std::lock_guard lock(dtlsReasonsMutex);
@@ -64,8 +113,9 @@ void logHandler(coap_log_t level, const char *message)
         qCDebug(lcCoapLib).noquote() << text;
 }
 
-// libcoap keeps global state (PRNG, DTLS library, log level): set it up once per process.
-void startLibrary()
+} // namespace
+
+void startCoapLibrary()
 {
     static std::once_flag once;
     std::call_once(once, [] {
@@ -76,6 +126,8 @@ void startLibrary()
         coap_dtls_set_log_level(level.isEmpty() ? LOG_WARNING : level.toInt());
     });
 }
+
+namespace {
 
 bool toCoapAddress(const QHostAddress &host, quint16 port, coap_address_t *out)
 {
@@ -150,6 +202,20 @@ std::optional<quint32> uintOption(const coap_pdu_t *pdu, uint16_t number)
     return coap_decode_var_bytes(coap_opt_value(option), coap_opt_length(option));
 }
 
+// RFC 7252 gives up after MAX_TRANSMIT_WAIT (93 s with the defaults). A shorter budget
+// lowers MAX_RETRANSMIT first, then ACK_TIMEOUT, so libcoap's own verdict ("no answer after
+// N transmissions") comes before the caller's deadline.
+void transmissionFor(std::chrono::milliseconds budgetMs, double *ackTimeoutSeconds, int *maxRetransmit)
+{
+    const double budget = std::max(0.2, double(budgetMs.count()) / 1000.0);
+    *ackTimeoutSeconds = 2.0;
+    *maxRetransmit = 4;
+    while (*maxRetransmit > 0 && *ackTimeoutSeconds * ((1 << (*maxRetransmit + 1)) - 1) * 1.5 > budget)
+        --*maxRetransmit;
+    if (*ackTimeoutSeconds * 1.5 > budget)
+        *ackTimeoutSeconds = std::max(0.1, budget / 1.5);
+}
+
 } // namespace
 
 void CoapContextDeleter::operator()(coap_context_t *context) const
@@ -200,6 +266,62 @@ struct CoapCallbacks
         const uint8_t *data = nullptr;
         if (coap_get_data_large(received, &length, &data, &offset, &total) && data)
             response.payload = QByteArray(reinterpret_cast<const char *>(data), qsizetype(length));
+        coap_block_t block{0, 0, 0};
+        const bool blockwise = coap_get_block(received, COAP_OPTION_BLOCK2, &block);
+        const auto transfer = self->m_transfers.find(token);
+        if ((blockwise && block.m) || (transfer != self->m_transfers.end() && offset > 0)) {
+            // One block of a larger body: libcoap has already asked for the next one.
+            CoapContext::Transfer &t = self->m_transfers[token];
+            if (t.stopped)
+                return COAP_RESPONSE_OK;
+            if (offset == 0) {
+                t = {};
+                t.session = session;
+                t.first = response;
+                t.first.payload.clear();
+                t.blockSize = 1 << (block.szx + 4);
+                if (const auto size2 = uintOption(received, COAP_OPTION_SIZE2))
+                    t.size2 = qint64(*size2);
+            }
+            if (qsizetype(offset) != t.body.size()) {
+                // A gap or a repeat: keep what lines up (libcoap asks for blocks in order).
+                t.body.truncate(std::min(qsizetype(offset), t.body.size()));
+            }
+            ++t.blocks;
+            t.body += response.payload;
+            const bool tooLarge = t.body.size() > self->m_maxBodyBytes;
+            if (tooLarge || t.blocks > self->m_maxBlocks) {
+                t.stopped = true;
+                CoapContext::Failure failure;
+                failure.token = token;
+                failure.endpoint = self->endpointOf(session);
+                const QString what = self->m_tokenTargets.value(token, failure.endpoint);
+                failure.text = tooLarge
+                    ? CoapContext::tr("%1: the block-wise response grew past the limit of %2 bytes after %3 "
+                                      "blocks: transfer stopped")
+                          .arg(what)
+                          .arg(self->m_maxBodyBytes)
+                          .arg(t.blocks)
+                    : CoapContext::tr("%1: the block-wise response went on past %2 blocks (%3 bytes): "
+                                      "transfer stopped")
+                          .arg(what)
+                          .arg(self->m_maxBlocks)
+                          .arg(t.body.size());
+                self->m_failures.append(failure);
+                self->scheduleDispatch();
+                return COAP_RESPONSE_OK;
+            }
+            if (blockwise && block.m)
+                return COAP_RESPONSE_OK;
+            // The last block: the whole body goes out with the first block's options.
+            CoapResponse whole = t.first;
+            whole.code = response.code;
+            whole.payload = std::move(t.body);
+            self->m_transfers.remove(token);
+            response = std::move(whole);
+        } else if (transfer != self->m_transfers.end()) {
+            self->m_transfers.erase(transfer);
+        }
         // Only multicast needs to know who answered; formatting an address per notification is not free.
         if (self->m_multicastSessions.contains(session))
             fromCoapAddress(coap_session_get_addr_remote(session), &response.remoteHost, &response.remotePort);
@@ -221,11 +343,44 @@ struct CoapCallbacks
             const coap_bin_const_t rawToken = coap_pdu_get_token(sent);
             failure.token = QByteArray(reinterpret_cast<const char *>(rawToken.s), qsizetype(rawToken.length));
         }
+        // libcoap asks for each further block under a token of its own: a failure there
+        // belongs to the transfer on that session.
+        if (!self->m_exchanges.contains(failure.token) && !self->m_streams.contains(failure.token)) {
+            for (auto it = self->m_transfers.constBegin(); it != self->m_transfers.constEnd(); ++it) {
+                if (it->session == session && !it->stopped) {
+                    failure.token = it.key();
+                    break;
+                }
+            }
+        }
         // An ICMP error or a DTLS failure condemns the session: the next request starts afresh.
         if (reason == COAP_NACK_ICMP_ISSUE || reason == COAP_NACK_TLS_FAILED || reason == COAP_NACK_NOT_DELIVERABLE)
             self->m_deadSessions.insert(failure.endpoint);
         self->m_failures.append(failure);
         self->scheduleDispatch();
+    }
+
+    // Called per certificate of the chain during the handshake; the server's own certificate
+    // (depth 0) must name the host the user asked for.
+    static int checkHost(const char *, const uint8_t *der, size_t derLength, coap_session_t *session,
+                         unsigned int depth, int, void *)
+    {
+        CoapContext *self = owner(session);
+        if (depth > 0 || !self)
+            return 1;
+        const std::optional<ResourceId> endpoint =
+            ResourceId::parse(self->endpointOf(session).section(QLatin1Char('%'), 0, 0));
+        if (!endpoint)
+            return 0;
+        const QSslCertificate certificate(QByteArray(reinterpret_cast<const char *>(der), qsizetype(derLength)),
+                                          QSsl::Der);
+        const std::optional<QString> mismatch = certificateNameMismatch(certificate, endpoint->host());
+        if (!mismatch)
+            return 1;
+        setDtlsReason(endpoint->hostPort(), QCoreApplication::translate("thingscape::CoapContext",
+                                                                        "the server's certificate is for %1, not %2")
+                                                .arg(*mismatch, endpoint->host()));
+        return 0;
     }
 
     static int event(coap_session_t *session, const coap_event_t event)
@@ -260,16 +415,9 @@ CoapContext::CoapContext(const EndpointConfig &config, QObject *parent)
     : QObject(parent)
     , m_config(config)
 {
-    // RFC 7252 gives up after MAX_TRANSMIT_WAIT (93 s with the defaults). A shorter request
-    // timeout lowers MAX_RETRANSMIT first, then ACK_TIMEOUT, so libcoap's own verdict
-    // ("no answer after N transmissions") comes before the caller's deadline.
-    const double budget = std::max(0.2, m_config.requestTimeoutMs / 1000.0);
-    m_ackTimeoutSeconds = 2.0;
-    m_maxRetransmit = 4;
-    while (m_maxRetransmit > 0 && m_ackTimeoutSeconds * ((1 << (m_maxRetransmit + 1)) - 1) * 1.5 > budget)
-        --m_maxRetransmit;
-    if (m_ackTimeoutSeconds * 1.5 > budget)
-        m_ackTimeoutSeconds = std::max(0.1, budget / 1.5);
+    // Sessions start with parameters for the endpoint's request timeout; request() fits them
+    // to each caller's deadline.
+    transmissionFor(std::chrono::milliseconds(m_config.requestTimeoutMs), &m_ackTimeoutSeconds, &m_maxRetransmit);
 }
 
 CoapContext::~CoapContext()
@@ -281,7 +429,7 @@ bool CoapContext::start(QString *error)
 {
     if (m_context)
         return true;
-    startLibrary();
+    startCoapLibrary();
     m_context.reset(coap_new_context(nullptr));
     if (!m_context) {
         if (error)
@@ -290,30 +438,22 @@ bool CoapContext::start(QString *error)
     }
     coap_context_t *context = m_context.get();
     coap_set_app_data(context, this);
-    coap_context_set_block_mode(context, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+    // Every block is handed out (no COAP_BLOCK_SINGLE_BODY), so a transfer can be bounded
+    // and its progress reported; the callback assembles the body.
+    coap_context_set_block_mode(context, COAP_BLOCK_USE_LIBCOAP);
     coap_register_response_handler(context, &CoapCallbacks::response);
     coap_register_nack_handler(context, &CoapCallbacks::nack);
     coap_register_event_handler(context, &CoapCallbacks::event);
     coap_context_set_keepalive(context, 0);
 
-    const int fd = coap_context_get_coap_fd(context);
-    if (fd >= 0) {
-        m_notifier = std::make_unique<QSocketNotifier>(fd, QSocketNotifier::Read);
-        connect(m_notifier.get(), &QSocketNotifier::activated, this, &CoapContext::process);
-    }
-    m_timer = std::make_unique<QTimer>();
-    m_timer->setSingleShot(true);
-    m_timer->setTimerType(Qt::PreciseTimer);
-    connect(m_timer.get(), &QTimer::timeout, this, &CoapContext::process);
-    // Without an epoll fd (other builds) the timer alone polls.
-    m_timer->start(fd >= 0 ? 1000 : 10);
+    m_io = std::make_unique<CoapIo>(context);
     return true;
 }
 
 void CoapContext::stop()
 {
-    m_notifier.reset();
-    m_timer.reset();
+    m_io.reset();
+    m_transfers.clear();
     const auto exchanges = m_exchanges;
     m_exchanges.clear();
     for (const QPointer<CoapExchange> &exchange : exchanges) {
@@ -322,6 +462,7 @@ void CoapContext::stop()
     }
     m_streams.clear();
     m_tokenEndpoints.clear();
+    m_tokenTargets.clear();
     m_arrivals.clear();
     m_failures.clear();
     // Sessions hold references into the context: release them first.
@@ -450,6 +591,10 @@ coap_session_t *CoapContext::session(const ResourceId &endpoint, const QHostAddr
             setup.allow_no_crl = 1;
             setup.allow_expired_crl = 1;
             setup.client_sni = hostIsLiteral ? nullptr : m_sni.data();
+            // libcoap checks the chain, not whom the certificate names: without this any
+            // certificate from a trusted CA would do for any device.
+            if (!m_config.insecure)
+                setup.validate_cn_call_back = &CoapCallbacks::checkHost;
             setup.pki_key.key_type = COAP_PKI_KEY_PEM;
             setup.pki_key.key.pem.ca_file = m_caFile.isEmpty() ? nullptr : m_caFile.constData();
             setup.pki_key.key.pem.public_cert = m_certFile.isEmpty() ? nullptr : m_certFile.constData();
@@ -467,15 +612,22 @@ coap_session_t *CoapContext::session(const ResourceId &endpoint, const QHostAddr
                                           endpoint.isSecure() ? tr(", the key and the certificate files") : QString()));
         return nullptr;
     }
-    const coap_fixed_point_t ackTimeout{uint16_t(m_ackTimeoutSeconds),
-                                        uint16_t(std::lround((m_ackTimeoutSeconds - std::floor(m_ackTimeoutSeconds)) * 1000))};
-    coap_session_set_ack_timeout(created, ackTimeout);
-    coap_session_set_max_retransmit(created, uint16_t(m_maxRetransmit));
+    setTransmission(created, std::chrono::milliseconds(m_config.requestTimeoutMs));
     m_sessions.emplace(key, CoapSessionPtr(created));
     m_sessionNames.insert(created, key);
     if (remote.isMulticast())
         m_multicastSessions.insert(created);
     return created;
+}
+
+void CoapContext::setTransmission(coap_session_t *session, std::chrono::milliseconds budget)
+{
+    transmissionFor(budget, &m_ackTimeoutSeconds, &m_maxRetransmit);
+    const coap_fixed_point_t ackTimeout{
+        uint16_t(m_ackTimeoutSeconds),
+        uint16_t(std::lround((m_ackTimeoutSeconds - std::floor(m_ackTimeoutSeconds)) * 1000))};
+    coap_session_set_ack_timeout(session, ackTimeout);
+    coap_session_set_max_retransmit(session, uint16_t(m_maxRetransmit));
 }
 
 QString CoapContext::endpointOf(coap_session_t *session) const
@@ -499,7 +651,9 @@ coap_pdu_t *CoapContext::buildPdu(coap_session_t *session, const CoapRequest &re
     *token = QByteArray(reinterpret_cast<const char *>(tokenBytes), qsizetype(tokenLength));
 
     coap_optlist_t *options = nullptr;
-    const QStringList segments = request.path.split(QLatin1Char('/'), Qt::SkipEmptyParts);
+    const QStringList segments = request.pathSegments.isEmpty()
+        ? request.path.split(QLatin1Char('/'), Qt::SkipEmptyParts)
+        : request.pathSegments;
     for (const QString &segment : segments)
         addOption(&options, COAP_OPTION_URI_PATH, segment.toUtf8());
     if (!request.query.isEmpty()) {
@@ -595,9 +749,13 @@ QCoro::Task<CoapExchangeResult> CoapContext::request(ResourceId target, CoapRequ
     auto exchange = std::make_unique<CoapExchange>();
     m_exchanges.insert(token, exchange.get());
     m_tokenEndpoints.insert(token, m_sessionNames.value(s));
+    // The caller's deadline bounds the retransmissions too (--timeout 1 means 1 s, not 7).
+    setTransmission(s, timeout);
+    m_tokenTargets.insert(token, target.toString());
     if (coap_send(s, pdu) == COAP_INVALID_MID) {
         m_exchanges.remove(token);
         m_tokenEndpoints.remove(token);
+        m_tokenTargets.remove(token);
         co_return CoapExchangeResult{Result::failure(ErrorKind::Connection, tr("cannot send to %1").arg(target.hostPort())), {}};
     }
     rearm();
@@ -607,6 +765,19 @@ QCoro::Task<CoapExchangeResult> CoapContext::request(ResourceId target, CoapRequ
         co_return CoapExchangeResult{Result::failure(ErrorKind::Connection, tr("the CoAP connection was closed")), {}};
     m_exchanges.remove(token);
     m_tokenEndpoints.remove(token);
+    m_tokenTargets.remove(token);
+    if (!exchange->isDone() && m_transfers.contains(token)) {
+        // Blocks kept coming, but not all of them in time: say how far it got, and stop
+        // libcoap asking for more.
+        const QString text = tr("%1: timed out after %2 s; %3")
+                                 .arg(target.toString())
+                                 .arg(double(timeout.count()) / 1000.0)
+                                 .arg(progressText(m_transfers.value(token)));
+        m_transfers.remove(token);
+        reset(tr("the CoAP session to %1 was reset to stop a block-wise transfer that timed out")
+                  .arg(target.hostPort()));
+        co_return CoapExchangeResult{Result::failure(ErrorKind::Timeout, text), {}};
+    }
     if (!exchange->isDone()) {
         const Result failure = timeoutResult(target, timeout);
         if (failure.kind == ErrorKind::Tls)
@@ -614,6 +785,31 @@ QCoro::Task<CoapExchangeResult> CoapContext::request(ResourceId target, CoapRequ
         co_return CoapExchangeResult{failure, {}};
     }
     co_return exchange->outcome();
+}
+
+QString CoapContext::progressText(const Transfer &transfer) const
+{
+    QString of = QStringLiteral("?");
+    if (transfer.size2 && transfer.blockSize > 0)
+        of = QString::number((*transfer.size2 + transfer.blockSize - 1) / transfer.blockSize);
+    return tr("%1 of %2 blocks received (%3 bytes)").arg(transfer.blocks).arg(of).arg(transfer.body.size());
+}
+
+void CoapContext::reset(const QString &error)
+{
+    QPointer<CoapContext> self(this);
+    const QList<QByteArray> streams = m_streams.values();
+    const auto exchanges = std::exchange(m_exchanges, {});
+    for (const QPointer<CoapExchange> &exchange : exchanges) {
+        if (exchange)
+            exchange->finish({Result::failure(ErrorKind::Connection, error), {}});
+    }
+    for (const QByteArray &token : streams) {
+        Q_EMIT requestFailed(token, ErrorKind::Connection, error);
+        if (!self)
+            return;
+    }
+    stop();
 }
 
 Result CoapContext::timeoutResult(const ResourceId &target, std::chrono::milliseconds timeout) const
@@ -663,34 +859,14 @@ void CoapContext::closeSession(const ResourceId &endpoint)
 
 void CoapContext::process()
 {
-    if (!m_context || m_inProcess)
-        return;
-    m_inProcess = true;
-    // libcoap reads one datagram per ready socket and call: drain what is queued now (bounded,
-    // so a flood cannot starve the event loop) instead of one datagram per event-loop turn.
-    const int fd = coap_context_get_coap_fd(m_context.get());
-    for (int round = 0; round < 64; ++round) {
-        coap_io_process(m_context.get(), COAP_IO_NO_WAIT);
-        if (fd < 0)
-            break;
-        pollfd pending{fd, POLLIN, 0};
-        if (::poll(&pending, 1, 0) <= 0)
-            break;
-    }
-    m_inProcess = false;
-    rearm();
+    if (m_io)
+        m_io->process();
 }
 
 void CoapContext::rearm()
 {
-    if (!m_context || !m_timer)
-        return;
-    coap_tick_t now;
-    coap_ticks(&now);
-    const unsigned int next = coap_io_prepare_epoll(m_context.get(), now);
-    // The epoll fd also carries libcoap's timerfd, so this timer is a safety net and the
-    // housekeeping tick for session timeouts.
-    m_timer->start(next == 0 ? 1000 : int(std::clamp(next, 1u, 1000u)));
+    if (m_io)
+        m_io->rearm();
 }
 
 void CoapContext::scheduleDispatch()
@@ -760,7 +936,17 @@ void CoapContext::dispatch()
                 return;
         }
     }
+    bool stopTransfers = false;
     for (const Failure &failure : failures) {
+        if (!failure.text.isEmpty()) {
+            // A transfer past its bounds: that request fails, and libcoap must stop fetching.
+            fail(failure.token, ErrorKind::Protocol, failure.text);
+            if (!self)
+                return;
+            stopTransfers = true;
+            continue;
+        }
+        m_transfers.remove(failure.token);
         ErrorKind kind = ErrorKind::Connection;
         const QString text = failureText(failure.endpoint, failure.reason, &kind);
         if (!failure.token.isEmpty())
@@ -780,6 +966,10 @@ void CoapContext::dispatch()
             if (!self)
                 return;
         }
+    }
+    if (stopTransfers) {
+        reset(tr("the CoAP session was reset to stop an oversized block-wise transfer"));
+        return;
     }
     // Dead sessions are released here, outside libcoap's callbacks.
     const QSet<QString> dead = std::exchange(m_deadSessions, {});

@@ -22,10 +22,17 @@ struct coap_context_t;
 struct coap_session_t;
 struct coap_pdu_t;
 
-class QSocketNotifier;
-class QTimer;
-
 namespace thingscape {
+
+class CoapIo;
+
+// A Block2 (RFC 7959) response larger than this is refused: a server that always says "more"
+// would otherwise be fetched from without end. EndpointConfig may lower or raise it per
+// endpoint (see CoapContext::setMaxBodyBytes).
+inline constexpr qint64 kDefaultCoapMaxBodyBytes = 16 * 1024 * 1024;
+// And at most this many blocks, whatever their size (16-byte blocks would make 16 MiB a
+// million round trips).
+inline constexpr int kDefaultCoapMaxBlocks = 65536;
 
 struct CoapContextDeleter
 {
@@ -40,12 +47,11 @@ struct CoapSessionDeleter
 using CoapContextPtr = std::unique_ptr<coap_context_t, CoapContextDeleter>;
 using CoapSessionPtr = std::unique_ptr<coap_session_t, CoapSessionDeleter>;
 
-// Owns one libcoap context and its client sessions (one per remote endpoint), and drives
-// them non-blocking from the Qt event loop: a QSocketNotifier on the context's epoll fd,
-// plus a single-shot timer armed with the next retransmission / housekeeping deadline that
-// coap_io_prepare_epoll() reports. libcoap callbacks only copy what arrived into a queue;
-// dispatch() hands it out after coap_io_process() has returned, so slots and coroutines
-// never run inside the library.
+// Owns one libcoap context and its client sessions (one per remote endpoint), driven
+// non-blocking from the Qt event loop by a CoapIo. libcoap callbacks only copy what arrived
+// into a queue; dispatch() hands it out after coap_io_process() has returned, so slots and
+// coroutines never run inside the library. Block-wise (Block2) bodies are assembled here,
+// bounded in size and block count.
 class CoapContext : public QObject
 {
     Q_OBJECT
@@ -91,6 +97,12 @@ public:
     int maxRetransmit() const { return m_maxRetransmit; }
     double ackTimeoutSeconds() const { return m_ackTimeoutSeconds; }
 
+    // Bounds on one block-wise response (bytes, blocks); beyond them the transfer is stopped
+    // with an error naming the resource.
+    void setMaxBodyBytes(qint64 bytes) { m_maxBodyBytes = std::max<qint64>(1, bytes); }
+    qint64 maxBodyBytes() const { return m_maxBodyBytes; }
+    void setMaxBlocks(int blocks) { m_maxBlocks = std::max(1, blocks); }
+
 Q_SIGNALS:
     void responseReceived(const QByteArray &token, const thingscape::CoapResponse &response);
     void requestFailed(const QByteArray &token, thingscape::ErrorKind kind, const QString &error);
@@ -109,6 +121,18 @@ private:
         QString endpoint;
         int reason = 0;
         bool sessionEvent = false;
+        QString text; // when set: the error, as is (a stopped block-wise transfer)
+    };
+    // A Block2 response being assembled (libcoap hands out every block).
+    struct Transfer
+    {
+        coap_session_t *session = nullptr; // Not owned.
+        CoapResponse first;                // options of block 0
+        QByteArray body;
+        int blocks = 0;
+        int blockSize = 0;
+        std::optional<qint64> size2;       // the total the server announced
+        bool stopped = false;
     };
 
     friend struct CoapCallbacks;
@@ -118,6 +142,11 @@ private:
     coap_pdu_t *buildPdu(coap_session_t *session, const CoapRequest &request, QByteArray *token, Result *error);
     void process();
     void rearm();
+    void setTransmission(coap_session_t *session, std::chrono::milliseconds budget);
+    QString progressText(const Transfer &transfer) const;
+    // libcoap 4.3.1 cannot cancel one block-wise transfer: the context goes, and with it
+    // every request in flight, which fail with error (observations register again).
+    void reset(const QString &error);
     void scheduleDispatch();
     void dispatch();
     void fail(const QByteArray &token, ErrorKind kind, const QString &error);
@@ -133,13 +162,15 @@ private:
     QSet<QString> m_deadSessions;
     QHash<QByteArray, QPointer<CoapExchange>> m_exchanges;
     QHash<QByteArray, QString> m_tokenEndpoints;
+    QHash<QByteArray, QString> m_tokenTargets; // request(): the resource, for error texts
     QSet<QByteArray> m_streams;
     QList<Arrival> m_arrivals;
     QList<Failure> m_failures;
-    std::unique_ptr<QSocketNotifier> m_notifier;
-    std::unique_ptr<QTimer> m_timer;
+    QHash<QByteArray, Transfer> m_transfers;
+    std::unique_ptr<CoapIo> m_io; // destroyed before the context (see stop())
     bool m_dispatchScheduled = false;
-    bool m_inProcess = false;
+    qint64 m_maxBodyBytes = kDefaultCoapMaxBodyBytes;
+    int m_maxBlocks = kDefaultCoapMaxBlocks;
     int m_maxRetransmit = 4;
     double m_ackTimeoutSeconds = 2.0;
     QByteArray m_pskIdentity; // kept alive for libcoap during session setup

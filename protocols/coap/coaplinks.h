@@ -1,6 +1,7 @@
 #pragma once
 
 #include "model/codecs/linkformat.h"
+#include "model/linkmetadata.h"
 #include "model/metadata.h"
 #include "model/resourceid.h"
 
@@ -16,9 +17,6 @@ struct CoapLinkedResource
     codecs::Link link;
 };
 
-// rt, if, ct, obs, sz, title and the extension attributes (in Metadata::extra), all
-// marked MetaSource::LinkFormat.
-Metadata metadataFromLink(const codecs::Link &link);
 // Resolves every link (anchors included) against the URI the document came from; links
 // that do not name a coap/coaps resource are skipped.
 QList<CoapLinkedResource> resourcesFromLinks(const QString &documentUri, const QList<codecs::Link> &links);

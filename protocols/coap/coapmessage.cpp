@@ -2,7 +2,26 @@
 
 #include <coap3/coap.h>
 
+#include <QUrl>
+
 namespace thingscape {
+
+QStringList coapPathSegments(const ResourceId &id)
+{
+    // ResourceId::path() is decoded as a whole; the URI keeps an encoded '/' encoded.
+    const QString uri = id.toString();
+    const qsizetype authority = uri.indexOf(QLatin1String("://"));
+    const qsizetype start = authority < 0 ? -1 : uri.indexOf(QLatin1Char('/'), authority + 3);
+    if (start < 0)
+        return {};
+    qsizetype end = uri.indexOf(QLatin1Char('?'), start);
+    if (end < 0)
+        end = uri.size();
+    QStringList segments = uri.mid(start, end - start).split(QLatin1Char('/'), Qt::SkipEmptyParts);
+    for (QString &segment : segments)
+        segment = QUrl::fromPercentEncoding(segment.toUtf8());
+    return segments;
+}
 
 QString coapCodeText(int code)
 {

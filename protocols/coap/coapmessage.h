@@ -1,11 +1,13 @@
 #pragma once
 
+#include "model/resourceid.h"
 #include "model/value.h"
 
 #include <QByteArray>
 #include <QList>
 #include <QPair>
 #include <QString>
+#include <QStringList>
 
 #include <optional>
 
@@ -27,6 +29,9 @@ struct CoapRequest
     CoapMethod method = CoapMethod::Get;
     bool confirmable = true;
     QString path;          // decoded, "/a/b"
+    // The Uri-Path options when a segment holds a '/' of its own (coap://h/a%2Fb); empty:
+    // path split at '/'.
+    QStringList pathSegments;
     QString query;         // "rt=x&if=y", each part percent-decoded when sent
     QByteArray payload;
     int contentFormat = ContentFormat::Unknown;
@@ -53,6 +58,10 @@ struct CoapResponse
 
     bool isSuccess() const { return code >= 200 && code < 300; }
 };
+
+// The Uri-Path options for a resource: its path segments, each percent-decoded on its own,
+// so an encoded '/' stays inside its segment.
+QStringList coapPathSegments(const ResourceId &id);
 
 // "2.05", "4.04"
 QString coapCodeText(int code);

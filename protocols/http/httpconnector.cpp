@@ -6,6 +6,7 @@
 
 #include "model/codecs/codecs.h"
 #include "model/codecs/linkformat.h"
+#include "model/linkmetadata.h"
 #include "protocols/connectorfactory.h"
 
 #include <QCoreApplication>
@@ -321,33 +322,17 @@ int HttpConnector::loadLinks(const QUrl &url, const QByteArray &body)
             m_problems << tr("link-format at %1: link <%2>: %3").arg(url.toString(), link.target, why);
             continue;
         }
-        Metadata md;
-        const auto src = MetaSource::LinkFormat;
+        Metadata md = metadataFromLink(link);
         // A Thing Description says more about the same resource: links only add to it.
-        const bool described = m_bindings.contains(*id);
-        if (!link.title.isEmpty() && !described)
-            md.title.set(link.title, src);
-        if (!link.resourceTypes.isEmpty())
-            md.resourceTypes.set(link.resourceTypes, src);
-        if (!link.interfaces.isEmpty())
-            md.interfaces.set(link.interfaces, src);
-        if (!link.contentFormats.isEmpty() && !described)
-            md.contentFormat.set(link.contentFormats.first(), src);
-        if (link.observable && !described)
-            md.observable.set(true, src);
-        if (link.size)
-            md.size.set(*link.size, src);
-        QJsonObject extra;
-        for (auto it = link.attributes.constBegin(); it != link.attributes.constEnd(); ++it) {
-            static const QStringList known = {QStringLiteral("rt"), QStringLiteral("if"), QStringLiteral("ct"),
-                                              QStringLiteral("obs"), QStringLiteral("sz"), QStringLiteral("title")};
-            if (!known.contains(it.key()))
-                extra.insert(it.key(), it.value());
+        if (m_bindings.contains(*id)) {
+            md.title = {};
+            md.contentFormat = {};
+            md.observable = {};
+            md.writable = {};
         }
-        if (!extra.isEmpty()) {
-            md.extra = extra;
-            md.extraSource = src;
-        }
+        // obs is CoAP's: without it an HTTP resource may still have events (SSE).
+        if (!link.observable)
+            md.observable = {};
         Update update;
         update.id = *id;
         update.metadata = md;

@@ -2,16 +2,15 @@
 
 #include "testsupport.h"
 
-#include <coap3/coap.h>
+#include "protocols/coap/coapserver.h"
 
 #include <QDeadlineTimer>
+#include <QThread>
+#include <QTimer>
 #include <QHostAddress>
 #include <QTest>
 #include <QUdpSocket>
 
-#include <arpa/inet.h>
-
-#include <chrono>
 
 namespace testsupport {
 
@@ -98,115 +97,213 @@ void LibcoapServer::addObservableSet(int count, int rateHz, bool confirmable)
         entry->resource.observable = true;
         entry->resource.attributes = {{"obs", {}}, {"rt", "\"counter\""}};
         entry->inSet = true;
-        entry->owner = this;
         m_entries.append(entry);
     }
-}
-
-void LibcoapServer::onGet(coap_resource_t *resource, coap_session_t *, const coap_pdu_t *, const coap_string_t *,
-                          coap_pdu_t *response)
-{
-    auto *entry = static_cast<Entry *>(coap_resource_get_userdata(resource));
-    coap_pdu_set_code(response, COAP_RESPONSE_CODE_CONTENT);
-    uint8_t buffer[4];
-    coap_add_option(response, COAP_OPTION_CONTENT_FORMAT,
-                    coap_encode_var_safe(buffer, sizeof(buffer), unsigned(entry->resource.contentFormat)), buffer);
-    QByteArray payload = entry->resource.payload;
-    if (entry->inSet) {
-        payload = QByteArray::number(entry->counter);
-        ++entry->owner->m_observableResponses;
-    }
-    coap_add_data(response, size_t(payload.size()), reinterpret_cast<const uint8_t *>(payload.constData()));
 }
 
 bool LibcoapServer::start(quint16 port)
 {
     m_port = port;
-    coap_startup();
-    coap_address_t listen;
-    coap_address_init(&listen);
-    listen.size = sizeof(listen.addr.sin);
-    listen.addr.sin.sin_family = AF_INET;
-    listen.addr.sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    listen.addr.sin.sin_port = htons(port);
-    m_context = coap_new_context(nullptr);
-    if (!m_context || !coap_new_endpoint(m_context, &listen, COAP_PROTO_UDP))
-        return false;
-    coap_context_set_block_mode(m_context, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+    auto *server = new thingscape::CoapServer;
     for (const std::shared_ptr<Entry> &entry : std::as_const(m_entries)) {
-        coap_str_const_t *path = coap_new_str_const(reinterpret_cast<const uint8_t *>(entry->resource.path.constData()),
-                                                    size_t(entry->resource.path.size()));
-        int flags = COAP_RESOURCE_FLAGS_RELEASE_URI;
+        thingscape::CoapResourceOptions options;
+        options.attributes = entry->resource.attributes;
+        options.observable = entry->resource.observable;
         // NON_ALWAYS: without the every-fifth CON notification, the server never holds
         // notifications back behind an unacknowledged one (NSTART 1), so losses show.
         if (entry->inSet)
-            flags |= m_setConfirmable ? COAP_RESOURCE_FLAGS_NOTIFY_CON : COAP_RESOURCE_FLAGS_NOTIFY_NON_ALWAYS;
-        coap_resource_t *resource = coap_resource_init(path, flags);
-        coap_register_handler(resource, COAP_REQUEST_GET, &LibcoapServer::onGet);
-        coap_resource_set_userdata(resource, entry.get());
-        if (entry->resource.observable)
-            coap_resource_set_get_observable(resource, 1);
-        for (const auto &[name, value] : std::as_const(entry->resource.attributes)) {
-            coap_str_const_t *n = coap_new_str_const(reinterpret_cast<const uint8_t *>(name.constData()), size_t(name.size()));
-            coap_str_const_t *v = value.isEmpty()
-                ? nullptr
-                : coap_new_str_const(reinterpret_cast<const uint8_t *>(value.constData()), size_t(value.size()));
-            coap_add_attr(resource, n, v, COAP_ATTR_FLAGS_RELEASE_NAME | (v ? COAP_ATTR_FLAGS_RELEASE_VALUE : 0));
-        }
-        coap_add_resource(m_context, resource);
-        entry->handle = resource;
+            options.notify = m_setConfirmable ? thingscape::CoapResourceOptions::Notify::Con
+                                              : thingscape::CoapResourceOptions::Notify::NonAlways;
+        Entry *raw = entry.get();
+        options.handlers[thingscape::CoapMethod::Get] = [this, raw](const thingscape::CoapServerRequest &) {
+            thingscape::CoapServerReply reply;
+            reply.contentFormat = raw->resource.contentFormat;
+            reply.payload = raw->resource.payload;
+            if (raw->inSet) {
+                reply.payload = QByteArray::number(raw->counter);
+                ++m_observableResponses;
+            }
+            return reply;
+        };
+        server->addResource(entry->resource.path, options);
     }
-    m_quit = false;
-    m_thread = std::thread([this] { run(); });
-    return waitForCoapPort(port);
+    m_thread = std::make_unique<QThread>();
+    server->moveToThread(m_thread.get());
+    m_thread->start();
+    m_server = server;
+    bool listening = false;
+    QMetaObject::invokeMethod(
+        server,
+        [this, server, port, &listening] {
+            QString error;
+            listening = server->listen(QHostAddress::LocalHost, port, &error);
+            if (!listening) {
+                qWarning("LibcoapServer: %s", qPrintable(error));
+                return;
+            }
+            // Changes are spread over 10 ms slices, so the load is even rather than one burst.
+            auto *ticker = new QTimer(server);
+            ticker->setTimerType(Qt::PreciseTimer);
+            ticker->setInterval(10);
+            QObject::connect(ticker, &QTimer::timeout, server, [this] { tick(); });
+            ticker->start();
+        },
+        Qt::BlockingQueuedConnection);
+    return listening && waitForCoapPort(port);
 }
 
-void LibcoapServer::run()
+void LibcoapServer::tick()
 {
-    using Clock = std::chrono::steady_clock;
-    QList<Entry *> set;
-    for (const std::shared_ptr<Entry> &entry : std::as_const(m_entries)) {
-        if (entry->inSet)
-            set.append(entry.get());
-    }
-    // Changes are spread over 10 ms slices, so the load is even rather than one burst.
     constexpr int sliceMs = 10;
     const int slices = std::max(1, 1000 / m_setRateHz / sliceMs);
-    int slice = 0;
-    auto next = Clock::now();
-    while (!m_quit) {
-        const auto now = Clock::now();
-        if (now >= next) {
-            next += std::chrono::milliseconds(sliceMs);
-            if (next < now)
-                next = now + std::chrono::milliseconds(sliceMs);
-            if (!m_paused) {
-                for (qsizetype i = slice; i < set.size(); i += slices) {
-                    ++set[i]->counter;
-                    ++m_changes;
-                    coap_resource_notify_observers(set[i]->handle, nullptr);
-                }
-            }
-            slice = (slice + 1) % slices;
+    if (!m_paused) {
+        qsizetype index = 0;
+        for (const std::shared_ptr<Entry> &entry : std::as_const(m_entries)) {
+            if (!entry->inSet)
+                continue;
+            if (index++ % slices != m_slice)
+                continue;
+            ++entry->counter;
+            ++m_changes;
+            m_server->notifyObservers(entry->resource.path);
         }
-        const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()).count();
-        coap_io_process(m_context, uint32_t(std::clamp<long long>(wait, 1, sliceMs)));
     }
-    coap_free_context(m_context);
-    m_context = nullptr;
+    m_slice = (m_slice + 1) % slices;
 }
 
 void LibcoapServer::stop()
 {
-    if (!m_thread.joinable()) {
-        if (m_context) {
-            coap_free_context(m_context);
-            m_context = nullptr;
-        }
+    if (!m_thread)
         return;
+    thingscape::CoapServer *server = std::exchange(m_server, nullptr);
+    QMetaObject::invokeMethod(server, [server] { delete server; }, Qt::BlockingQueuedConnection);
+    m_thread->quit();
+    m_thread->wait();
+    m_thread.reset();
+}
+
+namespace {
+
+// RFC 7252 3.1: a delta or length nibble of 13 / 14 takes one / two more bytes.
+bool readExtended(const QByteArray &pdu, qsizetype *pos, int nibble, int *value)
+{
+    if (nibble < 13) {
+        *value = nibble;
+        return true;
     }
-    m_quit = true;
-    m_thread.join();
+    if (nibble == 13 && *pos < pdu.size()) {
+        *value = 13 + quint8(pdu[(*pos)++]);
+        return true;
+    }
+    if (nibble == 14 && *pos + 1 < pdu.size()) {
+        *value = 269 + (quint8(pdu[*pos]) << 8) + quint8(pdu[*pos + 1]);
+        *pos += 2;
+        return true;
+    }
+    return false;
+}
+
+void appendOption(QByteArray *pdu, int *last, int number, quint32 value)
+{
+    QByteArray bytes;
+    while (value) {
+        bytes.prepend(char(value & 0xff));
+        value >>= 8;
+    }
+    const int delta = number - *last;
+    if (delta < 13) {
+        pdu->append(char((delta << 4) | bytes.size()));
+    } else {
+        pdu->append(char((13 << 4) | bytes.size()));
+        pdu->append(char(delta - 13));
+    }
+    pdu->append(bytes);
+    *last = number;
+}
+
+} // namespace
+
+Block2Peer::Block2Peer(int totalBlocks, int blockSize, int delayMs, bool announceSize)
+    : m_totalBlocks(totalBlocks)
+    , m_blockSize(blockSize)
+    , m_delayMs(delayMs)
+    , m_announceSize(announceSize)
+{
+    connect(&m_socket, &QUdpSocket::readyRead, this, &Block2Peer::readPending);
+}
+
+bool Block2Peer::start()
+{
+    return m_socket.bind(QHostAddress::LocalHost, 0);
+}
+
+void Block2Peer::readPending()
+{
+    while (m_socket.hasPendingDatagrams()) {
+        QHostAddress peer;
+        quint16 port = 0;
+        QByteArray datagram(qsizetype(m_socket.pendingDatagramSize()), Qt::Uninitialized);
+        const qint64 size = m_socket.readDatagram(datagram.data(), datagram.size(), &peer, &port);
+        if (size < 4)
+            continue;
+        datagram.truncate(size);
+        ++m_requests;
+        if (m_delayMs > 0)
+            QTimer::singleShot(m_delayMs, this, [this, peer, port, datagram] { answer(peer, port, datagram); });
+        else
+            answer(peer, port, datagram);
+    }
+}
+
+void Block2Peer::answer(const QHostAddress &peer, quint16 port, const QByteArray &request)
+{
+    const int type = (quint8(request[0]) >> 4) & 0x3;
+    const int tokenLength = quint8(request[0]) & 0x0f;
+    if ((quint8(request[1]) >> 5) != 0 || quint8(request[1]) == 0)
+        return; // not a request (an ACK or a RST of ours)
+    const QByteArray token = request.mid(4, tokenLength);
+    qsizetype pos = 4 + tokenLength;
+    int number = 0;
+    quint32 num = 0;
+    m_lastPath.clear();
+    m_lastQuery.clear();
+    while (pos < request.size() && quint8(request[pos]) != 0xff) {
+        const int byte = quint8(request[pos++]);
+        int delta = 0;
+        int length = 0;
+        if (!readExtended(request, &pos, byte >> 4, &delta) || !readExtended(request, &pos, byte & 0x0f, &length))
+            return;
+        number += delta;
+        if (number == 23) { // Block2: which block the client wants
+            num = 0;
+            for (int i = 0; i < length && pos + i < request.size(); ++i)
+                num = (num << 8) | quint8(request[pos + i]);
+            num >>= 4;
+        }
+        if (number == 11)
+            m_lastPath.append(request.mid(pos, length));
+        else if (number == 15)
+            m_lastQuery.append(request.mid(pos, length));
+        pos += length;
+    }
+    int szx = 0;
+    while ((16 << szx) < m_blockSize && szx < 6)
+        ++szx;
+    const bool more = m_totalBlocks == 0 || int(num) + 1 < m_totalBlocks;
+    QByteArray pdu;
+    // Piggybacked on the ACK of a CON, else a NON.
+    pdu.append(char(0x40 | ((type == 0 ? 2 : 1) << 4) | tokenLength));
+    pdu.append(char(0x45)); // 2.05 Content
+    pdu.append(request.mid(2, 2));
+    pdu.append(token);
+    int last = 0;
+    appendOption(&pdu, &last, 12, 0); // Content-Format: text/plain
+    appendOption(&pdu, &last, 23, (num << 4) | (more ? 8u : 0u) | quint32(szx));
+    if (m_announceSize && m_totalBlocks > 0)
+        appendOption(&pdu, &last, 28, quint32(m_totalBlocks * m_blockSize)); // Size2
+    pdu.append(char(0xff));
+    pdu.append(QByteArray(16 << szx, 'x'));
+    m_socket.writeDatagram(pdu, peer, port);
 }
 
 } // namespace testsupport

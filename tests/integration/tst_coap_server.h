@@ -1,22 +1,23 @@
 #pragma once
 
 #include <QByteArray>
+#include <QHash>
 #include <QList>
+#include <QObject>
 #include <QPair>
 #include <QProcess>
 #include <QString>
 #include <QStringList>
+#include <QUdpSocket>
 
 #include <atomic>
 #include <memory>
-#include <mutex>
-#include <thread>
 
-struct coap_context_t;
-struct coap_resource_t;
-struct coap_session_t;
-struct coap_pdu_t;
-struct coap_string_t;
+class QThread;
+
+namespace thingscape {
+class CoapServer;
+}
 
 namespace testsupport {
 
@@ -44,7 +45,8 @@ private:
     quint16 m_port = 0;
 };
 
-// A CoAP server built with libcoap's server API, running its own context in its own thread:
+// A CoAP server (thingscape::CoapServer, the one the simulator and the gateway use) running
+// in its own thread with its own event loop:
 // fixed resources (with link attributes, for /.well-known/core) and sets of observable
 // resources that change at a fixed rate. For resource-directory lookup fixtures and the
 // observe benchmark.
@@ -79,27 +81,52 @@ private:
     struct Entry
     {
         Resource resource;
-        coap_resource_t *handle = nullptr; // Not owned: belongs to the context.
         qint64 counter = 0;
         bool inSet = false;
-        LibcoapServer *owner = nullptr; // Not owned.
     };
-    static void onGet(coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *request,
-                      const coap_string_t *query, coap_pdu_t *response);
-    void run();
+    void tick();
 
     QList<std::shared_ptr<Entry>> m_entries;
     int m_setRateHz = 10;
     bool m_setConfirmable = false;
-    coap_context_t *m_context = nullptr; // Owned; freed by the server thread.
-    std::thread m_thread;
-    std::atomic<bool> m_quit{false};
-    std::atomic<bool> m_ready{false};
-    std::atomic<bool> m_failed{false};
+    std::unique_ptr<QThread> m_thread;
+    thingscape::CoapServer *m_server = nullptr; // Owned; lives and dies in m_thread.
+    int m_slice = 0;
     std::atomic<bool> m_paused{false};
     std::atomic<qint64> m_observableResponses{0};
     std::atomic<qint64> m_changes{0};
     quint16 m_port = 0;
+};
+
+// A hand-made CoAP server for block-wise transfers (RFC 7959) that libcoap would never send:
+// it answers every request with the Block2 block asked for (blockSize bytes of 'x'), saying
+// "more" until totalBlocks (0: forever), each answer held back delayMs. Runs on the
+// calling thread's event loop.
+class Block2Peer : public QObject
+{
+    Q_OBJECT
+
+public:
+    Block2Peer(int totalBlocks, int blockSize, int delayMs, bool announceSize = false);
+    bool start();
+    quint16 port() const { return m_socket.localPort(); }
+    int requests() const { return m_requests; }
+    // The Uri-Path / Uri-Query options of the last request answered.
+    QList<QByteArray> lastUriPath() const { return m_lastPath; }
+    QList<QByteArray> lastUriQuery() const { return m_lastQuery; }
+
+private:
+    void readPending();
+    void answer(const QHostAddress &peer, quint16 port, const QByteArray &request);
+
+    QUdpSocket m_socket;
+    int m_totalBlocks;
+    int m_blockSize;
+    int m_delayMs;
+    bool m_announceSize;
+    int m_requests = 0;
+    QList<QByteArray> m_lastPath;
+    QList<QByteArray> m_lastQuery;
 };
 
 } // namespace testsupport

@@ -8,6 +8,7 @@
 
 #include <QCoro/QCoroTask>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QHostAddress>
 #include <QNetworkInterface>
 #include <QProcess>
@@ -120,12 +121,19 @@ private Q_SLOTS:
     void dtlsPsk();
     void dtlsWrongKeyRejected();
     void dtlsCertificates();
+    void dtlsCertificateMustNameTheHost();
     void resourceDirectoryDraft();
     void resourceDirectoryLookup();
     void observeSurvivesServerRestart();
     void worksOnAnotherThread();
     void multicastDiscovery_data();
     void multicastDiscovery();
+    void discoveryKeepsLinksWithBadAttributes();
+    void endlessBlockwiseIsStopped_data();
+    void endlessBlockwiseIsStopped();
+    void slowBlockwiseTimeoutSaysHowFar();
+    void slowBlockwiseIsNotCutShort();
+    void encodedSlashStaysInItsSegment();
 
 private:
     bool startServer(testsupport::CoapServerProcess *server, const QStringList &extra = {});
@@ -514,6 +522,78 @@ void TestCoapConnector::dtlsCertificates()
     }
 }
 
+void TestCoapConnector::dtlsCertificateMustNameTheHost()
+{
+    const QString openssl = testsupport::findProgram(QStringLiteral("openssl"));
+    if (openssl.isEmpty())
+        QSKIP("openssl not found: it makes the test certificates");
+    QTemporaryDir dir;
+    auto run = [&](const QStringList &args) {
+        QProcess process;
+        process.setWorkingDirectory(dir.path());
+        process.setProcessChannelMode(QProcess::MergedChannels);
+        process.start(openssl, args);
+        return process.waitForFinished(20000) && process.exitCode() == 0;
+    };
+    const QStringList ec = {QStringLiteral("-newkey"), QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
+                            QStringLiteral("ec_paramgen_curve:prime256v1"), QStringLiteral("-nodes")};
+    QVERIFY(run(QStringList{QStringLiteral("req"), QStringLiteral("-x509")} + ec
+                + QStringList{QStringLiteral("-keyout"), QStringLiteral("ca.key"), QStringLiteral("-out"),
+                              QStringLiteral("ca.pem"), QStringLiteral("-days"), QStringLiteral("2"),
+                              QStringLiteral("-subj"), QStringLiteral("/CN=Thingscape Test CA")}));
+    // A certificate from the trusted CA, named by its subject and subjectAltName.
+    auto issue = [&](const QString &name, const QString &subject, const QByteArray &altNames) {
+        QFile ext(dir.filePath(name + QStringLiteral(".ext")));
+        if (!ext.open(QIODevice::WriteOnly) || ext.write("subjectAltName=" + altNames + '\n') < 0)
+            return false;
+        ext.close();
+        return run(QStringList{QStringLiteral("req")} + ec
+                   + QStringList{QStringLiteral("-keyout"), name + QStringLiteral(".key"), QStringLiteral("-out"),
+                                 name + QStringLiteral(".csr"), QStringLiteral("-subj"), subject})
+            && run({QStringLiteral("x509"), QStringLiteral("-req"), QStringLiteral("-in"), name + QStringLiteral(".csr"),
+                    QStringLiteral("-CA"), QStringLiteral("ca.pem"), QStringLiteral("-CAkey"), QStringLiteral("ca.key"),
+                    QStringLiteral("-CAcreateserial"), QStringLiteral("-out"), name + QStringLiteral(".pem"),
+                    QStringLiteral("-days"), QStringLiteral("2"), QStringLiteral("-extfile"),
+                    name + QStringLiteral(".ext")});
+    };
+    QVERIFY(issue(QStringLiteral("other"), QStringLiteral("/CN=other.example"), "DNS:other.example"));
+    QVERIFY(issue(QStringLiteral("local"), QStringLiteral("/CN=lab device"), "DNS:localhost,IP:127.0.0.1"));
+    auto serve = [&](testsupport::CoapServerProcess *server, const QString &name) {
+        return startServer(server, {QStringLiteral("-c"), dir.filePath(name + QStringLiteral(".pem")),
+                                    QStringLiteral("-j"), dir.filePath(name + QStringLiteral(".key")),
+                                    QStringLiteral("-C"), dir.filePath(QStringLiteral("ca.pem")), QStringLiteral("-n")});
+    };
+    auto readVia = [&](const QString &uri) {
+        EndpointConfig config;
+        config.url = *ResourceId::parse(uri);
+        config.requestTimeoutMs = 4000;
+        config.caFile = dir.filePath(QStringLiteral("ca.pem"));
+        CoapConnector connector(config);
+        return QCoro::waitFor(connector.read(config.url, 5s));
+    };
+
+    // Given a server whose valid certificate names another host
+    testsupport::CoapServerProcess impostor;
+    QVERIFY(serve(&impostor, QStringLiteral("other")));
+    // When it is reached as 127.0.0.1
+    const QString impostorUri = QStringLiteral("coaps://127.0.0.1:%1/time").arg(impostor.port() + 1);
+    const ReadResult refused = readVia(impostorUri);
+    // Then the handshake fails and says whom the certificate names
+    QCOMPARE(refused.result.kind, ErrorKind::Tls);
+    QVERIFY2(refused.result.error.contains(QStringLiteral("DTLS handshake with 127.0.0.1:%1 failed: the server's "
+                                                          "certificate is for other.example, not 127.0.0.1")
+                                               .arg(impostor.port() + 1)),
+             qPrintable(refused.result.error));
+
+    // A certificate that names the host by IP address or DNS name passes.
+    testsupport::CoapServerProcess device;
+    QVERIFY(serve(&device, QStringLiteral("local")));
+    for (const QString &host : {QStringLiteral("127.0.0.1"), QStringLiteral("localhost")}) {
+        const ReadResult read = readVia(QStringLiteral("coaps://%1:%2/time").arg(host).arg(device.port() + 1));
+        QVERIFY2(read.result.ok(), qPrintable(host + QStringLiteral(": ") + read.result.error));
+    }
+}
+
 void TestCoapConnector::resourceDirectoryDraft()
 {
     const QString rdProgram = testsupport::findProgram(QStringLiteral("coap-rd-openssl"));
@@ -707,6 +787,137 @@ void TestCoapConnector::multicastDiscovery()
     QVERIFY(time);
     QVERIFY(!CoapConnector::isMulticast(*time));
     QCOMPARE(log.metadataFor(time->toString())->metadata.observable.valueOr(false), true);
+}
+
+void TestCoapConnector::discoveryKeepsLinksWithBadAttributes()
+{
+    // Given a server whose /.well-known/core has one link with an absurd sz
+    testsupport::LibcoapServer server;
+    server.addResource({"big", "x", 0, {{"rt", "\"blob\""}, {"sz", "99999999999999999999999"}}, false});
+    server.addResource({"fine", "y", 0, {{"rt", "\"ok\""}, {"sz", "1"}}, false});
+    QVERIFY(server.start(testsupport::freeUdpPort()));
+    const QString base = QStringLiteral("coap://127.0.0.1:%1").arg(server.port());
+    auto connector = makeConnector(base);
+    UpdateLog log;
+    log.attach(connector.get());
+    // When it is discovered
+    const Result result = QCoro::waitFor(connector->discover(connector->config().url, 3s));
+    // Then discovery succeeds with a notice naming the bad value, and every link is there
+    QVERIFY2(result.ok(), qPrintable(result.error));
+    QVERIFY2(result.notice.contains(QStringLiteral("</big>: sz ignored: \"99999999999999999999999\"")),
+             qPrintable(result.notice));
+    connector->flush();
+    const auto big = log.metadataFor(base + QStringLiteral("/big"));
+    QVERIFY(big);
+    QCOMPARE(big->metadata.resourceTypes.valueOr({}), QStringList{QStringLiteral("blob")});
+    QVERIFY(!big->metadata.size.isSet());
+    const auto fine = log.metadataFor(base + QStringLiteral("/fine"));
+    QVERIFY(fine);
+    QCOMPARE(fine->metadata.size.valueOr(0), qint64(1));
+}
+
+void TestCoapConnector::endlessBlockwiseIsStopped_data()
+{
+    QTest::addColumn<int>("blockSize");
+    QTest::addColumn<qint64>("maxBytes");
+    QTest::addColumn<int>("maxBlocks");
+    QTest::addColumn<QString>("error");
+    QTest::newRow("by size") << 1024 << qint64(64 * 1024) << 100000
+                             << QStringLiteral("the block-wise response grew past the limit of 65536 bytes after 65 "
+                                               "blocks: transfer stopped");
+    QTest::newRow("by count") << 16 << qint64(16 * 1024 * 1024) << 200
+                              << QStringLiteral("the block-wise response went on past 200 blocks (3216 bytes): "
+                                                "transfer stopped");
+}
+
+void TestCoapConnector::endlessBlockwiseIsStopped()
+{
+    QFETCH(int, blockSize);
+    QFETCH(qint64, maxBytes);
+    QFETCH(int, maxBlocks);
+    QFETCH(QString, error);
+    // Given a server that always says another block follows (Block2 M=1)
+    testsupport::Block2Peer peer(0, blockSize, 0);
+    QVERIFY(peer.start());
+    const QString uri = QStringLiteral("coap://127.0.0.1:%1/endless").arg(peer.port());
+    auto connector = makeConnector(uri);
+    connector->setTransferLimits(maxBytes, maxBlocks);
+    // When the resource is read
+    const ReadResult read = QCoro::waitFor(connector->read(*ResourceId::parse(uri), 60s));
+    // Then the read fails at the bound, naming the resource and the limit
+    QCOMPARE(read.result.kind, ErrorKind::Protocol);
+    QCOMPARE(read.result.error, uri + QStringLiteral(": ") + error);
+    // and no more blocks are asked for.
+    const int asked = peer.requests();
+    QVERIFY2(asked <= maxBlocks + 2 && asked <= maxBytes / blockSize + 3, qPrintable(QString::number(asked)));
+    QTest::qWait(500);
+    QCOMPARE(peer.requests(), asked);
+    // The connector still works afterwards.
+    testsupport::Block2Peer finite(3, 64, 0);
+    QVERIFY(finite.start());
+    const QString other = QStringLiteral("coap://127.0.0.1:%1/finite").arg(finite.port());
+    const ReadResult again = QCoro::waitFor(connector->read(*ResourceId::parse(other), 10s));
+    QVERIFY2(again.result.ok(), qPrintable(again.result.error));
+    QCOMPARE(again.value.raw.size(), 3 * 64);
+}
+
+void TestCoapConnector::slowBlockwiseTimeoutSaysHowFar()
+{
+    // Given a server that sends 200 blocks, one every 50 ms
+    testsupport::Block2Peer peer(200, 64, 50, true);
+    QVERIFY(peer.start());
+    const QString uri = QStringLiteral("coap://127.0.0.1:%1/slow").arg(peer.port());
+    auto connector = makeConnector(uri);
+    // When it is read with a deadline it cannot meet
+    QElapsedTimer timer;
+    timer.start();
+    const ReadResult read = QCoro::waitFor(connector->read(*ResourceId::parse(uri), 1500ms));
+    // Then it times out at that deadline and says how far it got
+    QCOMPARE(read.result.kind, ErrorKind::Timeout);
+    QVERIFY2(read.result.error.startsWith(uri + QStringLiteral(": timed out after 1.5 s; ")),
+             qPrintable(read.result.error));
+    QVERIFY2(read.result.error.contains(QStringLiteral(" of 200 blocks received (")), qPrintable(read.result.error));
+    QVERIFY2(!read.result.error.startsWith(uri + QStringLiteral(": timed out after 1.5 s; 0 of")),
+             qPrintable(read.result.error));
+    QVERIFY2(timer.elapsed() < 5000, qPrintable(QString::number(timer.elapsed())));
+    // and no more blocks are asked for.
+    const int asked = peer.requests();
+    QTest::qWait(500);
+    QVERIFY(peer.requests() <= asked + 1);
+}
+
+void TestCoapConnector::slowBlockwiseIsNotCutShort()
+{
+    // Given an endpoint with a short request timeout (small CoAP retransmission parameters)
+    // and a server that takes ~6 s for 60 blocks
+    testsupport::Block2Peer peer(60, 64, 100);
+    QVERIFY(peer.start());
+    const QString uri = QStringLiteral("coap://127.0.0.1:%1/slow").arg(peer.port());
+    auto connector = makeConnector(uri, 1000);
+    // When it is read with a deadline long enough
+    const ReadResult read = QCoro::waitFor(connector->read(*ResourceId::parse(uri), 60s));
+    // Then the whole body arrives: progress is not cut by a fixed internal limit
+    QVERIFY2(read.result.ok(), qPrintable(read.result.error));
+    QCOMPARE(read.value.raw, QByteArray(60 * 64, 'x'));
+}
+
+void TestCoapConnector::encodedSlashStaysInItsSegment()
+{
+    testsupport::Block2Peer peer(1, 16, 0);
+    QVERIFY(peer.start());
+    // Given a URI whose first segment holds an encoded '/' and whose query holds an encoded '&'
+    const QString uri = QStringLiteral("coap://127.0.0.1:") + QString::number(peer.port())
+        + QStringLiteral("/a%2Fb/c?x=1%262&y");
+    const std::optional<ResourceId> id = ResourceId::parse(uri);
+    QVERIFY(id);
+    // Then it stays encoded (another resource than /a/b/c)
+    QCOMPARE(id->toString(), uri);
+    // and a read sends one Uri-Path option per segment, one Uri-Query option per parameter.
+    auto connector = makeConnector(uri);
+    const ReadResult read = QCoro::waitFor(connector->read(*id, 10s));
+    QVERIFY2(read.result.ok(), qPrintable(read.result.error));
+    QCOMPARE(peer.lastUriPath(), (QList<QByteArray>{"a/b", "c"}));
+    QCOMPARE(peer.lastUriQuery(), (QList<QByteArray>{"x=1&2", "y"}));
 }
 
 QTEST_GUILESS_MAIN(TestCoapConnector)

@@ -1,4 +1,7 @@
 #include "model/codecs/linkformat.h"
+#include "model/linkmetadata.h"
+
+#include <QJsonArray>
 
 #include <QCborValue>
 #include <QTest>
@@ -72,6 +75,9 @@ private Q_SLOTS:
     void asCbor();
     void resolve_data();
     void resolve();
+    void badValueLosesOnlyThatAttribute_data();
+    void badValueLosesOnlyThatAttribute();
+    void metadataMapping();
 };
 
 void TestLinkFormat::rfc6690Examples_data()
@@ -214,13 +220,6 @@ void TestLinkFormat::malformed_data()
     QTest::newRow("missing comma") << QByteArray("</a> </b>") << "Invalid link format at byte 5: expected ',' or ';', found '<'";
     QTest::newRow("no attribute name") << QByteArray("</a>;=x") << "Invalid link format at byte 5: expected an attribute name, found '='";
     QTest::newRow("no value") << QByteArray("</a>;rt=,</b>") << "Invalid link format at byte 8: expected a value for \"rt\"";
-    QTest::newRow("bad ct word") << QByteArray("</a>;ct=abc") << "Invalid link format at byte 5: bad ct value \"abc\": expected a number 0-65535";
-    QTest::newRow("ct too large") << QByteArray("</a>;ct=70000") << "Invalid link format at byte 5: bad ct value \"70000\": expected a number 0-65535";
-    QTest::newRow("ct list with a word") << QByteArray("</a>;ct=\"0 x\"") << "Invalid link format at byte 5: bad ct value \"x\": expected a number 0-65535";
-    QTest::newRow("ct negative") << QByteArray("</a>;ct=-1") << "Invalid link format at byte 5: bad ct value \"-1\": expected a number 0-65535";
-    QTest::newRow("ct leading zero") << QByteArray("</a>;ct=040") << "Invalid link format at byte 5: bad ct value \"040\": expected a number 0-65535";
-    QTest::newRow("ct without value") << QByteArray("</a>;ct") << "Invalid link format at byte 5: ct needs a value";
-    QTest::newRow("bad sz") << QByteArray("</a>;sz=1k") << "Invalid link format at byte 5: bad sz value \"1k\": expected a number";
     QTest::newRow("bad title*") << QByteArray("</a>;title*=nocharset") << "Invalid link format at byte 5: bad title* value \"nocharset\"";
     QTest::newRow("title* bad utf-8") << QByteArray("</a>;title*=UTF-8''%ff") << "Invalid link format at byte 5: bad title* value \"UTF-8''%ff\"";
     QTest::newRow("blank in target") << QByteArray("</a b>") << "Invalid link format at byte 0: link target not closed with '>'";
@@ -336,6 +335,70 @@ void TestLinkFormat::resolve()
     l.target = target;
     l.anchor = anchor;
     QCOMPARE(codecs::resolveLinkTarget(base, l), resolved);
+}
+
+void TestLinkFormat::badValueLosesOnlyThatAttribute_data()
+{
+    QTest::addColumn<QByteArray>("payload");
+    QTest::addColumn<QString>("problem");
+
+    QTest::newRow("sz beyond 64 bits") << QByteArray("</a>;sz=99999999999999999999999;rt=x")
+                                       << "</a>: sz ignored: \"99999999999999999999999\" is no size in bytes";
+    QTest::newRow("bad sz") << QByteArray("</a>;sz=1k;rt=x") << "</a>: sz ignored: \"1k\" is no size in bytes";
+    QTest::newRow("bad ct word") << QByteArray("</a>;ct=abc;rt=x") << "</a>: ct ignored: \"abc\" is no number 0-65535";
+    QTest::newRow("ct too large") << QByteArray("</a>;ct=70000;rt=x") << "</a>: ct ignored: \"70000\" is no number 0-65535";
+    QTest::newRow("ct list with a word") << QByteArray("</a>;ct=\"0 x\";rt=x") << "</a>: ct ignored: \"x\" is no number 0-65535";
+    QTest::newRow("ct negative") << QByteArray("</a>;ct=-1;rt=x") << "</a>: ct ignored: \"-1\" is no number 0-65535";
+    QTest::newRow("ct leading zero") << QByteArray("</a>;ct=040;rt=x") << "</a>: ct ignored: \"040\" is no number 0-65535";
+    QTest::newRow("ct without value") << QByteArray("</a>;ct;rt=x") << "</a>: ct without a value ignored";
+}
+
+void TestLinkFormat::badValueLosesOnlyThatAttribute()
+{
+    QFETCH(QByteArray, payload);
+    QFETCH(QString, problem);
+    // Given a document whose first link has one bad value and a second link that is fine
+    const QByteArray document = payload + ",</b>;sz=12;ct=0";
+    // When it is parsed
+    QString error;
+    const auto links = codecs::parseLinkFormat(document, &error);
+    // Then both links are there, the bad value is named, and only that attribute is lost
+    QVERIFY2(links, qPrintable(error));
+    QCOMPARE(links->size(), 2);
+    QCOMPARE(links->at(0).problems, QStringList{problem});
+    QCOMPARE(links->at(0).resourceTypes, QStringList{QStringLiteral("x")});
+    QVERIFY(!links->at(0).size);
+    QVERIFY(links->at(0).contentFormats.isEmpty());
+    QVERIFY(links->at(1).problems.isEmpty());
+    QCOMPARE(links->at(1).size, std::optional<qint64>(12));
+    QCOMPARE(links->at(1).contentFormats, QList<int>{0});
+}
+
+void TestLinkFormat::metadataMapping()
+{
+    using thingscape::MetaSource;
+    const auto links = codecs::parseLinkFormat("</s>;rt=\"temp\";if=\"core.s\";ct=\"0 50 110\";obs;sz=40;"
+                                               "title=\"plain\";title*=UTF-8''L%C3%A4mpchen;rel=\"item\";foo=bar,"
+                                               "</a>;if=core.a;ct=60");
+    QVERIFY(links);
+    const thingscape::Metadata sensor = thingscape::metadataFromLink(links->at(0));
+    QCOMPARE(*sensor.title, QStringLiteral("Lämpchen")); // title* wins over title
+    QCOMPARE(sensor.title.source, MetaSource::LinkFormat);
+    QCOMPARE(*sensor.resourceTypes, QStringList{QStringLiteral("temp")});
+    QCOMPARE(*sensor.writable, false); // core.s: a sensor
+    QCOMPARE(*sensor.contentFormat, 0);
+    QCOMPARE(sensor.extra.value(QStringLiteral("ct")).toArray(), (QJsonArray{0, 50, 110}));
+    QCOMPARE(*sensor.observable, true);
+    QCOMPARE(*sensor.size, qint64(40));
+    QCOMPARE(sensor.extra.value(QStringLiteral("rel")).toString(), QStringLiteral("item"));
+    QCOMPARE(sensor.extra.value(QStringLiteral("foo")).toString(), QStringLiteral("bar"));
+    QVERIFY(!sensor.extra.contains(QStringLiteral("title*")));
+    QCOMPARE(sensor.extraSource, MetaSource::LinkFormat);
+    const thingscape::Metadata actuator = thingscape::metadataFromLink(links->at(1));
+    QCOMPARE(*actuator.writable, true); // core.a: an actuator
+    QCOMPARE(*actuator.contentFormat, 60);
+    QCOMPARE(*actuator.observable, false);
+    QVERIFY(!actuator.title.isSet());
 }
 
 QTEST_GUILESS_MAIN(TestLinkFormat)

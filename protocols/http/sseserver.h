@@ -2,6 +2,7 @@
 
 #include <QByteArray>
 #include <QHash>
+#include <QHostAddress>
 #include <QMultiHash>
 #include <QObject>
 #include <QSet>
@@ -10,10 +11,11 @@
 
 class QTcpSocket;
 
-namespace thingscape::sim {
+namespace thingscape {
 
 // A minimal Server-Sent Events endpoint on its own port: QHttpServer 6.4 cannot keep a
-// response open and stream it, so the Thing Descriptions point their event forms here.
+// response open and stream it, so Thing Descriptions point their event forms here. Shared by
+// the simulator and the gateway.
 class SseServer : public QObject
 {
     Q_OBJECT
@@ -22,7 +24,9 @@ public:
     explicit SseServer(QObject *parent = nullptr);
     ~SseServer() override;
 
-    bool listen(quint16 port, QString *error);
+    // Loopback only unless an address is given.
+    bool listen(quint16 port, QString *error) { return listen(QHostAddress::LocalHost, port, error); }
+    bool listen(const QHostAddress &address, quint16 port, QString *error);
     quint16 port() const { return m_server.serverPort(); }
 
     // Paths (e.g. /things/smart-lamp/events/stateChanged) that accept subscriptions.
@@ -43,4 +47,4 @@ private:
     quint64 m_nextId = 1;
 };
 
-} // namespace thingscape::sim
+} // namespace thingscape

@@ -2,7 +2,7 @@
 
 #include <QTcpSocket>
 
-namespace thingscape::sim {
+namespace thingscape {
 
 namespace {
 
@@ -30,10 +30,13 @@ SseServer::~SseServer()
         disconnect(socket, nullptr, this, nullptr);
 }
 
-bool SseServer::listen(quint16 port, QString *error)
+bool SseServer::listen(const QHostAddress &address, quint16 port, QString *error)
 {
-    if (!m_server.listen(QHostAddress::LocalHost, port)) {
-        *error = QStringLiteral("cannot listen for SSE on 127.0.0.1:%1: %2").arg(port).arg(m_server.errorString());
+    if (!m_server.listen(address, port)) {
+        *error = QStringLiteral("cannot listen for SSE on %1:%2: %3")
+                     .arg(address.toString())
+                     .arg(port)
+                     .arg(m_server.errorString());
         return false;
     }
     m_keepAlive.start();
@@ -120,4 +123,4 @@ void SseServer::drop(QTcpSocket *socket)
     socket->deleteLater();
 }
 
-} // namespace thingscape::sim
+} // namespace thingscape
