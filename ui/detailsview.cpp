@@ -3,6 +3,7 @@
 #include "elidedlabel.h"
 #include "historychart.h"
 #include "nodedetails.h"
+#include "payloadtext.h"
 #include "writebox.h"
 
 #include "model/codecs/codecs.h"
@@ -34,17 +35,8 @@ namespace thingscape {
 namespace {
 
 constexpr int kHistoryRows = 50;
-// Views of one value show at most this much; a camera snapshot must not freeze the window.
-constexpr qsizetype kMaxShownBytes = 64 * 1024;
-constexpr qsizetype kMaxShownChars = 256 * 1024;
-
-QString capped(QString text)
-{
-    if (text.size() <= kMaxShownChars)
-        return text;
-    text.truncate(kMaxShownChars);
-    return text + QCoreApplication::translate("DetailsView", "\n… (truncated)");
-}
+using payloadtext::capped;
+using payloadtext::kMaxShownBytes;
 
 QString joined(const QStringList &list)
 {
@@ -480,19 +472,8 @@ void DetailsView::fillCurrentTab()
     Value value = resource->value();
     const bool truncated = value.raw.size() > kMaxShownBytes;
     if (tab == m_text) {
-        QString text;
-        if (!value.error.isEmpty())
-            text = tr("Could not decode: %1\n\n").arg(value.error);
-        if (truncated && value.kind() == ValueKind::Binary) {
-            Value head = value;
-            head.raw = value.raw.left(kMaxShownBytes);
-            head.decoded = QCborValue(head.raw);
-            text += codecs::prettyText(head) + tr("\n… (%n byte(s) in all)", nullptr, int(value.raw.size()));
-        } else {
-            text += codecs::prettyText(value);
-        }
         // Payload text is plain text, always.
-        m_text->setPlainText(capped(text));
+        m_text->setPlainText(payloadtext::decodedText(value));
     } else if (tab == m_tree) {
         m_tree->clear();
         if (value.decoded.isContainer()) {
@@ -513,10 +494,7 @@ void DetailsView::fillCurrentTab()
         }
         m_diagnostic->setPlainText(capped(text));
     } else if (tab == m_hex) {
-        QString text = codecs::hexView(value.raw.left(kMaxShownBytes));
-        if (truncated)
-            text += tr("\n… (%n byte(s) in all)", nullptr, int(value.raw.size()));
-        m_hex->setPlainText(text);
+        m_hex->setPlainText(payloadtext::hexText(value.raw));
     }
 }
 

@@ -1,5 +1,7 @@
 #include "elidedlabel.h"
 
+#include "model/plaintooltip.h"
+
 #include <QApplication>
 #include <QClipboard>
 #include <QContextMenuEvent>
@@ -38,10 +40,8 @@ QString ElidedLabel::visible(const QString &text)
 
 QString ElidedLabel::plainToolTip(const QString &text)
 {
-    if (text.isEmpty())
-        return {};
-    // Forced rich text with everything escaped: shown exactly as written, wrapped.
-    return QStringLiteral("<p style='white-space:pre-wrap'>%1</p>").arg(visible(text).toHtmlEscaped());
+    // Control and bidi characters made visible first, then escaped like every peer tooltip.
+    return thingscape::plainToolTip(visible(text));
 }
 
 void ElidedLabel::setFullText(const QString &text)
