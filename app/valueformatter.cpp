@@ -139,6 +139,44 @@ QString ValueFormatter::resourceText(const Resource &resource)
     return line;
 }
 
+QString ValueFormatter::terminalSafe(const QString &text, Lines lines)
+{
+    auto unsafe = [lines](char32_t c) {
+        if (c == U'\t')
+            return false;
+        if (c == U'\n')
+            return lines == Lines::Escape;
+        return c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+    };
+    // Most text is clean: return it untouched without building a copy.
+    bool clean = true;
+    for (const QChar ch : text) {
+        if (unsafe(ch.unicode())) {
+            clean = false;
+            break;
+        }
+    }
+    if (clean)
+        return text;
+    QString out;
+    out.reserve(text.size() + 16);
+    for (const QChar ch : text) {
+        const char32_t c = ch.unicode();
+        if (!unsafe(c)) {
+            out += ch;
+        } else if (c == U'\n') {
+            out += QLatin1String("\\n");
+        } else if (c == U'\r') {
+            out += QLatin1String("\\r");
+        } else if (c <= 0x9f) {
+            out += QStringLiteral("\\x%1").arg(uint(c), 2, 16, QLatin1Char('0'));
+        } else {
+            out += QStringLiteral("<U+%1>").arg(QString::number(uint(c), 16).toUpper());
+        }
+    }
+    return out;
+}
+
 QByteArray ValueFormatter::jsonLine(const QJsonObject &object)
 {
     return QJsonDocument(object).toJson(QJsonDocument::Compact);

@@ -126,6 +126,7 @@ void EndpointManager::ingestFrom(const QString &endpointId, const UpdateBatch &u
                 m_foreignOwner.insert(update.id, endpointId);
         }
     }
+    Q_EMIT updatesArrived(endpointId, updates);
     m_store->ingest(updates);
 }
 
@@ -258,6 +259,33 @@ void EndpointManager::connectEndpoint(const QString &id)
         });
 }
 
+void EndpointManager::open(const QString &id, ResultCallback done)
+{
+    auto it = m_entries.find(id);
+    if (it == m_entries.end()) {
+        done(Result::failure(ErrorKind::Usage, tr("no endpoint '%1'").arg(id)));
+        return;
+    }
+    ensureConnector(*it);
+    if (!it->connector) {
+        Q_EMIT endpointChanged(id);
+        done(Result::failure(ErrorKind::Usage, it->status.lastError));
+        return;
+    }
+    it->status.state = ConnectorState::Connecting;
+    Q_EMIT endpointChanged(id);
+    runOn<Result>(
+        it->connector, this, [](Connector *c) { return c->connectToEndpoint(); },
+        [this, id, done](const Result &result) {
+            auto entry = m_entries.find(id);
+            if (entry != m_entries.end() && !result.ok()) {
+                entry->status.lastError = result.error;
+                Q_EMIT endpointChanged(id);
+            }
+            done(result);
+        });
+}
+
 void EndpointManager::disconnectEndpoint(const QString &id)
 {
     auto it = m_entries.find(id);
@@ -267,7 +295,8 @@ void EndpointManager::disconnectEndpoint(const QString &id)
     QMetaObject::invokeMethod(connector, [connector] { connector->disconnectFromEndpoint(); }, Qt::QueuedConnection);
 }
 
-void EndpointManager::discover(const QString &id, ResultCallback done)
+void EndpointManager::discover(const QString &id, ResultCallback done, const ResourceId &under,
+                               std::chrono::milliseconds window)
 {
     auto it = m_entries.find(id);
     if (it == m_entries.end() || !it->connector) {
@@ -277,10 +306,10 @@ void EndpointManager::discover(const QString &id, ResultCallback done)
     }
     it->status.discovering = true;
     Q_EMIT endpointChanged(id);
-    const ResourceId root = it->config.url;
+    const ResourceId root = under.isValid() ? under : it->config.url;
     runOn<Result>(
         it->connector, this,
-        [root](Connector *c) { return c->discover(root, std::chrono::milliseconds(3000)); },
+        [root, window](Connector *c) { return c->discover(root, window); },
         [this, id, done](const Result &result) {
             auto entry = m_entries.find(id);
             if (entry != m_entries.end()) {
@@ -327,13 +356,13 @@ Connector *EndpointManager::connectorFor(const ResourceId &id, Result *failure) 
     return connector;
 }
 
-void EndpointManager::read(const ResourceId &id, ReadCallback done)
+void EndpointManager::read(const ResourceId &id, ReadCallback done, std::chrono::milliseconds timeout)
 {
     Result failure;
     Connector *connector = connectorFor(id, &failure);
     runOrFail<ReadResult>(
         connector, ReadResult{failure, id, {}}, this,
-        [id](Connector *c) { return c->read(id, std::chrono::milliseconds(5000)); }, done);
+        [id, timeout](Connector *c) { return c->read(id, timeout); }, done);
 }
 
 void EndpointManager::write(const ResourceId &id, const QByteArray &payload, const WriteOptions &options,

@@ -8,6 +8,7 @@
 #include <QObject>
 #include <QThread>
 
+#include <chrono>
 #include <functional>
 
 namespace thingscape {
@@ -50,11 +51,17 @@ public:
 
     using ResultCallback = std::function<void(const Result &)>;
     using ReadCallback = std::function<void(const ReadResult &)>;
-    void read(const ResourceId &id, ReadCallback done);
+    // Connects only: no discovery, no observations (a command-line verb asks for exactly what
+    // it needs). done gets the first attempt's outcome; reconnects go on as with connectEndpoint.
+    void open(const QString &id, ResultCallback done);
+    void read(const ResourceId &id, ReadCallback done,
+              std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
     void write(const ResourceId &id, const QByteArray &payload, const WriteOptions &options, ResultCallback done);
     void observe(const ResourceId &id, ResultCallback done = {});
     void unobserve(const ResourceId &id);
-    void discover(const QString &endpointId, ResultCallback done = {});
+    // Under root (default: the endpoint's URL), for at most window.
+    void discover(const QString &endpointId, ResultCallback done = {}, const ResourceId &root = {},
+                  std::chrono::milliseconds window = std::chrono::milliseconds(3000));
     // A resource's own polling interval (0: the endpoint's), kept in its endpoint's config.
     void setPollInterval(const ResourceId &id, int ms);
     int pollInterval(const ResourceId &id) const;
@@ -64,6 +71,9 @@ Q_SIGNALS:
     void endpointRemoved(const QString &id);
     void endpointChanged(const QString &id); // config or status
     void endpointConfigChanged(const QString &id); // settings a workspace keeps
+    // Every batch an endpoint's connector handed over, in arrival order, just before the
+    // store takes it (the command line's watch prints each update, not the coalesced state).
+    void updatesArrived(const QString &endpointId, const thingscape::UpdateBatch &updates);
 
 private:
     struct Entry

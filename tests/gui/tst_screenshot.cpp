@@ -30,8 +30,7 @@ private Q_SLOTS:
 
 void TestScreenshot::demoWindow()
 {
-    if (testsupport::findProgram(QStringLiteral("mosquitto")).isEmpty())
-        QSKIP("mosquitto is not installed");
+    REQUIRE_BINARY(mosquitto, "mosquitto", "mosquitto")
     QTemporaryDir state;
     qputenv("THINGSCAPE_STATE_DIR", state.path().toUtf8());
     QStandardPaths::setTestModeEnabled(true);

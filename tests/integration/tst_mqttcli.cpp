@@ -89,8 +89,7 @@ private:
 
 void TestMqttCli::initTestCase()
 {
-    if (testsupport::findProgram(QStringLiteral("mosquitto")).isEmpty())
-        QSKIP("mosquitto is not installed");
+    REQUIRE_BINARY(mosquitto, "mosquitto", "mosquitto")
     QVERIFY2(QFile::exists(binary()), qPrintable(binary()));
     QVERIFY(m_broker.start());
 }

@@ -79,8 +79,7 @@ private:
 
 void TestMqttConnector::initTestCase()
 {
-    if (testsupport::findProgram(QStringLiteral("mosquitto")).isEmpty())
-        QSKIP("mosquitto is not installed");
+    REQUIRE_BINARY(mosquitto, "mosquitto", "mosquitto")
     QVERIFY(m_broker.start());
     m_ep = QStringLiteral("mqtt://127.0.0.1:%1/").arg(m_broker.port());
 }

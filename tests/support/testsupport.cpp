@@ -51,6 +51,27 @@ QString findProgram(const QString &name)
     return path;
 }
 
+bool inCi()
+{
+    const QByteArray ci = qgetenv("CI").trimmed().toLower();
+    return !ci.isEmpty() && ci != "0" && ci != "false" && ci != "no";
+}
+
+QString requireBinary(const QString &name, const QString &package)
+{
+    const QString path = findProgram(name);
+    if (!path.isEmpty())
+        return path;
+    const QString why = package.isEmpty()
+        ? QStringLiteral("%1 is not installed").arg(name)
+        : QStringLiteral("%1 is not installed (Debian package %2)").arg(name, package);
+    if (inCi())
+        QTest::qFail(qPrintable(why + QStringLiteral(": under CI every peer must be there")), __FILE__, __LINE__);
+    else
+        QTest::qSkip(qPrintable(why), __FILE__, __LINE__);
+    return {};
+}
+
 void dieWithParent(QProcess *process)
 {
     process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });

@@ -17,6 +17,13 @@ quint16 freePort();
 // The full path of a program on PATH (also /usr/sbin), or empty.
 QString findProgram(const QString &name);
 
+// Whether this run is CI (CI=true / 1): there, every peer the tests need must be installed.
+bool inCi();
+// The full path of a program a test needs (mosquitto, coap-server-openssl, openssl...). When it
+// is missing: under CI a failure (a broken install must not turn the suite green), elsewhere a
+// skip. Returns empty then, with the test already marked; use REQUIRE_BINARY to return at once.
+QString requireBinary(const QString &name, const QString &package = {});
+
 // Makes the process die with the test, even when the test crashes (Linux PR_SET_PDEATHSIG),
 // so no broker or server outlives a failed run. Call before start().
 void dieWithParent(QProcess *process);
@@ -52,3 +59,9 @@ private:
 };
 
 } // namespace testsupport
+
+// In a test function (or initTestCase): the program's path, or the test fails (CI) / skips here.
+#define REQUIRE_BINARY(var, name, package)                                                         \
+    const QString var = testsupport::requireBinary(QStringLiteral(name), QStringLiteral(package)); \
+    if (var.isEmpty())                                                                              \
+        return;
