@@ -185,6 +185,15 @@ void Mosquitto::stop()
     m_process.reset();
 }
 
+void Mosquitto::kill()
+{
+    if (!m_process)
+        return;
+    m_process->kill();
+    m_process->waitForFinished(5000);
+    m_process.reset();
+}
+
 bool Mosquitto::restart()
 {
     stop();

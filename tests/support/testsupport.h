@@ -45,6 +45,9 @@ public:
     // extraConfig is appended to the generated config (listeners, TLS, passwords).
     bool start(const QString &extraConfig = {}, bool defaultListener = true);
     void stop();
+    // SIGKILL: no goodbye to clients, nothing saved that was not saved already.
+    void kill();
+    // Starts it again on the same port with the same config (and persistence directory).
     bool restart();
     quint16 port() const { return m_port; }
     QString dir() const { return m_dir.path(); }
