@@ -179,7 +179,33 @@ QString ValueFormatter::terminalSafe(const QString &text, Lines lines)
 
 QByteArray ValueFormatter::jsonLine(const QJsonObject &object)
 {
-    return QJsonDocument(object).toJson(QJsonDocument::Compact);
+    const QByteArray json = QJsonDocument(object).toJson(QJsonDocument::Compact);
+    // QJsonDocument escapes C0 controls only; DEL, C1 controls and bidi overrides go out as
+    // \uXXXX too (the same JSON value), so a terminal shows the line as it is. They can only
+    // occur inside strings, where an escape is always valid.
+    const auto special = [](uint c) {
+        return c == 0x7f || (c >= 0x80 && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+    };
+    bool any = false;
+    for (const char byte : json) {
+        const uchar u = uchar(byte);
+        if (u == 0x7f || u == 0xc2 || u == 0xe2) {
+            any = true;
+            break;
+        }
+    }
+    if (!any)
+        return json;
+    const QString text = QString::fromUtf8(json);
+    QString out;
+    out.reserve(text.size() + 16);
+    for (const QChar ch : text) {
+        if (special(ch.unicode()))
+            out += QStringLiteral("\\u%1").arg(uint(ch.unicode()), 4, 16, QLatin1Char('0'));
+        else
+            out += ch;
+    }
+    return out.toUtf8();
 }
 
 } // namespace thingscape

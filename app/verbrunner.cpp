@@ -353,9 +353,8 @@ void VerbRunner::onEndpointChanged(const QString &endpointId)
         // Never silent: an outage is told once, and so is its end.
         if (!m_outage && m_wasConnected) {
             m_outage = true;
-            QString line = tr("connection to %1 lost").arg(host);
-            if (!status.lastError.isEmpty())
-                line += QStringLiteral(": ") + status.lastError;
+            // The connector's own words name the host and the cause.
+            const QString line = status.lastError.isEmpty() ? tr("connection to %1 lost").arg(host) : status.lastError;
             printErr(line + tr("; reconnecting"));
         }
         break;

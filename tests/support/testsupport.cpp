@@ -9,6 +9,7 @@
 #include <QTest>
 #include <QUdpSocket>
 
+#include <algorithm>
 #include <csignal>
 #include <sys/prctl.h>
 
@@ -134,6 +135,37 @@ bool waitForTcpPort(quint16 port, int timeoutMs)
         QTest::qWait(50);
     }
     return false;
+}
+
+bool startSubscriber(QProcess *process, quint16 port, const QStringList &args, int timeoutMs)
+{
+    const QString program = findProgram(QStringLiteral("mosquitto_sub"));
+    if (program.isEmpty())
+        return false;
+    process->start(program, QStringList{QStringLiteral("-d"), QStringLiteral("-h"), QStringLiteral("127.0.0.1"),
+                                        QStringLiteral("-p"), QString::number(port)}
+                                + args);
+    if (!process->waitForStarted(5000))
+        return false;
+    QDeadlineTimer deadline(timeoutMs);
+    // peek(): the output stays for the caller.
+    while (!process->peek(1 << 20).contains("received SUBACK")) {
+        if (deadline.hasExpired() || process->state() != QProcess::Running)
+            return false;
+        process->waitForReadyRead(int(std::max<qint64>(1, deadline.remainingTime())));
+    }
+    return true;
+}
+
+QByteArray subscriberPayloads(const QByteArray &output)
+{
+    QByteArray payloads;
+    for (const QByteArray &line : output.split('\n')) {
+        if (line.startsWith("Client ") || line.startsWith("Subscribed (") || line.isEmpty())
+            continue;
+        payloads += line + '\n';
+    }
+    return payloads;
 }
 
 Mosquitto::Mosquitto() = default;
