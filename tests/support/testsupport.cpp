@@ -142,9 +142,14 @@ bool startSubscriber(QProcess *process, quint16 port, const QStringList &args, i
     const QString program = findProgram(QStringLiteral("mosquitto_sub"));
     if (program.isEmpty())
         return false;
-    process->start(program, QStringList{QStringLiteral("-d"), QStringLiteral("-h"), QStringLiteral("127.0.0.1"),
-                                        QStringLiteral("-p"), QString::number(port)}
-                                + args);
+    // mosquitto_sub's stdout is block-buffered into a pipe: line-buffer it (coreutils' stdbuf)
+    // so its "received SUBACK" shows up when it happens.
+    const QString stdbuf = findProgram(QStringLiteral("stdbuf"));
+    if (stdbuf.isEmpty())
+        return false;
+    process->start(stdbuf, QStringList{QStringLiteral("-oL"), program, QStringLiteral("-d"), QStringLiteral("-h"),
+                                       QStringLiteral("127.0.0.1"), QStringLiteral("-p"), QString::number(port)}
+                               + args);
     if (!process->waitForStarted(5000))
         return false;
     QDeadlineTimer deadline(timeoutMs);
