@@ -55,8 +55,9 @@ int runGui(QApplication &app, const QStringList &args)
             return;
         terminated = true;
         window.workspace()->shutDownKeepingWork();
-        // Ends every running loop: a dialog's nested one too.
-        QApplication::quit();
+        // exit(), not quit(): quit() first asks the windows to close, which a modal dialog
+        // refuses; exit() ends every running loop, a dialog's nested one too. The work is kept.
+        QCoreApplication::exit(0);
     });
 
     DemoLauncher launcher;
