@@ -73,6 +73,8 @@ std::optional<CliCommand> CommandLine::parse(const QStringList &args, QString *e
     const QCommandLineOption format(QStringLiteral("format"), QString(), QStringLiteral("FORMAT"));
     const QCommandLineOption qos(QStringLiteral("qos"), QString(), QStringLiteral("N"));
     const QCommandLineOption retain(QStringLiteral("retain"));
+    const QCommandLineOption file(QStringLiteral("file"), QString(), QStringLiteral("FILE"));
+    const QCommandLineOption session(QStringLiteral("session"), QString(), QStringLiteral("ID"));
     const QCommandLineOption count(QStringLiteral("count"), QString(), QStringLiteral("N"));
     const QCommandLineOption user(QStringLiteral("user"), QString(), QStringLiteral("NAME"));
     const QCommandLineOption passwordFile(QStringLiteral("password-file"), QString(), QStringLiteral("FILE"));
@@ -85,7 +87,7 @@ std::optional<CliCommand> CommandLine::parse(const QStringList &args, QString *e
     const QCommandLineOption mqttVersion(QStringLiteral("mqtt-version"), QString(), QStringLiteral("V"));
     const QCommandLineOption clientId(QStringLiteral("client-id"), QString(), QStringLiteral("ID"));
     const QCommandLineOption interface(QStringLiteral("interface"), QString(), QStringLiteral("NAME"));
-    parser.addOptions({timeout, json, format, qos, retain, count, user, passwordFile, ca, cert, key, insecure,
+    parser.addOptions({timeout, json, format, qos, retain, file, session, count, user, passwordFile, ca, cert, key, insecure,
                        pskIdentity, pskKeyFile, mqttVersion, clientId, interface});
     QStringList rest = args;
     rest.removeAt(1); // the verb
@@ -114,8 +116,10 @@ std::optional<CliCommand> CommandLine::parse(const QStringList &args, QString *e
         {&timeout, {Verb::Discover, Verb::Get, Verb::Watch}},
         {&json, {Verb::Discover, Verb::Get, Verb::Watch}},
         {&format, {Verb::Put}},
-        {&qos, {Verb::Put}},
+        {&qos, {Verb::Put, Verb::Watch}},
         {&retain, {Verb::Put}},
+        {&file, {Verb::Put}},
+        {&session, {Verb::Watch}},
         {&count, {Verb::Watch}},
     };
     for (const auto &entry : scoped) {
@@ -124,9 +128,14 @@ std::optional<CliCommand> CommandLine::parse(const QStringList &args, QString *e
     }
 
     const QStringList positional = parser.positionalArguments();
-    const int expected = command.verb == Verb::Put ? 2 : 1;
+    // put takes its value from the command line, from --file F, or from standard input ('-').
+    const bool fromFile = parser.isSet(file);
+    const int expected = command.verb == Verb::Put && !fromFile ? 2 : 1;
     if (positional.size() < expected)
-        return fail(command.verb == Verb::Put ? tr("'put' needs a URL and a value") : tr("'%1' needs a URL").arg(verbName));
+        return fail(command.verb == Verb::Put ? tr("'put' needs a URL and a value (or --file FILE, or '-' for standard input)")
+                                              : tr("'%1' needs a URL").arg(verbName));
+    if (fromFile && positional.size() > 1)
+        return fail(tr("'put' takes its value either from --file or from the command line, not both"));
     if (positional.size() > expected)
         return fail(tr("unexpected argument '%1'").arg(positional.at(expected)));
     QString why;
@@ -134,8 +143,20 @@ std::optional<CliCommand> CommandLine::parse(const QStringList &args, QString *e
     if (!url)
         return fail(tr("bad URL: %1").arg(why));
     command.url = *url;
-    if (command.verb == Verb::Put)
+    if (command.verb == Verb::Put && fromFile) {
+        QFile input(parser.value(file));
+        if (!input.open(QIODevice::ReadOnly))
+            return fail(tr("--file: cannot read '%1': %2").arg(parser.value(file), input.errorString()));
+        command.rawValue = input.readAll();
+    } else if (command.verb == Verb::Put && positional.at(1) == QLatin1String("-")) {
+        // Binary-safe: the bytes as they come, no line-ending or encoding changes.
+        QFile input;
+        if (!input.open(stdin, QIODevice::ReadOnly))
+            return fail(tr("cannot read the standard input: %1").arg(input.errorString()));
+        command.rawValue = input.readAll();
+    } else if (command.verb == Verb::Put) {
         command.value = positional.at(1);
+    }
 
     if (parser.isSet(timeout)) {
         bool ok = false;
@@ -156,7 +177,14 @@ std::optional<CliCommand> CommandLine::parse(const QStringList &args, QString *e
         command.qos = parser.value(qos).toInt(&ok);
         if (!ok || command.qos < 0 || command.qos > 2)
             return fail(tr("--qos takes 0, 1 or 2, not '%1'").arg(parser.value(qos)));
+        command.qosSet = true;
     }
+    command.session = parser.value(session);
+    if (parser.isSet(session) && command.session.trimmed().isEmpty())
+        return fail(tr("--session takes a client id"));
+    if (command.verb == Verb::Watch && (parser.isSet(qos) || parser.isSet(session))
+        && command.url.protocol() != Protocol::Mqtt)
+        return fail(tr("--qos and --session are for MQTT, not '%1'").arg(command.url.scheme()));
     command.retain = parser.isSet(retain);
     if (parser.isSet(count)) {
         bool ok = false;
@@ -205,6 +233,16 @@ std::optional<CliCommand> CommandLine::parse(const QStringList &args, QString *e
             return fail(tr("--mqtt-version takes 3.1.1 or 5, not '%1'").arg(version));
     }
     endpoint.clientId = parser.value(clientId);
+    if (!command.session.isEmpty()) {
+        if (parser.isSet(clientId) && endpoint.clientId != command.session)
+            return fail(tr("--session is the client id: give one or the other, or the same"));
+        // The broker keeps the subscription and queues QoS 1/2 messages while we are away.
+        endpoint.clientId = command.session;
+        endpoint.cleanSession = false;
+    }
+    // The command line's subscription QoS (read by the MQTT connector).
+    if (command.verb == Verb::Watch && command.qosSet)
+        endpoint.extra.insert(QStringLiteral("subscribeQos"), command.qos);
     // The network interface for CoAP multicast discovery (coap://[ff02::fd], coap://224.0.1.187).
     if (parser.isSet(interface))
         endpoint.extra.insert(QStringLiteral("interface"), parser.value(interface));

@@ -21,11 +21,14 @@ struct CliCommand
 {
     Verb verb = Verb::Get;
     ResourceId url;
-    QString value;                        // put
+    QString value;                        // put: from the command line
+    std::optional<QByteArray> rawValue;   // put: the bytes of --file F or of '-' (standard input)
     std::optional<std::chrono::milliseconds> timeout;
     bool json = false;
     QString format = QStringLiteral("text"); // put
-    int qos = 0;                          // put
+    int qos = 0;                          // put; watch: the subscription's QoS
+    bool qosSet = false;
+    QString session;                      // watch: MQTT client id of a persistent session
     bool retain = false;                  // put
     int count = 0;                        // watch; 0: no limit
     EndpointConfig endpoint;              // url's endpoint, credentials, TLS

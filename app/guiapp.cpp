@@ -45,6 +45,21 @@ int runGui(QApplication &app, const QStringList &args)
     window.restoreWindowState();
     window.show();
 
+    // SIGTERM / SIGINT end the app as quitting does: the simulator and connectors stop cleanly.
+    // Watched before anything can open a dialog ("Cannot open workspace", recovery): a signal
+    // during its nested loop must still release running.lock.
+    sim::SignalWatcher watcher;
+    bool terminated = false;
+    QObject::connect(&watcher, &sim::SignalWatcher::terminationRequested, &app, [&window, &terminated] {
+        if (terminated)
+            return;
+        terminated = true;
+        window.workspace()->shutDownKeepingWork();
+        // exit(), not quit(): quit() first asks the windows to close, which a modal dialog
+        // refuses; exit() ends every running loop, a dialog's nested one too. The work is kept.
+        QCoreApplication::exit(0);
+    });
+
     DemoLauncher launcher;
     // A saved demo workspace starts the simulator again when it is opened.
     launcher.attach(window.workspace());
@@ -63,12 +78,11 @@ int runGui(QApplication &app, const QStringList &args)
     } else {
         window.workspace()->offerRecovery();
     }
-    // SIGTERM / SIGINT end the app as quitting does: the simulator and connectors stop cleanly.
-    sim::SignalWatcher watcher;
-    QObject::connect(&watcher, &sim::SignalWatcher::terminationRequested, &app, [&window] {
-        window.workspace()->shutDownKeepingWork();
-        QApplication::quit();
-    });
+    // Ended during start-up (from inside a dialog's loop): do not start the main loop.
+    if (terminated) {
+        launcher.stop();
+        return 0;
+    }
     const int code = app.exec();
     launcher.stop();
     return code;

@@ -139,9 +139,73 @@ QString ValueFormatter::resourceText(const Resource &resource)
     return line;
 }
 
+QString ValueFormatter::terminalSafe(const QString &text, Lines lines)
+{
+    auto unsafe = [lines](char32_t c) {
+        if (c == U'\t')
+            return false;
+        if (c == U'\n')
+            return lines == Lines::Escape;
+        return c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+    };
+    // Most text is clean: return it untouched without building a copy.
+    bool clean = true;
+    for (const QChar ch : text) {
+        if (unsafe(ch.unicode())) {
+            clean = false;
+            break;
+        }
+    }
+    if (clean)
+        return text;
+    QString out;
+    out.reserve(text.size() + 16);
+    for (const QChar ch : text) {
+        const char32_t c = ch.unicode();
+        if (!unsafe(c)) {
+            out += ch;
+        } else if (c == U'\n') {
+            out += QLatin1String("\\n");
+        } else if (c == U'\r') {
+            out += QLatin1String("\\r");
+        } else if (c <= 0x9f) {
+            out += QStringLiteral("\\x%1").arg(uint(c), 2, 16, QLatin1Char('0'));
+        } else {
+            out += QStringLiteral("<U+%1>").arg(QString::number(uint(c), 16).toUpper());
+        }
+    }
+    return out;
+}
+
 QByteArray ValueFormatter::jsonLine(const QJsonObject &object)
 {
-    return QJsonDocument(object).toJson(QJsonDocument::Compact);
+    const QByteArray json = QJsonDocument(object).toJson(QJsonDocument::Compact);
+    // QJsonDocument escapes C0 controls only; DEL, C1 controls and bidi overrides go out as
+    // \uXXXX too (the same JSON value), so a terminal shows the line as it is. They can only
+    // occur inside strings, where an escape is always valid.
+    const auto special = [](uint c) {
+        return c == 0x7f || (c >= 0x80 && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+    };
+    bool any = false;
+    for (const char byte : json) {
+        const uchar u = uchar(byte);
+        if (u == 0x7f || u == 0xc2 || u == 0xe2) {
+            any = true;
+            break;
+        }
+    }
+    if (!any)
+        return json;
+    const QString text = QString::fromUtf8(json);
+    QString out;
+    out.reserve(text.size() + 16);
+    for (const QChar ch : text) {
+        if (special(ch.unicode()))
+            out += QStringLiteral("\\u%1").arg(uint(ch.unicode()), 4, 16, QLatin1Char('0'));
+        else
+            out += ch;
+    }
+    return out.toUtf8();
 }
 
 } // namespace thingscape

@@ -24,6 +24,13 @@ public:
     static QJsonObject resourceJson(const Resource &resource);
     static QString resourceText(const Resource &resource);
     static QByteArray jsonLine(const QJsonObject &object);
+
+    enum class Lines { Keep, Escape };
+    // Peer text made safe for a terminal: C0 / C1 controls and DEL become visible escapes
+    // (\x1b), bidi overrides and isolates become <U+202E>, so a payload or a device name can
+    // neither retitle nor clear the terminal nor reorder what is shown. Tab stays; line breaks
+    // stay only with Lines::Keep (a single value), else they become \n (one record per line).
+    static QString terminalSafe(const QString &text, Lines lines = Lines::Escape);
 };
 
 } // namespace thingscape

@@ -4,15 +4,15 @@
 
 #include "model/codecs/codecs.h"
 #include "model/resourcestore.h"
-#include "protocols/connectorfactory.h"
+#include "protocols/endpointmanager.h"
 #include "protocols/wakeup.h"
 
 #include <QCoreApplication>
-#include <QDeadlineTimer>
 #include <QJsonObject>
 #include <QPointer>
 
 #include <cstdio>
+#include <memory>
 
 namespace thingscape {
 
@@ -21,6 +21,9 @@ namespace {
 constexpr std::chrono::milliseconds kDefaultDiscoverWindow{3000};
 constexpr std::chrono::milliseconds kDefaultGetTimeout{5000};
 constexpr std::chrono::milliseconds kPutTimeout{10000};
+// How long past its own timeout a connector gets to report (with its own, more precise
+// message) before the verb reports the timeout itself.
+constexpr std::chrono::milliseconds kReportGrace{500};
 
 void printOut(const QByteArray &line)
 {
@@ -29,9 +32,18 @@ void printOut(const QByteArray &line)
     std::fflush(stdout);
 }
 
+// Text mode: peer text (values, names, units, titles) never reaches the terminal raw.
+void printText(const QString &text, ValueFormatter::Lines lines = ValueFormatter::Lines::Escape)
+{
+    printOut(ValueFormatter::terminalSafe(text, lines).toUtf8());
+}
+
 void printErr(const QString &text)
 {
-    const QByteArray line = QStringLiteral("thingscape: %1\n").arg(text).toLocal8Bit();
+    // Errors quote peers too (topics, reason strings, decode errors).
+    const QByteArray line = QStringLiteral("thingscape: %1\n")
+                                .arg(ValueFormatter::terminalSafe(text, ValueFormatter::Lines::Keep))
+                                .toLocal8Bit();
     std::fwrite(line.constData(), 1, size_t(line.size()), stderr);
     std::fflush(stderr);
 }
@@ -39,6 +51,24 @@ void printErr(const QString &text)
 QString seconds(std::chrono::milliseconds ms)
 {
     return QString::number(double(ms.count()) / 1000.0, 'g', 3);
+}
+
+std::chrono::milliseconds remaining(const QDeadlineTimer &deadline)
+{
+    const qint64 ms = deadline.remainingTime();
+    return std::chrono::milliseconds(ms < 0 ? (qint64(1) << 30) : ms);
+}
+
+QDeadlineTimer after(std::chrono::milliseconds ms)
+{
+    return QDeadlineTimer(ms);
+}
+
+QDeadlineTimer laterOf(const QDeadlineTimer &deadline, std::chrono::milliseconds grace)
+{
+    if (deadline.isForever())
+        return deadline;
+    return QDeadlineTimer(deadline.remainingTime() + grace.count());
 }
 
 } // namespace
@@ -50,7 +80,11 @@ VerbRunner::VerbRunner(const CliCommand &command, QObject *parent)
 {
 }
 
-VerbRunner::~VerbRunner() = default;
+VerbRunner::~VerbRunner()
+{
+    // The connectors go first (on their thread), then the store they fed.
+    m_manager.reset();
+}
 
 int VerbRunner::exitCodeFor(ErrorKind kind)
 {
@@ -78,10 +112,40 @@ int VerbRunner::fail(const Result &result)
     return exitCodeFor(result.kind);
 }
 
+int VerbRunner::timedOut(const QString &what)
+{
+    const auto elapsed = std::chrono::milliseconds(m_clock.elapsed());
+    printErr(tr("%1 within %2 s").arg(what, seconds(m_command.timeout.value_or(elapsed))));
+    return exitCodeFor(ErrorKind::Timeout);
+}
+
 void VerbRunner::printNotice(const Result &result)
 {
     if (!result.notice.isEmpty())
         printErr(result.notice);
+}
+
+QDeadlineTimer VerbRunner::verbDeadline() const
+{
+    return m_deadline;
+}
+
+template<typename R>
+QCoro::Task<std::optional<R>> VerbRunner::await(const std::function<void(std::function<void(const R &)>)> &start,
+                                                QDeadlineTimer deadline)
+{
+    auto outcome = std::make_shared<std::optional<R>>();
+    QPointer<Wakeup> wakeup(m_wakeup);
+    start([outcome, wakeup](const R &result) {
+        *outcome = result;
+        if (wakeup)
+            wakeup->notify();
+    });
+    while (!*outcome && !deadline.hasExpired()) {
+        const std::chrono::milliseconds wait = remaining(deadline);
+        co_await m_wakeup->wait(wait);
+    }
+    co_return *outcome;
 }
 
 QCoro::Task<> VerbRunner::runAndExit()
@@ -90,16 +154,10 @@ QCoro::Task<> VerbRunner::runAndExit()
     QCoreApplication::exit(code);
 }
 
-void VerbRunner::finish()
-{
-    if (m_connector) {
-        m_connector->flush();
-        m_connector->disconnectFromEndpoint();
-    }
-}
-
 QCoro::Task<int> VerbRunner::run()
 {
+    m_clock.start();
+    m_deadline = m_command.timeout ? QDeadlineTimer(*m_command.timeout) : QDeadlineTimer(QDeadlineTimer::Forever);
     if (m_command.endpoint.insecure)
         printErr(tr("warning: --insecure: the identity of %1 is not verified").arg(m_command.url.hostPort()));
 
@@ -108,23 +166,40 @@ QCoro::Task<int> VerbRunner::run()
     int contentFormat = ContentFormat::Unknown;
     if (m_command.verb == Verb::Put) {
         QString why;
-        if (!codecs::encode(m_command.value, m_command.format, &payload, &contentFormat, &why)) {
-            printErr(tr("cannot encode the value as %1: %2").arg(m_command.format, why));
-            co_return 2;
+        if (m_command.rawValue && m_command.format == QLatin1String("text")) {
+            // From a file or standard input: the bytes exactly as they are.
+            payload = *m_command.rawValue;
+            const QString asText = QString::fromUtf8(payload);
+            contentFormat = asText.toUtf8() == payload ? ContentFormat::Text : ContentFormat::OctetStream;
+        } else {
+            const QString text = m_command.rawValue ? QString::fromUtf8(*m_command.rawValue) : m_command.value;
+            if (!codecs::encode(text, m_command.format, &payload, &contentFormat, &why)) {
+                printErr(tr("cannot encode the value as %1: %2").arg(m_command.format, why));
+                co_return 2;
+            }
         }
     }
 
-    QString error;
-    m_connector = createConnector(m_command.endpoint, &error);
-    if (!m_connector) {
-        printErr(error);
-        co_return 2;
-    }
-    m_connector->setBatchIntervalMs(10);
-    const Result connected = co_await m_connector->connectToEndpoint();
-    if (!connected.ok())
-        co_return fail(connected);
-    printNotice(connected);
+    m_store = std::make_unique<ResourceStore>();
+    m_manager = std::make_unique<EndpointManager>(m_store.get());
+    connect(m_manager.get(), &EndpointManager::updatesArrived, this, &VerbRunner::onUpdates);
+    connect(m_manager.get(), &EndpointManager::endpointChanged, this, &VerbRunner::onEndpointChanged);
+    m_endpointId = m_manager->add(m_command.endpoint);
+
+    // The verb's --timeout covers connecting too: a server that accepts and never answers
+    // costs the time the user gave, not the connector's own connect timeout.
+    const QString id = m_endpointId;
+    EndpointManager *manager = m_manager.get();
+    const std::function<void(EndpointManager::ResultCallback)> open = [manager, id](EndpointManager::ResultCallback done) {
+        manager->open(id, std::move(done));
+    };
+    const std::optional<Result> connected = co_await await<Result>(open, verbDeadline());
+    if (!connected)
+        co_return timedOut(tr("no answer from %1").arg(m_command.url.hostPort()));
+    if (!connected->ok())
+        co_return fail(*connected);
+    printNotice(*connected);
+    m_wasConnected = true;
 
     int code = 0;
     switch (m_command.verb) {
@@ -134,36 +209,34 @@ QCoro::Task<int> VerbRunner::run()
     case Verb::Get:
         code = co_await get();
         break;
-    case Verb::Put: {
-        WriteOptions options;
-        options.contentFormat = contentFormat;
-        options.qos = m_command.qos;
-        options.retain = m_command.retain;
-        options.timeout = kPutTimeout;
-        const Result written = co_await m_connector->write(m_command.url, payload, options);
-        code = written.ok() ? 0 : fail(written);
-        if (written.ok())
-            printNotice(written);
+    case Verb::Put:
+        code = co_await put(payload, contentFormat);
         break;
-    }
     case Verb::Watch:
         code = co_await watch();
         break;
     }
-    finish();
+    // Disconnects cleanly (queued publishes go out first) before the process exits.
+    m_manager.reset();
     co_return code;
 }
 
 QCoro::Task<int> VerbRunner::discover()
 {
-    m_store = std::make_unique<ResourceStore>();
-    connect(m_connector.get(), &Connector::updatesReady, m_store.get(), &ResourceStore::ingest);
-    const auto window = m_command.timeout.value_or(kDefaultDiscoverWindow);
-    const Result result = co_await m_connector->discover(m_command.url, window);
-    m_connector->flush();
-    if (!result.ok())
-        co_return fail(result);
-    printNotice(result);
+    const QDeadlineTimer deadline = verbDeadline();
+    const auto window = deadline.isForever() ? kDefaultDiscoverWindow : remaining(deadline);
+    const QString id = m_endpointId;
+    const ResourceId root = m_command.url;
+    EndpointManager *manager = m_manager.get();
+    const std::function<void(EndpointManager::ResultCallback)> start = [manager, id, root, window](EndpointManager::ResultCallback done) {
+        manager->discover(id, std::move(done), root, window);
+    };
+    const std::optional<Result> result = co_await await<Result>(start, laterOf(after(window), kReportGrace * 4));
+    if (!result)
+        co_return timedOut(tr("discovery under %1 did not finish").arg(m_command.url.toString()));
+    if (!result->ok())
+        co_return fail(*result);
+    printNotice(*result);
     const QList<const Resource *> found = m_store->findByPrefix(QString());
     if (found.isEmpty()) {
         printErr(tr("nothing found under %1 within %2 s").arg(m_command.url.toString(), seconds(window)));
@@ -173,22 +246,30 @@ QCoro::Task<int> VerbRunner::discover()
         if (m_command.json)
             printOut(ValueFormatter::jsonLine(ValueFormatter::resourceJson(*resource)));
         else
-            printOut(ValueFormatter::resourceText(*resource).toUtf8());
+            printText(ValueFormatter::resourceText(*resource));
     }
     co_return 0;
 }
 
 QCoro::Task<int> VerbRunner::get()
 {
-    const auto timeout = m_command.timeout.value_or(kDefaultGetTimeout);
-    const ReadResult read = co_await m_connector->read(m_command.url, timeout);
-    if (!read.result.ok())
-        co_return fail(read.result);
-    printNotice(read.result);
-    const Value &value = read.value;
+    const QDeadlineTimer deadline = m_command.timeout ? verbDeadline() : after(kDefaultGetTimeout);
+    const auto timeout = remaining(deadline);
+    const ResourceId url = m_command.url;
+    EndpointManager *manager = m_manager.get();
+    const std::function<void(EndpointManager::ReadCallback)> start = [manager, url, timeout](EndpointManager::ReadCallback done) {
+        manager->read(url, std::move(done), timeout);
+    };
+    const std::optional<ReadResult> read = co_await await<ReadResult>(start, laterOf(deadline, kReportGrace));
+    if (!read)
+        co_return timedOut(tr("no value for %1").arg(m_command.url.toString()));
+    if (!read->result.ok())
+        co_return fail(read->result);
+    printNotice(read->result);
+    const Value &value = read->value;
     if (m_command.json) {
         QJsonObject object;
-        object.insert(QStringLiteral("uri"), (read.id.isValid() ? read.id : m_command.url).toString());
+        object.insert(QStringLiteral("uri"), (read->id.isValid() ? read->id : m_command.url).toString());
         const QJsonValue json = ValueFormatter::toJson(value);
         if (!json.isUndefined())
             object.insert(QStringLiteral("value"), json);
@@ -198,13 +279,36 @@ QCoro::Task<int> VerbRunner::get()
             object.insert(QStringLiteral("time"), ValueFormatter::timeText(value.timeMs));
         printOut(ValueFormatter::jsonLine(object));
     } else {
-        printOut(ValueFormatter::toText(value).toUtf8());
+        printText(ValueFormatter::toText(value), ValueFormatter::Lines::Keep);
     }
     co_return 0;
 }
 
-void VerbRunner::onWatchUpdates(const UpdateBatch &updates)
+QCoro::Task<int> VerbRunner::put(const QByteArray &payload, int contentFormat)
 {
+    WriteOptions options;
+    options.contentFormat = contentFormat;
+    options.qos = m_command.qos;
+    options.retain = m_command.retain;
+    options.timeout = kPutTimeout;
+    const ResourceId url = m_command.url;
+    EndpointManager *manager = m_manager.get();
+    const std::function<void(EndpointManager::ResultCallback)> start = [manager, url, payload, options](EndpointManager::ResultCallback done) {
+        manager->write(url, payload, options, std::move(done));
+    };
+    const std::optional<Result> written = co_await await<Result>(start, after(kPutTimeout + kReportGrace));
+    if (!written)
+        co_return timedOut(tr("%1 was not acknowledged").arg(m_command.url.toString()));
+    if (!written->ok())
+        co_return fail(*written);
+    printNotice(*written);
+    co_return 0;
+}
+
+void VerbRunner::onUpdates(const QString &endpointId, const UpdateBatch &updates)
+{
+    if (!m_watching || endpointId != m_endpointId)
+        return;
     for (const Update &update : updates) {
         if (update.direction != Direction::In || !update.value)
             continue;
@@ -223,11 +327,41 @@ void VerbRunner::onWatchUpdates(const UpdateBatch &updates)
                 object.insert(QStringLiteral("ct"), value.contentFormat);
             printOut(ValueFormatter::jsonLine(object));
         } else {
-            printOut((ValueFormatter::timeText(timeMs) + QLatin1Char(' ') + update.id.toString() + QLatin1Char(' ')
-                      + ValueFormatter::toText(value))
-                         .toUtf8());
+            printText(ValueFormatter::timeText(timeMs) + QLatin1Char(' ') + update.id.toString() + QLatin1Char(' ')
+                      + ValueFormatter::toText(value));
         }
         ++m_watched;
+    }
+    m_wakeup->notify();
+}
+
+void VerbRunner::onEndpointChanged(const QString &endpointId)
+{
+    if (!m_watching || endpointId != m_endpointId || !m_manager)
+        return;
+    const EndpointManager::Status status = m_manager->status(endpointId);
+    const QString host = m_command.url.hostPort();
+    switch (status.state) {
+    case ConnectorState::Connected:
+        if (m_outage)
+            printErr(tr("reconnected to %1").arg(host));
+        m_outage = false;
+        break;
+    case ConnectorState::Connecting:
+    case ConnectorState::BackingOff:
+    case ConnectorState::Disconnected:
+        // Never silent: an outage is told once, and so is its end.
+        if (!m_outage && m_wasConnected) {
+            m_outage = true;
+            // The connector's own words name the host and the cause.
+            const QString line = status.lastError.isEmpty() ? tr("connection to %1 lost").arg(host) : status.lastError;
+            printErr(line + tr("; reconnecting"));
+        }
+        break;
+    case ConnectorState::Error:
+        m_gaveUp = true;
+        printErr(status.lastError.isEmpty() ? tr("gave up connecting to %1").arg(host) : status.lastError);
+        break;
     }
     m_wakeup->notify();
 }
@@ -235,24 +369,34 @@ void VerbRunner::onWatchUpdates(const UpdateBatch &updates)
 QCoro::Task<int> VerbRunner::watch()
 {
     QPointer<VerbRunner> self(this);
-    connect(m_connector.get(), &Connector::updatesReady, this, &VerbRunner::onWatchUpdates);
-    const Result observed = co_await m_connector->observe(m_command.url);
-    if (!observed.ok())
-        co_return fail(observed);
-    printNotice(observed);
-    const QDeadlineTimer deadline = m_command.timeout ? QDeadlineTimer(*m_command.timeout) : QDeadlineTimer::Forever;
+    const QDeadlineTimer deadline = verbDeadline();
+    m_watching = true;
+    const ResourceId url = m_command.url;
+    EndpointManager *manager = m_manager.get();
+    const std::function<void(EndpointManager::ResultCallback)> start = [manager, url](EndpointManager::ResultCallback done) {
+        manager->observe(url, std::move(done));
+    };
+    const std::optional<Result> observed = co_await await<Result>(start, deadline);
+    if (!self)
+        co_return 3;
+    if (!observed)
+        co_return timedOut(tr("%1 could not be observed").arg(m_command.url.toString()));
+    if (!observed->ok())
+        co_return fail(*observed);
+    printNotice(*observed);
     auto done = [this] { return m_command.count > 0 && m_watched >= m_command.count; };
-    while (!done()) {
-        const qint64 remaining = deadline.remainingTime();
-        if (remaining == 0)
-            break;
-        co_await m_wakeup->wait(std::chrono::milliseconds(remaining < 0 ? 1 << 30 : remaining));
+    while (!done() && !m_gaveUp && !deadline.hasExpired()) {
+        const std::chrono::milliseconds wait = remaining(deadline);
+        co_await m_wakeup->wait(wait);
         if (!self)
             co_return 3;
     }
-    m_connector->unobserve(m_command.url);
+    m_watching = false;
+    m_manager->unobserve(m_command.url);
     if (done())
         co_return 0;
+    if (m_gaveUp)
+        co_return 3;
     if (m_watched == 0 || m_command.count > 0) {
         printErr(tr("%n update(s) from %1 within %2 s", nullptr, m_watched)
                      .arg(m_command.url.toString(), seconds(*m_command.timeout)));

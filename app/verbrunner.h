@@ -6,17 +6,23 @@
 #include "protocols/connector.h"
 
 #include <QCoro/QCoroTask>
+#include <QDeadlineTimer>
+#include <QElapsedTimer>
 #include <QObject>
 
+#include <functional>
 #include <memory>
+#include <optional>
 
 namespace thingscape {
 
+class EndpointManager;
 class ResourceStore;
 class Wakeup;
 
-// Runs one command-line verb against any protocol through the Connector interface, on the
-// event loop of a QCoreApplication, and prints the outcome.
+// Runs one command-line verb against any protocol through the EndpointManager (the same
+// path the window and the engine use), on the event loop of a QCoreApplication, and prints
+// the outcome. The verb's --timeout is one deadline for connecting and the operation.
 class VerbRunner : public QObject
 {
     Q_OBJECT
@@ -32,19 +38,35 @@ public:
     static int exitCodeFor(ErrorKind kind);
 
 private:
+    // Starts an EndpointManager call and waits for its callback, at most until the deadline;
+    // nullopt when the deadline passed first.
+    template<typename R>
+    QCoro::Task<std::optional<R>> await(const std::function<void(std::function<void(const R &)>)> &start,
+                                        QDeadlineTimer deadline);
+
     QCoro::Task<int> discover();
     QCoro::Task<int> get();
-    QCoro::Task<int> put();
+    QCoro::Task<int> put(const QByteArray &payload, int contentFormat);
     QCoro::Task<int> watch();
-    void onWatchUpdates(const UpdateBatch &updates);
+    void onUpdates(const QString &endpointId, const UpdateBatch &updates);
+    void onEndpointChanged(const QString &endpointId);
     int fail(const Result &result);
+    int timedOut(const QString &what);
     void printNotice(const Result &result);
-    void finish();
+    // The deadline of the verb as a whole (--timeout), or forever.
+    QDeadlineTimer verbDeadline() const;
 
     CliCommand m_command;
-    std::unique_ptr<Connector> m_connector;
     std::unique_ptr<ResourceStore> m_store;
+    std::unique_ptr<EndpointManager> m_manager;
+    QString m_endpointId;
+    QElapsedTimer m_clock;
+    QDeadlineTimer m_deadline; // --timeout, from the start of the verb; else forever
     int m_watched = 0;
+    bool m_watching = false;
+    bool m_wasConnected = false; // watch: to tell an outage and a reconnect apart
+    bool m_outage = false;
+    bool m_gaveUp = false;
     Wakeup *m_wakeup; // Owned by this (a child).
 };
 

@@ -45,6 +45,9 @@ public:
     bool save(const QString &path, QString *error = nullptr) const;
 
 private:
+    // fromJson, and where the problem is: a JSON pointer's segments ("endpoints", "3", "keepAlive").
+    static std::optional<Workspace> parse(const QJsonObject &json, QString *error, QStringList *where);
+
     QList<EndpointConfig> m_endpoints;
     QList<System> m_systems;
     QJsonArray m_dashboards;

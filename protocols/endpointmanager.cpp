@@ -327,6 +327,7 @@ void EndpointManager::ingestFrom(const QString &endpointId, const UpdateBatch &u
             }
         }
     }
+    Q_EMIT updatesArrived(endpointId, updates);
     m_store->ingestFrom(Cause::endpoint(endpointId), updates);
 }
 
@@ -483,6 +484,34 @@ void EndpointManager::connectEndpoint(const QString &id)
         endpointGone(it->config.url.endpointUri()));
 }
 
+void EndpointManager::open(const QString &id, ResultCallback done)
+{
+    auto it = m_entries.find(id);
+    if (it == m_entries.end()) {
+        done(Result::failure(ErrorKind::Usage, tr("no endpoint '%1'").arg(id)));
+        return;
+    }
+    ensureConnector(*it);
+    if (!it->connector) {
+        Q_EMIT endpointChanged(id);
+        done(Result::failure(ErrorKind::Usage, it->status.lastError));
+        return;
+    }
+    it->status.state = ConnectorState::Connecting;
+    Q_EMIT endpointChanged(id);
+    runOn<Result>(
+        it->connector, this, [](Connector *c) { return c->connectToEndpoint(); },
+        [this, id, done](const Result &result) {
+            auto entry = m_entries.find(id);
+            if (entry != m_entries.end() && !result.ok()) {
+                entry->status.lastError = result.error;
+                Q_EMIT endpointChanged(id);
+            }
+            done(result);
+        },
+        endpointGone(it->config.url.endpointUri()));
+}
+
 void EndpointManager::disconnectEndpoint(const QString &id)
 {
     for (const QString &child : childEndpoints(id))
@@ -494,7 +523,8 @@ void EndpointManager::disconnectEndpoint(const QString &id)
     QMetaObject::invokeMethod(connector, [connector] { connector->disconnectFromEndpoint(); }, Qt::QueuedConnection);
 }
 
-void EndpointManager::discover(const QString &id, ResultCallback done)
+void EndpointManager::discover(const QString &id, ResultCallback done, const ResourceId &under,
+                               std::chrono::milliseconds window)
 {
     auto it = m_entries.find(id);
     if (it == m_entries.end() || !it->connector) {
@@ -504,11 +534,11 @@ void EndpointManager::discover(const QString &id, ResultCallback done)
     }
     it->status.discovering = true;
     Q_EMIT endpointChanged(id);
-    const ResourceId root = it->config.url;
+    const ResourceId root = under.isValid() ? under : it->config.url;
     Connector *connector = it->connector;
     runOn<Result>(
         connector, this,
-        [root](Connector *c) { return c->discover(root, std::chrono::milliseconds(3000)); },
+        [root, window](Connector *c) { return c->discover(root, window); },
         [this, id, done, connector](const Result &result) {
             auto entry = m_entries.find(id);
             if (entry != m_entries.end() && entry->connector == connector) {
@@ -557,13 +587,13 @@ Connector *EndpointManager::connectorFor(const ResourceId &id, Result *failure) 
     return connector;
 }
 
-void EndpointManager::read(const ResourceId &id, ReadCallback done)
+void EndpointManager::read(const ResourceId &id, ReadCallback done, std::chrono::milliseconds timeout)
 {
     Result failure;
     Connector *connector = connectorFor(id, &failure);
     runOrFail<ReadResult>(
         connector, ReadResult{failure, id, {}}, this,
-        [id](Connector *c) { return c->read(id, std::chrono::milliseconds(5000)); }, done,
+        [id, timeout](Connector *c) { return c->read(id, timeout); }, done,
         ReadResult{endpointGone(id.toString()), id, {}});
 }
 

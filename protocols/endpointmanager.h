@@ -10,6 +10,7 @@
 #include <QPointer>
 #include <QThread>
 
+#include <chrono>
 #include <functional>
 
 namespace thingscape {
@@ -63,11 +64,17 @@ public:
 
     using ResultCallback = std::function<void(const Result &)>;
     using ReadCallback = std::function<void(const ReadResult &)>;
-    void read(const ResourceId &id, ReadCallback done);
+    // Connects only: no discovery, no observations (a command-line verb asks for exactly what
+    // it needs). done gets the first attempt's outcome; reconnects go on as with connectEndpoint.
+    void open(const QString &id, ResultCallback done);
+    void read(const ResourceId &id, ReadCallback done,
+              std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
     void write(const ResourceId &id, const QByteArray &payload, const WriteOptions &options, ResultCallback done);
     void observe(const ResourceId &id, ResultCallback done = {});
     void unobserve(const ResourceId &id);
-    void discover(const QString &endpointId, ResultCallback done = {});
+    // Under root (default: the endpoint's URL), for at most window.
+    void discover(const QString &endpointId, ResultCallback done = {}, const ResourceId &root = {},
+                  std::chrono::milliseconds window = std::chrono::milliseconds(3000));
     // Deletes a retained value on the peer (recursive: every retained value under id too),
     // never through a write (a Home Assistant / Homie command topic would redirect that).
     using ClearCallback = std::function<void(const ClearResult &)>;
@@ -97,6 +104,9 @@ Q_SIGNALS:
     // its own carries (a TD's SSE server on another port): they belong to ownerId, in the
     // tree too. Emitted before the store gets them.
     void foreignEndpointSeen(const QString &ownerId, const thingscape::ResourceId &endpoint);
+    // Every batch an endpoint's connector handed over, in arrival order, just before the
+    // store takes it (the command line's watch prints each update, not the coalesced state).
+    void updatesArrived(const QString &endpointId, const thingscape::UpdateBatch &updates);
 
 private:
     struct Entry

@@ -145,8 +145,8 @@ StreamDock::StreamDock(StreamModel *model, EndpointManager *endpoints, QWidget *
     connect(m_export, &QToolButton::clicked, this, &StreamDock::exportDialog);
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &StreamDock::showSelected);
     connect(m_model, &QAbstractItemModel::rowsInserted, this, [this] { m_rowsArrived = true; });
-    connect(m_endpoints, &EndpointManager::endpointAdded, this, &StreamDock::refreshEndpoints);
-    connect(m_endpoints, &EndpointManager::endpointRemoved, this, &StreamDock::refreshEndpoints);
+    connect(m_endpoints, &EndpointManager::endpointAdded, this, &StreamDock::scheduleRefreshEndpoints);
+    connect(m_endpoints, &EndpointManager::endpointRemoved, this, &StreamDock::scheduleRefreshEndpoints);
 
     // Follow and the counter move on a timer, never per message.
     m_followTimer->setInterval(100);
@@ -170,8 +170,17 @@ void StreamDock::setFollowing(bool follow)
     m_follow->setChecked(follow);
 }
 
+void StreamDock::scheduleRefreshEndpoints()
+{
+    if (m_endpointsRefreshPending)
+        return;
+    m_endpointsRefreshPending = true;
+    QMetaObject::invokeMethod(this, &StreamDock::refreshEndpoints, Qt::QueuedConnection);
+}
+
 void StreamDock::refreshEndpoints()
 {
+    m_endpointsRefreshPending = false;
     const QString current = m_endpoint->currentData().toString();
     QSignalBlocker blocker(m_endpoint);
     m_endpoint->clear();

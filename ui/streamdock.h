@@ -41,6 +41,9 @@ Q_SIGNALS:
 
 private:
     void refreshEndpoints();
+    // Once per event-loop turn: opening a workspace adds thousands of endpoints one by one,
+    // and rebuilding the combo box for each was quadratic.
+    void scheduleRefreshEndpoints();
     void applyFilter();
     void showSelected();
     void exportDialog();
@@ -61,6 +64,7 @@ private:
     QPlainTextEdit *m_payload;
     QTimer *m_followTimer;
     bool m_rowsArrived = false;
+    bool m_endpointsRefreshPending = false;
 };
 
 } // namespace thingscape

@@ -53,6 +53,9 @@ MqttConnector::MqttConnector(const EndpointConfig &config, QObject *parent)
     , m_homeAssistant(config.url)
     , m_homie(config.url)
 {
+    // A subscription QoS asked for explicitly (the command line's watch --qos).
+    if (const QJsonValue qos = config.extra.value(QStringLiteral("subscribeQos")); qos.isDouble())
+        m_subscribeQos = std::clamp(qos.toInt(), 0, 2);
     m_clientId = config.clientId;
     if (m_clientId.isEmpty())
         m_clientId = QStringLiteral("thingscape-") + QUuid::createUuid().toString(QUuid::Id128).left(12);

@@ -78,8 +78,7 @@ private Q_SLOTS:
 
 void BenchGuiStall::stallUnderLoad()
 {
-    if (testsupport::findProgram(QStringLiteral("mosquitto")).isEmpty())
-        QSKIP("mosquitto is not installed");
+    REQUIRE_BINARY(mosquitto, "mosquitto", "mosquitto")
     const bool quick = qEnvironmentVariableIsSet("THINGSCAPE_BENCH_QUICK");
     const int devices = quick ? 5 : 50;
     const int rate = quick ? 5 : 20;

@@ -43,8 +43,7 @@ private:
 
 void TestDemo::initTestCase()
 {
-    if (testsupport::findProgram(QStringLiteral("mosquitto")).isEmpty())
-        QSKIP("mosquitto is not installed (Debian package mosquitto)");
+    REQUIRE_BINARY(mosquitto, "mosquitto", "mosquitto")
     qputenv("THINGSCAPE_STATE_DIR", m_state.path().toUtf8());
     QStandardPaths::setTestModeEnabled(true);
     // The launcher looks for the simulator next to the running executable, then on PATH.

@@ -56,11 +56,7 @@ private Q_SLOTS:
 
 void TestScreenshot::demoWindow()
 {
-    if (testsupport::findProgram(QStringLiteral("mosquitto")).isEmpty()) {
-        if (qEnvironmentVariable("CI") == QLatin1String("true"))
-            QFAIL("mosquitto is not installed (Debian package mosquitto)");
-        QSKIP("mosquitto is not installed (Debian package mosquitto)");
-    }
+    REQUIRE_BINARY(mosquitto, "mosquitto", "mosquitto")
     QTemporaryDir state;
     qputenv("THINGSCAPE_STATE_DIR", state.path().toUtf8());
     QStandardPaths::setTestModeEnabled(true);

@@ -141,8 +141,7 @@ private:
 
 void TestCoapConnector::initTestCase()
 {
-    if (serverProgram().isEmpty())
-        QSKIP("coap-server-openssl not found: install libcoap3-bin");
+    REQUIRE_BINARY(server, "coap-server-openssl", "libcoap3-bin")
 }
 
 bool TestCoapConnector::startServer(testsupport::CoapServerProcess *server, const QStringList &extra)
@@ -462,9 +461,7 @@ void TestCoapConnector::dtlsWrongKeyRejected()
 
 void TestCoapConnector::dtlsCertificates()
 {
-    const QString openssl = testsupport::findProgram(QStringLiteral("openssl"));
-    if (openssl.isEmpty())
-        QSKIP("openssl not found: it makes the test certificates");
+    REQUIRE_BINARY(openssl, "openssl", "openssl")
     QTemporaryDir dir;
     auto run = [&](const QStringList &args) {
         QProcess process;
@@ -596,10 +593,8 @@ void TestCoapConnector::dtlsCertificateMustNameTheHost()
 
 void TestCoapConnector::resourceDirectoryDraft()
 {
-    const QString rdProgram = testsupport::findProgram(QStringLiteral("coap-rd-openssl"));
-    const QString clientProgram = testsupport::findProgram(QStringLiteral("coap-client-openssl"));
-    if (rdProgram.isEmpty() || clientProgram.isEmpty())
-        QSKIP("coap-rd-openssl / coap-client-openssl not found: install libcoap3-bin");
+    REQUIRE_BINARY(rdProgram, "coap-rd-openssl", "libcoap3-bin")
+    REQUIRE_BINARY(clientProgram, "coap-client-openssl", "libcoap3-bin")
     testsupport::CoapServerProcess rd;
     QVERIFY(rd.start(rdProgram, {QStringLiteral("-A"), QStringLiteral("127.0.0.1"), QStringLiteral("-p"),
                                  QStringLiteral("%PORT%")},

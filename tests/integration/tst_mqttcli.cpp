@@ -4,7 +4,11 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QJsonArray>
+#include <QElapsedTimer>
 #include <QProcessEnvironment>
+#include <QRandomGenerator>
+#include <QSet>
+#include <QTcpServer>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
@@ -81,6 +85,11 @@ private Q_SLOTS:
     void unknownHostIsExitThree();
     void passwordFromFileAndEnvironment();
     void tlsFlags();
+    void putFromFileAndStandardInput();
+    void textModeEscapesTerminalControls();
+    void timeoutCoversConnecting_data();
+    void timeoutCoversConnecting();
+    void watchQos1SessionSurvivesBrokerKill();
 
 private:
     QString url(const QString &topic) const { return QStringLiteral("mqtt://127.0.0.1:%1/%2").arg(m_broker.port()).arg(topic); }
@@ -89,8 +98,7 @@ private:
 
 void TestMqttCli::initTestCase()
 {
-    if (testsupport::findProgram(QStringLiteral("mosquitto")).isEmpty())
-        QSKIP("mosquitto is not installed");
+    REQUIRE_BINARY(mosquitto, "mosquitto", "mosquitto")
     QVERIFY2(QFile::exists(binary()), qPrintable(binary()));
     QVERIFY(m_broker.start());
 }
@@ -266,6 +274,14 @@ void TestMqttCli::usageErrors_data()
     QTest::newRow("bad timeout") << QStringList{"get", "mqtt://127.0.0.1/x", "--timeout", "soon"};
     QTest::newRow("bad mqtt version") << QStringList{"get", "mqtt://127.0.0.1/x", "--mqtt-version", "4.2"};
     QTest::newRow("missing password file") << QStringList{"get", "mqtt://127.0.0.1/x", "--password-file", "/nonexistent/pw"};
+    QTest::newRow("value and --file") << QStringList{"put", "mqtt://127.0.0.1/x", "v", "--file", "/etc/hostname"};
+    QTest::newRow("missing --file") << QStringList{"put", "mqtt://127.0.0.1/x", "--file", "/nonexistent/value"};
+    QTest::newRow("--file on get") << QStringList{"get", "mqtt://127.0.0.1/x", "--file", "/etc/hostname"};
+    QTest::newRow("--session on get") << QStringList{"get", "mqtt://127.0.0.1/x", "--session", "s"};
+    QTest::newRow("--session on CoAP") << QStringList{"watch", "coap://127.0.0.1/x", "--session", "s"};
+    QTest::newRow("bad watch qos") << QStringList{"watch", "mqtt://127.0.0.1/x", "--qos", "7"};
+    QTest::newRow("session and another client id")
+        << QStringList{"watch", "mqtt://127.0.0.1/x", "--session", "a", "--client-id", "b"};
 }
 
 void TestMqttCli::usageErrors()
@@ -360,6 +376,208 @@ void TestMqttCli::tlsFlags()
     r = run({"get", target, "--insecure", "--ca", files.otherCaCert, "--cert", files.clientCert, "--key", files.clientKey});
     QCOMPARE(r.exitCode, 0);
     QVERIFY2(r.err.contains("warning"), qPrintable(r.err));
+}
+
+void TestMqttCli::putFromFileAndStandardInput()
+{
+    const QString topic = mqtttest::uniquePrefix("clifile") + "/v";
+    // Bytes a shell argument cannot carry: NUL, invalid UTF-8, CR LF, and more than 128 KiB.
+    QByteArray bytes = QByteArray::fromHex("00ff1b0d0a");
+    bytes += QByteArray(200 * 1024, 'x');
+    QTemporaryDir dir;
+    QFile file(dir.filePath("value.bin"));
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(bytes);
+    file.close();
+    Run r = run({"put", url(topic), "--file", file.fileName(), "--retain", "--qos", "1"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QString hex = mqtttest::subscribeOnce(m_broker.port(), {"-t", topic, "-F", "%x"}).trimmed();
+    QCOMPARE(hex.size(), bytes.size() * 2);
+    QCOMPARE(hex.left(10), QStringLiteral("00ff1b0d0a"));
+
+    // '-' reads standard input, binary-safe.
+    QProcess put;
+    put.start(binary(), {"put", url(topic), "-", "--retain", "--qos", "1"});
+    QVERIFY(put.waitForStarted());
+    const QByteArray piped = QByteArray::fromHex("01020300fe") + "tail";
+    put.write(piped);
+    put.closeWriteChannel();
+    QVERIFY(put.waitForFinished(30000));
+    QVERIFY2(put.exitCode() == 0, put.readAllStandardError().constData());
+    hex = mqtttest::subscribeOnce(m_broker.port(), {"-t", topic, "-F", "%x"}).trimmed();
+    QCOMPARE(hex, QString::fromLatin1(piped.toHex()));
+
+    // --format json still applies to a value from a file.
+    QFile json(dir.filePath("value.json"));
+    QVERIFY(json.open(QIODevice::WriteOnly));
+    json.write("{ \"a\" : [1, 2] }\n");
+    json.close();
+    r = run({"put", url(topic), "--file", json.fileName(), "--format", "json", "--retain"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QCOMPARE(mqtttest::subscribeOnce(m_broker.port(), {"-t", topic}).trimmed(), QStringLiteral(R"({"a":[1,2]})"));
+}
+
+void TestMqttCli::textModeEscapesTerminalControls()
+{
+    const QString prefix = mqtttest::uniquePrefix("cliesc");
+    // A JSON string that decodes to what would retitle the terminal, clear it, and reverse
+    // what follows (raw control bytes already print as hex: the decoded text is the way in).
+    const QString hostile = QStringLiteral("\x1b]0;pwned\x07\x1b[2Jwarm\u202Edlo\u0085c");
+    const QString hostileJson = QStringLiteral(R"("\u001b]0;pwned\u0007\u001b[2Jwarm\u202edlo\u0085c")");
+    QCOMPARE(mqtttest::publish(m_broker.port(), {"-r", "-t", prefix + "/state", "-m", hostileJson}), 0);
+    // A Home Assistant sensor whose name and unit carry the same.
+    const QString node = prefix.section('/', -1);
+    const QString config = QStringLiteral(R"({"name":"\u001b]0;evil\u0007Kitchen\u202e","state_topic":"%1/temp",)"
+                                          R"("unit_of_measurement":"\u001b[2J\u00b0C","unique_id":"%2"})")
+                               .arg(prefix, node);
+    QCOMPARE(mqtttest::publish(m_broker.port(), {"-r", "-t", prefix + "/temp", "-m", "21"}), 0);
+    QCOMPARE(mqtttest::publish(m_broker.port(), {"-r", "-t", "homeassistant/sensor/" + node + "/config", "-m", config}), 0);
+
+    auto clean = [](const QByteArray &out) {
+        for (const char c : out) {
+            const uchar u = uchar(c);
+            if ((u < 0x20 && c != '\n' && c != '\t') || u == 0x7f)
+                return false;
+        }
+        const QString text = QString::fromUtf8(out);
+        for (const QChar ch : text) {
+            const ushort u = ch.unicode();
+            if ((u >= 0x80 && u <= 0x9f) || (u >= 0x202a && u <= 0x202e) || (u >= 0x2066 && u <= 0x2069))
+                return false;
+        }
+        return true;
+    };
+
+    QProcess get;
+    get.start(binary(), {"get", url(prefix + "/state")});
+    QVERIFY(get.waitForFinished(30000));
+    QCOMPARE(get.exitCode(), 0);
+    const QByteArray out = get.readAllStandardOutput();
+    QVERIFY2(clean(out), out.toHex().constData());
+    QCOMPARE(QString::fromUtf8(out).trimmed(), QStringLiteral("\\x1b]0;pwned\\x07\\x1b[2Jwarm<U+202E>dlo\\x85c"));
+
+    // --json escapes them its own way and stays valid JSON.
+    Run r = run({"get", url(prefix + "/state"), "--json"});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(clean(r.out.toUtf8()), qPrintable(r.out));
+    QCOMPARE(jsonLines(r.out).value(0).value("value").toString(), hostile);
+
+    // discover prints the device's name and unit: made visible, not obeyed.
+    QProcess discover;
+    // The whole broker: the Home Assistant config lives outside the prefix.
+    discover.start(binary(), {"discover", url("#"), "--timeout", "2"});
+    QVERIFY(discover.waitForFinished(30000));
+    QCOMPARE(discover.exitCode(), 0);
+    const QByteArray listed = discover.readAllStandardOutput();
+    QVERIFY2(clean(listed), listed.toHex().constData());
+    QVERIFY2(listed.contains("\\x1b]0;evil\\x07Kitchen<U+202E>"), listed.constData());
+    QVERIFY2(listed.contains("\\x1b[2J"), listed.constData());
+
+    // watch: one update per line, even when the payload has line breaks.
+    QCOMPARE(mqtttest::publish(m_broker.port(), {"-r", "-t", prefix + "/lines", "-m", R"("a\nfake line\r\u001b[1A")"}), 0);
+    QProcess watch;
+    watch.start(binary(), {"watch", url(prefix + "/lines"), "--count", "1", "--timeout", "20"});
+    QVERIFY(watch.waitForFinished(30000));
+    QCOMPARE(watch.exitCode(), 0);
+    const QByteArray watched = watch.readAllStandardOutput();
+    QVERIFY2(clean(watched), watched.toHex().constData());
+    QCOMPARE(watched.count('\n'), 1);
+    QVERIFY2(watched.contains("a\\nfake line\\r\\x1b[1A"), watched.constData());
+}
+
+void TestMqttCli::timeoutCoversConnecting_data()
+{
+    QTest::addColumn<QString>("scheme");
+    QTest::newRow("mqtt") << QStringLiteral("mqtt");
+    QTest::newRow("http") << QStringLiteral("http");
+}
+
+void TestMqttCli::timeoutCoversConnecting()
+{
+    QFETCH(QString, scheme);
+    // A server that accepts (the kernel completes the handshake) and never says a word.
+    QTcpServer silent;
+    QVERIFY(silent.listen(QHostAddress::LocalHost));
+    const QString target = QStringLiteral("%1://127.0.0.1:%2/x").arg(scheme).arg(silent.serverPort());
+    for (const char *verb : {"get", "watch"}) {
+        QElapsedTimer clock;
+        clock.start();
+        const Run r = run({QString::fromLatin1(verb), target, "--timeout", "2"});
+        const qint64 elapsed = clock.elapsed();
+        QVERIFY2(r.exitCode == 1, qPrintable(QStringLiteral("%1: exit %2: %3").arg(verb).arg(r.exitCode).arg(r.err)));
+        QVERIFY2(r.err.contains(QStringLiteral("127.0.0.1:%1").arg(silent.serverPort())), qPrintable(r.err));
+        // The deadline is the user's 2 s, not a connector's own 10 s (generous margin for load).
+        QVERIFY2(elapsed < 5000, qPrintable(QStringLiteral("%1 took %2 ms").arg(verb).arg(elapsed)));
+    }
+}
+
+void TestMqttCli::watchQos1SessionSurvivesBrokerKill()
+{
+    REQUIRE_BINARY(mosquittoPub, "mosquitto_pub", "mosquitto-clients")
+    QTemporaryDir data;
+    testsupport::Mosquitto broker;
+    // Persistence on and saved after every change; an offline session's queue is unbounded.
+    QVERIFY(broker.start(QStringLiteral("user root\npersistence true\npersistence_location %1/\nautosave_on_changes true\n"
+                                        "autosave_interval 1\nmax_queued_messages 0\n")
+                             .arg(data.path())));
+    const QString topic = mqtttest::uniquePrefix("clisession") + "/n";
+    const QString target = QStringLiteral("mqtt://127.0.0.1:%1/%2").arg(broker.port()).arg(topic);
+    const QString session = QStringLiteral("tst-session-%1").arg(QRandomGenerator::global()->generate(), 8, 16, QLatin1Char('0'));
+
+    QProcess watch;
+    QByteArray out;
+    QByteArray err;
+    connect(&watch, &QProcess::readyReadStandardOutput, this, [&] { out += watch.readAllStandardOutput(); });
+    connect(&watch, &QProcess::readyReadStandardError, this, [&] { err += watch.readAllStandardError(); });
+    watch.start(binary(), {"watch", target, "--qos", "1", "--session", session, "--timeout", "600"});
+    QVERIFY(watch.waitForStarted());
+    auto received = [&out] {
+        QSet<int> numbers;
+        for (const QByteArray &line : out.split('\n')) {
+            bool ok = false;
+            const int n = line.mid(line.lastIndexOf(' ') + 1).toInt(&ok);
+            if (ok)
+                numbers.insert(n);
+        }
+        return numbers;
+    };
+    auto publishRange = [&](int first, int last) {
+        QProcess pub;
+        pub.start(mosquittoPub, {"-h", "127.0.0.1", "-p", QString::number(broker.port()), "-q", "1", "-t", topic, "-l"});
+        if (!pub.waitForStarted())
+            return false;
+        QByteArray lines;
+        for (int i = first; i <= last; ++i)
+            lines += QByteArray::number(i) + '\n';
+        pub.write(lines);
+        pub.closeWriteChannel();
+        return pub.waitForFinished(60000) && pub.exitCode() == 0;
+    };
+    // Subscribed once a probe comes through.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            mqtttest::publish(broker.port(), {"-q", "1", "-t", topic, "-m", "probe"});
+            return out.contains("probe");
+        }(),
+        30000);
+
+    QVERIFY(publishRange(1, 1000));
+    QTRY_COMPARE_WITH_TIMEOUT(received().size(), 1000, 60000);
+
+    // The broker dies without a word, comes back on the same port with its saved sessions.
+    broker.kill();
+    QTRY_VERIFY_WITH_TIMEOUT(err.contains("lost"), 30000);
+    QCOMPARE(watch.state(), QProcess::Running);
+    QVERIFY(broker.restart());
+    // Published while the watcher may still be away: the broker queues them for the session.
+    QVERIFY(publishRange(1001, 2000));
+    QTRY_COMPARE_WITH_TIMEOUT(received().size(), 2000, 120000);
+    QTRY_VERIFY_WITH_TIMEOUT(err.contains("reconnected"), 30000);
+    const QSet<int> numbers = received();
+    for (int i = 1; i <= 2000; ++i)
+        QVERIFY2(numbers.contains(i), qPrintable(QStringLiteral("message %1 lost").arg(i)));
+    watch.terminate();
+    QVERIFY(watch.waitForFinished(10000));
 }
 
 QTEST_GUILESS_MAIN(TestMqttCli)

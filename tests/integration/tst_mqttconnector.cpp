@@ -83,8 +83,7 @@ private:
 
 void TestMqttConnector::initTestCase()
 {
-    if (testsupport::findProgram(QStringLiteral("mosquitto")).isEmpty())
-        QSKIP("mosquitto is not installed");
+    REQUIRE_BINARY(mosquitto, "mosquitto", "mosquitto")
     QVERIFY(m_broker.start());
     m_ep = QStringLiteral("mqtt://127.0.0.1:%1/").arg(m_broker.port());
 }
@@ -160,16 +159,13 @@ void TestMqttConnector::homeAssistantDiscovery()
 
     // Writing the state resource publishes to the command topic.
     QProcess sub;
-    sub.start(testsupport::findProgram("mosquitto_sub"),
-              {"-h", "127.0.0.1", "-p", QString::number(m_broker.port()), "-t", base + "/set", "-C", "1", "-W", "10"});
-    QVERIFY(sub.waitForStarted());
-    QTest::qWait(1000); // let it subscribe
+    QVERIFY(testsupport::startSubscriber(&sub, m_broker.port(), {"-t", base + "/set", "-C", "1", "-W", "10"}));
     WriteOptions options;
     options.qos = 1;
     const Result written = QCoro::waitFor(client.connector->write(rid(stateUri), "23", options));
     QVERIFY2(written.ok(), qPrintable(written.error));
     QVERIFY(sub.state() == QProcess::NotRunning || sub.waitForFinished(15000));
-    QCOMPARE(sub.readAllStandardOutput().trimmed(), QByteArray("23"));
+    QCOMPARE(testsupport::subscriberPayloads(sub.readAllStandardOutput()).trimmed(), QByteArray("23"));
 
     // An empty retained config removes the entity.
     QCOMPARE(mqtttest::publish(m_broker.port(), {"-r", "-t", configTopic, "-n"}), 0);
@@ -265,13 +261,10 @@ void TestMqttConnector::homieV4()
 
     // Writing a settable property publishes to its /set topic.
     QProcess sub;
-    sub.start(testsupport::findProgram("mosquitto_sub"), {"-h", "127.0.0.1", "-p", QString::number(m_broker.port()),
-                                                          "-t", d + "/heater/power/set", "-C", "1", "-W", "10"});
-    QVERIFY(sub.waitForStarted());
-    QTest::qWait(1000);
+    QVERIFY(testsupport::startSubscriber(&sub, m_broker.port(), {"-t", d + "/heater/power/set", "-C", "1", "-W", "10"}));
     QVERIFY(QCoro::waitFor(client.connector->write(rid(m_ep + d + "/heater/power"), "false", WriteOptions{})).ok());
     QVERIFY(sub.state() == QProcess::NotRunning || sub.waitForFinished(15000));
-    QCOMPARE(sub.readAllStandardOutput().trimmed(), QByteArray("false"));
+    QCOMPARE(testsupport::subscriberPayloads(sub.readAllStandardOutput()).trimmed(), QByteArray("false"));
 
     // The device is lost: its properties go offline.
     QCOMPARE(mqtttest::publish(m_broker.port(), {"-r", "-t", d + "/$state", "-m", "lost"}), 0);

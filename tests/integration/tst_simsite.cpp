@@ -111,8 +111,7 @@ private:
 
 void TestSimSite::initTestCase()
 {
-    if (testsupport::findProgram(QStringLiteral("mosquitto")).isEmpty())
-        QSKIP("mosquitto is not installed (Debian package mosquitto)");
+    REQUIRE_BINARY(mosquitto, "mosquitto", "mosquitto")
     QVERIFY(m_sim.start({QStringLiteral("--seed"), QStringLiteral("7")}));
 }
 

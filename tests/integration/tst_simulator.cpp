@@ -616,9 +616,7 @@ void TestSimulator::httpServerSentEvents()
 
 void TestSimulator::resourceDirectoryRegistration()
 {
-    const QString rd = testsupport::findProgram(QStringLiteral("coap-rd-openssl"));
-    if (rd.isEmpty())
-        QSKIP("coap-rd-openssl (libcoap3-bin) is not installed");
+    REQUIRE_BINARY(rd, "coap-rd-openssl", "libcoap3-bin")
     const quint16 port = testsupport::freeUdpPort();
     QProcess directory;
     directory.start(rd, {QStringLiteral("-A"), QStringLiteral("127.0.0.1"), QStringLiteral("-p"), QString::number(port)});

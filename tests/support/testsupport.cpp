@@ -9,6 +9,7 @@
 #include <QTest>
 #include <QUdpSocket>
 
+#include <algorithm>
 #include <csignal>
 #include <sys/prctl.h>
 
@@ -49,6 +50,27 @@ QString findProgram(const QString &name)
         path = QStandardPaths::findExecutable(name, {QStringLiteral("/usr/sbin"), QStringLiteral("/sbin"),
                                                      QStringLiteral("/usr/local/sbin")});
     return path;
+}
+
+bool inCi()
+{
+    const QByteArray ci = qgetenv("CI").trimmed().toLower();
+    return !ci.isEmpty() && ci != "0" && ci != "false" && ci != "no";
+}
+
+QString requireBinary(const QString &name, const QString &package)
+{
+    const QString path = findProgram(name);
+    if (!path.isEmpty())
+        return path;
+    const QString why = package.isEmpty()
+        ? QStringLiteral("%1 is not installed").arg(name)
+        : QStringLiteral("%1 is not installed (Debian package %2)").arg(name, package);
+    if (inCi())
+        QTest::qFail(qPrintable(why + QStringLiteral(": under CI every peer must be there")), __FILE__, __LINE__);
+    else
+        QTest::qSkip(qPrintable(why), __FILE__, __LINE__);
+    return {};
 }
 
 void dieWithParent(QProcess *process)
@@ -115,6 +137,42 @@ bool waitForTcpPort(quint16 port, int timeoutMs)
     return false;
 }
 
+bool startSubscriber(QProcess *process, quint16 port, const QStringList &args, int timeoutMs)
+{
+    const QString program = findProgram(QStringLiteral("mosquitto_sub"));
+    if (program.isEmpty())
+        return false;
+    // mosquitto_sub's stdout is block-buffered into a pipe: line-buffer it (coreutils' stdbuf)
+    // so its "received SUBACK" shows up when it happens.
+    const QString stdbuf = findProgram(QStringLiteral("stdbuf"));
+    if (stdbuf.isEmpty())
+        return false;
+    process->start(stdbuf, QStringList{QStringLiteral("-oL"), program, QStringLiteral("-d"), QStringLiteral("-h"),
+                                       QStringLiteral("127.0.0.1"), QStringLiteral("-p"), QString::number(port)}
+                               + args);
+    if (!process->waitForStarted(5000))
+        return false;
+    QDeadlineTimer deadline(timeoutMs);
+    // peek(): the output stays for the caller.
+    while (!process->peek(1 << 20).contains("received SUBACK")) {
+        if (deadline.hasExpired() || process->state() != QProcess::Running)
+            return false;
+        process->waitForReadyRead(int(std::max<qint64>(1, deadline.remainingTime())));
+    }
+    return true;
+}
+
+QByteArray subscriberPayloads(const QByteArray &output)
+{
+    QByteArray payloads;
+    for (const QByteArray &line : output.split('\n')) {
+        if (line.startsWith("Client ") || line.startsWith("Subscribed (") || line.isEmpty())
+            continue;
+        payloads += line + '\n';
+    }
+    return payloads;
+}
+
 Mosquitto::Mosquitto() = default;
 
 Mosquitto::~Mosquitto()
@@ -161,6 +219,15 @@ void Mosquitto::stop()
         m_process->kill();
         m_process->waitForFinished(2000);
     }
+    m_process.reset();
+}
+
+void Mosquitto::kill()
+{
+    if (!m_process)
+        return;
+    m_process->kill();
+    m_process->waitForFinished(5000);
     m_process.reset();
 }
 

@@ -257,6 +257,28 @@ void TestWorkspace::badContents_data()
     QTest::newRow("endpoint with a bad url")
         << QByteArray(R"({"thingscape": 1, "endpoints": [{"name": "x", "url": "mqtt://h"}, {"name": "Lamp", "url": "gopher://h"}]})")
         << QStringLiteral("endpoints[1]: endpoint 'Lamp': unknown scheme 'gopher'");
+    // Wrong types and ranges are reported where they are, never loaded as defaults.
+    QTest::newRow("autoConnect as text")
+        << QByteArray("{\"thingscape\": 1,\n \"endpoints\": [\n  {\"name\": \"B\", \"url\": \"mqtt://h\",\n   \"autoConnect\": \"yes\"}]}")
+        << QStringLiteral("line 4, column 19 (/endpoints/0/autoConnect): endpoints[0]: endpoint 'B': \"autoConnect\" must be true or false, not \"yes\"");
+    QTest::newRow("negative keepAlive")
+        << QByteArray("{\"thingscape\": 1, \"endpoints\": [\n  {\"url\": \"mqtt://h\"},\n  {\"url\": \"mqtt://h2\", \"keepAlive\": -5}]}")
+        << QStringLiteral("line 3, column 37 (/endpoints/1/keepAlive): endpoints[1]: \"keepAlive\" must be a whole number from 0 to 65535, not -5");
+    QTest::newRow("willQos out of range")
+        << QByteArray("{\"thingscape\": 1, \"endpoints\": [{\"url\": \"mqtt://h\",\n \"willQos\": 99}]}")
+        << QStringLiteral("line 2, column 13 (/endpoints/0/willQos): endpoints[0]: \"willQos\" must be a whole number from 0 to 2, not 99");
+    QTest::newRow("fractional poll interval")
+        << QByteArray(R"({"thingscape": 1, "endpoints": [{"url": "coap://h", "pollIntervalMs": 1.5}]})")
+        << QStringLiteral("\"pollIntervalMs\" must be a whole number from 0 to 2147483647, not 1.5");
+    QTest::newRow("url as a number")
+        << QByteArray("{\"thingscape\": 1, \"endpoints\": [\n {\"url\": 7}]}")
+        << QStringLiteral("line 2, column 10 (/endpoints/0/url): endpoints[0]: \"url\" must be a string, not a number");
+    QTest::newRow("filters not strings")
+        << QByteArray(R"({"thingscape": 1, "endpoints": [{"url": "mqtt://h", "filters": ["a/#", 3]}]})")
+        << QStringLiteral("\"filters\" must hold strings, not a number");
+    QTest::newRow("duplicate endpoint ids")
+        << QByteArray("{\"thingscape\": 1, \"endpoints\": [\n {\"id\": \"a\", \"url\": \"mqtt://h\"},\n {\"id\": \"b\", \"url\": \"coap://h\"},\n {\"id\": \"a\", \"url\": \"http://h\"}]}")
+        << QStringLiteral("line 4, column 9 (/endpoints/2/id): endpoints[2] has the id 'a' of endpoints[0]: ids must be unique");
     QTest::newRow("systems not an array") << QByteArray(R"({"thingscape": 1, "systems": "all"})")
                                           << QStringLiteral("\"systems\" must be an array, not a string");
     QTest::newRow("system without a name") << QByteArray(R"({"thingscape": 1, "systems": [{"resources": []}]})")
