@@ -5,6 +5,7 @@
 #include "model/codecs/codecs.h"
 #include "model/resourcestore.h"
 #include "protocols/endpointmanager.h"
+#include "protocols/engine/engine.h"
 #include "protocols/wakeup.h"
 
 #include <QCoreApplication>
@@ -80,10 +81,16 @@ VerbRunner::VerbRunner(const CliCommand &command, QObject *parent)
 {
 }
 
+void VerbRunner::releaseEngine()
+{
+    m_manager = nullptr;
+    m_store = nullptr;
+    m_engine.reset();
+}
+
 VerbRunner::~VerbRunner()
 {
-    // The connectors go first (on their thread), then the store they fed.
-    m_manager.reset();
+    releaseEngine();
 }
 
 int VerbRunner::exitCodeFor(ErrorKind kind)
@@ -180,16 +187,17 @@ QCoro::Task<int> VerbRunner::run()
         }
     }
 
-    m_store = std::make_unique<ResourceStore>();
-    m_manager = std::make_unique<EndpointManager>(m_store.get());
-    connect(m_manager.get(), &EndpointManager::updatesArrived, this, &VerbRunner::onUpdates);
-    connect(m_manager.get(), &EndpointManager::endpointChanged, this, &VerbRunner::onEndpointChanged);
+    m_engine = std::make_unique<Engine>();
+    m_store = m_engine->store();
+    m_manager = m_engine->endpoints();
+    connect(m_manager, &EndpointManager::updatesArrived, this, &VerbRunner::onUpdates);
+    connect(m_manager, &EndpointManager::endpointChanged, this, &VerbRunner::onEndpointChanged);
     m_endpointId = m_manager->add(m_command.endpoint);
 
     // The verb's --timeout covers connecting too: a server that accepts and never answers
     // costs the time the user gave, not the connector's own connect timeout.
     const QString id = m_endpointId;
-    EndpointManager *manager = m_manager.get();
+    EndpointManager *manager = m_manager;
     const std::function<void(EndpointManager::ResultCallback)> open = [manager, id](EndpointManager::ResultCallback done) {
         manager->open(id, std::move(done));
     };
@@ -217,7 +225,7 @@ QCoro::Task<int> VerbRunner::run()
         break;
     }
     // Disconnects cleanly (queued publishes go out first) before the process exits.
-    m_manager.reset();
+    releaseEngine();
     co_return code;
 }
 
@@ -227,7 +235,7 @@ QCoro::Task<int> VerbRunner::discover()
     const auto window = deadline.isForever() ? kDefaultDiscoverWindow : remaining(deadline);
     const QString id = m_endpointId;
     const ResourceId root = m_command.url;
-    EndpointManager *manager = m_manager.get();
+    EndpointManager *manager = m_manager;
     const std::function<void(EndpointManager::ResultCallback)> start = [manager, id, root, window](EndpointManager::ResultCallback done) {
         manager->discover(id, std::move(done), root, window);
     };
@@ -256,7 +264,7 @@ QCoro::Task<int> VerbRunner::get()
     const QDeadlineTimer deadline = m_command.timeout ? verbDeadline() : after(kDefaultGetTimeout);
     const auto timeout = remaining(deadline);
     const ResourceId url = m_command.url;
-    EndpointManager *manager = m_manager.get();
+    EndpointManager *manager = m_manager;
     const std::function<void(EndpointManager::ReadCallback)> start = [manager, url, timeout](EndpointManager::ReadCallback done) {
         manager->read(url, std::move(done), timeout);
     };
@@ -292,7 +300,7 @@ QCoro::Task<int> VerbRunner::put(const QByteArray &payload, int contentFormat)
     options.retain = m_command.retain;
     options.timeout = kPutTimeout;
     const ResourceId url = m_command.url;
-    EndpointManager *manager = m_manager.get();
+    EndpointManager *manager = m_manager;
     const std::function<void(EndpointManager::ResultCallback)> start = [manager, url, payload, options](EndpointManager::ResultCallback done) {
         manager->write(url, payload, options, std::move(done));
     };
@@ -372,7 +380,7 @@ QCoro::Task<int> VerbRunner::watch()
     const QDeadlineTimer deadline = verbDeadline();
     m_watching = true;
     const ResourceId url = m_command.url;
-    EndpointManager *manager = m_manager.get();
+    EndpointManager *manager = m_manager;
     const std::function<void(EndpointManager::ResultCallback)> start = [manager, url](EndpointManager::ResultCallback done) {
         manager->observe(url, std::move(done));
     };

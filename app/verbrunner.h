@@ -16,12 +16,13 @@
 
 namespace thingscape {
 
+class Engine;
 class EndpointManager;
 class ResourceStore;
 class Wakeup;
 
-// Runs one command-line verb against any protocol through the EndpointManager (the same
-// path the window and the engine use), on the event loop of a QCoreApplication, and prints
+// Runs one command-line verb against any protocol through the engine's EndpointManager (the
+// same path the window uses), on the event loop of a QCoreApplication, and prints
 // the outcome. The verb's --timeout is one deadline for connecting and the operation.
 class VerbRunner : public QObject
 {
@@ -50,6 +51,8 @@ private:
     QCoro::Task<int> watch();
     void onUpdates(const QString &endpointId, const UpdateBatch &updates);
     void onEndpointChanged(const QString &endpointId);
+    // The connectors go first (on their thread), then the store they fed.
+    void releaseEngine();
     int fail(const Result &result);
     int timedOut(const QString &what);
     void printNotice(const Result &result);
@@ -57,8 +60,10 @@ private:
     QDeadlineTimer verbDeadline() const;
 
     CliCommand m_command;
-    std::unique_ptr<ResourceStore> m_store;
-    std::unique_ptr<EndpointManager> m_manager;
+    // The same GUI-free engine the window, `run` and `serve` use, with one endpoint.
+    std::unique_ptr<Engine> m_engine;
+    ResourceStore *m_store = nullptr;     // Owned by m_engine.
+    EndpointManager *m_manager = nullptr; // Owned by m_engine.
     QString m_endpointId;
     QElapsedTimer m_clock;
     QDeadlineTimer m_deadline; // --timeout, from the start of the verb; else forever

@@ -7,6 +7,7 @@
 #include "testsupport.h"
 
 #include "model/resourcestore.h"
+#include "model/valueevent.h"
 #include "model/workspace.h"
 #include "protocols/endpointmanager.h"
 #include "protocols/engine/engine.h"
@@ -19,6 +20,8 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <algorithm>
 
 #include <optional>
 
@@ -187,6 +190,10 @@ void TestEngine::writesTakeEffectOnEveryProtocol()
     EndpointManager *endpoints = m_engine->endpoints();
     const ResourceStore *store = m_engine->store();
     QTRY_COMPARE_WITH_TIMEOUT(endpoints->connectedCount(), 3, 20000);
+    // Every value change the writes make reaches the ordered feed with its cause.
+    ValueEvents events;
+    const QMetaObject::Connection feed = connect(store, &ResourceStore::valueEvents, this,
+                                                 [&events](const ValueEvents &batch) { events += batch; });
 
     // MQTT: the thermostat's setpoint goes to its Home Assistant command topic and the
     // device reports the new value on its state topic.
@@ -233,6 +240,33 @@ void TestEngine::writesTakeEffectOnEveryProtocol()
         QVERIFY2(read->result.ok(), qPrintable(read->result.error));
         QCOMPARE(read->value.toDouble(), double(wanted));
     }
+    disconnect(feed);
+
+    // The feed is in arrival order; what went out is the user's, what came in is its endpoint's.
+    QVERIFY(!events.isEmpty());
+    for (qsizetype i = 1; i < events.size(); ++i)
+        QVERIFY2(events.at(i).seq > events.at(i - 1).seq, "value events out of order");
+    auto outgoing = [&events](const ResourceId &id) {
+        return std::count_if(events.cbegin(), events.cend(), [&id](const ValueEvent &e) {
+            return e.direction == Direction::Out && e.cause == Cause::user()
+                && (e.id == id || e.id.toString().startsWith(id.toString()));
+        });
+    };
+    QVERIFY(outgoing(rid(m_sim.coap + QStringLiteral("/actuators/light"))) >= 2);
+    QVERIFY(outgoing(brightness) >= 2);
+    const ResourceId mqttEndpoint = rid(m_sim.mqtt);
+    QVERIFY(std::any_of(events.cbegin(), events.cend(), [&](const ValueEvent &e) {
+        return e.direction == Direction::Out && e.cause == Cause::user() && e.id.endpoint() == mqttEndpoint.endpoint();
+    }));
+    QVERIFY(std::any_of(events.cbegin(), events.cend(), [&setpoint](const ValueEvent &e) {
+        return e.id == setpoint && e.direction == Direction::In && e.cause == Cause::endpoint(QStringLiteral("broker"));
+    }));
+    QVERIFY(std::any_of(events.cbegin(), events.cend(), [](const ValueEvent &e) {
+        return e.direction == Direction::In && e.cause == Cause::endpoint(QStringLiteral("coap"));
+    }));
+    // No event from a peer goes without its cause.
+    for (const ValueEvent &e : std::as_const(events))
+        QVERIFY2(e.cause.isKnown(), qPrintable(e.id.toString()));
 }
 
 void TestEngine::removingAnEndpointMidOperationAnswersTheCallback()

@@ -303,8 +303,6 @@ void TestCodecs::malformed_data()
                                                     << "Invalid link format at byte 11: unterminated quoted string";
     QTest::newRow("link-format missing >") << QByteArray("</a;rt=x") << 40
                                            << "Invalid link format at byte 0: link target not closed with '>'";
-    QTest::newRow("link-format bad ct") << QByteArray("</a>;ct=abc") << 40
-                                        << "Invalid link format at byte 5: bad ct value \"abc\": expected a number 0-65535";
     QTest::newRow("senml json wrong type") << QByteArray(R"([{"n":"a","v":"12"}])") << 110
                                            << "SenML record 1: field \"v\" must be a number";
     QTest::newRow("senml must-understand") << QByteArray(R"([{"n":"a","v":1},{"n":"b","v":2,"x_":1}])") << 110
