@@ -9,6 +9,7 @@
 #include <QDateTime>
 
 #include <algorithm>
+#include <cstdint>
 #include <tuple>
 #include <unordered_map>
 
@@ -22,13 +23,20 @@ struct ResourceTreeModel::Node
     QString key;          // the path level; for endpoints the endpoint URI
     QString label;        // shown instead of the key when set (a SenML record's own name)
     ResourceId endpoint;  // set on endpoint nodes only
-    int row = 0;          // index in parent->children, kept current so parent() is O(1)
+    int row = 0;          // index in parent->children; current below staleFrom of the parent
     bool isEndpoint = false;
+    // Children from here on may have a stale row. Renumbered on the next look-up, not on every
+    // insert: thousands of inserts in the middle would otherwise cost O(children) each.
+    size_t staleFrom = SIZE_MAX;
 
-    void renumberChildren(size_t from)
+    void renumberChildren(size_t from) { staleFrom = std::min(staleFrom, from); }
+    void refreshRows()
     {
-        for (size_t i = from; i < children.size(); ++i)
+        if (staleFrom == SIZE_MAX)
+            return;
+        for (size_t i = staleFrom; i < children.size(); ++i)
             children[i]->row = int(i);
+        staleFrom = SIZE_MAX;
     }
 };
 
@@ -126,6 +134,7 @@ ResourceTreeModel::Node *ResourceTreeModel::nodeFor(const QModelIndex &index) co
 
 int ResourceTreeModel::rowOf(const Node *node) const
 {
+    node->parent->refreshRows();
     Q_ASSERT(node->parent->children[size_t(node->row)].get() == node);
     return node->row;
 }
