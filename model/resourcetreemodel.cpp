@@ -9,6 +9,7 @@
 #include <QDateTime>
 
 #include <algorithm>
+#include <cstdint>
 #include <tuple>
 #include <unordered_map>
 
@@ -22,13 +23,20 @@ struct ResourceTreeModel::Node
     QString key;          // the path level; for endpoints the endpoint URI
     QString label;        // shown instead of the key when set (a SenML record's own name)
     ResourceId endpoint;  // set on endpoint nodes only
-    int row = 0;          // index in parent->children, kept current so parent() is O(1)
+    int row = 0;          // index in parent->children; current below staleFrom of the parent
     bool isEndpoint = false;
+    // Children from here on may have a stale row. Renumbered on the next look-up, not on every
+    // insert: thousands of inserts in the middle would otherwise cost O(children) each.
+    size_t staleFrom = SIZE_MAX;
 
-    void renumberChildren(size_t from)
+    void renumberChildren(size_t from) { staleFrom = std::min(staleFrom, from); }
+    void refreshRows()
     {
-        for (size_t i = from; i < children.size(); ++i)
+        if (staleFrom == SIZE_MAX)
+            return;
+        for (size_t i = staleFrom; i < children.size(); ++i)
             children[i]->row = int(i);
+        staleFrom = SIZE_MAX;
     }
 };
 
@@ -126,6 +134,7 @@ ResourceTreeModel::Node *ResourceTreeModel::nodeFor(const QModelIndex &index) co
 
 int ResourceTreeModel::rowOf(const Node *node) const
 {
+    node->parent->refreshRows();
     Q_ASSERT(node->parent->children[size_t(node->row)].get() == node);
     return node->row;
 }
@@ -427,6 +436,8 @@ QString ResourceTreeModel::senmlLabel(const Node *node) const
 
 void ResourceTreeModel::onBatchApplied(const StoreBatch &batch)
 {
+    // Resources of a waiting endpoint go under its row, not a second one.
+    flushPendingEndpoints();
     // The removed resources are already deleted: drop the pointers before any signal lets a
     // view read those rows.
     QList<Node *> vacated;
@@ -679,19 +690,76 @@ void ResourceTreeModel::addEndpoint(const ResourceId &endpoint, const QString &n
         emitChanged({node});
         return;
     }
-    Node *container = containerFor(uri);
+    if (m_pendingUris.contains(uri))
+        return;
     auto node = std::make_unique<Node>();
-    node->parent = container;
     node->key = uri;
     node->isEndpoint = true;
     node->endpoint = id;
+    if (m_batchDepth > 0) {
+        m_pendingUris.insert(uri);
+        m_pendingEndpoints.push_back(std::move(node));
+        return;
+    }
+    Node *container = containerFor(uri);
+    node->parent = container;
     std::vector<std::unique_ptr<Node>> nodes;
     nodes.push_back(std::move(node));
     insertChildren(container, std::move(nodes));
 }
 
+void ResourceTreeModel::beginEndpointBatch()
+{
+    ++m_batchDepth;
+}
+
+void ResourceTreeModel::endEndpointBatch()
+{
+    Q_ASSERT(m_batchDepth > 0);
+    if (m_batchDepth > 0 && --m_batchDepth == 0)
+        flushPendingEndpoints();
+}
+
+void ResourceTreeModel::flushPendingEndpoints()
+{
+    // In rounds: an endpoint whose parent endpoint also waits goes in once its parent is in,
+    // under it, as it would have one at a time.
+    while (!m_pendingEndpoints.empty()) {
+        std::vector<std::unique_ptr<Node>> later;
+        std::unordered_map<Node *, std::vector<std::unique_ptr<Node>>> byContainer;
+        std::vector<Node *> containerOrder;
+        std::vector<std::unique_ptr<Node>> ready;
+        for (auto &node : m_pendingEndpoints) {
+            if (m_pendingUris.contains(m_endpointParent.value(node->key)))
+                later.push_back(std::move(node));
+            else
+                ready.push_back(std::move(node));
+        }
+        for (auto &node : ready) {
+            m_pendingUris.remove(node->key);
+            Node *container = containerFor(node->key);
+            node->parent = container;
+            auto &list = byContainer[container];
+            if (list.empty())
+                containerOrder.push_back(container);
+            list.push_back(std::move(node));
+        }
+        m_pendingEndpoints = std::move(later);
+        if (containerOrder.empty()) {
+            // A parent cycle among waiting endpoints: the rest go under their containers as is.
+            for (auto &node : m_pendingEndpoints)
+                m_endpointParent.remove(node->key);
+            continue;
+        }
+        for (Node *container : containerOrder)
+            insertChildren(container, std::move(byContainer[container]));
+    }
+    m_pendingUris.clear();
+}
+
 void ResourceTreeModel::removeEndpoint(const ResourceId &endpoint)
 {
+    flushPendingEndpoints();
     const QString uri = endpoint.endpointUri();
     m_endpointInfo.remove(uri);
     m_endpointParent.remove(uri);
@@ -729,6 +797,10 @@ void ResourceTreeModel::setEndpointParent(const ResourceId &endpoint, const Reso
     if (!endpoint.isValid() || !parent.isValid() || uri == parentUri)
         return;
     m_endpointParent.insert(uri, parentUri);
+    if (m_pendingUris.contains(uri))
+        return; // goes under its parent when the batch ends
+    // A row shown now moves under a parent that may still wait.
+    flushPendingEndpoints();
     Node *node = m_endpointNodes.value(uri);
     Node *container = containerFor(uri);
     if (!node || node->parent == container)

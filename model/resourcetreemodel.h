@@ -76,6 +76,34 @@ public:
     // shown moves there.
     void setEndpointParent(const ResourceId &endpoint, const ResourceId &parent);
 
+    // Between begin and end, new endpoints wait off-tree and arrive together at the end, one
+    // insert per contiguous run of rows: inserting thousands one by one costs the proxies and
+    // views above O(rows) each (opening a large workspace was quadratic). Nests; any other
+    // change to the tree (a store batch, a removal, a move) first inserts what waits.
+    void beginEndpointBatch();
+    void endEndpointBatch();
+    // Scoped beginEndpointBatch() / endEndpointBatch().
+    class EndpointBatch
+    {
+    public:
+        explicit EndpointBatch(ResourceTreeModel *model)
+            : m_model(model)
+        {
+            if (m_model)
+                m_model->beginEndpointBatch();
+        }
+        ~EndpointBatch()
+        {
+            if (m_model)
+                m_model->endEndpointBatch();
+        }
+        EndpointBatch(const EndpointBatch &) = delete;
+        EndpointBatch &operator=(const EndpointBatch &) = delete;
+
+    private:
+        ResourceTreeModel *m_model;
+    };
+
 private:
     struct Node;
     struct EndpointInfo
@@ -91,6 +119,7 @@ private:
     void insertChildren(Node *parent, std::vector<std::unique_ptr<Node>> newChildren);
     void prune(const QList<Node *> &candidates, QSet<Node *> *dirty);
     void emitChanged(const QSet<Node *> &dirty);
+    void flushPendingEndpoints();
 
     Node *nodeFor(const QModelIndex &index) const;
     QModelIndex indexFor(const Node *node, int column = 0) const;
@@ -116,6 +145,10 @@ private:
     QHash<QString, Node *> m_endpointNodes; // endpoint URI -> node
     QHash<QString, EndpointInfo> m_endpointInfo;
     QHash<QString, QString> m_endpointParent; // endpoint URI -> the endpoint URI it shows under
+    int m_batchDepth = 0;
+    // Endpoints added during a batch, not yet in the tree, in the order they came.
+    std::vector<std::unique_ptr<Node>> m_pendingEndpoints;
+    QSet<QString> m_pendingUris;
 };
 
 } // namespace thingscape

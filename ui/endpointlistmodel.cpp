@@ -13,8 +13,12 @@ EndpointListModel::EndpointListModel(EndpointManager *manager, QObject *parent)
     : QAbstractListModel(parent)
     , m_manager(manager)
 {
-    for (const EndpointConfig &config : m_manager->endpoints())
+    for (const EndpointConfig &config : m_manager->endpoints()) {
+        m_rows.insert(config.id, int(m_ids.size()));
         m_ids.append(config.id);
+        if (m_manager->status(config.id).state == ConnectorState::BackingOff)
+            m_backingOff.insert(config.id);
+    }
     connect(m_manager, &EndpointManager::endpointAdded, this, &EndpointListModel::onAdded);
     connect(m_manager, &EndpointManager::endpointRemoved, this, &EndpointListModel::onRemoved);
     connect(m_manager, &EndpointManager::endpointChanged, this, &EndpointListModel::onChanged);
@@ -92,7 +96,7 @@ QString EndpointListModel::idAt(int row) const
 
 int EndpointListModel::rowOf(const QString &id) const
 {
-    return int(m_ids.indexOf(id));
+    return m_rows.value(id, -1);
 }
 
 int EndpointListModel::secondsUntil(const QDateTime &nextRetry, const QDateTime &now)
@@ -122,12 +126,15 @@ QString EndpointListModel::statusText(const EndpointManager::Status &status, con
 
 void EndpointListModel::onAdded(const QString &id)
 {
-    if (m_ids.contains(id))
+    if (m_rows.contains(id))
         return;
     const int row = int(m_ids.size());
     beginInsertRows({}, row, row);
     m_ids.append(id);
+    m_rows.insert(id, row);
     endInsertRows();
+    if (m_manager->status(id).state == ConnectorState::BackingOff)
+        m_backingOff.insert(id);
     updateCountdown();
 }
 
@@ -138,7 +145,11 @@ void EndpointListModel::onRemoved(const QString &id)
         return;
     beginRemoveRows({}, row, row);
     m_ids.removeAt(row);
+    m_rows.remove(id);
+    for (int later = row; later < int(m_ids.size()); ++later)
+        m_rows[m_ids.at(later)] = later;
     endRemoveRows();
+    m_backingOff.remove(id);
     updateCountdown();
 }
 
@@ -149,16 +160,18 @@ void EndpointListModel::onChanged(const QString &id)
         return;
     const QModelIndex changed = index(row);
     Q_EMIT dataChanged(changed, changed);
+    if (m_manager->status(id).state == ConnectorState::BackingOff)
+        m_backingOff.insert(id);
+    else
+        m_backingOff.remove(id);
     updateCountdown();
 }
 
 void EndpointListModel::onTick()
 {
-    for (int row = 0; row < m_ids.size(); ++row) {
-        if (m_manager->status(m_ids.at(row)).state == ConnectorState::BackingOff) {
-            const QModelIndex changed = index(row);
-            Q_EMIT dataChanged(changed, changed, {Qt::DisplayRole, RetryInRole, StatusTextRole});
-        }
+    for (const QString &id : std::as_const(m_backingOff)) {
+        const QModelIndex changed = index(rowOf(id));
+        Q_EMIT dataChanged(changed, changed, {Qt::DisplayRole, RetryInRole, StatusTextRole});
     }
     updateCountdown();
 }
@@ -166,9 +179,7 @@ void EndpointListModel::onTick()
 void EndpointListModel::updateCountdown()
 {
     // The timer only runs while something counts down.
-    const bool counting = std::any_of(m_ids.cbegin(), m_ids.cend(), [this](const QString &id) {
-        return m_manager->status(id).state == ConnectorState::BackingOff;
-    });
+    const bool counting = !m_backingOff.isEmpty();
     if (counting && !m_countdown.isActive())
         m_countdown.start();
     else if (!counting)

@@ -5,6 +5,7 @@
 #include <QAbstractListModel>
 #include <QHash>
 #include <QIcon>
+#include <QSet>
 #include <QStringList>
 #include <QTimer>
 
@@ -53,6 +54,9 @@ private:
 
     EndpointManager *m_manager; // Not owned.
     QStringList m_ids;
+    // Both kept current so that adding or changing one endpoint costs O(1), not O(endpoints).
+    QHash<QString, int> m_rows; // id -> its row in m_ids
+    QSet<QString> m_backingOff;  // ids waiting to reconnect (the countdown runs while any)
     QTimer m_countdown;
     mutable QHash<int, QIcon> m_icons;
 };

@@ -4,6 +4,7 @@
 #include "plainmessagebox.h"
 #include "windowmodels.h"
 
+#include "model/resourcetreemodel.h"
 #include "protocols/engine/engine.h"
 
 #include <QDateTime>
@@ -37,6 +38,7 @@ QString WorkspaceController::stateDirectory()
 WorkspaceController::WorkspaceController(WindowModels *models, QWidget *window)
     : QObject(window)
     , m_engine(models->engine())
+    , m_tree(models->treeModel())
     , m_window(window)
     , m_runLock(std::make_unique<QLockFile>(stateDirectory() + QStringLiteral("/running.lock")))
     , m_autosave(new QTimer(this))
@@ -139,7 +141,11 @@ Workspace WorkspaceController::snapshot() const
 
 void WorkspaceController::apply(const Workspace &workspace, const QString &path)
 {
-    m_engine->apply(workspace, path);
+    {
+        // The workspace's endpoints reach the tree as one insert, not one per endpoint.
+        ResourceTreeModel::EndpointBatch batch(m_tree);
+        m_engine->apply(workspace, path);
+    }
     Q_EMIT systemsLoaded(m_engine->systems());
     const QString state = workspace.layout().value(QStringLiteral("windowState")).toString();
     if (!state.isEmpty() && m_restoreLayout)

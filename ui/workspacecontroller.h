@@ -16,6 +16,7 @@ class QWidget;
 namespace thingscape {
 
 class Engine;
+class ResourceTreeModel;
 class WindowModels;
 
 // The workspace file behind a window: new / open / save / save as / recent files, the dirty
@@ -84,6 +85,7 @@ private:
     void addRecent(const QString &path);
 
     Engine *m_engine;  // Not owned.
+    ResourceTreeModel *m_tree; // Not owned.
     QWidget *m_window; // Not owned.
     bool m_dirty = false;
     bool m_previousRunCrashed = false;

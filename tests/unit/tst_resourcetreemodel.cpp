@@ -7,8 +7,11 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QElapsedTimer>
+#include <QSet>
 #include <QSignalSpy>
 #include <QTest>
+
+#include <algorithm>
 
 using namespace thingscape;
 
@@ -88,6 +91,8 @@ private Q_SLOTS:
     void mixedBatch();
     void persistentIndexSurvivesInsertsBefore();
     void endpointsAndTheirState();
+    void manyEndpointsAddedThenSomeRemovedInTheMiddle();
+    void endpointBatchIsOneInsertPerRun();
     void columnsAndRoles();
     void senmlRecordsNamedRelativeToTheBaseName();
     void toolTipsAreEscapedPeerText();
@@ -493,6 +498,132 @@ void TestResourceTreeModel::endpointsAndTheirState()
     model.removeEndpoint(rid("coap://[fe80::1]"));
     store.ingest(topics({QStringLiteral("t")}, QStringLiteral("mqtt://broker.local:1884")));
     QCOMPARE(name(model.indexForId(rid("mqtt://broker.local:1884"))), QStringLiteral("broker.local:1884"));
+}
+
+void TestResourceTreeModel::manyEndpointsAddedThenSomeRemovedInTheMiddle()
+{
+    // Given many endpoints added one by one, in an order that is neither sorted nor reversed
+    ResourceStore store;
+    ResourceTreeModel model(&store);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    const int count = 300;
+    auto uri = [](int i) {
+        static const char *const schemes[] = {"mqtt", "coap", "http"};
+        return rid(QStringLiteral("%1://host-%2.invalid:%3").arg(QLatin1String(schemes[i % 3])).arg(i % 7).arg(1000 + i));
+    };
+    for (int i = 0; i < count; ++i)
+        model.addEndpoint(uri(i), QStringLiteral("Endpoint %1").arg(i));
+    QCOMPARE(model.rowCount(), count);
+    // Then every row is where indexForId says, and the rows are sorted
+    QStringList keys;
+    for (int i = 0; i < count; ++i) {
+        const QModelIndex index = model.indexForId(uri(i));
+        QVERIFY(index.isValid());
+        QCOMPARE(model.index(index.row(), 0), index);
+        QCOMPARE(name(index), QStringLiteral("Endpoint %1").arg(i));
+    }
+    for (int row = 0; row < count; ++row)
+        keys << model.index(row, 0).data(Role::EndpointRole).toString();
+    QStringList sorted = keys;
+    std::sort(sorted.begin(), sorted.end(), [](const QString &a, const QString &b) {
+        const int folded = QString::compare(a, b, Qt::CaseInsensitive);
+        return folded != 0 ? folded < 0 : a < b;
+    });
+    QCOMPARE(keys, sorted);
+
+    // When some in the middle go (one carries a resource: its subtree goes with it)
+    store.ingest(topics({QStringLiteral("a/b")}, uri(150).toString()));
+    const QPersistentModelIndex last = model.indexForId(uri(count - 1));
+    const QString lastKey = last.data(Role::EndpointRole).toString();
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+    QSet<int> gone;
+    for (int i = 102; i < 200; i += 3) {
+        model.removeEndpoint(uri(i));
+        gone.insert(i);
+    }
+    QVERIFY(gone.contains(150));
+    // Then one removal each, the rest keep their rows and names, and indexForId still agrees
+    QCOMPARE(removed.count(), gone.size() - 1); // 150 stays while it has resources
+    store.clear();
+    QCOMPARE(removed.count(), gone.size());
+    QCOMPARE(model.rowCount(), count - int(gone.size()));
+    QVERIFY(last.isValid());
+    QCOMPARE(last.data(Role::EndpointRole).toString(), lastKey);
+    for (int i = 0; i < count; ++i) {
+        const QModelIndex index = model.indexForId(uri(i));
+        QCOMPARE(index.isValid(), !gone.contains(i));
+        if (!index.isValid())
+            continue;
+        QCOMPARE(model.index(index.row(), 0), index);
+        QCOMPARE(model.parent(index), QModelIndex());
+        QCOMPARE(name(index), QStringLiteral("Endpoint %1").arg(i));
+    }
+    // And new ones still go into their sorted place
+    model.addEndpoint(uri(105), QStringLiteral("Back"));
+    const QModelIndex back = model.indexForId(uri(105));
+    QVERIFY(back.row() > 0);
+    QVERIFY(model.index(back.row() - 1, 0).data(Role::EndpointRole).toString() < back.data(Role::EndpointRole).toString());
+}
+
+void TestResourceTreeModel::endpointBatchIsOneInsertPerRun()
+{
+    // Given a tree with two endpoints and a resource
+    ResourceStore store;
+    ResourceTreeModel model(&store);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.addEndpoint(rid("mqtt://b.invalid:1"), QStringLiteral("B"));
+    model.addEndpoint(rid("mqtt://d.invalid:1"), QStringLiteral("D"));
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    {
+        // When endpoints are added in a batch: a, c1..c50 and e1..e50 (three runs around b and d)
+        ResourceTreeModel::EndpointBatch batch(&model);
+        for (int i = 50; i >= 1; --i) {
+            model.addEndpoint(rid(QStringLiteral("mqtt://e%1.invalid:1").arg(i, 2, 10, QLatin1Char('0'))));
+            model.addEndpoint(rid(QStringLiteral("mqtt://c%1.invalid:1").arg(i, 2, 10, QLatin1Char('0'))));
+        }
+        model.addEndpoint(rid("mqtt://a.invalid:1"), QStringLiteral("A"));
+        model.addEndpoint(rid("mqtt://a.invalid:1"), QStringLiteral("A again")); // the same one
+        model.setEndpointState(rid("mqtt://a.invalid:1"), QStringLiteral("connection refused"), false);
+        // Then nothing shows before the batch ends
+        QCOMPARE(inserted.count(), 0);
+        QCOMPARE(model.rowCount(), 2);
+    }
+    // Then one insert per contiguous run, in sorted place, with the name and state given meanwhile
+    QCOMPARE(inserted.count(), 3);
+    QCOMPARE(model.rowCount(), 103);
+    const QModelIndex a = model.indexForId(rid("mqtt://a.invalid:1"));
+    QCOMPARE(a.row(), 0);
+    QCOMPARE(name(a), QStringLiteral("A again"));
+    QCOMPARE(a.data(Role::StateRole).toString(), QStringLiteral("connection refused"));
+    QCOMPARE(model.indexForId(rid("mqtt://b.invalid:1")).row(), 1);
+    QCOMPARE(model.indexForId(rid("mqtt://c01.invalid:1")).row(), 2);
+    QCOMPARE(model.indexForId(rid("mqtt://d.invalid:1")).row(), 52);
+    QCOMPARE(model.indexForId(rid("mqtt://e50.invalid:1")).row(), 102);
+
+    // When a store batch or a removal comes during a batch, what waits goes in first
+    inserted.clear();
+    {
+        ResourceTreeModel::EndpointBatch batch(&model);
+        model.addEndpoint(rid("mqtt://f.invalid:1"), QStringLiteral("F"));
+        model.addEndpoint(rid("mqtt://g.invalid:1"), QStringLiteral("G"));
+        store.ingest(topics({QStringLiteral("t")}, QStringLiteral("mqtt://f.invalid:1")));
+        // Then the resource is under the one row of its endpoint
+        QCOMPARE(model.rowCount(), 105);
+        const QModelIndex f = model.indexForId(rid("mqtt://f.invalid:1"));
+        QCOMPARE(name(f), QStringLiteral("F"));
+        QCOMPARE(model.rowCount(f), 1);
+        model.addEndpoint(rid("mqtt://h.invalid:1"), QStringLiteral("H"));
+        model.removeEndpoint(rid("mqtt://h.invalid:1"));
+        QVERIFY(!model.indexForId(rid("mqtt://h.invalid:1")).isValid());
+        // A child endpoint waiting with its parent goes under it
+        model.addEndpoint(rid("http://parent.invalid:1"), QStringLiteral("Parent"));
+        model.setEndpointParent(rid("http://child.invalid:2"), rid("http://parent.invalid:1"));
+        model.addEndpoint(rid("http://child.invalid:2"), QStringLiteral("Child"));
+    }
+    const QModelIndex child = model.indexForId(rid("http://child.invalid:2"));
+    QVERIFY(child.isValid());
+    QCOMPARE(model.parent(child), model.indexForId(rid("http://parent.invalid:1")));
+    QCOMPARE(model.rowCount(), 106);
 }
 
 void TestResourceTreeModel::columnsAndRoles()
