@@ -639,7 +639,7 @@ void TestResourceTreeModel::columnsAndRoles()
     auto cell = [&](int column) { return model.index(temp.row(), column, temp.parent()).data().toString(); };
     QCOMPARE(cell(ResourceTreeModel::NameColumn), QStringLiteral("temp"));
     QCOMPARE(cell(ResourceTreeModel::ValueColumn), QStringLiteral("21.5"));
-    QCOMPARE(cell(ResourceTreeModel::UnitColumn), QStringLiteral("Cel"));
+    QCOMPARE(cell(ResourceTreeModel::UnitColumn), QStringLiteral("°C"));
     QVERIFY(!cell(ResourceTreeModel::LastUpdateColumn).isEmpty());
     QCOMPARE(cell(ResourceTreeModel::ProtocolColumn), QStringLiteral("COAP"));
     QCOMPARE(temp.data(Role::ResourceIdRole).toString(), QStringLiteral("coap://dev:5683/temp"));
