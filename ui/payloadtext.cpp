@@ -39,7 +39,7 @@ QString decodedText(const Value &value)
         Value head = value;
         head.raw = value.raw.left(kMaxShownBytes);
         head.decoded = QCborValue(head.raw);
-        head.error.clear();
+        head.error = DecodeError(); // DecodeError has no clear()
         text += codecs::prettyText(head) + moreNote(value.raw.size());
     } else {
         text += codecs::prettyText(value);
