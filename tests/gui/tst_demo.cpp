@@ -12,10 +12,12 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QSet>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -24,6 +26,52 @@
 #include <csignal>
 
 using namespace thingscape;
+
+namespace {
+
+// The inodes of the sockets a process holds (its /proc/<pid>/fd links "socket:[inode]").
+QSet<QByteArray> socketInodes(qint64 pid)
+{
+    QSet<QByteArray> inodes;
+    const QFileInfoList fds = QDir(QStringLiteral("/proc/%1/fd").arg(pid)).entryInfoList(QDir::System | QDir::Files);
+    for (const QFileInfo &fd : fds) {
+        const QString target = fd.symLinkTarget().section(QLatin1Char('/'), -1);
+        if (target.startsWith(QLatin1String("socket:[")))
+            inodes.insert(target.mid(8).chopped(1).toLatin1());
+    }
+    return inodes;
+}
+
+// Whether the app holds an established TCP connection to a port the broker listens on: the
+// demo is up and the app's MQTT connector has connected (from /proc/net/tcp{,6}).
+bool appConnectedToBroker(qint64 appPid, qint64 brokerPid)
+{
+    const QSet<QByteArray> app = socketInodes(appPid);
+    const QSet<QByteArray> broker = socketInodes(brokerPid);
+    QList<QList<QByteArray>> rows;
+    for (const char *table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+        QFile file(QString::fromLatin1(table));
+        if (!file.open(QIODevice::ReadOnly))
+            continue;
+        file.readLine(); // the header
+        while (!file.atEnd())
+            rows.append(file.readLine().simplified().split(' '));
+    }
+    // Columns: sl local_address rem_address st ... inode (the 10th).
+    QSet<QByteArray> listening; // hex ports
+    for (const QList<QByteArray> &row : rows) {
+        if (row.size() > 9 && row.at(3) == "0A" && broker.contains(row.at(9)))
+            listening.insert(row.at(1).split(':').value(1));
+    }
+    for (const QList<QByteArray> &row : rows) {
+        if (row.size() > 9 && row.at(3) == "01" && app.contains(row.at(9))
+            && listening.contains(row.at(2).split(':').value(1)))
+            return true;
+    }
+    return false;
+}
+
+} // namespace
 
 class TestDemo : public QObject
 {
@@ -247,7 +295,9 @@ void TestDemo::quittingStopsTheSimulator()
             return brokerPid != 0;
         }(),
         15000);
-    QTest::qWait(1500);
+    // Quit once the demo runs (the app's MQTT connector is connected to the simulator's
+    // broker), not after a sleep that hopes it got there.
+    QTRY_VERIFY_WITH_TIMEOUT(appConnectedToBroker(app.processId(), brokerPid), 30000);
     // When the app is asked to quit
     ::kill(pid_t(app.processId()), SIGTERM);
     QVERIFY(app.waitForFinished(15000));

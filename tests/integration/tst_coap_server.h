@@ -10,6 +10,8 @@
 #include <QStringList>
 #include <QUdpSocket>
 
+#include "testsupport.h"
+
 #include <atomic>
 #include <memory>
 
@@ -21,8 +23,7 @@ class CoapServer;
 
 namespace testsupport {
 
-// Sends a CoAP ping (empty CON) to 127.0.0.1:port until something answers.
-bool waitForCoapPort(quint16 port, int timeoutMs = 5000);
+// waitForCoapPort() is in testsupport.h.
 
 // One of libcoap's example programs (coap-server-openssl, coap-rd-openssl) on a loopback port;
 // stopped by the destructor.

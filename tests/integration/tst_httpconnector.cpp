@@ -14,6 +14,7 @@
 #include "testsupport.h"
 
 #include <QCoro/QCoroTask>
+#include <QDeadlineTimer>
 #include <QHttpServer>
 #include <QHttpServerRequest>
 #include <QHttpServerResponse>
@@ -32,6 +33,8 @@
 #include <QTimer>
 #include <QWebSocket>
 #include <QWebSocketServer>
+
+#include <algorithm>
 
 using namespace thingscape;
 using testsupport::RawHttpRequest;
@@ -115,6 +118,7 @@ struct ServerRequest
     QByteArray path;
     QList<QPair<QByteArray, QByteArray>> headers;
     QByteArray body;
+    qint64 atMs = 0; // when the server saw it (monotonic ms, QDeadlineTimer::current())
 
     QByteArray header(const QByteArray &name) const
     {
@@ -304,6 +308,7 @@ void TestHttpConnector::record(const QHttpServerRequest &request)
     r.path = request.url().path().toUtf8();
     r.headers = request.headers();
     r.body = request.body();
+    r.atMs = QDeadlineTimer::current().deadline();
     m_requests << r;
 }
 
@@ -719,8 +724,8 @@ bool TestHttpConnector::startCoapServer()
                                  QString::number(m_coapPort)});
     if (!m_coapServer.waitForStarted(5000))
         return false;
-    QTest::qWait(300);
-    return m_coapServer.state() == QProcess::Running;
+    // Serving once it answers a CoAP ping (not after a guessed sleep).
+    return testsupport::waitForCoapPort(m_coapPort, 10000) && m_coapServer.state() == QProcess::Running;
 }
 
 void TestHttpConnector::initTestCase()
@@ -1468,16 +1473,29 @@ void TestHttpConnector::perResourcePollInterval()
     // When it gets its own, slower interval before it is observed
     c->setPollInterval(id, 1500);
     QCOMPARE(c->config().pollIntervalFor(id), 1500);
-    const int before = int(requestsTo("/props/status").size());
+    const qint64 observedAt = QDeadlineTimer::current().deadline();
     QVERIFY(QCoro::waitFor(c->observe(id)).ok());
+    // Then in its first second it is polled once (the first read), not five times. Showing that
+    // something does not happen needs a bounded wait; counting by the server's own timestamps keeps
+    // a starved event loop (a wait that overruns past the 1.5 s interval) from failing it.
     QTest::qWait(1000);
-    // Then it is polled once (the first read), not five times
-    QCOMPARE(int(requestsTo("/props/status").size()) - before, 1);
-    // And a faster one applies to the running poll at once
+    auto polledSince = [this](qint64 fromMs, qint64 toMs) {
+        const QList<ServerRequest> polls = requestsTo("/props/status");
+        return int(std::count_if(polls.cbegin(), polls.cend(),
+                                 [&](const ServerRequest &r) { return r.atMs >= fromMs && r.atMs < toMs; }));
+    };
+    QCOMPARE(polledSince(observedAt, observedAt + 1000), 1);
+    // And a faster one applies to the running poll at once: five more polls come, and come at
+    // the new pace: four gaps of 100 ms, far below the 5.7 s or more four gaps of the old 1.5 s
+    // interval take (the bound leaves room for a loaded machine).
     c->setPollInterval(id, 100);
     const int fast = int(requestsTo("/props/status").size());
-    QTest::qWait(1000);
-    QVERIFY(int(requestsTo("/props/status").size()) - fast >= 5);
+    QTRY_VERIFY_WITH_TIMEOUT(int(requestsTo("/props/status").size()) - fast >= 5, 15000);
+    {
+        const QList<ServerRequest> polls = requestsTo("/props/status");
+        const qint64 span = polls.at(fast + 4).atMs - polls.at(fast).atMs;
+        QVERIFY2(span < 3000, qPrintable(QString::number(span)));
+    }
     c->unobserve(id);
     // Back to the endpoint's interval, and the setting is kept in the endpoint config
     c->setPollInterval(id, 0);
@@ -1626,7 +1644,14 @@ void TestHttpConnector::unobserveStops()
     c->unobserve(*ResourceId::parse(uri));
     QVERIFY(c->observationMode(*ResourceId::parse(uri)).isEmpty());
     const int polls = requestsTo("/props/temp").size();
-    QTest::qWait(600);
+    // Showing that polling stopped needs time to pass; instead of a sleep, let another resource
+    // of the same endpoint be polled four more times (at least three 200 ms intervals of the
+    // connector's polling running after the unobserve), then look.
+    const auto marker = *ResourceId::parse(http(QStringLiteral("/props/status")));
+    const int markerBefore = int(requestsTo("/props/status").size());
+    QVERIFY(QCoro::waitFor(c->observe(marker)).ok());
+    QTRY_VERIFY_WITH_TIMEOUT(int(requestsTo("/props/status").size()) - markerBefore >= 4, 10000);
+    c->unobserve(marker);
     QCOMPARE(requestsTo("/props/temp").size(), polls);
 
     // Observing a missing resource fails at once, with the reason.
@@ -1697,8 +1722,9 @@ void TestHttpConnector::mqttForms()
 
     const Result observed = QCoro::waitFor(c->observe(*ResourceId::parse(humidity)));
     QVERIFY2(observed.ok(), qPrintable(observed.error));
-    QTest::qWait(300);
-    QVERIFY(publish(QStringLiteral("bridge/humidity"), QStringLiteral("56"), false));
+    // Retained: it arrives whether the subscription's SUBACK came before it (delivered live) or
+    // after (delivered on subscribing); no sleep "to let it subscribe".
+    QVERIFY(publish(QStringLiteral("bridge/humidity"), QStringLiteral("56"), true));
     QTRY_VERIFY_WITH_TIMEOUT(std::any_of(log.updates.cbegin(), log.updates.cend(), [&](const Update &u) {
         return u.id.toString() == humidity && u.value && u.value->raw == "56";
     }), 5000);

@@ -240,8 +240,20 @@ void TestMqttConnector::homieV4()
     Client client(configFor(m_broker.port()));
     QVERIFY(client.connect().ok());
     QVERIFY(QCoro::waitFor(client.connector->observe(rid(m_ep + d + "/#"))).ok());
-    QTRY_VERIFY(client.find(m_ep + d + "/heater/power") && client.find(m_ep + d + "/heater/power")->metadata().writable.isSet());
-    QTest::qWait(300);
+    // The broker sends the retained messages in its own order: wait until every one that the
+    // checks below read has arrived (that each was applied correctly is what they check).
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            const Resource *power = client.find(m_ep + d + "/heater/power");
+            const Resource *temperature = client.find(m_ep + d + "/heater/temperature");
+            if (!power || !temperature)
+                return false;
+            const Metadata &meta = temperature->metadata();
+            return power->metadata().writable.isSet() && power->metadata().commandUri.isSet() && meta.title.isSet()
+                && meta.unit.isSet() && meta.device.isSet() && meta.extra.contains(QStringLiteral("datatype"))
+                && meta.extra.contains(QStringLiteral("format")) && temperature->state() == ResourceState::Online;
+        }(),
+        10000);
 
     const Resource *temperature = client.find(m_ep + d + "/heater/temperature");
     QVERIFY(temperature);
@@ -599,16 +611,21 @@ void TestMqttConnector::reconnectsAndResubscribesAfterBrokerRestart()
     QTRY_COMPARE(client.connector->state(), ConnectorState::BackingOff);
     QVERIFY(client.connector->nextRetry() > QDateTime::currentDateTimeUtc().addMSecs(-100));
     QVERIFY(client.connector->lastError().contains(QStringLiteral("127.0.0.1:%1").arg(broker.port())));
-    QTest::qWait(1500); // at least one failed retry: the backoff grows
+    // At least one retry fails (a new, later retry is scheduled): the backoff grows.
+    const QDateTime firstRetry = client.connector->nextRetry();
+    QTRY_VERIFY_WITH_TIMEOUT(client.connector->state() == ConnectorState::BackingOff
+                                 && client.connector->nextRetry() > firstRetry,
+                             20000);
     QVERIFY(broker.restart());
     QTRY_COMPARE_WITH_TIMEOUT(client.connector->state(), ConnectorState::Connected, 20000);
     QVERIFY(std::any_of(states.begin(), states.end(), [](const QList<QVariant> &args) {
         return args.first().value<ConnectorState>() == ConnectorState::Connecting;
     }));
 
-    // Re-subscribed: a new message arrives.
-    QTest::qWait(300);
-    QCOMPARE(mqtttest::publish(broker.port(), {"-t", "re/after", "-m", "back"}), 0);
+    // Re-subscribed: a new message arrives. Retained, so it arrives whether the new SUBACK came
+    // before it (delivered live) or after (delivered on subscribing), but only if the connector
+    // subscribed again.
+    QCOMPARE(mqtttest::publish(broker.port(), {"-r", "-t", "re/after", "-m", "back"}), 0);
     QTRY_VERIFY(client.find(ep + "re/after"));
     QCOMPARE(client.find(ep + "re/after")->value().raw, QByteArray("back"));
 }

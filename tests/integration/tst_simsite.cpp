@@ -60,8 +60,10 @@ Result connectAndDiscover(Live &live, const QString &root)
             return result;
     }
     result = QCoro::waitFor(live.connector->discover(rootId, 3000ms));
+    // Everything the I/O thread handed over up to discovery's end is queued to this thread:
+    // deliver it, then hand the pending batch to the store (no sleep that hopes it arrived).
+    QCoreApplication::sendPostedEvents();
     live.connector->flush();
-    QTest::qWait(100);
     return result;
 }
 

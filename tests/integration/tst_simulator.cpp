@@ -621,7 +621,7 @@ void TestSimulator::resourceDirectoryRegistration()
     QProcess directory;
     directory.start(rd, {QStringLiteral("-A"), QStringLiteral("127.0.0.1"), QStringLiteral("-p"), QString::number(port)});
     QVERIFY(directory.waitForStarted(5000));
-    QTest::qWait(300);
+    QVERIFY2(testsupport::waitForCoapPort(port, 10000), "coap-rd does not answer a CoAP ping");
 
     Simulator sim;
     QVERIFY2(sim.start({QStringLiteral("--no-mqtt"), QStringLiteral("--rd"),

@@ -137,6 +137,23 @@ bool waitForTcpPort(quint16 port, int timeoutMs)
     return false;
 }
 
+bool waitForCoapPort(quint16 port, int timeoutMs)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    quint16 mid = 0x4242;
+    while (!deadline.hasExpired()) {
+        QUdpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, port);
+        const char ping[4] = {0x40, 0x00, char(mid >> 8), char(mid & 0xff)};
+        ++mid;
+        socket.write(ping, 4);
+        if (socket.waitForReadyRead(200) && socket.pendingDatagramSize() >= 4)
+            return true;
+        QTest::qWait(50);
+    }
+    return false;
+}
+
 bool startSubscriber(QProcess *process, quint16 port, const QStringList &args, int timeoutMs)
 {
     const QString program = findProgram(QStringLiteral("mosquitto_sub"));

@@ -36,6 +36,10 @@ bool processAlive(qint64 pid);
 // Waits (with the event loop running) until something accepts TCP connections on the port.
 bool waitForTcpPort(quint16 port, int timeoutMs = 5000);
 
+// Sends a CoAP ping (empty CON) to 127.0.0.1:port until something answers: a CoAP server
+// started as a process is serving (no sleep "to let it bind").
+bool waitForCoapPort(quint16 port, int timeoutMs = 5000);
+
 // Starts mosquitto_sub (with -d) against 127.0.0.1:port and the extra arguments, and returns
 // once the broker acknowledged the subscription (SUBACK): no sleep "to let it subscribe".
 bool startSubscriber(QProcess *process, quint16 port, const QStringList &args, int timeoutMs = 10000);
