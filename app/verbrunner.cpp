@@ -6,6 +6,7 @@
 #include "model/resourcestore.h"
 #include "protocols/endpointmanager.h"
 #include "protocols/engine/engine.h"
+#include "protocols/engine/secretprovider.h"
 #include "protocols/wakeup.h"
 
 #include <QCoreApplication>

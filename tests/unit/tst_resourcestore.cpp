@@ -103,7 +103,7 @@ void TestResourceStore::metadataMergesAndKeepsSources()
     QVERIFY(r);
     QCOMPARE(*r->metadata().title, QStringLiteral("Temperature"));
     QCOMPARE(r->metadata().title.source, MetaSource::LinkFormat);
-    QCOMPARE(*r->metadata().unit, QStringLiteral("Cel"));
+    QCOMPARE(*r->metadata().unit, QStringLiteral("°C"));
     QCOMPARE(r->metadata().unit.source, MetaSource::SenML);
     QVERIFY(!r->hasValue());
     QCOMPARE(r->title(), QStringLiteral("Temperature"));
