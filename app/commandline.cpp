@@ -199,8 +199,10 @@ std::optional<CliCommand> CommandLine::parse(const QStringList &args, QString *e
     endpoint.autoConnect = false;
     // Connecting counts against --timeout too (a silent CoAP server took 7 s for --timeout 1);
     // watch's --timeout is how long to watch instead.
+    // A second past it, so that the verb's own deadline (exit 1, timed out) always answers
+    // first and the connector's connect timeout (exit 3) never races it.
     if (command.timeout && command.verb != Verb::Watch)
-        endpoint.requestTimeoutMs = int(std::min<qint64>(command.timeout->count(), endpoint.requestTimeoutMs));
+        endpoint.requestTimeoutMs = int(std::min<qint64>(command.timeout->count() + 1000, endpoint.requestTimeoutMs));
     endpoint.username = parser.value(user);
     if (parser.isSet(passwordFile)) {
         const auto password = readSecret(parser.value(passwordFile), &why);
