@@ -2,25 +2,78 @@
 
 namespace thingscape {
 
+History::History(const History &other)
+    : m_current(other.m_current)
+    , m_older(other.m_older ? std::make_unique<std::deque<Point>>(*other.m_older) : nullptr)
+    , m_bytes(other.m_bytes)
+    , m_hasCurrent(other.m_hasCurrent)
+    , m_currentCounted(other.m_currentCounted)
+{
+}
+
+History &History::operator=(const History &other)
+{
+    if (this != &other) {
+        History copy(other);
+        *this = std::move(copy);
+    }
+    return *this;
+}
+
+const Value &History::at(qsizetype i) const
+{
+    const qsizetype older = olderCount();
+    if (i < older)
+        return (*m_older)[size_t(i)].value;
+    Q_ASSERT(i == older && m_currentCounted);
+    return m_current.value;
+}
+
+const Value &History::last() const
+{
+    Q_ASSERT(!isEmpty());
+    return m_currentCounted ? m_current.value : m_older->back().value;
+}
+
+const History::Point &History::oldest() const
+{
+    Q_ASSERT(!isEmpty());
+    return olderCount() > 0 ? m_older->front() : m_current;
+}
+
 void History::append(quint64 seq, const Value &value)
 {
-    m_points.push_back(Point{seq, value});
+    if (m_currentCounted) {
+        if (!m_older)
+            m_older = std::make_unique<std::deque<Point>>();
+        m_older->push_back(std::move(m_current));
+    }
+    m_current = Point{seq, value};
+    m_hasCurrent = true;
+    m_currentCounted = true;
     m_bytes += value.memoryCost();
 }
 
 qsizetype History::dropOldest()
 {
-    if (m_points.empty())
-        return 0;
-    const qsizetype cost = m_points.front().value.memoryCost();
-    m_points.pop_front();
+    qsizetype cost = 0;
+    if (olderCount() > 0) {
+        cost = m_older->front().value.memoryCost();
+        m_older->pop_front();
+        if (m_older->empty())
+            m_older.reset(); // back to one inline value: no storage kept for an empty deque
+    } else if (m_currentCounted) {
+        cost = m_current.value.memoryCost();
+        m_currentCounted = false;
+    }
     m_bytes -= cost;
     return cost;
 }
 
 void History::clear()
 {
-    m_points.clear();
+    m_older.reset();
+    m_currentCounted = false;
     m_bytes = 0;
 }
 

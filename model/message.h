@@ -18,6 +18,11 @@ struct Message
     int contentFormat = ContentFormat::Unknown;
     QString info;
     QString error; // decoding error, if any
+    // > 0: the payload (this many bytes) was let go of for the memory budget after the message
+    // was shown; raw is empty, the stream keeps its row and summary.
+    qint64 droppedBytes = 0;
+
+    qint64 size() const { return droppedBytes > 0 ? droppedBytes : raw.size(); }
 
     Protocol protocol() const { return id.protocol(); }
 };

@@ -8,10 +8,21 @@ Resource::Resource(const ResourceId &id, quint32 key)
 {
 }
 
+const Metadata &Resource::metadata() const
+{
+    static const Metadata empty;
+    return m_metadata ? *m_metadata : empty;
+}
+
 QString Resource::title() const
 {
-    if (m_metadata.title.isSet() && !m_metadata.title->isEmpty())
-        return *m_metadata.title;
+    const Metadata &meta = metadata();
+    if (meta.title.isSet() && !meta.title->isEmpty())
+        return *meta.title;
+    const QString &path = m_id.path();
+    const qsizetype slash = path.lastIndexOf(QLatin1Char('/'));
+    if (slash >= 0 && slash + 1 < path.size())
+        return path.mid(slash + 1);
     const QStringList segments = m_id.pathSegments();
     return segments.isEmpty() ? m_id.hostPort() : segments.last();
 }

@@ -5,10 +5,17 @@
 #include "resourceid.h"
 #include "update.h"
 
+#include <memory>
+
 namespace thingscape {
 
 // One resource, whatever carries it: a URI, metadata, a current value, a history.
 // Owned by the ResourceStore; pointers stay valid until the store removes it.
+//
+// A compact record: the current value is held once (it is also the history's newest point),
+// the history has storage only with more than one value, and the metadata are shared,
+// copy-on-write, with every resource that has the same (an MQTT topic's protocol metadata,
+// a device's), so a million resources with one value each cost a few hundred bytes apiece.
 class Resource
 {
 public:
@@ -17,28 +24,28 @@ public:
     const ResourceId &id() const { return m_id; }
     ResourceId endpoint() const { return m_id.endpoint(); }
     quint32 key() const { return m_key; }
-    const Metadata &metadata() const { return m_metadata; }
+    const Metadata &metadata() const;
     ResourceState state() const { return m_state; }
-    bool hasValue() const { return m_hasValue; }
+    bool hasValue() const { return m_history.hasCurrent(); }
     // The latest value (kept even when the memory budget emptied the history).
-    const Value &value() const { return m_current; }
+    const Value &value() const { return m_history.current(); }
     const History &history() const { return m_history; }
     qint64 lastUpdateMs() const { return m_lastUpdateMs; }
     quint64 updateCount() const { return m_updateCount; }
     QString title() const; // the metadata title, else the last path segment
+    // Whether this resource shares its metadata object with another (for tests and accounting).
+    bool sharesMetadataWith(const Resource &other) const { return m_metadata && m_metadata == other.m_metadata; }
 
 private:
     friend class ResourceStore;
 
     ResourceId m_id;
-    quint32 m_key;
-    Metadata m_metadata;
-    ResourceState m_state = ResourceState::Unknown;
-    Value m_current;
-    bool m_hasValue = false;
+    std::shared_ptr<const Metadata> m_metadata; // null: empty
     History m_history;
     qint64 m_lastUpdateMs = 0;
     quint64 m_updateCount = 0;
+    quint32 m_key;
+    ResourceState m_state = ResourceState::Unknown;
 };
 
 } // namespace thingscape

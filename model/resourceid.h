@@ -47,6 +47,7 @@ public:
     QString endpointUri() const;                         // the same, as text
     QString hostPort() const;                            // host:port, IPv6 bracketed
     QString toString() const { return m_uri; }
+    const QString &uri() const { return m_uri; }      // the same, without a copy
     bool isEndpoint() const { return m_path.isEmpty() || m_path == QLatin1String("/"); }
     ResourceId child(const QString &segment) const;      // appends "/segment"
     bool startsWith(const ResourceId &prefix) const;

@@ -8,29 +8,132 @@
 #include <QThread>
 
 #include <algorithm>
+#include <limits>
 
 namespace thingscape {
 
+namespace {
+
+// A heap block as glibc malloc hands it out: the request plus its header, 16-byte aligned.
+qint64 heapBlock(qint64 bytes)
+{
+    return std::max<qint64>(32, (bytes + 8 + 15) & ~qint64(15));
+}
+
+qint64 stringCost(const QString &text)
+{
+    return text.isEmpty() ? 0 : heapBlock(16 + 2 * (text.capacity() + 1));
+}
+
+qint64 metadataCost(const Metadata &meta)
+{
+    qint64 cost = heapBlock(qint64(sizeof(Metadata))) + heapBlock(48); // the object, its shared_ptr block
+    for (const Sourced<QString> *field : {&meta.title, &meta.description, &meta.unit, &meta.unitCode, &meta.device,
+                                          &meta.commandUri}) {
+        if (field->isSet())
+            cost += stringCost(**field);
+    }
+    for (const Sourced<QStringList> *list : {&meta.resourceTypes, &meta.interfaces}) {
+        if (list->isSet()) {
+            cost += heapBlock(16 + 24 * (*list)->size());
+            for (const QString &item : **list)
+                cost += stringCost(item);
+        }
+    }
+    if (!meta.extra.isEmpty())
+        cost += heapBlock(64 * meta.extra.size());
+    return cost;
+}
+
+// QHash keeps spans of 128 entries with a byte of offset per slot; entries are moved into the
+// span's storage. About 1.5 slots per entry after growth.
+constexpr qint64 kByIdEntry = qint64((sizeof(QString) + sizeof(void *)) * 3 / 2 + 2);
+constexpr qint64 kByKeyEntry = qint64((sizeof(quint32) + sizeof(void *)) * 3 / 2 + 2);
+constexpr qint64 kBudgetQueueEntry = qint64(sizeof(std::pair<quint32, quint64>));
+
+} // namespace
+
 ResourceStore::ResourceStore(QObject *parent)
     : QObject(parent)
+    , m_metadataBytes(std::make_shared<std::atomic<qint64>>(0))
 {
     qRegisterMetaType<thingscape::StoreBatch>();
     qRegisterMetaType<thingscape::UpdateBatch>();
     qRegisterMetaType<thingscape::ValueEvents>();
 }
 
-ResourceStore::~ResourceStore() = default;
+ResourceStore::~ResourceStore()
+{
+    qDeleteAll(m_resources);
+}
+
+qint64 ResourceStore::recordCost(const Resource *resource)
+{
+    // The record, its own id strings (scheme and host are shared with the endpoint's), its
+    // two index entries and its first budget-queue entry.
+    return heapBlock(qint64(sizeof(Resource))) + stringCost(resource->id().uri()) + stringCost(resource->id().path())
+        + kByIdEntry + kByKeyEntry + kBudgetQueueEntry;
+}
+
+qint64 ResourceStore::memoryBytes() const
+{
+    return m_recordBytes + m_metadataBytes->load() + m_currentOnlyBytes + m_keptBytes + m_ledger.overheadBytes();
+}
+
+std::shared_ptr<const Metadata> ResourceStore::shareMetadata(Metadata &&metadata)
+{
+    const qint64 cost = metadataCost(metadata);
+    m_metadataBytes->fetch_add(cost);
+    std::shared_ptr<std::atomic<qint64>> counter = m_metadataBytes;
+    return std::shared_ptr<const Metadata>(new Metadata(std::move(metadata)), [counter, cost](const Metadata *meta) {
+        counter->fetch_sub(cost);
+        delete meta;
+    });
+}
+
+void ResourceStore::keep(qsizetype fixedBytes, const QByteArray &payload)
+{
+    m_keptBytes += fixedBytes;
+    if (PayloadLedger::tracks(payload))
+        m_keptBytes += m_ledger.acquire(payload);
+    else
+        m_keptBytes += payload.capacity();
+}
+
+void ResourceStore::letGo(qsizetype fixedBytes, const QByteArray &payload)
+{
+    m_keptBytes -= fixedBytes;
+    if (PayloadLedger::tracks(payload))
+        m_keptBytes -= m_ledger.release(payload);
+    else
+        m_keptBytes -= payload.capacity();
+}
+
+void ResourceStore::addBudgetClient(BudgetClient *client)
+{
+    m_budgetClients.push_back(client);
+}
+
+void ResourceStore::removeBudgetClient(BudgetClient *client)
+{
+    std::erase(m_budgetClients, client);
+}
+
+void ResourceStore::enforceMemoryBudget()
+{
+    enforceBudget();
+}
 
 Resource *ResourceStore::obtain(const ResourceId &id, StoreBatch &batch, bool *created)
 {
     *created = false;
-    if (Resource *existing = m_byId.value(id))
+    if (Resource *existing = m_byId.value(id.uri()))
         return existing;
     const quint32 key = m_nextKey++;
-    auto owned = std::make_unique<Resource>(id, key);
-    Resource *resource = owned.get();
-    m_resources.emplace(key, std::move(owned));
-    m_byId.insert(id, resource);
+    auto *resource = new Resource(id, key);
+    m_resources.insert(key, resource);
+    m_byId.insert(id.uri(), resource);
+    m_recordBytes += recordCost(resource);
     batch.added.append(resource);
     *created = true;
     return resource;
@@ -107,15 +210,28 @@ void ResourceStore::ingestFrom(const Cause &cause, const UpdateBatch &updates)
         // Removed and announced again in one batch (a Home Assistant config cleared and
         // re-published): the later update wins, on a clean slate of metadata.
         if (pendingRemovals.remove(update.id) && !created) {
-            resource->m_metadata = Metadata();
+            resource->m_metadata.reset();
             changed = true;
         }
         if (!update.metadata.isEmpty()) {
-            Metadata merged = resource->m_metadata;
-            merged.merge(update.metadata);
-            if (!(merged == resource->m_metadata)) {
-                resource->m_metadata = std::move(merged);
-                changed = true;
+            // Resources announced alike (every new MQTT topic: retained, observable) share one
+            // merged object: the same base merged with the same update gives the same result.
+            if (m_mergeCache.result && m_mergeCache.base == resource->m_metadata
+                && m_mergeCache.update == update.metadata) {
+                if (resource->m_metadata != m_mergeCache.result) {
+                    resource->m_metadata = m_mergeCache.result;
+                    changed = true;
+                }
+            } else {
+                Metadata merged = resource->metadata();
+                merged.merge(update.metadata);
+                m_mergeCache.base = resource->m_metadata;
+                m_mergeCache.update = update.metadata;
+                if (!(merged == resource->metadata())) {
+                    resource->m_metadata = shareMetadata(std::move(merged));
+                    changed = true;
+                }
+                m_mergeCache.result = resource->m_metadata;
             }
         }
         if (update.state && *update.state != resource->m_state) {
@@ -157,7 +273,7 @@ void ResourceStore::ingestFrom(const Cause &cause, const UpdateBatch &updates)
         for (const ResourceId &id : std::as_const(removals)) {
             if (!pendingRemovals.remove(id)) // taken back by a later update, or a duplicate
                 continue;
-            Resource *resource = m_byId.value(id);
+            Resource *resource = m_byId.value(id.uri());
             if (!resource)
                 continue;
             // Added and removed in the same batch: the models never hear of it.
@@ -264,13 +380,20 @@ QList<SubscriptionInfo> ResourceStore::subscriptions() const
 
 void ResourceStore::appendValue(Resource *resource, const Value &value)
 {
-    resource->m_current = value;
-    resource->m_hasValue = true;
+    History &history = resource->m_history;
+    // A current value the budget had dropped from the history is replaced: no longer counted.
+    if (history.hasCurrent() && !history.currentInHistory())
+        m_currentOnlyBytes -= history.current().memoryCost();
     resource->m_lastUpdateMs = value.timeMs;
     ++resource->m_updateCount;
     const quint64 seq = m_nextSeq++;
-    resource->m_history.append(seq, value);
-    m_historyBytes += value.memoryCost();
+    const bool grows = history.currentInHistory() && !history.hasOlderStorage();
+    history.append(seq, value);
+    if (grows && history.hasOlderStorage())
+        m_recordBytes += History::kOlderStorageBytes; // structure, outside the budget
+    const qsizetype cost = value.memoryCost();
+    m_historyBytes += cost;
+    keep(cost - value.raw.capacity(), value.raw);
     ++m_livePoints;
     m_budgetQueue.emplace_back(resource->key(), seq);
     trimToCapacity(resource);
@@ -279,29 +402,68 @@ void ResourceStore::appendValue(Resource *resource, const Value &value)
         compactBudgetQueue();
 }
 
+qsizetype ResourceStore::dropOldestPoint(Resource *resource)
+{
+    History &history = resource->m_history;
+    const bool hadOlderStorage = history.hasOlderStorage();
+    const History::Point &oldest = history.oldest();
+    const bool isCurrent = history.size() == 1 && history.currentInHistory();
+    // Copies share the payload: its ledger entry is released before the point goes.
+    const QByteArray raw = oldest.value.raw;
+    const qsizetype cost = history.dropOldest();
+    m_historyBytes -= cost;
+    letGo(cost - raw.capacity(), raw);
+    if (hadOlderStorage && !history.hasOlderStorage())
+        m_recordBytes -= History::kOlderStorageBytes;
+    if (isCurrent)
+        m_currentOnlyBytes += cost; // still held as the resource's value
+    --m_livePoints;
+    return cost;
+}
+
 void ResourceStore::trimToCapacity(Resource *resource)
 {
     while (resource->m_history.size() > m_historyCapacity) {
-        m_historyBytes -= resource->m_history.dropOldest();
-        --m_livePoints;
+        dropOldestPoint(resource);
         ++m_droppedByCapacity;
     }
 }
 
 void ResourceStore::enforceBudget()
 {
-    while (m_historyBytes > m_memoryBudget && !m_budgetQueue.empty()) {
-        const auto [key, seq] = m_budgetQueue.front();
-        m_budgetQueue.pop_front();
-        auto it = m_resources.find(key);
-        if (it == m_resources.end())
-            continue;
-        History &history = it->second->m_history;
-        if (history.isEmpty() || history.oldest().seq != seq)
-            continue; // already dropped by the per-resource capacity
-        m_historyBytes -= history.dropOldest();
-        --m_livePoints;
-        ++m_droppedByBudget;
+    // Oldest first across the history and every client (the message stream).
+    while (m_keptBytes > m_memoryBudget) {
+        Resource *oldestResource = nullptr;
+        qint64 storeMs = std::numeric_limits<qint64>::max();
+        while (!m_budgetQueue.empty()) {
+            const auto [key, seq] = m_budgetQueue.front();
+            Resource *resource = m_resources.value(key);
+            if (!resource || resource->m_history.isEmpty() || resource->m_history.oldest().seq != seq) {
+                m_budgetQueue.pop_front(); // already dropped by the per-resource capacity
+                continue;
+            }
+            oldestResource = resource;
+            storeMs = resource->m_history.oldest().value.timeMs;
+            break;
+        }
+        BudgetClient *oldestClient = nullptr;
+        qint64 clientMs = std::numeric_limits<qint64>::max();
+        for (BudgetClient *client : m_budgetClients) {
+            const qint64 ms = client->oldestDroppableMs();
+            if (ms < clientMs || (!oldestClient && ms != std::numeric_limits<qint64>::max())) {
+                clientMs = ms;
+                oldestClient = client;
+            }
+        }
+        if (oldestResource && (!oldestClient || storeMs <= clientMs)) {
+            m_budgetQueue.pop_front();
+            dropOldestPoint(oldestResource);
+            ++m_droppedByBudget;
+        } else if (oldestClient && oldestClient->dropOldestPayload()) {
+            ++m_payloadsDroppedByBudget;
+        } else {
+            break; // nothing left that the budget may drop
+        }
     }
 }
 
@@ -309,10 +471,10 @@ void ResourceStore::compactBudgetQueue()
 {
     std::deque<std::pair<quint32, quint64>> live;
     for (const auto &entry : m_budgetQueue) {
-        auto it = m_resources.find(entry.first);
-        if (it == m_resources.end())
+        const Resource *resource = m_resources.value(entry.first);
+        if (!resource)
             continue;
-        const History &history = it->second->m_history;
+        const History &history = resource->m_history;
         if (!history.isEmpty() && entry.second >= history.oldest().seq)
             live.push_back(entry);
     }
@@ -321,41 +483,67 @@ void ResourceStore::compactBudgetQueue()
 
 void ResourceStore::eraseResource(Resource *resource)
 {
-    m_historyBytes -= resource->m_history.bytes();
-    m_livePoints -= resource->m_history.size();
-    m_byId.remove(resource->id());
-    m_resources.erase(resource->key());
+    History &history = resource->m_history;
+    while (!history.isEmpty())
+        dropOldestPoint(resource);
+    if (history.hasCurrent())
+        m_currentOnlyBytes -= history.current().memoryCost();
+    m_recordBytes -= recordCost(resource);
+    m_byId.remove(resource->id().uri());
+    m_resources.remove(resource->key());
+    delete resource;
 }
 
 const Resource *ResourceStore::find(const ResourceId &id) const
 {
-    return m_byId.value(id);
+    return m_byId.value(id.uri());
 }
+
+void ResourceStore::collectByPrefix(const QString &uriPrefix, QList<const Resource *> *found) const
+{
+    // No string copies: the URI is compared where it lies.
+    for (const Resource *resource : m_resources) {
+        if (resource->id().uri().startsWith(uriPrefix))
+            found->append(resource);
+    }
+}
+
+void ResourceStore::collectUnder(const QString &uri, QList<const Resource *> *found) const
+{
+    QString base = uri;
+    while (base.endsWith(QLatin1Char('/')))
+        base.chop(1);
+    const qsizetype length = base.size();
+    for (const Resource *resource : m_resources) {
+        const QString &text = resource->id().uri();
+        if (text.startsWith(base) && (text.size() == length || text.at(length) == QLatin1Char('/')))
+            found->append(resource);
+    }
+}
+
+namespace {
+
+void sortByUri(QList<const Resource *> *resources)
+{
+    std::sort(resources->begin(), resources->end(),
+              [](const Resource *a, const Resource *b) { return a->id().uri() < b->id().uri(); });
+}
+
+} // namespace
 
 QList<const Resource *> ResourceStore::findByPrefix(const QString &uriPrefix) const
 {
     QList<const Resource *> found;
-    for (const auto &[key, resource] : m_resources) {
-        if (resource->id().toString().startsWith(uriPrefix))
-            found.append(resource.get());
-    }
-    std::sort(found.begin(), found.end(),
-              [](const Resource *a, const Resource *b) { return a->id() < b->id(); });
+    collectByPrefix(uriPrefix, &found);
+    sortByUri(&found);
     return found;
 }
 
 QList<const Resource *> ResourceStore::findUnder(const QString &uri) const
 {
-    QString base = uri;
-    while (base.endsWith(QLatin1Char('/')))
-        base.chop(1);
-    const QString below = base + QLatin1Char('/');
     QList<const Resource *> found;
-    for (const Resource *resource : findByPrefix(base)) {
-        const QString text = resource->id().toString();
-        if (text == base || text.startsWith(below))
-            found.append(resource);
-    }
+    collectUnder(uri, &found);
+    sortByUri(&found);
     return found;
 }
 
@@ -363,8 +551,8 @@ QList<const Resource *> ResourceStore::resources() const
 {
     QList<const Resource *> all;
     all.reserve(qsizetype(m_resources.size()));
-    for (const auto &[key, resource] : m_resources)
-        all.append(resource.get());
+    for (const Resource *resource : m_resources)
+        all.append(resource);
     std::sort(all.begin(), all.end(), [](const Resource *a, const Resource *b) { return a->key() < b->key(); });
     return all;
 }
@@ -381,18 +569,27 @@ void ResourceStore::remove(const QList<ResourceId> &ids)
     ingest(updates);
 }
 
+// Removal in the order the store holds them (by key, which is arrival order): no sort by URI.
 void ResourceStore::removeByPrefix(const QString &uriPrefix)
 {
+    QList<const Resource *> found;
+    collectByPrefix(uriPrefix, &found);
+    std::sort(found.begin(), found.end(), [](const Resource *a, const Resource *b) { return a->key() < b->key(); });
     QList<ResourceId> ids;
-    for (const Resource *resource : findByPrefix(uriPrefix))
+    ids.reserve(found.size());
+    for (const Resource *resource : std::as_const(found))
         ids.append(resource->id());
     remove(ids);
 }
 
 void ResourceStore::removeUnder(const QString &uri)
 {
+    QList<const Resource *> found;
+    collectUnder(uri, &found);
+    std::sort(found.begin(), found.end(), [](const Resource *a, const Resource *b) { return a->key() < b->key(); });
     QList<ResourceId> ids;
-    for (const Resource *resource : findUnder(uri))
+    ids.reserve(found.size());
+    for (const Resource *resource : std::as_const(found))
         ids.append(resource->id());
     remove(ids);
 }
@@ -405,8 +602,8 @@ void ResourceStore::clear()
 void ResourceStore::setHistoryCapacity(int points)
 {
     m_historyCapacity = std::max(1, points);
-    for (auto &[key, resource] : m_resources)
-        trimToCapacity(resource.get());
+    for (Resource *resource : std::as_const(m_resources))
+        trimToCapacity(resource);
 }
 
 void ResourceStore::setMemoryBudget(qint64 bytes)

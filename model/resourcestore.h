@@ -1,6 +1,7 @@
 #pragma once
 
 #include "message.h"
+#include "payloadledger.h"
 #include "resource.h"
 #include "update.h"
 #include "valueevent.h"
@@ -10,6 +11,7 @@
 #include <QObject>
 
 #include <deque>
+#include <atomic>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -26,6 +28,19 @@ struct StoreBatch
 };
 
 class EventSubscription;
+
+// Something besides the history whose memory the store's budget covers (the message stream):
+// it charges what it keeps with ResourceStore::keep() and lets go of its oldest payloads when
+// the store asks, oldest first across the history and every client.
+class BudgetClient
+{
+public:
+    virtual ~BudgetClient() = default;
+    // When the oldest payload it could let go of arrived (ms since the epoch); none: INT64_MAX.
+    virtual qint64 oldestDroppableMs() const = 0;
+    // Lets go of that payload (calling ResourceStore::letGo()); false when there was none.
+    virtual bool dropOldestPayload() = 0;
+};
 
 // How batches reached the store: whether ingestion keeps up with what the connectors receive.
 struct IngestStats
@@ -100,7 +115,27 @@ public:
     void setHistoryCapacity(int points);
     qint64 memoryBudget() const { return m_memoryBudget; }
     void setMemoryBudget(qint64 bytes);
+    // Bytes of the history points (each point's payload counted in full).
     qint64 historyBytes() const { return m_historyBytes; }
+    // What the memory budget covers: the history points and what budget clients (the message
+    // stream) keep, a large payload shared between them counted once.
+    qint64 keptBytes() const { return m_keptBytes; }
+    // Everything the store holds: the resource records and their index, metadata, current
+    // values, and keptBytes(). For the status bar; agrees with the process's RSS growth.
+    qint64 memoryBytes() const;
+    // Payloads that budget clients let go of for the budget (the stream keeps the row).
+    quint64 payloadsDroppedByBudget() const { return m_payloadsDroppedByBudget; }
+    // Large payloads held by the history or the stream, each counted once.
+    const PayloadLedger &payloadLedger() const { return m_ledger; }
+
+    // For budget clients: charge / release what they keep (a fixed cost, plus the payload,
+    // which is counted once however many share it).
+    void keep(qsizetype fixedBytes, const QByteArray &payload);
+    void letGo(qsizetype fixedBytes, const QByteArray &payload);
+    void addBudgetClient(BudgetClient *client);
+    void removeBudgetClient(BudgetClient *client);
+    // Drops the oldest history points and client payloads until keptBytes() fits the budget.
+    void enforceMemoryBudget();
     quint64 droppedByCapacity() const { return m_droppedByCapacity; }
     quint64 droppedByBudget() const { return m_droppedByBudget; }
     quint64 messagesIn() const { return m_messagesIn; }
@@ -118,13 +153,20 @@ private:
     void appendValue(Resource *resource, const Value &value);
     void trimToCapacity(Resource *resource);
     void enforceBudget();
+    qsizetype dropOldestPoint(Resource *resource);
     void eraseResource(Resource *resource);
+    void collectByPrefix(const QString &uriPrefix, QList<const Resource *> *found) const;
+    void collectUnder(const QString &uri, QList<const Resource *> *found) const;
+    std::shared_ptr<const Metadata> shareMetadata(Metadata &&metadata);
+    static qint64 recordCost(const Resource *resource);
     void compactBudgetQueue();
     void publish(const ValueEvents &events);
     bool wantsEvents() const;
 
-    QHash<ResourceId, Resource *> m_byId;
-    std::unordered_map<quint32, std::unique_ptr<Resource>> m_resources; // by key
+    // Owned (deleted in eraseResource() and the destructor). By URI text: a QString key is
+    // half a ResourceId's size, and a ResourceId hashes by it anyway.
+    QHash<QString, Resource *> m_byId;
+    QHash<quint32, Resource *> m_resources; // by key
     // Store-wide order of history points: (resource key, point seq), oldest first.
     std::deque<std::pair<quint32, quint64>> m_budgetQueue;
     quint32 m_nextKey = 1;
@@ -137,6 +179,21 @@ private:
     quint64 m_messagesIn = 0;
     quint64 m_messagesOut = 0;
     qsizetype m_livePoints = 0;
+    qint64 m_keptBytes = 0;        // what the budget covers (history + clients, payloads once)
+    qint64 m_recordBytes = 0;      // resource records, their ids and index entries
+    qint64 m_currentOnlyBytes = 0; // current values the budget dropped from their history
+    std::shared_ptr<std::atomic<qint64>> m_metadataBytes;
+    quint64 m_payloadsDroppedByBudget = 0;
+    PayloadLedger m_ledger;
+    std::vector<BudgetClient *> m_budgetClients; // Not owned.
+    // The last metadata merge: the next resource announced the same way shares its result.
+    struct MergeCache
+    {
+        std::shared_ptr<const Metadata> base;
+        Metadata update;
+        std::shared_ptr<const Metadata> result;
+    };
+    MergeCache m_mergeCache;
     quint64 m_nextEventSeq = 1;
     IngestStats m_ingestStats;
     mutable QMutex m_subscribersMutex;

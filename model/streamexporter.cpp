@@ -63,7 +63,7 @@ QByteArray StreamExporter::jsonLine(const Message &message)
     line["direction"] = directionText(message.direction).toStdString();
     line["protocol"] = protocolName(message.protocol()).toStdString();
     line["uri"] = message.id.toString().toStdString();
-    line["size"] = message.raw.size();
+    line["size"] = message.size();
     line["payload"] = payloadText(message.raw).toStdString();
     if (message.contentFormat >= 0)
         line["ct"] = message.contentFormat;
@@ -86,7 +86,7 @@ QByteArray StreamExporter::csvLine(const Message &message)
         csvField(directionText(message.direction)),
         csvField(protocolName(message.protocol())),
         csvField(message.id.toString()),
-        QByteArray::number(message.raw.size()),
+        QByteArray::number(message.size()),
         csvField(payloadText(message.raw)),
         message.contentFormat >= 0 ? QByteArray::number(message.contentFormat) : QByteArray(),
         csvField(message.info),

@@ -8,6 +8,7 @@
 #include <QDateTime>
 
 #include <algorithm>
+#include <limits>
 
 namespace thingscape {
 
@@ -65,11 +66,80 @@ StreamModel::StreamModel(ResourceStore *store, QObject *parent)
     : QAbstractTableModel(parent)
     , m_store(store)
 {
-    if (m_store)
+    if (m_store) {
         connect(m_store, &ResourceStore::batchApplied, this, &StreamModel::onBatchApplied);
+        m_store->addBudgetClient(this);
+    }
 }
 
-StreamModel::~StreamModel() = default;
+StreamModel::~StreamModel()
+{
+    if (m_store) {
+        m_store->removeBudgetClient(this);
+        for (const Entry &entry : m_entries)
+            discharge(entry);
+        for (const Entry &entry : m_pending)
+            discharge(entry);
+    }
+}
+
+namespace {
+
+qsizetype stringBytes(const QString &text)
+{
+    return text.isEmpty() || !text.isDetached() ? 0 : 32 + 2 * text.capacity();
+}
+
+} // namespace
+
+void StreamModel::charge(Entry &entry)
+{
+    if (!m_store)
+        return;
+    // The row, its summary and its own strings (the id and the info text are shared).
+    entry.cost = qsizetype(sizeof(Entry)) + stringBytes(entry.summary) + stringBytes(entry.message.error);
+    m_store->keep(entry.cost, entry.message.raw);
+}
+
+void StreamModel::discharge(const Entry &entry)
+{
+    if (m_store)
+        m_store->letGo(entry.cost, entry.message.raw);
+}
+
+void StreamModel::eraseFront(std::deque<Entry> &entries, qsizetype count)
+{
+    for (qsizetype i = 0; i < count; ++i)
+        discharge(entries[size_t(i)]);
+    entries.erase(entries.begin(), entries.begin() + count);
+    if (&entries == &m_entries)
+        m_payloadFrom = std::max<qsizetype>(0, m_payloadFrom - count);
+}
+
+qint64 StreamModel::oldestDroppableMs() const
+{
+    for (auto i = size_t(m_payloadFrom); i < m_entries.size(); ++i) {
+        if (!m_entries[i].message.raw.isEmpty())
+            return m_entries[i].message.timeMs;
+    }
+    return std::numeric_limits<qint64>::max();
+}
+
+bool StreamModel::dropOldestPayload()
+{
+    while (size_t(m_payloadFrom) < m_entries.size()) {
+        Entry &entry = m_entries[size_t(m_payloadFrom++)];
+        if (entry.message.raw.isEmpty())
+            continue;
+        discharge(entry);
+        entry.message.droppedBytes = entry.message.raw.size();
+        entry.message.raw = QByteArray();
+        charge(entry);
+        ++m_payloadsDropped;
+        return true;
+    }
+    return false;
+}
 
 int StreamModel::rowCount(const QModelIndex &parent) const
 {
@@ -96,17 +166,25 @@ void StreamModel::append(const QList<Message> &messages)
     m_dropped += quint64(skip);
     m_totalReceived += quint64(skip);
     if (m_paused) {
-        for (qsizetype i = skip; i < messages.size(); ++i)
+        for (qsizetype i = skip; i < messages.size(); ++i) {
             m_pending.push_back(makeEntry(messages.at(i), m_totalReceived++));
+            charge(m_pending.back());
+        }
         m_pendingCount += quint64(messages.size());
         trimPending();
+        if (m_store)
+            m_store->enforceMemoryBudget();
         return;
     }
     std::vector<Entry> incoming;
     incoming.reserve(size_t(messages.size() - skip));
-    for (qsizetype i = skip; i < messages.size(); ++i)
+    for (qsizetype i = skip; i < messages.size(); ++i) {
         incoming.push_back(makeEntry(messages.at(i), m_totalReceived++));
+        charge(incoming.back());
+    }
     insertEntries(std::move(incoming));
+    if (m_store)
+        m_store->enforceMemoryBudget();
 }
 
 StreamModel::Entry StreamModel::makeEntry(const Message &message, quint64 seq)
@@ -131,13 +209,15 @@ void StreamModel::insertEntries(std::vector<Entry> incoming)
     if (qsizetype(incoming.size()) > m_capacity) {
         const auto skip = qsizetype(incoming.size()) - m_capacity;
         m_dropped += quint64(skip);
+        for (qsizetype i = 0; i < skip; ++i)
+            discharge(incoming[size_t(i)]);
         incoming.erase(incoming.begin(), incoming.begin() + skip);
     }
     const qsizetype overflow = qsizetype(m_entries.size() + incoming.size()) - m_capacity;
     if (overflow > 0) {
         // Remove first, then insert: the view never holds more than the capacity.
         beginRemoveRows({}, 0, int(overflow) - 1);
-        m_entries.erase(m_entries.begin(), m_entries.begin() + overflow);
+        eraseFront(m_entries, overflow);
         m_dropped += quint64(overflow);
         endRemoveRows();
     }
@@ -149,9 +229,10 @@ void StreamModel::insertEntries(std::vector<Entry> incoming)
 
 void StreamModel::trimPending()
 {
-    while (qsizetype(m_pending.size()) > m_capacity) {
-        m_pending.pop_front();
-        ++m_dropped;
+    const qsizetype overflow = qsizetype(m_pending.size()) - m_capacity;
+    if (overflow > 0) {
+        eraseFront(m_pending, overflow);
+        m_dropped += quint64(overflow);
     }
 }
 
@@ -164,7 +245,7 @@ void StreamModel::setCapacity(int capacity)
     const qsizetype overflow = qsizetype(m_entries.size()) - m_capacity;
     if (overflow > 0) {
         beginRemoveRows({}, 0, int(overflow) - 1);
-        m_entries.erase(m_entries.begin(), m_entries.begin() + overflow);
+        eraseFront(m_entries, overflow);
         m_dropped += quint64(overflow);
         endRemoveRows();
     }
@@ -195,8 +276,9 @@ void StreamModel::resume()
 void StreamModel::clear()
 {
     beginResetModel();
-    m_entries.clear();
-    m_pending.clear();
+    eraseFront(m_entries, qsizetype(m_entries.size()));
+    eraseFront(m_pending, qsizetype(m_pending.size()));
+    m_payloadFrom = 0;
     m_pendingCount = 0;
     endResetModel();
 }
@@ -232,7 +314,7 @@ QString StreamModel::displayText(const Entry &entry, int column) const
     case ResourceColumn:
         return message.id.toString();
     case SizeColumn:
-        return QString::number(message.raw.size());
+        return QString::number(message.size());
     case SummaryColumn:
         return entry.summary;
     default:

@@ -1,22 +1,26 @@
 #pragma once
 
 #include "message.h"
+#include "resourcestore.h"
 
 #include <QAbstractTableModel>
+#include <QPointer>
 
 #include <deque>
 #include <vector>
 
 namespace thingscape {
 
-class ResourceStore;
-struct StoreBatch;
-
 // The message log: every message in and out, newest last, in a ring of a fixed capacity
 // (the oldest rows go first). Each store batch is at most one remove (the overflow) and one
 // insert. Each message's one-line summary (at most 200 characters) is made once when it
 // arrives, never again in data() or by the filter; other display text is built in data().
-class StreamModel : public QAbstractTableModel
+//
+// With a store, what the stream keeps counts against the store's memory budget (one budget for
+// everything kept): a payload shared with the store's history is counted once, and when the
+// budget is exceeded the oldest payloads go first, from the history or from here, whichever is
+// older; a row whose payload went keeps its summary and size (Message::droppedBytes).
+class StreamModel : public QAbstractTableModel, public BudgetClient
 {
     Q_OBJECT
 
@@ -76,6 +80,12 @@ public:
     quint64 totalReceived() const { return m_totalReceived; }
     // Messages that left the ring (or never fitted in it).
     quint64 dropped() const { return m_dropped; }
+    // Rows whose payload was let go of for the memory budget.
+    quint64 payloadsDropped() const { return m_payloadsDropped; }
+
+    // BudgetClient
+    qint64 oldestDroppableMs() const override;
+    bool dropOldestPayload() override;
 
 Q_SIGNALS:
     void pausedChanged(bool paused);
@@ -86,22 +96,28 @@ private:
         Message message;
         quint64 seq = 0;
         QString summary; // bounded, one line, made once when the message arrives
+        qsizetype cost = 0; // what it was charged to the store's budget, besides its payload
     };
 
     static Entry makeEntry(const Message &message, quint64 seq);
     void onBatchApplied(const StoreBatch &batch);
     void insertEntries(std::vector<Entry> incoming);
     void trimPending();
+    void charge(Entry &entry);
+    void discharge(const Entry &entry);
+    void eraseFront(std::deque<Entry> &entries, qsizetype count);
     QString displayText(const Entry &entry, int column) const;
 
-    ResourceStore *m_store; // Not owned.
+    QPointer<ResourceStore> m_store; // Not owned.
     std::deque<Entry> m_entries;
+    qsizetype m_payloadFrom = 0; // rows before it have no payload left to let go of
     std::deque<Entry> m_pending;
     int m_capacity = kDefaultCapacity;
     bool m_paused = false;
     quint64 m_pendingCount = 0;
     quint64 m_totalReceived = 0;
     quint64 m_dropped = 0;
+    quint64 m_payloadsDropped = 0;
 };
 
 } // namespace thingscape
