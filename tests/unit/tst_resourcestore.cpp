@@ -50,6 +50,10 @@ private Q_SLOTS:
     void eventsReachAnotherThreadByValue();
     void removingManyInOneBatch();
     void removeByPrefixAndUnderTakeExactlyTheirOwn();
+    void historyStorageOnlyBeyondTheCurrentValue();
+    void metadataIsSharedAndCopiedOnWrite();
+    void memoryAccountingFollowsResources();
+    void budgetDropsTheCurrentPointButKeepsTheValue();
 };
 
 void TestResourceStore::oneSignalPerBatch()
@@ -523,6 +527,122 @@ void TestResourceStore::removeByPrefixAndUnderTakeExactlyTheirOwn()
     // Values keep flowing afterwards
     store.ingest({valueUpdate("mqtt://h:18830/a/1", 99)});
     QCOMPARE(store.find(rid("mqtt://h:18830/a/1"))->value().toDouble(), 99.0);
+}
+
+void TestResourceStore::historyStorageOnlyBeyondTheCurrentValue()
+{
+    // Given a resource with one value
+    ResourceStore store;
+    store.ingest({valueUpdate("mqtt://h/t", 1, 100)});
+    const Resource *r = store.find(rid("mqtt://h/t"));
+    // Then its history is that value, without storage of its own
+    QCOMPARE(r->history().size(), 1);
+    QVERIFY(!r->history().hasOlderStorage());
+    QCOMPARE(r->history().last().toDouble(), 1.0);
+    QCOMPARE(r->history().at(0).timeMs, qint64(100));
+    // When a second and third value arrive
+    store.ingest({valueUpdate("mqtt://h/t", 2, 200), valueUpdate("mqtt://h/t", 3, 300)});
+    // Then the older ones get storage, oldest first, the newest is the current value
+    QVERIFY(r->history().hasOlderStorage());
+    QCOMPARE(r->history().size(), 3);
+    QCOMPARE(r->history().at(0).toDouble(), 1.0);
+    QCOMPARE(r->history().at(1).toDouble(), 2.0);
+    QCOMPARE(r->history().at(2).toDouble(), 3.0);
+    QCOMPARE(r->history().oldest().value.timeMs, qint64(100));
+    QCOMPARE(r->value().toDouble(), 3.0);
+    // When the capacity drops to one, the storage goes again
+    store.setHistoryCapacity(1);
+    QCOMPARE(r->history().size(), 1);
+    QVERIFY(!r->history().hasOlderStorage());
+    QCOMPARE(r->history().last().toDouble(), 3.0);
+    QCOMPARE(store.droppedByCapacity(), quint64(2));
+    QCOMPARE(store.historyBytes(), r->value().memoryCost());
+}
+
+void TestResourceStore::metadataIsSharedAndCopiedOnWrite()
+{
+    // Given two topics announced alike (as the MQTT connector announces every new topic)
+    ResourceStore store;
+    UpdateBatch batch;
+    for (const char *uri : {"mqtt://h/a", "mqtt://h/b"}) {
+        Update update = valueUpdate(QString::fromLatin1(uri), 1);
+        update.metadata.retained.set(true, MetaSource::Protocol);
+        update.metadata.observable.set(true, MetaSource::Protocol);
+        batch.append(update);
+    }
+    store.ingest(batch);
+    const Resource *a = store.find(rid("mqtt://h/a"));
+    const Resource *b = store.find(rid("mqtt://h/b"));
+    // Then they share one metadata object
+    QVERIFY(a->sharesMetadataWith(*b));
+    QVERIFY(a->metadata().retained.isSet() && *a->metadata().retained);
+    // When one of them learns a unit
+    Update unit;
+    unit.id = rid("mqtt://h/b");
+    unit.metadata.unit.set(QStringLiteral("W"), MetaSource::MqttConvention);
+    QSignalSpy spy(&store, &ResourceStore::batchApplied);
+    store.ingest({unit});
+    // Then only that one changes, and is reported changed
+    QVERIFY(!a->sharesMetadataWith(*b));
+    QCOMPARE(*b->metadata().unit, QStringLiteral("W"));
+    QVERIFY(!a->metadata().unit.isSet());
+    QVERIFY(*b->metadata().retained);
+    QCOMPARE(spy.count(), 1);
+    QCOMPARE(spy.at(0).at(0).value<StoreBatch>().changed.size(), 1);
+    // And the same metadata again changes nothing
+    spy.clear();
+    store.ingest({unit});
+    QCOMPARE(spy.count(), 0);
+}
+
+void TestResourceStore::memoryAccountingFollowsResources()
+{
+    // Given an empty store
+    ResourceStore store;
+    const qint64 empty = store.memoryBytes();
+    // When a thousand resources arrive
+    UpdateBatch batch;
+    for (int i = 0; i < 1000; ++i)
+        batch.append(valueUpdate(QStringLiteral("mqtt://h/site/dev%1/metric").arg(i), i));
+    store.ingest(batch);
+    // Then the store counts each one's record, id and value, beyond its history
+    const qint64 full = store.memoryBytes();
+    QVERIFY(full - empty >= 1000 * qint64(sizeof(Resource)));
+    QVERIFY(full >= store.keptBytes() + empty);
+    QCOMPARE(store.keptBytes(), store.historyBytes()); // no stream attached: the budget covers the history
+    // When they go again, so does what was counted
+    store.removeUnder(QStringLiteral("mqtt://h:1883/site"));
+    QCOMPARE(store.size(), 0);
+    QCOMPARE(store.historyBytes(), qint64(0));
+    QCOMPARE(store.keptBytes(), qint64(0));
+    QVERIFY(store.memoryBytes() - empty < 4096);
+}
+
+void TestResourceStore::budgetDropsTheCurrentPointButKeepsTheValue()
+{
+    // Given a large payload over the ledger's threshold
+    ResourceStore store;
+    const QByteArray payload(64 * 1024, 'p');
+    store.ingest({valueUpdate("mqtt://h/big", 1, 10, payload)});
+    QCOMPARE(store.payloadLedger().distinct(), 1);
+    QVERIFY(store.keptBytes() >= payload.size());
+    const qint64 before = store.memoryBytes();
+    // When the budget is below it
+    store.setMemoryBudget(1000);
+    // Then the history lets it go (counted) but the value stays, and is still counted as memory
+    const Resource *r = store.find(rid("mqtt://h/big"));
+    QCOMPARE(r->history().size(), 0);
+    QCOMPARE(store.droppedByBudget(), quint64(1));
+    QCOMPARE(r->value().raw, payload);
+    QCOMPARE(store.keptBytes(), qint64(0));
+    QCOMPARE(store.payloadLedger().distinct(), 0);
+    QVERIFY(store.memoryBytes() >= before - 64);
+    // When the next value comes, it replaces the current one, which is no longer counted
+    store.setMemoryBudget(ResourceStore::kDefaultMemoryBudget);
+    store.ingest({valueUpdate("mqtt://h/big", 2, 20)});
+    QCOMPARE(r->history().size(), 1);
+    QVERIFY(!r->history().hasOlderStorage());
+    QVERIFY(store.memoryBytes() < before - payload.size() / 2);
 }
 
 QTEST_GUILESS_MAIN(TestResourceStore)

@@ -78,6 +78,8 @@ private Q_SLOTS:
     void summaryIsOneSafeLine();
     void hugePayloadIsNotDecodedForTheSummary();
     void decodeErrorTooltipIsEscaped();
+    void largePayloadSharedWithTheStoreCountsOnce();
+    void budgetLetsGoOfTheOldestPayloadsFirst();
 };
 
 void TestStreamModel::fedByTheStore()
@@ -443,6 +445,79 @@ void TestStreamModel::decodeErrorTooltipIsEscaped()
     QVERIFY2(tip.startsWith(QStringLiteral("<qt>")), qPrintable(tip));
     QVERIFY(!tip.contains(QStringLiteral("<b>")));
     QVERIFY(tip.contains(QStringLiteral("&lt;b&gt;x&lt;/b&gt;&lt;img src=&quot;y&quot;&gt; at offset 1")));
+}
+
+namespace {
+
+Update payloadUpdate(const QString &uri, const QByteArray &raw, qint64 timeMs)
+{
+    Update update;
+    update.id = rid(uri);
+    Value value;
+    value.timeMs = timeMs;
+    value.raw = raw;
+    update.value = value;
+    return update;
+}
+
+} // namespace
+
+void TestStreamModel::largePayloadSharedWithTheStoreCountsOnce()
+{
+    // Given a store with its stream
+    ResourceStore store;
+    StreamModel model(&store);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    const QByteArray payload(200 * 1024, 'x');
+    // When a large message arrives
+    store.ingest({payloadUpdate(QStringLiteral("mqtt://h/big"), payload, 1000)});
+    // Then the stream's row and the store's value hold the same bytes
+    QCOMPARE(model.rowCount(), 1);
+    QVERIFY(model.message(0).raw.isSharedWith(store.find(rid("mqtt://h/big"))->value().raw));
+    // And the budget counts them once
+    QCOMPARE(store.payloadLedger().distinct(), 1);
+    QVERIFY(store.keptBytes() >= payload.size());
+    QVERIFY(store.keptBytes() < payload.size() + payload.size() / 4);
+    QVERIFY(store.memoryBytes() < 2 * payload.size());
+    // When the stream is cleared, only the store's share is left
+    const qint64 shared = store.keptBytes();
+    model.clear();
+    QVERIFY(store.keptBytes() < shared);
+    QVERIFY(store.keptBytes() >= payload.size());
+    QCOMPARE(store.keptBytes(), store.historyBytes());
+}
+
+void TestStreamModel::budgetLetsGoOfTheOldestPayloadsFirst()
+{
+    // Given a store whose budget holds about three large messages, with its stream
+    ResourceStore store;
+    StreamModel model(&store);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    constexpr qsizetype kSize = 100 * 1024;
+    store.setMemoryBudget(3 * kSize + kSize / 2);
+    // When ten distinct messages arrive for one topic, one by one
+    for (int i = 0; i < 10; ++i)
+        store.ingest({payloadUpdate(QStringLiteral("mqtt://h/t"), QByteArray(kSize, char('a' + i)), 1000 + i)});
+    // Then every row stays, the oldest rows without their payload but with their size
+    QCOMPARE(model.rowCount(), 10);
+    QVERIFY(store.keptBytes() <= store.memoryBudget());
+    QVERIFY(model.payloadsDropped() >= 6);
+    QCOMPARE(model.message(0).raw, QByteArray());
+    QCOMPARE(model.message(0).droppedBytes, kSize);
+    QCOMPARE(model.data(model.index(0, StreamModel::SizeColumn)).toString(), QString::number(kSize));
+    QVERIFY(!model.data(model.index(0, StreamModel::SummaryColumn)).toString().isEmpty());
+    // The newest are whole, and the store's current value too
+    QCOMPARE(model.message(9).raw, QByteArray(kSize, 'j'));
+    QCOMPARE(store.find(rid("mqtt://h/t"))->value().raw, QByteArray(kSize, 'j'));
+    // Oldest first: once a row keeps its payload, every newer one does
+    bool seenKept = false;
+    for (int row = 0; row < model.rowCount(); ++row) {
+        const bool kept = !model.message(row).raw.isEmpty();
+        QVERIFY(!seenKept || kept);
+        seenKept = seenKept || kept;
+    }
+    QVERIFY(store.droppedByBudget() + model.payloadsDropped() > 0);
+    QCOMPARE(store.payloadsDroppedByBudget(), model.payloadsDropped());
 }
 
 QTEST_GUILESS_MAIN(TestStreamModel)
