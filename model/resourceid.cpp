@@ -152,7 +152,20 @@ std::optional<ResourceId> ResourceId::parse(const QString &input, QString *error
     if (schemeEnd <= 0)
         return fail(tr("'%1' has no scheme: write it as mqtt://, coap:// or http:// (or mqtts, coaps, https)")
                         .arg(uri));
-    ResourceId id;
+    struct
+    {
+        QString m_scheme;
+        QString m_host;
+        quint16 m_port = 0;
+        QString m_path;
+        QString m_query;
+        Protocol protocol() const
+        {
+            return m_scheme.startsWith(QLatin1String("mqtt")) ? Protocol::Mqtt
+                : m_scheme.startsWith(QLatin1String("coap")) ? Protocol::Coap
+                                                               : Protocol::Http;
+        }
+    } id;
     id.m_scheme = uri.left(schemeEnd).toLower();
     if (!isKnownScheme(id.m_scheme))
         return fail(tr("unknown scheme '%1': expected one of mqtt, mqtts, coap, coaps, http, https")
@@ -233,7 +246,7 @@ std::optional<ResourceId> ResourceId::parse(const QString &input, QString *error
         if (mqtt && !id.m_query.isEmpty())
             return fail(tr("an MQTT topic cannot hold a raw '?': write it as %3F"));
     }
-    id.rebuild();
+    ResourceId built = build(id.m_scheme, id.m_host, id.m_port, id.m_path, id.m_query, nullptr);
     // An encoded '/' is data inside one segment (coap://h/a%2Fb is the one Uri-Path option
     // "a/b"): the URI keeps it encoded, so it names another resource than /a/b.
     const QString rawPath = uri.mid(authorityEnd, pathEnd - authorityEnd);
@@ -245,59 +258,126 @@ std::optional<ResourceId> ResourceId::parse(const QString &input, QString *error
                     QUrl::toPercentEncoding(QUrl::fromPercentEncoding(segment.toUtf8()), "!$&'()*+,;=:@"));
             const QString plainPath = QString::fromLatin1(QUrl::toPercentEncoding(id.m_path, "!$&'()*+,;=:@/"));
             const qsizetype tail = plainPath.size() + (id.m_query.isEmpty() ? 0 : id.m_query.size() + 1);
-            id.m_uri = id.m_uri.left(id.m_uri.size() - tail) + segments.join(QLatin1Char('/'))
+            built.m_uri = built.m_uri.left(built.m_uri.size() - tail) + segments.join(QLatin1Char('/'))
                 + (id.m_query.isEmpty() ? QString() : QLatin1Char('?') + id.m_query);
+            // The URI's path text now differs from the decoded path: keep that apart.
+            built.d->path = id.m_path;
+            built.d->ownPath = true;
         }
     }
-    return id;
+    return built;
 }
 
 ResourceId ResourceId::fromParts(const QString &scheme, const QString &host, quint16 port, const QString &path,
                                  const QString &query)
 {
-    ResourceId id;
-    id.m_scheme = scheme.toLower();
-    id.m_host = host.toLower();
-    if (id.m_host.startsWith(QLatin1Char('[')) && id.m_host.endsWith(QLatin1Char(']')))
-        id.m_host = id.m_host.mid(1, id.m_host.size() - 2);
-    id.m_port = port ? port : defaultPort(id.m_scheme);
-    id.m_path = path;
-    id.m_query = query;
-    id.rebuild();
-    return id;
+    QString lowerScheme = scheme.toLower();
+    QString lowerHost = host.toLower();
+    if (lowerHost.startsWith(QLatin1Char('[')) && lowerHost.endsWith(QLatin1Char(']')))
+        lowerHost = lowerHost.mid(1, lowerHost.size() - 2);
+    return build(lowerScheme, lowerHost, port ? port : defaultPort(lowerScheme), path, query, nullptr);
 }
 
 ResourceId ResourceId::fromTopic(const ResourceId &endpoint, const QString &topic)
 {
-    return fromParts(endpoint.m_scheme, endpoint.m_host, endpoint.m_port, QLatin1Char('/') + topic);
+    return build(endpoint.scheme(), endpoint.host(), endpoint.m_port, QLatin1Char('/') + topic, {},
+                 endpoint.d.data());
+}
+
+const QString &ResourceId::emptyString()
+{
+    static const QString empty;
+    return empty;
+}
+
+ResourceId ResourceId::build(const QString &scheme, const QString &host, quint16 port, const QString &path,
+                             const QString &query, const Parts *share)
+{
+    ResourceId id;
+    QString hostText = host;
+    if (hostText.contains(QLatin1Char('%')))
+        hostText.replace(QLatin1Char('%'), QLatin1String("%25"));
+    const bool v6 = host.contains(QLatin1Char(':'));
+    const QString prefix = scheme + QLatin1String("://") + (v6 ? QLatin1Char('[') + hostText + QLatin1Char(']') : hostText)
+        + QLatin1Char(':') + QString::number(port);
+    const QString encoded = QString::fromLatin1(QUrl::toPercentEncoding(path, "!$&'()*+,;=:@/"));
+    id.m_uri = prefix + encoded;
+    if (!query.isEmpty())
+        id.m_uri += QLatin1Char('?') + query;
+    id.m_port = port;
+    const bool ownPath = encoded != path || prefix.size() > 0xffff;
+    id.m_pathStart = ownPath ? 0 : quint16(prefix.size());
+    if (share && !ownPath && query.isEmpty() && !share->ownPath && share->query.isEmpty() && share->scheme == scheme
+        && share->host == host) {
+        id.d = QExplicitlySharedDataPointer<Parts>(const_cast<Parts *>(share));
+        return id;
+    }
+    auto *parts = new Parts;
+    parts->scheme = scheme;
+    parts->host = host;
+    parts->query = query;
+    if (ownPath) {
+        parts->path = path;
+        parts->ownPath = true;
+    }
+    id.d = QExplicitlySharedDataPointer<Parts>(parts);
+    return id;
+}
+
+QStringView ResourceId::pathView() const
+{
+    if (!d)
+        return {};
+    if (d->ownPath)
+        return d->path;
+    const qsizetype tail = d->query.isEmpty() ? 0 : d->query.size() + 1;
+    return QStringView(m_uri).mid(m_pathStart, m_uri.size() - m_pathStart - tail);
+}
+
+QString ResourceId::path() const
+{
+    if (d && d->ownPath)
+        return d->path;
+    return pathView().toString();
+}
+
+bool ResourceId::isEndpoint() const
+{
+    const QStringView path = pathView();
+    return path.isEmpty() || path == QLatin1String("/");
 }
 
 Protocol ResourceId::protocol() const
 {
-    if (m_scheme.startsWith(QLatin1String("mqtt")))
+    const QString &text = scheme();
+    if (text.startsWith(QLatin1String("mqtt")))
         return Protocol::Mqtt;
-    if (m_scheme.startsWith(QLatin1String("coap")))
+    if (text.startsWith(QLatin1String("coap")))
         return Protocol::Coap;
     return Protocol::Http;
 }
 
 bool ResourceId::isSecure() const
 {
-    return m_scheme.endsWith(QLatin1Char('s'));
+    return scheme().endsWith(QLatin1Char('s'));
 }
 
 QString ResourceId::topic() const
 {
-    return m_path.isEmpty() ? QString() : m_path.mid(1);
+    const QStringView path = pathView();
+    return path.isEmpty() ? QString() : path.mid(1).toString();
 }
 
 QStringList ResourceId::pathSegments() const
 {
-    if (m_path.isEmpty() || m_path == QLatin1String("/"))
+    const QStringView path = pathView();
+    if (path.isEmpty() || path == QLatin1String("/"))
         return {};
+    QStringList segments;
+    for (const QStringView segment : path.mid(1).tokenize(QLatin1Char('/')))
+        segments.append(segment.toString());
     if (protocol() == Protocol::Mqtt)
-        return topic().split(QLatin1Char('/'));
-    QStringList segments = m_path.mid(1).split(QLatin1Char('/'));
+        return segments;
     if (!segments.isEmpty() && segments.last().isEmpty())
         segments.removeLast();
     return segments;
@@ -305,44 +385,32 @@ QStringList ResourceId::pathSegments() const
 
 ResourceId ResourceId::endpoint() const
 {
-    return fromParts(m_scheme, m_host, m_port, {});
+    return build(scheme(), host(), m_port, {}, {}, d.data());
 }
 
 QString ResourceId::hostPort() const
 {
-    const bool v6 = m_host.contains(QLatin1Char(':'));
-    return (v6 ? QLatin1Char('[') + m_host + QLatin1Char(']') : m_host) + QLatin1Char(':') + QString::number(m_port);
+    const QString &name = host();
+    const bool v6 = name.contains(QLatin1Char(':'));
+    return (v6 ? QLatin1Char('[') + name + QLatin1Char(']') : name) + QLatin1Char(':') + QString::number(m_port);
 }
 
 QString ResourceId::endpointUri() const
 {
-    return m_scheme + QLatin1String("://") + hostPort();
+    return scheme() + QLatin1String("://") + hostPort();
 }
 
 ResourceId ResourceId::child(const QString &segment) const
 {
-    QString base = m_path;
+    QString base = path();
     if (base.endsWith(QLatin1Char('/')) && protocol() != Protocol::Mqtt)
         base.chop(1);
-    return fromParts(m_scheme, m_host, m_port, base + QLatin1Char('/') + segment);
+    return build(scheme(), host(), m_port, base + QLatin1Char('/') + segment, {}, d.data());
 }
 
 bool ResourceId::startsWith(const ResourceId &prefix) const
 {
     return m_uri.startsWith(prefix.m_uri);
-}
-
-void ResourceId::rebuild()
-{
-    QString host = m_host;
-    if (host.contains(QLatin1Char('%')))
-        host.replace(QLatin1Char('%'), QLatin1String("%25"));
-    const bool v6 = m_host.contains(QLatin1Char(':'));
-    m_uri = m_scheme + QLatin1String("://") + (v6 ? QLatin1Char('[') + host + QLatin1Char(']') : host)
-        + QLatin1Char(':') + QString::number(m_port)
-        + QString::fromLatin1(QUrl::toPercentEncoding(m_path, "!$&'()*+,;=:@/"));
-    if (!m_query.isEmpty())
-        m_uri += QLatin1Char('?') + m_query;
 }
 
 } // namespace thingscape

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <QExplicitlySharedDataPointer>
 #include <QHash>
+#include <QSharedData>
 #include <QString>
 #include <QStringList>
 
@@ -33,14 +35,14 @@ public:
     static quint16 defaultPort(const QString &scheme);
     static bool isKnownScheme(const QString &scheme);
 
-    bool isValid() const { return !m_scheme.isEmpty(); }
-    const QString &scheme() const { return m_scheme; }
+    bool isValid() const { return d && !d->scheme.isEmpty(); }
+    const QString &scheme() const { return d ? d->scheme : emptyString(); }
     Protocol protocol() const;
     bool isSecure() const;
-    const QString &host() const { return m_host; }
+    const QString &host() const { return d ? d->host : emptyString(); }
     quint16 port() const { return m_port; }
-    const QString &path() const { return m_path; }      // decoded
-    const QString &query() const { return m_query; }    // as given, without '?'
+    QString path() const;                                // decoded
+    const QString &query() const { return d ? d->query : emptyString(); } // as given, without '?'
     QString topic() const;                               // MQTT: decoded path without the first '/'
     QStringList pathSegments() const;                    // MQTT: topic levels; others: path segments
     ResourceId endpoint() const;                         // scheme://host:port
@@ -48,7 +50,7 @@ public:
     QString hostPort() const;                            // host:port, IPv6 bracketed
     QString toString() const { return m_uri; }
     const QString &uri() const { return m_uri; }      // the same, without a copy
-    bool isEndpoint() const { return m_path.isEmpty() || m_path == QLatin1String("/"); }
+    bool isEndpoint() const;
     ResourceId child(const QString &segment) const;      // appends "/segment"
     bool startsWith(const ResourceId &prefix) const;
 
@@ -57,14 +59,27 @@ public:
     friend bool operator<(const ResourceId &a, const ResourceId &b) { return a.m_uri < b.m_uri; }
 
 private:
-    void rebuild();
+    // What the URI text does not say plainly: shared by every id of one endpoint whose path
+    // reads in the URI as it is (most MQTT topics), so an id costs its URI text and 40 bytes.
+    struct Parts : QSharedData
+    {
+        QString scheme;
+        QString host;
+        QString query;
+        QString path;         // only when ownPath
+        bool ownPath = false; // the decoded path differs from the URI's path text
+    };
 
-    QString m_scheme;
-    QString m_host;
-    quint16 m_port = 0;
-    QString m_path;
-    QString m_query;
+    static const QString &emptyString();
+    static ResourceId build(const QString &scheme, const QString &host, quint16 port, const QString &path,
+                            const QString &query, const Parts *share);
+    // The decoded path, as a view into the URI where it reads there as it is.
+    QStringView pathView() const;
+
+    QExplicitlySharedDataPointer<Parts> d;
     QString m_uri;
+    quint16 m_port = 0;
+    quint16 m_pathStart = 0; // where the path starts in m_uri (when !d->ownPath)
 };
 
 inline size_t qHash(const ResourceId &id, size_t seed = 0) noexcept

@@ -69,9 +69,9 @@ ResourceStore::~ResourceStore()
 
 qint64 ResourceStore::recordCost(const Resource *resource)
 {
-    // The record, its own id strings (scheme and host are shared with the endpoint's), its
+    // The record, its URI text (scheme, host and a plain path are shared or read from it), its
     // two index entries and its first budget-queue entry.
-    return heapBlock(qint64(sizeof(Resource))) + stringCost(resource->id().uri()) + stringCost(resource->id().path())
+    return heapBlock(qint64(sizeof(Resource))) + stringCost(resource->id().uri())
         + kByIdEntry + kByKeyEntry + kBudgetQueueEntry;
 }
 

@@ -192,6 +192,11 @@ int main(int argc, char **argv)
     std::printf("  RSS before %.1f MiB, after %.1f MiB, growth %.1f MiB = %.0f bytes per resource\n", mib(rssBefore),
                 mib(rssAfter), mib(growth), double(growth) / options.topics);
     printAccounting(store, growth);
+    // What is live, without the freed heap glibc still holds (churn of large payloads).
+    malloc_trim(0);
+    const qint64 trimmed = rssBytes() - rssBefore;
+    std::printf("  after malloc_trim: RSS growth %.1f MiB = %.0f bytes per resource; memoryBytes / that: %.2f\n",
+                mib(trimmed), double(trimmed) / options.topics, double(store.memoryBytes()) / double(std::max<qint64>(1, trimmed)));
 
     bool ok = store.size() == options.topics;
     for (int i = 0; ok && i < options.topics; i += std::max(1, options.topics / 97)) {

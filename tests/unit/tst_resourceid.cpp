@@ -17,6 +17,7 @@ private Q_SLOTS:
     void mqttTopics();
     void ipv6();
     void endpointsAndChildren();
+    void compactIdsKeepEveryPart();
 };
 
 void TestResourceId::normalises_data()
@@ -141,6 +142,44 @@ void TestResourceId::endpointsAndChildren()
     QVERIFY(!id.isSecure());
     QVERIFY(ResourceId::parse(QStringLiteral("coaps://h/x"))->isSecure());
     QVERIFY(!ResourceId().isValid());
+}
+
+void TestResourceId::compactIdsKeepEveryPart()
+{
+    // An id is its URI text and a pointer to parts shared per endpoint: small enough to hold a million.
+    QVERIFY(sizeof(ResourceId) <= 40);
+    const auto endpoint = *ResourceId::parse(QStringLiteral("mqtt://Broker:1884"));
+    // A plain topic: the path is read out of the URI text
+    const auto plain = ResourceId::fromTopic(endpoint, QStringLiteral("site/b1/f2/dev3/metric"));
+    QCOMPARE(plain.path(), QStringLiteral("/site/b1/f2/dev3/metric"));
+    QCOMPARE(plain.topic(), QStringLiteral("site/b1/f2/dev3/metric"));
+    QCOMPARE(plain.scheme(), QStringLiteral("mqtt"));
+    QCOMPARE(plain.host(), QStringLiteral("broker"));
+    QCOMPARE(plain.port(), quint16(1884));
+    QCOMPARE(plain.endpoint(), endpoint);
+    QCOMPARE(plain.pathSegments(), (QStringList{"site", "b1", "f2", "dev3", "metric"}));
+    QVERIFY(!plain.isEndpoint());
+    // A topic that needs encoding keeps its decoded path apart, and still equals its parsed twin
+    const auto encoded = ResourceId::fromTopic(endpoint, QStringLiteral("k\u00fcche/50%/#"));
+    QCOMPARE(encoded.path(), QStringLiteral("/k\u00fcche/50%/#"));
+    QCOMPARE(encoded.toString(), QStringLiteral("mqtt://broker:1884/k%C3%BCche/50%25/%23"));
+    QCOMPARE(*ResourceId::parse(encoded.toString()), encoded);
+    QCOMPARE(ResourceId::parse(encoded.toString())->path(), encoded.path());
+    // With a query, the path ends before it
+    const auto query = *ResourceId::parse(QStringLiteral("coap://h/.well-known/core?rt=temp"));
+    QCOMPARE(query.path(), QStringLiteral("/.well-known/core"));
+    QCOMPARE(query.query(), QStringLiteral("rt=temp"));
+    QCOMPARE(query.child(QStringLiteral("x")).path(), QStringLiteral("/.well-known/core/x"));
+    // An encoded '/' inside a CoAP segment stays encoded in the URI, decoded in the path
+    const auto slash = *ResourceId::parse(QStringLiteral("coap://h/a%2Fb/c"));
+    QCOMPARE(slash.toString(), QStringLiteral("coap://h:5683/a%2Fb/c"));
+    QCOMPARE(slash.path(), QStringLiteral("/a/b/c"));
+    // Default-constructed and endpoint ids
+    QVERIFY(!ResourceId().isValid());
+    QCOMPARE(ResourceId().path(), QString());
+    QCOMPARE(ResourceId().scheme(), QString());
+    QVERIFY(endpoint.isEndpoint());
+    QCOMPARE(endpoint.path(), QString());
 }
 
 QTEST_GUILESS_MAIN(TestResourceId)
