@@ -2,6 +2,25 @@
 
 namespace thingscape {
 
+namespace {
+
+// A deque node holds 512 / sizeof(Point) points; the rest of the node is spread over them.
+constexpr qsizetype kPointsPerNode = std::max<qsizetype>(1, 512 / qsizetype(sizeof(History::Point)));
+constexpr qsizetype kSlotBytes = 512 / kPointsPerNode;
+constexpr qsizetype kBudgetQueueEntry = 16;
+
+} // namespace
+
+qsizetype History::fixedCost(const Value &value)
+{
+    return value.memoryCost() - value.raw.capacity() - qsizetype(sizeof(Value)) + kSlotBytes + kBudgetQueueEntry;
+}
+
+qsizetype History::pointCost(const Value &value)
+{
+    return fixedCost(value) + PayloadLedger::payloadBytes(value.raw);
+}
+
 History::History(const History &other)
     : m_current(other.m_current)
     , m_older(other.m_older ? std::make_unique<std::deque<Point>>(*other.m_older) : nullptr)
@@ -51,19 +70,19 @@ void History::append(quint64 seq, const Value &value)
     m_current = Point{seq, value};
     m_hasCurrent = true;
     m_currentCounted = true;
-    m_bytes += value.memoryCost();
+    m_bytes += pointCost(value);
 }
 
 qsizetype History::dropOldest()
 {
     qsizetype cost = 0;
     if (olderCount() > 0) {
-        cost = m_older->front().value.memoryCost();
+        cost = pointCost(m_older->front().value);
         m_older->pop_front();
         if (m_older->empty())
             m_older.reset(); // back to one inline value: no storage kept for an empty deque
     } else if (m_currentCounted) {
-        cost = m_current.value.memoryCost();
+        cost = pointCost(m_current.value);
         m_currentCounted = false;
     }
     m_bytes -= cost;

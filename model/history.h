@@ -1,5 +1,6 @@
 #pragma once
 
+#include "payloadledger.h"
 #include "value.h"
 
 #include <deque>
@@ -44,6 +45,11 @@ public:
     bool currentInHistory() const { return m_currentCounted; }
     // What the older points' storage costs before its first point (a deque's map and first node).
     static constexpr qsizetype kOlderStorageBytes = 720;
+    // What one point costs in memory: the value (Value::memoryCost() with its payload as a heap
+    // block), its slot in the deque and its entry in the store's budget queue.
+    static qsizetype pointCost(const Value &value);
+    // The same without the payload (which the store may share and count once).
+    static qsizetype fixedCost(const Value &value);
     const Value &current() const { return m_current.value; }
 
     void append(quint64 seq, const Value &value);

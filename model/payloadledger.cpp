@@ -7,7 +7,7 @@ qsizetype PayloadLedger::acquire(const QByteArray &raw)
     Entry &entry = m_entries[raw.constData()];
     if (entry.holders++ > 0)
         return 0;
-    entry.bytes = raw.capacity();
+    entry.bytes = payloadBytes(raw);
     m_bytes += entry.bytes;
     return entry.bytes;
 }

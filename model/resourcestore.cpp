@@ -7,6 +7,10 @@
 #include <QMutexLocker>
 #include <QThread>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 #include <limits>
 
@@ -14,10 +18,9 @@ namespace thingscape {
 
 namespace {
 
-// A heap block as glibc malloc hands it out: the request plus its header, 16-byte aligned.
 qint64 heapBlock(qint64 bytes)
 {
-    return std::max<qint64>(32, (bytes + 8 + 15) & ~qint64(15));
+    return PayloadLedger::heapBlock(bytes);
 }
 
 qint64 stringCost(const QString &text)
@@ -71,7 +74,8 @@ qint64 ResourceStore::recordCost(const Resource *resource)
 {
     // The record, its URI text (scheme, host and a plain path are shared or read from it), its
     // two index entries and its first budget-queue entry.
-    return heapBlock(qint64(sizeof(Resource))) + stringCost(resource->id().uri())
+    // Its inline current value is counted with the history (or as a current-only value).
+    return heapBlock(qint64(sizeof(Resource))) - qint64(sizeof(History::Point)) + stringCost(resource->id().uri())
         + kByIdEntry + kByKeyEntry + kBudgetQueueEntry;
 }
 
@@ -97,7 +101,7 @@ void ResourceStore::keep(qsizetype fixedBytes, const QByteArray &payload)
     if (PayloadLedger::tracks(payload))
         m_keptBytes += m_ledger.acquire(payload);
     else
-        m_keptBytes += payload.capacity();
+        m_keptBytes += PayloadLedger::payloadBytes(payload);
 }
 
 void ResourceStore::letGo(qsizetype fixedBytes, const QByteArray &payload)
@@ -106,7 +110,7 @@ void ResourceStore::letGo(qsizetype fixedBytes, const QByteArray &payload)
     if (PayloadLedger::tracks(payload))
         m_keptBytes -= m_ledger.release(payload);
     else
-        m_keptBytes -= payload.capacity();
+        m_keptBytes -= PayloadLedger::payloadBytes(payload);
 }
 
 void ResourceStore::addBudgetClient(BudgetClient *client)
@@ -383,7 +387,7 @@ void ResourceStore::appendValue(Resource *resource, const Value &value)
     History &history = resource->m_history;
     // A current value the budget had dropped from the history is replaced: no longer counted.
     if (history.hasCurrent() && !history.currentInHistory())
-        m_currentOnlyBytes -= history.current().memoryCost();
+        m_currentOnlyBytes -= History::pointCost(history.current());
     resource->m_lastUpdateMs = value.timeMs;
     ++resource->m_updateCount;
     const quint64 seq = m_nextSeq++;
@@ -391,9 +395,8 @@ void ResourceStore::appendValue(Resource *resource, const Value &value)
     history.append(seq, value);
     if (grows && history.hasOlderStorage())
         m_recordBytes += History::kOlderStorageBytes; // structure, outside the budget
-    const qsizetype cost = value.memoryCost();
-    m_historyBytes += cost;
-    keep(cost - value.raw.capacity(), value.raw);
+    m_historyBytes += History::pointCost(value);
+    keep(History::fixedCost(value), value.raw);
     ++m_livePoints;
     m_budgetQueue.emplace_back(resource->key(), seq);
     trimToCapacity(resource);
@@ -410,9 +413,10 @@ qsizetype ResourceStore::dropOldestPoint(Resource *resource)
     const bool isCurrent = history.size() == 1 && history.currentInHistory();
     // Copies share the payload: its ledger entry is released before the point goes.
     const QByteArray raw = oldest.value.raw;
+    const qsizetype fixed = History::fixedCost(oldest.value);
     const qsizetype cost = history.dropOldest();
     m_historyBytes -= cost;
-    letGo(cost - raw.capacity(), raw);
+    letGo(fixed, raw);
     if (hadOlderStorage && !history.hasOlderStorage())
         m_recordBytes -= History::kOlderStorageBytes;
     if (isCurrent)
@@ -431,6 +435,7 @@ void ResourceStore::trimToCapacity(Resource *resource)
 
 void ResourceStore::enforceBudget()
 {
+    const qint64 keptBefore = m_keptBytes;
     // Oldest first across the history and every client (the message stream).
     while (m_keptBytes > m_memoryBudget) {
         Resource *oldestResource = nullptr;
@@ -465,6 +470,18 @@ void ResourceStore::enforceBudget()
             break; // nothing left that the budget may drop
         }
     }
+    if (m_keptBytes < keptBefore) {
+        m_freedSinceTrim += keptBefore - m_keptBytes;
+        // glibc keeps freed payloads below its mmap threshold (128 KiB) in the heap, so RSS
+        // would stay at its peak; give them back now and then (a trim of a few hundred MiB of
+        // heap takes milliseconds).
+        if (m_freedSinceTrim >= kTrimAfterBytes) {
+            m_freedSinceTrim = 0;
+#ifdef __GLIBC__
+            malloc_trim(0);
+#endif
+        }
+    }
 }
 
 void ResourceStore::compactBudgetQueue()
@@ -487,7 +504,7 @@ void ResourceStore::eraseResource(Resource *resource)
     while (!history.isEmpty())
         dropOldestPoint(resource);
     if (history.hasCurrent())
-        m_currentOnlyBytes -= history.current().memoryCost();
+        m_currentOnlyBytes -= History::pointCost(history.current());
     m_recordBytes -= recordCost(resource);
     m_byId.remove(resource->id().uri());
     m_resources.remove(resource->key());

@@ -184,6 +184,8 @@ private:
     qint64 m_currentOnlyBytes = 0; // current values the budget dropped from their history
     std::shared_ptr<std::atomic<qint64>> m_metadataBytes;
     quint64 m_payloadsDroppedByBudget = 0;
+    static constexpr qint64 kTrimAfterBytes = 32ll * 1024 * 1024;
+    qint64 m_freedSinceTrim = 0;
     PayloadLedger m_ledger;
     std::vector<BudgetClient *> m_budgetClients; // Not owned.
     // The last metadata merge: the next resource announced the same way shares its result.

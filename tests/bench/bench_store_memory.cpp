@@ -14,6 +14,7 @@
 //                       RSS every tenth of it, with the growth between the 20 % and 100 % marks
 //                       (standing in for "minute 2 to minute 10")
 //   --rate R            for --steady (default 5,000 messages/s, in batches of 100 per 20 ms)
+//   --budget MIB        the store's memory budget (default 256 MiB)
 //
 // THINGSCAPE_BENCH_QUICK=1 (set by ctest): small N; checks only correctness (every resource
 // there with its value, accounting present and consistent), no figure asserted.
@@ -64,6 +65,7 @@ struct Options
     bool stream = false;
     int steadySeconds = 0;
     int rate = 5000;
+    int budgetMiB = 0;
 };
 
 QString topicName(int i)
@@ -102,11 +104,12 @@ Update updateFor(const ResourceId &endpoint, const ResourceId &id, int i, int me
 
 void printAccounting(const ResourceStore &store, qint64 rssGrowth)
 {
-    std::printf("  store accounting: memoryBytes %.1f MiB, historyBytes %.1f MiB (budget %.0f MiB), "
-                "dropped by capacity %llu, by budget %llu\n",
-                mib(store.memoryBytes()), mib(store.historyBytes()), mib(store.memoryBudget()),
+    std::printf("  store accounting: memoryBytes %.1f MiB, historyBytes %.1f MiB, keptBytes %.1f MiB (budget %.0f MiB), "
+                "dropped by capacity %llu, by budget %llu, stream payloads dropped by budget %llu\n",
+                mib(store.memoryBytes()), mib(store.historyBytes()), mib(store.keptBytes()), mib(store.memoryBudget()),
                 static_cast<unsigned long long>(store.droppedByCapacity()),
-                static_cast<unsigned long long>(store.droppedByBudget()));
+                static_cast<unsigned long long>(store.droppedByBudget()),
+                static_cast<unsigned long long>(store.payloadsDroppedByBudget()));
     if (rssGrowth > 0)
         std::printf("  memoryBytes / RSS growth: %.2f\n", double(store.memoryBytes()) / double(rssGrowth));
 }
@@ -136,9 +139,11 @@ int main(int argc, char **argv)
             options.steadySeconds = next();
         else if (arg == QLatin1String("--rate"))
             options.rate = std::max(100, next());
+        else if (arg == QLatin1String("--budget"))
+            options.budgetMiB = std::max(1, next());
         else {
             std::fprintf(stderr, "usage: bench_store_memory [--topics N] [--messages M] [--payload BYTES] [--stream] "
-                                 "[--steady SECONDS] [--rate R]\n");
+                                 "[--steady SECONDS] [--rate R] [--budget MIB]\n");
             return 2;
         }
     }
@@ -153,6 +158,8 @@ int main(int argc, char **argv)
     const qint64 rssBefore = rssBytes();
 
     ResourceStore store;
+    if (options.budgetMiB > 0)
+        store.setMemoryBudget(qint64(options.budgetMiB) * 1024 * 1024);
     std::unique_ptr<StreamModel> stream;
     if (options.stream)
         stream = std::make_unique<StreamModel>(&store);
@@ -241,8 +248,9 @@ int main(int argc, char **argv)
                 std::this_thread::sleep_for(std::chrono::milliseconds(due - steady.elapsed()));
             if (steady.elapsed() >= nextSample) {
                 const qint64 rss = rssBytes();
-                std::printf("  t=%5.1f s RSS %.1f MiB memoryBytes %.1f MiB historyBytes %.1f MiB\n",
-                            steady.elapsed() / 1000.0, mib(rss), mib(store.memoryBytes()), mib(store.historyBytes()));
+                std::printf("  t=%5.1f s RSS %.1f MiB memoryBytes %.1f MiB keptBytes %.1f MiB\n",
+                            steady.elapsed() / 1000.0, mib(rss), mib(store.memoryBytes()), mib(store.keptBytes()));
+                std::fflush(stdout);
                 if (nextSample == 2 * totalMs / 10)
                     rssAtFifth = rss;
                 nextSample += totalMs / 10;

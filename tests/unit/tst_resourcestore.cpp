@@ -556,7 +556,7 @@ void TestResourceStore::historyStorageOnlyBeyondTheCurrentValue()
     QVERIFY(!r->history().hasOlderStorage());
     QCOMPARE(r->history().last().toDouble(), 3.0);
     QCOMPARE(store.droppedByCapacity(), quint64(2));
-    QCOMPARE(store.historyBytes(), r->value().memoryCost());
+    QCOMPARE(store.historyBytes(), History::pointCost(r->value()));
 }
 
 void TestResourceStore::metadataIsSharedAndCopiedOnWrite()
