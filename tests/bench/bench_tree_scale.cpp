@@ -130,8 +130,8 @@ public:
     void start()
     {
         m_lateness.clear();
-        m_last = 0;
         m_clock.start();
+        m_last = m_clock.nsecsElapsed(); // a freeze right after start counts too
         m_timer.start();
     }
     void stop() { m_timer.stop(); }
