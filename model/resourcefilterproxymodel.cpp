@@ -2,6 +2,7 @@
 
 #include "resourcetreemodel.h"
 
+#include <QAbstractProxyModel>
 #include <QCoreApplication>
 
 namespace thingscape {
@@ -52,7 +53,9 @@ void ResourceFilterProxyModel::rebuild()
         }
         break;
     }
-    invalidateFilter();
+    findMatches();
+    // One layout change: rows that go are not removed one run at a time.
+    invalidate();
     if (wasValid != isValid())
         Q_EMIT validityChanged(isValid());
 }
@@ -74,22 +77,82 @@ QString ResourceFilterProxyModel::checkTopicFilter(const QString &filter)
     return {};
 }
 
-bool ResourceFilterProxyModel::topicMatches(const QStringList &filterLevels, const QString &topic)
+bool ResourceFilterProxyModel::topicMatches(const QStringList &filterLevels, QStringView topic)
 {
-    const QStringList topicLevels = topic.split(QLatin1Char('/'));
     if (topic.startsWith(QLatin1Char('$')) && !filterLevels.isEmpty()
         && (filterLevels.first() == QLatin1String("+") || filterLevels.first() == QLatin1String("#")))
         return false;
-    for (qsizetype i = 0; i < filterLevels.size(); ++i) {
-        const QString &level = filterLevels.at(i);
+    // Level by level without splitting the topic (no allocation per row).
+    qsizetype at = 0;
+    bool topicLeft = true; // a topic has at least one level, possibly empty
+    for (const QString &level : filterLevels) {
         if (level == QLatin1String("#"))
             return true;
-        if (i >= topicLevels.size())
+        if (!topicLeft)
             return false;
-        if (level != QLatin1String("+") && level != topicLevels.at(i))
+        const qsizetype slash = topic.indexOf(QLatin1Char('/'), at);
+        const QStringView topicLevel = topic.mid(at, slash < 0 ? topic.size() - at : slash - at);
+        if (level != QLatin1String("+") && topicLevel != level)
             return false;
+        if (slash < 0)
+            topicLeft = false;
+        else
+            at = slash + 1;
     }
-    return filterLevels.size() == topicLevels.size();
+    return !topicLeft;
+}
+
+void ResourceFilterProxyModel::setSourceModel(QAbstractItemModel *sourceModel)
+{
+    // The tree under any identity-like proxies (the window's decoration proxy).
+    m_tree = nullptr;
+    for (QAbstractItemModel *model = sourceModel; model;) {
+        if (auto *tree = qobject_cast<ResourceTreeModel *>(model)) {
+            m_tree = tree;
+            break;
+        }
+        auto *proxy = qobject_cast<QAbstractProxyModel *>(model);
+        model = proxy ? proxy->sourceModel() : nullptr;
+    }
+    findMatches();
+    QSortFilterProxyModel::setSourceModel(sourceModel);
+}
+
+QModelIndex ResourceFilterProxyModel::treeIndex(const QModelIndex &sourceIndex) const
+{
+    QModelIndex index = sourceIndex;
+    while (index.isValid() && index.model() != m_tree) {
+        const auto *proxy = qobject_cast<const QAbstractProxyModel *>(index.model());
+        if (!proxy)
+            return {};
+        index = proxy->mapToSource(index);
+    }
+    return index;
+}
+
+bool ResourceFilterProxyModel::rowMatches(const ResourceTreeModel::RowText &row) const
+{
+    switch (m_mode) {
+    case Mode::Substring:
+        return row.name.contains(m_pattern, Qt::CaseInsensitive) || row.path.contains(m_pattern, Qt::CaseInsensitive)
+            || row.uri.contains(m_pattern, Qt::CaseInsensitive);
+    case Mode::MqttWildcard:
+        // An endpoint is no topic; it shows when something below it matches.
+        return !row.isEndpoint && topicMatches(m_filterLevels, row.path);
+    case Mode::Regex:
+        return m_regex.match(row.uri).hasMatch();
+    }
+    return false;
+}
+
+void ResourceFilterProxyModel::findMatches()
+{
+    m_matches.clear();
+    m_matchedUpTo = 0;
+    if (!m_tree || m_pattern.isEmpty() || !isValid())
+        return;
+    m_matches = m_tree->matchingRows([this](const ResourceTreeModel::RowText &row) { return rowMatches(row); });
+    m_matchedUpTo = m_tree->lastRowSerial();
 }
 
 bool ResourceFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const
@@ -98,21 +161,13 @@ bool ResourceFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex
         return true;
     if (!isValid())
         return false;
-    const QModelIndex index = sourceModel()->index(sourceRow, 0, sourceParent);
-    switch (m_mode) {
-    case Mode::Substring:
-        return index.data(Qt::DisplayRole).toString().contains(m_pattern, Qt::CaseInsensitive)
-            || index.data(ResourceTreeModel::PathRole).toString().contains(m_pattern, Qt::CaseInsensitive)
-            || index.data(ResourceTreeModel::ResourceIdRole).toString().contains(m_pattern, Qt::CaseInsensitive);
-    case Mode::MqttWildcard:
-        // An endpoint is no topic; it shows when something below it matches.
-        if (index.data(ResourceTreeModel::IsEndpointRole).toBool())
-            return false;
-        return topicMatches(m_filterLevels, index.data(ResourceTreeModel::PathRole).toString());
-    case Mode::Regex:
-        return m_regex.match(index.data(ResourceTreeModel::ResourceIdRole).toString()).hasMatch();
-    }
-    return false;
+    const QModelIndex index = treeIndex(sourceModel()->index(sourceRow, 0, sourceParent));
+    if (!index.isValid())
+        return false;
+    // Rows of the last walk answer from its result; rows made since are matched now.
+    if (m_tree->rowSerial(index) <= m_matchedUpTo)
+        return m_matches.contains(index.internalPointer());
+    return m_tree->rowMatches(index, [this](const ResourceTreeModel::RowText &row) { return rowMatches(row); });
 }
 
 } // namespace thingscape

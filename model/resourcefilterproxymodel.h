@@ -1,13 +1,22 @@
 #pragma once
 
+#include "resourcetreemodel.h"
+
 #include <QRegularExpression>
+#include <QSet>
 #include <QSortFilterProxyModel>
 #include <QStringList>
 
 namespace thingscape {
 
-// Filters a ResourceTreeModel; a row stays when it or any row below it matches, so the path
-// to every match stays visible. An invalid pattern matches nothing (an empty one everything).
+// Filters a ResourceTreeModel (directly or through identity-like proxies); a row stays when it
+// or any row below it matches, so the path to every match stays visible. An invalid pattern
+// matches nothing (an empty one everything).
+//
+// A new pattern is matched against the whole tree in one walk (ResourceTreeModel::matchingRows)
+// and applied with one layout change (invalidate()), never row by row: removing rows one run at
+// a time walks every persistent index per run, which froze the window for minutes at 100,000
+// rows. Rows that arrive later are matched as they come.
 class ResourceFilterProxyModel : public QSortFilterProxyModel
 {
     Q_OBJECT
@@ -31,9 +40,14 @@ public:
 
     // MQTT topic filter semantics (MQTT 3.1.1 section 4.7): "a/#" also matches "a", and
     // filters starting with a wildcard do not match topics starting with '$'.
-    static bool topicMatches(const QStringList &filterLevels, const QString &topic);
+    static bool topicMatches(const QStringList &filterLevels, QStringView topic);
     // Empty when the filter is well formed, else what is wrong with it.
     static QString checkTopicFilter(const QString &filter);
+
+    void setSourceModel(QAbstractItemModel *sourceModel) override;
+    // How many rows matched the pattern itself in the last walk (not counting the rows kept
+    // as the path to a match); 0 without a pattern.
+    qsizetype matchCount() const { return m_matches.size(); }
 
 Q_SIGNALS:
     void validityChanged(bool valid);
@@ -43,6 +57,13 @@ protected:
 
 private:
     void rebuild();
+    void findMatches();
+    bool rowMatches(const ResourceTreeModel::RowText &row) const;
+    QModelIndex treeIndex(const QModelIndex &sourceIndex) const;
+
+    ResourceTreeModel *m_tree = nullptr; // Not owned: the tree below the source proxies.
+    QSet<const void *> m_matches;        // tree rows that match by themselves
+    quint64 m_matchedUpTo = 0;           // the tree's last row serial when m_matches was made
 
     QString m_pattern;
     Mode m_mode = Mode::Substring;

@@ -5,7 +5,9 @@
 #include <QAbstractItemModel>
 #include <QHash>
 #include <QSet>
+#include <QStringView>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -64,6 +66,27 @@ public:
     QModelIndex indexForId(const ResourceId &id) const;
     // The resource a row carries, or nullptr for path levels and resource-less endpoints.
     const Resource *resourceAt(const QModelIndex &index) const;
+
+    // What a filter looks at in one row: the Name column, PathRole and ResourceIdRole, as
+    // views that are valid during the call only.
+    struct RowText
+    {
+        QStringView name;
+        QStringView path;
+        QStringView uri;
+        bool isEndpoint = false;
+    };
+    using RowPredicate = std::function<bool(const RowText &)>;
+    // Every row whose own text matches, by its internal pointer, in one walk over the tree that
+    // builds no strings per row (the topic and URI grow and shrink in one buffer each): a
+    // filter over a million rows costs one pass, not a million data() calls.
+    QSet<const void *> matchingRows(const RowPredicate &matches) const;
+    // The same for one row (one the last walk did not see).
+    bool rowMatches(const QModelIndex &index, const RowPredicate &matches) const;
+    // Rows are numbered as they are made: a row with a serial above the one current when a
+    // walk ran is newer than that walk.
+    quint64 rowSerial(const QModelIndex &index) const;
+    quint64 lastRowSerial() const { return m_lastSerial; }
 
     // Shows the endpoint even before (and after) it has resources, under the given name
     // (empty: host:port).
@@ -124,7 +147,7 @@ private:
     Node *nodeFor(const QModelIndex &index) const;
     QModelIndex indexFor(const Node *node, int column = 0) const;
     int rowOf(const Node *node) const;
-    Node *findChild(const Node *parent, const QString &key) const;
+    Node *findChild(const Node *parent, QStringView key) const;
     Node *findNode(const ResourceId &id) const;
     const Node *endpointOf(const Node *node) const;
     bool isPinned(const Node *node) const;
@@ -138,14 +161,22 @@ private:
     void endpointNamesChanged();
     QString displayText(const Node *node, int column) const;
     QString toolTip(const Node *node) const;
+    std::unique_ptr<Node> makeNode();
+    ResourceId endpointIdOf(const Node *node) const;
+    void setLabel(Node *node, const QString &label);
 
     ResourceStore *m_store; // Not owned.
     std::unique_ptr<Node> m_root;
-    QHash<ResourceId, Node *> m_byId;      // resource id -> the node carrying it
+    // The store's resources by pointer (a few words each, no id copy); removed resources are
+    // found by their path.
+    QHash<const Resource *, Node *> m_byResource;
     QHash<QString, Node *> m_endpointNodes; // endpoint URI -> node
+    QHash<QString, ResourceId> m_endpointIds; // endpoint URI -> its id (kept, a few per endpoint)
+    QHash<const Node *, QString> m_labels;    // SenML records shown by their own name
     QHash<QString, EndpointInfo> m_endpointInfo;
     QHash<QString, QString> m_endpointParent; // endpoint URI -> the endpoint URI it shows under
     int m_batchDepth = 0;
+    quint64 m_lastSerial = 0;
     // Endpoints added during a batch, not yet in the tree, in the order they came.
     std::vector<std::unique_ptr<Node>> m_pendingEndpoints;
     QSet<QString> m_pendingUris;

@@ -16,6 +16,8 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
+#include <QItemSelectionModel>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
@@ -57,16 +59,23 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
     , m_view(new QTreeView(this))
     , m_highlightTimer(new QTimer(this))
     , m_fitTimer(new QTimer(this))
+    , m_filterTimer(new QTimer(this))
     , m_copyUri(new QAction(tr("&Copy URI"), this))
     , m_observe(new QAction(tr("&Observe"), this))
     , m_stopObserving(new QAction(tr("&Stop observing"), this))
 {
     setObjectName(QStringLiteral("resourceTreeDock"));
     m_filter->setSourceModel(m_decoration);
-    // Connected before the view gets the model, so this runs before the selection model moves
-    // the current row to a neighbour: a filtered-out row clears the details, never swaps them.
-    connect(m_filter, &QAbstractItemModel::rowsAboutToBeRemoved, this, &ResourceTreeDock::noteRowsVanishing);
-    connect(m_filter, &QAbstractItemModel::rowsRemoved, this, &ResourceTreeDock::clearVanishedCurrent);
+    // Connected before the view gets either model, so this runs before the selection model
+    // moves the current row to a neighbour: a row that goes clears the details, never swaps them.
+    for (QAbstractItemModel *shown : {static_cast<QAbstractItemModel *>(m_filter), static_cast<QAbstractItemModel *>(m_decoration)}) {
+        connect(shown, &QAbstractItemModel::rowsAboutToBeRemoved, this,
+                [this, shown](const QModelIndex &parent, int first, int last) {
+                    if (m_view->model() == shown)
+                        noteRowsVanishing(parent, first, last);
+                });
+        connect(shown, &QAbstractItemModel::rowsRemoved, this, &ResourceTreeDock::clearVanishedCurrent);
+    }
 
     m_search->setObjectName(QStringLiteral("treeSearch"));
     m_search->setPlaceholderText(tr("Filter resources (Ctrl+F)"));
@@ -82,7 +91,7 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
     m_filterError->hide();
 
     m_view->setObjectName(QStringLiteral("resourceTree"));
-    m_view->setModel(m_filter);
+    m_view->setModel(m_decoration);
     m_view->setUniformRowHeights(true);
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_view->setDragEnabled(true);
@@ -98,6 +107,7 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
     m_view->header()->setSectionResizeMode(QHeaderView::Interactive);
     m_view->header()->setMinimumSectionSize(m_view->fontMetrics().horizontalAdvance(QStringLiteral("MQTT")));
     m_view->viewport()->installEventFilter(this);
+    m_view->installEventFilter(this);
 
     auto *searchRow = new QHBoxLayout;
     searchRow->addWidget(m_search, 1);
@@ -112,34 +122,37 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
 
     QSettings settings;
     m_mode->setCurrentIndex(settings.value(QStringLiteral("tree/searchMode"), 0).toInt());
+    m_filterTimer->setSingleShot(true);
+    m_filterTimer->setInterval(kFilterDelayMs);
+    connect(m_filterTimer, &QTimer::timeout, this, &ResourceTreeDock::applyFilterNow);
     connect(m_search, &QLineEdit::textChanged, this, &ResourceTreeDock::applyFilter);
     connect(m_mode, &QComboBox::currentIndexChanged, this, [this](int index) {
         QSettings().setValue(QStringLiteral("tree/searchMode"), index);
-        applyFilter();
+        applyFilterNow();
     });
     connect(m_view, &QTreeView::customContextMenuRequested, this, &ResourceTreeDock::showContextMenu);
-    connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this,
-            [this](const QModelIndex &current) {
-                // A row on its way out moved the current index: clearVanishedCurrent() decides.
-                if (m_currentVanishing)
-                    return;
-                setShownResource(
-                    ResourceId::parse(current.data(ResourceTreeModel::ResourceIdRole).toString()).value_or(ResourceId()));
-                updateActions();
-            });
-    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &ResourceTreeDock::updateActions);
+    connectSelection();
 
     // Column widths follow the content, computed once things settle, never per message.
     m_fitTimer->setSingleShot(true);
     connect(m_fitTimer, &QTimer::timeout, this, &ResourceTreeDock::fitColumns);
-    connect(m_filter, &QAbstractItemModel::rowsInserted, this, [this] { scheduleFit(false); });
-    connect(m_filter, &QAbstractItemModel::rowsRemoved, this, [this] { scheduleFit(true); });
-    connect(m_filter, &QAbstractItemModel::modelReset, this, [this] { scheduleFit(true); });
-    // New values may need more room, but a second's delay is fine and costs far less.
-    connect(m_filter, &QAbstractItemModel::dataChanged, this, [this] {
-        if (!m_fitTimer->isActive())
-            m_fitTimer->start(1000);
-    });
+    for (QAbstractItemModel *shown : {static_cast<QAbstractItemModel *>(m_filter), static_cast<QAbstractItemModel *>(m_decoration)}) {
+        const auto ifShown = [this, shown](auto f) {
+            return [this, shown, f] {
+                if (m_view->model() == shown)
+                    f();
+            };
+        };
+        connect(shown, &QAbstractItemModel::rowsInserted, this, ifShown([this] { scheduleFit(false); }));
+        connect(shown, &QAbstractItemModel::rowsRemoved, this, ifShown([this] { scheduleFit(true); }));
+        connect(shown, &QAbstractItemModel::modelReset, this, ifShown([this] { scheduleFit(true); }));
+        connect(shown, &QAbstractItemModel::layoutChanged, this, ifShown([this] { scheduleFit(true); }));
+        // New values may need more room, but a second's delay is fine and costs far less.
+        connect(shown, &QAbstractItemModel::dataChanged, this, ifShown([this] {
+                    if (!m_fitTimer->isActive())
+                        m_fitTimer->start(1000);
+                }));
+    }
     connect(m_view, &QTreeView::expanded, this, [this] { scheduleFit(false); });
     connect(m_view, &QTreeView::collapsed, this, [this] { scheduleFit(true); });
     connect(m_view->header(), &QHeaderView::sectionResized, this, [this](int column) {
@@ -184,7 +197,110 @@ bool ResourceTreeDock::eventFilter(QObject *watched, QEvent *event)
 {
     if (watched == m_view->viewport() && event->type() == QEvent::Resize)
         scheduleFit(true);
+    // '*' unfolds everything below the current row: capped, since on a million rows the view
+    // froze for 19 s and took 1.2 GB for it.
+    if (watched == m_view && event->type() == QEvent::KeyPress
+        && static_cast<QKeyEvent *>(event)->key() == Qt::Key_Asterisk) {
+        const QModelIndex current = m_view->currentIndex();
+        if (current.isValid()) {
+            m_view->expand(current);
+            if (expandBelow(current, kExpandCap))
+                Q_EMIT statusMessage(tr("Unfolded the first %1 rows; the rest stays folded").arg(kExpandCap));
+        }
+        return true;
+    }
     return QDockWidget::eventFilter(watched, event);
+}
+
+void ResourceTreeDock::connectSelection()
+{
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            [this](const QModelIndex &current) {
+                // A row on its way out moved the current index: clearVanishedCurrent() decides.
+                if (m_currentVanishing)
+                    return;
+                setShownResource(
+                    ResourceId::parse(current.data(ResourceTreeModel::ResourceIdRole).toString()).value_or(ResourceId()));
+                updateActions();
+            });
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &ResourceTreeDock::updateActions);
+}
+
+void ResourceTreeDock::showModel(QAbstractItemModel *model)
+{
+    QItemSelectionModel *old = m_view->selectionModel();
+    m_view->setModel(model);
+    // The view made a new one and leaves the old one to whoever made it.
+    if (old && old != m_view->selectionModel())
+        old->deleteLater();
+    connectSelection();
+}
+
+QModelIndex ResourceTreeDock::toTree(const QModelIndex &viewIndex) const
+{
+    QModelIndex index = viewIndex;
+    if (index.model() == m_filter)
+        index = m_filter->mapToSource(index);
+    if (index.model() == m_decoration)
+        index = m_decoration->mapToSource(index);
+    return index.model() == m_model ? index : QModelIndex();
+}
+
+QModelIndex ResourceTreeDock::toView(const QModelIndex &treeIndex) const
+{
+    if (!treeIndex.isValid())
+        return {};
+    const QModelIndex decorated = m_decoration->mapFromSource(treeIndex);
+    return m_view->model() == m_filter ? m_filter->mapFromSource(decorated) : decorated;
+}
+
+bool ResourceTreeDock::expandBelow(const QModelIndex &parent, int cap)
+{
+    // Breadth first: the upper levels of every branch before the depths of the first one.
+    // Only rows with few enough children unfold; asking a row with many for its count is
+    // cheap, unfolding it is not.
+    const QAbstractItemModel *model = m_view->model();
+    int shown = model->rowCount(parent);
+    bool capped = false;
+    QList<QModelIndex> queue{parent};
+    for (qsizetype i = 0; i < queue.size(); ++i) {
+        const QModelIndex at = queue.at(i);
+        const int rows = model->rowCount(at);
+        for (int row = 0; row < rows; ++row) {
+            const QModelIndex child = model->index(row, 0, at);
+            if (!model->hasChildren(child))
+                continue;
+            const int childRows = model->rowCount(child);
+            if (shown + childRows > cap) {
+                capped = true;
+                continue;
+            }
+            shown += childRows;
+            m_view->expand(child);
+            queue.append(child);
+        }
+    }
+    return capped;
+}
+
+QList<QPersistentModelIndex> ResourceTreeDock::expandedTreeRows() const
+{
+    // Only the unfolded part is walked.
+    QList<QPersistentModelIndex> rows;
+    const QAbstractItemModel *model = m_view->model();
+    QList<QModelIndex> stack{QModelIndex()};
+    while (!stack.isEmpty()) {
+        const QModelIndex at = stack.takeLast();
+        const int count = model->rowCount(at);
+        for (int row = 0; row < count; ++row) {
+            const QModelIndex child = model->index(row, 0, at);
+            if (m_view->isExpanded(child)) {
+                rows.append(toTree(child));
+                stack.append(child);
+            }
+        }
+    }
+    return rows;
 }
 
 void ResourceTreeDock::setShownResource(const ResourceId &id)
@@ -286,14 +402,66 @@ void ResourceTreeDock::fitColumns()
 
 void ResourceTreeDock::applyFilter()
 {
+    // On a large tree each keystroke would walk it: wait for typing to settle.
+    if (m_store->size() > kFilterDelayRows)
+        m_filterTimer->start();
+    else
+        applyFilterNow();
+}
+
+void ResourceTreeDock::applyFilterNow()
+{
+    m_filterTimer->stop();
     const auto mode = ResourceFilterProxyModel::Mode(m_mode->currentData().toInt());
+    const QString text = m_search->text();
+    const bool filtering = !text.isEmpty();
+    const bool wasFiltering = m_view->model() == m_filter;
+    // What stays: the current row and the selection, as rows of the tree.
+    const QPersistentModelIndex current = toTree(m_view->currentIndex());
+    QList<QPersistentModelIndex> selected;
+    for (const QModelIndex &index : m_view->selectionModel()->selectedRows())
+        selected.append(toTree(index));
+    if (filtering && !wasFiltering)
+        m_unfilteredExpanded = expandedTreeRows();
+    // Every unfolded row is a persistent index the filter's change has to map: fold first.
+    if (wasFiltering)
+        m_view->collapseAll();
     m_filter->setMode(mode);
-    m_filter->setPattern(m_search->text());
-    if (!m_search->text().isEmpty())
-        m_view->expandAll();
+    m_filter->setPattern(text);
+    if (filtering != wasFiltering)
+        showModel(filtering ? static_cast<QAbstractItemModel *>(m_filter) : m_decoration);
+
+    QItemSelectionModel *selection = m_view->selectionModel();
+    const QModelIndex shownCurrent = toView(current);
+    if (current.isValid() && !shownCurrent.isValid()) {
+        // Filtered out: the selection goes, it never moves to a row the user did not pick.
+        selection->clear();
+        setShownResource(ResourceId());
+        updateActions();
+    } else if (filtering != wasFiltering) {
+        QItemSelection kept;
+        for (const QPersistentModelIndex &row : std::as_const(selected)) {
+            const QModelIndex shownRow = toView(row);
+            if (shownRow.isValid())
+                kept.select(shownRow, shownRow.siblingAtColumn(m_view->model()->columnCount(shownRow.parent()) - 1));
+        }
+        selection->select(kept, QItemSelectionModel::ClearAndSelect);
+        if (shownCurrent.isValid())
+            selection->setCurrentIndex(shownCurrent, QItemSelectionModel::NoUpdate);
+    }
+    if (filtering) {
+        expandBelow({}, kExpandCap);
+    } else if (!m_unfilteredExpanded.isEmpty()) {
+        for (const QPersistentModelIndex &row : std::as_const(m_unfilteredExpanded))
+            m_view->expand(toView(row));
+        m_unfilteredExpanded.clear();
+    }
+    if (shownCurrent.isValid())
+        m_view->scrollTo(shownCurrent);
     const bool valid = m_filter->isValid();
     m_filterError->setVisible(!valid);
     m_filterError->setText(valid ? QString() : m_filter->errorString());
+    Q_EMIT filterApplied();
 }
 
 ResourceId ResourceTreeDock::currentResource() const
@@ -322,7 +490,7 @@ void ResourceTreeDock::selectResource(const ResourceId &id)
     const QModelIndex source = m_model->indexForId(id);
     if (!source.isValid())
         return;
-    const QModelIndex index = m_filter->mapFromSource(m_decoration->mapFromSource(source));
+    const QModelIndex index = toView(source);
     if (!index.isValid())
         return;
     m_view->scrollTo(index);
