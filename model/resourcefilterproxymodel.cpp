@@ -147,12 +147,12 @@ bool ResourceFilterProxyModel::rowMatches(const ResourceTreeModel::RowText &row)
 
 void ResourceFilterProxyModel::findMatches()
 {
-    m_matches.clear();
-    m_matchedUpTo = 0;
+    m_walk = 0;
     if (!m_tree || m_pattern.isEmpty() || !isValid())
         return;
-    m_matches = m_tree->matchingRows([this](const ResourceTreeModel::RowText &row) { return rowMatches(row); });
-    m_matchedUpTo = m_tree->lastRowSerial();
+    // A substring in the URI is checked by the walk itself, on what each row adds to its parent.
+    m_walk = m_tree->markMatchingRows([this](const ResourceTreeModel::RowText &row) { return rowMatches(row); },
+                                      m_mode == Mode::Substring ? m_pattern : QString());
 }
 
 bool ResourceFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const
@@ -164,9 +164,9 @@ bool ResourceFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex
     const QModelIndex index = treeIndex(sourceModel()->index(sourceRow, 0, sourceParent));
     if (!index.isValid())
         return false;
-    // Rows of the last walk answer from its result; rows made since are matched now.
-    if (m_tree->rowSerial(index) <= m_matchedUpTo)
-        return m_matches.contains(index.internalPointer());
+    // Rows of the last walk answer from its marks; rows made since are matched now.
+    if (const std::optional<bool> marked = m_tree->matchedInWalk(index, m_walk))
+        return *marked;
     return m_tree->rowMatches(index, [this](const ResourceTreeModel::RowText &row) { return rowMatches(row); });
 }
 

@@ -3,7 +3,6 @@
 #include "resourcetreemodel.h"
 
 #include <QRegularExpression>
-#include <QSet>
 #include <QSortFilterProxyModel>
 #include <QStringList>
 
@@ -13,7 +12,7 @@ namespace thingscape {
 // or any row below it matches, so the path to every match stays visible. An invalid pattern
 // matches nothing (an empty one everything).
 //
-// A new pattern is matched against the whole tree in one walk (ResourceTreeModel::matchingRows)
+// A new pattern is matched against the whole tree in one walk (ResourceTreeModel::markMatchingRows)
 // and applied with one layout change (invalidate()), never row by row: removing rows one run at
 // a time walks every persistent index per run, which froze the window for minutes at 100,000
 // rows. Rows that arrive later are matched as they come.
@@ -45,9 +44,6 @@ public:
     static QString checkTopicFilter(const QString &filter);
 
     void setSourceModel(QAbstractItemModel *sourceModel) override;
-    // How many rows matched the pattern itself in the last walk (not counting the rows kept
-    // as the path to a match); 0 without a pattern.
-    qsizetype matchCount() const { return m_matches.size(); }
 
 Q_SIGNALS:
     void validityChanged(bool valid);
@@ -62,8 +58,7 @@ private:
     QModelIndex treeIndex(const QModelIndex &sourceIndex) const;
 
     ResourceTreeModel *m_tree = nullptr; // Not owned: the tree below the source proxies.
-    QSet<const void *> m_matches;        // tree rows that match by themselves
-    quint64 m_matchedUpTo = 0;           // the tree's last row serial when m_matches was made
+    quint32 m_walk = 0;                  // the tree's stamp for the rows that match by themselves
 
     QString m_pattern;
     Mode m_mode = Mode::Substring;

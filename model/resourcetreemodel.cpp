@@ -55,13 +55,14 @@ struct ResourceTreeModel::Node
     std::vector<std::unique_ptr<Node>> children; // sorted by key (keyLess)
     const Resource *resource = nullptr; // Not owned (the store's).
     Key key;              // the path level; for endpoints the endpoint URI
-    quint64 serial = 0;   // when it was made (ResourceTreeModel::rowSerial)
+    quint64 serial = 0;   // when it was made (compared with m_walkSerial)
     int row = 0;          // index in parent->children; current below staleFrom of the parent
     // Children from here on may have a stale row. Renumbered on the next look-up, not on every
     // insert: thousands of inserts in the middle would otherwise cost O(children) each.
     quint32 staleFrom = UINT32_MAX;
     bool isEndpoint = false;
     bool hasLabel = false; // shown by its label (m_labels) instead of its key
+    mutable quint32 matchStamp = 0; // the markMatchingRows() stamp that matched it
 
     void renumberChildren(size_t from) { staleFrom = std::min(staleFrom, quint32(from)); }
     void refreshRows()
@@ -319,9 +320,14 @@ void ResourceTreeModel::setLabel(Node *node, const QString &label)
         m_labels.remove(node);
 }
 
-quint64 ResourceTreeModel::rowSerial(const QModelIndex &index) const
+std::optional<bool> ResourceTreeModel::matchedInWalk(const QModelIndex &index, quint32 stamp) const
 {
-    return index.isValid() && index.model() == this ? nodeFor(index)->serial : 0;
+    if (!index.isValid() || index.model() != this || stamp == 0 || stamp != m_walkStamp)
+        return std::nullopt;
+    const Node *node = nodeFor(index);
+    if (node->serial > m_walkSerial)
+        return std::nullopt;
+    return node->matchStamp == stamp;
 }
 
 // --- filtering ---
@@ -359,9 +365,10 @@ bool ResourceTreeModel::rowMatches(const QModelIndex &index, const RowPredicate 
     return matches(RowText{name, path, uri, node->isEndpoint});
 }
 
-QSet<const void *> ResourceTreeModel::matchingRows(const RowPredicate &matches) const
+quint32 ResourceTreeModel::markMatchingRows(const RowPredicate &matches, const QString &uriSubstring) const
 {
-    QSet<const void *> rows;
+    const quint32 stamp = ++m_walkStamp == 0 ? ++m_walkStamp : m_walkStamp;
+    m_walkSerial = m_lastSerial;
     // Depth first with one buffer for the topic and one for the URI; MQTT rows below an
     // endpoint get their text by appending their level. Endpoints, CoAP / HTTP rows (queries,
     // trailing slashes) and rows named by their full URI take the slow way (rowMatches).
@@ -371,19 +378,16 @@ QSet<const void *> ResourceTreeModel::matchingRows(const RowPredicate &matches) 
         size_t next;
         qsizetype pathSize;
         qsizetype uriSize;
-        bool fast; // its children can take the fast way
+        bool fast;        // its children can take the fast way
+        bool plain;       // its URI is its path verbatim (nothing percent-encoded)
+        bool uriContains; // its URI contains uriSubstring, so every URI below it does
     };
     QString path;
     QString uri;
     const QString emptyName = tr("(empty)");
+    const qsizetype needle = uriSubstring.size();
     std::vector<Frame> stack;
-    auto slowText = [&](const Node *node) {
-        const QString name = displayName(node);
-        const QString nodePathText = nodePath(node);
-        const QString uriText = nodeId(node).toString();
-        return matches(RowText{name, nodePathText, uriText, node->isEndpoint});
-    };
-    stack.push_back(Frame{m_root.get(), 0, 0, 0, false});
+    stack.push_back(Frame{m_root.get(), 0, 0, 0, false, false, false});
     while (!stack.empty()) {
         Frame &top = stack.back();
         if (top.next >= top.node->children.size()) {
@@ -391,42 +395,62 @@ QSet<const void *> ResourceTreeModel::matchingRows(const RowPredicate &matches) 
             continue;
         }
         const Node *node = top.node->children[top.next++].get();
-        const bool parentFast = top.fast;
-        path.truncate(top.pathSize);
-        uri.truncate(top.uriSize);
-        bool fast = false;
-        if (node->isEndpoint) {
-            if (slowText(node))
-                rows.insert(node);
-            // Its MQTT topics grow from the endpoint's URI.
-            const ResourceId endpoint = endpointIdOf(node);
-            fast = endpoint.protocol() == Protocol::Mqtt;
-            path.clear();
-            uri = endpoint.toString();
-        } else if (parentFast && !node->hasLabel && !(node->resource && node->key.view() == node->resource->id().toString())) {
+        const Frame parent = top;
+        path.truncate(parent.pathSize);
+        uri.truncate(parent.uriSize);
+        bool matched = false;
+        Frame frame{node, 0, 0, 0, false, false, false};
+        if (!node->isEndpoint && parent.fast && !node->hasLabel
+            && !(node->resource && node->key.view() == node->resource->id().toString())) {
             const QStringView key = node->key.view();
-            if (!top.node->isEndpoint)
+            if (!parent.node->isEndpoint)
                 path += QLatin1Char('/');
             path += key;
             uri += QLatin1Char('/');
+            frame.plain = parent.plain && plainInUri(key);
             if (plainInUri(key))
                 uri += key;
             else
                 uri += QString::fromLatin1(QUrl::toPercentEncoding(key.toString(), "!$&'()*+,;=:@"));
-            const QStringView name = key.isEmpty() ? QStringView(emptyName) : key;
-            const QString resourceUri = node->resource ? node->resource->id().toString() : QString();
-            if (matches(RowText{name, path, node->resource ? QStringView(resourceUri) : QStringView(uri), false}))
-                rows.insert(node);
-            fast = true;
+            if (needle > 0) {
+                // A new occurrence ends in what this row added.
+                frame.uriContains = parent.uriContains
+                    || QStringView(uri).mid(std::max<qsizetype>(0, parent.uriSize - needle + 1)).contains(uriSubstring, Qt::CaseInsensitive);
+            }
+            // The name is the key, inside the path, inside the URI when that is plain: then the
+            // URI test said it all.
+            const bool uriSaysAll = needle > 0 && frame.plain && !key.isEmpty();
+            matched = frame.uriContains;
+            if (!matched && !uriSaysAll) {
+                const QString resourceUri = node->resource ? node->resource->id().toString() : QString();
+                matched = matches(RowText{key.isEmpty() ? QStringView(emptyName) : key, path,
+                                          node->resource ? QStringView(resourceUri) : QStringView(uri), false});
+            }
+            frame.fast = true;
         } else {
-            if (slowText(node))
-                rows.insert(node);
-            fast = false;
+            const QString name = displayName(node);
+            const QString nodePathText = nodePath(node);
+            const QString uriText = nodeId(node).toString();
+            frame.uriContains = needle > 0 && uriText.contains(uriSubstring, Qt::CaseInsensitive);
+            matched = frame.uriContains || matches(RowText{name, nodePathText, uriText, node->isEndpoint});
+            if (node->isEndpoint) {
+                // Its MQTT topics grow from the endpoint's URI.
+                const ResourceId endpoint = endpointIdOf(node);
+                frame.fast = endpoint.protocol() == Protocol::Mqtt;
+                frame.plain = true;
+                path.clear();
+                uri = endpoint.toString();
+            }
         }
-        if (!node->children.empty())
-            stack.push_back(Frame{node, 0, path.size(), uri.size(), fast});
+        if (matched)
+            node->matchStamp = stamp;
+        if (!node->children.empty()) {
+            frame.pathSize = path.size();
+            frame.uriSize = uri.size();
+            stack.push_back(frame);
+        }
     }
-    return rows;
+    return stamp;
 }
 
 // --- display ---

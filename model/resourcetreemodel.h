@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace thingscape {
@@ -77,16 +78,18 @@ public:
         bool isEndpoint = false;
     };
     using RowPredicate = std::function<bool(const RowText &)>;
-    // Every row whose own text matches, by its internal pointer, in one walk over the tree that
-    // builds no strings per row (the topic and URI grow and shrink in one buffer each): a
-    // filter over a million rows costs one pass, not a million data() calls.
-    QSet<const void *> matchingRows(const RowPredicate &matches) const;
-    // The same for one row (one the last walk did not see).
+    // Marks every row whose own text matches, in one walk over the tree that builds no strings
+    // per row (the topic and the URI grow and shrink in one buffer each), and returns the walk's
+    // stamp for matchedInWalk(). A row matches when its URI contains uriSubstring (case-
+    // insensitive; checked only on what a row adds to its parent's URI) or when the predicate
+    // says so; rows that uriSubstring answers for completely skip the predicate. A filter over
+    // a million rows costs one pass, not a million data() calls.
+    quint32 markMatchingRows(const RowPredicate &matches, const QString &uriSubstring = {}) const;
+    // Whether the walk with that stamp matched the row; nullopt when the row is newer than the
+    // walk or a later walk took its place (only the latest walk's marks are kept).
+    std::optional<bool> matchedInWalk(const QModelIndex &index, quint32 stamp) const;
+    // The predicate on one row, with its text built as data() builds it.
     bool rowMatches(const QModelIndex &index, const RowPredicate &matches) const;
-    // Rows are numbered as they are made: a row with a serial above the one current when a
-    // walk ran is newer than that walk.
-    quint64 rowSerial(const QModelIndex &index) const;
-    quint64 lastRowSerial() const { return m_lastSerial; }
 
     // Shows the endpoint even before (and after) it has resources, under the given name
     // (empty: host:port).
@@ -177,6 +180,8 @@ private:
     QHash<QString, QString> m_endpointParent; // endpoint URI -> the endpoint URI it shows under
     int m_batchDepth = 0;
     quint64 m_lastSerial = 0;
+    mutable quint32 m_walkStamp = 0;  // the latest markMatchingRows()
+    mutable quint64 m_walkSerial = 0; // the last row serial when it ran
     // Endpoints added during a batch, not yet in the tree, in the order they came.
     std::vector<std::unique_ptr<Node>> m_pendingEndpoints;
     QSet<QString> m_pendingUris;

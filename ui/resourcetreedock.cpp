@@ -256,31 +256,39 @@ QModelIndex ResourceTreeDock::toView(const QModelIndex &treeIndex) const
 
 bool ResourceTreeDock::expandBelow(const QModelIndex &parent, int cap)
 {
-    // Breadth first: the upper levels of every branch before the depths of the first one.
-    // Only rows with few enough children unfold; asking a row with many for its count is
-    // cheap, unfolding it is not.
+    // Depth first, in order, so the first matches show down to their leaves. A row unfolds
+    // when its children fit; the tree's own count (at least what the filter shows) answers
+    // that without making the filter map a row it will not show.
     const QAbstractItemModel *model = m_view->model();
     int shown = model->rowCount(parent);
     bool capped = false;
-    QList<QModelIndex> queue{parent};
-    for (qsizetype i = 0; i < queue.size(); ++i) {
-        const QModelIndex at = queue.at(i);
-        const int rows = model->rowCount(at);
-        for (int row = 0; row < rows; ++row) {
-            const QModelIndex child = model->index(row, 0, at);
-            if (!model->hasChildren(child))
-                continue;
-            const int childRows = model->rowCount(child);
-            if (shown + childRows > cap) {
-                capped = true;
-                continue;
-            }
-            shown += childRows;
-            m_view->expand(child);
-            queue.append(child);
+    struct Frame
+    {
+        QModelIndex index;
+        int next;
+        int rows;
+    };
+    std::vector<Frame> stack{Frame{parent, 0, model->rowCount(parent)}};
+    while (!stack.empty() && shown < cap) {
+        Frame &top = stack.back();
+        if (top.next >= top.rows) {
+            stack.pop_back();
+            continue;
         }
+        const QModelIndex child = model->index(top.next++, 0, top.index);
+        const int treeRows = m_model->rowCount(toTree(child));
+        if (treeRows == 0)
+            continue;
+        if (shown + treeRows > cap) {
+            capped = true;
+            continue;
+        }
+        const int rows = model->rowCount(child);
+        shown += rows;
+        m_view->expand(child);
+        stack.push_back(Frame{child, 0, rows});
     }
-    return capped;
+    return capped || shown >= cap;
 }
 
 QList<QPersistentModelIndex> ResourceTreeDock::expandedTreeRows() const

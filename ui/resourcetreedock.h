@@ -51,7 +51,7 @@ public:
     void setSystemNames(const QStringList &names);
 
     // Rows the filter (and '*' on a row) unfold at most; the rest stays folded.
-    static constexpr int kExpandCap = 2000;
+    static constexpr int kExpandCap = 500;
     // With more resources than this, the filter waits kFilterDelayMs for typing to settle.
     static constexpr qsizetype kFilterDelayRows = 20000;
     static constexpr int kFilterDelayMs = 150;
