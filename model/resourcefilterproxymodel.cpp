@@ -4,13 +4,28 @@
 
 #include <QAbstractProxyModel>
 #include <QCoreApplication>
+#include <QTimer>
 
 namespace thingscape {
 
 ResourceFilterProxyModel::ResourceFilterProxyModel(QObject *parent)
     : QSortFilterProxyModel(parent)
+    , m_walkTimer(new QTimer(this))
 {
     setRecursiveFilteringEnabled(true);
+    m_walkTimer->setInterval(0);
+    connect(m_walkTimer, &QTimer::timeout, this, &ResourceFilterProxyModel::continueWalk);
+}
+
+ResourceFilterProxyModel::~ResourceFilterProxyModel() = default;
+
+void ResourceFilterProxyModel::setFilter(Mode mode, const QString &pattern)
+{
+    if (mode == m_mode && pattern == m_pattern)
+        return;
+    m_mode = mode;
+    m_pattern = pattern;
+    rebuild();
 }
 
 void ResourceFilterProxyModel::setPattern(const QString &pattern)
@@ -53,11 +68,58 @@ void ResourceFilterProxyModel::rebuild()
         }
         break;
     }
-    findMatches();
-    // One layout change: rows that go are not removed one run at a time.
-    invalidate();
     if (wasValid != isValid())
         Q_EMIT validityChanged(isValid());
+    startWalk();
+}
+
+void ResourceFilterProxyModel::startWalk()
+{
+    m_walkTimer->stop();
+    m_pendingWalk = 0;
+    if (!m_tree || m_pattern.isEmpty() || !isValid()) {
+        m_walk = 0;
+        apply();
+        return;
+    }
+    // A substring in the URI is checked by the walk itself, on what each row adds to its parent.
+    m_pendingWalk = m_tree->startMatchWalk([this](const ResourceTreeModel::RowText &row) { return rowMatches(row); },
+                                           m_mode == Mode::Substring ? m_pattern : QString());
+    // A small tree is done at once (as if there were no slices); a large one goes on later.
+    continueWalk();
+}
+
+void ResourceFilterProxyModel::continueWalk()
+{
+    if (!m_tree || m_pendingWalk == 0) {
+        m_walkTimer->stop();
+        return;
+    }
+    if (!m_tree->hasMatchWalk(m_pendingWalk)) {
+        // Another filter on the same tree walks now: match row by row instead.
+        m_walkTimer->stop();
+        m_pendingWalk = 0;
+        m_walk = 0;
+        apply();
+        return;
+    }
+    if (!m_tree->continueMatchWalk(m_pendingWalk, kSliceMs)) {
+        if (!m_walkTimer->isActive())
+            m_walkTimer->start();
+        return;
+    }
+    m_walkTimer->stop();
+    m_walk = m_pendingWalk;
+    m_pendingWalk = 0;
+    apply();
+}
+
+void ResourceFilterProxyModel::apply()
+{
+    Q_EMIT aboutToApply();
+    // One layout change: rows that go are not removed one run at a time.
+    invalidate();
+    Q_EMIT applied();
 }
 
 QString ResourceFilterProxyModel::checkTopicFilter(const QString &filter)
@@ -114,8 +176,12 @@ void ResourceFilterProxyModel::setSourceModel(QAbstractItemModel *sourceModel)
         auto *proxy = qobject_cast<QAbstractProxyModel *>(model);
         model = proxy ? proxy->sourceModel() : nullptr;
     }
-    findMatches();
+    m_walk = 0;
+    m_pendingWalk = 0;
+    m_walkTimer->stop();
     QSortFilterProxyModel::setSourceModel(sourceModel);
+    if (!m_pattern.isEmpty())
+        startWalk();
 }
 
 QModelIndex ResourceFilterProxyModel::treeIndex(const QModelIndex &sourceIndex) const
@@ -143,16 +209,6 @@ bool ResourceFilterProxyModel::rowMatches(const ResourceTreeModel::RowText &row)
         return m_regex.match(row.uri).hasMatch();
     }
     return false;
-}
-
-void ResourceFilterProxyModel::findMatches()
-{
-    m_walk = 0;
-    if (!m_tree || m_pattern.isEmpty() || !isValid())
-        return;
-    // A substring in the URI is checked by the walk itself, on what each row adds to its parent.
-    m_walk = m_tree->markMatchingRows([this](const ResourceTreeModel::RowText &row) { return rowMatches(row); },
-                                      m_mode == Mode::Substring ? m_pattern : QString());
 }
 
 bool ResourceFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const

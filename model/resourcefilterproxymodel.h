@@ -6,6 +6,8 @@
 #include <QSortFilterProxyModel>
 #include <QStringList>
 
+class QTimer;
+
 namespace thingscape {
 
 // Filters a ResourceTreeModel (directly or through identity-like proxies); a row stays when it
@@ -15,7 +17,9 @@ namespace thingscape {
 // A new pattern is matched against the whole tree in one walk (ResourceTreeModel::markMatchingRows)
 // and applied with one layout change (invalidate()), never row by row: removing rows one run at
 // a time walks every persistent index per run, which froze the window for minutes at 100,000
-// rows. Rows that arrive later are matched as they come.
+// rows. Rows that arrive later are matched as they come. On a large tree the walk goes in
+// slices of kSliceMs on the event loop and the result is applied when it is complete: the
+// window never freezes, and until then it shows the previous result.
 class ResourceFilterProxyModel : public QSortFilterProxyModel
 {
     Q_OBJECT
@@ -29,11 +33,17 @@ public:
     Q_ENUM(Mode)
 
     explicit ResourceFilterProxyModel(QObject *parent = nullptr);
+    ~ResourceFilterProxyModel() override;
 
     QString pattern() const { return m_pattern; }
     void setPattern(const QString &pattern);
     Mode mode() const { return m_mode; }
     void setMode(Mode mode);
+    // Both at once: one walk instead of two.
+    void setFilter(Mode mode, const QString &pattern);
+    // A new pattern is being matched; applied() comes when it is shown.
+    bool isApplying() const { return m_pendingWalk != 0; }
+    static constexpr int kSliceMs = 20;
     bool isValid() const { return m_error.isEmpty(); }
     QString errorString() const { return m_error; }
 
@@ -47,18 +57,25 @@ public:
 
 Q_SIGNALS:
     void validityChanged(bool valid);
+    // Around the one layout change that shows a new pattern's result.
+    void aboutToApply();
+    void applied();
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
 
 private:
     void rebuild();
-    void findMatches();
+    void startWalk();
+    void continueWalk();
+    void apply();
     bool rowMatches(const ResourceTreeModel::RowText &row) const;
     QModelIndex treeIndex(const QModelIndex &sourceIndex) const;
 
     ResourceTreeModel *m_tree = nullptr; // Not owned: the tree below the source proxies.
     quint32 m_walk = 0;                  // the tree's stamp for the rows that match by themselves
+    quint32 m_pendingWalk = 0;           // the walk in progress for the current pattern
+    QTimer *m_walkTimer;
 
     QString m_pattern;
     Mode m_mode = Mode::Substring;

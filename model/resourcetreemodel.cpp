@@ -7,6 +7,7 @@
 #include <QCborMap>
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QUrl>
 
 #include <algorithm>
@@ -73,6 +74,35 @@ struct ResourceTreeModel::Node
             children[i]->row = int(i);
         staleFrom = UINT32_MAX;
     }
+};
+
+// Depth first with one buffer for the topic and one for the URI; MQTT rows below an endpoint
+// get their text by appending their level. Endpoints, CoAP / HTTP rows (queries, trailing
+// slashes) and rows named by their full URI take the slow way (the text data() builds).
+struct ResourceTreeModel::MatchWalk
+{
+    struct Frame
+    {
+        const Node *node;
+        size_t next;
+        qsizetype pathSize;
+        qsizetype uriSize;
+        bool fast;        // its children can take the fast way
+        bool plain;       // its URI is its path verbatim (nothing percent-encoded)
+        bool uriContains; // its URI contains the substring, so every URI below it does
+    };
+
+    RowPredicate matches;
+    QString needle;       // folded to lower case when asciiNeedle
+    bool asciiNeedle = false;
+    quint32 stamp = 0;
+    quint64 serial = 0;   // rows above this were made after the walk started
+    quint64 removals = 0; // the model's count when the walk (re)started
+    bool done = false;
+    std::vector<Frame> stack;
+    QString path;
+    QString uri;
+    QString emptyName;
 };
 
 namespace {
@@ -322,15 +352,27 @@ void ResourceTreeModel::setLabel(Node *node, const QString &label)
 
 std::optional<bool> ResourceTreeModel::matchedInWalk(const QModelIndex &index, quint32 stamp) const
 {
-    if (!index.isValid() || index.model() != this || stamp == 0 || stamp != m_walkStamp)
+    if (!index.isValid() || index.model() != this || stamp == 0 || stamp != m_walkStamp || !m_walk || !m_walk->done)
         return std::nullopt;
     const Node *node = nodeFor(index);
-    if (node->serial > m_walkSerial)
+    if (node->serial > m_walk->serial)
         return std::nullopt;
     return node->matchStamp == stamp;
 }
 
 // --- filtering ---
+
+
+bool ResourceTreeModel::rowMatches(const QModelIndex &index, const RowPredicate &matches) const
+{
+    if (!index.isValid() || index.model() != this)
+        return false;
+    const Node *node = nodeFor(index);
+    const QString name = displayName(node);
+    const QString path = nodePath(node);
+    const QString uri = nodeId(node).toString();
+    return matches(RowText{name, path, uri, node->isEndpoint});
+}
 
 namespace {
 
@@ -352,70 +394,114 @@ bool plainInUri(QStringView segment)
     return true;
 }
 
+char16_t asciiLower(char16_t c)
+{
+    return c >= u'A' && c <= u'Z' ? char16_t(c + (u'a' - u'A')) : c;
+}
+
+// Case-insensitive search for an ASCII needle already in lower case: a short haystack costs a
+// few comparisons, where QStringView::contains() folds both sides through Unicode tables.
+bool containsAsciiFolded(QStringView haystack, QStringView lowerNeedle)
+{
+    const qsizetype n = lowerNeedle.size();
+    const char16_t first = lowerNeedle.front().unicode();
+    for (qsizetype i = 0; i + n <= haystack.size(); ++i) {
+        if (asciiLower(haystack[i].unicode()) != first)
+            continue;
+        qsizetype j = 1;
+        while (j < n && asciiLower(haystack[i + j].unicode()) == lowerNeedle[j].unicode())
+            ++j;
+        if (j == n)
+            return true;
+    }
+    return false;
+}
+
 } // namespace
 
-bool ResourceTreeModel::rowMatches(const QModelIndex &index, const RowPredicate &matches) const
+quint32 ResourceTreeModel::startMatchWalk(const RowPredicate &matches, const QString &uriSubstring) const
 {
-    if (!index.isValid() || index.model() != this)
-        return false;
-    const Node *node = nodeFor(index);
-    const QString name = displayName(node);
-    const QString path = nodePath(node);
-    const QString uri = nodeId(node).toString();
-    return matches(RowText{name, path, uri, node->isEndpoint});
+    m_walk = std::make_unique<MatchWalk>();
+    m_walk->matches = matches;
+    m_walk->asciiNeedle = std::all_of(uriSubstring.cbegin(), uriSubstring.cend(), [](QChar c) { return c.unicode() < 128; });
+    m_walk->needle = m_walk->asciiNeedle ? uriSubstring.toLower() : uriSubstring;
+    m_walk->emptyName = tr("(empty)");
+    m_walk->stamp = ++m_walkStamp == 0 ? ++m_walkStamp : m_walkStamp;
+    m_walk->removals = m_removals - 1; // starts on the first continue
+    return m_walk->stamp;
+}
+
+bool ResourceTreeModel::hasMatchWalk(quint32 stamp) const
+{
+    return m_walk && m_walk->stamp == stamp;
 }
 
 quint32 ResourceTreeModel::markMatchingRows(const RowPredicate &matches, const QString &uriSubstring) const
 {
-    const quint32 stamp = ++m_walkStamp == 0 ? ++m_walkStamp : m_walkStamp;
-    m_walkSerial = m_lastSerial;
-    // Depth first with one buffer for the topic and one for the URI; MQTT rows below an
-    // endpoint get their text by appending their level. Endpoints, CoAP / HTTP rows (queries,
-    // trailing slashes) and rows named by their full URI take the slow way (rowMatches).
-    struct Frame
-    {
-        const Node *node;
-        size_t next;
-        qsizetype pathSize;
-        qsizetype uriSize;
-        bool fast;        // its children can take the fast way
-        bool plain;       // its URI is its path verbatim (nothing percent-encoded)
-        bool uriContains; // its URI contains uriSubstring, so every URI below it does
+    const quint32 stamp = startMatchWalk(matches, uriSubstring);
+    continueMatchWalk(stamp, -1);
+    return stamp;
+}
+
+bool ResourceTreeModel::continueMatchWalk(quint32 stamp, qint64 budgetMs) const
+{
+    if (!m_walk || m_walk->stamp != stamp)
+        return false;
+    MatchWalk &walk = *m_walk;
+    if (walk.done)
+        return true;
+    if (walk.removals != m_removals) {
+        // (Re)start: rows the stack points at may be gone. Rows made since keep their marks.
+        walk.removals = m_removals;
+        walk.serial = m_lastSerial;
+        walk.stack.clear();
+        walk.stack.push_back(MatchWalk::Frame{m_root.get(), 0, 0, 0, false, false, false});
+    }
+    QElapsedTimer clock;
+    clock.start();
+    const qsizetype needle = walk.needle.size();
+    const auto uriContains = [&walk](QStringView text) {
+        return walk.asciiNeedle ? containsAsciiFolded(text, walk.needle) : text.contains(walk.needle, Qt::CaseInsensitive);
     };
-    QString path;
-    QString uri;
-    const QString emptyName = tr("(empty)");
-    const qsizetype needle = uriSubstring.size();
-    std::vector<Frame> stack;
-    stack.push_back(Frame{m_root.get(), 0, 0, 0, false, false, false});
+    QString &path = walk.path;
+    QString &uri = walk.uri;
+    std::vector<MatchWalk::Frame> &stack = walk.stack;
+    int sinceCheck = 0;
     while (!stack.empty()) {
-        Frame &top = stack.back();
+        if (budgetMs >= 0 && ++sinceCheck >= 512) {
+            sinceCheck = 0;
+            if (clock.elapsed() >= budgetMs)
+                return false;
+        }
+        MatchWalk::Frame &top = stack.back();
         if (top.next >= top.node->children.size()) {
             stack.pop_back();
             continue;
         }
         const Node *node = top.node->children[top.next++].get();
-        const Frame parent = top;
+        const MatchWalk::Frame parent = top;
         path.truncate(parent.pathSize);
         uri.truncate(parent.uriSize);
         bool matched = false;
-        Frame frame{node, 0, 0, 0, false, false, false};
-        if (!node->isEndpoint && parent.fast && !node->hasLabel
-            && !(node->resource && node->key.view() == node->resource->id().toString())) {
-            const QStringView key = node->key.view();
+        MatchWalk::Frame frame{node, 0, 0, 0, false, false, false};
+        const QStringView key = node->key.view();
+        const bool namedByUri = node->resource && key.size() > 3 && key.contains(u"://")
+            && key == node->resource->id().toString();
+        if (!node->isEndpoint && parent.fast && !node->hasLabel && !namedByUri) {
             if (!parent.node->isEndpoint)
                 path += QLatin1Char('/');
             path += key;
             uri += QLatin1Char('/');
-            frame.plain = parent.plain && plainInUri(key);
-            if (plainInUri(key))
+            const bool plainKey = plainInUri(key);
+            frame.plain = parent.plain && plainKey;
+            if (plainKey)
                 uri += key;
             else
                 uri += QString::fromLatin1(QUrl::toPercentEncoding(key.toString(), "!$&'()*+,;=:@"));
             if (needle > 0) {
                 // A new occurrence ends in what this row added.
                 frame.uriContains = parent.uriContains
-                    || QStringView(uri).mid(std::max<qsizetype>(0, parent.uriSize - needle + 1)).contains(uriSubstring, Qt::CaseInsensitive);
+                    || uriContains(QStringView(uri).mid(std::max<qsizetype>(0, parent.uriSize - needle + 1)));
             }
             // The name is the key, inside the path, inside the URI when that is plain: then the
             // URI test said it all.
@@ -423,16 +509,16 @@ quint32 ResourceTreeModel::markMatchingRows(const RowPredicate &matches, const Q
             matched = frame.uriContains;
             if (!matched && !uriSaysAll) {
                 const QString resourceUri = node->resource ? node->resource->id().toString() : QString();
-                matched = matches(RowText{key.isEmpty() ? QStringView(emptyName) : key, path,
-                                          node->resource ? QStringView(resourceUri) : QStringView(uri), false});
+                matched = walk.matches(RowText{key.isEmpty() ? QStringView(walk.emptyName) : key, path,
+                                               node->resource ? QStringView(resourceUri) : QStringView(uri), false});
             }
             frame.fast = true;
         } else {
             const QString name = displayName(node);
             const QString nodePathText = nodePath(node);
             const QString uriText = nodeId(node).toString();
-            frame.uriContains = needle > 0 && uriText.contains(uriSubstring, Qt::CaseInsensitive);
-            matched = frame.uriContains || matches(RowText{name, nodePathText, uriText, node->isEndpoint});
+            frame.uriContains = needle > 0 && uriContains(uriText);
+            matched = frame.uriContains || walk.matches(RowText{name, nodePathText, uriText, node->isEndpoint});
             if (node->isEndpoint) {
                 // Its MQTT topics grow from the endpoint's URI.
                 const ResourceId endpoint = endpointIdOf(node);
@@ -442,15 +528,17 @@ quint32 ResourceTreeModel::markMatchingRows(const RowPredicate &matches, const Q
                 uri = endpoint.toString();
             }
         }
-        if (matched)
-            node->matchStamp = stamp;
+        node->matchStamp = matched ? walk.stamp : 0;
         if (!node->children.empty()) {
             frame.pathSize = path.size();
             frame.uriSize = uri.size();
             stack.push_back(frame);
         }
     }
-    return stamp;
+    walk.done = true;
+    walk.path = QString();
+    walk.uri = QString();
+    return true;
 }
 
 // --- display ---
@@ -878,6 +966,7 @@ void ResourceTreeModel::prune(const QList<Node *> &candidates, QSet<Node *> *dir
             }
             parent->children.erase(parent->children.begin() + first, parent->children.begin() + last + 1);
             parent->renumberChildren(size_t(first));
+            ++m_removals;
             endRemoveRows();
             runEnd = runStart - 1;
         }
@@ -1058,6 +1147,7 @@ void ResourceTreeModel::setEndpointParent(const ResourceId &endpoint, const Reso
     moved->parent = container;
     container->children.insert(container->children.begin() + destination, std::move(moved));
     container->renumberChildren(size_t(destination));
+    ++m_removals;
     endMoveRows();
 }
 

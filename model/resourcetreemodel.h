@@ -85,6 +85,14 @@ public:
     // says so; rows that uriSubstring answers for completely skip the predicate. A filter over
     // a million rows costs one pass, not a million data() calls.
     quint32 markMatchingRows(const RowPredicate &matches, const QString &uriSubstring = {}) const;
+    // The same in slices, so a million rows never freeze the window: start, then continue until
+    // it says done. One walk at a time: starting another abandons the one before. A walk that a
+    // removal interrupts starts over by itself.
+    quint32 startMatchWalk(const RowPredicate &matches, const QString &uriSubstring = {}) const;
+    // Goes on for about budgetMs (at least one row); true once the walk with that stamp is done.
+    bool continueMatchWalk(quint32 stamp, qint64 budgetMs) const;
+    // Whether the walk with that stamp is still the model's (done or not).
+    bool hasMatchWalk(quint32 stamp) const;
     // Whether the walk with that stamp matched the row; nullopt when the row is newer than the
     // walk or a later walk took its place (only the latest walk's marks are kept).
     std::optional<bool> matchedInWalk(const QModelIndex &index, quint32 stamp) const;
@@ -180,8 +188,10 @@ private:
     QHash<QString, QString> m_endpointParent; // endpoint URI -> the endpoint URI it shows under
     int m_batchDepth = 0;
     quint64 m_lastSerial = 0;
-    mutable quint32 m_walkStamp = 0;  // the latest markMatchingRows()
-    mutable quint64 m_walkSerial = 0; // the last row serial when it ran
+    struct MatchWalk;
+    mutable std::unique_ptr<MatchWalk> m_walk; // the latest walk (done or not)
+    mutable quint32 m_walkStamp = 0;           // its stamp
+    quint64 m_removals = 0;                    // rows removed or moved: a walk in progress starts over
     // Endpoints added during a batch, not yet in the tree, in the order they came.
     std::vector<std::unique_ptr<Node>> m_pendingEndpoints;
     QSet<QString> m_pendingUris;

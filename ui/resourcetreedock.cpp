@@ -65,7 +65,8 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
     , m_stopObserving(new QAction(tr("&Stop observing"), this))
 {
     setObjectName(QStringLiteral("resourceTreeDock"));
-    m_filter->setSourceModel(m_decoration);
+    // The filter is attached only while a pattern is set: attached, it maps rows as they arrive
+    // (and a 100,000-row load left it mappings that took 90 ms to drop on the first keystroke).
     // Connected before the view gets either model, so this runs before the selection model
     // moves the current row to a neighbour: a row that goes clears the details, never swaps them.
     for (QAbstractItemModel *shown : {static_cast<QAbstractItemModel *>(m_filter), static_cast<QAbstractItemModel *>(m_decoration)}) {
@@ -122,6 +123,8 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
 
     QSettings settings;
     m_mode->setCurrentIndex(settings.value(QStringLiteral("tree/searchMode"), 0).toInt());
+    connect(m_filter, &ResourceFilterProxyModel::aboutToApply, this, &ResourceTreeDock::beforeFilterApplied);
+    connect(m_filter, &ResourceFilterProxyModel::applied, this, &ResourceTreeDock::afterFilterApplied);
     m_filterTimer->setSingleShot(true);
     m_filterTimer->setInterval(kFilterDelayMs);
     connect(m_filterTimer, &QTimer::timeout, this, &ResourceTreeDock::applyFilterNow);
@@ -421,34 +424,49 @@ void ResourceTreeDock::applyFilterNow()
 {
     m_filterTimer->stop();
     const auto mode = ResourceFilterProxyModel::Mode(m_mode->currentData().toInt());
-    const QString text = m_search->text();
-    const bool filtering = !text.isEmpty();
-    const bool wasFiltering = m_view->model() == m_filter;
+    // The filter matches the tree (in slices on a large one) and then applies it in one
+    // layout change, with beforeFilterApplied() and afterFilterApplied() around it.
+    if (!m_search->text().isEmpty() && !m_filter->sourceModel())
+        m_filter->setSourceModel(m_decoration);
+    m_filter->setFilter(mode, m_search->text());
+    const bool valid = m_filter->isValid();
+    m_filterError->setVisible(!valid);
+    m_filterError->setText(valid ? QString() : m_filter->errorString());
+}
+
+void ResourceTreeDock::beforeFilterApplied()
+{
+    const bool filtering = !m_filter->pattern().isEmpty();
+    m_keptWasFiltering = m_view->model() == m_filter;
     // What stays: the current row and the selection, as rows of the tree.
-    const QPersistentModelIndex current = toTree(m_view->currentIndex());
-    QList<QPersistentModelIndex> selected;
+    m_keptCurrent = toTree(m_view->currentIndex());
+    m_keptSelection.clear();
     for (const QModelIndex &index : m_view->selectionModel()->selectedRows())
-        selected.append(toTree(index));
-    if (filtering && !wasFiltering)
+        m_keptSelection.append(toTree(index));
+    if (filtering && !m_keptWasFiltering)
         m_unfilteredExpanded = expandedTreeRows();
     // Every unfolded row is a persistent index the filter's change has to map: fold first.
-    if (wasFiltering)
+    if (m_keptWasFiltering)
         m_view->collapseAll();
-    m_filter->setMode(mode);
-    m_filter->setPattern(text);
+}
+
+void ResourceTreeDock::afterFilterApplied()
+{
+    const bool filtering = !m_filter->pattern().isEmpty();
+    const bool wasFiltering = m_keptWasFiltering;
     if (filtering != wasFiltering)
         showModel(filtering ? static_cast<QAbstractItemModel *>(m_filter) : m_decoration);
 
     QItemSelectionModel *selection = m_view->selectionModel();
-    const QModelIndex shownCurrent = toView(current);
-    if (current.isValid() && !shownCurrent.isValid()) {
+    const QModelIndex shownCurrent = toView(m_keptCurrent);
+    if (m_keptCurrent.isValid() && !shownCurrent.isValid()) {
         // Filtered out: the selection goes, it never moves to a row the user did not pick.
         selection->clear();
         setShownResource(ResourceId());
         updateActions();
     } else if (filtering != wasFiltering) {
         QItemSelection kept;
-        for (const QPersistentModelIndex &row : std::as_const(selected)) {
+        for (const QPersistentModelIndex &row : std::as_const(m_keptSelection)) {
             const QModelIndex shownRow = toView(row);
             if (shownRow.isValid())
                 kept.select(shownRow, shownRow.siblingAtColumn(m_view->model()->columnCount(shownRow.parent()) - 1));
@@ -457,18 +475,19 @@ void ResourceTreeDock::applyFilterNow()
         if (shownCurrent.isValid())
             selection->setCurrentIndex(shownCurrent, QItemSelectionModel::NoUpdate);
     }
+    m_keptCurrent = QPersistentModelIndex();
+    m_keptSelection.clear();
+    if (!filtering && m_view->model() != m_filter)
+        m_filter->setSourceModel(nullptr);
     if (filtering) {
         expandBelow({}, kExpandCap);
-    } else if (!m_unfilteredExpanded.isEmpty()) {
+    } else if (wasFiltering && !m_unfilteredExpanded.isEmpty()) {
         for (const QPersistentModelIndex &row : std::as_const(m_unfilteredExpanded))
             m_view->expand(toView(row));
         m_unfilteredExpanded.clear();
     }
     if (shownCurrent.isValid())
         m_view->scrollTo(shownCurrent);
-    const bool valid = m_filter->isValid();
-    m_filterError->setVisible(!valid);
-    m_filterError->setText(valid ? QString() : m_filter->errorString());
     Q_EMIT filterApplied();
 }
 

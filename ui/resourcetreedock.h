@@ -55,7 +55,8 @@ public:
     // With more resources than this, the filter waits kFilterDelayMs for typing to settle.
     static constexpr qsizetype kFilterDelayRows = 20000;
     static constexpr int kFilterDelayMs = 150;
-    // Applies the text in the search field now (instead of when typing settles).
+    // Applies the text in the search field now (instead of when typing settles); on a large
+    // tree the result shows when filterApplied() says so.
     void applyFilterNow();
 
     void readSelected();
@@ -87,6 +88,9 @@ protected:
 private:
     void showContextMenu(const QPoint &pos);
     void applyFilter();
+    // Around the filter's layout change: what to keep, then the view around the new result.
+    void beforeFilterApplied();
+    void afterFilterApplied();
     // Shows model (the filter or the unfiltered tree) in the view, with a new selection model.
     void showModel(QAbstractItemModel *model);
     void connectSelection();
@@ -119,6 +123,10 @@ private:
     QTimer *m_filterTimer;
     // The unfiltered view's unfolded rows (tree model rows) while a filter shows.
     QList<QPersistentModelIndex> m_unfilteredExpanded;
+    // What the filter's change keeps: the current row and the selection (tree model rows).
+    QPersistentModelIndex m_keptCurrent;
+    QList<QPersistentModelIndex> m_keptSelection;
+    bool m_keptWasFiltering = false;
     QAction *m_copyUri;
     QAction *m_observe;
     QAction *m_stopObserving;
