@@ -35,6 +35,15 @@ namespace thingscape {
 
 namespace {
 
+// QTreeView lays out again on every expand() unless a layout is pending anyway: unfolding
+// hundreds of rows one by one cost O(rows) each.
+class TreeView : public QTreeView
+{
+public:
+    using QTreeView::QTreeView;
+    using QTreeView::scheduleDelayedItemsLayout;
+};
+
 QString idsText(const QList<ResourceId> &ids)
 {
     QStringList lines;
@@ -56,7 +65,7 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
     , m_search(new QLineEdit(this))
     , m_mode(new QComboBox(this))
     , m_filterError(new QLabel(this))
-    , m_view(new QTreeView(this))
+    , m_view(new TreeView(this))
     , m_highlightTimer(new QTimer(this))
     , m_fitTimer(new QTimer(this))
     , m_filterTimer(new QTimer(this))
@@ -262,6 +271,7 @@ bool ResourceTreeDock::expandBelow(const QModelIndex &parent, int cap)
     // Depth first, in order, so the first matches show down to their leaves. A row unfolds
     // when its children fit; the tree's own count (at least what the filter shows) answers
     // that without making the filter map a row it will not show.
+    static_cast<TreeView *>(m_view)->scheduleDelayedItemsLayout();
     const QAbstractItemModel *model = m_view->model();
     int shown = model->rowCount(parent);
     bool capped = false;
