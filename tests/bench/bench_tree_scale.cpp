@@ -4,7 +4,7 @@
 // filter keystroke latency (narrowing "dev" -> "dev4", widening back) and the expand latency of
 // the node with the most children. Each figure is printed beside its target with PASS / FAIL.
 //
-//   bench_tree_scale [--topics N] [--floors F] [--expand-all] [--skip-filter]
+//   bench_tree_scale [--topics N] [--floors F] [--expand-all] [--skip-filter] [--screenshot PNG]
 //
 // N defaults to 1,000,000 (THINGSCAPE_BENCH_QUICK=1, as ctest runs it: 2,000, where only
 // correctness is asserted, never time). Buildings are 10: b0 has one floor, the widest node
@@ -235,6 +235,7 @@ int main(int argc, char **argv)
     int floors = 100;
     bool expandAll = false;
     bool skipFilter = false; // the filter before issue 12 froze for minutes at 100,000
+    QString screenshot;      // the window under the filter "dev4", as a user sees it
     const QStringList args = app.arguments();
     for (qsizetype i = 1; i < args.size(); ++i) {
         if (args.at(i) == QLatin1String("--topics") && i + 1 < args.size())
@@ -245,8 +246,10 @@ int main(int argc, char **argv)
             expandAll = true;
         else if (args.at(i) == QLatin1String("--skip-filter"))
             skipFilter = true;
+        else if (args.at(i) == QLatin1String("--screenshot") && i + 1 < args.size())
+            screenshot = args.at(++i);
         else {
-            std::fprintf(stderr, "usage: bench_tree_scale [--topics N] [--floors F] [--expand-all] [--skip-filter]\n");
+            std::fprintf(stderr, "usage: bench_tree_scale [--topics N] [--floors F] [--expand-all] [--skip-filter] [--screenshot PNG]\n");
             return 2;
         }
     }
@@ -334,17 +337,21 @@ int main(int argc, char **argv)
     // Filter keystrokes: "dev" (everything), narrowing to "dev4", widening back, clearing.
     std::pair<double, double> dev, dev4, widen, clear;
     if (!skipFilter) {
-    dev = typeFilter(dock, QStringLiteral("dev"), &monitor);
-    dev4 = typeFilter(dock, QStringLiteral("dev4"), &monitor);
-    // Correctness: under dev4, a dev4… row is shown and a dev5… row is not.
-    {
-        const ResourceId dev4Id = ResourceId::fromTopic(endpoint, QString::fromLatin1(topicFor(4, floors)));
-        const ResourceId dev5Id = ResourceId::fromTopic(endpoint, QString::fromLatin1(topicFor(5, floors)));
-        check(viewIndexFor(view, tree->indexForId(dev4Id)).isValid(), "dev4 shows under the filter dev4");
-        check(!viewIndexFor(view, tree->indexForId(dev5Id)).isValid(), "dev5 is hidden under the filter dev4");
-    }
-    widen = typeFilter(dock, QStringLiteral("dev"), &monitor);
-    clear = typeFilter(dock, QString(), &monitor);
+        dev = typeFilter(dock, QStringLiteral("dev"), &monitor);
+        dev4 = typeFilter(dock, QStringLiteral("dev4"), &monitor);
+        // Correctness: under dev4, a dev4… row is shown and a dev5… row is not.
+        {
+            const ResourceId dev4Id = ResourceId::fromTopic(endpoint, QString::fromLatin1(topicFor(4, floors)));
+            const ResourceId dev5Id = ResourceId::fromTopic(endpoint, QString::fromLatin1(topicFor(5, floors)));
+            check(viewIndexFor(view, tree->indexForId(dev4Id)).isValid(), "dev4 shows under the filter dev4");
+            check(!viewIndexFor(view, tree->indexForId(dev5Id)).isValid(), "dev5 is hidden under the filter dev4");
+        }
+        if (!screenshot.isEmpty()) {
+            QTest::qWait(1200); // column widths and the status bar settle
+            window.grab().save(screenshot);
+        }
+        widen = typeFilter(dock, QStringLiteral("dev"), &monitor);
+        clear = typeFilter(dock, QString(), &monitor);
     }
 
     // Expand the widest node (site/b0/f0), everything else folded.
