@@ -480,6 +480,14 @@ bool ResourceTreeModel::continueMatchWalk(quint32 stamp, qint64 budgetMs) const
         }
         const Node *node = top.node->children[top.next++].get();
         const MatchWalk::Frame parent = top;
+        if (parent.fast && parent.uriContains && !node->isEndpoint) {
+            // The parent's URI contains the substring, so every URI below it does: mark the
+            // subtree without reading a key or building a string.
+            node->matchStamp = walk.stamp;
+            if (!node->children.empty())
+                stack.push_back(MatchWalk::Frame{node, 0, parent.pathSize, parent.uriSize, true, parent.plain, true});
+            continue;
+        }
         path.truncate(parent.pathSize);
         uri.truncate(parent.uriSize);
         bool matched = false;

@@ -54,7 +54,7 @@ public:
     static constexpr int kExpandCap = 500;
     // With more resources than this, the filter waits kFilterDelayMs for typing to settle.
     static constexpr qsizetype kFilterDelayRows = 20000;
-    static constexpr int kFilterDelayMs = 150;
+    static constexpr int kFilterDelayMs = 100;
     // Applies the text in the search field now (instead of when typing settles); on a large
     // tree the result shows when filterApplied() says so.
     void applyFilterNow();
