@@ -2,14 +2,30 @@
 
 #include "resourcetreemodel.h"
 
+#include <QAbstractProxyModel>
 #include <QCoreApplication>
+#include <QTimer>
 
 namespace thingscape {
 
 ResourceFilterProxyModel::ResourceFilterProxyModel(QObject *parent)
     : QSortFilterProxyModel(parent)
+    , m_walkTimer(new QTimer(this))
 {
     setRecursiveFilteringEnabled(true);
+    m_walkTimer->setInterval(0);
+    connect(m_walkTimer, &QTimer::timeout, this, &ResourceFilterProxyModel::continueWalk);
+}
+
+ResourceFilterProxyModel::~ResourceFilterProxyModel() = default;
+
+void ResourceFilterProxyModel::setFilter(Mode mode, const QString &pattern)
+{
+    if (mode == m_mode && pattern == m_pattern)
+        return;
+    m_mode = mode;
+    m_pattern = pattern;
+    rebuild();
 }
 
 void ResourceFilterProxyModel::setPattern(const QString &pattern)
@@ -52,9 +68,58 @@ void ResourceFilterProxyModel::rebuild()
         }
         break;
     }
-    invalidateFilter();
     if (wasValid != isValid())
         Q_EMIT validityChanged(isValid());
+    startWalk();
+}
+
+void ResourceFilterProxyModel::startWalk()
+{
+    m_walkTimer->stop();
+    m_pendingWalk = 0;
+    if (!m_tree || m_pattern.isEmpty() || !isValid()) {
+        m_walk = 0;
+        apply();
+        return;
+    }
+    // A substring in the URI is checked by the walk itself, on what each row adds to its parent.
+    m_pendingWalk = m_tree->startMatchWalk([this](const ResourceTreeModel::RowText &row) { return rowMatches(row); },
+                                           m_mode == Mode::Substring ? m_pattern : QString());
+    // A small tree is done at once (as if there were no slices); a large one goes on later.
+    continueWalk();
+}
+
+void ResourceFilterProxyModel::continueWalk()
+{
+    if (!m_tree || m_pendingWalk == 0) {
+        m_walkTimer->stop();
+        return;
+    }
+    if (!m_tree->hasMatchWalk(m_pendingWalk)) {
+        // Another filter on the same tree walks now: match row by row instead.
+        m_walkTimer->stop();
+        m_pendingWalk = 0;
+        m_walk = 0;
+        apply();
+        return;
+    }
+    if (!m_tree->continueMatchWalk(m_pendingWalk, kSliceMs)) {
+        if (!m_walkTimer->isActive())
+            m_walkTimer->start();
+        return;
+    }
+    m_walkTimer->stop();
+    m_walk = m_pendingWalk;
+    m_pendingWalk = 0;
+    apply();
+}
+
+void ResourceFilterProxyModel::apply()
+{
+    Q_EMIT aboutToApply();
+    // One layout change: rows that go are not removed one run at a time.
+    invalidate();
+    Q_EMIT applied();
 }
 
 QString ResourceFilterProxyModel::checkTopicFilter(const QString &filter)
@@ -74,22 +139,76 @@ QString ResourceFilterProxyModel::checkTopicFilter(const QString &filter)
     return {};
 }
 
-bool ResourceFilterProxyModel::topicMatches(const QStringList &filterLevels, const QString &topic)
+bool ResourceFilterProxyModel::topicMatches(const QStringList &filterLevels, QStringView topic)
 {
-    const QStringList topicLevels = topic.split(QLatin1Char('/'));
     if (topic.startsWith(QLatin1Char('$')) && !filterLevels.isEmpty()
         && (filterLevels.first() == QLatin1String("+") || filterLevels.first() == QLatin1String("#")))
         return false;
-    for (qsizetype i = 0; i < filterLevels.size(); ++i) {
-        const QString &level = filterLevels.at(i);
+    // Level by level without splitting the topic (no allocation per row).
+    qsizetype at = 0;
+    bool topicLeft = true; // a topic has at least one level, possibly empty
+    for (const QString &level : filterLevels) {
         if (level == QLatin1String("#"))
             return true;
-        if (i >= topicLevels.size())
+        if (!topicLeft)
             return false;
-        if (level != QLatin1String("+") && level != topicLevels.at(i))
+        const qsizetype slash = topic.indexOf(QLatin1Char('/'), at);
+        const QStringView topicLevel = topic.mid(at, slash < 0 ? topic.size() - at : slash - at);
+        if (level != QLatin1String("+") && topicLevel != level)
             return false;
+        if (slash < 0)
+            topicLeft = false;
+        else
+            at = slash + 1;
     }
-    return filterLevels.size() == topicLevels.size();
+    return !topicLeft;
+}
+
+void ResourceFilterProxyModel::setSourceModel(QAbstractItemModel *sourceModel)
+{
+    // The tree under any identity-like proxies (the window's decoration proxy).
+    m_tree = nullptr;
+    for (QAbstractItemModel *model = sourceModel; model;) {
+        if (auto *tree = qobject_cast<ResourceTreeModel *>(model)) {
+            m_tree = tree;
+            break;
+        }
+        auto *proxy = qobject_cast<QAbstractProxyModel *>(model);
+        model = proxy ? proxy->sourceModel() : nullptr;
+    }
+    m_walk = 0;
+    m_pendingWalk = 0;
+    m_walkTimer->stop();
+    QSortFilterProxyModel::setSourceModel(sourceModel);
+    if (!m_pattern.isEmpty())
+        startWalk();
+}
+
+QModelIndex ResourceFilterProxyModel::treeIndex(const QModelIndex &sourceIndex) const
+{
+    QModelIndex index = sourceIndex;
+    while (index.isValid() && index.model() != m_tree) {
+        const auto *proxy = qobject_cast<const QAbstractProxyModel *>(index.model());
+        if (!proxy)
+            return {};
+        index = proxy->mapToSource(index);
+    }
+    return index;
+}
+
+bool ResourceFilterProxyModel::rowMatches(const ResourceTreeModel::RowText &row) const
+{
+    switch (m_mode) {
+    case Mode::Substring:
+        return row.name.contains(m_pattern, Qt::CaseInsensitive) || row.path.contains(m_pattern, Qt::CaseInsensitive)
+            || row.uri.contains(m_pattern, Qt::CaseInsensitive);
+    case Mode::MqttWildcard:
+        // An endpoint is no topic; it shows when something below it matches.
+        return !row.isEndpoint && topicMatches(m_filterLevels, row.path);
+    case Mode::Regex:
+        return m_regex.match(row.uri).hasMatch();
+    }
+    return false;
 }
 
 bool ResourceFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const
@@ -98,21 +217,13 @@ bool ResourceFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex
         return true;
     if (!isValid())
         return false;
-    const QModelIndex index = sourceModel()->index(sourceRow, 0, sourceParent);
-    switch (m_mode) {
-    case Mode::Substring:
-        return index.data(Qt::DisplayRole).toString().contains(m_pattern, Qt::CaseInsensitive)
-            || index.data(ResourceTreeModel::PathRole).toString().contains(m_pattern, Qt::CaseInsensitive)
-            || index.data(ResourceTreeModel::ResourceIdRole).toString().contains(m_pattern, Qt::CaseInsensitive);
-    case Mode::MqttWildcard:
-        // An endpoint is no topic; it shows when something below it matches.
-        if (index.data(ResourceTreeModel::IsEndpointRole).toBool())
-            return false;
-        return topicMatches(m_filterLevels, index.data(ResourceTreeModel::PathRole).toString());
-    case Mode::Regex:
-        return m_regex.match(index.data(ResourceTreeModel::ResourceIdRole).toString()).hasMatch();
-    }
-    return false;
+    const QModelIndex index = treeIndex(sourceModel()->index(sourceRow, 0, sourceParent));
+    if (!index.isValid())
+        return false;
+    // Rows of the last walk answer from its marks; rows made since are matched now.
+    if (const std::optional<bool> marked = m_tree->matchedInWalk(index, m_walk))
+        return *marked;
+    return m_tree->rowMatches(index, [this](const ResourceTreeModel::RowText &row) { return rowMatches(row); });
 }
 
 } // namespace thingscape

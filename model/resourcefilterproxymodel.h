@@ -1,13 +1,25 @@
 #pragma once
 
+#include "resourcetreemodel.h"
+
 #include <QRegularExpression>
 #include <QSortFilterProxyModel>
 #include <QStringList>
 
+class QTimer;
+
 namespace thingscape {
 
-// Filters a ResourceTreeModel; a row stays when it or any row below it matches, so the path
-// to every match stays visible. An invalid pattern matches nothing (an empty one everything).
+// Filters a ResourceTreeModel (directly or through identity-like proxies); a row stays when it
+// or any row below it matches, so the path to every match stays visible. An invalid pattern
+// matches nothing (an empty one everything).
+//
+// A new pattern is matched against the whole tree in one walk (ResourceTreeModel::markMatchingRows)
+// and applied with one layout change (invalidate()), never row by row: removing rows one run at
+// a time walks every persistent index per run, which froze the window for minutes at 100,000
+// rows. Rows that arrive later are matched as they come. On a large tree the walk goes in
+// slices of kSliceMs on the event loop and the result is applied when it is complete: the
+// window never freezes, and until then it shows the previous result.
 class ResourceFilterProxyModel : public QSortFilterProxyModel
 {
     Q_OBJECT
@@ -21,28 +33,49 @@ public:
     Q_ENUM(Mode)
 
     explicit ResourceFilterProxyModel(QObject *parent = nullptr);
+    ~ResourceFilterProxyModel() override;
 
     QString pattern() const { return m_pattern; }
     void setPattern(const QString &pattern);
     Mode mode() const { return m_mode; }
     void setMode(Mode mode);
+    // Both at once: one walk instead of two.
+    void setFilter(Mode mode, const QString &pattern);
+    // A new pattern is being matched; applied() comes when it is shown.
+    bool isApplying() const { return m_pendingWalk != 0; }
+    static constexpr int kSliceMs = 20;
     bool isValid() const { return m_error.isEmpty(); }
     QString errorString() const { return m_error; }
 
     // MQTT topic filter semantics (MQTT 3.1.1 section 4.7): "a/#" also matches "a", and
     // filters starting with a wildcard do not match topics starting with '$'.
-    static bool topicMatches(const QStringList &filterLevels, const QString &topic);
+    static bool topicMatches(const QStringList &filterLevels, QStringView topic);
     // Empty when the filter is well formed, else what is wrong with it.
     static QString checkTopicFilter(const QString &filter);
 
+    void setSourceModel(QAbstractItemModel *sourceModel) override;
+
 Q_SIGNALS:
     void validityChanged(bool valid);
+    // Around the one layout change that shows a new pattern's result.
+    void aboutToApply();
+    void applied();
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
 
 private:
     void rebuild();
+    void startWalk();
+    void continueWalk();
+    void apply();
+    bool rowMatches(const ResourceTreeModel::RowText &row) const;
+    QModelIndex treeIndex(const QModelIndex &sourceIndex) const;
+
+    ResourceTreeModel *m_tree = nullptr; // Not owned: the tree below the source proxies.
+    quint32 m_walk = 0;                  // the tree's stamp for the rows that match by themselves
+    quint32 m_pendingWalk = 0;           // the walk in progress for the current pattern
+    QTimer *m_walkTimer;
 
     QString m_pattern;
     Mode m_mode = Mode::Substring;

@@ -7,6 +7,8 @@
 #include <QCborMap>
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QElapsedTimer>
+#include <QUrl>
 
 #include <algorithm>
 #include <cstdint>
@@ -15,58 +17,141 @@
 
 namespace thingscape {
 
+// A path level without a string of its own: a view into a string shared (implicitly, no copy)
+// with a resource's decoded path, so a million rows hold no heap string each. Endpoint URIs,
+// CoAP / HTTP leaves with a query or a trailing '/', and rows named by their full URI hold
+// the whole string instead.
+class ResourceTreeKey
+{
+public:
+    ResourceTreeKey() = default;
+    explicit ResourceTreeKey(const QString &whole)
+        : m_source(whole)
+        , m_length(quint32(whole.size()))
+    {
+    }
+    ResourceTreeKey(const QString &source, qsizetype offset, qsizetype length)
+        : m_source(source)
+        , m_offset(quint32(offset))
+        , m_length(quint32(length))
+    {
+    }
+    QStringView view() const { return QStringView(m_source).mid(m_offset, m_length); }
+    QString toString() const
+    {
+        return m_offset == 0 && m_length == quint32(m_source.size()) ? m_source : view().toString();
+    }
+
+private:
+    QString m_source;
+    quint32 m_offset = 0;
+    quint32 m_length = 0;
+};
+using Key = ResourceTreeKey;
+
+// About 100 bytes a row: labels (SenML names) and endpoint ids live in side tables.
 struct ResourceTreeModel::Node
 {
     Node *parent = nullptr; // Not owned.
     std::vector<std::unique_ptr<Node>> children; // sorted by key (keyLess)
     const Resource *resource = nullptr; // Not owned (the store's).
-    QString key;          // the path level; for endpoints the endpoint URI
-    QString label;        // shown instead of the key when set (a SenML record's own name)
-    ResourceId endpoint;  // set on endpoint nodes only
+    Key key;              // the path level; for endpoints the endpoint URI
+    quint64 serial = 0;   // when it was made (compared with m_walkSerial)
     int row = 0;          // index in parent->children; current below staleFrom of the parent
-    bool isEndpoint = false;
     // Children from here on may have a stale row. Renumbered on the next look-up, not on every
     // insert: thousands of inserts in the middle would otherwise cost O(children) each.
-    size_t staleFrom = SIZE_MAX;
+    quint32 staleFrom = UINT32_MAX;
+    bool isEndpoint = false;
+    bool hasLabel = false; // shown by its label (m_labels) instead of its key
+    mutable quint32 matchStamp = 0; // the markMatchingRows() stamp that matched it
 
-    void renumberChildren(size_t from) { staleFrom = std::min(staleFrom, from); }
+    void renumberChildren(size_t from) { staleFrom = std::min(staleFrom, quint32(from)); }
     void refreshRows()
     {
-        if (staleFrom == SIZE_MAX)
+        if (staleFrom == UINT32_MAX)
             return;
         for (size_t i = staleFrom; i < children.size(); ++i)
             children[i]->row = int(i);
-        staleFrom = SIZE_MAX;
+        staleFrom = UINT32_MAX;
     }
+};
+
+// Depth first with one buffer for the topic and one for the URI; MQTT rows below an endpoint
+// get their text by appending their level. Endpoints, CoAP / HTTP rows (queries, trailing
+// slashes) and rows named by their full URI take the slow way (the text data() builds).
+struct ResourceTreeModel::MatchWalk
+{
+    struct Frame
+    {
+        const Node *node;
+        size_t next;
+        qsizetype pathSize;
+        qsizetype uriSize;
+        bool fast;        // its children can take the fast way
+        bool plain;       // its URI is its path verbatim (nothing percent-encoded)
+        bool uriContains; // its URI contains the substring, so every URI below it does
+    };
+
+    RowPredicate matches;
+    QString needle;       // folded to lower case when asciiNeedle
+    bool asciiNeedle = false;
+    quint32 stamp = 0;
+    quint64 serial = 0;   // rows above this were made after the walk started
+    quint64 removals = 0; // the model's count when the walk (re)started
+    bool done = false;
+    std::vector<Frame> stack;
+    QString path;
+    QString uri;
+    QString emptyName;
 };
 
 namespace {
 
 // Case-insensitive first so "Kitchen" sits next to "kitchen"; the case-sensitive tie-break
 // keeps the order total, since both can exist as distinct topic levels.
-bool keyLess(const QString &a, const QString &b)
+bool keyLess(QStringView a, QStringView b)
 {
-    const int folded = QString::compare(a, b, Qt::CaseInsensitive);
+    const int folded = a.compare(b, Qt::CaseInsensitive);
     if (folded != 0)
         return folded < 0;
-    return a < b;
+    return a.compare(b, Qt::CaseSensitive) < 0;
 }
 
-// The levels under the endpoint. For CoAP / HTTP, "/a/" and "/a" and different queries are
-// different resources, so they get different leaf names.
-QStringList segmentsFor(const ResourceId &id)
+// The levels under the endpoint, as views into the id's own path string (shared, not copied).
+// For CoAP / HTTP, "/a/" and "/a" and different queries are different resources, so they get
+// different leaf names.
+std::vector<Key> keysFor(const ResourceId &id)
 {
-    QStringList segments = id.pathSegments();
-    if (id.protocol() == Protocol::Mqtt)
-        return segments;
-    if (id.path().size() > 1 && id.path().endsWith(QLatin1Char('/')) && !segments.isEmpty())
-        segments.last() += QLatin1Char('/');
-    if (!id.query().isEmpty()) {
-        if (segments.isEmpty())
-            segments.append(QString());
-        segments.last() += QLatin1Char('?') + id.query();
+    std::vector<Key> keys;
+    const QString &path = id.path();
+    const bool mqtt = id.protocol() == Protocol::Mqtt;
+    if (path.size() > 1) {
+        qsizetype start = 1;
+        while (true) {
+            const qsizetype slash = path.indexOf(QLatin1Char('/'), start);
+            const qsizetype end = slash < 0 ? path.size() : slash;
+            keys.emplace_back(path, start, end - start);
+            if (slash < 0)
+                break;
+            start = slash + 1;
+        }
+        if (!mqtt && path.endsWith(QLatin1Char('/'))) {
+            // "/a/" is the leaf "a/", not "a" and an empty level.
+            keys.pop_back();
+            if (!keys.empty()) {
+                const QStringView last = keys.back().view();
+                const qsizetype offset = last.data() - path.constData();
+                keys.back() = Key(path, offset, last.size() + 1);
+            }
+        }
     }
-    return segments;
+    if (!mqtt && !id.query().isEmpty()) {
+        const QString last = keys.empty() ? QString() : keys.back().toString();
+        if (keys.empty())
+            keys.emplace_back();
+        keys.back() = Key(last + QLatin1Char('?') + id.query());
+    }
+    return keys;
 }
 
 bool isSenmlFormat(int format)
@@ -146,14 +231,14 @@ QModelIndex ResourceTreeModel::indexFor(const Node *node, int column) const
     return createIndex(rowOf(node), column, const_cast<Node *>(node));
 }
 
-ResourceTreeModel::Node *ResourceTreeModel::findChild(const Node *parent, const QString &key) const
+ResourceTreeModel::Node *ResourceTreeModel::findChild(const Node *parent, QStringView key) const
 {
     if (parent == m_root.get())
-        return m_endpointNodes.value(key);
+        return m_endpointNodes.value(key.toString());
     const auto &children = parent->children;
     const auto it = std::lower_bound(children.begin(), children.end(), key,
-                                     [](const std::unique_ptr<Node> &n, const QString &k) { return keyLess(n->key, k); });
-    if (it == children.end() || (*it)->key != key)
+                                     [](const std::unique_ptr<Node> &n, QStringView k) { return keyLess(n->key.view(), k); });
+    if (it == children.end() || (*it)->key.view() != key)
         return nullptr;
     return it->get();
 }
@@ -162,12 +247,20 @@ ResourceTreeModel::Node *ResourceTreeModel::findNode(const ResourceId &id) const
 {
     if (!id.isValid())
         return nullptr;
-    if (Node *node = m_byId.value(id))
-        return node;
     Node *node = m_endpointNodes.value(id.endpointUri());
-    const QStringList segments = segmentsFor(id);
-    for (qsizetype i = 0; node && i < segments.size(); ++i)
-        node = findChild(node, segments.at(i));
+    for (const Key &key : keysFor(id)) {
+        if (!node)
+            return nullptr;
+        node = findChild(node, key.view());
+    }
+    if (!node)
+        return nullptr;
+    // Another URI on the same path (e.g. "http://h" and "http://h/") has a row named by the
+    // full URI beside it (see addResources()). Its resource may be gone already: only the
+    // row's key is read.
+    Node *container = node->isEndpoint ? node : node->parent;
+    if (Node *own = findChild(container, id.toString()))
+        return own;
     return node;
 }
 
@@ -180,7 +273,7 @@ const ResourceTreeModel::Node *ResourceTreeModel::endpointOf(const Node *node) c
 
 bool ResourceTreeModel::isPinned(const Node *node) const
 {
-    return node->isEndpoint && m_endpointInfo.value(node->key).pinned;
+    return node->isEndpoint && m_endpointInfo.value(node->key.toString()).pinned;
 }
 
 ResourceTreeModel::Node *ResourceTreeModel::containerFor(const QString &endpointUri) const
@@ -236,6 +329,226 @@ const Resource *ResourceTreeModel::resourceAt(const QModelIndex &index) const
     return nodeFor(index)->resource;
 }
 
+std::unique_ptr<ResourceTreeModel::Node> ResourceTreeModel::makeNode()
+{
+    auto node = std::make_unique<Node>();
+    node->serial = ++m_lastSerial;
+    return node;
+}
+
+ResourceId ResourceTreeModel::endpointIdOf(const Node *node) const
+{
+    return node ? m_endpointIds.value(node->key.toString()) : ResourceId();
+}
+
+void ResourceTreeModel::setLabel(Node *node, const QString &label)
+{
+    node->hasLabel = !label.isEmpty();
+    if (node->hasLabel)
+        m_labels.insert(node, label);
+    else
+        m_labels.remove(node);
+}
+
+std::optional<bool> ResourceTreeModel::matchedInWalk(const QModelIndex &index, quint32 stamp) const
+{
+    if (!index.isValid() || index.model() != this || stamp == 0 || stamp != m_walkStamp || !m_walk || !m_walk->done)
+        return std::nullopt;
+    const Node *node = nodeFor(index);
+    if (node->serial > m_walk->serial)
+        return std::nullopt;
+    return node->matchStamp == stamp;
+}
+
+// --- filtering ---
+
+
+bool ResourceTreeModel::rowMatches(const QModelIndex &index, const RowPredicate &matches) const
+{
+    if (!index.isValid() || index.model() != this)
+        return false;
+    const Node *node = nodeFor(index);
+    const QString name = displayName(node);
+    const QString path = nodePath(node);
+    const QString uri = nodeId(node).toString();
+    return matches(RowText{name, path, uri, node->isEndpoint});
+}
+
+namespace {
+
+// Characters ResourceId keeps as they are in a URI's path (see ResourceId::rebuild()).
+bool plainInUri(QStringView segment)
+{
+    for (QChar c : segment) {
+        const char16_t u = c.unicode();
+        if ((u >= u'a' && u <= u'z') || (u >= u'A' && u <= u'Z') || (u >= u'0' && u <= u'9'))
+            continue;
+        switch (u) {
+        case u'-': case u'.': case u'_': case u'~': case u'!': case u'$': case u'&': case u'\'':
+        case u'(': case u')': case u'*': case u'+': case u',': case u';': case u'=': case u':': case u'@':
+            continue;
+        default:
+            return false;
+        }
+    }
+    return true;
+}
+
+char16_t asciiLower(char16_t c)
+{
+    return c >= u'A' && c <= u'Z' ? char16_t(c + (u'a' - u'A')) : c;
+}
+
+// Case-insensitive search for an ASCII needle already in lower case: a short haystack costs a
+// few comparisons, where QStringView::contains() folds both sides through Unicode tables.
+bool containsAsciiFolded(QStringView haystack, QStringView lowerNeedle)
+{
+    const qsizetype n = lowerNeedle.size();
+    const char16_t first = lowerNeedle.front().unicode();
+    for (qsizetype i = 0; i + n <= haystack.size(); ++i) {
+        if (asciiLower(haystack[i].unicode()) != first)
+            continue;
+        qsizetype j = 1;
+        while (j < n && asciiLower(haystack[i + j].unicode()) == lowerNeedle[j].unicode())
+            ++j;
+        if (j == n)
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+quint32 ResourceTreeModel::startMatchWalk(const RowPredicate &matches, const QString &uriSubstring) const
+{
+    m_walk = std::make_unique<MatchWalk>();
+    m_walk->matches = matches;
+    m_walk->asciiNeedle = std::all_of(uriSubstring.cbegin(), uriSubstring.cend(), [](QChar c) { return c.unicode() < 128; });
+    m_walk->needle = m_walk->asciiNeedle ? uriSubstring.toLower() : uriSubstring;
+    m_walk->emptyName = tr("(empty)");
+    m_walk->stamp = ++m_walkStamp == 0 ? ++m_walkStamp : m_walkStamp;
+    m_walk->removals = m_removals - 1; // starts on the first continue
+    return m_walk->stamp;
+}
+
+bool ResourceTreeModel::hasMatchWalk(quint32 stamp) const
+{
+    return m_walk && m_walk->stamp == stamp;
+}
+
+quint32 ResourceTreeModel::markMatchingRows(const RowPredicate &matches, const QString &uriSubstring) const
+{
+    const quint32 stamp = startMatchWalk(matches, uriSubstring);
+    continueMatchWalk(stamp, -1);
+    return stamp;
+}
+
+bool ResourceTreeModel::continueMatchWalk(quint32 stamp, qint64 budgetMs) const
+{
+    if (!m_walk || m_walk->stamp != stamp)
+        return false;
+    MatchWalk &walk = *m_walk;
+    if (walk.done)
+        return true;
+    if (walk.removals != m_removals) {
+        // (Re)start: rows the stack points at may be gone. Rows made since keep their marks.
+        walk.removals = m_removals;
+        walk.serial = m_lastSerial;
+        walk.stack.clear();
+        walk.stack.push_back(MatchWalk::Frame{m_root.get(), 0, 0, 0, false, false, false});
+    }
+    QElapsedTimer clock;
+    clock.start();
+    const qsizetype needle = walk.needle.size();
+    const auto uriContains = [&walk](QStringView text) {
+        return walk.asciiNeedle ? containsAsciiFolded(text, walk.needle) : text.contains(walk.needle, Qt::CaseInsensitive);
+    };
+    QString &path = walk.path;
+    QString &uri = walk.uri;
+    std::vector<MatchWalk::Frame> &stack = walk.stack;
+    int sinceCheck = 0;
+    while (!stack.empty()) {
+        if (budgetMs >= 0 && ++sinceCheck >= 512) {
+            sinceCheck = 0;
+            if (clock.elapsed() >= budgetMs)
+                return false;
+        }
+        MatchWalk::Frame &top = stack.back();
+        if (top.next >= top.node->children.size()) {
+            stack.pop_back();
+            continue;
+        }
+        const Node *node = top.node->children[top.next++].get();
+        const MatchWalk::Frame parent = top;
+        if (parent.fast && parent.uriContains && !node->isEndpoint) {
+            // The parent's URI contains the substring, so every URI below it does: mark the
+            // subtree without reading a key or building a string.
+            node->matchStamp = walk.stamp;
+            if (!node->children.empty())
+                stack.push_back(MatchWalk::Frame{node, 0, parent.pathSize, parent.uriSize, true, parent.plain, true});
+            continue;
+        }
+        path.truncate(parent.pathSize);
+        uri.truncate(parent.uriSize);
+        bool matched = false;
+        MatchWalk::Frame frame{node, 0, 0, 0, false, false, false};
+        const QStringView key = node->key.view();
+        const bool namedByUri = node->resource && key.size() > 3 && key.contains(u"://")
+            && key == node->resource->id().toString();
+        if (!node->isEndpoint && parent.fast && !node->hasLabel && !namedByUri) {
+            if (!parent.node->isEndpoint)
+                path += QLatin1Char('/');
+            path += key;
+            uri += QLatin1Char('/');
+            const bool plainKey = plainInUri(key);
+            frame.plain = parent.plain && plainKey;
+            if (plainKey)
+                uri += key;
+            else
+                uri += QString::fromLatin1(QUrl::toPercentEncoding(key.toString(), "!$&'()*+,;=:@"));
+            if (needle > 0) {
+                // A new occurrence ends in what this row added.
+                frame.uriContains = parent.uriContains
+                    || uriContains(QStringView(uri).mid(std::max<qsizetype>(0, parent.uriSize - needle + 1)));
+            }
+            // The name is the key, inside the path, inside the URI when that is plain: then the
+            // URI test said it all.
+            const bool uriSaysAll = needle > 0 && frame.plain && !key.isEmpty();
+            matched = frame.uriContains;
+            if (!matched && !uriSaysAll) {
+                const QString resourceUri = node->resource ? node->resource->id().toString() : QString();
+                matched = walk.matches(RowText{key.isEmpty() ? QStringView(walk.emptyName) : key, path,
+                                               node->resource ? QStringView(resourceUri) : QStringView(uri), false});
+            }
+            frame.fast = true;
+        } else {
+            const QString name = displayName(node);
+            const QString nodePathText = nodePath(node);
+            const QString uriText = nodeId(node).toString();
+            frame.uriContains = needle > 0 && uriContains(uriText);
+            matched = frame.uriContains || walk.matches(RowText{name, nodePathText, uriText, node->isEndpoint});
+            if (node->isEndpoint) {
+                // Its MQTT topics grow from the endpoint's URI.
+                const ResourceId endpoint = endpointIdOf(node);
+                frame.fast = endpoint.protocol() == Protocol::Mqtt;
+                frame.plain = true;
+                path.clear();
+                uri = endpoint.toString();
+            }
+        }
+        node->matchStamp = matched ? walk.stamp : 0;
+        if (!node->children.empty()) {
+            frame.pathSize = path.size();
+            frame.uriSize = uri.size();
+            stack.push_back(frame);
+        }
+    }
+    walk.done = true;
+    walk.path = QString();
+    walk.uri = QString();
+    return true;
+}
+
 // --- display ---
 
 ResourceId ResourceTreeModel::nodeId(const Node *node) const
@@ -243,8 +556,8 @@ ResourceId ResourceTreeModel::nodeId(const Node *node) const
     if (node->resource)
         return node->resource->id();
     if (node->isEndpoint)
-        return node->endpoint;
-    const ResourceId endpoint = endpointOf(node)->endpoint;
+        return endpointIdOf(node);
+    const ResourceId endpoint = endpointIdOf(endpointOf(node));
     if (endpoint.protocol() == Protocol::Mqtt)
         return ResourceId::fromTopic(endpoint, nodePath(node));
     return ResourceId::fromParts(endpoint.scheme(), endpoint.host(), endpoint.port(),
@@ -259,26 +572,26 @@ QString ResourceTreeModel::nodePath(const Node *node) const
     }
     QStringList keys;
     for (const Node *n = node; n && !n->isEndpoint; n = n->parent)
-        keys.prepend(n->key);
+        keys.prepend(n->key.toString());
     return keys.join(QLatin1Char('/'));
 }
 
 QString ResourceTreeModel::displayName(const Node *node) const
 {
     if (node->isEndpoint) {
-        const EndpointInfo info = m_endpointInfo.value(node->key);
+        const EndpointInfo info = m_endpointInfo.value(node->key.toString());
         if (!info.name.isEmpty())
             return info.name;
         // Where the workspace has endpoints, a row that is none of them (a Thing's event server
         // on another port) says so: the status bar counts the workspace's endpoints only.
         if (!info.pinned && hasPinnedEndpoints())
-            return tr("%1 (found by discovery)").arg(node->endpoint.hostPort());
-        return node->endpoint.hostPort();
+            return tr("%1 (found by discovery)").arg(endpointIdOf(node).hostPort());
+        return endpointIdOf(node).hostPort();
     }
-    if (!node->label.isEmpty())
-        return node->label;
+    if (node->hasLabel)
+        return m_labels.value(node);
     // An empty MQTT level ("a//b", "/a") would be an invisible row.
-    return node->key.isEmpty() ? tr("(empty)") : node->key;
+    return node->key.view().isEmpty() ? tr("(empty)") : node->key.toString();
 }
 
 QString ResourceTreeModel::displayText(const Node *node, int column) const
@@ -306,8 +619,8 @@ QString ResourceTreeModel::toolTip(const Node *node) const
 {
     QStringList lines;
     if (node->isEndpoint) {
-        const EndpointInfo info = m_endpointInfo.value(node->key);
-        lines << displayName(node) << node->endpoint.toString();
+        const EndpointInfo info = m_endpointInfo.value(node->key.toString());
+        lines << displayName(node) << endpointIdOf(node).toString();
         if (!info.stateText.isEmpty())
             lines << tr("State: %1").arg(info.stateText);
     }
@@ -342,15 +655,15 @@ QVariant ResourceTreeModel::data(const QModelIndex &index, int role) const
     case ResourceIdRole:
         return nodeId(node).toString();
     case ProtocolRole:
-        return protocolName(endpointOf(node)->endpoint.protocol());
+        return protocolName(endpointIdOf(endpointOf(node)).protocol());
     case StateRole:
         if (resource)
             return resourceStateName(resource->state());
         if (node->isEndpoint)
-            return m_endpointInfo.value(node->key).stateText;
+            return m_endpointInfo.value(node->key.toString()).stateText;
         return QString();
     case StateOkRole:
-        if (node->isEndpoint && !m_endpointInfo.value(node->key, EndpointInfo()).ok)
+        if (node->isEndpoint && !m_endpointInfo.value(node->key.toString(), EndpointInfo()).ok)
             return false;
         if (resource)
             return resource->state() != ResourceState::Error && resource->state() != ResourceState::Offline;
@@ -364,7 +677,7 @@ QVariant ResourceTreeModel::data(const QModelIndex &index, int role) const
     case PathRole:
         return nodePath(node);
     case EndpointRole:
-        return endpointOf(node)->key;
+        return endpointOf(node)->key.toString();
     default:
         return {};
     }
@@ -428,8 +741,9 @@ QString ResourceTreeModel::senmlLabel(const Node *node) const
     const Value &pack = parent->resource->value();
     if (!isSenmlFormat(pack.contentFormat) && !isSenmlFormat(parent->resource->metadata().contentFormat.valueOr(-1)))
         return {};
-    const QString own = senmlOwnName(pack.decoded, node->key);
-    return own == node->key ? QString() : own;
+    const QString key = node->key.toString();
+    const QString own = senmlOwnName(pack.decoded, key);
+    return own == key ? QString() : own;
 }
 
 // --- updates ---
@@ -442,7 +756,9 @@ void ResourceTreeModel::onBatchApplied(const StoreBatch &batch)
     // view read those rows.
     QList<Node *> vacated;
     for (const ResourceId &id : batch.removed) {
-        if (Node *node = m_byId.take(id)) {
+        Node *node = findNode(id);
+        if (node && node->resource) {
+            m_byResource.remove(node->resource); // the pointer as a key only: it is deleted
             node->resource = nullptr;
             vacated.append(node);
         }
@@ -452,7 +768,7 @@ void ResourceTreeModel::onBatchApplied(const StoreBatch &batch)
     addResources(batch.added, &dirty);
     prune(vacated, &dirty);
     for (const Resource *resource : batch.changed) {
-        if (Node *node = m_byId.value(resource->id()))
+        if (Node *node = m_byResource.value(resource))
             dirty.insert(node);
     }
     emitChanged(dirty);
@@ -466,17 +782,17 @@ void ResourceTreeModel::addResources(const QList<const Resource *> &resources, Q
     // those whole new subtrees. Each attached parent then gets one insert per contiguous run.
     std::unordered_map<Node *, std::vector<std::unique_ptr<Node>>> pending;
     std::vector<Node *> pendingOrder;
-    QHash<std::pair<const Node *, QString>, Node *> fresh;
+    QHash<std::pair<const Node *, QStringView>, Node *> fresh; // views into the new nodes' keys
     QSet<Node *> unsorted; // new nodes whose children were appended unsorted
 
-    auto child = [&](Node *parent, bool parentIsNew, const QString &key) -> std::pair<Node *, bool> {
+    auto child = [&](Node *parent, bool parentIsNew, const Key &key) -> std::pair<Node *, bool> {
         if (!parentIsNew) {
-            if (Node *existing = findChild(parent, key))
+            if (Node *existing = findChild(parent, key.view()))
                 return {existing, false};
         }
-        if (Node *made = fresh.value({parent, key}))
+        if (Node *made = fresh.value({parent, key.view()}))
             return {made, true};
-        auto node = std::make_unique<Node>();
+        auto node = makeNode();
         node->parent = parent;
         node->key = key;
         Node *raw = node.get();
@@ -489,27 +805,42 @@ void ResourceTreeModel::addResources(const QList<const Resource *> &resources, Q
                 pendingOrder.push_back(parent);
             list.push_back(std::move(node));
         }
-        fresh.insert({parent, key}, raw);
+        fresh.insert({parent, raw->key.view()}, raw);
         return {raw, true};
     };
 
+    // Most batches come from one endpoint: its row is looked up once.
+    const Resource *lastResource = nullptr;
+    Node *lastEndpointNode = nullptr;
+    bool lastEndpointIsNew = false;
     for (const Resource *resource : resources) {
         const ResourceId &id = resource->id();
-        const ResourceId endpoint = id.endpoint();
-        Node *node = m_endpointNodes.value(endpoint.endpointUri());
+        Node *node = nullptr;
         bool isNew = false;
-        if (!node)
-            std::tie(node, isNew) = child(containerFor(endpoint.endpointUri()), false, endpoint.endpointUri());
-        if (isNew) {
-            node->isEndpoint = true;
-            node->endpoint = endpoint;
+        if (lastResource && lastEndpointNode && lastResource->id().port() == id.port()
+            && lastResource->id().host() == id.host() && lastResource->id().scheme() == id.scheme()) {
+            node = lastEndpointNode;
+            isNew = lastEndpointIsNew;
+        } else {
+            const ResourceId endpoint = id.endpoint();
+            const QString endpointUri = endpoint.endpointUri();
+            node = m_endpointNodes.value(endpointUri);
+            if (!node)
+                std::tie(node, isNew) = child(containerFor(endpointUri), false, Key(endpointUri));
+            if (isNew) {
+                node->isEndpoint = true;
+                m_endpointIds.insert(endpointUri, endpoint);
+            }
         }
+        lastResource = resource;
+        lastEndpointNode = node;
+        lastEndpointIsNew = isNew;
         Node *parent = m_root.get();
         bool parentIsNew = false;
-        for (const QString &segment : segmentsFor(id)) {
+        for (const Key &key : keysFor(id)) {
             parent = node;
             parentIsNew = isNew;
-            std::tie(node, isNew) = child(node, isNew, segment);
+            std::tie(node, isNew) = child(node, isNew, key);
         }
         // Distinct URIs that still map to one path (e.g. "http://h" and "http://h/") get
         // their own row, named by the full URI.
@@ -518,18 +849,20 @@ void ResourceTreeModel::addResources(const QList<const Resource *> &resources, Q
                 parent = node;
                 parentIsNew = isNew;
             }
-            std::tie(node, isNew) = child(parent, parentIsNew, id.toString());
+            std::tie(node, isNew) = child(parent, parentIsNew, Key(id.toString()));
         }
+        if (node->resource && node->resource != resource)
+            m_byResource.remove(node->resource);
         node->resource = resource;
-        node->label = senmlLabel(node);
-        m_byId.insert(id, node);
+        setLabel(node, senmlLabel(node));
+        m_byResource.insert(resource, node);
         if (!isNew)
             dirty->insert(node);
     }
 
     for (Node *node : std::as_const(unsorted)) {
         std::sort(node->children.begin(), node->children.end(),
-                  [](const std::unique_ptr<Node> &a, const std::unique_ptr<Node> &b) { return keyLess(a->key, b->key); });
+                  [](const std::unique_ptr<Node> &a, const std::unique_ptr<Node> &b) { return keyLess(a->key.view(), b->key.view()); });
         node->renumberChildren(0);
     }
     for (Node *parent : pendingOrder)
@@ -539,20 +872,20 @@ void ResourceTreeModel::addResources(const QList<const Resource *> &resources, Q
 void ResourceTreeModel::insertChildren(Node *parent, std::vector<std::unique_ptr<Node>> newChildren)
 {
     std::sort(newChildren.begin(), newChildren.end(),
-              [](const std::unique_ptr<Node> &a, const std::unique_ptr<Node> &b) { return keyLess(a->key, b->key); });
+              [](const std::unique_ptr<Node> &a, const std::unique_ptr<Node> &b) { return keyLess(a->key.view(), b->key.view()); });
     const QModelIndex parentIndex = indexFor(parent);
     auto &children = parent->children;
     size_t next = 0;
     while (next < newChildren.size()) {
         // The run starts where its first node sorts among the current children; it extends
         // while the next new node sorts before the existing child at that position.
-        const QString &firstKey = newChildren[next]->key;
+        const QStringView firstKey = newChildren[next]->key.view();
         const auto at = std::lower_bound(children.begin(), children.end(), firstKey,
-                                         [](const std::unique_ptr<Node> &n, const QString &k) { return keyLess(n->key, k); });
+                                         [](const std::unique_ptr<Node> &n, QStringView k) { return keyLess(n->key.view(), k); });
         const size_t position = size_t(at - children.begin());
         size_t end = next + 1;
         if (at != children.end()) {
-            while (end < newChildren.size() && keyLess(newChildren[end]->key, (*at)->key))
+            while (end < newChildren.size() && keyLess(newChildren[end]->key.view(), (*at)->key.view()))
                 ++end;
         } else {
             end = newChildren.size();
@@ -562,7 +895,7 @@ void ResourceTreeModel::insertChildren(Node *parent, std::vector<std::unique_ptr
         beginInsertRows(parentIndex, first, last);
         for (size_t i = next; i < end; ++i) {
             if (newChildren[i]->isEndpoint)
-                m_endpointNodes.insert(newChildren[i]->key, newChildren[i].get());
+                m_endpointNodes.insert(newChildren[i]->key.toString(), newChildren[i].get());
         }
         children.insert(children.begin() + qsizetype(position), std::make_move_iterator(newChildren.begin() + qsizetype(next)),
                         std::make_move_iterator(newChildren.begin() + qsizetype(end)));
@@ -621,17 +954,19 @@ void ResourceTreeModel::prune(const QList<Node *> &candidates, QSet<Node *> *dir
             for (int row = first; row <= last; ++row) {
                 const Node *gone = parent->children[size_t(row)].get();
                 if (gone->isEndpoint)
-                    m_endpointNodes.remove(gone->key);
-                // Endpoints shown under another go with it (walked only when there are any).
-                if (!m_endpointParent.isEmpty()) {
+                    m_endpointNodes.remove(gone->key.toString());
+                m_labels.remove(gone);
+                // Endpoints shown under another and labels go with it (walked only when there are any).
+                if (!m_endpointParent.isEmpty() || !m_labels.isEmpty()) {
                     std::vector<const Node *> stack{gone};
                     while (!stack.empty()) {
                         const Node *next = stack.back();
                         stack.pop_back();
                         for (const auto &child : next->children) {
-                            if (child->isEndpoint && m_endpointNodes.value(child->key) == child.get())
-                                m_endpointNodes.remove(child->key);
-                            if (child->isEndpoint || !child->children.empty())
+                            if (child->isEndpoint && m_endpointNodes.value(child->key.toString()) == child.get())
+                                m_endpointNodes.remove(child->key.toString());
+                            m_labels.remove(child.get());
+                            if (!child->children.empty())
                                 stack.push_back(child.get());
                         }
                     }
@@ -639,6 +974,7 @@ void ResourceTreeModel::prune(const QList<Node *> &candidates, QSet<Node *> *dir
             }
             parent->children.erase(parent->children.begin() + first, parent->children.begin() + last + 1);
             parent->renumberChildren(size_t(first));
+            ++m_removals;
             endRemoveRows();
             runEnd = runStart - 1;
         }
@@ -692,10 +1028,10 @@ void ResourceTreeModel::addEndpoint(const ResourceId &endpoint, const QString &n
     }
     if (m_pendingUris.contains(uri))
         return;
-    auto node = std::make_unique<Node>();
-    node->key = uri;
+    auto node = makeNode();
+    node->key = Key(uri);
     node->isEndpoint = true;
-    node->endpoint = id;
+    m_endpointIds.insert(uri, id);
     if (m_batchDepth > 0) {
         m_pendingUris.insert(uri);
         m_pendingEndpoints.push_back(std::move(node));
@@ -730,14 +1066,14 @@ void ResourceTreeModel::flushPendingEndpoints()
         std::vector<Node *> containerOrder;
         std::vector<std::unique_ptr<Node>> ready;
         for (auto &node : m_pendingEndpoints) {
-            if (m_pendingUris.contains(m_endpointParent.value(node->key)))
+            if (m_pendingUris.contains(m_endpointParent.value(node->key.toString())))
                 later.push_back(std::move(node));
             else
                 ready.push_back(std::move(node));
         }
         for (auto &node : ready) {
-            m_pendingUris.remove(node->key);
-            Node *container = containerFor(node->key);
+            m_pendingUris.remove(node->key.toString());
+            Node *container = containerFor(node->key.toString());
             node->parent = container;
             auto &list = byContainer[container];
             if (list.empty())
@@ -748,7 +1084,7 @@ void ResourceTreeModel::flushPendingEndpoints()
         if (containerOrder.empty()) {
             // A parent cycle among waiting endpoints: the rest go under their containers as is.
             for (auto &node : m_pendingEndpoints)
-                m_endpointParent.remove(node->key);
+                m_endpointParent.remove(node->key.toString());
             continue;
         }
         for (Node *container : containerOrder)
@@ -808,8 +1144,8 @@ void ResourceTreeModel::setEndpointParent(const ResourceId &endpoint, const Reso
     // Already shown elsewhere: one move keeps its subtree (and the view's selection in it).
     Node *from = node->parent;
     const int row = rowOf(node);
-    const auto at = std::lower_bound(container->children.begin(), container->children.end(), uri,
-                                     [](const std::unique_ptr<Node> &n, const QString &k) { return keyLess(n->key, k); });
+    const auto at = std::lower_bound(container->children.begin(), container->children.end(), QStringView(uri),
+                                     [](const std::unique_ptr<Node> &n, QStringView k) { return keyLess(n->key.view(), k); });
     const int destination = int(at - container->children.begin());
     if (!beginMoveRows(indexFor(from), row, row, indexFor(container), destination))
         return;
@@ -819,6 +1155,7 @@ void ResourceTreeModel::setEndpointParent(const ResourceId &endpoint, const Reso
     moved->parent = container;
     container->children.insert(container->children.begin() + destination, std::move(moved));
     container->renumberChildren(size_t(destination));
+    ++m_removals;
     endMoveRows();
 }
 

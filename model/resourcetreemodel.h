@@ -5,8 +5,11 @@
 #include <QAbstractItemModel>
 #include <QHash>
 #include <QSet>
+#include <QStringView>
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace thingscape {
@@ -64,6 +67,37 @@ public:
     QModelIndex indexForId(const ResourceId &id) const;
     // The resource a row carries, or nullptr for path levels and resource-less endpoints.
     const Resource *resourceAt(const QModelIndex &index) const;
+
+    // What a filter looks at in one row: the Name column, PathRole and ResourceIdRole, as
+    // views that are valid during the call only.
+    struct RowText
+    {
+        QStringView name;
+        QStringView path;
+        QStringView uri;
+        bool isEndpoint = false;
+    };
+    using RowPredicate = std::function<bool(const RowText &)>;
+    // Marks every row whose own text matches, in one walk over the tree that builds no strings
+    // per row (the topic and the URI grow and shrink in one buffer each), and returns the walk's
+    // stamp for matchedInWalk(). A row matches when its URI contains uriSubstring (case-
+    // insensitive; checked only on what a row adds to its parent's URI) or when the predicate
+    // says so; rows that uriSubstring answers for completely skip the predicate. A filter over
+    // a million rows costs one pass, not a million data() calls.
+    quint32 markMatchingRows(const RowPredicate &matches, const QString &uriSubstring = {}) const;
+    // The same in slices, so a million rows never freeze the window: start, then continue until
+    // it says done. One walk at a time: starting another abandons the one before. A walk that a
+    // removal interrupts starts over by itself.
+    quint32 startMatchWalk(const RowPredicate &matches, const QString &uriSubstring = {}) const;
+    // Goes on for about budgetMs (at least one row); true once the walk with that stamp is done.
+    bool continueMatchWalk(quint32 stamp, qint64 budgetMs) const;
+    // Whether the walk with that stamp is still the model's (done or not).
+    bool hasMatchWalk(quint32 stamp) const;
+    // Whether the walk with that stamp matched the row; nullopt when the row is newer than the
+    // walk or a later walk took its place (only the latest walk's marks are kept).
+    std::optional<bool> matchedInWalk(const QModelIndex &index, quint32 stamp) const;
+    // The predicate on one row, with its text built as data() builds it.
+    bool rowMatches(const QModelIndex &index, const RowPredicate &matches) const;
 
     // Shows the endpoint even before (and after) it has resources, under the given name
     // (empty: host:port).
@@ -124,7 +158,7 @@ private:
     Node *nodeFor(const QModelIndex &index) const;
     QModelIndex indexFor(const Node *node, int column = 0) const;
     int rowOf(const Node *node) const;
-    Node *findChild(const Node *parent, const QString &key) const;
+    Node *findChild(const Node *parent, QStringView key) const;
     Node *findNode(const ResourceId &id) const;
     const Node *endpointOf(const Node *node) const;
     bool isPinned(const Node *node) const;
@@ -138,14 +172,26 @@ private:
     void endpointNamesChanged();
     QString displayText(const Node *node, int column) const;
     QString toolTip(const Node *node) const;
+    std::unique_ptr<Node> makeNode();
+    ResourceId endpointIdOf(const Node *node) const;
+    void setLabel(Node *node, const QString &label);
 
     ResourceStore *m_store; // Not owned.
     std::unique_ptr<Node> m_root;
-    QHash<ResourceId, Node *> m_byId;      // resource id -> the node carrying it
+    // The store's resources by pointer (a few words each, no id copy); removed resources are
+    // found by their path.
+    QHash<const Resource *, Node *> m_byResource;
     QHash<QString, Node *> m_endpointNodes; // endpoint URI -> node
+    QHash<QString, ResourceId> m_endpointIds; // endpoint URI -> its id (kept, a few per endpoint)
+    QHash<const Node *, QString> m_labels;    // SenML records shown by their own name
     QHash<QString, EndpointInfo> m_endpointInfo;
     QHash<QString, QString> m_endpointParent; // endpoint URI -> the endpoint URI it shows under
     int m_batchDepth = 0;
+    quint64 m_lastSerial = 0;
+    struct MatchWalk;
+    mutable std::unique_ptr<MatchWalk> m_walk; // the latest walk (done or not)
+    mutable quint32 m_walkStamp = 0;           // its stamp
+    quint64 m_removals = 0;                    // rows removed or moved: a walk in progress starts over
     // Endpoints added during a batch, not yet in the tree, in the order they came.
     std::vector<std::unique_ptr<Node>> m_pendingEndpoints;
     QSet<QString> m_pendingUris;

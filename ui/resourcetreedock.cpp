@@ -16,6 +16,8 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
+#include <QItemSelectionModel>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
@@ -32,6 +34,15 @@
 namespace thingscape {
 
 namespace {
+
+// QTreeView lays out again on every expand() unless a layout is pending anyway: unfolding
+// hundreds of rows one by one cost O(rows) each.
+class TreeView : public QTreeView
+{
+public:
+    using QTreeView::QTreeView;
+    using QTreeView::scheduleDelayedItemsLayout;
+};
 
 QString idsText(const QList<ResourceId> &ids)
 {
@@ -54,19 +65,27 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
     , m_search(new QLineEdit(this))
     , m_mode(new QComboBox(this))
     , m_filterError(new QLabel(this))
-    , m_view(new QTreeView(this))
+    , m_view(new TreeView(this))
     , m_highlightTimer(new QTimer(this))
     , m_fitTimer(new QTimer(this))
+    , m_filterTimer(new QTimer(this))
     , m_copyUri(new QAction(tr("&Copy URI"), this))
     , m_observe(new QAction(tr("&Observe"), this))
     , m_stopObserving(new QAction(tr("&Stop observing"), this))
 {
     setObjectName(QStringLiteral("resourceTreeDock"));
-    m_filter->setSourceModel(m_decoration);
-    // Connected before the view gets the model, so this runs before the selection model moves
-    // the current row to a neighbour: a filtered-out row clears the details, never swaps them.
-    connect(m_filter, &QAbstractItemModel::rowsAboutToBeRemoved, this, &ResourceTreeDock::noteRowsVanishing);
-    connect(m_filter, &QAbstractItemModel::rowsRemoved, this, &ResourceTreeDock::clearVanishedCurrent);
+    // The filter is attached only while a pattern is set: attached, it maps rows as they arrive
+    // (and a 100,000-row load left it mappings that took 90 ms to drop on the first keystroke).
+    // Connected before the view gets either model, so this runs before the selection model
+    // moves the current row to a neighbour: a row that goes clears the details, never swaps them.
+    for (QAbstractItemModel *shown : {static_cast<QAbstractItemModel *>(m_filter), static_cast<QAbstractItemModel *>(m_decoration)}) {
+        connect(shown, &QAbstractItemModel::rowsAboutToBeRemoved, this,
+                [this, shown](const QModelIndex &parent, int first, int last) {
+                    if (m_view->model() == shown)
+                        noteRowsVanishing(parent, first, last);
+                });
+        connect(shown, &QAbstractItemModel::rowsRemoved, this, &ResourceTreeDock::clearVanishedCurrent);
+    }
 
     m_search->setObjectName(QStringLiteral("treeSearch"));
     m_search->setPlaceholderText(tr("Filter resources (Ctrl+F)"));
@@ -82,7 +101,7 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
     m_filterError->hide();
 
     m_view->setObjectName(QStringLiteral("resourceTree"));
-    m_view->setModel(m_filter);
+    m_view->setModel(m_decoration);
     m_view->setUniformRowHeights(true);
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_view->setDragEnabled(true);
@@ -98,6 +117,7 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
     m_view->header()->setSectionResizeMode(QHeaderView::Interactive);
     m_view->header()->setMinimumSectionSize(m_view->fontMetrics().horizontalAdvance(QStringLiteral("MQTT")));
     m_view->viewport()->installEventFilter(this);
+    m_view->installEventFilter(this);
 
     auto *searchRow = new QHBoxLayout;
     searchRow->addWidget(m_search, 1);
@@ -112,34 +132,39 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
 
     QSettings settings;
     m_mode->setCurrentIndex(settings.value(QStringLiteral("tree/searchMode"), 0).toInt());
+    connect(m_filter, &ResourceFilterProxyModel::aboutToApply, this, &ResourceTreeDock::beforeFilterApplied);
+    connect(m_filter, &ResourceFilterProxyModel::applied, this, &ResourceTreeDock::afterFilterApplied);
+    m_filterTimer->setSingleShot(true);
+    m_filterTimer->setInterval(kFilterDelayMs);
+    connect(m_filterTimer, &QTimer::timeout, this, &ResourceTreeDock::applyFilterNow);
     connect(m_search, &QLineEdit::textChanged, this, &ResourceTreeDock::applyFilter);
     connect(m_mode, &QComboBox::currentIndexChanged, this, [this](int index) {
         QSettings().setValue(QStringLiteral("tree/searchMode"), index);
-        applyFilter();
+        applyFilterNow();
     });
     connect(m_view, &QTreeView::customContextMenuRequested, this, &ResourceTreeDock::showContextMenu);
-    connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this,
-            [this](const QModelIndex &current) {
-                // A row on its way out moved the current index: clearVanishedCurrent() decides.
-                if (m_currentVanishing)
-                    return;
-                setShownResource(
-                    ResourceId::parse(current.data(ResourceTreeModel::ResourceIdRole).toString()).value_or(ResourceId()));
-                updateActions();
-            });
-    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &ResourceTreeDock::updateActions);
+    connectSelection();
 
     // Column widths follow the content, computed once things settle, never per message.
     m_fitTimer->setSingleShot(true);
     connect(m_fitTimer, &QTimer::timeout, this, &ResourceTreeDock::fitColumns);
-    connect(m_filter, &QAbstractItemModel::rowsInserted, this, [this] { scheduleFit(false); });
-    connect(m_filter, &QAbstractItemModel::rowsRemoved, this, [this] { scheduleFit(true); });
-    connect(m_filter, &QAbstractItemModel::modelReset, this, [this] { scheduleFit(true); });
-    // New values may need more room, but a second's delay is fine and costs far less.
-    connect(m_filter, &QAbstractItemModel::dataChanged, this, [this] {
-        if (!m_fitTimer->isActive())
-            m_fitTimer->start(1000);
-    });
+    for (QAbstractItemModel *shown : {static_cast<QAbstractItemModel *>(m_filter), static_cast<QAbstractItemModel *>(m_decoration)}) {
+        const auto ifShown = [this, shown](auto f) {
+            return [this, shown, f] {
+                if (m_view->model() == shown)
+                    f();
+            };
+        };
+        connect(shown, &QAbstractItemModel::rowsInserted, this, ifShown([this] { scheduleFit(false); }));
+        connect(shown, &QAbstractItemModel::rowsRemoved, this, ifShown([this] { scheduleFit(true); }));
+        connect(shown, &QAbstractItemModel::modelReset, this, ifShown([this] { scheduleFit(true); }));
+        connect(shown, &QAbstractItemModel::layoutChanged, this, ifShown([this] { scheduleFit(true); }));
+        // New values may need more room, but a second's delay is fine and costs far less.
+        connect(shown, &QAbstractItemModel::dataChanged, this, ifShown([this] {
+                    if (!m_fitTimer->isActive())
+                        m_fitTimer->start(1000);
+                }));
+    }
     connect(m_view, &QTreeView::expanded, this, [this] { scheduleFit(false); });
     connect(m_view, &QTreeView::collapsed, this, [this] { scheduleFit(true); });
     connect(m_view->header(), &QHeaderView::sectionResized, this, [this](int column) {
@@ -184,7 +209,119 @@ bool ResourceTreeDock::eventFilter(QObject *watched, QEvent *event)
 {
     if (watched == m_view->viewport() && event->type() == QEvent::Resize)
         scheduleFit(true);
+    // '*' unfolds everything below the current row: capped, since on a million rows the view
+    // froze for 19 s and took 1.2 GB for it.
+    if (watched == m_view && event->type() == QEvent::KeyPress
+        && static_cast<QKeyEvent *>(event)->key() == Qt::Key_Asterisk) {
+        const QModelIndex current = m_view->currentIndex();
+        if (current.isValid()) {
+            m_view->expand(current);
+            if (expandBelow(current, kExpandCap))
+                Q_EMIT statusMessage(tr("Unfolded the first %1 rows; the rest stays folded").arg(kExpandCap));
+        }
+        return true;
+    }
     return QDockWidget::eventFilter(watched, event);
+}
+
+void ResourceTreeDock::connectSelection()
+{
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            [this](const QModelIndex &current) {
+                // A row on its way out moved the current index: clearVanishedCurrent() decides.
+                if (m_currentVanishing)
+                    return;
+                setShownResource(
+                    ResourceId::parse(current.data(ResourceTreeModel::ResourceIdRole).toString()).value_or(ResourceId()));
+                updateActions();
+            });
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &ResourceTreeDock::updateActions);
+}
+
+void ResourceTreeDock::showModel(QAbstractItemModel *model)
+{
+    QItemSelectionModel *old = m_view->selectionModel();
+    m_view->setModel(model);
+    // The view made a new one and leaves the old one to whoever made it.
+    if (old && old != m_view->selectionModel())
+        old->deleteLater();
+    connectSelection();
+}
+
+QModelIndex ResourceTreeDock::toTree(const QModelIndex &viewIndex) const
+{
+    QModelIndex index = viewIndex;
+    if (index.model() == m_filter)
+        index = m_filter->mapToSource(index);
+    if (index.model() == m_decoration)
+        index = m_decoration->mapToSource(index);
+    return index.model() == m_model ? index : QModelIndex();
+}
+
+QModelIndex ResourceTreeDock::toView(const QModelIndex &treeIndex) const
+{
+    if (!treeIndex.isValid())
+        return {};
+    const QModelIndex decorated = m_decoration->mapFromSource(treeIndex);
+    return m_view->model() == m_filter ? m_filter->mapFromSource(decorated) : decorated;
+}
+
+bool ResourceTreeDock::expandBelow(const QModelIndex &parent, int cap)
+{
+    // Depth first, in order, so the first matches show down to their leaves. A row unfolds
+    // when its children fit; the tree's own count (at least what the filter shows) answers
+    // that without making the filter map a row it will not show.
+    static_cast<TreeView *>(m_view)->scheduleDelayedItemsLayout();
+    const QAbstractItemModel *model = m_view->model();
+    int shown = model->rowCount(parent);
+    bool capped = false;
+    struct Frame
+    {
+        QModelIndex index;
+        int next;
+        int rows;
+    };
+    std::vector<Frame> stack{Frame{parent, 0, model->rowCount(parent)}};
+    while (!stack.empty() && shown < cap) {
+        Frame &top = stack.back();
+        if (top.next >= top.rows) {
+            stack.pop_back();
+            continue;
+        }
+        const QModelIndex child = model->index(top.next++, 0, top.index);
+        const int treeRows = m_model->rowCount(toTree(child));
+        if (treeRows == 0)
+            continue;
+        if (shown + treeRows > cap) {
+            capped = true;
+            continue;
+        }
+        const int rows = model->rowCount(child);
+        shown += rows;
+        m_view->expand(child);
+        stack.push_back(Frame{child, 0, rows});
+    }
+    return capped || shown >= cap;
+}
+
+QList<QPersistentModelIndex> ResourceTreeDock::expandedTreeRows() const
+{
+    // Only the unfolded part is walked.
+    QList<QPersistentModelIndex> rows;
+    const QAbstractItemModel *model = m_view->model();
+    QList<QModelIndex> stack{QModelIndex()};
+    while (!stack.isEmpty()) {
+        const QModelIndex at = stack.takeLast();
+        const int count = model->rowCount(at);
+        for (int row = 0; row < count; ++row) {
+            const QModelIndex child = model->index(row, 0, at);
+            if (m_view->isExpanded(child)) {
+                rows.append(toTree(child));
+                stack.append(child);
+            }
+        }
+    }
+    return rows;
 }
 
 void ResourceTreeDock::setShownResource(const ResourceId &id)
@@ -286,14 +423,82 @@ void ResourceTreeDock::fitColumns()
 
 void ResourceTreeDock::applyFilter()
 {
+    // On a large tree each keystroke would walk it: wait for typing to settle.
+    if (m_store->size() > kFilterDelayRows)
+        m_filterTimer->start();
+    else
+        applyFilterNow();
+}
+
+void ResourceTreeDock::applyFilterNow()
+{
+    m_filterTimer->stop();
     const auto mode = ResourceFilterProxyModel::Mode(m_mode->currentData().toInt());
-    m_filter->setMode(mode);
-    m_filter->setPattern(m_search->text());
-    if (!m_search->text().isEmpty())
-        m_view->expandAll();
+    // The filter matches the tree (in slices on a large one) and then applies it in one
+    // layout change, with beforeFilterApplied() and afterFilterApplied() around it.
+    if (!m_search->text().isEmpty() && !m_filter->sourceModel())
+        m_filter->setSourceModel(m_decoration);
+    m_filter->setFilter(mode, m_search->text());
     const bool valid = m_filter->isValid();
     m_filterError->setVisible(!valid);
     m_filterError->setText(valid ? QString() : m_filter->errorString());
+}
+
+void ResourceTreeDock::beforeFilterApplied()
+{
+    const bool filtering = !m_filter->pattern().isEmpty();
+    m_keptWasFiltering = m_view->model() == m_filter;
+    // What stays: the current row and the selection, as rows of the tree.
+    m_keptCurrent = toTree(m_view->currentIndex());
+    m_keptSelection.clear();
+    for (const QModelIndex &index : m_view->selectionModel()->selectedRows())
+        m_keptSelection.append(toTree(index));
+    if (filtering && !m_keptWasFiltering)
+        m_unfilteredExpanded = expandedTreeRows();
+    // Every unfolded row is a persistent index the filter's change has to map: fold first.
+    if (m_keptWasFiltering)
+        m_view->collapseAll();
+}
+
+void ResourceTreeDock::afterFilterApplied()
+{
+    const bool filtering = !m_filter->pattern().isEmpty();
+    const bool wasFiltering = m_keptWasFiltering;
+    if (filtering != wasFiltering)
+        showModel(filtering ? static_cast<QAbstractItemModel *>(m_filter) : m_decoration);
+
+    QItemSelectionModel *selection = m_view->selectionModel();
+    const QModelIndex shownCurrent = toView(m_keptCurrent);
+    if (m_keptCurrent.isValid() && !shownCurrent.isValid()) {
+        // Filtered out: the selection goes, it never moves to a row the user did not pick.
+        selection->clear();
+        setShownResource(ResourceId());
+        updateActions();
+    } else if (filtering != wasFiltering) {
+        QItemSelection kept;
+        for (const QPersistentModelIndex &row : std::as_const(m_keptSelection)) {
+            const QModelIndex shownRow = toView(row);
+            if (shownRow.isValid())
+                kept.select(shownRow, shownRow.siblingAtColumn(m_view->model()->columnCount(shownRow.parent()) - 1));
+        }
+        selection->select(kept, QItemSelectionModel::ClearAndSelect);
+        if (shownCurrent.isValid())
+            selection->setCurrentIndex(shownCurrent, QItemSelectionModel::NoUpdate);
+    }
+    m_keptCurrent = QPersistentModelIndex();
+    m_keptSelection.clear();
+    if (!filtering && m_view->model() != m_filter)
+        m_filter->setSourceModel(nullptr);
+    if (filtering) {
+        expandBelow({}, kExpandCap);
+    } else if (wasFiltering && !m_unfilteredExpanded.isEmpty()) {
+        for (const QPersistentModelIndex &row : std::as_const(m_unfilteredExpanded))
+            m_view->expand(toView(row));
+        m_unfilteredExpanded.clear();
+    }
+    if (shownCurrent.isValid())
+        m_view->scrollTo(shownCurrent);
+    Q_EMIT filterApplied();
 }
 
 ResourceId ResourceTreeDock::currentResource() const
@@ -322,7 +527,7 @@ void ResourceTreeDock::selectResource(const ResourceId &id)
     const QModelIndex source = m_model->indexForId(id);
     if (!source.isValid())
         return;
-    const QModelIndex index = m_filter->mapFromSource(m_decoration->mapFromSource(source));
+    const QModelIndex index = toView(source);
     if (!index.isValid())
         return;
     m_view->scrollTo(index);

@@ -5,8 +5,10 @@
 #include <QDockWidget>
 #include <QElapsedTimer>
 #include <QHash>
+#include <QPersistentModelIndex>
 #include <QSet>
 
+class QAbstractItemModel;
 class QAction;
 class QComboBox;
 class QLabel;
@@ -25,6 +27,11 @@ class TreeDecorationProxy;
 
 // The resource tree: every endpoint and its resources, live values, state icons, a search box
 // (substring, MQTT wildcard, regular expression) and the per-resource actions.
+//
+// Built for a million rows: without a filter the view shows the tree through the decoration
+// proxy alone (a QSortFilterProxyModel would build a mapping per unfolded row); with one it
+// shows the filter, applied in one layout change with the tree folded first and only the first
+// kExpandCap rows of matches unfolded. On a large tree typing settles for kFilterDelayMs first.
 class ResourceTreeDock : public QDockWidget
 {
     Q_OBJECT
@@ -42,6 +49,15 @@ public:
     void selectResource(const ResourceId &id);
     // The names offered in "Add to system"; set by whoever owns the systems.
     void setSystemNames(const QStringList &names);
+
+    // Rows the filter (and '*' on a row) unfold at most; the rest stays folded.
+    static constexpr int kExpandCap = 500;
+    // With more resources than this, the filter waits kFilterDelayMs for typing to settle.
+    static constexpr qsizetype kFilterDelayRows = 20000;
+    static constexpr int kFilterDelayMs = 100;
+    // Applies the text in the search field now (instead of when typing settles); on a large
+    // tree the result shows when filterApplied() says so.
+    void applyFilterNow();
 
     void readSelected();
     void observeSelected(bool observe);
@@ -63,6 +79,8 @@ Q_SIGNALS:
     void addToSystemRequested(const QString &systemName, const QList<thingscape::ResourceId> &ids);
     void newSystemRequested(const QList<thingscape::ResourceId> &ids);
     void statusMessage(const QString &message);
+    // The search field's text is applied to the tree.
+    void filterApplied();
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
@@ -70,6 +88,19 @@ protected:
 private:
     void showContextMenu(const QPoint &pos);
     void applyFilter();
+    // Around the filter's layout change: what to keep, then the view around the new result.
+    void beforeFilterApplied();
+    void afterFilterApplied();
+    // Shows model (the filter or the unfiltered tree) in the view, with a new selection model.
+    void showModel(QAbstractItemModel *model);
+    void connectSelection();
+    // A row of the view as a row of the tree model, and back (invalid when not shown).
+    QModelIndex toTree(const QModelIndex &viewIndex) const;
+    QModelIndex toView(const QModelIndex &treeIndex) const;
+    // Unfolds rows below parent breadth first while at most cap rows show; returns whether
+    // some stayed folded for the cap.
+    bool expandBelow(const QModelIndex &parent, int cap);
+    QList<QPersistentModelIndex> expandedTreeRows() const;
     QList<ResourceId> resourcesUnder(const QModelIndex &index) const;
     void setShownResource(const ResourceId &id);
     void noteRowsVanishing(const QModelIndex &parent, int first, int last);
@@ -89,6 +120,13 @@ private:
     QTreeView *m_view;
     QTimer *m_highlightTimer;
     QTimer *m_fitTimer;
+    QTimer *m_filterTimer;
+    // The unfiltered view's unfolded rows (tree model rows) while a filter shows.
+    QList<QPersistentModelIndex> m_unfilteredExpanded;
+    // What the filter's change keeps: the current row and the selection (tree model rows).
+    QPersistentModelIndex m_keptCurrent;
+    QList<QPersistentModelIndex> m_keptSelection;
+    bool m_keptWasFiltering = false;
     QAction *m_copyUri;
     QAction *m_observe;
     QAction *m_stopObserving;

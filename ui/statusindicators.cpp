@@ -6,6 +6,7 @@
 #include "protocols/endpointmanager.h"
 
 #include <QDateTime>
+#include <QFile>
 #include <QLabel>
 #include <QStatusBar>
 #include <QTimer>
@@ -19,16 +20,18 @@ StatusIndicators::StatusIndicators(WindowModels *session, QStatusBar *bar)
     , m_session(session)
     , m_endpoints(new QLabel(bar))
     , m_resources(new QLabel(bar))
+    , m_memory(new QLabel(bar))
     , m_rate(new QLabel(bar))
     , m_behind(new QLabel(bar))
     , m_timer(new QTimer(this))
 {
     m_endpoints->setObjectName(QStringLiteral("statusEndpoints"));
     m_resources->setObjectName(QStringLiteral("statusResources"));
+    m_memory->setObjectName(QStringLiteral("statusMemory"));
     m_rate->setObjectName(QStringLiteral("statusRate"));
     m_behind->setObjectName(QStringLiteral("statusBehind"));
     m_behind->setVisible(false);
-    for (QLabel *label : {m_behind, m_endpoints, m_resources, m_rate}) {
+    for (QLabel *label : {m_behind, m_endpoints, m_resources, m_memory, m_rate}) {
         label->setTextFormat(Qt::PlainText);
         bar->addPermanentWidget(label);
     }
@@ -89,6 +92,37 @@ QString StatusIndicators::resourcesText() const
     return tr("Resources: %1").arg(m_session->store()->size());
 }
 
+QString StatusIndicators::megabytes(qint64 bytes)
+{
+    const double mb = double(bytes) / (1024.0 * 1024.0);
+    return tr("%1 MB").arg(mb, 0, 'f', mb < 10 ? 1 : 0);
+}
+
+QString StatusIndicators::memoryText() const
+{
+    // The store's history is what it accounts for today (the budget covers it); resources and
+    // their current values are not in the figure yet, the tooltip says so.
+    const ResourceStore *store = m_session->store();
+    return tr("Store: %1 of %2").arg(megabytes(store->historyBytes()), megabytes(store->memoryBudget()));
+}
+
+namespace {
+
+// The process's resident memory (Linux), for comparison with the store's own figure; 0 elsewhere.
+qint64 residentBytes()
+{
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (!status.open(QIODevice::ReadOnly))
+        return 0;
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').value(0).toLongLong() * 1024;
+    }
+    return 0;
+}
+
+} // namespace
+
 QString StatusIndicators::rateText() const
 {
     return m_rate->text();
@@ -120,6 +154,17 @@ void StatusIndicators::tick()
     m_lastTickMs = now;
     m_endpoints->setText(endpointsText());
     m_resources->setText(resourcesText());
+    m_memory->setText(memoryText());
+    const ResourceStore *store = m_session->store();
+    QString memoryTip = tr("History kept by the store: %1 (budget %2; oldest points go first beyond it)\n"
+                           "Points dropped for the per-resource capacity: %3; for the budget: %4\n"
+                           "Resources and their current values are not counted in this figure.")
+                            .arg(megabytes(store->historyBytes()), megabytes(store->memoryBudget()))
+                            .arg(store->droppedByCapacity())
+                            .arg(store->droppedByBudget());
+    if (const qint64 resident = residentBytes(); resident > 0)
+        memoryTip += QLatin1Char('\n') + tr("Whole process in memory (RSS): %1").arg(megabytes(resident));
+    m_memory->setToolTip(memoryTip);
     updateBehind();
 }
 

@@ -12,9 +12,9 @@ namespace thingscape {
 
 class WindowModels;
 
-// The permanent status bar figures: endpoints connected / total, resources, and messages per
-// second in and out (measured over the last second), and, while ingestion falls behind or a
-// value-event subscriber drops events, how much.
+// The permanent status bar figures: endpoints connected / total, resources, the store's memory
+// (its own accounting), and messages per second in and out (measured over the last second),
+// and, while ingestion falls behind or a value-event subscriber drops events, how much.
 class StatusIndicators : public QObject
 {
     Q_OBJECT
@@ -24,6 +24,9 @@ public:
 
     QString endpointsText() const;
     QString resourcesText() const;
+    // "Store: 12.3 MB of 256 MB": what the store counts against its memory budget.
+    QString memoryText() const;
+    static QString megabytes(qint64 bytes);
     QString rateText() const;
     QString behindLabelText() const;
 
@@ -39,6 +42,7 @@ private:
     WindowModels *m_session; // Not owned.
     QLabel *m_endpoints;
     QLabel *m_resources;
+    QLabel *m_memory;
     QLabel *m_rate;
     QLabel *m_behind;
     QTimer *m_timer;

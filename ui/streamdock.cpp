@@ -1,6 +1,7 @@
 #include "streamdock.h"
 
 #include "payloadtext.h"
+#include "streamtableview.h"
 
 #include "model/codecs/codecs.h"
 #include "model/streamexporter.h"
@@ -44,7 +45,7 @@ StreamDock::StreamDock(StreamModel *model, EndpointManager *endpoints, QWidget *
     , m_clear(new QToolButton(this))
     , m_export(new QToolButton(this))
     , m_counter(new QLabel(this))
-    , m_view(new QTableView(this))
+    , m_view(new StreamTableView(this))
     , m_payload(new QPlainTextEdit(this))
     , m_followTimer(new QTimer(this))
 {
@@ -85,9 +86,7 @@ StreamDock::StreamDock(StreamModel *model, EndpointManager *endpoints, QWidget *
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->verticalHeader()->hide();
-    m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 4);
     m_view->horizontalHeader()->setStretchLastSection(true);
-    m_view->setWordWrap(false);
     // Long URIs keep their scheme, host and last level in view.
     m_view->setTextElideMode(Qt::ElideMiddle);
     m_view->setColumnWidth(StreamModel::TimeColumn, 110);
@@ -158,6 +157,11 @@ StreamDock::StreamDock(StreamModel *model, EndpointManager *endpoints, QWidget *
     });
     m_followTimer->start();
     refreshEndpoints();
+}
+
+QTableView *StreamDock::view() const
+{
+    return m_view;
 }
 
 bool StreamDock::isFollowing() const

@@ -2,12 +2,13 @@
 
 #include <QDockWidget>
 
+class QTableView;
+
 class QAction;
 class QComboBox;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
-class QTableView;
 class QTimer;
 class QToolButton;
 
@@ -16,6 +17,7 @@ namespace thingscape {
 class EndpointManager;
 class StreamFilterProxyModel;
 class StreamModel;
+class StreamTableView;
 
 // The live message log: every message in and out with filters, pause / resume, follow
 // (auto-scroll on a timer, never per message), clear, export, and the full payload of the
@@ -27,7 +29,7 @@ class StreamDock : public QDockWidget
 public:
     StreamDock(StreamModel *model, EndpointManager *endpoints, QWidget *parent = nullptr);
 
-    QTableView *view() const { return m_view; }
+    QTableView *view() const;
     StreamFilterProxyModel *filterModel() const { return m_filter; }
     QLineEdit *filterField() const { return m_text; }
     QPlainTextEdit *payloadView() const { return m_payload; }
@@ -60,7 +62,7 @@ private:
     QToolButton *m_clear;
     QToolButton *m_export;
     QLabel *m_counter;
-    QTableView *m_view;
+    StreamTableView *m_view;
     QPlainTextEdit *m_payload;
     QTimer *m_followTimer;
     bool m_rowsArrived = false;

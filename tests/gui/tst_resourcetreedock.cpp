@@ -7,11 +7,13 @@
 #include "model/resourcetreemodel.h"
 #include "protocols/endpointmanager.h"
 #include "ui/mainwindow.h"
+#include "ui/statusindicators.h"
 #include "ui/resourcetreedock.h"
 #include "ui/windowmodels.h"
 #include "ui/systemsdock.h"
 
 #include <QAbstractItemModelTester>
+#include <QAbstractProxyModel>
 #include <QAction>
 #include <QHeaderView>
 #include <QLabel>
@@ -83,6 +85,9 @@ private Q_SLOTS:
     void hostileNamesInToolTipsShowAsText();
     void columnsFitTheirContent();
     void statusBarCountsMessagesSent();
+    void statusBarShowsTheStoresMemory();
+    void asteriskUnfoldsAtMostTheCap();
+    void largeTreeFilterWaitsForTypingAndUnfoldsACap();
 
 private:
     QTemporaryDir m_state;
@@ -306,6 +311,128 @@ void TestResourceTreeDock::statusBarCountsMessagesSent()
     auto *rate = window.findChild<QLabel *>(QStringLiteral("statusRate"));
     QVERIFY(rate);
     QTRY_VERIFY2_WITH_TIMEOUT(rate->text().contains(QStringLiteral("(2 sent)")), qPrintable(rate->text()), 5000);
+}
+
+void TestResourceTreeDock::statusBarShowsTheStoresMemory()
+{
+    // Given a window whose store keeps some history
+    WindowModels session;
+    MainWindow window(&session);
+    UpdateBatch batch;
+    for (int i = 0; i < 50; ++i) {
+        Update u = valueUpdate(QStringLiteral("mqtt://h/m/%1").arg(i % 5), QByteArray::number(i));
+        u.value->timeMs = 1000 + i;
+        batch.append(u);
+    }
+    session.store()->ingest(batch);
+    QVERIFY(session.store()->historyBytes() > 0);
+    // Then the status bar shows the store's own figure against its budget, and says what it counts
+    auto *memory = window.findChild<QLabel *>(QStringLiteral("statusMemory"));
+    QVERIFY(memory);
+    const QString expected = StatusIndicators::megabytes(session.store()->historyBytes());
+    QTRY_VERIFY2_WITH_TIMEOUT(memory->text() == QStringLiteral("Store: %1 of 256 MB").arg(expected), qPrintable(memory->text()),
+                              5000);
+    QVERIFY(memory->toolTip().contains(QStringLiteral("not counted")));
+}
+
+namespace {
+
+// The rows a tree view shows (unfolded parents' children, recursively).
+int shownRows(const QTreeView *view, const QModelIndex &parent = {})
+{
+    int count = 0;
+    const QAbstractItemModel *model = view->model();
+    for (int row = 0; row < model->rowCount(parent); ++row) {
+        ++count;
+        const QModelIndex child = model->index(row, 0, parent);
+        if (view->isExpanded(child))
+            count += shownRows(view, child);
+    }
+    return count;
+}
+
+UpdateBatch devices(int count)
+{
+    UpdateBatch batch;
+    for (int i = 0; i < count; ++i)
+        batch.append(valueUpdate(QStringLiteral("mqtt://h/site/f%1/dev%2/metric").arg(i % 100).arg(i), "1"));
+    return batch;
+}
+
+} // namespace
+
+void TestResourceTreeDock::asteriskUnfoldsAtMostTheCap()
+{
+    // Given 3,000 devices on 100 floors, all folded
+    Fixture f;
+    f.store.ingest(devices(3000));
+    f.dock.resize(600, 400);
+    f.dock.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&f.dock));
+    QTreeView *view = f.dock.view();
+    QSignalSpy messages(&f.dock, &ResourceTreeDock::statusMessage);
+    // When '*' is pressed on the endpoint row
+    view->setCurrentIndex(view->model()->index(0, 0));
+    view->setFocus();
+    QTest::keyClick(view, Qt::Key_Asterisk);
+    // Then rows below it unfold, depth first, up to the cap and no further, and the status bar says so
+    const int shown = shownRows(view, view->model()->index(0, 0));
+    QVERIFY2(shown > ResourceTreeDock::kExpandCap / 2 && shown <= ResourceTreeDock::kExpandCap, qPrintable(QString::number(shown)));
+    const QModelIndex site = view->model()->index(0, 0, view->model()->index(0, 0));
+    QVERIFY(view->isExpanded(site));
+    QVERIFY(view->isExpanded(view->model()->index(0, 0, site)));
+    QCOMPARE(messages.size(), 1);
+    QVERIFY(messages.first().first().toString().contains(QString::number(ResourceTreeDock::kExpandCap)));
+}
+
+void TestResourceTreeDock::largeTreeFilterWaitsForTypingAndUnfoldsACap()
+{
+    // Given a tree larger than the size where typing is waited for, one device selected
+    Fixture f;
+    QAbstractItemModelTester tester(f.dock.filterModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    const int count = int(ResourceTreeDock::kFilterDelayRows) + 1000;
+    f.store.ingest(devices(count));
+    f.dock.resize(600, 400);
+    f.dock.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&f.dock));
+    const ResourceId kept = rid("mqtt://h/site/f42/dev442/metric");
+    f.dock.selectResource(kept);
+    QCOMPARE(f.dock.currentResource(), kept);
+    QSignalSpy applied(&f.dock, &ResourceTreeDock::filterApplied);
+    QSignalSpy shown(&f.dock, &ResourceTreeDock::currentResourceChanged);
+    // When a filter is typed
+    QTest::keyClicks(f.dock.searchField(), QStringLiteral("dev44"));
+    // Then it applies once typing settled (never per keystroke on a tree this size)
+    QTRY_VERIFY_WITH_TIMEOUT(applied.size() >= 1, 30000);
+    QVERIFY(applied.size() < 5);
+    QCOMPARE(f.dock.filterModel()->pattern(), QStringLiteral("dev44"));
+    // And the selection stayed where it was, shown
+    QCOMPARE(f.dock.currentResource(), kept);
+    QCOMPARE(shown.size(), 0);
+    QTreeView *view = f.dock.view();
+    QVERIFY(view->visualRect(view->currentIndex()).isValid());
+    // And only matches show, unfolded no further than the cap
+    QVERIFY(shownRows(view) <= ResourceTreeDock::kExpandCap + 1);
+    const QModelIndex hidden = f.model.indexForId(rid("mqtt://h/site/f43/dev543/metric"));
+    QVERIFY(hidden.isValid());
+    const auto *decoration = qobject_cast<const QAbstractProxyModel *>(f.dock.filterModel()->sourceModel());
+    QVERIFY(decoration);
+    QVERIFY(!f.dock.filterModel()->mapFromSource(decoration->mapFromSource(hidden)).isValid());
+    const QModelIndex match = f.model.indexForId(rid("mqtt://h/site/f44/dev4444/metric"));
+    QVERIFY(f.dock.filterModel()->mapFromSource(decoration->mapFromSource(match)).isValid());
+
+    // When the filter hides the selection, Then it is cleared, not moved
+    applied.clear();
+    f.dock.searchField()->setText(QStringLiteral("dev45"));
+    QTRY_VERIFY_WITH_TIMEOUT(applied.size() >= 1, 30000);
+    QVERIFY(!f.dock.currentResource().isValid());
+    QCOMPARE(shown.size(), 1);
+    // And clearing it shows the whole tree again, unfiltered
+    applied.clear();
+    f.dock.searchField()->clear();
+    QTRY_VERIFY_WITH_TIMEOUT(applied.size() >= 1, 30000);
+    QCOMPARE(view->model()->rowCount(), 1);
+    QCOMPARE(f.model.rowCount(f.model.indexForId(rid("mqtt://h/site"))), 100);
 }
 
 QTEST_MAIN(TestResourceTreeDock)

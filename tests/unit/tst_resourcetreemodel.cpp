@@ -102,6 +102,8 @@ private Q_SLOTS:
     void filterInvalidWildcard();
     void filterRegex();
     void filterFollowsLiveUpdates();
+    void filterWalkSeesWhatDataShows();
+    void filterWalkInSlicesStartsOverAfterARemoval();
     void topicMatching_data();
     void topicMatching();
 };
@@ -861,6 +863,98 @@ void TestResourceTreeModel::filterFollowsLiveUpdates()
     // Then the filter follows
     QCOMPARE(allPaths(&proxy), QStringList({"<mqtt://h:1883>", "home", "home/attic", "home/attic/temp", "home/hall",
                                             "home/hall/temp"}));
+}
+
+namespace {
+
+// Every row of the tree model (depth first).
+QModelIndexList allRows(const QAbstractItemModel *model, const QModelIndex &parent = {})
+{
+    QModelIndexList rows;
+    for (int row = 0; row < model->rowCount(parent); ++row) {
+        const QModelIndex index = model->index(row, 0, parent);
+        rows.append(index);
+        rows.append(allRows(model, index));
+    }
+    return rows;
+}
+
+} // namespace
+
+void TestResourceTreeModel::filterWalkSeesWhatDataShows()
+{
+    // Given rows whose text takes every way through the walk: plain MQTT levels, levels that
+    // are percent-encoded in the URI, empty levels, a SenML-free CoAP tree with a trailing '/'
+    // and a query, and two URIs on one path
+    ResourceStore store;
+    store.ingest(topics({"site/Dev4/temp", "site/dev40/a%20b", "site/100%25/x", "lead//empty", "/top", "trail/",
+                         "$SYS/broker/dev4", "caf%C3%A9/dev4"}));
+    store.ingest(topics({"sensors/dev4/", "sensors/light?unit=lx"}, QStringLiteral("coap://dev")));
+    store.ingest(topics({""}, QStringLiteral("http://web")));
+    store.ingest({valueUpdate("http://web", 2)});
+    ResourceTreeModel model(&store);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    for (const QString &needle : {QStringLiteral("dev4"), QStringLiteral("DEV4/"), QStringLiteral("a b"),
+                                  QStringLiteral("a%20b"), QStringLiteral("100%"), QStringLiteral("(empty)"),
+                                  QStringLiteral("h:1883/site"), QStringLiteral("?unit"), QStringLiteral("é")}) {
+        // When the walk checks a URI substring
+        const auto substring = [&needle](const ResourceTreeModel::RowText &row) {
+            return row.name.contains(needle, Qt::CaseInsensitive) || row.path.contains(needle, Qt::CaseInsensitive)
+                || row.uri.contains(needle, Qt::CaseInsensitive);
+        };
+        const quint32 stamp = model.markMatchingRows(substring, needle);
+        // Then every row answers as its Name, PathRole and ResourceIdRole say
+        for (const QModelIndex &index : allRows(&model)) {
+            const bool expected = index.data().toString().contains(needle, Qt::CaseInsensitive)
+                || index.data(ResourceTreeModel::PathRole).toString().contains(needle, Qt::CaseInsensitive)
+                || index.data(ResourceTreeModel::ResourceIdRole).toString().contains(needle, Qt::CaseInsensitive);
+            const std::optional<bool> marked = model.matchedInWalk(index, stamp);
+            QVERIFY(marked.has_value());
+            QVERIFY2(*marked == expected, qPrintable(needle + QLatin1String(" on ")
+                                                     + index.data(ResourceTreeModel::ResourceIdRole).toString()));
+        }
+    }
+}
+
+void TestResourceTreeModel::filterWalkInSlicesStartsOverAfterARemoval()
+{
+    // Given a tree larger than one slice (a slice checks its time every 512 rows)
+    ResourceStore store;
+    QStringList names;
+    for (int i = 0; i < 3000; ++i)
+        names.append(QStringLiteral("a/%1").arg(i));
+    store.ingest(topics(names));
+    ResourceTreeModel model(&store);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    const auto sevens = [](const ResourceTreeModel::RowText &row) { return row.path.contains(u'7'); };
+    // When a walk has done one slice with no time to spare
+    const quint32 stamp = model.startMatchWalk(sevens);
+    QVERIFY(!model.continueMatchWalk(stamp, 0));
+    // Then nothing is answered from it yet
+    const QModelIndex a = model.indexForId(rid("mqtt://h/a"));
+    QVERIFY(!model.matchedInWalk(model.index(0, 0, a), stamp).has_value());
+    // When rows go while it walks, and it goes on to the end
+    store.remove({rid("mqtt://h/a/7"), rid("mqtt://h/a/17"), rid("mqtt://h/a/2999")});
+    int slices = 1;
+    while (!model.continueMatchWalk(stamp, 0))
+        ++slices;
+    QVERIFY(slices > 2);
+    // Then every row that is left answers right
+    const QModelIndexList rows = allRows(&model);
+    QCOMPARE(rows.size(), 2 + 3000 - 3); // the endpoint, "a" and the leaves
+    for (const QModelIndex &index : rows) {
+        const std::optional<bool> marked = model.matchedInWalk(index, stamp);
+        QVERIFY(marked.has_value());
+        QCOMPARE(*marked, index.data(ResourceTreeModel::PathRole).toString().contains(QLatin1Char('7')));
+    }
+    // A row made after the walk is not answered from it
+    store.ingest(topics({"a/77777"}));
+    QVERIFY(!model.matchedInWalk(model.indexForId(rid("mqtt://h/a/77777")), stamp).has_value());
+    // And a new walk takes the place of the old one
+    const quint32 next = model.markMatchingRows(sevens);
+    QVERIFY(next != stamp);
+    QVERIFY(!model.matchedInWalk(model.indexForId(rid("mqtt://h/a/70")), stamp).has_value());
+    QCOMPARE(model.matchedInWalk(model.indexForId(rid("mqtt://h/a/77777")), next), std::optional<bool>(true));
 }
 
 void TestResourceTreeModel::topicMatching_data()
