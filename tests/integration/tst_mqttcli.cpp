@@ -74,6 +74,7 @@ private Q_SLOTS:
     void helpAndVersionWithoutDisplay();
     void discoverJson();
     void discoverNothingIsExitOne();
+    void discoverEndsWhenTheBrokerHasSentAll();
     void getJsonAndText();
     void getTimeoutIsExitOne();
     void putThenGet();
@@ -158,6 +159,30 @@ void TestMqttCli::discoverNothingIsExitOne()
     QCOMPARE(r.exitCode, 1);
     QVERIFY(r.out.isEmpty());
     QVERIFY(r.err.contains("nothing found"));
+}
+
+void TestMqttCli::discoverEndsWhenTheBrokerHasSentAll()
+{
+    // Given retained topics, and a filter a subscription of the verb's own covers twice over
+    const QString prefix = mqtttest::uniquePrefix("cliend");
+    for (int i = 0; i < 5; ++i)
+        QCOMPARE(mqtttest::publish(m_broker.port(), {"-r", "-t", prefix + QStringLiteral("/t%1").arg(i), "-m", "1"}), 0);
+    // When discovery is given far more time than it needs
+    const Run r = run({"discover", url(prefix + "/#"), "--timeout", "600"}, QProcessEnvironment::systemEnvironment(),
+                      120000);
+    // Then it ends once the broker has sent everything (long before the timeout), each topic
+    // once, and neither its end marker nor the broker's counters show up as topics
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+    const QStringList lines = r.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 5);
+    for (int i = 0; i < 5; ++i)
+        QVERIFY2(lines.at(i).startsWith(url(prefix + QStringLiteral("/t%1").arg(i)) + QLatin1Char(' ')), qPrintable(lines.at(i)));
+    QVERIFY2(r.err.isEmpty(), qPrintable(r.err));
+
+    // And without a timeout at all, the same
+    const Run plain = run({"discover", url(prefix + "/#"), "--json"}, QProcessEnvironment::systemEnvironment(), 120000);
+    QVERIFY2(plain.exitCode == 0, qPrintable(plain.err));
+    QCOMPARE(jsonLines(plain.out).size(), 5);
 }
 
 void TestMqttCli::getJsonAndText()
