@@ -29,6 +29,9 @@ constexpr qsizetype kMaxCachedTopics = 500000;
 // Without an end marker (the broker refused it), discovery ends after this long without a new
 // retained message.
 constexpr qint64 kQuietMs = 1500;
+// With an end marker sent, this long without it and without a new retained message means the
+// broker dropped it.
+constexpr qint64 kMarkerLostMs = 10000;
 // A window that ends with retained messages younger than this was cut short.
 constexpr qint64 kStillArrivingMs = 500;
 
@@ -684,13 +687,16 @@ QCoro::Task<Result> MqttConnector::discover(const ResourceId &root, std::chrono:
         }
     }
     const qint64 listenFrom = QDateTime::currentMSecsSinceEpoch();
-    auto quiet = [this, listenFrom] {
+    // Without the marker, the end is when retained messages stop; with it, a marker the broker
+    // silently dropped (an ACL) must not hold the verb until its timeout either.
+    const qint64 quietMs = marker ? kMarkerLostMs : kQuietMs;
+    auto quiet = [this, listenFrom, quietMs] {
         const qint64 last = std::max(m_lastRetainedMs, listenFrom);
-        return QDateTime::currentMSecsSinceEpoch() - last >= kQuietMs;
+        return QDateTime::currentMSecsSinceEpoch() - last >= quietMs;
     };
     if (m_discoverEndsWhenComplete) {
-        // Until the marker is back (or, without one, until the retained messages stop).
-        while (!deadline.hasExpired() && !m_syncSeen && (marker || !quiet())) {
+        // Until the marker is back (or, failing that, until the retained messages stop).
+        while (!deadline.hasExpired() && !m_syncSeen && !quiet()) {
             const std::function<bool()> markerBack = [this] { return m_syncSeen; };
             const auto slice = std::chrono::milliseconds(std::clamp<qint64>(deadline.remainingTime(), 0, 250));
             co_await waitUntil(markerBack, slice);
