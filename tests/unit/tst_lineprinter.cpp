@@ -104,7 +104,7 @@ void TestLinePrinter::textPrintsThePayloadOrEscapes_data()
     QTest::newRow("text") << QByteArray("hello") << QByteArray("hello");
     QTest::newRow("JSON as published") << QByteArray(R"({"b":1,"a":2})") << QByteArray(R"({"b":1,"a":2})");
     QTest::newRow("unicode") << QByteArray("21 °C") << QByteArray("21 °C");
-    QTest::newRow("escape") << QByteArray("a\x1b[2Jb") << QByteArray("a\\x1b[2Jb");
+    QTest::newRow("control: binary, as hex") << QByteArray("a\x1b[2Jb") << QByteArray("611b5b324a62");
     QTest::newRow("bidi") << QByteArray("abc\xe2\x80\xae" "def") << QByteArray("abc<U+202E>def");
     QTest::newRow("line break") << QByteArray("two\nlines") << QByteArray("two\\nlines");
     QTest::newRow("binary") << QByteArray::fromHex("0102ff") << QByteArray("0102ff");
