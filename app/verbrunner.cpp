@@ -295,21 +295,43 @@ void VerbRunner::collect(const Update &update)
             found.value = std::make_unique<Value>(value);
         }
     }
-    if (update.metadata.isEmpty())
-        return;
-    // Most topics carry only what every MQTT message says: kept as two flags.
-    Metadata rest = update.metadata;
-    if (rest.retained.isSet())
-        found.retained = *rest.retained;
-    if (rest.observable.isSet())
-        found.observable = *rest.observable;
-    rest.retained = {};
-    rest.observable = {};
-    if (rest.isEmpty())
-        return;
-    if (!found.meta)
-        found.meta = std::make_unique<Metadata>();
-    found.meta->merge(update.metadata);
+    if (!update.metadata.isEmpty()) {
+        // Most topics carry only what every MQTT message says: kept as two flags.
+        Metadata rest = update.metadata;
+        if (rest.retained.isSet())
+            found.retained = *rest.retained;
+        if (rest.observable.isSet())
+            found.observable = *rest.observable;
+        rest.retained = {};
+        rest.observable = {};
+        if (!rest.isEmpty()) {
+            if (!found.meta)
+                found.meta = std::make_unique<Metadata>();
+            found.meta->merge(update.metadata);
+        }
+    }
+    // Formatted now, while the connector's thread still receives, not all at the end.
+    found.line = formatFound(uri, found);
+}
+
+QByteArray VerbRunner::formatFound(const QString &uri, const Found &found) const
+{
+    Metadata meta = found.meta ? *found.meta : Metadata();
+    if (found.retained && !meta.retained.isSet())
+        meta.retained.set(*found.retained, MetaSource::Protocol);
+    if (found.observable && !meta.observable.isSet())
+        meta.observable.set(true, MetaSource::Protocol);
+    std::optional<Value> decoded;
+    const Value *value = nullptr;
+    if (found.value) {
+        value = found.value.get();
+    } else if (found.hasValue) {
+        decoded = codecs::decode(found.raw, found.contentFormat, QString(), found.timeMs);
+        value = &*decoded;
+    }
+    if (m_command.json)
+        return ValueFormatter::jsonLine(ValueFormatter::resourceJson(uri, found.protocol, meta, value));
+    return ValueFormatter::terminalSafe(ValueFormatter::resourceText(uri, meta, value)).toUtf8();
 }
 
 int VerbRunner::printFound()
@@ -319,26 +341,8 @@ int VerbRunner::printFound()
     for (const auto &entry : m_found)
         sorted.push_back(&entry);
     std::sort(sorted.begin(), sorted.end(), [](const auto *a, const auto *b) { return a->first < b->first; });
-    for (const auto *entry : sorted) {
-        const Found &found = entry->second;
-        Metadata meta = found.meta ? *found.meta : Metadata();
-        if (found.retained && !meta.retained.isSet())
-            meta.retained.set(*found.retained, MetaSource::Protocol);
-        if (found.observable && !meta.observable.isSet())
-            meta.observable.set(true, MetaSource::Protocol);
-        std::optional<Value> decoded;
-        const Value *value = nullptr;
-        if (found.value) {
-            value = found.value.get();
-        } else if (found.hasValue) {
-            decoded = codecs::decode(found.raw, found.contentFormat, QString(), found.timeMs);
-            value = &*decoded;
-        }
-        if (m_command.json)
-            m_printer.line(ValueFormatter::jsonLine(ValueFormatter::resourceJson(entry->first, found.protocol, meta, value)));
-        else
-            m_printer.line(ValueFormatter::terminalSafe(ValueFormatter::resourceText(entry->first, meta, value)).toUtf8());
-    }
+    for (const auto *entry : sorted)
+        m_printer.line(entry->second.line);
     m_printer.flush();
     return 0;
 }

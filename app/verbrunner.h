@@ -53,6 +53,8 @@ private:
     QCoro::Task<int> watch();
     void onUpdates(const QString &endpointId, const UpdateBatch &updates);
     void collect(const Update &update);
+    struct Found;
+    QByteArray formatFound(const QString &uri, const Found &found) const;
     int printFound();
     void onEndpointChanged(const QString &endpointId);
     // The connectors go first (on their thread), then the store they fed.
@@ -83,6 +85,7 @@ private:
         bool observable = false;
         std::unique_ptr<Value> value;   // a value the connector already decoded (or oversize)
         std::unique_ptr<Metadata> meta; // anything beyond retained / observable
+        QByteArray line;                // as printed
     };
     std::unordered_map<QString, Found> m_found;
     bool m_collecting = false;
