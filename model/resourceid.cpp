@@ -1,5 +1,8 @@
 #include "resourceid.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include <QCoreApplication>
 #include <QUrl>
 
@@ -269,7 +272,24 @@ ResourceId ResourceId::fromParts(const QString &scheme, const QString &host, qui
 
 ResourceId ResourceId::fromTopic(const ResourceId &endpoint, const QString &topic)
 {
-    return fromParts(endpoint.m_scheme, endpoint.m_host, endpoint.m_port, QLatin1Char('/') + topic);
+    // Once per new topic on a broker (a million at discovery): the endpoint's parts are
+    // normalised already, and most topics need no percent-encoding, so build the URI directly.
+    const auto plain = [](QChar ch) {
+        const char16_t c = ch.unicode();
+        return (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') || (c >= u'0' && c <= u'9')
+            || (c < 0x80 && c != 0 && std::strchr("-._~!$&'()*+,;=:@/", char(c)) != nullptr);
+    };
+    if (!endpoint.isValid() || endpoint.m_host.contains(QLatin1Char('%')) || !std::all_of(topic.begin(), topic.end(), plain))
+        return fromParts(endpoint.m_scheme, endpoint.m_host, endpoint.m_port, QLatin1Char('/') + topic);
+    ResourceId id;
+    id.m_scheme = endpoint.m_scheme;
+    id.m_host = endpoint.m_host;
+    id.m_port = endpoint.m_port;
+    id.m_path = QLatin1Char('/') + topic;
+    const bool v6 = id.m_host.contains(QLatin1Char(':'));
+    id.m_uri = id.m_scheme + QLatin1String("://") + (v6 ? QLatin1Char('[') + id.m_host + QLatin1Char(']') : id.m_host)
+        + QLatin1Char(':') + QString::number(id.m_port) + id.m_path;
+    return id;
 }
 
 Protocol ResourceId::protocol() const
