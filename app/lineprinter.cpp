@@ -190,9 +190,11 @@ private:
     const char *m_end;
 };
 
-// A URI the raw path can print as it is, in text and inside a JSON string: printable ASCII
-// without quote or backslash (anything else goes through ValueFormatter).
-bool appendPlainUri(QByteArray &out, const QString &uri)
+bool undecoded(const Value &value);
+
+} // namespace
+
+bool LinePrinter::appendPlainUri(QByteArray &out, const QString &uri)
 {
     const qsizetype start = out.size();
     out.resize(start + uri.size());
@@ -207,6 +209,8 @@ bool appendPlainUri(QByteArray &out, const QString &uri)
     }
     return true;
 }
+
+namespace {
 
 bool undecoded(const Value &value)
 {
@@ -334,46 +338,89 @@ bool LinePrinter::isJsonNumber(QByteArrayView bytes)
     return JsonChecker(bytes).numberOnly();
 }
 
-bool LinePrinter::appendFast(QByteArray &out, qint64 timeMs, const QString &uri, const Value &value, bool json)
+bool LinePrinter::appendRawText(QByteArray &out, const QByteArray &raw)
 {
-    // Only what the connector left undecoded, with no declared format: its sniffing is
-    // mirrored here exactly, or the line goes the long way.
-    if (!undecoded(value) || value.contentFormat != ContentFormat::Unknown)
+    if (raw.isEmpty())
         return false;
-    const QByteArray &raw = value.raw;
     const char first = raw.front();
     const bool space = first == ' ' || first == '\t' || first == '\n' || first == '\r';
     if (space || first == '"' || !isSafeText(raw))
+        return false;
+    out.append(raw);
+    return true;
+}
+
+namespace {
+
+// Mirrors the sniffing of codecs::decode exactly, or declines (nullptr). *embed: the raw bytes
+// are the JSON value; else they are text, a JSON string.
+const char *rawJsonContentFormat(const QByteArray &raw, bool *embed)
+{
+    if (raw.isEmpty())
+        return nullptr;
+    const char first = raw.front();
+    const bool space = first == ' ' || first == '\t' || first == '\n' || first == '\r';
+    if (space || first == '"' || !LinePrinter::isSafeText(raw))
+        return nullptr;
+    *embed = true;
+    if (first == '{' || first == '[')
+        return LinePrinter::isJson(raw) ? "50" : nullptr; // else text after a failed parse: the long way
+    if (LinePrinter::isJsonNumber(raw) || raw == "true" || raw == "false")
+        return "0";
+    if ((first >= '0' && first <= '9') || first == '-' || first == '+' || first == '.' || first == 't' || first == 'f')
+        return nullptr; // the sniffer may still take it for a number or a boolean
+    *embed = false;
+    return "0";
+}
+
+void appendJsonValue(QByteArray &out, const QByteArray &raw, bool embed)
+{
+    if (embed) {
+        out.append(raw);
+        return;
+    }
+    out.append('"');
+    for (const char c : raw) {
+        if (c == '"' || c == '\\')
+            out.append('\\');
+        out.append(c);
+    }
+    out.append('"');
+}
+
+} // namespace
+
+const char *LinePrinter::appendRawJsonValue(QByteArray &out, const QByteArray &raw)
+{
+    bool embed = false;
+    const char *ct = rawJsonContentFormat(raw, &embed);
+    if (ct)
+        appendJsonValue(out, raw, embed);
+    return ct;
+}
+
+bool LinePrinter::appendFast(QByteArray &out, qint64 timeMs, const QString &uri, const Value &value, bool json)
+{
+    // Only what the connector left undecoded, with no declared format.
+    if (!undecoded(value) || value.contentFormat != ContentFormat::Unknown)
         return false;
     const qsizetype start = out.size();
     if (!json) {
         // Text: printable UTF-8 prints as it was published.
         appendTime(out, timeMs);
         out.append(' ');
-        if (!appendPlainUri(out, uri)) {
-            out.resize(start);
-            return false;
+        if (appendPlainUri(out, uri)) {
+            out.append(' ');
+            if (appendRawText(out, value.raw))
+                return true;
         }
-        out.append(' ');
-        out.append(raw);
-        return true;
+        out.resize(start);
+        return false;
     }
-    const char *ct = nullptr;
-    bool embed = false; // the raw bytes are the JSON value
-    if (first == '{' || first == '[') {
-        if (!isJson(raw))
-            return false; // sniffed as text after a failed parse: the long way
-        ct = "50";
-        embed = true;
-    } else if (isJsonNumber(raw) || raw == "true" || raw == "false") {
-        ct = "0";
-        embed = true;
-    } else if ((first >= '0' && first <= '9') || first == '-' || first == '+' || first == '.' || first == 't'
-               || first == 'f') {
-        return false; // the sniffer may still take it for a number or a boolean
-    } else {
-        ct = "0";
-    }
+    bool embed = false;
+    const char *ct = rawJsonContentFormat(value.raw, &embed);
+    if (!ct)
+        return false;
     out.append("{\"ct\":");
     out.append(ct);
     out.append(",\"time\":\"");
@@ -384,17 +431,7 @@ bool LinePrinter::appendFast(QByteArray &out, qint64 timeMs, const QString &uri,
         return false;
     }
     out.append("\",\"value\":");
-    if (embed) {
-        out.append(raw);
-    } else {
-        out.append('"');
-        for (const char c : raw) {
-            if (c == '"' || c == '\\')
-                out.append('\\');
-            out.append(c);
-        }
-        out.append('"');
-    }
+    appendJsonValue(out, value.raw, embed);
     out.append('}');
     return true;
 }

@@ -34,6 +34,17 @@ public:
     // to the second formatted once per second.
     void appendTime(QByteArray &out, qint64 timeMs);
 
+    // A payload with no declared format as the JSON value it decodes to, without decoding it:
+    // appends that value (the raw bytes themselves, or them as a JSON string) to out and
+    // returns its content format ("0", "50"); nullptr (out untouched) where only decoding can
+    // tell.
+    static const char *appendRawJsonValue(QByteArray &out, const QByteArray &raw);
+    // The same for text: true (and the payload appended as it is) when printable as published.
+    static bool appendRawText(QByteArray &out, const QByteArray &raw);
+    // A URI printable as it is, in text and inside a JSON string (printable ASCII without quote
+    // or backslash): appended; false (out untouched) otherwise.
+    static bool appendPlainUri(QByteArray &out, const QString &uri);
+
     // Payload classes the raw path handles; exposed for tests.
     // Valid UTF-8 with no C0 control (tab allowed), DEL, C1 control or bidi override/isolate.
     static bool isSafeText(QByteArrayView bytes);

@@ -316,6 +316,35 @@ void VerbRunner::collect(const Update &update)
 
 QByteArray VerbRunner::formatFound(const QString &uri, const Found &found) const
 {
+    // The common case straight from the bytes: a plain topic with a short printable payload.
+    if (!found.meta && !found.value && found.hasValue && found.contentFormat == ContentFormat::Unknown) {
+        QByteArray line;
+        line.reserve(uri.size() + found.raw.size() + 48);
+        const QByteArray protocol = protocolName(found.protocol).toLatin1();
+        if (m_command.json) {
+            line.append("{\"ct\":");
+            const qsizetype ctAt = line.size();
+            line.append(found.observable ? "X,\"observable\":true,\"protocol\":\"" : "X,\"protocol\":\"");
+            line.append(protocol);
+            line.append("\",\"uri\":\"");
+            if (LinePrinter::appendPlainUri(line, uri)) {
+                line.append("\",\"value\":");
+                if (const char *ct = LinePrinter::appendRawJsonValue(line, found.raw)) {
+                    line.replace(ctAt, 1, ct);
+                    line.append('}');
+                    return line;
+                }
+            }
+        } else if (found.raw.size() <= 60 && found.raw.front() != '{' && found.raw.front() != '['
+                   && LinePrinter::appendPlainUri(line, uri)) {
+            line.append("  ");
+            if (LinePrinter::appendRawText(line, found.raw)) {
+                if (found.retained.value_or(false))
+                    line.append("  [retained]");
+                return line;
+            }
+        }
+    }
     Metadata meta = found.meta ? *found.meta : Metadata();
     if (found.retained && !meta.retained.isSet())
         meta.retained.set(*found.retained, MetaSource::Protocol);
@@ -336,13 +365,9 @@ QByteArray VerbRunner::formatFound(const QString &uri, const Found &found) const
 
 int VerbRunner::printFound()
 {
-    std::vector<const std::pair<const QString, Found> *> sorted;
-    sorted.reserve(m_found.size());
-    for (const auto &entry : m_found)
-        sorted.push_back(&entry);
-    std::sort(sorted.begin(), sorted.end(), [](const auto *a, const auto *b) { return a->first < b->first; });
-    for (const auto *entry : sorted)
-        m_printer.line(entry->second.line);
+    // Kept in order as they came: nothing left to sort at the end.
+    for (const auto &[uri, found] : m_found)
+        m_printer.line(found.line);
     m_printer.flush();
     return 0;
 }

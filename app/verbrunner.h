@@ -14,7 +14,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <unordered_map>
+#include <map>
 
 namespace thingscape {
 
@@ -87,7 +87,7 @@ private:
         std::unique_ptr<Metadata> meta; // anything beyond retained / observable
         QByteArray line;                // as printed
     };
-    std::unordered_map<QString, Found> m_found;
+    std::map<QString, Found> m_found; // by URI, the order printed
     bool m_collecting = false;
     LinePrinter m_printer;
     int m_watched = 0;
