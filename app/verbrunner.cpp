@@ -207,6 +207,9 @@ QCoro::Task<int> VerbRunner::run()
         endpoint.extra.insert(QStringLiteral("discoverEndsWhenComplete"), true);
     }
     m_endpointId = m_manager->add(endpoint);
+    // A persistent session's queued messages come right after the connection is accepted,
+    // before the subscription is renewed: they are part of what watch prints.
+    m_watching = m_command.verb == Verb::Watch;
 
     // The verb's --timeout covers connecting too: a server that accepts and never answers
     // costs the time the user gave, not the connector's own connect timeout.

@@ -150,6 +150,7 @@ public:
     // marker sent last (it handles one connection's messages in order).
     bool publish(const std::vector<std::pair<QByteArray, QByteArray>> &messages, int qos, bool retain)
     {
+        const int before = m_acked; // acknowledgements come in while publishing too
         int sent = 0;
         for (const auto &[topic, payload] : messages) {
             if (mosquitto_publish(m_mosq, nullptr, topic.constData(), int(payload.size()), payload.constData(), qos,
@@ -159,7 +160,6 @@ public:
             if (++sent % 256 == 0)
                 mosquitto_loop(m_mosq, 0, 1);
         }
-        const int before = m_acked;
         mosquitto_publish(m_mosq, nullptr, "benchmark/marker", 1, "x", 1, false);
         const int target = qos > 0 ? before + 1 + int(messages.size()) : before + 1;
         return loopUntil([this, target] { return m_acked >= target; }, 600);

@@ -91,6 +91,7 @@ private Q_SLOTS:
     void timeoutCoversConnecting_data();
     void timeoutCoversConnecting();
     void watchQos1SessionSurvivesBrokerKill();
+    void watchPrintsWhatTheSessionQueued();
 
 private:
     QString url(const QString &topic) const { return QStringLiteral("mqtt://127.0.0.1:%1/%2").arg(m_broker.port()).arg(topic); }
@@ -603,6 +604,30 @@ void TestMqttCli::watchQos1SessionSurvivesBrokerKill()
         QVERIFY2(numbers.contains(i), qPrintable(QStringLiteral("message %1 lost").arg(i)));
     watch.terminate();
     QVERIFY(watch.waitForFinished(10000));
+}
+
+void TestMqttCli::watchPrintsWhatTheSessionQueued()
+{
+    // Given a persistent session subscribed to a filter, offline, and messages queued for it
+    const QString prefix = mqtttest::uniquePrefix("cliqueued");
+    const QString session = QStringLiteral("thingscape-queued-%1").arg(QCoreApplication::applicationPid());
+    QProcess subscribe;
+    subscribe.start(QStringLiteral("mosquitto_sub"), {"-p", QString::number(m_broker.port()), "-c", "-i", session, "-q", "1",
+                                                      "-t", prefix + "/#", "-E"});
+    QVERIFY(subscribe.waitForFinished(30000));
+    QCOMPARE(subscribe.exitCode(), 0);
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(mqtttest::publish(m_broker.port(), {"-q", "1", "-t", prefix + "/x", "-m", QString::number(i)}), 0);
+
+    // When watch resumes that session
+    const Run r = run({"watch", url(prefix + "/#"), "--qos", "1", "--session", session, "--count", "3", "--timeout", "30"});
+
+    // Then the queued messages (they arrive right after the connection is accepted) are printed, in order
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    const QStringList lines = r.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 3);
+    for (int i = 0; i < 3; ++i)
+        QVERIFY2(lines.at(i).endsWith(url(prefix + "/x") + QStringLiteral(" %1").arg(i)), qPrintable(lines.at(i)));
 }
 
 QTEST_GUILESS_MAIN(TestMqttCli)
