@@ -472,7 +472,8 @@ void MqttConnector::onMessage(const MqttMessage &message)
         m_retainedTopics.remove(topic);
 
     QList<Update> derived;
-    if (m_homeAssistant.isConfigTopic(topic)) {
+    const bool haConfig = m_homeAssistant.isConfigTopic(topic);
+    if (haConfig) {
         derived = m_homeAssistant.handleConfig(topic, message.payload);
         if (message.payload.isEmpty()) {
             Update removal;
@@ -493,7 +494,7 @@ void MqttConnector::onMessage(const MqttMessage &message)
                 m_topics.remove(update.id.topic());
         }
     };
-    if (m_homeAssistant.isConfigTopic(topic) && message.payload.isEmpty()) {
+    if (haConfig && message.payload.isEmpty()) {
         forgetRemoved();
         for (Update &update : derived)
             post(std::move(update));
