@@ -88,10 +88,15 @@ QString ValueFormatter::timeText(qint64 timeMs)
 
 QJsonObject ValueFormatter::resourceJson(const Resource &resource)
 {
-    const Metadata &meta = resource.metadata();
+    return resourceJson(resource.id().toString(), resource.id().protocol(), resource.metadata(),
+                        resource.hasValue() ? &resource.value() : nullptr);
+}
+
+QJsonObject ValueFormatter::resourceJson(const QString &uri, Protocol protocol, const Metadata &meta, const Value *value)
+{
     QJsonObject object;
-    object.insert(QStringLiteral("uri"), resource.id().toString());
-    object.insert(QStringLiteral("protocol"), protocolName(resource.id().protocol()));
+    object.insert(QStringLiteral("uri"), uri);
+    object.insert(QStringLiteral("protocol"), protocolName(protocol));
     if (meta.title.isSet())
         object.insert(QStringLiteral("title"), *meta.title);
     if (meta.resourceTypes.isSet())
@@ -100,28 +105,32 @@ QJsonObject ValueFormatter::resourceJson(const Resource &resource)
         object.insert(QStringLiteral("if"), QJsonArray::fromStringList(*meta.interfaces));
     if (meta.contentFormat.isSet())
         object.insert(QStringLiteral("ct"), *meta.contentFormat);
-    else if (resource.hasValue() && resource.value().contentFormat >= 0)
-        object.insert(QStringLiteral("ct"), resource.value().contentFormat);
+    else if (value && value->contentFormat >= 0)
+        object.insert(QStringLiteral("ct"), value->contentFormat);
     if (meta.unit.isSet())
         object.insert(QStringLiteral("unit"), *meta.unit);
     if (meta.observable.isSet())
         object.insert(QStringLiteral("observable"), *meta.observable);
     if (meta.writable.isSet())
         object.insert(QStringLiteral("writable"), *meta.writable);
-    if (resource.hasValue()) {
-        const QJsonValue value = toJson(resource.value());
-        if (!value.isUndefined())
-            object.insert(QStringLiteral("value"), value);
+    if (value) {
+        const QJsonValue json = toJson(*value);
+        if (!json.isUndefined())
+            object.insert(QStringLiteral("value"), json);
     }
     return object;
 }
 
 QString ValueFormatter::resourceText(const Resource &resource)
 {
-    const Metadata &meta = resource.metadata();
-    QString line = resource.id().toString();
-    if (resource.hasValue()) {
-        line += QLatin1String("  ") + resource.value().shortText(60);
+    return resourceText(resource.id().toString(), resource.metadata(), resource.hasValue() ? &resource.value() : nullptr);
+}
+
+QString ValueFormatter::resourceText(const QString &uri, const Metadata &meta, const Value *value)
+{
+    QString line = uri;
+    if (value) {
+        line += QLatin1String("  ") + value->shortText(60);
         if (meta.unit.isSet())
             line += QLatin1Char(' ') + *meta.unit;
     }

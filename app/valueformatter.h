@@ -23,6 +23,9 @@ public:
     // {"uri", "protocol", "title", "rt", "if", "ct", "unit", "observable", "writable", "value"}
     static QJsonObject resourceJson(const Resource &resource);
     static QString resourceText(const Resource &resource);
+    // The same from the parts, for what was never put in a store (value: null when none).
+    static QJsonObject resourceJson(const QString &uri, Protocol protocol, const Metadata &meta, const Value *value);
+    static QString resourceText(const QString &uri, const Metadata &meta, const Value *value);
     static QByteArray jsonLine(const QJsonObject &object);
 
     enum class Lines { Keep, Escape };

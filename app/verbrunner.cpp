@@ -13,14 +13,19 @@
 #include <QJsonObject>
 #include <QPointer>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <vector>
 
 namespace thingscape {
 
 namespace {
 
 constexpr std::chrono::milliseconds kDefaultDiscoverWindow{3000};
+// MQTT discovery ends once the broker has sent every retained message (its end marker came
+// back); this only bounds a broker that never says so.
+constexpr std::chrono::milliseconds kDefaultMqttDiscoverLimit{600000};
 constexpr std::chrono::milliseconds kDefaultGetTimeout{5000};
 constexpr std::chrono::milliseconds kPutTimeout{10000};
 // How long past its own timeout a connector gets to report (with its own, more precise
@@ -191,9 +196,20 @@ QCoro::Task<int> VerbRunner::run()
     m_engine = std::make_unique<Engine>();
     m_store = m_engine->store();
     m_manager = m_engine->endpoints();
+    // The verbs print straight from the batches: no store, no model.
+    m_manager->setStoreIngest(false);
     connect(m_manager, &EndpointManager::updatesArrived, this, &VerbRunner::onUpdates);
     connect(m_manager, &EndpointManager::endpointChanged, this, &VerbRunner::onEndpointChanged);
-    m_endpointId = m_manager->add(m_command.endpoint);
+    EndpointConfig endpoint = m_command.endpoint;
+    if (m_command.verb == Verb::Watch || m_command.verb == Verb::Discover) {
+        // Values are decoded here, only where printing needs it.
+        endpoint.extra.insert(QStringLiteral("rawValues"), true);
+        endpoint.extra.insert(QStringLiteral("discoverEndsWhenComplete"), true);
+    }
+    m_endpointId = m_manager->add(endpoint);
+    // A persistent session's queued messages come right after the connection is accepted,
+    // before the subscription is renewed: they are part of what watch prints.
+    m_watching = m_command.verb == Verb::Watch;
 
     // The verb's --timeout covers connecting too: a server that accepts and never answers
     // costs the time the user gave, not the connector's own connect timeout.
@@ -233,31 +249,130 @@ QCoro::Task<int> VerbRunner::run()
 QCoro::Task<int> VerbRunner::discover()
 {
     const QDeadlineTimer deadline = verbDeadline();
-    const auto window = deadline.isForever() ? kDefaultDiscoverWindow : remaining(deadline);
+    const bool mqtt = m_command.url.protocol() == Protocol::Mqtt;
+    const auto window = !deadline.isForever() ? remaining(deadline) : mqtt ? kDefaultMqttDiscoverLimit : kDefaultDiscoverWindow;
     const QString id = m_endpointId;
     const ResourceId root = m_command.url;
     EndpointManager *manager = m_manager;
+    m_collecting = true;
     const std::function<void(EndpointManager::ResultCallback)> start = [manager, id, root, window](EndpointManager::ResultCallback done) {
         manager->discover(id, std::move(done), root, window);
     };
     const std::optional<Result> result = co_await await<Result>(start, laterOf(after(window), kReportGrace * 4));
     if (!result)
         co_return timedOut(tr("discovery under %1 did not finish").arg(m_command.url.toString()));
+    // The connector flushed before answering: its last batch is queued ahead of this answer.
+    m_collecting = false;
     if (!result->ok())
         co_return fail(*result);
     printNotice(*result);
-    const QList<const Resource *> found = m_store->findByPrefix(QString());
-    if (found.isEmpty()) {
+    if (m_found.empty()) {
         printErr(tr("nothing found under %1 within %2 s").arg(m_command.url.toString(), seconds(window)));
         co_return 1;
     }
-    for (const Resource *resource : found) {
-        if (m_command.json)
-            printOut(ValueFormatter::jsonLine(ValueFormatter::resourceJson(*resource)));
-        else
-            printText(ValueFormatter::resourceText(*resource));
+    co_return printFound();
+}
+
+void VerbRunner::collect(const Update &update)
+{
+    if (update.direction != Direction::In)
+        return;
+    const QString &uri = update.id.toString();
+    if (update.remove) {
+        m_found.erase(uri);
+        return;
     }
-    co_return 0;
+    Found &found = m_found[uri];
+    found.protocol = update.id.protocol();
+    if (update.value) {
+        const Value &value = *update.value;
+        found.hasValue = true;
+        const bool raw = !value.isOversize() && !value.isPending() && value.error.isEmpty() && value.decoded.isUndefined();
+        if (raw) {
+            found.raw = value.raw;
+            found.timeMs = value.timeMs;
+            found.contentFormat = value.contentFormat;
+            found.value.reset();
+        } else {
+            found.raw.clear();
+            found.value = std::make_unique<Value>(value);
+        }
+    }
+    if (!update.metadata.isEmpty()) {
+        // Most topics carry only what every MQTT message says: kept as two flags.
+        Metadata rest = update.metadata;
+        if (rest.retained.isSet())
+            found.retained = *rest.retained;
+        if (rest.observable.isSet())
+            found.observable = *rest.observable;
+        rest.retained = {};
+        rest.observable = {};
+        if (!rest.isEmpty()) {
+            if (!found.meta)
+                found.meta = std::make_unique<Metadata>();
+            found.meta->merge(update.metadata);
+        }
+    }
+    // Formatted now, while the connector's thread still receives, not all at the end.
+    found.line = formatFound(uri, found);
+}
+
+QByteArray VerbRunner::formatFound(const QString &uri, const Found &found) const
+{
+    // The common case straight from the bytes: a plain topic with a short printable payload.
+    if (!found.meta && !found.value && found.hasValue && found.contentFormat == ContentFormat::Unknown) {
+        QByteArray line;
+        line.reserve(uri.size() + found.raw.size() + 48);
+        const QByteArray protocol = protocolName(found.protocol).toLatin1();
+        if (m_command.json) {
+            line.append("{\"ct\":");
+            const qsizetype ctAt = line.size();
+            line.append(found.observable ? "X,\"observable\":true,\"protocol\":\"" : "X,\"protocol\":\"");
+            line.append(protocol);
+            line.append("\",\"uri\":\"");
+            if (LinePrinter::appendPlainUri(line, uri)) {
+                line.append("\",\"value\":");
+                if (const char *ct = LinePrinter::appendRawJsonValue(line, found.raw)) {
+                    line.replace(ctAt, 1, ct);
+                    line.append('}');
+                    return line;
+                }
+            }
+        } else if (found.raw.size() <= 60 && found.raw.front() != '{' && found.raw.front() != '['
+                   && LinePrinter::appendPlainUri(line, uri)) {
+            line.append("  ");
+            if (LinePrinter::appendRawText(line, found.raw)) {
+                if (found.retained.value_or(false))
+                    line.append("  [retained]");
+                return line;
+            }
+        }
+    }
+    Metadata meta = found.meta ? *found.meta : Metadata();
+    if (found.retained && !meta.retained.isSet())
+        meta.retained.set(*found.retained, MetaSource::Protocol);
+    if (found.observable && !meta.observable.isSet())
+        meta.observable.set(true, MetaSource::Protocol);
+    std::optional<Value> decoded;
+    const Value *value = nullptr;
+    if (found.value) {
+        value = found.value.get();
+    } else if (found.hasValue) {
+        decoded = codecs::decode(found.raw, found.contentFormat, QString(), found.timeMs);
+        value = &*decoded;
+    }
+    if (m_command.json)
+        return ValueFormatter::jsonLine(ValueFormatter::resourceJson(uri, found.protocol, meta, value));
+    return ValueFormatter::terminalSafe(ValueFormatter::resourceText(uri, meta, value)).toUtf8();
+}
+
+int VerbRunner::printFound()
+{
+    // Kept in order as they came: nothing left to sort at the end.
+    for (const auto &[uri, found] : m_found)
+        m_printer.line(found.line);
+    m_printer.flush();
+    return 0;
 }
 
 QCoro::Task<int> VerbRunner::get()
@@ -316,7 +431,14 @@ QCoro::Task<int> VerbRunner::put(const QByteArray &payload, int contentFormat)
 
 void VerbRunner::onUpdates(const QString &endpointId, const UpdateBatch &updates)
 {
-    if (!m_watching || endpointId != m_endpointId)
+    if (endpointId != m_endpointId)
+        return;
+    if (m_collecting) {
+        for (const Update &update : updates)
+            collect(update);
+        return;
+    }
+    if (!m_watching)
         return;
     for (const Update &update : updates) {
         if (update.direction != Direction::In || !update.value)
@@ -325,22 +447,11 @@ void VerbRunner::onUpdates(const QString &endpointId, const UpdateBatch &updates
             break;
         const Value &value = *update.value;
         const qint64 timeMs = value.timeMs > 0 ? value.timeMs : QDateTime::currentMSecsSinceEpoch();
-        if (m_command.json) {
-            QJsonObject object;
-            object.insert(QStringLiteral("uri"), update.id.toString());
-            object.insert(QStringLiteral("time"), ValueFormatter::timeText(timeMs));
-            const QJsonValue json = ValueFormatter::toJson(value);
-            if (!json.isUndefined())
-                object.insert(QStringLiteral("value"), json);
-            if (value.contentFormat >= 0)
-                object.insert(QStringLiteral("ct"), value.contentFormat);
-            printOut(ValueFormatter::jsonLine(object));
-        } else {
-            printText(ValueFormatter::timeText(timeMs) + QLatin1Char(' ') + update.id.toString() + QLatin1Char(' ')
-                      + ValueFormatter::toText(value));
-        }
+        m_printer.update(timeMs, update.id.toString(), value, m_command.json);
         ++m_watched;
     }
+    // One write per batch: a pipe or a terminal still sees each batch as it comes.
+    m_printer.flush();
     m_wakeup->notify();
 }
 

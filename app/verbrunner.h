@@ -1,6 +1,7 @@
 #pragma once
 
 #include "commandline.h"
+#include "lineprinter.h"
 
 #include "model/update.h"
 #include "protocols/connector.h"
@@ -13,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <map>
 
 namespace thingscape {
 
@@ -50,6 +52,10 @@ private:
     QCoro::Task<int> put(const QByteArray &payload, int contentFormat);
     QCoro::Task<int> watch();
     void onUpdates(const QString &endpointId, const UpdateBatch &updates);
+    void collect(const Update &update);
+    struct Found;
+    QByteArray formatFound(const QString &uri, const Found &found) const;
+    int printFound();
     void onEndpointChanged(const QString &endpointId);
     // The connectors go first (on their thread), then the store they fed.
     void releaseEngine();
@@ -67,6 +73,23 @@ private:
     QString m_endpointId;
     QElapsedTimer m_clock;
     QDeadlineTimer m_deadline; // --timeout, from the start of the verb; else forever
+    // What discovery found, kept compactly (no store, no model): raw bytes, decoded when printed.
+    struct Found
+    {
+        QByteArray raw;
+        qint64 timeMs = 0;
+        int contentFormat = ContentFormat::Unknown;
+        Protocol protocol = Protocol::Mqtt;
+        bool hasValue = false;
+        std::optional<bool> retained;
+        bool observable = false;
+        std::unique_ptr<Value> value;   // a value the connector already decoded (or oversize)
+        std::unique_ptr<Metadata> meta; // anything beyond retained / observable
+        QByteArray line;                // as printed
+    };
+    std::map<QString, Found> m_found; // by URI, the order printed
+    bool m_collecting = false;
+    LinePrinter m_printer;
     int m_watched = 0;
     bool m_watching = false;
     bool m_wasConnected = false; // watch: to tell an outage and a reconnect apart

@@ -1,5 +1,8 @@
 #include "resourceid.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include <QCoreApplication>
 #include <QUrl>
 
@@ -300,7 +303,16 @@ ResourceId ResourceId::build(const QString &scheme, const QString &host, quint16
     const bool v6 = host.contains(QLatin1Char(':'));
     const QString prefix = scheme + QLatin1String("://") + (v6 ? QLatin1Char('[') + hostText + QLatin1Char(']') : hostText)
         + QLatin1Char(':') + QString::number(port);
-    const QString encoded = QString::fromLatin1(QUrl::toPercentEncoding(path, "!$&'()*+,;=:@/"));
+    // Once per new topic on a broker (a million at discovery): most paths need no
+    // percent-encoding, so skip QUrl's encoder for them.
+    const auto plain = [](QChar ch) {
+        const char16_t c = ch.unicode();
+        return (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') || (c >= u'0' && c <= u'9')
+            || (c < 0x80 && c != 0 && std::strchr("-._~!$&'()*+,;=:@/", char(c)) != nullptr);
+    };
+    const QString encoded = std::all_of(path.begin(), path.end(), plain)
+        ? path
+        : QString::fromLatin1(QUrl::toPercentEncoding(path, "!$&'()*+,;=:@/"));
     id.m_uri = prefix + encoded;
     if (!query.isEmpty())
         id.m_uri += QLatin1Char('?') + query;

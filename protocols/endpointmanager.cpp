@@ -314,9 +314,13 @@ void EndpointManager::ingestFrom(const QString &endpointId, const UpdateBatch &u
 {
     auto it = m_entries.find(endpointId);
     if (it != m_entries.end()) {
-        const QString own = it->config.url.endpointUri();
+        const ResourceId &own = it->config.url;
+        // Compared part by part: building each update's endpoint URI costs an allocation per message.
+        auto isForeign = [&own](const ResourceId &id) {
+            return id.port() != own.port() || id.host() != own.host() || id.scheme() != own.scheme();
+        };
         for (const Update &update : updates) {
-            if (update.direction == Direction::In && !update.remove && update.id.endpointUri() != own) {
+            if (update.direction == Direction::In && !update.remove && isForeign(update.id)) {
                 m_foreignOwner.insert(update.id, endpointId);
                 const QString foreign = update.id.endpointUri();
                 const QString key = endpointId + QLatin1Char(' ') + foreign;
@@ -328,7 +332,8 @@ void EndpointManager::ingestFrom(const QString &endpointId, const UpdateBatch &u
         }
     }
     Q_EMIT updatesArrived(endpointId, updates);
-    m_store->ingestFrom(Cause::endpoint(endpointId), updates);
+    if (m_storeIngest)
+        m_store->ingestFrom(Cause::endpoint(endpointId), updates);
 }
 
 QString EndpointManager::endpointFor(const ResourceId &id) const
@@ -388,7 +393,8 @@ void EndpointManager::ensureConnector(Entry &entry)
             ? std::max<qint64>(0, QDateTime::currentMSecsSinceEpoch() - handOver.inFlightSinceMs)
             : 0;
         ingestFrom(id, updates);
-        m_store->noteHandOver(waited, handOver.inFlightCoalesced);
+        if (m_storeIngest)
+            m_store->noteHandOver(waited, handOver.inFlightCoalesced);
         raw->acknowledgeHandOver();
     }, Qt::QueuedConnection);
     connect(raw, &Connector::statusChanged, this,

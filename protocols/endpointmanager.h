@@ -56,6 +56,10 @@ public:
     // How its connector's batches reach the store (backpressure), for tests and diagnostics.
     Connector::HandOverStats handOverStats(const QString &id) const;
     int connectedCount() const;
+    // Off: batches are only announced (updatesArrived), the store never sees them. The command
+    // line prints straight from the batches and keeps no model.
+    void setStoreIngest(bool on) { m_storeIngest = on; }
+    bool storeIngest() const { return m_storeIngest; }
 
     // Connects, then discovers, then observes every resource discovery marked observable.
     void connectEndpoint(const QString &id);
@@ -151,6 +155,7 @@ private:
     QHash<ResourceId, QString> m_foreignOwner;
     QSet<QString> m_foreignEndpoints; // "ownerId endpointUri" already announced
     QThread m_ioThread;
+    bool m_storeIngest = true;
     QHash<QString, Entry> m_entries;
     QStringList m_order;
 };

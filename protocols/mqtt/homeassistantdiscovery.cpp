@@ -115,7 +115,9 @@ HomeAssistantDiscovery::HomeAssistantDiscovery(const ResourceId &endpoint, const
 
 bool HomeAssistantDiscovery::isConfigTopic(const QString &topic) const
 {
-    if (!topic.startsWith(m_prefix + QLatin1Char('/')) || !topic.endsWith(QLatin1String("/config")))
+    // Called for every message: no temporary string.
+    if (topic.size() <= m_prefix.size() || topic.at(m_prefix.size()) != QLatin1Char('/') || !topic.startsWith(m_prefix)
+        || !topic.endsWith(QLatin1String("/config")))
         return false;
     const qsizetype levels = topic.count(QLatin1Char('/')) + 1;
     return levels == 4 || levels == 5;

@@ -19,7 +19,11 @@ class HomieDiscovery
 public:
     explicit HomieDiscovery(const ResourceId &endpoint, const QString &base = QStringLiteral("homie"));
 
-    bool handles(const QString &topic) const { return topic.startsWith(m_base + QLatin1Char('/')); }
+    // Called for every message: no temporary string.
+    bool handles(const QString &topic) const
+    {
+        return topic.size() > m_base.size() && topic.at(m_base.size()) == QLatin1Char('/') && topic.startsWith(m_base);
+    }
     // The metadata and state updates a message under the base implies (the message's own
     // value is the caller's). *valueState is set when a value on this topic should carry a
     // state: a property of a device that said it is offline.

@@ -26,6 +26,14 @@ namespace {
 constexpr int kMaxBackoffMs = 30000;
 constexpr std::chrono::milliseconds kSubscribeTimeout{10000};
 constexpr qsizetype kMaxCachedTopics = 500000;
+// Without an end marker (the broker refused it), discovery ends after this long without a new
+// retained message.
+constexpr qint64 kQuietMs = 1500;
+// With an end marker sent, this long without it and without a new retained message means the
+// broker dropped it.
+constexpr qint64 kMarkerLostMs = 10000;
+// A window that ends with retained messages younger than this was cut short.
+constexpr qint64 kStillArrivingMs = 500;
 
 bool isWildcard(const QString &topic)
 {
@@ -56,9 +64,12 @@ MqttConnector::MqttConnector(const EndpointConfig &config, QObject *parent)
     // A subscription QoS asked for explicitly (the command line's watch --qos).
     if (const QJsonValue qos = config.extra.value(QStringLiteral("subscribeQos")); qos.isDouble())
         m_subscribeQos = std::clamp(qos.toInt(), 0, 2);
+    m_rawValues = config.extra.value(QStringLiteral("rawValues")).toBool();
+    m_discoverEndsWhenComplete = config.extra.value(QStringLiteral("discoverEndsWhenComplete")).toBool();
     m_clientId = config.clientId;
     if (m_clientId.isEmpty())
         m_clientId = QStringLiteral("thingscape-") + QUuid::createUuid().toString(QUuid::Id128).left(12);
+    m_syncTopic = QStringLiteral("thingscape/sync/") + m_clientId;
 }
 
 MqttConnector::~MqttConnector()
@@ -81,6 +92,40 @@ QList<ResourceId> MqttConnector::initialObservations() const
     for (const QString &filter : config().filters)
         ids.append(ResourceId::fromTopic(config().url.endpoint(), filter));
     return ids;
+}
+
+bool MqttConnector::filterCovers(const QString &outer, const QString &inner)
+{
+    const QList<QStringView> o = QStringView(outer).split(QLatin1Char('/'));
+    const QList<QStringView> i = QStringView(inner).split(QLatin1Char('/'));
+    // A wildcard first level never matches a $ topic ($SYS/...).
+    if (inner.startsWith(QLatin1Char('$')) && !outer.startsWith(QLatin1Char('$')))
+        return false;
+    for (qsizetype k = 0; k < o.size(); ++k) {
+        if (o[k] == QLatin1String("#"))
+            return true;
+        if (k >= i.size() || i[k] == QLatin1String("#"))
+            return false;
+        if (o[k] == QLatin1String("+"))
+            continue;
+        if (o[k] != i[k])
+            return false;
+    }
+    return o.size() == i.size();
+}
+
+QString MqttConnector::droppedCounterTopic()
+{
+    return QStringLiteral("$SYS/broker/publish/messages/dropped");
+}
+
+bool MqttConnector::coveredByActiveFilter(const QString &filter) const
+{
+    for (const QString &active : m_activeFilters) {
+        if (active != m_syncTopic && active != droppedCounterTopic() && filterCovers(active, filter))
+            return true;
+    }
+    return false;
 }
 
 void MqttConnector::setSubscribeQos(int qos)
@@ -386,10 +431,38 @@ MqttConnector::TopicInfo &MqttConnector::topicInfo(const QString &topic, bool *c
     return it.value();
 }
 
+bool MqttConnector::takeDiscoveryMessage(const MqttMessage &message)
+{
+    if (message.topic == m_syncTopic) {
+        if (!m_syncToken.isEmpty() && message.payload == m_syncToken) {
+            m_syncSeen = true;
+            m_wakeup->notify();
+        }
+        return true;
+    }
+    if (m_probingDrops && message.topic == droppedCounterTopic() && !coveredByActiveFilter(message.topic)) {
+        bool ok = false;
+        const qint64 dropped = message.payload.trimmed().toLongLong(&ok);
+        if (ok) {
+            if (!m_droppedFirst)
+                m_droppedFirst = message.retain ? dropped : 0;
+            m_droppedLast = dropped;
+        }
+        return true;
+    }
+    return false;
+}
+
 void MqttConnector::onMessage(const MqttMessage &message)
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     const QString &topic = message.topic;
+    if (topic.startsWith(QLatin1Char('$')) || topic == m_syncTopic) {
+        if (takeDiscoveryMessage(message))
+            return;
+    }
+    if (message.retain)
+        m_lastRetainedMs = now;
     bool created = false;
     TopicInfo &info = topicInfo(topic, &created);
     const ResourceId id = info.id;
@@ -399,7 +472,8 @@ void MqttConnector::onMessage(const MqttMessage &message)
         m_retainedTopics.remove(topic);
 
     QList<Update> derived;
-    if (m_homeAssistant.isConfigTopic(topic)) {
+    const bool haConfig = m_homeAssistant.isConfigTopic(topic);
+    if (haConfig) {
         derived = m_homeAssistant.handleConfig(topic, message.payload);
         if (message.payload.isEmpty()) {
             Update removal;
@@ -420,7 +494,7 @@ void MqttConnector::onMessage(const MqttMessage &message)
                 m_topics.remove(update.id.topic());
         }
     };
-    if (m_homeAssistant.isConfigTopic(topic) && message.payload.isEmpty()) {
+    if (haConfig && message.payload.isEmpty()) {
         forgetRemoved();
         for (Update &update : derived)
             post(std::move(update));
@@ -430,10 +504,19 @@ void MqttConnector::onMessage(const MqttMessage &message)
     Update update;
     update.id = id;
     // Over the endpoint's limit: shown as oversize with its size, not decoded or kept.
-    if (message.payload.size() > config().maxMessageBytes)
+    if (message.payload.size() > config().maxMessageBytes) {
         update.value = Value::oversized(message.payload.size(), config().maxMessageBytes, now);
-    else
+    } else if (m_rawValues && m_reads.empty()) {
+        // Decoded, where at all, by whoever prints it.
+        Value value;
+        value.timeMs = now;
+        value.raw = message.payload;
+        if (!message.contentType.isEmpty())
+            value.contentFormat = codecs::contentFormatForMediaType(message.contentType);
+        update.value = std::move(value);
+    } else {
         update.value = codecs::decode(message.payload, ContentFormat::Unknown, message.contentType, now);
+    }
     // Metadata only when it changes: an empty one spares the store a merge per message.
     if (created || info.retained != message.retain) {
         update.metadata.retained.set(message.retain, MetaSource::Protocol);
@@ -486,12 +569,12 @@ QString MqttConnector::commandTopicFor(const QString &topic) const
     return command.isEmpty() ? m_homie.commandTopicFor(topic) : command;
 }
 
-QCoro::Task<Result> MqttConnector::subscribeAndWait(const QString &filter, std::chrono::milliseconds timeout)
+QCoro::Task<Result> MqttConnector::subscribeAndWait(const QString &filter, std::chrono::milliseconds timeout, int qos)
 {
     QPointer<MqttConnector> self(this);
     const QString topicFilter = filter;
     int errorCode = 0;
-    const int mid = m_client->subscribe(topicFilter, m_subscribeQos, &errorCode);
+    const int mid = m_client->subscribe(topicFilter, qos < 0 ? m_subscribeQos : qos, &errorCode);
     if (mid < 0) {
         const ErrorKind kind = errorCode == MOSQ_ERR_INVAL || errorCode == MOSQ_ERR_MALFORMED_UTF8 ? ErrorKind::Usage
                                                                                                  : ErrorKind::Connection;
@@ -535,35 +618,141 @@ QCoro::Task<Result> MqttConnector::discover(const ResourceId &root, std::chrono:
 {
     QPointer<MqttConnector> self(this);
     const ResourceId where = root;
+    const QDeadlineTimer deadline(window);
     if (state() != ConnectorState::Connected)
         co_return notConnected();
     const QString topic = where.topic();
     const QStringList filters = topic.isEmpty() ? config().filters : QStringList{topic};
+
+    // The broker's drop counter, first: its retained value comes before anything else.
+    const bool probeDrops = !m_probingDrops;
+    if (probeDrops) {
+        m_probingDrops = true;
+        m_droppedFirst.reset();
+        m_droppedLast.reset();
+        int errorCode = 0;
+        m_client->subscribe(droppedCounterTopic(), 0, &errorCode); // answered or not: only a hint
+    }
+    auto endProbe = [this, probeDrops] {
+        if (!probeDrops)
+            return;
+        m_probingDrops = false;
+        if (!coveredByActiveFilter(droppedCounterTopic()))
+            unsubscribeFilter(droppedCounterTopic());
+    };
+
+    // QoS 1: where the publisher sent QoS 1, the broker queues for us rather than drops.
+    const int qos = std::max(1, m_subscribeQos);
     QStringList subscribed;
     QStringList refusals;
+    bool anyListening = false;
     for (const QString &filter : filters) {
-        const Result result = co_await subscribeAndWait(filter, kSubscribeTimeout);
+        // Subscribing again to what a subscription already covers makes the broker send every
+        // retained message twice.
+        if (coveredByActiveFilter(filter)) {
+            anyListening = true;
+            continue;
+        }
+        const Result result = co_await subscribeAndWait(filter, kSubscribeTimeout, qos);
         if (!self)
             co_return Result::failure(ErrorKind::Connection, QString());
-        if (result.ok())
+        if (result.ok()) {
             subscribed.append(filter);
-        else if (result.kind == ErrorKind::Protocol)
+            anyListening = true;
+        } else if (result.kind == ErrorKind::Protocol) {
             refusals.append(result.error);
-        else
+        } else {
+            endProbe();
             co_return result;
+        }
     }
-    if (subscribed.isEmpty())
+    if (!anyListening) {
+        endProbe();
         co_return Result::failure(ErrorKind::Protocol, refusals.join(QLatin1String("; ")));
-    co_await QCoro::sleepFor(window);
-    if (!self)
-        co_return Result::failure(ErrorKind::Connection, QString());
+    }
+
+    // The end marker: queued by the broker behind every retained message of the subscriptions
+    // above (QoS 0 ones are already on the wire, QoS 1 ones wait in the same queue).
+    const QString syncTopic = m_syncTopic;
+    const QByteArray syncToken = QUuid::createUuid().toByteArray(QUuid::Id128);
+    m_syncToken = syncToken;
+    m_syncSeen = false;
+    bool marker = false;
+    {
+        const Result result = co_await subscribeAndWait(syncTopic, kSubscribeTimeout, 1);
+        if (!self)
+            co_return Result::failure(ErrorKind::Connection, QString());
+        if (result.ok()) {
+            int errorCode = 0;
+            marker = m_client->publish(syncTopic, syncToken, 1, false, QString(), {}, &errorCode) >= 0;
+        }
+    }
+    const qint64 listenFrom = QDateTime::currentMSecsSinceEpoch();
+    // Without the marker, the end is when retained messages stop; with it, a marker the broker
+    // silently dropped (an ACL) must not hold the verb until its timeout either.
+    const qint64 quietMs = marker ? kMarkerLostMs : kQuietMs;
+    auto quiet = [this, listenFrom, quietMs] {
+        const qint64 last = std::max(m_lastRetainedMs, listenFrom);
+        return QDateTime::currentMSecsSinceEpoch() - last >= quietMs;
+    };
+    if (m_discoverEndsWhenComplete) {
+        // Until the marker is back (or, failing that, until the retained messages stop).
+        while (!deadline.hasExpired() && !m_syncSeen && !quiet()) {
+            const std::function<bool()> markerBack = [this] { return m_syncSeen; };
+            const auto slice = std::chrono::milliseconds(std::clamp<qint64>(deadline.remainingTime(), 0, 250));
+            co_await waitUntil(markerBack, slice);
+            if (!self)
+                co_return Result::failure(ErrorKind::Connection, QString());
+            if (state() != ConnectorState::Connected)
+                break;
+        }
+    } else {
+        // The window as a whole: live messages published meanwhile are discovered too.
+        while (!deadline.hasExpired()) {
+            co_await QCoro::sleepFor(std::chrono::milliseconds(std::clamp<qint64>(deadline.remainingTime(), 1, 1000)));
+            if (!self)
+                co_return Result::failure(ErrorKind::Connection, QString());
+        }
+    }
+    const bool synced = m_syncSeen;
+    m_syncToken.clear();
+    if (state() != ConnectorState::Connected) {
+        endProbe();
+        co_return notConnected();
+    }
+    unsubscribeFilter(syncTopic);
     for (const QString &filter : std::as_const(subscribed)) {
         if (!m_observed.contains(filter))
             unsubscribeFilter(filter);
     }
-    flush();
+    // Everything found is handed over before the answer, which the caller may act on at once.
+    const auto sent = std::make_shared<bool>(false);
+    QPointer<Wakeup> wakeup(m_wakeup);
+    flushThen([sent, wakeup] {
+        *sent = true;
+        if (wakeup)
+            wakeup->notify();
+    });
+    const std::function<bool()> handedOver = [sent] { return *sent; };
+    co_await waitUntil(handedOver, kSubscribeTimeout);
+    if (!self)
+        co_return Result::failure(ErrorKind::Connection, QString());
+
+    // Say so when the count may be short, never silently.
+    QStringList notes = refusals;
+    const qint64 sinceRetained = QDateTime::currentMSecsSinceEpoch() - m_lastRetainedMs;
+    if (!synced && m_lastRetainedMs >= listenFrom && sinceRetained < kStillArrivingMs)
+        notes.append(tr("retained messages from %1 were still arriving when discovery ended after %2 s: "
+                        "the list may be incomplete (give a longer --timeout)")
+                         .arg(describeHost(), seconds(window)));
+    if (probeDrops && m_droppedLast && m_droppedFirst && *m_droppedLast > *m_droppedFirst)
+        notes.append(tr("%1 dropped %2 message(s) while discovery ran (its $SYS drop counter; "
+                        "max_queued_messages?): the list may be incomplete")
+                         .arg(describeHost())
+                         .arg(*m_droppedLast - *m_droppedFirst));
+    endProbe();
     Result result = Result::success();
-    result.notice = refusals.join(QLatin1String("; "));
+    result.notice = notes.join(QLatin1String("; "));
     co_return result;
 }
 

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 
 class QTimer;
 
@@ -55,6 +56,11 @@ public:
     // persistent session, queues messages); the connector reconnects as after any loss.
     void dropConnection();
     QString clientId() const { return m_clientId; }
+    // True when filter `outer` matches every topic `inner` can match: a subscription to outer
+    // already delivers inner's messages, retained ones included.
+    static bool filterCovers(const QString &outer, const QString &inner);
+    // The broker's drop counter topic, read during discovery to tell an incomplete count.
+    static QString droppedCounterTopic();
 
 private:
     struct TopicInfo
@@ -89,7 +95,10 @@ private:
     QCoro::Task<bool> waitUntil(Wakeup *wakeup, const std::function<bool()> &done, std::chrono::milliseconds timeout);
     // Wakes every acknowledgement waiter: the connection went, none of them will be answered.
     void wakeAckWaiters();
-    QCoro::Task<Result> subscribeAndWait(const QString &filter, std::chrono::milliseconds timeout);
+    QCoro::Task<Result> subscribeAndWait(const QString &filter, std::chrono::milliseconds timeout, int qos = -1);
+    bool coveredByActiveFilter(const QString &filter) const;
+    // Discovery's own messages (its end marker, the broker's drop counter): taken, never posted.
+    bool takeDiscoveryMessage(const MqttMessage &message);
     void unsubscribeFilter(const QString &filter);
     QString commandTopicFor(const QString &topic) const;
     QString describeHost() const;
@@ -129,6 +138,21 @@ private:
     quint64 m_nextReadToken = 1;
     QSet<QString> m_retainedTopics;
     QHash<QString, TopicInfo> m_topics; // every topic seen: its id, what the store knows of it
+    // The command line decodes only what it prints: values go out with their raw bytes only.
+    bool m_rawValues = false;
+    // The command line's discovery ends once the broker has sent everything it had (the end
+    // marker came back), not at the end of its window.
+    bool m_discoverEndsWhenComplete = false;
+    // Discovery's end marker: a message to our own topic, queued by the broker behind every
+    // retained message of the subscriptions made before it. Never posted as a resource.
+    QString m_syncTopic;
+    QByteArray m_syncToken;
+    bool m_syncSeen = false;
+    qint64 m_lastRetainedMs = 0; // when the last retained message arrived
+    // The broker's $SYS drop counter, while discovery runs: first and last value seen.
+    bool m_probingDrops = false;
+    std::optional<qint64> m_droppedFirst;
+    std::optional<qint64> m_droppedLast;
     HomeAssistantDiscovery m_homeAssistant;
     HomieDiscovery m_homie;
 };

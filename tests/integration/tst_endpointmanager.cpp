@@ -110,6 +110,7 @@ class TestEndpointManager : public QObject
 private Q_SLOTS:
     void initTestCase();
     void clearRetainedClearsStateTopicNotCommandTopic();
+    void retainedMessagesArriveOnce();
     void rawCoapRequestSendsCustomOptions();
     void rawHttpRequestCarriesHeaders();
     void testConnectionRunsOnTheIoThread();
@@ -193,6 +194,55 @@ void TestEndpointManager::clearRetainedClearsStateTopicNotCommandTopic()
     QVERIFY(unsupported);
     QVERIFY(!unsupported->result.ok());
     QCOMPARE(mqtttest::publish(m_broker.port(), {"-r", "-t", configTopic, "-n"}), 0);
+}
+
+void TestEndpointManager::retainedMessagesArriveOnce()
+{
+    // Given retained topics under the endpoint's filter
+    const QString prefix = mqtttest::uniquePrefix(QStringLiteral("once"));
+    constexpr int kTopics = 40;
+    for (int i = 0; i < kTopics; ++i)
+        QCOMPARE(mqtttest::publish(m_broker.port(), {"-r", "-t", prefix + QStringLiteral("/t%1").arg(i), "-m", "1"}), 0);
+    Workspace ws;
+    EndpointConfig config = configFor(QStringLiteral("mqtt://127.0.0.1:%1").arg(m_broker.port()));
+    config.filters = {prefix + QStringLiteral("/#")};
+    const QString id = ws.manager.add(config);
+    int arrived = 0;
+    QObject::connect(&ws.manager, &EndpointManager::updatesArrived, &ws.manager,
+                     [&arrived](const QString &, const UpdateBatch &batch) {
+                         for (const Update &update : batch) {
+                             if (update.direction == Direction::In && update.value)
+                                 ++arrived;
+                         }
+                     });
+    // Discovery's end: it went on and came off.
+    bool discovered = false;
+    bool discovering = false;
+    QObject::connect(&ws.manager, &EndpointManager::endpointChanged, &ws.manager, [&](const QString &changed) {
+        if (changed != id)
+            return;
+        const bool now = ws.manager.status(id).discovering;
+        if (discovering && !now)
+            discovered = true;
+        discovering = now;
+    });
+
+    // When the endpoint connects (it subscribes to its filters, then discovers under them)
+    ws.manager.connectEndpoint(id);
+    QTRY_VERIFY_WITH_TIMEOUT(discovered, 30000);
+    // and discovery runs once more by hand
+    const auto again = await<Result>([&](auto done) { ws.manager.discover(id, done); });
+    QVERIFY(again);
+    QVERIFY2(again->ok(), qPrintable(again->error));
+    // and a marker published after all of that has come through
+    QCOMPARE(mqtttest::publish(m_broker.port(), {"-t", prefix + QStringLiteral("/marker"), "-m", "end"}), 0);
+    const ResourceId marker = rid(QStringLiteral("mqtt://127.0.0.1:%1/%2/marker").arg(m_broker.port()).arg(prefix));
+    QTRY_VERIFY_WITH_TIMEOUT(ws.store.find(marker), 30000);
+
+    // Then every retained message arrived exactly once (the broker re-sends them on every
+    // repeated subscribe: discovery must not subscribe again to what is already subscribed)
+    QCOMPARE(arrived, kTopics + 1);
+    QCOMPARE(ws.store.messagesIn(), quint64(kTopics + 1));
 }
 
 void TestEndpointManager::rawCoapRequestSendsCustomOptions()

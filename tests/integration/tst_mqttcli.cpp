@@ -74,6 +74,7 @@ private Q_SLOTS:
     void helpAndVersionWithoutDisplay();
     void discoverJson();
     void discoverNothingIsExitOne();
+    void discoverEndsWhenTheBrokerHasSentAll();
     void getJsonAndText();
     void getTimeoutIsExitOne();
     void putThenGet();
@@ -90,6 +91,7 @@ private Q_SLOTS:
     void timeoutCoversConnecting_data();
     void timeoutCoversConnecting();
     void watchQos1SessionSurvivesBrokerKill();
+    void watchPrintsWhatTheSessionQueued();
 
 private:
     QString url(const QString &topic) const { return QStringLiteral("mqtt://127.0.0.1:%1/%2").arg(m_broker.port()).arg(topic); }
@@ -158,6 +160,30 @@ void TestMqttCli::discoverNothingIsExitOne()
     QCOMPARE(r.exitCode, 1);
     QVERIFY(r.out.isEmpty());
     QVERIFY(r.err.contains("nothing found"));
+}
+
+void TestMqttCli::discoverEndsWhenTheBrokerHasSentAll()
+{
+    // Given retained topics, and a filter a subscription of the verb's own covers twice over
+    const QString prefix = mqtttest::uniquePrefix("cliend");
+    for (int i = 0; i < 5; ++i)
+        QCOMPARE(mqtttest::publish(m_broker.port(), {"-r", "-t", prefix + QStringLiteral("/t%1").arg(i), "-m", "1"}), 0);
+    // When discovery is given far more time than it needs
+    const Run r = run({"discover", url(prefix + "/#"), "--timeout", "600"}, QProcessEnvironment::systemEnvironment(),
+                      120000);
+    // Then it ends once the broker has sent everything (long before the timeout), each topic
+    // once, and neither its end marker nor the broker's counters show up as topics
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+    const QStringList lines = r.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 5);
+    for (int i = 0; i < 5; ++i)
+        QVERIFY2(lines.at(i).startsWith(url(prefix + QStringLiteral("/t%1").arg(i)) + QLatin1Char(' ')), qPrintable(lines.at(i)));
+    QVERIFY2(r.err.isEmpty(), qPrintable(r.err));
+
+    // And without a timeout at all, the same
+    const Run plain = run({"discover", url(prefix + "/#"), "--json"}, QProcessEnvironment::systemEnvironment(), 120000);
+    QVERIFY2(plain.exitCode == 0, qPrintable(plain.err));
+    QCOMPARE(jsonLines(plain.out).size(), 5);
 }
 
 void TestMqttCli::getJsonAndText()
@@ -578,6 +604,30 @@ void TestMqttCli::watchQos1SessionSurvivesBrokerKill()
         QVERIFY2(numbers.contains(i), qPrintable(QStringLiteral("message %1 lost").arg(i)));
     watch.terminate();
     QVERIFY(watch.waitForFinished(10000));
+}
+
+void TestMqttCli::watchPrintsWhatTheSessionQueued()
+{
+    // Given a persistent session subscribed to a filter, offline, and messages queued for it
+    const QString prefix = mqtttest::uniquePrefix("cliqueued");
+    const QString session = QStringLiteral("thingscape-queued-%1").arg(QCoreApplication::applicationPid());
+    QProcess subscribe;
+    subscribe.start(QStringLiteral("mosquitto_sub"), {"-p", QString::number(m_broker.port()), "-c", "-i", session, "-q", "1",
+                                                      "-t", prefix + "/#", "-E"});
+    QVERIFY(subscribe.waitForFinished(30000));
+    QCOMPARE(subscribe.exitCode(), 0);
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(mqtttest::publish(m_broker.port(), {"-q", "1", "-t", prefix + "/x", "-m", QString::number(i)}), 0);
+
+    // When watch resumes that session
+    const Run r = run({"watch", url(prefix + "/#"), "--qos", "1", "--session", session, "--count", "3", "--timeout", "30"});
+
+    // Then the queued messages (they arrive right after the connection is accepted) are printed, in order
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    const QStringList lines = r.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 3);
+    for (int i = 0; i < 3; ++i)
+        QVERIFY2(lines.at(i).endsWith(url(prefix + "/x") + QStringLiteral(" %1").arg(i)), qPrintable(lines.at(i)));
 }
 
 QTEST_GUILESS_MAIN(TestMqttCli)

@@ -1,5 +1,6 @@
 #include "protocols/mqtt/homeassistantdiscovery.h"
 #include "protocols/mqtt/homiediscovery.h"
+#include "protocols/mqtt/mqttconnector.h"
 
 #include <QJsonDocument>
 #include <QTest>
@@ -23,6 +24,8 @@ class TestMqttConventions : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void filterCovers_data();
+    void filterCovers();
     void expandsAbbreviationsAndBaseTopic();
     void recognisesConfigTopics_data();
     void recognisesConfigTopics();
@@ -177,4 +180,33 @@ void TestMqttConventions::homieIgnoresSetTopicsAndBroadcasts()
 }
 
 QTEST_GUILESS_MAIN(TestMqttConventions)
+void TestMqttConventions::filterCovers_data()
+{
+    QTest::addColumn<QString>("outer");
+    QTest::addColumn<QString>("inner");
+    QTest::addColumn<bool>("covers");
+    QTest::newRow("same") << "a/b" << "a/b" << true;
+    QTest::newRow("hash covers all") << "#" << "site/b1/#" << true;
+    QTest::newRow("hash covers its parent") << "a/#" << "a" << true;
+    QTest::newRow("hash below") << "a/#" << "a/b/+" << true;
+    QTest::newRow("other branch") << "a/#" << "b/#" << false;
+    QTest::newRow("plus covers plus") << "a/+/c" << "a/+/c" << true;
+    QTest::newRow("plus covers literal") << "a/+/c" << "a/x/c" << true;
+    QTest::newRow("literal not plus") << "a/x/c" << "a/+/c" << false;
+    QTest::newRow("plus not hash") << "a/+" << "a/#" << false;
+    QTest::newRow("shorter") << "a/b" << "a/b/c" << false;
+    QTest::newRow("longer") << "a/b/c" << "a/b" << false;
+    QTest::newRow("hash not $SYS") << "#" << "$SYS/broker/uptime" << false;
+    QTest::newRow("plus not $SYS") << "+/broker/#" << "$SYS/broker/x" << false;
+    QTest::newRow("$SYS by itself") << "$SYS/#" << "$SYS/broker/x" << true;
+}
+
+void TestMqttConventions::filterCovers()
+{
+    QFETCH(QString, outer);
+    QFETCH(QString, inner);
+    QFETCH(bool, covers);
+    QCOMPARE(thingscape::MqttConnector::filterCovers(outer, inner), covers);
+}
+
 #include "tst_mqttconventions.moc"

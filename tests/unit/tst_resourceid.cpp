@@ -10,6 +10,8 @@ class TestResourceId : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void fromTopicMatchesFromParts_data();
+    void fromTopicMatchesFromParts();
     void normalises_data();
     void normalises();
     void rejectsBadUris_data();
@@ -180,6 +182,35 @@ void TestResourceId::compactIdsKeepEveryPart()
     QCOMPARE(ResourceId().scheme(), QString());
     QVERIFY(endpoint.isEndpoint());
     QCOMPARE(endpoint.path(), QString());
+}
+
+void TestResourceId::fromTopicMatchesFromParts_data()
+{
+    QTest::addColumn<QString>("endpoint");
+    QTest::addColumn<QString>("topic");
+    QTest::newRow("plain") << "mqtt://127.0.0.1:1883" << "site/b1/f2/dev3/metric";
+    QTest::newRow("endpoint with a path") << "mqtt://broker.example:1883/site/#" << "a/b";
+    QTest::newRow("sub-delims") << "mqtts://Broker.Example" << "a+b/c=d;e,f:@$!'()*&~._-";
+    QTest::newRow("space and percent") << "mqtt://h:1" << "a b/100%";
+    QTest::newRow("unicode") << "mqtt://h:1" << "küche/temperatur";
+    QTest::newRow("hash and question mark") << "mqtt://h:1" << "a/#/?x";
+    QTest::newRow("IPv6") << "mqtt://[::1]:1883" << "x/y";
+    QTest::newRow("empty level") << "mqtt://h:1" << "a//b/";
+}
+
+void TestResourceId::fromTopicMatchesFromParts()
+{
+    QFETCH(QString, endpoint);
+    QFETCH(QString, topic);
+    const ResourceId base = *ResourceId::parse(endpoint);
+    const ResourceId fast = ResourceId::fromTopic(base, topic);
+    const ResourceId slow = ResourceId::fromParts(base.scheme(), base.host(), base.port(), QLatin1Char('/') + topic);
+    QCOMPARE(fast.toString(), slow.toString());
+    QCOMPARE(fast.path(), slow.path());
+    QCOMPARE(fast.host(), slow.host());
+    QCOMPARE(fast.port(), slow.port());
+    QCOMPARE(fast.topic(), topic);
+    QVERIFY(fast == slow);
 }
 
 QTEST_GUILESS_MAIN(TestResourceId)

@@ -1,0 +1,460 @@
+#include "lineprinter.h"
+
+#include "valueformatter.h"
+
+#include "model/codecs/codecs.h"
+#include "model/value.h"
+
+#include <QDateTime>
+#include <QJsonObject>
+
+#include <cctype>
+#include <cstring>
+
+namespace thingscape {
+
+namespace {
+
+constexpr qsizetype kFlushAt = 60 * 1024;
+constexpr int kMaxJsonDepth = 128;
+
+// Strict JSON over bytes (RFC 8259); strings are checked for escapes only, the bytes
+// themselves by isSafeText.
+class JsonChecker
+{
+public:
+    explicit JsonChecker(QByteArrayView bytes)
+        : m_p(bytes.data())
+        , m_end(bytes.data() + bytes.size())
+    {
+    }
+
+    bool document()
+    {
+        space();
+        if (!value(0))
+            return false;
+        space();
+        return m_p == m_end;
+    }
+
+    bool numberOnly()
+    {
+        return number() && m_p == m_end;
+    }
+
+private:
+    void space()
+    {
+        while (m_p < m_end && (*m_p == ' ' || *m_p == '\t' || *m_p == '\n' || *m_p == '\r'))
+            ++m_p;
+    }
+
+    bool literal(const char *word)
+    {
+        for (; *word; ++word, ++m_p) {
+            if (m_p >= m_end || *m_p != *word)
+                return false;
+        }
+        return true;
+    }
+
+    static bool digit(char c) { return c >= '0' && c <= '9'; }
+
+    bool number()
+    {
+        if (m_p < m_end && *m_p == '-')
+            ++m_p;
+        if (m_p >= m_end)
+            return false;
+        if (*m_p == '0') {
+            ++m_p;
+        } else if (digit(*m_p)) {
+            while (m_p < m_end && digit(*m_p))
+                ++m_p;
+        } else {
+            return false;
+        }
+        if (m_p < m_end && *m_p == '.') {
+            ++m_p;
+            if (m_p >= m_end || !digit(*m_p))
+                return false;
+            while (m_p < m_end && digit(*m_p))
+                ++m_p;
+        }
+        if (m_p < m_end && (*m_p == 'e' || *m_p == 'E')) {
+            ++m_p;
+            if (m_p < m_end && (*m_p == '+' || *m_p == '-'))
+                ++m_p;
+            if (m_p >= m_end || !digit(*m_p))
+                return false;
+            while (m_p < m_end && digit(*m_p))
+                ++m_p;
+        }
+        return true;
+    }
+
+    bool string()
+    {
+        ++m_p; // the opening quote
+        while (m_p < m_end) {
+            const char c = *m_p++;
+            if (c == '"')
+                return true;
+            if (uchar(c) < 0x20)
+                return false;
+            if (c == '\\') {
+                if (m_p >= m_end)
+                    return false;
+                const char e = *m_p++;
+                if (e == 'u') {
+                    for (int i = 0; i < 4; ++i, ++m_p) {
+                        if (m_p >= m_end || !std::isxdigit(uchar(*m_p)))
+                            return false;
+                    }
+                } else if (!std::strchr("\"\\/bfnrt", e) || e == '\0') {
+                    return false;
+                }
+            }
+        }
+        return false;
+    }
+
+    bool value(int depth)
+    {
+        if (m_p >= m_end || depth > kMaxJsonDepth)
+            return false;
+        switch (*m_p) {
+        case '{': {
+            ++m_p;
+            space();
+            if (m_p < m_end && *m_p == '}') {
+                ++m_p;
+                return true;
+            }
+            while (true) {
+                space();
+                if (m_p >= m_end || *m_p != '"' || !string())
+                    return false;
+                space();
+                if (m_p >= m_end || *m_p++ != ':')
+                    return false;
+                space();
+                if (!value(depth + 1))
+                    return false;
+                space();
+                if (m_p >= m_end)
+                    return false;
+                const char c = *m_p++;
+                if (c == '}')
+                    return true;
+                if (c != ',')
+                    return false;
+            }
+        }
+        case '[': {
+            ++m_p;
+            space();
+            if (m_p < m_end && *m_p == ']') {
+                ++m_p;
+                return true;
+            }
+            while (true) {
+                space();
+                if (!value(depth + 1))
+                    return false;
+                space();
+                if (m_p >= m_end)
+                    return false;
+                const char c = *m_p++;
+                if (c == ']')
+                    return true;
+                if (c != ',')
+                    return false;
+            }
+        }
+        case '"':
+            return string();
+        case 't':
+            return literal("true");
+        case 'f':
+            return literal("false");
+        case 'n':
+            return literal("null");
+        default:
+            return number();
+        }
+    }
+
+    const char *m_p;
+    const char *m_end;
+};
+
+bool undecoded(const Value &value);
+
+} // namespace
+
+bool LinePrinter::appendPlainUri(QByteArray &out, const QString &uri)
+{
+    const qsizetype start = out.size();
+    out.resize(start + uri.size());
+    char *dst = out.data() + start;
+    for (const QChar ch : uri) {
+        const char16_t c = ch.unicode();
+        if (c < 0x20 || c >= 0x7f || c == u'"' || c == u'\\') {
+            out.resize(start);
+            return false;
+        }
+        *dst++ = char(c);
+    }
+    return true;
+}
+
+namespace {
+
+bool undecoded(const Value &value)
+{
+    return !value.raw.isEmpty() && !value.isOversize() && !value.isPending() && value.error.isEmpty()
+        && value.decoded.isUndefined();
+}
+
+} // namespace
+
+LinePrinter::LinePrinter(std::FILE *out)
+    : m_out(out)
+{
+    m_buffer.reserve(kFlushAt + 4096);
+}
+
+LinePrinter::~LinePrinter()
+{
+    flush();
+}
+
+void LinePrinter::flush()
+{
+    if (!m_buffer.isEmpty()) {
+        std::fwrite(m_buffer.constData(), 1, size_t(m_buffer.size()), m_out);
+        m_buffer.clear();
+    }
+    std::fflush(m_out);
+}
+
+void LinePrinter::line(QByteArrayView text)
+{
+    m_buffer.append(text);
+    m_buffer.append('\n');
+    if (m_buffer.size() >= kFlushAt) {
+        std::fwrite(m_buffer.constData(), 1, size_t(m_buffer.size()), m_out);
+        m_buffer.clear();
+    }
+}
+
+void LinePrinter::update(qint64 timeMs, const QString &uri, const Value &value, bool json)
+{
+    if (!appendFast(m_buffer, timeMs, uri, value, json))
+        appendFormatted(m_buffer, timeMs, uri, value, json);
+    m_buffer.append('\n');
+    if (m_buffer.size() >= kFlushAt) {
+        std::fwrite(m_buffer.constData(), 1, size_t(m_buffer.size()), m_out);
+        m_buffer.clear();
+    }
+}
+
+QByteArray LinePrinter::format(qint64 timeMs, const QString &uri, const Value &value, bool json)
+{
+    QByteArray out;
+    if (!appendFast(out, timeMs, uri, value, json))
+        appendFormatted(out, timeMs, uri, value, json);
+    return out;
+}
+
+void LinePrinter::appendTime(QByteArray &out, qint64 timeMs)
+{
+    const qint64 second = timeMs >= 0 ? timeMs / 1000 : (timeMs - 999) / 1000;
+    if (second != m_cachedSecond) {
+        m_cachedSecond = second;
+        m_cachedPrefix = QDateTime::fromSecsSinceEpoch(second, Qt::UTC)
+                             .toString(QStringLiteral("yyyy-MM-ddTHH:mm:ss"))
+                             .toLatin1();
+    }
+    const int ms = int(timeMs - second * 1000);
+    out.append(m_cachedPrefix);
+    const char tail[6] = {'.', char('0' + ms / 100), char('0' + ms / 10 % 10), char('0' + ms % 10), 'Z', '\0'};
+    out.append(tail, 5);
+}
+
+bool LinePrinter::isSafeText(QByteArrayView bytes)
+{
+    const auto *p = reinterpret_cast<const uchar *>(bytes.data());
+    const auto *end = p + bytes.size();
+    while (p < end) {
+        const uchar c = *p;
+        if (c < 0x80) {
+            if (c < 0x20 || c == 0x7f)
+                return false;
+            ++p;
+            continue;
+        }
+        int extra = 0;
+        char32_t cp = 0;
+        if ((c & 0xe0) == 0xc0) {
+            extra = 1;
+            cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            extra = 2;
+            cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            extra = 3;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (end - p <= extra)
+            return false;
+        for (int i = 1; i <= extra; ++i) {
+            if ((p[i] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        // Overlong forms, surrogates, beyond Unicode.
+        static constexpr char32_t minimum[4] = {0, 0x80, 0x800, 0x10000};
+        if (cp < minimum[extra] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+            return false;
+        if ((cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
+            return false;
+        p += extra + 1;
+    }
+    return true;
+}
+
+bool LinePrinter::isJson(QByteArrayView bytes)
+{
+    return JsonChecker(bytes).document();
+}
+
+bool LinePrinter::isJsonNumber(QByteArrayView bytes)
+{
+    return JsonChecker(bytes).numberOnly();
+}
+
+bool LinePrinter::appendRawText(QByteArray &out, const QByteArray &raw)
+{
+    if (raw.isEmpty())
+        return false;
+    const char first = raw.front();
+    const bool space = first == ' ' || first == '\t' || first == '\n' || first == '\r';
+    if (space || first == '"' || !isSafeText(raw))
+        return false;
+    out.append(raw);
+    return true;
+}
+
+namespace {
+
+// Mirrors the sniffing of codecs::decode exactly, or declines (nullptr). *embed: the raw bytes
+// are the JSON value; else they are text, a JSON string.
+const char *rawJsonContentFormat(const QByteArray &raw, bool *embed)
+{
+    if (raw.isEmpty())
+        return nullptr;
+    const char first = raw.front();
+    const bool space = first == ' ' || first == '\t' || first == '\n' || first == '\r';
+    if (space || first == '"' || !LinePrinter::isSafeText(raw))
+        return nullptr;
+    *embed = true;
+    if (first == '{' || first == '[')
+        return LinePrinter::isJson(raw) ? "50" : nullptr; // else text after a failed parse: the long way
+    if (LinePrinter::isJsonNumber(raw) || raw == "true" || raw == "false")
+        return "0";
+    if ((first >= '0' && first <= '9') || first == '-' || first == '+' || first == '.' || first == 't' || first == 'f')
+        return nullptr; // the sniffer may still take it for a number or a boolean
+    *embed = false;
+    return "0";
+}
+
+void appendJsonValue(QByteArray &out, const QByteArray &raw, bool embed)
+{
+    if (embed) {
+        out.append(raw);
+        return;
+    }
+    out.append('"');
+    for (const char c : raw) {
+        if (c == '"' || c == '\\')
+            out.append('\\');
+        out.append(c);
+    }
+    out.append('"');
+}
+
+} // namespace
+
+const char *LinePrinter::appendRawJsonValue(QByteArray &out, const QByteArray &raw)
+{
+    bool embed = false;
+    const char *ct = rawJsonContentFormat(raw, &embed);
+    if (ct)
+        appendJsonValue(out, raw, embed);
+    return ct;
+}
+
+bool LinePrinter::appendFast(QByteArray &out, qint64 timeMs, const QString &uri, const Value &value, bool json)
+{
+    // Only what the connector left undecoded, with no declared format.
+    if (!undecoded(value) || value.contentFormat != ContentFormat::Unknown)
+        return false;
+    const qsizetype start = out.size();
+    if (!json) {
+        // Text: printable UTF-8 prints as it was published.
+        appendTime(out, timeMs);
+        out.append(' ');
+        if (appendPlainUri(out, uri)) {
+            out.append(' ');
+            if (appendRawText(out, value.raw))
+                return true;
+        }
+        out.resize(start);
+        return false;
+    }
+    bool embed = false;
+    const char *ct = rawJsonContentFormat(value.raw, &embed);
+    if (!ct)
+        return false;
+    out.append("{\"ct\":");
+    out.append(ct);
+    out.append(",\"time\":\"");
+    appendTime(out, timeMs);
+    out.append("\",\"uri\":\"");
+    if (!appendPlainUri(out, uri)) {
+        out.resize(start);
+        return false;
+    }
+    out.append("\",\"value\":");
+    appendJsonValue(out, value.raw, embed);
+    out.append('}');
+    return true;
+}
+
+void LinePrinter::appendFormatted(QByteArray &out, qint64 timeMs, const QString &uri, const Value &given, bool json)
+{
+    const Value value = undecoded(given) ? codecs::decode(given.raw, given.contentFormat, QString(), given.timeMs)
+                                         : given;
+    if (json) {
+        QJsonObject object;
+        object.insert(QStringLiteral("uri"), uri);
+        object.insert(QStringLiteral("time"), ValueFormatter::timeText(timeMs));
+        const QJsonValue decoded = ValueFormatter::toJson(value);
+        if (!decoded.isUndefined())
+            object.insert(QStringLiteral("value"), decoded);
+        if (value.contentFormat >= 0)
+            object.insert(QStringLiteral("ct"), value.contentFormat);
+        out.append(ValueFormatter::jsonLine(object));
+    } else {
+        out.append(ValueFormatter::terminalSafe(ValueFormatter::timeText(timeMs) + QLatin1Char(' ') + uri
+                                                + QLatin1Char(' ') + ValueFormatter::toText(value))
+                       .toUtf8());
+    }
+}
+
+} // namespace thingscape
