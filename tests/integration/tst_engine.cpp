@@ -78,6 +78,7 @@ private Q_SLOTS:
     void savesWhatItLoaded();
     void brokenFileNamesLineAndColumnAndKeepsTheWorkspace();
     void removedEndpointTakesItsResources();
+    void systemTitlesOutliveTheirEndpoint();
     void secretsFromFile();
     void secretsFromEnvironmentWinOverTheFile();
     void malformedSecretsFileNamesTheLine();
@@ -463,6 +464,53 @@ void TestEngine::removedEndpointTakesItsResources()
     engine.setSystems({system});
     QCOMPARE(changed.count(), afterSystems);
     QCOMPARE(engine.snapshot().systems().size(), 1);
+}
+
+void TestEngine::systemTitlesOutliveTheirEndpoint()
+{
+    // Given a system whose member has a title in the store (its endpoint up)
+    Engine engine;
+    const ResourceId lab = rid(QStringLiteral("mqtt://127.0.0.1:1883/lab/t1"));
+    const ResourceId bare = rid(QStringLiteral("mqtt://127.0.0.1:1883/lab/t2"));
+    UpdateBatch batch;
+    Update titled;
+    titled.id = lab;
+    titled.metadata.title.set(QStringLiteral("Lab temperature"), MetaSource::MqttConvention);
+    batch.append(titled);
+    Update untitled;
+    untitled.id = bare;
+    Value value;
+    value.raw = "1";
+    untitled.value = value;
+    batch.append(untitled);
+    engine.store()->ingest(batch);
+    System system;
+    system.name = QStringLiteral("Lab");
+    system.resources = {lab, bare};
+    engine.setSystems({system});
+    // When the workspace is saved
+    const QString path = m_dir.filePath(QStringLiteral("titles.thingscape"));
+    QString error;
+    QVERIFY2(engine.save(path, &error), qPrintable(error));
+    // Then the file has the title, and a member with none has no made-up one
+    auto saved = Workspace::load(path, &error);
+    QVERIFY2(saved, qPrintable(error));
+    QCOMPARE(saved->systems().at(0).titles.value(lab), QStringLiteral("Lab temperature"));
+    QVERIFY(!saved->systems().at(0).titles.contains(bare));
+
+    // When the resource is gone (its endpoint down) and the workspace is saved again
+    engine.store()->remove({lab, bare});
+    QVERIFY(!engine.store()->find(lab));
+    QVERIFY2(engine.save(path, &error), qPrintable(error));
+    // Then the title is still there
+    saved = Workspace::load(path, &error);
+    QVERIFY2(saved, qPrintable(error));
+    QCOMPARE(saved->systems().at(0).titles.value(lab), QStringLiteral("Lab temperature"));
+    // And a fresh engine that loads it, with nothing in its store, has the title for the window
+    Engine reloaded;
+    QVERIFY2(reloaded.load(path, &error), qPrintable(error));
+    QCOMPARE(reloaded.systems().at(0).titles.value(lab), QStringLiteral("Lab temperature"));
+    QCOMPARE(reloaded.snapshot().systems().at(0).titles.value(lab), QStringLiteral("Lab temperature"));
 }
 
 void TestEngine::secretsFromFile()
