@@ -386,7 +386,7 @@ void NodeDetails::refreshContents(QList<Fact> *facts)
     qint64 lastMs = 0;
     qsizetype described = 0;
     for (const Resource *resource : under) {
-        messages += resource->updateCount();
+        messages += resource->messageCount(); // SenML records are not messages of their own
         recent += recentValues(resource, since);
         lastMs = std::max(lastMs, resource->lastUpdateMs());
         const QString key = thingKey(resource);

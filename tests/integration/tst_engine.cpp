@@ -228,6 +228,7 @@ void TestEngine::updateCountsAreMessageCounts()
     int records = 0;
     for (const Resource *resource : store->resources()) {
         const ResourceId &id = resource->id();
+        QCOMPARE(resource->messageCount(), messages.value(id));
         if (derived.contains(id)) {
             ++records;
             QCOMPARE(messages.value(id), quint64(0));
