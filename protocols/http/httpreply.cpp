@@ -79,7 +79,13 @@ bool parseChunkSize(QByteArray line, qint64 *size)
     if (semicolon >= 0)
         line.truncate(semicolon);
     line = line.trimmed();
-    if (line.isEmpty() || line.size() > 15)
+    if (line.isEmpty())
+        return false;
+    qsizetype zeros = 0;
+    while (zeros + 1 < line.size() && line.at(zeros) == '0')
+        ++zeros;
+    line.remove(0, zeros);
+    if (line.size() > 15) // 2^60 bytes: no body is that long
         return false;
     qint64 value = 0;
     for (const char c : std::as_const(line)) {

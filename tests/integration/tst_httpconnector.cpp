@@ -641,7 +641,7 @@ void TestHttpConnector::setupRawServer()
     // A well-formed chunked body with extensions and a trailer.
     m_raw.route("/chunk/good", [](const RawHttpRequest &, QTcpSocket *socket) {
         RawHttpServer::writeHead(socket, 200, "OK", {{"Content-Type", "text/plain"}, {"Transfer-Encoding", "chunked"}});
-        socket->write("5;name=x\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n");
+        socket->write("5;name=x\r\nhello\r\n00000000000000006\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n");
         socket->disconnectFromHost();
     });
     // 1 MiB, over the 64 KiB limit the size tests set.
