@@ -72,6 +72,7 @@ private:
     void closeSocket();
     void touch();
     bool paused() const;
+    qint64 buffered() const { return m_buffer.size() - m_bufferOffset; }
 
     QByteArray m_verb;
     QByteArray m_body;
@@ -79,7 +80,8 @@ private:
     QTimer m_timeout;
     Stage m_stage = Stage::Connecting;
     QByteArray m_in;     // read from the socket, not parsed yet
-    QByteArray m_buffer; // body bytes for the reader
+    QByteArray m_buffer; // body bytes for the reader, from m_bufferOffset on
+    qsizetype m_bufferOffset = 0;
     qint64 m_remaining = 0;
     qint64 m_headerBytes = 0;
     int m_status = 0;
