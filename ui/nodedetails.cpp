@@ -387,7 +387,8 @@ void NodeDetails::refreshContents(QList<Fact> *facts)
     qsizetype described = 0;
     for (const Resource *resource : under) {
         messages += resource->messageCount(); // SenML records are not messages of their own
-        recent += recentValues(resource, since);
+        if (resource->messageCount() > 0) // a SenML record's values came in its pack's messages
+            recent += recentValues(resource, since);
         lastMs = std::max(lastMs, resource->lastUpdateMs());
         const QString key = thingKey(resource);
         if (!key.isEmpty()) {
