@@ -32,6 +32,9 @@ public:
     const History &history() const { return m_history; }
     qint64 lastUpdateMs() const { return m_lastUpdateMs; }
     quint64 updateCount() const { return m_updateCount; }
+    // Values that came as messages of their own: a SenML record decoded out of a pack is an
+    // update, not a message (the pack is).
+    quint64 messageCount() const { return m_messageCount; }
     QString title() const; // the metadata title, else the last path segment
     // Whether this resource shares its metadata object with another (for tests and accounting).
     bool sharesMetadataWith(const Resource &other) const { return m_metadata && m_metadata == other.m_metadata; }
@@ -44,6 +47,7 @@ private:
     History m_history;
     qint64 m_lastUpdateMs = 0;
     quint64 m_updateCount = 0;
+    quint64 m_messageCount = 0;
     quint32 m_key;
     ResourceState m_state = ResourceState::Unknown;
 };

@@ -251,6 +251,7 @@ void ResourceStore::ingestFrom(const Cause &cause, const UpdateBatch &updates)
                 resource->m_state = ResourceState::Online;
             changed = true;
             if (!update.derived) {
+                ++resource->m_messageCount;
                 Message message;
                 message.timeMs = value.timeMs;
                 message.direction = Direction::In;

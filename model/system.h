@@ -4,6 +4,7 @@
 
 #include <QJsonObject>
 #include <QList>
+#include <QMap>
 #include <QString>
 
 #include <optional>
@@ -17,6 +18,9 @@ struct System
     QString name;
     QString description;
     QList<ResourceId> resources;
+    // The last known titles of member resources, so that a workspace opened while their
+    // endpoints are down still names its rows (saved as "titles": {uri: title}).
+    QMap<ResourceId, QString> titles;
     QJsonObject extra; // unknown keys kept from the workspace file
 
     QJsonObject toJson() const;

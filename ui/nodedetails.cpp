@@ -386,8 +386,9 @@ void NodeDetails::refreshContents(QList<Fact> *facts)
     qint64 lastMs = 0;
     qsizetype described = 0;
     for (const Resource *resource : under) {
-        messages += resource->updateCount();
-        recent += recentValues(resource, since);
+        messages += resource->messageCount(); // SenML records are not messages of their own
+        if (resource->messageCount() > 0) // a SenML record's values came in its pack's messages
+            recent += recentValues(resource, since);
         lastMs = std::max(lastMs, resource->lastUpdateMs());
         const QString key = thingKey(resource);
         if (!key.isEmpty()) {

@@ -226,6 +226,7 @@ void SystemsDock::addResources(const QString &systemName, const QList<ResourceId
     for (const ResourceId &id : ids) {
         if (!after[index].resources.contains(id)) {
             after[index].resources.append(id);
+            rememberTitle(after[index], id);
             ++added;
         }
     }
@@ -242,10 +243,19 @@ QString SystemsDock::createSystem(const QString &name, const QList<ResourceId> &
     System system;
     system.name = unique;
     system.resources = ids;
+    for (const ResourceId &id : ids)
+        rememberTitle(system, id);
     after.append(system);
     commit(tr("New system %1").arg(unique), after);
     m_list->setCurrentRow(int(m_systems.size()) - 1);
     return unique;
+}
+
+void SystemsDock::rememberTitle(System &system, const ResourceId &id) const
+{
+    const Resource *resource = m_store->find(id);
+    if (resource && resource->metadata().title.isSet() && !resource->metadata().title->isEmpty())
+        system.titles.insert(id, *resource->metadata().title);
 }
 
 void SystemsDock::removeSystem(const QString &name)
@@ -314,9 +324,13 @@ void SystemsDock::refreshTable()
         };
         // Until the resource is there (its endpoint still connecting, or unreachable), its
         // whole topic or path: three rows all called "temperature" say nothing.
-        QString fallback = id.protocol() == Protocol::Mqtt ? id.topic() : id.path().mid(1);
-        if (!id.query().isEmpty())
-            fallback += QLatin1Char('?') + id.query();
+        // A title saved in the workspace comes first.
+        QString fallback = m_systems.at(index).titles.value(id);
+        if (fallback.isEmpty()) {
+            fallback = id.protocol() == Protocol::Mqtt ? id.topic() : id.path().mid(1);
+            if (!id.query().isEmpty())
+                fallback += QLatin1Char('?') + id.query();
+        }
         QTableWidgetItem *name = setCell(NameColumn, resource ? resource->title() : fallback);
         name->setData(Qt::UserRole, id.toString());
         // Topics and paths are peer text: never rich text.

@@ -49,6 +49,7 @@ protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
+    void rememberTitle(System &system, const ResourceId &id) const;
     void commit(const QString &text, const QList<System> &after);
     void refreshList();
     void refreshTable();

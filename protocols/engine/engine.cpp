@@ -68,8 +68,11 @@ bool Engine::load(const QString &path, QString *error)
 
 bool Engine::save(const QString &path, QString *error)
 {
-    if (!snapshot().save(path, error))
+    const Workspace workspace = snapshot();
+    if (!workspace.save(path, error))
         return false;
+    for (const System &system : workspace.systems())
+        m_knownTitles.insert(system.titles);
     m_path = path;
     Q_EMIT saved(path);
     return true;
@@ -85,6 +88,9 @@ void Engine::apply(const Workspace &workspace, const QString &path)
             connectEndpoint(id);
     }
     m_systems = workspace.systems();
+    m_knownTitles.clear();
+    for (const System &system : std::as_const(m_systems))
+        m_knownTitles.insert(system.titles);
     m_dashboards = workspace.dashboards();
     m_rules = workspace.rules();
     m_layout = workspace.layout();
@@ -97,12 +103,28 @@ Workspace Engine::snapshot() const
 {
     Workspace workspace;
     workspace.setEndpoints(m_endpoints->endpoints());
-    workspace.setSystems(m_systems);
+    workspace.setSystems(systemsWithTitles());
     workspace.setDashboards(m_dashboards);
     workspace.setRules(m_rules);
     workspace.setLayout(m_layout);
     workspace.setExtra(m_extra);
     return workspace;
+}
+
+QList<System> Engine::systemsWithTitles() const
+{
+    // Titles known now replace the saved ones; a resource whose endpoint is down keeps its old title.
+    QList<System> systems = m_systems;
+    for (System &system : systems) {
+        for (const ResourceId &id : std::as_const(system.resources)) {
+            const Resource *resource = m_store->find(id);
+            if (resource && resource->metadata().title.isSet() && !resource->metadata().title->isEmpty())
+                system.titles.insert(id, *resource->metadata().title);
+            else if (!system.titles.contains(id) && m_knownTitles.contains(id))
+                system.titles.insert(id, m_knownTitles.value(id));
+        }
+    }
+    return systems;
 }
 
 void Engine::setSystems(const QList<System> &systems)

@@ -77,6 +77,7 @@ Q_SIGNALS:
 
 private:
     void track(const QString &id);
+    QList<System> systemsWithTitles() const;
     void forget(const QString &id);
 
     std::unique_ptr<ResourceStore> m_store;
@@ -84,6 +85,9 @@ private:
     QPointer<SecretProvider> m_secrets; // Not owned.
     QString m_path;
     QList<System> m_systems;
+    // Titles of system members seen in loaded or saved workspaces: a member whose endpoint is
+    // down when saving keeps the title it had.
+    QMap<ResourceId, QString> m_knownTitles;
     QJsonArray m_dashboards;
     QJsonArray m_rules;
     QJsonObject m_layout;

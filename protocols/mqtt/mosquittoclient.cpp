@@ -22,6 +22,10 @@ namespace {
 // Enough to drain a burst without starving the rest of the event loop.
 constexpr int kMaxReadsPerActivation = 2000;
 constexpr int kMiscIntervalMs = 1000;
+// A PUBLISH is its payload plus the topic (up to 64 KiB), packet id and properties.
+constexpr qint64 kPacketHeaderSlack = 64 * 1024 + 1024;
+// The largest packet MQTT can frame: 256 MiB of remaining length plus the fixed header.
+constexpr qint64 kMaxMqttPacket = 268435455 + 5;
 
 void initLibrary()
 {
@@ -103,6 +107,22 @@ bool MosquittoClient::configure(const EndpointConfig &config, const QString &cli
     m_protocolVersion = config.mqttVersion == 5 ? 5 : 4;
     mosquitto_int_option(m_mosq, MOSQ_OPT_PROTOCOL_VERSION,
                          m_protocolVersion == 5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
+    if (m_protocolVersion == 5 && config.maxMessageBytes > 0
+        && config.maxMessageBytes + kPacketHeaderSlack < kMaxMqttPacket) {
+        // MQTT 5 Maximum-Packet-Size: the broker drops what we would not keep anyway instead
+        // of sending it. libmosquitto 2.0 sends CONNECT properties only through the blocking
+        // mosquitto_connect_bind_v5(), but that copies them into the handle before it checks
+        // the host; with no host it returns MOSQ_ERR_INVAL without connecting, and
+        // mosquitto_connect_async() / mosquitto_reconnect_async() send what it kept.
+        // (Checked against 2.0.11 by tst_mqttconnector::brokerDropsOverMaximumPacketSize.)
+        mosquitto_property *props = nullptr;
+        mosquitto_property_add_int32(&props, MQTT_PROP_MAXIMUM_PACKET_SIZE,
+                                     uint32_t(config.maxMessageBytes + kPacketHeaderSlack));
+        const int rc = mosquitto_connect_bind_v5(m_mosq, nullptr, 0, 60, nullptr, props);
+        mosquitto_property_free_all(&props);
+        if (rc != MOSQ_ERR_INVAL)
+            return fail(tr("cannot set the MQTT 5 maximum packet size: %1").arg(errorString(rc)));
+    }
     mosquitto_connect_v5_callback_set(m_mosq, &MosquittoClient::onConnect);
     mosquitto_disconnect_v5_callback_set(m_mosq, &MosquittoClient::onDisconnect);
     mosquitto_message_v5_callback_set(m_mosq, &MosquittoClient::onMessage);

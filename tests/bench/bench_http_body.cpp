@@ -9,9 +9,15 @@
 
 #include <QCoro/QCoroTask>
 #include <QElapsedTimer>
+#include <QEventLoop>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QPointer>
 #include <QTcpSocket>
 #include <QTest>
+
+#include <algorithm>
+#include <vector>
 
 #include <sys/resource.h>
 
@@ -97,6 +103,65 @@ private Q_SLOTS:
         QVERIFY2(read.result.error.contains(QLatin1String("size limit of 16 MiB")), qPrintable(read.result.error));
         qInfo("%s body of %lld bytes: refused in %lld ms; peak RSS %lld MiB (before the read %lld MiB)",
               chunked ? "chunked" : "Content-Length", total, ms, peakRssKiB() / 1024, before / 1024);
+    }
+
+    // Reads of a small value and of a 4 MiB body, one after another (each on its own
+    // connection): the median time per read. The quick mode only checks that every read
+    // succeeds with the whole body.
+    void readTimes_data()
+    {
+        QTest::addColumn<int>("bytes");
+        QTest::newRow("small") << 5;
+        QTest::newRow("4 MiB") << 4 * 1024 * 1024;
+    }
+
+    void readTimes()
+    {
+        QFETCH(int, bytes);
+        const bool quick = qEnvironmentVariableIsSet("THINGSCAPE_BENCH_QUICK");
+        const int reads = quick ? 5 : (bytes > 1000 ? 40 : 400);
+        RawHttpServer server;
+        QVERIFY(server.listen());
+        const QByteArray body(bytes, '7');
+        server.route("/value", [body](const RawHttpRequest &, QTcpSocket *socket) {
+            RawHttpServer::respond(socket, 200, "OK", "text/plain", body);
+        });
+        EndpointConfig config;
+        const QString uri = QStringLiteral("http://127.0.0.1:%1/value").arg(server.port());
+        config.url = ResourceId::parse(uri)->endpoint();
+        HttpConnector connector(config);
+        std::vector<qint64> times;
+        for (int i = 0; i < reads; ++i) {
+            QElapsedTimer timer;
+            timer.start();
+            const ReadResult read = QCoro::waitFor(connector.read(*ResourceId::parse(uri), std::chrono::seconds(30)));
+            times.push_back(timer.nsecsElapsed());
+            QVERIFY2(read.result.ok(), qPrintable(read.result.error));
+            QCOMPARE(read.value.raw.size(), qsizetype(bytes));
+        }
+        // Baseline in the same run: Qt's QNetworkAccessManager (keep-alive) reading the same body.
+        QNetworkAccessManager manager;
+        std::vector<qint64> baseline;
+        for (int i = 0; i < reads; ++i) {
+            QElapsedTimer timer;
+            timer.start();
+            std::unique_ptr<QNetworkReply> reply(manager.get(QNetworkRequest(QUrl(uri))));
+            QByteArray got;
+            QObject::connect(reply.get(), &QNetworkReply::readyRead, reply.get(), [&got, &reply] { got += reply->readAll(); });
+            QEventLoop loop;
+            QObject::connect(reply.get(), &QNetworkReply::finished, &loop, &QEventLoop::quit);
+            if (!reply->isFinished())
+                loop.exec();
+            got += reply->readAll();
+            baseline.push_back(timer.nsecsElapsed());
+            QCOMPARE(got.size(), qsizetype(bytes));
+        }
+        std::sort(times.begin(), times.end());
+        std::sort(baseline.begin(), baseline.end());
+        const double median = double(times[times.size() / 2]) / 1e6;
+        const double baselineMedian = double(baseline[baseline.size() / 2]) / 1e6;
+        qInfo("%d reads of %d bytes: median %.3f ms (QNetworkAccessManager %.3f ms, ratio %.2f)", reads, bytes, median,
+              baselineMedian, median / baselineMedian);
     }
 };
 

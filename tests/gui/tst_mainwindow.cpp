@@ -18,6 +18,7 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QUndoStack>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeView>
@@ -75,6 +76,11 @@ void TestMainWindow::workspaceSavedAndReopenedGivesSameEndpointsAndSystems()
         QAbstractItemModelTester tester(session.treeModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
         session.endpoints()->add(endpointConfig(QStringLiteral("Broker"), QStringLiteral("mqtt://127.0.0.1:1")));
         session.endpoints()->add(endpointConfig(QStringLiteral("Sensors"), QStringLiteral("coap://127.0.0.1:2")));
+        // One member has a title while its endpoint is up.
+        Update titled;
+        titled.id = *ResourceId::parse(QStringLiteral("mqtt://127.0.0.1:1/gh/temp"));
+        titled.metadata.title.set(QStringLiteral("Greenhouse temperature"), MetaSource::MqttConvention);
+        session.store()->ingest({titled});
         window.systemsDock()->createSystem(QStringLiteral("Greenhouse"),
                                            {*ResourceId::parse(QStringLiteral("mqtt://127.0.0.1:1/gh/temp")),
                                             *ResourceId::parse(QStringLiteral("coap://127.0.0.1:2/valve"))});
@@ -109,6 +115,13 @@ void TestMainWindow::workspaceSavedAndReopenedGivesSameEndpointsAndSystems()
     QCOMPARE(window.systemsDock()->systems().size(), 1);
     QCOMPARE(window.systemsDock()->systems().first().name, QStringLiteral("Greenhouse"));
     QCOMPARE(window.systemsDock()->systems().first().resources.size(), 2);
+    // With nothing connected, the rows show the saved title, or the whole path without one
+    QVERIFY(!session.store()->find(*ResourceId::parse(QStringLiteral("mqtt://127.0.0.1:1/gh/temp"))));
+    const auto *table = window.systemsDock()->findChild<QTableWidget *>(QStringLiteral("systemResources"));
+    QVERIFY(table);
+    QCOMPARE(table->rowCount(), 2);
+    QCOMPARE(table->item(0, 0)->text(), QStringLiteral("Greenhouse temperature"));
+    QCOMPARE(table->item(1, 0)->text(), QStringLiteral("valve"));
     QVERIFY(!window.workspace()->isDirty());
     QVERIFY(window.workspace()->recentFiles().contains(QFileInfo(path).absoluteFilePath()));
     window.workspace()->shutDownCleanly();

@@ -72,12 +72,14 @@ class TestEngine : public QObject
 private Q_SLOTS:
     void initTestCase();
     void loadsConnectsAndSeesValuesOnEveryProtocol();
+    void updateCountsAreMessageCounts();
     void writesTakeEffectOnEveryProtocol();
     void removingAnEndpointMidOperationAnswersTheCallback();
     void replacingAnEndpointMidOperationAnswersTheCallback();
     void savesWhatItLoaded();
     void brokenFileNamesLineAndColumnAndKeepsTheWorkspace();
     void removedEndpointTakesItsResources();
+    void systemTitlesOutliveTheirEndpoint();
     void secretsFromFile();
     void secretsFromEnvironmentWinOverTheFile();
     void malformedSecretsFileNamesTheLine();
@@ -182,6 +184,64 @@ void TestEngine::loadsConnectsAndSeesValuesOnEveryProtocol()
     }
     QVERIFY(store->find(mqttTemperature)->value().isNumeric());
     QVERIFY(store->find(coapTemperature)->value().isNumeric());
+}
+
+void TestEngine::updateCountsAreMessageCounts()
+{
+    // Given an engine that counts, from before it connects, every incoming message per resource
+    // (what the stream shows) and the SenML records decoded out of them
+    Engine engine;
+    ResourceStore *store = engine.store();
+    QHash<ResourceId, quint64> messages;
+    QHash<ResourceId, quint64> derived;
+    connect(store, &ResourceStore::batchApplied, this, [&messages](const StoreBatch &batch) {
+        for (const Message &message : batch.messages) {
+            if (message.direction == Direction::In)
+                ++messages[message.id];
+        }
+    });
+    connect(store, &ResourceStore::valueEvents, this, [&derived](const ValueEvents &events) {
+        for (const ValueEvent &event : events) {
+            if (event.direction == Direction::In && event.derived)
+                ++derived[event.id];
+        }
+    });
+    QVERIFY(engine.load(writeWorkspace(QStringLiteral("counts.thingscape"))));
+    QTRY_COMPARE_WITH_TIMEOUT(engine.endpoints()->connectedCount(), 3, 20000);
+    // When values flow on every protocol (observed, retained, SenML) for a while
+    const ResourceId energy = rid(m_sim.coap + QStringLiteral("/meters/energy"));
+    const ResourceId thermostat = rid(m_sim.mqtt + QStringLiteral("/thingscape/thermostat/temperature"));
+    for (const ResourceId &id : {energy, thermostat}) {
+        QTRY_VERIFY2_WITH_TIMEOUT(store->find(id) && store->find(id)->updateCount() >= 3, qPrintable(id.toString()), 30000);
+    }
+    // And every resource with a value is read once more, as F5 does
+    int pending = 0;
+    for (const Resource *resource : store->resources()) {
+        if (!resource->hasValue() || derived.contains(resource->id()))
+            continue;
+        ++pending;
+        engine.endpoints()->read(resource->id(), [&pending](const ReadResult &) { --pending; }, std::chrono::seconds(3));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(pending, 0, 60000);
+    // Then each resource's update count is the number of messages it received, or for a SenML
+    // record the number of packs it was decoded out of
+    int records = 0;
+    for (const Resource *resource : store->resources()) {
+        const ResourceId &id = resource->id();
+        QCOMPARE(resource->messageCount(), messages.value(id));
+        if (derived.contains(id)) {
+            ++records;
+            QCOMPARE(messages.value(id), quint64(0));
+            QCOMPARE(resource->updateCount(), derived.value(id));
+            QVERIFY2(derived.value(id) <= messages.value(energy) || !id.startsWith(energy), qPrintable(id.toString()));
+        } else {
+            QVERIFY2(resource->updateCount() == messages.value(id),
+                     qPrintable(QStringLiteral("%1: %2 updates for %3 messages")
+                                    .arg(id.toString()).arg(resource->updateCount()).arg(messages.value(id))));
+        }
+    }
+    QVERIFY(records >= 4); // the energy meter's voltage, current, power and energy
+    engine.disconnectAll();
 }
 
 void TestEngine::writesTakeEffectOnEveryProtocol()
@@ -463,6 +523,53 @@ void TestEngine::removedEndpointTakesItsResources()
     engine.setSystems({system});
     QCOMPARE(changed.count(), afterSystems);
     QCOMPARE(engine.snapshot().systems().size(), 1);
+}
+
+void TestEngine::systemTitlesOutliveTheirEndpoint()
+{
+    // Given a system whose member has a title in the store (its endpoint up)
+    Engine engine;
+    const ResourceId lab = rid(QStringLiteral("mqtt://127.0.0.1:1883/lab/t1"));
+    const ResourceId bare = rid(QStringLiteral("mqtt://127.0.0.1:1883/lab/t2"));
+    UpdateBatch batch;
+    Update titled;
+    titled.id = lab;
+    titled.metadata.title.set(QStringLiteral("Lab temperature"), MetaSource::MqttConvention);
+    batch.append(titled);
+    Update untitled;
+    untitled.id = bare;
+    Value value;
+    value.raw = "1";
+    untitled.value = value;
+    batch.append(untitled);
+    engine.store()->ingest(batch);
+    System system;
+    system.name = QStringLiteral("Lab");
+    system.resources = {lab, bare};
+    engine.setSystems({system});
+    // When the workspace is saved
+    const QString path = m_dir.filePath(QStringLiteral("titles.thingscape"));
+    QString error;
+    QVERIFY2(engine.save(path, &error), qPrintable(error));
+    // Then the file has the title, and a member with none has no made-up one
+    auto saved = Workspace::load(path, &error);
+    QVERIFY2(saved, qPrintable(error));
+    QCOMPARE(saved->systems().at(0).titles.value(lab), QStringLiteral("Lab temperature"));
+    QVERIFY(!saved->systems().at(0).titles.contains(bare));
+
+    // When the resource is gone (its endpoint down) and the workspace is saved again
+    engine.store()->remove({lab, bare});
+    QVERIFY(!engine.store()->find(lab));
+    QVERIFY2(engine.save(path, &error), qPrintable(error));
+    // Then the title is still there
+    saved = Workspace::load(path, &error);
+    QVERIFY2(saved, qPrintable(error));
+    QCOMPARE(saved->systems().at(0).titles.value(lab), QStringLiteral("Lab temperature"));
+    // And a fresh engine that loads it, with nothing in its store, has the title for the window
+    Engine reloaded;
+    QVERIFY2(reloaded.load(path, &error), qPrintable(error));
+    QCOMPARE(reloaded.systems().at(0).titles.value(lab), QStringLiteral("Lab temperature"));
+    QCOMPARE(reloaded.snapshot().systems().at(0).titles.value(lab), QStringLiteral("Lab temperature"));
 }
 
 void TestEngine::secretsFromFile()

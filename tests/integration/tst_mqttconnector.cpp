@@ -6,6 +6,7 @@
 #include "protocols/mqtt/mqttconnector.h"
 
 #include <QCoro/QCoroTask>
+#include <QFile>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -67,6 +68,7 @@ private Q_SLOTS:
     void mqtt5ContentTypeAndUserProperties();
     void readGivesRetainedOrTimesOut();
     void oversizeMessageIsShownWithItsSize();
+    void brokerDropsOverMaximumPacketSize();
     void clearsRetainedSubtree();
     void refusedConnectionNamesHost();
     void wrongPasswordIsAuthError();
@@ -443,6 +445,63 @@ void TestMqttConnector::oversizeMessageIsShownWithItsSize()
     QCOMPARE(big.value.oversizeBytes, qint64(4096));
     QVERIFY(big.value.raw.isEmpty());
     QVERIFY2(big.value.error.contains(QLatin1String("oversize: 4 KiB, over the limit of 1 KiB")), qPrintable(big.value.error.get()));
+}
+
+void TestMqttConnector::brokerDropsOverMaximumPacketSize()
+{
+    // A broker of its own that logs what it drops.
+    testsupport::Mosquitto broker;
+    QVERIFY(broker.start(QStringLiteral("log_type notice\n")));
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString bigFile = dir.filePath(QStringLiteral("big.bin"));
+    {
+        QFile file(bigFile);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        // Over 1 KiB plus the header slack (64 KiB + 1 KiB) the connector allows for.
+        QVERIFY(file.write(QByteArray(200 * 1024, 'b')) == 200 * 1024);
+    }
+    const QString ep = QStringLiteral("mqtt://127.0.0.1:%1/").arg(broker.port());
+
+    for (const int version : {5, 4}) {
+        const QString prefix = mqtttest::uniquePrefix(QStringLiteral("maxpacket%1").arg(version));
+        const QString topic = prefix + QStringLiteral("/data");
+        EndpointConfig config = configFor(broker.port());
+        config.mqttVersion = version;
+        config.maxMessageBytes = 1024;
+        config.clientId = QStringLiteral("maxpacket-v%1").arg(version);
+        Client client(config);
+        QVERIFY(client.connect().ok());
+        QSignalSpy lost(client.connector.get(), &Connector::stateChanged);
+        QVERIFY(QCoro::waitFor(client.connector->observe(rid(ep + prefix + "/#"))).ok());
+        // When a big message and then a small one are published on the same topic
+        QCOMPARE(mqtttest::publish(broker.port(), {"-V", "mqttv5", "-t", topic, "-f", bigFile}), 0);
+        QCOMPARE(mqtttest::publish(broker.port(), {"-V", "mqttv5", "-t", topic, "-m", "small"}), 0);
+        // Then the small one arrives (after the big one, had the broker sent it)
+        QTRY_VERIFY_WITH_TIMEOUT(client.find(ep + topic) && client.find(ep + topic)->value().raw == "small", 15000);
+        QList<Update> values;
+        for (const Update &update : std::as_const(client.updates)) {
+            if (update.id == rid(ep + topic) && update.value)
+                values << update;
+        }
+        if (version == 5) {
+            // MQTT 5: the broker knew our Maximum-Packet-Size and dropped the big one.
+            QCOMPARE(values.size(), 1);
+            // Its log line may still be on its way through the pipe: wait for it, do not sample.
+            QString log;
+            QTRY_VERIFY2_WITH_TIMEOUT((log += broker.log()).contains(QLatin1String("Dropping too large outgoing PUBLISH for maxpacket-v5")),
+                                      qPrintable(log), 15000);
+        } else {
+            // MQTT 3.1.1 has no such property: it arrives and is shown as oversize with its size.
+            QCOMPARE(values.size(), 2);
+            QVERIFY(values.at(0).value->isOversize());
+            QCOMPARE(values.at(0).value->oversizeBytes, qint64(200 * 1024));
+            QVERIFY(!broker.log().contains(QLatin1String("PUBLISH for maxpacket-v4")));
+        }
+        // The connection stayed up throughout.
+        QCOMPARE(client.connector->state(), ConnectorState::Connected);
+        QCOMPARE(lost.count(), 0);
+    }
 }
 
 void TestMqttConnector::clearsRetainedSubtree()

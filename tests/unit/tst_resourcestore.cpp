@@ -270,6 +270,11 @@ void TestResourceStore::derivedValuesStayOutOfTheStream()
     QCOMPARE(batch.messages.first().id, rid("coap://h/meter"));
     QCOMPARE(store.find(rid("coap://h/meter/voltage"))->value().toDouble(), 230.0);
     QCOMPARE(store.messagesIn(), quint64(1));
+    // The record was updated once and received no message; the pack got one of each.
+    QCOMPARE(store.find(rid("coap://h/meter/voltage"))->updateCount(), quint64(1));
+    QCOMPARE(store.find(rid("coap://h/meter/voltage"))->messageCount(), quint64(0));
+    QCOMPARE(store.find(rid("coap://h/meter"))->updateCount(), quint64(1));
+    QCOMPARE(store.find(rid("coap://h/meter"))->messageCount(), quint64(1));
 }
 
 void TestResourceStore::valueEventsKeepArrivalOrderAndCause()

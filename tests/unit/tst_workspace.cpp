@@ -27,6 +27,7 @@ private Q_SLOTS:
     void missingFile();
     void failedSaveLeavesFilesAlone();
     void messageSizeLimitIsSaved();
+    void systemTitlesRoundTrip();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -286,6 +287,12 @@ void TestWorkspace::badContents_data()
     QTest::newRow("system with a bad uri")
         << QByteArray(R"({"thingscape": 1, "systems": [{"name": "S", "resources": ["mqtt://h/a", "h/b"]}]})")
         << QStringLiteral("systems[0]: system 'S': resources[1]: 'h/b' has no scheme");
+    QTest::newRow("system titles not an object")
+        << QByteArray(R"({"thingscape": 1, "systems": [{"name": "S", "resources": ["mqtt://h/a"], "titles": ["A"]}]})")
+        << QStringLiteral("systems[0]: system 'S': \"titles\" must be an object of URI: title");
+    QTest::newRow("system title not a string")
+        << QByteArray(R"({"thingscape": 1, "systems": [{"name": "S", "resources": ["mqtt://h/a"], "titles": {"mqtt://h/a": 3}}]})")
+        << QStringLiteral("system 'S': titles[\"mqtt://h/a\"] must be a string");
     QTest::newRow("rules not an array") << QByteArray(R"({"thingscape": 1, "rules": {}})")
                                         << QStringLiteral("\"rules\" must be an array, not an object");
     QTest::newRow("layout not an object") << QByteArray(R"({"thingscape": 1, "layout": []})")
@@ -358,6 +365,46 @@ void TestWorkspace::messageSizeLimitIsSaved()
     QCOMPARE(loaded->endpoints().at(1).maxMessageBytes, EndpointConfig::kDefaultMaxMessageBytes);
     QVERIFY(!plain.toJson().contains(QStringLiteral("maxMessageBytes")));
     QVERIFY(loaded->endpoints().at(0).extra.isEmpty());
+}
+
+
+void TestWorkspace::systemTitlesRoundTrip()
+{
+    // Given a system whose members had titles while their endpoints were up
+    Workspace workspace;
+    System system;
+    system.name = QStringLiteral("Lab");
+    system.resources = {rid("mqtt://b/lab/t1"), rid("coap://h/sensors/temp"), rid("http://d/things/lamp")};
+    system.titles.insert(rid("mqtt://b/lab/t1"), QStringLiteral("Lab temperature"));
+    system.titles.insert(rid("coap://h/sensors/temp"), QStringLiteral("Freezer"));
+    workspace.setSystems({system});
+    // When it is saved
+    QString error;
+    QVERIFY2(workspace.save(path("titles.json"), &error), qPrintable(error));
+    // Then the file names each titled member by its full URI
+    const QJsonObject saved = QJsonDocument::fromJson(readFile(path("titles.json"))).object();
+    const QJsonObject titles =
+        saved.value(QStringLiteral("systems")).toArray().at(0).toObject().value(QStringLiteral("titles")).toObject();
+    QCOMPARE(titles.size(), 2);
+    QCOMPARE(titles.value(QStringLiteral("mqtt://b:1883/lab/t1")).toString(), QStringLiteral("Lab temperature"));
+    // And loading it gives the titles back, untitled members staying untitled
+    const auto loaded = Workspace::load(path("titles.json"), &error);
+    QVERIFY2(loaded, qPrintable(error));
+    QCOMPARE(loaded->systems().size(), 1);
+    const System &back = loaded->systems().at(0);
+    QCOMPARE(back.titles.value(rid("mqtt://b/lab/t1")), QStringLiteral("Lab temperature"));
+    QCOMPARE(back.titles.value(rid("coap://h/sensors/temp")), QStringLiteral("Freezer"));
+    QVERIFY(!back.titles.contains(rid("http://d/things/lamp")));
+    QVERIFY(back.extra.isEmpty());
+    QCOMPARE(back, system);
+
+    // A title for a resource that is no longer a member is not kept.
+    QVERIFY(writeFile(path("stale.json"), "{\"thingscape\": 1, \"systems\": [{\"name\": \"S\", \"resources\": [\"mqtt://h/a\"],"
+                                          " \"titles\": {\"mqtt://h/a\": \"A\", \"mqtt://h/gone\": \"Gone\"}}]}"));
+    const auto stale = Workspace::load(path("stale.json"), &error);
+    QVERIFY2(stale, qPrintable(error));
+    QCOMPARE(stale->systems().at(0).titles.size(), 1);
+    QCOMPARE(stale->systems().at(0).titles.value(rid("mqtt://h/a")), QStringLiteral("A"));
 }
 
 QTEST_GUILESS_MAIN(TestWorkspace)
