@@ -109,8 +109,9 @@ public:
             return true;
         if (!value.isDouble() || !std::isfinite(value.toDouble()) || value.toDouble() < low)
             return fail(at + QStringList{QLatin1String(key)},
-                        tr("\"%1\" must be a number of at least %2, not %3")
-                            .arg(QLatin1String(key), QString::number(low), typeName(value)));
+                        std::isfinite(low) ? tr("\"%1\" must be a number of at least %2, not %3")
+                                                 .arg(QLatin1String(key), QString::number(low), typeName(value))
+                                           : tr("\"%1\" must be a number, not %2").arg(QLatin1String(key), typeName(value)));
         *out = value.toDouble();
         return true;
     }
