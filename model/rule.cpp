@@ -316,6 +316,12 @@ public:
         if (max > 1000 || max != std::floor(max))
             return fail(at + QStringList{QStringLiteral("max")}, tr("\"max\" must be a whole number from 1 to 1000"));
         rule->maxRuns = int(max);
+        double limit = Rule::kDefaultRateLimit;
+        if (!number(json, "limit", at, &limit, 0))
+            return false;
+        if (limit != std::floor(limit) || limit > 1e9)
+            return fail(at + QStringList{QStringLiteral("limit")}, tr("\"limit\" must be a whole number of runs per 10 s (0: no limit)"));
+        rule->rateLimit = int(limit);
         return true;
     }
 

@@ -98,6 +98,10 @@ struct Rule
     bool enabled = true;
     Mode mode = Mode::Single;
     int maxRuns = kDefaultMaxRuns;
+    // Runaway protection: more runs than this in 10 s suspends the rule ("limit"; 0: none, for
+    // rules meant to fire at high rates).
+    static constexpr int kDefaultRateLimit = 100;
+    int rateLimit = kDefaultRateLimit;
     QList<RuleTrigger> triggers;
     QString condition; // JavaScript; empty: always
     QList<RuleAction> actions;

@@ -591,13 +591,15 @@ void RuleWorker::startRun(RuleState &state, Context context)
 {
     // Runaway protection: too many runs in the window suspends the rule.
     const qint64 now = m_clock->nowMs();
-    state.recent.push_back(now);
+    if (state.rule.rateLimit > 0)
+        state.recent.push_back(now);
     while (!state.recent.empty() && state.recent.front() <= now - kRateWindowMs)
         state.recent.pop_front();
-    if (qsizetype(state.recent.size()) > kRateLimitRuns) {
+    const int limit = state.rule.rateLimit;
+    if (limit > 0 && qsizetype(state.recent.size()) > limit) {
         state.recent.clear();
         suspend(state, tr("suspended: fired more than %1 times in %2 s (enable it again when fixed)")
-                           .arg(kRateLimitRuns)
+                           .arg(limit)
                            .arg(kRateWindowMs / 1000));
         return;
     }

@@ -40,7 +40,6 @@ class RuleWorker : public QObject
 
 public:
     static constexpr int kMaxChainDepth = 8;
-    static constexpr int kRateLimitRuns = 100;
     static constexpr qint64 kRateWindowMs = 10000;
 
     RuleWorker(std::shared_ptr<RuleSink> sink, std::unique_ptr<RuleClock> clock);
