@@ -843,9 +843,27 @@ void RuleWorker::setEnabled(const QString &ruleId, bool enabled)
 
 void RuleWorker::publishStatus(RuleState &state)
 {
-    state.status.running = int(state.running.size());
-    state.status.queued = int(state.queue.size());
-    Q_EMIT statusChanged(state.status);
+    // Coalesced: one status per rule per turn of this thread's event loop, however many runs
+    // started and ended in it.
+    m_dirty.insert(state.rule.id);
+    if (m_flushPending)
+        return;
+    m_flushPending = true;
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            m_flushPending = false;
+            const QSet<QString> dirty = std::exchange(m_dirty, {});
+            for (const QString &id : dirty) {
+                RuleState *state = find(id);
+                if (!state)
+                    continue;
+                state->status.running = int(state->running.size());
+                state->status.queued = int(state->queue.size());
+                Q_EMIT statusChanged(state->status);
+            }
+        },
+        Qt::QueuedConnection);
 }
 
 } // namespace thingscape

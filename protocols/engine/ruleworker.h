@@ -7,6 +7,7 @@
 #include "protocols/connector.h"
 
 #include <QHash>
+#include <QSet>
 #include <QObject>
 
 #include <deque>
@@ -134,6 +135,8 @@ private:
     QHash<QString, RuleState> m_rules;
     QHash<ResourceId, QList<Echo>> m_echoes; // what our writes will come back as
     QHash<QString, QString> m_endpointStates; // endpoint uri -> state
+    QSet<QString> m_dirty; // rules whose status changed since the last statusChanged()
+    bool m_flushPending = false;
     bool m_started = false;
     bool m_dryRun = false;
     quint64 m_nextRun = 1;

@@ -12,6 +12,9 @@
 #include "protocols/engine/ruleengine.h"
 #include "protocols/engine/secretprovider.h"
 
+#include <QHttpServer>
+#include <QHttpServerRequest>
+#include <QHttpServerResponse>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -40,6 +43,8 @@ private Q_SLOTS:
     void initTestCase();
     void mqttRuleWriteSeenByMosquittoSub();
     void coapToMqttAndMqttToCoap();
+    void mqttToHttpWriteAndInvoke();
+    void schedulesStalenessAndDisable();
     void bridgeBothWaysWithoutLoop();
     void thresholdWithHysteresisAndHoldTime();
     void modes_data();
@@ -200,6 +205,72 @@ void TestRuleEngine::coapToMqttAndMqttToCoap()
     QTRY_VERIFY_WITH_TIMEOUT(read.has_value(), 20000);
     QVERIFY2(read->result.ok(), qPrintable(read->result.error));
     QCOMPARE(read->value.raw, QByteArray("21.5"));
+}
+
+void TestRuleEngine::mqttToHttpWriteAndInvoke()
+{
+    // A Web of Things device's property and action, served here.
+    QHttpServer http;
+    QList<QPair<QByteArray, QByteArray>> received; // method path, body
+    http.route(QStringLiteral("/"), [] { return QHttpServerResponse(QByteArrayLiteral("application/json"), QByteArrayLiteral("{}")); });
+    http.route(QStringLiteral("/things/lamp/properties/on"), [&received](const QHttpServerRequest &request) {
+        if (request.method() == QHttpServerRequest::Method::Put) {
+            received.append({"PUT " + request.url().path().toUtf8() + " " + request.value("Content-Type"), request.body()});
+            return QHttpServerResponse(QHttpServerResponse::StatusCode::NoContent);
+        }
+        return QHttpServerResponse(QByteArrayLiteral("application/json"), QByteArrayLiteral("false"));
+    });
+    http.route(QStringLiteral("/things/lamp/actions/blink"), [&received](const QHttpServerRequest &request) {
+        received.append({(request.method() == QHttpServerRequest::Method::Post ? "POST " : "OTHER ") + request.url().path().toUtf8(),
+                         request.body()});
+        return QHttpServerResponse(QHttpServerResponse::StatusCode::NoContent);
+    });
+    const quint16 port = http.listen(QHostAddress::LocalHost, 0);
+    QVERIFY(port != 0);
+    const QString httpBase = QStringLiteral("http://127.0.0.1:%1").arg(port);
+    auto engine = makeEngine(QStringLiteral(R"J([{"name": "lamp follows switch", "triggers": [{"resource": "%B/switch"}],
+        "actions": [{"write": "%H/things/lamp/properties/on", "value": "value === 'on'"},
+                    {"invoke": "%H/things/lamp/actions/blink", "input": "({times: 2})"}]}])J")
+                                 .replace(QStringLiteral("%H"), httpBase),
+                             QJsonArray{QJsonObject{{QStringLiteral("id"), QStringLiteral("lamp")}, {QStringLiteral("url"), httpBase}}});
+    QVERIFY(engine);
+    QTRY_COMPARE_WITH_TIMEOUT(engine->endpoints()->connectedCount(), 2, 20000);
+    publish(QStringLiteral("switch"), "on");
+    QTRY_COMPARE_WITH_TIMEOUT(received.size(), 2, 20000);
+    QVERIFY2(received.at(0).first.startsWith("PUT /things/lamp/properties/on application/json"), received.at(0).first.constData());
+    QCOMPARE(received.at(0).second, QByteArray("true"));
+    QCOMPARE(received.at(1).first, QByteArray("POST /things/lamp/actions/blink"));
+    QCOMPARE(QJsonDocument::fromJson(received.at(1).second).object().value(QStringLiteral("times")).toInt(), 2);
+    QTRY_COMPARE_WITH_TIMEOUT(engine->rules()->traces(QStringLiteral("lamp follows switch")).size(), 1, 20000);
+    const RuleTrace trace = engine->rules()->traces(QStringLiteral("lamp follows switch")).first();
+    QCOMPARE(trace.actions.size(), 2);
+    QVERIFY2(trace.actions.at(0).ok && trace.actions.at(1).ok, qPrintable(trace.actions.at(0).error + trace.actions.at(1).error));
+}
+
+void TestRuleEngine::schedulesStalenessAndDisable()
+{
+    auto engine = makeEngine(QStringLiteral(R"J([
+        {"name": "tick", "triggers": [{"every": 60}], "actions": [{"write": "%B/tick", "value": "String(now)"}]},
+        {"name": "quiet", "triggers": [{"resource": "%B/heartbeat", "stale": 30}], "actions": [{"log": "trigger + ' went quiet'"}]},
+        {"name": "stop ticking", "triggers": [{"resource": "%B/off"}], "actions": [{"disable": "tick"}]}])J"));
+    QVERIFY(engine);
+    RuleEngine *rules = engine->rules();
+    QSignalSpy logged(rules, &RuleEngine::logged);
+    publishSeen(*engine, QStringLiteral("heartbeat"), "1"); // staleness counts from here
+    rules->advanceClock(29999);
+    QCOMPARE(rules->status(QStringLiteral("quiet")).firings, quint64(0));
+    rules->advanceClock(1);
+    QTRY_COMPARE_WITH_TIMEOUT(logged.count(), 1, 20000);
+    QCOMPARE(logged.first().at(1).toString(), uri(QStringLiteral("heartbeat")) + QStringLiteral(" went quiet"));
+    rules->advanceClock(30000); // 60 s since the start
+    QTRY_COMPARE_WITH_TIMEOUT(rules->status(QStringLiteral("tick")).firings, quint64(1), 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(engine->store()->find(rid(uri(QStringLiteral("tick")))), 20000);
+    QCOMPARE(engine->store()->find(rid(uri(QStringLiteral("tick"))))->value().raw, QByteArray::number(kT0 + 60000));
+    QCOMPARE(rules->status(QStringLiteral("quiet")).firings, quint64(1)); // once per silence
+    publishSeen(*engine, QStringLiteral("off"), "1");
+    QTRY_VERIFY_WITH_TIMEOUT(!rules->status(QStringLiteral("tick")).enabled, 20000);
+    rules->advanceClock(600000);
+    QCOMPARE(rules->status(QStringLiteral("tick")).firings, quint64(1));
 }
 
 void TestRuleEngine::bridgeBothWaysWithoutLoop()
