@@ -131,6 +131,7 @@ void RuleEngine::setRules(const QList<Rule> &rules)
         RuleWorker *worker = m_worker;
         QMetaObject::invokeMethod(worker, [worker, rules] { worker->setRules(rules); }, Qt::QueuedConnection);
     }
+    Q_EMIT rulesChanged();
 }
 
 void RuleEngine::setDryRun(bool on)

@@ -64,6 +64,8 @@ public:
     const QStringList &warnings() const { return m_warnings; }
 
 Q_SIGNALS:
+    // The list of rules was replaced (statuses() has the new one).
+    void rulesChanged();
     void traced(const thingscape::RuleTrace &trace);
     void statusChanged(const QString &ruleId);
     void notified(const QString &ruleId, const QString &title, const QString &text, qint64 timeMs);

@@ -805,7 +805,9 @@ void RuleWorker::finish(const std::shared_ptr<Run> &run, const QString &error)
             state->status.lastError = error;
         for (const RuleActionTrace &action : std::as_const(run->trace.actions)) {
             if (!action.ok)
-                state->status.lastError = tr("%1 %2: %3").arg(action.action, action.target, action.error);
+                state->status.lastError = action.error.contains(action.target)
+                    ? tr("%1: %2").arg(action.action, action.error)
+                    : tr("%1 %2: %3").arg(action.action, action.target, action.error);
         }
     }
     Q_EMIT traced(run->trace);

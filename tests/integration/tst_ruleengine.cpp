@@ -463,6 +463,10 @@ void TestRuleEngine::runawayRuleIsSuspended()
     pub.closeWriteChannel();
     QVERIFY(pub.waitForFinished(20000));
     QTRY_VERIFY_WITH_TIMEOUT(engine->rules()->status(QStringLiteral("busy")).suspended, 20000);
+    // Every message of the flood has reached the rules before it is enabled again.
+    const ResourceId flood = rid(uri(QStringLiteral("flood")));
+    QTRY_VERIFY_WITH_TIMEOUT(engine->store()->find(flood) && engine->store()->find(flood)->value().raw == "149", 20000);
+    engine->rules()->advanceClock(0);
     const RuleStatus status = engine->rules()->status(QStringLiteral("busy"));
     QCOMPARE(status.firings, quint64(100));
     QVERIFY2(status.lastError.contains(QStringLiteral("more than 100 times")), qPrintable(status.lastError));
