@@ -101,7 +101,7 @@ void RuleEngine::advanceClock(qint64 ms)
     QMetaObject::invokeMethod(
         worker,
         [worker, ms] {
-            worker->processEvents();
+            worker->drainEvents();
             static_cast<ManualRuleClock *>(worker->clock())->advance(ms);
         },
         Qt::BlockingQueuedConnection);

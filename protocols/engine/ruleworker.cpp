@@ -30,6 +30,7 @@ qint64 steadyMs()
 }
 
 constexpr qint64 kEchoWindowMs = 10000;
+constexpr qsizetype kMaxEchoes = 64; // per target
 constexpr qsizetype kSubscriptionCapacity = 100000;
 
 QString key(int index, const ResourceId &id)
@@ -91,7 +92,7 @@ void RuleWorker::adoptClock(std::unique_ptr<RuleClock> clock)
 void RuleWorker::subscribe(ResourceStore *store)
 {
     m_subscription = store->subscribe(QStringLiteral("rules"), kSubscriptionCapacity);
-    connect(m_subscription.get(), &EventSubscription::eventsAvailable, this, &RuleWorker::processEvents);
+    connect(m_subscription.get(), &EventSubscription::eventsAvailable, this, &RuleWorker::drainEvents);
 }
 
 void RuleWorker::setSnapshot(const QHash<ResourceId, Value> &values, quint64 lastSeq)
@@ -100,7 +101,7 @@ void RuleWorker::setSnapshot(const QHash<ResourceId, Value> &values, quint64 las
     m_lastSeq = std::max(m_lastSeq, lastSeq);
 }
 
-void RuleWorker::processEvents()
+void RuleWorker::drainEvents()
 {
     if (!m_subscription)
         return;
@@ -719,7 +720,12 @@ void RuleWorker::step(const std::shared_ptr<Run> &run)
             options.method = action.kind == RuleAction::Kind::Invoke && action.method.isEmpty() ? QStringLiteral("POST")
                                                                                                  : action.method;
             options.cause = Cause::rule(state->rule.id, context.depth);
-            m_echoes[target].append(Echo{payload, options.cause, steadyMs() + kEchoWindowMs});
+            QList<Echo> &echoes = m_echoes[target];
+            // Bounded: a target that never answers (an HTTP property nobody reads back) keeps
+            // only its latest writes.
+            if (echoes.size() >= kMaxEchoes)
+                echoes.removeFirst();
+            echoes.append(Echo{payload, options.cause, steadyMs() + kEchoWindowMs});
             QPointer<RuleWorker> self(this);
             run->trace.actions.append(trace);
             m_sink->write(target, payload, options, [self, run](const Result &result) {

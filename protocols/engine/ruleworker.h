@@ -58,7 +58,7 @@ public:
     RuleClock *clock() const { return m_clock.get(); }
     void adoptClock(std::unique_ptr<RuleClock> clock);
     // Takes the queued value events now (tests drive it after moving a manual clock).
-    void processEvents();
+    void drainEvents();
 
 Q_SIGNALS:
     void traced(const thingscape::RuleTrace &trace);
