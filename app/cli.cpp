@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include "commandline.h"
+#include "runverb.h"
 #include "verbrunner.h"
 
 #include <QCoreApplication>
@@ -33,6 +34,10 @@ QString usage()
         "                                            print updates as they come; MQTT --session\n"
         "                                            keeps a persistent session (client id ID) so\n"
         "                                            QoS 1/2 messages wait for us across outages\n"
+        "  run WORKSPACE [--for S] [--dry-run] [--share GROUP]\n"
+        "                                            run the workspace's rules and bridges, one\n"
+        "                                            JSON line per rule run; --share splits MQTT\n"
+        "                                            messages among instances of one group\n"
         "\n"
         "--timeout covers connecting as well. Outages and reconnects are told on stderr.\n"
         "Text output shows control characters and bidi overrides escaped (\\x1b, <U+202E>).\n"
@@ -49,8 +54,8 @@ QString usage()
         "  --help       show this help\n"
         "  --version    show the version\n"
         "\n"
-        "Exit codes: 0 success, 1 nothing found or timed out, 2 usage error,\n"
-        "3 connection or protocol error.\n");
+        "Exit codes: 0 success, 1 nothing found or timed out, 2 usage error (run: a broken\n"
+        "workspace), 3 connection or protocol error (run: no endpoint could be reached).\n");
 }
 
 } // namespace
@@ -71,7 +76,11 @@ bool runHeadless(const QStringList &args, int *exitCode)
         *exitCode = ExitSuccess;
         return true;
     }
-    if (!CommandLine::isVerb(first))
+    if (first == QLatin1String("run") && !args.contains(QLatin1String("--help")) && !args.contains(QLatin1String("-h"))) {
+        *exitCode = runRules(args);
+        return true;
+    }
+    if (!CommandLine::isVerb(first) && first != QLatin1String("run"))
         return false;
     if (args.contains(QLatin1String("--help")) || args.contains(QLatin1String("-h"))) {
         out << usage();

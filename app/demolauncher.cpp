@@ -243,6 +243,32 @@ Workspace DemoLauncher::demoWorkspace(const QString &mqtt, const QString &coap, 
             system.resources.append(*id);
     }
     workspace.setSystems({system});
+    // Two sample rules and a bridge across the protocols (the Rules dock and `thingscape run`).
+    QJsonArray rules;
+    rules.append(QJsonObject{
+        {QStringLiteral("name"), tr("Lab light on when the room is stuffy")},
+        {QStringLiteral("mode"), QStringLiteral("single")},
+        {QStringLiteral("triggers"),
+         QJsonArray{QJsonObject{{QStringLiteral("resource"), http + QStringLiteral("/things/air-quality-monitor/properties/co2")},
+                                {QStringLiteral("above"), 1000},
+                                {QStringLiteral("hysteresis"), 100},
+                                {QStringLiteral("for"), 10}}}},
+        {QStringLiteral("actions"),
+         QJsonArray{QJsonObject{{QStringLiteral("write"), coap + QStringLiteral("/actuators/light")}, {QStringLiteral("value"), QStringLiteral("'on'")}},
+                    QJsonObject{{QStringLiteral("notify"), QStringLiteral("'CO2 at ' + value + ' ppm: open a window'")}}}}});
+    rules.append(QJsonObject{
+        {QStringLiteral("name"), tr("Log the door")},
+        {QStringLiteral("mode"), QStringLiteral("queued")},
+        {QStringLiteral("triggers"),
+         QJsonArray{QJsonObject{{QStringLiteral("resource"), mqtt + QStringLiteral("/site/door-sensor/telemetry")}}}},
+        {QStringLiteral("condition"), QStringLiteral("typeof value === 'object' && value !== null")},
+        {QStringLiteral("actions"), QJsonArray{QJsonObject{{QStringLiteral("log"), QStringLiteral("'door: ' + JSON.stringify(value)")}}}}});
+    rules.append(QJsonObject{{QStringLiteral("name"), tr("CoAP temperature to MQTT in °F")},
+                             {QStringLiteral("bridge"), coap + QStringLiteral("/sensors/temperature")},
+                             {QStringLiteral("to"), mqtt + QStringLiteral("/thingscape/bridged/temperature-f")},
+                             {QStringLiteral("transform"), QStringLiteral("Math.round((value * 1.8 + 32) * 10) / 10")},
+                             {QStringLiteral("both_ways"), false}});
+    workspace.setRules(rules);
     // Its ports are the simulator's of the moment: opened again, the workspace starts it again.
     QJsonObject extra;
     extra.insert(QStringLiteral("demo"), true);

@@ -440,6 +440,20 @@ std::optional<Workspace> Workspace::load(const QString &path, QString *error)
     return workspace;
 }
 
+QString Workspace::locate(const QString &path, const QStringList &where)
+{
+    const QString pointer = QLatin1Char('/') + where.join(QLatin1Char('/'));
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return pointer;
+    const QByteArray data = file.readAll();
+    const qsizetype offset = PointerFinder(data).find(where);
+    if (offset < 0)
+        return pointer;
+    const auto [line, column] = lineAndColumn(data, int(offset));
+    return tr("line %1, column %2 (%3)").arg(line).arg(column).arg(pointer);
+}
+
 bool Workspace::save(const QString &path, QString *error) const
 {
     auto fail = [error, &path](const QString &why) {

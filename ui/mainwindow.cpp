@@ -3,6 +3,7 @@
 #include "connectionsdialog.h"
 #include "detailsview.h"
 #include "resourcetreedock.h"
+#include "rulesdock.h"
 #include "windowmodels.h"
 #include "statusindicators.h"
 #include "streamdock.h"
@@ -36,6 +37,7 @@ MainWindow::MainWindow(WindowModels *session, QWidget *parent)
     , m_treeDock(new ResourceTreeDock(session->store(), session->treeModel(), session->endpoints(), this))
     , m_streamDock(new StreamDock(session->streamModel(), session->endpoints(), this))
     , m_systemsDock(new SystemsDock(session->store(), m_undoStack, this))
+    , m_rulesDock(new RulesDock(session->engine(), this))
     , m_status(new StatusIndicators(session, statusBar()))
     , m_workspace(new WorkspaceController(session, this))
 {
@@ -48,6 +50,8 @@ MainWindow::MainWindow(WindowModels *session, QWidget *parent)
     addDockWidget(Qt::BottomDockWidgetArea, m_streamDock);
     addDockWidget(Qt::BottomDockWidgetArea, m_systemsDock);
     tabifyDockWidget(m_streamDock, m_systemsDock);
+    addDockWidget(Qt::BottomDockWidgetArea, m_rulesDock);
+    tabifyDockWidget(m_systemsDock, m_rulesDock);
     m_streamDock->raise();
     resizeDocks({m_treeDock}, {520}, Qt::Horizontal);
     resizeDocks({m_streamDock}, {280}, Qt::Vertical);

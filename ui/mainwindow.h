@@ -11,6 +11,7 @@ class ResourceTreeDock;
 class WindowModels;
 class StatusIndicators;
 class StreamDock;
+class RulesDock;
 class SystemsDock;
 class WorkspaceController;
 
@@ -28,6 +29,7 @@ public:
     ResourceTreeDock *treeDock() const { return m_treeDock; }
     StreamDock *streamDock() const { return m_streamDock; }
     SystemsDock *systemsDock() const { return m_systemsDock; }
+    RulesDock *rulesDock() const { return m_rulesDock; }
     DetailsView *details() const { return m_details; }
     WorkspaceController *workspace() const { return m_workspace; }
     QUndoStack *undoStack() const { return m_undoStack; }
@@ -48,6 +50,7 @@ private:
     ResourceTreeDock *m_treeDock;
     StreamDock *m_streamDock;
     SystemsDock *m_systemsDock;
+    RulesDock *m_rulesDock;
     StatusIndicators *m_status;
     WorkspaceController *m_workspace;
 };

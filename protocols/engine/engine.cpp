@@ -1,5 +1,6 @@
 #include "engine.h"
 
+#include "ruleengine.h"
 #include "secretprovider.h"
 
 #include "model/resourcestore.h"
@@ -11,6 +12,7 @@ Engine::Engine(QObject *parent)
     : QObject(parent)
     , m_store(std::make_unique<ResourceStore>())
     , m_endpoints(std::make_unique<EndpointManager>(m_store.get()))
+    , m_ruleEngine(std::make_unique<RuleEngine>(m_store.get(), m_endpoints.get()))
 {
     connect(m_endpoints.get(), &EndpointManager::endpointAdded, this, [this](const QString &id) {
         track(id);
@@ -30,7 +32,8 @@ Engine::Engine(QObject *parent)
 
 Engine::~Engine()
 {
-    // Connectors stop before the store they feed goes away.
+    // Rules stop before the endpoints they write to, connectors before the store they feed.
+    m_ruleEngine.reset();
     m_endpoints.reset();
 }
 
@@ -92,7 +95,7 @@ void Engine::apply(const Workspace &workspace, const QString &path)
     for (const System &system : std::as_const(m_systems))
         m_knownTitles.insert(system.titles);
     m_dashboards = workspace.dashboards();
-    m_rules = workspace.rules();
+    setRules(workspace.rules());
     m_layout = workspace.layout();
     m_extra = workspace.extra();
     m_path = path;
@@ -125,6 +128,26 @@ QList<System> Engine::systemsWithTitles() const
         }
     }
     return systems;
+}
+
+bool Engine::setRules(const QJsonArray &rules, QString *error)
+{
+    m_rules = rules;
+    RuleProblem problem;
+    const std::optional<QList<Rule>> parsed = RuleEngine::parse(rules, &problem);
+    if (!parsed) {
+        m_rulesProblem = tr("rule problem at %1: %2").arg(problem.pointer(), problem.message);
+        m_ruleEngine->setRules({});
+        if (error)
+            *error = m_rulesProblem;
+        Q_EMIT rulesRejected(m_rulesProblem);
+        return false;
+    }
+    m_rulesProblem.clear();
+    m_ruleEngine->setRules(*parsed);
+    if (m_rulesAutoStart && !parsed->isEmpty())
+        m_ruleEngine->start();
+    return true;
 }
 
 void Engine::setSystems(const QList<System> &systems)

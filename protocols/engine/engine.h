@@ -16,6 +16,7 @@ namespace thingscape {
 
 class EndpointManager;
 class ResourceStore;
+class RuleEngine;
 class SecretProvider;
 
 // One workspace, live and without a window: the resource store, the endpoints feeding it
@@ -34,6 +35,15 @@ public:
 
     ResourceStore *store() const { return m_store.get(); }
     EndpointManager *endpoints() const { return m_endpoints.get(); }
+    // The workspace's rules and bridges, running on their own thread once a workspace with
+    // rules is applied (unless autostart is off: then start() them yourself).
+    RuleEngine *rules() const { return m_ruleEngine.get(); }
+    void setRulesAutoStart(bool on) { m_rulesAutoStart = on; }
+    // Why the applied workspace's rules could not be used (none run then), with the JSON
+    // pointer of the problem; empty when they are fine.
+    QString rulesProblem() const { return m_rulesProblem; }
+    // Replaces the rules list (as the workspace keeps it) and the running rules.
+    bool setRules(const QJsonArray &rules, QString *error = nullptr);
 
     // Where endpoints that need secrets get them when connecting. Not owned. Without one
     // they connect with what their config holds.
@@ -74,6 +84,8 @@ Q_SIGNALS:
     void endpointGone(const thingscape::ResourceId &endpoint);
     // An endpoint could not be connected because its secrets are missing.
     void connectFailed(const QString &endpointId, const QString &error);
+    // The applied workspace's rules have a problem (see rulesProblem()).
+    void rulesRejected(const QString &error);
 
 private:
     void track(const QString &id);
@@ -82,6 +94,9 @@ private:
 
     std::unique_ptr<ResourceStore> m_store;
     std::unique_ptr<EndpointManager> m_endpoints;
+    std::unique_ptr<RuleEngine> m_ruleEngine;
+    bool m_rulesAutoStart = true;
+    QString m_rulesProblem;
     QPointer<SecretProvider> m_secrets; // Not owned.
     QString m_path;
     QList<System> m_systems;

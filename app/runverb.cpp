@@ -1,0 +1,268 @@
+#include "runverb.h"
+
+#include "cli.h"
+#include "sim/signalwatcher.h"
+
+#include "model/rule.h"
+#include "model/ruletrace.h"
+#include "model/workspace.h"
+#include "protocols/endpointmanager.h"
+#include "protocols/engine/engine.h"
+#include "protocols/engine/headlesssecretprovider.h"
+#include "protocols/engine/ruleengine.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSet>
+#include <QTimer>
+
+#include <cmath>
+#include <cstdio>
+
+namespace thingscape {
+
+namespace {
+
+// How long the endpoints get for their first attempt before "none could be reached".
+constexpr int kFirstOutcomeMs = 30000;
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("run", text);
+}
+
+void printLine(const QJsonObject &json)
+{
+    const QByteArray line = QJsonDocument(json).toJson(QJsonDocument::Compact);
+    std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+}
+
+void printErr(const QString &text)
+{
+    const QByteArray line = QStringLiteral("thingscape run: %1\n").arg(text).toLocal8Bit();
+    std::fwrite(line.constData(), 1, size_t(line.size()), stderr);
+    std::fflush(stderr);
+}
+
+struct RunOptions
+{
+    QString path;
+    double forSeconds = -1; // < 0: until a signal
+    bool dryRun = false;
+    QString share;
+};
+
+bool parse(const QStringList &args, RunOptions *options, QString *error)
+{
+    for (qsizetype i = 2; i < args.size(); ++i) {
+        const QString &arg = args.at(i);
+        if (arg == QLatin1String("--dry-run")) {
+            options->dryRun = true;
+        } else if (arg == QLatin1String("--for") || arg == QLatin1String("--share")) {
+            if (i + 1 >= args.size()) {
+                *error = tr("%1 needs a value").arg(arg);
+                return false;
+            }
+            const QString value = args.at(++i);
+            if (arg == QLatin1String("--share")) {
+                if (value.isEmpty() || value.contains(QLatin1Char('/')) || value.contains(QLatin1Char('+'))
+                    || value.contains(QLatin1Char('#'))) {
+                    *error = tr("--share needs a group name without '/', '+' or '#', not \"%1\"").arg(value);
+                    return false;
+                }
+                options->share = value;
+            } else {
+                bool ok = false;
+                options->forSeconds = value.toDouble(&ok);
+                if (!ok || !std::isfinite(options->forSeconds) || options->forSeconds < 0) {
+                    *error = tr("--for needs a number of seconds, not \"%1\"").arg(value);
+                    return false;
+                }
+            }
+        } else if (arg.startsWith(QLatin1String("--"))) {
+            *error = tr("unknown option %1").arg(arg);
+            return false;
+        } else if (options->path.isEmpty()) {
+            options->path = arg;
+        } else {
+            *error = tr("one workspace at a time: \"%1\" is one too many").arg(arg);
+            return false;
+        }
+    }
+    if (options->path.isEmpty()) {
+        *error = tr("'run' needs a workspace file");
+        return false;
+    }
+    return true;
+}
+
+// --share: each MQTT endpoint subscribes only to its rules' triggers, as shared subscriptions.
+bool shareSubscriptions(Workspace &workspace, const QList<Rule> &rules, const QString &group, QString *error)
+{
+    for (const Rule &rule : rules) {
+        QString why;
+        if (rule.isStateful(&why)) {
+            *error = tr("--share: rule \"%1\" cannot share its messages with other instances: %2").arg(rule.name, why);
+            return false;
+        }
+    }
+    QList<EndpointConfig> endpoints = workspace.endpoints();
+    for (EndpointConfig &endpoint : endpoints) {
+        if (endpoint.url.protocol() != Protocol::Mqtt)
+            continue;
+        QStringList filters;
+        for (const Rule &rule : rules) {
+            if (!rule.enabled)
+                continue;
+            for (const RuleTrigger &trigger : rule.triggers) {
+                if (trigger.resource.endpoint() == endpoint.url.endpoint()) {
+                    const QString filter = QStringLiteral("$share/%1/%2").arg(group, trigger.resource.topic());
+                    if (!filters.contains(filter))
+                        filters.append(filter);
+                }
+            }
+        }
+        endpoint.filters = filters;
+    }
+    workspace.setEndpoints(endpoints);
+    return true;
+}
+
+} // namespace
+
+int runRules(const QStringList &args)
+{
+    RunOptions options;
+    QString error;
+    if (!parse(args, &options, &error)) {
+        printErr(error);
+        printErr(tr("usage: thingscape run WORKSPACE [--for S] [--dry-run] [--share GROUP]"));
+        return ExitUsage;
+    }
+    std::optional<Workspace> workspace = Workspace::load(options.path, &error);
+    if (!workspace) {
+        printErr(error);
+        return ExitUsage;
+    }
+    RuleProblem problem;
+    const std::optional<QList<Rule>> rules = RuleEngine::parse(workspace->rules(), &problem);
+    if (!rules) {
+        printErr(tr("Cannot run the workspace '%1': %2: %3")
+                     .arg(options.path, Workspace::locate(options.path, problem.where), problem.message));
+        return ExitUsage;
+    }
+    for (const QString &warning : RuleSet::warnings(*rules))
+        printErr(tr("warning: %1").arg(warning));
+    if (!options.share.isEmpty() && !shareSubscriptions(*workspace, *rules, options.share, &error)) {
+        printErr(error);
+        return ExitUsage;
+    }
+
+    Engine engine;
+    HeadlessSecretProvider secrets;
+    engine.setSecretProvider(&secrets);
+    engine.setRulesAutoStart(false);
+    RuleEngine *ruleEngine = engine.rules();
+    ruleEngine->setDryRun(options.dryRun);
+    QObject::connect(ruleEngine, &RuleEngine::traced, [](const RuleTrace &trace) { printLine(trace.toJson()); });
+    QObject::connect(ruleEngine, &RuleEngine::notified,
+                     [](const QString &rule, const QString &title, const QString &text, qint64 timeMs) {
+                         printLine(QJsonObject{
+                             {QStringLiteral("notify"), text},
+                             {QStringLiteral("title"), title},
+                             {QStringLiteral("rule"), rule},
+                             {QStringLiteral("time"), QDateTime::fromMSecsSinceEpoch(timeMs, Qt::UTC).toString(Qt::ISODateWithMs)}});
+                     });
+    QObject::connect(ruleEngine, &RuleEngine::logged, [](const QString &rule, const QString &text, qint64) {
+        printErr(QStringLiteral("%1: %2").arg(rule, text));
+    });
+    QObject::connect(ruleEngine, &RuleEngine::statusChanged, [ruleEngine](const QString &id) {
+        static QHash<QString, QString> told;
+        const RuleStatus status = ruleEngine->status(id);
+        if (status.suspended && told.value(id) != status.lastError) {
+            told.insert(id, status.lastError);
+            printErr(tr("rule \"%1\" %2").arg(status.name, status.lastError));
+        }
+    });
+
+    int exitCode = ExitSuccess;
+    bool started = false;
+    // The endpoints that have not yet told how their first attempt went.
+    QSet<QString> pending;
+    QStringList failures;
+    auto startRules = [&] {
+        if (started)
+            return;
+        started = true;
+        if (!pending.isEmpty() || engine.endpoints()->connectedCount() == 0) {
+            if (!engine.endpoints()->endpoints().isEmpty() && engine.endpoints()->connectedCount() == 0) {
+                printErr(tr("no endpoint could be reached: %1")
+                             .arg(failures.isEmpty() ? tr("none answered within %1 s").arg(kFirstOutcomeMs / 1000)
+                                                     : failures.join(QStringLiteral("; "))));
+                exitCode = ExitConnection;
+                QCoreApplication::exit(ExitConnection);
+                return;
+            }
+        }
+        for (const QString &failure : std::as_const(failures))
+            printErr(failure);
+        ruleEngine->start();
+    };
+    auto settle = [&](const QString &id) {
+        if (!pending.contains(id))
+            return;
+        const EndpointManager::Status status = engine.endpoints()->status(id);
+        if (status.state == ConnectorState::Connected) {
+            pending.remove(id);
+        } else if ((status.state == ConnectorState::BackingOff || status.state == ConnectorState::Error)
+                   && !status.lastError.isEmpty()) {
+            pending.remove(id);
+            failures.append(tr("endpoint %1: %2").arg(id, status.lastError));
+        } else {
+            return;
+        }
+        if (pending.isEmpty())
+            startRules();
+    };
+    QObject::connect(engine.endpoints(), &EndpointManager::endpointChanged, &engine, settle);
+    QObject::connect(&engine, &Engine::connectFailed, &engine, [&](const QString &id, const QString &why) {
+        if (pending.remove(id)) {
+            failures.append(tr("endpoint %1: %2").arg(id, why));
+            if (pending.isEmpty())
+                startRules();
+        }
+    });
+    for (const EndpointConfig &config : workspace->endpoints()) {
+        if (config.autoConnect)
+            pending.insert(config.id);
+    }
+    engine.apply(*workspace, options.path);
+    // An endpoint id the manager generated differs from the file's empty one.
+    pending.clear();
+    for (const EndpointConfig &config : engine.endpoints()->endpoints()) {
+        if (config.autoConnect)
+            pending.insert(config.id);
+    }
+    for (const QString &id : QSet<QString>(pending))
+        settle(id);
+    if (pending.isEmpty())
+        QTimer::singleShot(0, &engine, startRules);
+    QTimer::singleShot(kFirstOutcomeMs, &engine, startRules);
+
+    sim::SignalWatcher watcher;
+    QObject::connect(&watcher, &sim::SignalWatcher::terminationRequested, &engine, [] { QCoreApplication::exit(ExitSuccess); });
+    if (options.forSeconds >= 0)
+        QTimer::singleShot(qint64(std::llround(options.forSeconds * 1000)), &engine, [] { QCoreApplication::exit(ExitSuccess); });
+    if (exitCode != ExitSuccess)
+        return exitCode;
+    const int code = QCoreApplication::exec();
+    ruleEngine->stop();
+    engine.disconnectAll();
+    return code;
+}
+
+} // namespace thingscape

@@ -1,0 +1,282 @@
+// Rule engine benchmark: 1,000 rule firings per second (a simple condition and a write to a
+// loopback mosquitto). For each message: the time from its value event (the store publishing
+// it) to the rule's write being issued, and the GUI thread's stall (lateness of a 5 ms timer)
+// meanwhile. Beside it, the baseline: the same writes issued straight from the value events on
+// the GUI thread, without the rule engine. Prints p50 / p99 per round and the medians of the
+// rounds, and the ratios. Targets: p99 under 5 ms, GUI stall p99 under 50 ms.
+//
+// THINGSCAPE_BENCH_QUICK=1 (set by ctest): one short round of each at QoS 1; checks only that
+// every message led to exactly one write on both paths; no timing asserted.
+
+#include "testsupport.h"
+
+#include "model/resourcestore.h"
+#include "model/workspace.h"
+#include "protocols/endpointmanager.h"
+#include "protocols/engine/engine.h"
+#include "protocols/engine/ruleengine.h"
+#include "protocols/engine/secretprovider.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMutex>
+#include <QProcess>
+#include <QTimer>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
+using namespace thingscape;
+
+namespace {
+
+qint64 nowNs()
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+double percentile(std::vector<double> values, double p)
+{
+    if (values.empty())
+        return 0;
+    std::sort(values.begin(), values.end());
+    const size_t index = std::min(values.size() - 1, size_t(p * double(values.size() - 1) + 0.5));
+    return values.at(index);
+}
+
+double median(std::vector<double> values)
+{
+    return percentile(std::move(values), 0.5);
+}
+
+void wait(const std::function<bool()> &condition, int timeoutMs)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    while (!condition() && !deadline.hasExpired())
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+}
+
+// Issue times of writes, by payload, from whatever thread issues them.
+struct Issued
+{
+    QMutex mutex;
+    QHash<QByteArray, qint64> at;
+    void note(const QByteArray &payload)
+    {
+        const qint64 t = nowNs();
+        QMutexLocker lock(&mutex);
+        at.insert(payload, t);
+    }
+    qsizetype count()
+    {
+        QMutexLocker lock(&mutex);
+        return at.size();
+    }
+};
+
+// Notes when the rule engine issues a write, then hands it to the endpoint manager.
+class TimingSink : public RuleSink
+{
+public:
+    TimingSink(EndpointManager *endpoints, Issued *issued)
+        : m_endpoints(endpoints)
+        , m_issued(issued)
+    {
+    }
+    void write(const ResourceId &id, const QByteArray &payload, const WriteOptions &options,
+               std::function<void(const Result &)> done) override
+    {
+        m_issued->note(payload);
+        EndpointManager *endpoints = m_endpoints;
+        QMetaObject::invokeMethod(endpoints, [=] { endpoints->write(id, payload, options, done); }, Qt::QueuedConnection);
+    }
+
+private:
+    EndpointManager *m_endpoints;
+    Issued *m_issued;
+};
+
+struct Figures
+{
+    double p50Ms = 0;
+    double p99Ms = 0;
+    double stallP99Ms = 0;
+    int writes = 0;
+    int done = 0;
+};
+
+Figures runRound(quint16 port, bool withRules, int messages, int rate, int qos)
+{
+    static int round = 0;
+    const QString prefix = QStringLiteral("bench/rules/%1").arg(++round);
+    const QString base = QStringLiteral("mqtt://127.0.0.1:%1").arg(port);
+    const QString in = base + QLatin1Char('/') + prefix + QStringLiteral("/in");
+    const QString out = base + QLatin1Char('/') + prefix + QStringLiteral("/out");
+    Engine engine;
+    engine.setRulesAutoStart(false);
+    Issued issued;
+    int done = 0;
+    const QJsonArray rules = {QJsonObject{{QStringLiteral("name"), QStringLiteral("relay")},
+                                          {QStringLiteral("mode"), QStringLiteral("parallel")},
+                                          {QStringLiteral("max"), 1000},
+                                          {QStringLiteral("limit"), 0}, // meant to fire 1,000 times a second
+                                          {QStringLiteral("triggers"), QJsonArray{QJsonObject{{QStringLiteral("resource"), in}}}},
+                                          {QStringLiteral("condition"), QStringLiteral("value >= 0")},
+                                          {QStringLiteral("actions"), QJsonArray{QJsonObject{{QStringLiteral("write"), out},
+                                                                                            {QStringLiteral("value"), QStringLiteral("value")},
+                                                                                            {QStringLiteral("qos"), qos}}}}}};
+    Workspace workspace;
+    EndpointConfig broker;
+    broker.id = QStringLiteral("broker");
+    broker.url = *ResourceId::parse(base);
+    broker.filters = {prefix + QStringLiteral("/in")};
+    workspace.setEndpoints({broker});
+    if (withRules)
+        workspace.setRules(rules);
+    engine.rules()->setSink(std::make_shared<TimingSink>(engine.endpoints(), &issued));
+    engine.apply(workspace);
+    wait([&] { return engine.endpoints()->connectedCount() == 1; }, 20000);
+
+    const ResourceId inId = *ResourceId::parse(in);
+    const ResourceId outId = *ResourceId::parse(out);
+    QHash<QByteArray, qint64> eventAt;
+    QObject::connect(engine.store(), &ResourceStore::valueEvents, &engine, [&](const ValueEvents &events) {
+        for (const ValueEvent &event : events) {
+            if (event.direction != Direction::In || event.id != inId)
+                continue;
+            eventAt.insert(event.value.raw, nowNs());
+            if (!withRules) {
+                // The baseline: the same write, issued right here.
+                if (event.value.toDouble() >= 0) {
+                    issued.note(event.value.raw);
+                    WriteOptions options;
+                    options.qos = qos;
+                    engine.endpoints()->write(outId, event.value.raw, options, [&done](const Result &) { ++done; });
+                }
+            }
+        }
+    });
+    if (withRules) {
+        QObject::connect(engine.rules(), &RuleEngine::traced, &engine, [&done](const RuleTrace &) { ++done; });
+        engine.rules()->start();
+    }
+    // Subscribed: a probe gets through.
+    QProcess probe;
+    wait([&] {
+        QProcess::execute(testsupport::findProgram(QStringLiteral("mosquitto_pub")),
+                          {QStringLiteral("-p"), QString::number(port), QStringLiteral("-t"), prefix + QStringLiteral("/in"), QStringLiteral("-m"), QStringLiteral("-1")});
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+        return engine.store()->find(inId) != nullptr;
+    }, 20000);
+    wait([&] { return false; }, 100);
+    eventAt.clear();
+    {
+        QMutexLocker lock(&issued.mutex);
+        issued.at.clear();
+    }
+    done = 0;
+
+    // GUI stall: lateness of a 5 ms timer.
+    std::vector<double> stalls;
+    QElapsedTimer tick;
+    tick.start();
+    QTimer stallTimer;
+    stallTimer.setTimerType(Qt::PreciseTimer);
+    QObject::connect(&stallTimer, &QTimer::timeout, [&] {
+        stalls.push_back(std::max(0.0, double(tick.nsecsElapsed()) / 1e6 - 5.0));
+        tick.restart();
+    });
+    stallTimer.start(5);
+
+    // The publisher: mosquitto_pub -l, fed at the rate in 10 ms slices.
+    QProcess pub;
+    pub.start(testsupport::findProgram(QStringLiteral("mosquitto_pub")),
+              {QStringLiteral("-p"), QString::number(port), QStringLiteral("-t"), prefix + QStringLiteral("/in"), QStringLiteral("-l"),
+               QStringLiteral("-q"), QString::number(qos)});
+    pub.waitForStarted();
+    int sent = 0;
+    QElapsedTimer clock;
+    clock.start();
+    QTimer feeder;
+    QObject::connect(&feeder, &QTimer::timeout, [&] {
+        const int due = std::min(messages, int(clock.elapsed() * rate / 1000));
+        QByteArray lines;
+        for (; sent < due; ++sent)
+            lines += QByteArray::number(sent) + '\n';
+        pub.write(lines);
+        if (sent >= messages) {
+            feeder.stop();
+            pub.closeWriteChannel();
+        }
+    });
+    feeder.start(10);
+    wait([&] { return done >= messages; }, 60000 + messages * 10);
+    stallTimer.stop();
+    pub.waitForFinished(5000);
+
+    Figures figures;
+    std::vector<double> latencies;
+    {
+        QMutexLocker lock(&issued.mutex);
+        for (auto it = issued.at.cbegin(); it != issued.at.cend(); ++it) {
+            const auto event = eventAt.constFind(it.key());
+            if (event != eventAt.constEnd())
+                latencies.push_back(double(it.value() - *event) / 1e6);
+        }
+        figures.writes = int(issued.at.size());
+    }
+    figures.done = done;
+    figures.p50Ms = percentile(latencies, 0.5);
+    figures.p99Ms = percentile(latencies, 0.99);
+    figures.stallP99Ms = percentile(stalls, 0.99);
+    engine.rules()->stop();
+    return figures;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    const bool quick = qEnvironmentVariableIntValue("THINGSCAPE_BENCH_QUICK") != 0;
+    const int messages = quick ? 200 : 10000;
+    const int rate = 1000;
+    const int rounds = quick ? 1 : 3;
+    const int qos = quick ? 1 : 0;
+    testsupport::Mosquitto broker;
+    if (testsupport::findProgram(QStringLiteral("mosquitto")).isEmpty() || !broker.start()) {
+        std::fprintf(stderr, "bench_rules: mosquitto is needed (Debian package mosquitto)\n");
+        return testsupport::inCi() ? 1 : 0;
+    }
+    std::printf("bench_rules: %d messages at %d/s, %d round(s), QoS %d\n", messages, rate, rounds, qos);
+    std::vector<double> ruleP50, ruleP99, ruleStall, baseP50, baseP99, baseStall;
+    bool ok = true;
+    for (int r = 0; r < rounds; ++r) {
+        for (const bool withRules : {true, false}) {
+            const Figures f = runRound(broker.port(), withRules, messages, rate, qos);
+            std::printf("  round %d %-9s writes %5d/%d  event->write p50 %7.3f ms  p99 %7.3f ms  GUI stall p99 %6.2f ms\n", r + 1,
+                        withRules ? "rules" : "baseline", f.writes, messages, f.p50Ms, f.p99Ms, f.stallP99Ms);
+            if (f.writes != messages || f.done != messages) {
+                std::fprintf(stderr, "bench_rules: %s: %d writes issued, %d done, for %d messages\n",
+                             withRules ? "rules" : "baseline", f.writes, f.done, messages);
+                ok = false;
+            }
+            (withRules ? ruleP50 : baseP50).push_back(f.p50Ms);
+            (withRules ? ruleP99 : baseP99).push_back(f.p99Ms);
+            (withRules ? ruleStall : baseStall).push_back(f.stallP99Ms);
+        }
+    }
+    std::printf("median of rounds: rules p50 %.3f ms, p99 %.3f ms (target < 5 ms), GUI stall p99 %.2f ms (target < 50 ms)\n",
+                median(ruleP50), median(ruleP99), median(ruleStall));
+    std::printf("                  baseline p50 %.3f ms, p99 %.3f ms, GUI stall p99 %.2f ms\n", median(baseP50), median(baseP99),
+                median(baseStall));
+    std::printf("ratio rules / baseline: p99 latency +%.3f ms, GUI stall p99 x%.2f\n", median(ruleP99) - median(baseP99),
+                median(baseStall) > 0 ? median(ruleStall) / median(baseStall) : 0.0);
+    return ok ? 0 : 1;
+}

@@ -1,0 +1,138 @@
+// The Rules dock and its model: rules with their state, ticking to enable, the selected
+// rule's traces with each action's outcome, the dry-run switch, a rejected rules list said in
+// plain text. Rules fire on start here: no peer needed for what is shown (a write to a
+// resource no endpoint carries fails, and that failure is what the dock must show).
+#include "model/rulelistmodel.h"
+#include "protocols/engine/engine.h"
+#include "protocols/engine/ruleengine.h"
+#include "protocols/engine/secretprovider.h"
+#include "ui/rulesdock.h"
+
+#include <QAbstractItemModelTester>
+#include <QApplication>
+#include <QCheckBox>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTest>
+#include <QTreeWidget>
+
+using namespace thingscape;
+
+class TestRulesDock : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void modelFollowsStatuses();
+    void dockShowsRulesStateAndTraces();
+    void rejectedRulesAreSaid();
+};
+
+void TestRulesDock::modelFollowsStatuses()
+{
+    RuleListModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    RuleStatus a;
+    a.id = QStringLiteral("a");
+    a.name = QStringLiteral("Alpha");
+    RuleStatus b;
+    b.id = QStringLiteral("b");
+    b.name = QStringLiteral("Beta");
+    b.enabled = false;
+    model.setStatuses({a, b});
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.index(0, RuleListModel::StateColumn).data().toString(), QStringLiteral("enabled"));
+    QCOMPARE(model.index(1, RuleListModel::StateColumn).data().toString(), QStringLiteral("disabled"));
+    QCOMPARE(model.index(1, RuleListModel::NameColumn).data(Qt::CheckStateRole).toInt(), int(Qt::Unchecked));
+    a.suspended = true;
+    a.firings = 101;
+    a.lastError = QStringLiteral("suspended: fired more than 100 times in 10 s");
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.updateStatus(a);
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(model.index(0, RuleListModel::StateColumn).data().toString(), QStringLiteral("suspended"));
+    QCOMPARE(model.index(0, RuleListModel::FiringsColumn).data().toString(), QStringLiteral("101"));
+    QCOMPARE(model.index(0, RuleListModel::LastErrorColumn).data().toString(), a.lastError);
+    QSignalSpy requested(&model, &RuleListModel::enableRequested);
+    QVERIFY(model.setData(model.index(1, RuleListModel::NameColumn), Qt::Checked, Qt::CheckStateRole));
+    QCOMPARE(requested.count(), 1);
+    QCOMPARE(requested.first().at(0).toString(), QStringLiteral("b"));
+    QCOMPARE(requested.first().at(1).toBool(), true);
+    RuleStatus unknown;
+    unknown.id = QStringLiteral("unknown");
+    model.updateStatus(unknown); // ignored
+    model.setStatuses({});
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TestRulesDock::dockShowsRulesStateAndTraces()
+{
+    Engine engine;
+    RulesDock dock(&engine);
+    dock.resize(1100, 300);
+    dock.show();
+    QAbstractItemModelTester tester(dock.model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QString error;
+    const QByteArray rules = R"J([
+        {"name": "Greet on start", "triggers": [{"start": true}], "actions": [{"log": "'hello'"}]},
+        {"name": "Write nowhere", "triggers": [{"start": true}],
+         "actions": [{"write": "mqtt://127.0.0.1:1/nobody/listens", "value": "'x'"}]}])J";
+    const bool applied = engine.setRules(QJsonDocument::fromJson(rules).array(), &error);
+    QVERIFY2(applied, qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(dock.model()->rowCount(), 2, 10000);
+    auto *table = dock.findChild<QTableView *>(QStringLiteral("rulesTable"));
+    auto *traces = dock.findChild<QTreeWidget *>(QStringLiteral("ruleTraces"));
+    QVERIFY(table && traces);
+    QTRY_COMPARE_WITH_TIMEOUT(dock.model()->index(0, RuleListModel::FiringsColumn).data().toString(), QStringLiteral("1"), 10000);
+    // The failed write shows as the rule's last error, naming the resource and why.
+    QTRY_VERIFY_WITH_TIMEOUT(dock.model()->index(1, RuleListModel::LastErrorColumn).data().toString().contains(
+                                 QStringLiteral("no endpoint in this workspace carries it")),
+                             10000);
+    // The selected rule's traces, newest first, with the action's outcome.
+    dock.selectRule(QStringLiteral("Write nowhere"));
+    QTRY_COMPARE_WITH_TIMEOUT(traces->topLevelItemCount(), 1, 10000);
+    QTreeWidgetItem *trace = traces->topLevelItem(0);
+    QCOMPARE(trace->text(1), QStringLiteral("start"));
+    QCOMPARE(trace->text(4), QStringLiteral("an action failed"));
+    QCOMPARE(trace->childCount(), 1);
+    QVERIFY(trace->child(0)->text(4).startsWith(QStringLiteral("failed: ")));
+    QCOMPARE(trace->child(0)->text(1), QStringLiteral("mqtt://127.0.0.1:1/nobody/listens"));
+
+    // Unticking disables it through the engine.
+    QVERIFY(dock.model()->setData(dock.model()->index(0, RuleListModel::NameColumn), Qt::Unchecked, Qt::CheckStateRole));
+    QTRY_COMPARE_WITH_TIMEOUT(dock.model()->index(0, RuleListModel::StateColumn).data().toString(), QStringLiteral("disabled"), 10000);
+    QVERIFY(!engine.rules()->status(QStringLiteral("Greet on start")).enabled);
+
+    // The dry-run switch is the engine's.
+    auto *dryRun = dock.findChild<QCheckBox *>();
+    QVERIFY(dryRun);
+    dryRun->setChecked(true);
+    QVERIFY(engine.rules()->isDryRun());
+
+    const QString shot = qEnvironmentVariable("THINGSCAPE_RULES_SCREENSHOT");
+    if (!shot.isEmpty())
+        dock.grab().save(shot);
+}
+
+void TestRulesDock::rejectedRulesAreSaid()
+{
+    Engine engine;
+    RulesDock dock(&engine);
+    dock.show();
+    QString error;
+    const QByteArray rules = R"J([{"name": "<b>bold</b>", "triggers": [{"at": "26:00"}]}])J";
+    QVERIFY(!engine.setRules(QJsonDocument::fromJson(rules).array(), &error));
+    QVERIFY(error.contains(QStringLiteral("/rules/0/triggers/0/at")));
+    auto *notice = dock.findChild<QLabel *>(QStringLiteral("rulesNotice"));
+    QVERIFY(notice);
+    QTRY_VERIFY_WITH_TIMEOUT(notice->isVisible(), 10000);
+    QVERIFY(notice->text().contains(QStringLiteral("/rules/0/triggers/0/at")));
+    QCOMPARE(notice->textFormat(), Qt::PlainText);
+    QCOMPARE(dock.model()->rowCount(), 0);
+}
+
+QTEST_MAIN(TestRulesDock)
+#include "tst_rulesdock.moc"

@@ -1,0 +1,206 @@
+#include "rulesdock.h"
+
+#include "model/rulelistmodel.h"
+#include "model/ruletrace.h"
+#include "protocols/engine/engine.h"
+#include "protocols/engine/ruleengine.h"
+#include "protocols/engine/secretprovider.h" // engine.h keeps a QPointer to one
+
+#include <QCheckBox>
+#include <QDateTime>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QSplitter>
+#include <QTableView>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+namespace thingscape {
+
+namespace {
+
+constexpr int kMaxShownChars = 200;
+
+QString shortJson(const QJsonValue &value)
+{
+    QString text;
+    if (value.isString())
+        text = value.toString();
+    else if (value.isNull() || value.isUndefined())
+        text = QString();
+    else if (value.isObject())
+        text = QString::fromUtf8(QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact));
+    else if (value.isArray())
+        text = QString::fromUtf8(QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact));
+    else
+        text = value.toVariant().toString();
+    // One line, bounded: payload text is never shown as rich text or at any length.
+    text.replace(QLatin1Char('\n'), QLatin1Char(' '));
+    return text.size() > kMaxShownChars ? text.left(kMaxShownChars) + QStringLiteral("…") : text;
+}
+
+} // namespace
+
+RulesDock::RulesDock(Engine *engine, QWidget *parent)
+    : QDockWidget(tr("Rules"), parent)
+    , m_engine(engine)
+    , m_model(new RuleListModel(this))
+    , m_table(new QTableView(this))
+    , m_traces(new QTreeWidget(this))
+    , m_dryRun(new QCheckBox(tr("&Dry run (evaluate and trace, don't act)"), this))
+    , m_notice(new QLabel(this))
+{
+    setObjectName(QStringLiteral("rulesDock"));
+    m_table->setObjectName(QStringLiteral("rulesTable"));
+    m_table->setModel(m_model);
+    m_table->verticalHeader()->hide();
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->setTextElideMode(Qt::ElideMiddle);
+    m_table->setWordWrap(false);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(RuleListModel::LastErrorColumn, QHeaderView::Stretch);
+
+    m_traces->setObjectName(QStringLiteral("ruleTraces"));
+    m_traces->setHeaderLabels({tr("Time"), tr("Trigger"), tr("Value"), tr("Condition"), tr("Outcome")});
+    m_traces->setTextElideMode(Qt::ElideMiddle);
+    m_traces->setUniformRowHeights(true);
+    m_traces->header()->setSectionResizeMode(QHeaderView::Interactive);
+    m_traces->header()->setStretchLastSection(true);
+    const QFontMetrics metrics = m_traces->fontMetrics();
+    m_traces->header()->resizeSection(0, metrics.horizontalAdvance(QStringLiteral("00:00:00.000")) + 40);
+    m_traces->header()->resizeSection(1, metrics.horizontalAdvance(QLatin1Char('m')) * 11);
+    m_traces->header()->resizeSection(2, metrics.horizontalAdvance(QLatin1Char('m')) * 5);
+    m_traces->header()->resizeSection(3, metrics.horizontalAdvance(QStringLiteral("Condition")) + 16);
+
+    m_notice->setTextFormat(Qt::PlainText);
+    m_notice->setWordWrap(true);
+    m_notice->setObjectName(QStringLiteral("rulesNotice"));
+    m_notice->hide();
+
+    auto *splitter = new QSplitter(Qt::Horizontal, this);
+    splitter->addWidget(m_table);
+    splitter->addWidget(m_traces);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+
+    auto *top = new QHBoxLayout;
+    top->addWidget(m_dryRun);
+    top->addStretch();
+    auto *content = new QWidget(this);
+    auto *layout = new QVBoxLayout(content);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addLayout(top);
+    layout->addWidget(m_notice);
+    layout->addWidget(splitter, 1);
+    setWidget(content);
+
+    RuleEngine *rules = engine->rules();
+    m_dryRun->setChecked(rules->isDryRun());
+    connect(m_dryRun, &QCheckBox::toggled, rules, &RuleEngine::setDryRun);
+    connect(m_model, &RuleListModel::enableRequested, rules, &RuleEngine::setEnabled);
+    connect(rules, &RuleEngine::rulesChanged, this, &RulesDock::reload);
+    connect(rules, &RuleEngine::statusChanged, this, [this, rules](const QString &id) {
+        m_model->updateStatus(rules->status(id));
+        updateNotice();
+    });
+    connect(rules, &RuleEngine::traced, this, [this](const RuleTrace &trace) {
+        if (trace.rule == selectedRule())
+            addTrace(trace, true);
+    });
+    connect(engine, &Engine::rulesRejected, this, &RulesDock::updateNotice);
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &RulesDock::showTraces);
+    reload();
+}
+
+QString RulesDock::selectedRule() const
+{
+    const QModelIndex current = m_table->selectionModel()->currentIndex();
+    return current.isValid() ? m_model->status(current.row()).id : QString();
+}
+
+void RulesDock::selectRule(const QString &ruleId)
+{
+    const int row = m_model->rowOf(ruleId);
+    if (row >= 0)
+        m_table->selectRow(row);
+}
+
+void RulesDock::reload()
+{
+    const QString selected = selectedRule();
+    m_model->setStatuses(m_engine->rules()->statuses());
+    if (!selected.isEmpty())
+        selectRule(selected);
+    else if (m_model->rowCount() > 0)
+        m_table->selectRow(0);
+    showTraces();
+    updateNotice();
+}
+
+void RulesDock::updateNotice()
+{
+    QStringList lines;
+    if (!m_engine->rulesProblem().isEmpty())
+        lines.append(tr("The rules were not started: %1").arg(m_engine->rulesProblem()));
+    for (const QString &warning : m_engine->rules()->warnings())
+        lines.append(tr("Warning: %1").arg(warning));
+    m_notice->setText(lines.join(QLatin1Char('\n')));
+    m_notice->setVisible(!lines.isEmpty());
+}
+
+void RulesDock::showTraces()
+{
+    m_traces->clear();
+    const QString id = selectedRule();
+    if (id.isEmpty())
+        return;
+    const QList<RuleTrace> traces = m_engine->rules()->traces(id);
+    // Newest first.
+    for (auto it = traces.crbegin(); it != traces.crend(); ++it)
+        addTrace(*it, false);
+}
+
+void RulesDock::addTrace(const RuleTrace &trace, bool atTop)
+{
+    auto *item = new QTreeWidgetItem;
+    item->setText(0, QDateTime::fromMSecsSinceEpoch(trace.timeMs).toString(QStringLiteral("HH:mm:ss.zzz")));
+    item->setText(1, trace.trigger);
+    item->setText(2, shortJson(trace.value));
+    item->setText(3, trace.condition.isBool() ? (trace.condition.toBool() ? tr("true") : tr("false")) : QString());
+    bool failed = !trace.error.isEmpty();
+    for (const RuleActionTrace &action : trace.actions) {
+        auto *child = new QTreeWidgetItem(item);
+        child->setText(0, action.action);
+        child->setText(1, action.target);
+        child->setText(2, action.detail.left(kMaxShownChars));
+        child->setText(4, action.ok ? tr("ok (%1 ms)").arg(action.durationMs) : tr("failed: %1").arg(action.error));
+        failed = failed || !action.ok;
+        for (int c = 0; c < 5; ++c)
+            child->setToolTip(c, child->text(c));
+    }
+    QString outcome = !trace.error.isEmpty() ? trace.error
+                    : failed                 ? tr("an action failed")
+                    : trace.condition == QJsonValue(false) ? tr("condition false: no action")
+                                                          : tr("done in %1 ms").arg(trace.durationMs);
+    if (trace.dryRun)
+        outcome = tr("dry run: %1").arg(outcome);
+    if (trace.depth > 1)
+        outcome += tr(" (chain depth %1)").arg(trace.depth);
+    item->setText(4, outcome);
+    for (int c = 0; c < 5; ++c)
+        item->setToolTip(c, item->text(c));
+    if (atTop) {
+        m_traces->insertTopLevelItem(0, item);
+        while (m_traces->topLevelItemCount() > RuleTrace::kMaxTraces)
+            delete m_traces->takeTopLevelItem(m_traces->topLevelItemCount() - 1);
+    } else {
+        m_traces->addTopLevelItem(item);
+    }
+}
+
+} // namespace thingscape
