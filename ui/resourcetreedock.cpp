@@ -496,6 +496,10 @@ void ResourceTreeDock::afterFilterApplied()
             m_view->expand(toView(row));
         m_unfilteredExpanded.clear();
     }
+    // A new model starts with default column widths: fit them now, not a timer later, so the
+    // rows just shown are never drawn in 100-pixel columns.
+    if (filtering != wasFiltering)
+        fitColumns();
     if (shownCurrent.isValid())
         m_view->scrollTo(shownCurrent);
     Q_EMIT filterApplied();
