@@ -100,10 +100,10 @@ QString StatusIndicators::megabytes(qint64 bytes)
 
 QString StatusIndicators::memoryText() const
 {
-    // The store's history is what it accounts for today (the budget covers it); resources and
-    // their current values are not in the figure yet, the tooltip says so.
+    // Everything the store holds (records, metadata, current values, history and the stream's
+    // payloads); the budget covers the history and the stream, which the tooltip breaks down.
     const ResourceStore *store = m_session->store();
-    return tr("Store: %1 of %2").arg(megabytes(store->historyBytes()), megabytes(store->memoryBudget()));
+    return tr("Store: %1").arg(megabytes(store->memoryBytes()));
 }
 
 namespace {
@@ -156,10 +156,10 @@ void StatusIndicators::tick()
     m_resources->setText(resourcesText());
     m_memory->setText(memoryText());
     const ResourceStore *store = m_session->store();
-    QString memoryTip = tr("History kept by the store: %1 (budget %2; oldest points go first beyond it)\n"
-                           "Points dropped for the per-resource capacity: %3; for the budget: %4\n"
-                           "Resources and their current values are not counted in this figure.")
-                            .arg(megabytes(store->historyBytes()), megabytes(store->memoryBudget()))
+    QString memoryTip = tr("Everything the store holds: %1 (resources, metadata, current values, history and the message stream)\n"
+                           "History and message stream: %2 of a %3 budget (oldest points and payloads go first beyond it)\n"
+                           "Points dropped for the per-resource capacity: %4; for the budget: %5")
+                            .arg(megabytes(store->memoryBytes()), megabytes(store->keptBytes()), megabytes(store->memoryBudget()))
                             .arg(store->droppedByCapacity())
                             .arg(store->droppedByBudget());
     if (const qint64 resident = residentBytes(); resident > 0)
