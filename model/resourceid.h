@@ -58,6 +58,10 @@ public:
     friend bool operator!=(const ResourceId &a, const ResourceId &b) { return a.m_uri != b.m_uri; }
     friend bool operator<(const ResourceId &a, const ResourceId &b) { return a.m_uri < b.m_uri; }
 
+    // The decoded path, as a view into the URI where it reads there as it is (valid while this
+    // id lives): path() without a copy.
+    QStringView pathView() const;
+
 private:
     // What the URI text does not say plainly: shared by every id of one endpoint whose path
     // reads in the URI as it is (most MQTT topics), so an id costs its URI text and 40 bytes.
@@ -73,9 +77,6 @@ private:
     static const QString &emptyString();
     static ResourceId build(const QString &scheme, const QString &host, quint16 port, const QString &path,
                             const QString &query, const Parts *share);
-    // The decoded path, as a view into the URI where it reads there as it is.
-    QStringView pathView() const;
-
     QExplicitlySharedDataPointer<Parts> d;
     QString m_uri;
     quint16 m_port = 0;

@@ -565,6 +565,13 @@ QList<const Resource *> ResourceStore::findUnder(const QString &uri) const
     return found;
 }
 
+QList<const Resource *> ResourceStore::findUnderUnordered(const QString &uri) const
+{
+    QList<const Resource *> found;
+    collectUnder(uri, &found);
+    return found;
+}
+
 QList<const Resource *> ResourceStore::resources() const
 {
     QList<const Resource *> all;

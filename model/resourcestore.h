@@ -102,6 +102,8 @@ public:
     // "mqtt://h:1883/home/a" is ".../home/a/x", not ".../home/ab"; under "mqtt://h:1883" is
     // not "mqtt://h:18830/...". Sorted by URI.
     QList<const Resource *> findUnder(const QString &uri) const;
+    // The same, in no particular order (no sort: for counting under a node of a million).
+    QList<const Resource *> findUnderUnordered(const QString &uri) const;
     QList<const Resource *> resources() const;
     qsizetype size() const { return qsizetype(m_resources.size()); }
 

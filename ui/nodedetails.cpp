@@ -1,11 +1,16 @@
 #include "nodedetails.h"
 
+#include <algorithm>
+
 #include "elidedlabel.h"
 
 #include "model/resourcestore.h"
 #include "protocols/endpointmanager.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
+#include <QScopeGuard>
+#include <QHash>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -73,6 +78,39 @@ QString thingKey(const Resource *resource)
     if (!id.isEmpty())
         return id;
     return m.extra.value(QStringLiteral("td")).toString() + QLatin1Char('#') + m.device.valueOr(QString());
+}
+
+// The path segment at `depth` as pathSegments() gives it, without building the list (a node
+// with a million resources below it is counted every few seconds).
+struct SegmentAt
+{
+    QStringView segment;
+    bool found = false;
+    bool last = false;
+};
+
+SegmentAt segmentAt(const ResourceId &id, qsizetype depth)
+{
+    const QStringView path = id.pathView();
+    if (path.isEmpty() || path == QLatin1String("/"))
+        return {};
+    const QStringView rest = path.mid(1);
+    qsizetype count = rest.count(QLatin1Char('/')) + 1;
+    if (id.protocol() != Protocol::Mqtt && rest.endsWith(QLatin1Char('/')))
+        --count; // pathSegments() drops a trailing empty segment outside MQTT
+    if (depth >= count)
+        return {};
+    SegmentAt at;
+    qsizetype index = 0;
+    for (const QStringView segment : rest.tokenize(QLatin1Char('/'))) {
+        if (index++ == depth) {
+            at.segment = segment;
+            break;
+        }
+    }
+    at.found = true;
+    at.last = depth == count - 1;
+    return at;
 }
 
 QTreeWidgetItem *listItem(const QStringList &columns)
@@ -240,6 +278,13 @@ void NodeDetails::setTitle(const QString &title)
 
 void NodeDetails::refresh()
 {
+    // The tick follows the cost: a node with a million resources below it is not recounted
+    // every second (the refresh would take most of the window's time).
+    QElapsedTimer took;
+    took.start();
+    const auto adaptTick = qScopeGuard([this, &took] {
+        m_tick->setInterval(int(std::clamp<qint64>(took.elapsed() * 20, 1000, 60000)));
+    });
     QList<Fact> facts;
     m_endpointId.clear();
     if (!m_id.isValid()) {
@@ -368,7 +413,7 @@ void NodeDetails::refreshEndpoint(QList<Fact> *facts)
 void NodeDetails::refreshContents(QList<Fact> *facts)
 {
     const QString uri = m_id.isEndpoint() ? m_id.endpointUri() : m_id.toString();
-    const QList<const Resource *> under = m_store->findUnder(uri);
+    const QList<const Resource *> under = m_store->findUnderUnordered(uri);
     const qsizetype depth = m_id.isEndpoint() ? 0 : m_id.pathSegments().size();
     const qint64 since = QDateTime::currentMSecsSinceEpoch() - kRateWindowMs;
 
@@ -378,7 +423,8 @@ void NodeDetails::refreshContents(QList<Fact> *facts)
         const Resource *own = nullptr;
         qint64 lastMs = 0;
     };
-    QMap<QString, Child> children;
+    // Keyed by views into the resources' own ids (alive for this call): no string per resource.
+    QHash<QStringView, Child> childrenByView;
     QMap<QString, QString> things; // key -> title
     QString thingDescription;
     quint64 messages = 0;
@@ -397,15 +443,18 @@ void NodeDetails::refreshContents(QList<Fact> *facts)
             if (thingDescription.isEmpty())
                 thingDescription = resource->metadata().extra.value(QStringLiteral("thingDescription")).toString();
         }
-        const QStringList segments = resource->id().pathSegments();
-        if (segments.size() <= depth)
+        const SegmentAt at = segmentAt(resource->id(), depth);
+        if (!at.found)
             continue; // the node's own resource (an endpoint's "/")
-        Child &child = children[segments.at(depth)];
+        Child &child = childrenByView[at.segment];
         ++child.resources;
         child.lastMs = std::max(child.lastMs, resource->lastUpdateMs());
-        if (segments.size() == depth + 1)
+        if (at.last)
             child.own = resource;
     }
+    QMap<QString, Child> children;
+    for (auto it = childrenByView.cbegin(); it != childrenByView.cend(); ++it)
+        children.insert(it.key().toString(), it.value());
 
     if (m_kind != Kind::Endpoint) {
         if (under.isEmpty()) {
