@@ -41,17 +41,36 @@ bool DecodedValue::isPending() const
     return m_pending && !m_pending->done.load(std::memory_order_acquire);
 }
 
+namespace {
+
+std::shared_ptr<detail::PendingDecode> errorText(const QString &text)
+{
+    if (text.isEmpty())
+        return nullptr;
+    auto holder = std::make_shared<detail::PendingDecode>();
+    holder->error = text;
+    holder->resolve(); // nothing to run: marks it done
+    return holder;
+}
+
+} // namespace
+
+DecodeError::DecodeError(const QString &text)
+    : m_pending(errorText(text))
+{
+}
+
 DecodeError &DecodeError::operator=(const QString &text)
 {
-    m_text = text;
-    m_pending.reset();
+    m_pending = errorText(text);
     return *this;
 }
 
 const QString &DecodeError::get() const
 {
+    static const QString none;
     if (!m_pending)
-        return m_text;
+        return none;
     m_pending->resolve();
     return m_pending->error;
 }
@@ -65,7 +84,6 @@ void Value::setPending(const std::shared_ptr<detail::PendingDecode> &pending)
 {
     decoded.m_value = QCborValue();
     decoded.m_pending = pending;
-    error.m_text.clear();
     error.m_pending = pending;
 }
 

@@ -113,10 +113,7 @@ class DecodeError
 {
 public:
     DecodeError() = default;
-    DecodeError(const QString &text) // NOLINT: implicit on purpose, used like a QString
-        : m_text(text)
-    {
-    }
+    DecodeError(const QString &text); // NOLINT: implicit on purpose, used like a QString
     DecodeError &operator=(const QString &text);
 
     const QString &get() const;
@@ -134,8 +131,9 @@ public:
 
 private:
     friend struct Value;
+    // One pointer, null for "no error" (nearly every value): the pending decoding of a large
+    // payload, or a finished one holding just the error text. Keeps a Value 24 bytes smaller.
     std::shared_ptr<detail::PendingDecode> m_pending;
-    QString m_text;
 };
 
 // For QCOMPARE.

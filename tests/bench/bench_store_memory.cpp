@@ -228,6 +228,7 @@ int main(int argc, char **argv)
         const qint64 totalMs = qint64(options.steadySeconds) * 1000;
         qint64 nextSample = totalMs / 10;
         qint64 rssAtFifth = 0;
+        qint64 rssAtHalf = 0;
         int message = options.messages;
         int cursor = 0;
         qint64 tick = 0;
@@ -253,13 +254,16 @@ int main(int argc, char **argv)
                 std::fflush(stdout);
                 if (nextSample == 2 * totalMs / 10)
                     rssAtFifth = rss;
+                if (nextSample == 5 * totalMs / 10)
+                    rssAtHalf = rss;
                 nextSample += totalMs / 10;
             }
         }
         const qint64 rssEnd = rssBytes();
-        if (rssAtFifth > 0)
-            std::printf("  RSS growth from the 20 %% mark to the end: %+.1f %%\n",
-                        100.0 * double(rssEnd - rssAtFifth) / double(rssAtFifth));
+        if (rssAtFifth > 0 && rssAtHalf > 0)
+            std::printf("  RSS growth to the end from the 20 %% mark: %+.1f %%, from the 50 %% mark: %+.1f %%\n",
+                        100.0 * double(rssEnd - rssAtFifth) / double(rssAtFifth),
+                        100.0 * double(rssEnd - rssAtHalf) / double(rssAtHalf));
         ok = ok && store.size() == options.topics;
     }
 
