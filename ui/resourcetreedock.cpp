@@ -242,9 +242,10 @@ void ResourceTreeDock::showModel(QAbstractItemModel *model)
 {
     QItemSelectionModel *old = m_view->selectionModel();
     m_view->setModel(model);
-    // The view made a new one and leaves the old one to whoever made it.
+    // The view made a new one and leaves the old one to whoever made it. Deleted now, not
+    // later: this never runs from the old one's own signals.
     if (old && old != m_view->selectionModel())
-        old->deleteLater();
+        delete old;
     connectSelection();
 }
 

@@ -386,7 +386,8 @@ int main(int argc, char **argv)
         view->collapseAll();
         // Selecting the endpoint shows its details (a summary of everything under it): not timed.
         view->setCurrentIndex(viewIndexFor(view, tree->indexForId(endpoint)));
-        QCoreApplication::processEvents();
+        QTest::qWait(500);
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
         const double rssFolded = rssMb();
         QElapsedTimer clock;
         clock.start();
