@@ -488,7 +488,7 @@ void ResourceTreeDock::afterFilterApplied()
     }
     m_keptCurrent = QPersistentModelIndex();
     m_keptSelection.clear();
-    if (!filtering && m_view->model() != m_filter)
+    if (!filtering && m_view->model() != m_filter && m_filter->sourceModel())
         m_filter->setSourceModel(nullptr);
     if (filtering) {
         expandBelow({}, kExpandCap);
