@@ -293,7 +293,10 @@ bool ResourceTreeDock::expandBelow(const QModelIndex &parent, int cap)
         const int treeRows = m_model->rowCount(toTree(child));
         if (treeRows == 0)
             continue;
-        if (shown + treeRows > cap) {
+        // Too many in the tree: the filter may still show few of them (it counts a row with
+        // hundreds of thousands of children in milliseconds, so only those are left alone).
+        if (shown + treeRows > cap
+            && (model != m_filter || treeRows > kExpandCountLimit || shown + model->rowCount(child) > cap)) {
             capped = true;
             continue;
         }
