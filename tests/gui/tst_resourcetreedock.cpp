@@ -380,6 +380,7 @@ void TestResourceTreeDock::asteriskUnfoldsAtMostTheCap()
     // Given 3,000 devices on 100 floors, all folded
     Fixture f;
     f.store.ingest(devices(3000));
+    QAbstractItemModelTester tester(f.dock.view()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     f.dock.resize(600, 400);
     f.dock.show();
     QVERIFY(QTest::qWaitForWindowExposed(&f.dock));
