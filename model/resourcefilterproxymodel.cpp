@@ -187,7 +187,7 @@ void ResourceFilterProxyModel::setSourceModel(QAbstractItemModel *sourceModel)
 QModelIndex ResourceFilterProxyModel::treeIndex(const QModelIndex &sourceIndex) const
 {
     QModelIndex index = sourceIndex;
-    while (index.isValid() && index.model() != m_tree) {
+    while (index.isValid() && index.model() != m_tree.data()) {
         const auto *proxy = qobject_cast<const QAbstractProxyModel *>(index.model());
         if (!proxy)
             return {};

@@ -2,6 +2,7 @@
 
 #include "resourcetreemodel.h"
 
+#include <QPointer>
 #include <QRegularExpression>
 #include <QSortFilterProxyModel>
 #include <QStringList>
@@ -72,7 +73,7 @@ private:
     bool rowMatches(const ResourceTreeModel::RowText &row) const;
     QModelIndex treeIndex(const QModelIndex &sourceIndex) const;
 
-    ResourceTreeModel *m_tree = nullptr; // Not owned: the tree below the source proxies.
+    QPointer<ResourceTreeModel> m_tree; // Not owned: the tree below the source proxies.
     quint32 m_walk = 0;                  // the tree's stamp for the rows that match by themselves
     quint32 m_pendingWalk = 0;           // the walk in progress for the current pattern
     QTimer *m_walkTimer;

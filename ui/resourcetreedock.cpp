@@ -242,9 +242,10 @@ void ResourceTreeDock::showModel(QAbstractItemModel *model)
 {
     QItemSelectionModel *old = m_view->selectionModel();
     m_view->setModel(model);
-    // The view made a new one and leaves the old one to whoever made it.
+    // The view made a new one and leaves the old one to whoever made it. Deleted now, not
+    // later: this never runs from the old one's own signals.
     if (old && old != m_view->selectionModel())
-        old->deleteLater();
+        delete old;
     connectSelection();
 }
 
@@ -292,7 +293,10 @@ bool ResourceTreeDock::expandBelow(const QModelIndex &parent, int cap)
         const int treeRows = m_model->rowCount(toTree(child));
         if (treeRows == 0)
             continue;
-        if (shown + treeRows > cap) {
+        // Too many in the tree: the filter may still show few of them (it counts a row with
+        // hundreds of thousands of children in milliseconds, so only those are left alone).
+        if (shown + treeRows > cap
+            && (model != m_filter || treeRows > kExpandCountLimit || shown + model->rowCount(child) > cap)) {
             capped = true;
             continue;
         }
@@ -487,7 +491,7 @@ void ResourceTreeDock::afterFilterApplied()
     }
     m_keptCurrent = QPersistentModelIndex();
     m_keptSelection.clear();
-    if (!filtering && m_view->model() != m_filter)
+    if (!filtering && m_view->model() != m_filter && m_filter->sourceModel())
         m_filter->setSourceModel(nullptr);
     if (filtering) {
         expandBelow({}, kExpandCap);

@@ -52,6 +52,8 @@ public:
 
     // Rows the filter (and '*' on a row) unfold at most; the rest stays folded.
     static constexpr int kExpandCap = 500;
+    // Rows with more children than this are not counted through the filter to decide.
+    static constexpr int kExpandCountLimit = 200000;
     // With more resources than this, the filter waits kFilterDelayMs for typing to settle.
     static constexpr qsizetype kFilterDelayRows = 20000;
     static constexpr int kFilterDelayMs = 100;

@@ -4,6 +4,8 @@
 #include <QStyledItemDelegate>
 #include <QTimer>
 
+#include <algorithm>
+
 namespace thingscape {
 
 namespace {
@@ -39,13 +41,20 @@ StreamTableView::StreamTableView(QWidget *parent)
     connect(m_pendingLayout, &QTimer::timeout, this, &StreamTableView::doItemsLayout);
 }
 
+void StreamTableView::setMinLayoutInterval(int ms)
+{
+    m_minIntervalMs = ms;
+    if (m_pendingLayout->isActive())
+        m_pendingLayout->start(int(std::max<qint64>(0, ms - m_sinceLayout.elapsed())));
+}
+
 void StreamTableView::doItemsLayout()
 {
     // Rows inserted or removed ask for a layout per batch: one per interval is enough for the eye.
-    if (m_sinceLayout.isValid() && m_sinceLayout.elapsed() < kMinLayoutIntervalMs) {
+    if (m_sinceLayout.isValid() && m_sinceLayout.elapsed() < m_minIntervalMs) {
         if (!m_pendingLayout->isActive()) {
             ++m_deferred;
-            m_pendingLayout->start(int(kMinLayoutIntervalMs - m_sinceLayout.elapsed()));
+            m_pendingLayout->start(int(std::max<qint64>(0, m_minIntervalMs - m_sinceLayout.elapsed())));
         }
         return;
     }

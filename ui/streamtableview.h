@@ -23,6 +23,8 @@ public:
     explicit StreamTableView(QWidget *parent = nullptr);
 
     void doItemsLayout() override;
+    // kMinLayoutIntervalMs unless set (tests set it long, to see the deferral without timing).
+    void setMinLayoutInterval(int ms);
     // Layouts done and put off since construction (for tests and benchmarks).
     quint64 layoutCount() const { return m_layouts; }
     quint64 deferredLayoutCount() const { return m_deferred; }
@@ -32,6 +34,7 @@ private:
     QTimer *m_pendingLayout;
     quint64 m_layouts = 0;
     quint64 m_deferred = 0;
+    int m_minIntervalMs = kMinLayoutIntervalMs;
 };
 
 } // namespace thingscape

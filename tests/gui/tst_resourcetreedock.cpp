@@ -337,6 +337,20 @@ void TestResourceTreeDock::statusBarShowsTheStoresMemory()
 
 namespace {
 
+// The URIs of the rows a tree view shows.
+QStringList shownUris(const QTreeView *view, const QModelIndex &parent = {})
+{
+    QStringList uris;
+    const QAbstractItemModel *model = view->model();
+    for (int row = 0; row < model->rowCount(parent); ++row) {
+        const QModelIndex child = model->index(row, 0, parent);
+        uris.append(child.data(ResourceTreeModel::ResourceIdRole).toString());
+        if (view->isExpanded(child))
+            uris.append(shownUris(view, child));
+    }
+    return uris;
+}
+
 // The rows a tree view shows (unfolded parents' children, recursively).
 int shownRows(const QTreeView *view, const QModelIndex &parent = {})
 {
@@ -366,6 +380,7 @@ void TestResourceTreeDock::asteriskUnfoldsAtMostTheCap()
     // Given 3,000 devices on 100 floors, all folded
     Fixture f;
     f.store.ingest(devices(3000));
+    QAbstractItemModelTester tester(f.dock.view()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     f.dock.resize(600, 400);
     f.dock.show();
     QVERIFY(QTest::qWaitForWindowExposed(&f.dock));
@@ -411,8 +426,12 @@ void TestResourceTreeDock::largeTreeFilterWaitsForTypingAndUnfoldsACap()
     QCOMPARE(shown.size(), 0);
     QTreeView *view = f.dock.view();
     QVERIFY(view->visualRect(view->currentIndex()).isValid());
-    // And only matches show, unfolded no further than the cap
+    // And only matches show, unfolded no further than the cap, down to their leaves: a floor
+    // holds 210 devices but shows the few that match
     QVERIFY(shownRows(view) <= ResourceTreeDock::kExpandCap + 1);
+    const QStringList uris = shownUris(view);
+    QVERIFY(uris.contains(QStringLiteral("mqtt://h:1883/site/f44/dev44/metric")));
+    QVERIFY(uris.contains(QStringLiteral("mqtt://h:1883/site/f40/dev440/metric")));
     const QModelIndex hidden = f.model.indexForId(rid("mqtt://h/site/f43/dev543/metric"));
     QVERIFY(hidden.isValid());
     const auto *decoration = qobject_cast<const QAbstractProxyModel *>(f.dock.filterModel()->sourceModel());
