@@ -466,10 +466,14 @@ void MqttConnector::onMessage(const MqttMessage &message)
     bool created = false;
     TopicInfo &info = topicInfo(topic, &created);
     const ResourceId id = info.id;
-    if (message.retain && !message.payload.isEmpty())
-        m_retainedTopics.insert(topic);
-    else if (message.payload.isEmpty())
-        m_retainedTopics.remove(topic);
+    // For clearing retained topics, which the command line (raw values) never does: a million
+    // topics at discovery need not be kept twice.
+    if (!m_rawValues) {
+        if (message.retain && !message.payload.isEmpty())
+            m_retainedTopics.insert(topic);
+        else if (message.payload.isEmpty())
+            m_retainedTopics.remove(topic);
+    }
 
     QList<Update> derived;
     const bool haConfig = m_homeAssistant.isConfigTopic(topic);
