@@ -198,6 +198,8 @@ QCoro::Task<int> VerbRunner::run()
     m_manager = m_engine->endpoints();
     // The verbs print straight from the batches: no store, no model.
     m_manager->setStoreIngest(false);
+    // Every message printed, however far behind: never merged into the latest value.
+    m_manager->setCoalescing(false);
     connect(m_manager, &EndpointManager::updatesArrived, this, &VerbRunner::onUpdates);
     connect(m_manager, &EndpointManager::endpointChanged, this, &VerbRunner::onEndpointChanged);
     EndpointConfig endpoint = m_command.endpoint;
@@ -338,7 +340,7 @@ QByteArray VerbRunner::formatFound(const QString &uri, const Found &found) const
                     return line;
                 }
             }
-        } else if (found.raw.size() <= 60 && found.raw.front() != '{' && found.raw.front() != '['
+        } else if (!found.raw.isEmpty() && found.raw.size() <= 60 && found.raw.front() != '{' && found.raw.front() != '['
                    && LinePrinter::appendPlainUri(line, uri)) {
             line.append("  ");
             if (LinePrinter::appendRawText(line, found.raw)) {

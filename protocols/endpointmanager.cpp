@@ -12,6 +12,7 @@
 #include <QUuid>
 
 #include <chrono>
+#include <limits>
 
 namespace thingscape {
 
@@ -380,6 +381,8 @@ void EndpointManager::ensureConnector(Entry &entry)
     entry.initialObservations = connector->initialObservations();
     Connector *raw = connector.release();
     raw->setAcknowledgedHandOver(true);
+    if (!m_coalescing)
+        raw->setPendingLimit(std::numeric_limits<qsizetype>::max());
     raw->moveToThread(&m_ioThread);
     const QString id = entry.config.id;
     // Batches still queued from a connector that was replaced or removed are dropped.

@@ -60,6 +60,9 @@ public:
     // line prints straight from the batches and keeps no model.
     void setStoreIngest(bool on) { m_storeIngest = on; }
     bool storeIngest() const { return m_storeIngest; }
+    // Off: a connector made from now on never merges pending updates (the command line prints
+    // every message; the window shows the latest value when it falls behind).
+    void setCoalescing(bool on) { m_coalescing = on; }
 
     // Connects, then discovers, then observes every resource discovery marked observable.
     void connectEndpoint(const QString &id);
@@ -156,6 +159,7 @@ private:
     QSet<QString> m_foreignEndpoints; // "ownerId endpointUri" already announced
     QThread m_ioThread;
     bool m_storeIngest = true;
+    bool m_coalescing = true;
     QHash<QString, Entry> m_entries;
     QStringList m_order;
 };

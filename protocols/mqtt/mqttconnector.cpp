@@ -26,6 +26,7 @@ namespace {
 constexpr int kMaxBackoffMs = 30000;
 constexpr std::chrono::milliseconds kSubscribeTimeout{10000};
 constexpr qsizetype kMaxCachedTopics = 500000;
+constexpr qsizetype kMaxCachedTopicsRaw = 16384;
 // Without an end marker (the broker refused it), discovery ends after this long without a new
 // retained message.
 constexpr qint64 kQuietMs = 1500;
@@ -424,7 +425,9 @@ MqttConnector::TopicInfo &MqttConnector::topicInfo(const QString &topic, bool *c
     *created = it == m_topics.end();
     if (*created) {
         // Bounded: a broker with endless unique topics must not grow this without end.
-        if (m_topics.size() >= kMaxCachedTopics)
+        // The command line meets most topics once (discovery) or a few over and over (watch):
+        // a small cache serves both without a million-entry table.
+        if (m_topics.size() >= (m_rawValues ? kMaxCachedTopicsRaw : kMaxCachedTopics))
             m_topics.clear();
         it = m_topics.insert(topic, TopicInfo{ResourceId::fromTopic(config().url, topic), false});
     }
@@ -466,10 +469,14 @@ void MqttConnector::onMessage(const MqttMessage &message)
     bool created = false;
     TopicInfo &info = topicInfo(topic, &created);
     const ResourceId id = info.id;
-    if (message.retain && !message.payload.isEmpty())
-        m_retainedTopics.insert(topic);
-    else if (message.payload.isEmpty())
-        m_retainedTopics.remove(topic);
+    // For clearing retained topics, which the command line (raw values) never does: a million
+    // topics at discovery need not be kept twice.
+    if (!m_rawValues) {
+        if (message.retain && !message.payload.isEmpty())
+            m_retainedTopics.insert(topic);
+        else if (message.payload.isEmpty())
+            m_retainedTopics.remove(topic);
+    }
 
     QList<Update> derived;
     const bool haConfig = m_homeAssistant.isConfigTopic(topic);

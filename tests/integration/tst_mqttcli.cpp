@@ -92,6 +92,7 @@ private Q_SLOTS:
     void timeoutCoversConnecting();
     void watchQos1SessionSurvivesBrokerKill();
     void watchPrintsWhatTheSessionQueued();
+    void watchPrintsEveryMessageOfAFlood();
 
 private:
     QString url(const QString &topic) const { return QStringLiteral("mqtt://127.0.0.1:%1/%2").arg(m_broker.port()).arg(topic); }
@@ -628,6 +629,46 @@ void TestMqttCli::watchPrintsWhatTheSessionQueued()
     QCOMPARE(lines.size(), 3);
     for (int i = 0; i < 3; ++i)
         QVERIFY2(lines.at(i).endsWith(url(prefix + "/x") + QStringLiteral(" %1").arg(i)), qPrintable(lines.at(i)));
+}
+
+void TestMqttCli::watchPrintsEveryMessageOfAFlood()
+{
+    // Given 30,000 messages on one topic queued for a persistent session (they arrive far
+    // faster than lines are printed: the window would keep only the latest value)
+    testsupport::Mosquitto broker; // its own: the default queue for an offline session holds 1,000
+    QVERIFY(broker.start(QStringLiteral("max_queued_messages 0\n")));
+    const QString prefix = mqtttest::uniquePrefix("cliflood");
+    const QString floodUrl = QStringLiteral("mqtt://127.0.0.1:%1/%2/#").arg(broker.port()).arg(prefix);
+    const QString session = QStringLiteral("thingscape-flood-%1").arg(QCoreApplication::applicationPid());
+    QProcess subscribe;
+    subscribe.start(QStringLiteral("mosquitto_sub"), {"-p", QString::number(broker.port()), "-c", "-i", session, "-q", "1",
+                                                      "-t", prefix + "/#", "-E"});
+    QVERIFY(subscribe.waitForFinished(30000));
+    QCOMPARE(subscribe.exitCode(), 0);
+    constexpr int kMessages = 30000;
+    QByteArray lines;
+    for (int i = 0; i < kMessages; ++i)
+        lines += QByteArray::number(i) + '\n';
+    QProcess publish;
+    publish.start(QStringLiteral("mosquitto_pub"), {"-p", QString::number(broker.port()), "-q", "1", "-t", prefix + "/n", "-l"});
+    QVERIFY(publish.waitForStarted(10000));
+    publish.write(lines);
+    publish.closeWriteChannel();
+    QVERIFY(publish.waitForFinished(120000));
+    QCOMPARE(publish.exitCode(), 0);
+
+    // When watch drains the session
+    const Run r = run({"watch", floodUrl, "--qos", "1", "--session", session, "--count", QString::number(kMessages),
+                       "--timeout", "100"},
+                      QProcessEnvironment::systemEnvironment(), 120000);
+
+    // Then every message is printed, once, in order
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    const QStringList out = r.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(out.size(), kMessages);
+    for (int i = 0; i < kMessages; i += 997)
+        QVERIFY2(out.at(i).endsWith(QStringLiteral(" %1").arg(i)), qPrintable(out.at(i)));
+    QVERIFY(out.last().endsWith(QStringLiteral(" %1").arg(kMessages - 1)));
 }
 
 QTEST_GUILESS_MAIN(TestMqttCli)
