@@ -102,7 +102,7 @@ RulesDock::RulesDock(Engine *engine, QWidget *parent)
     RuleEngine *rules = engine->rules();
     m_dryRun->setChecked(rules->isDryRun());
     connect(m_dryRun, &QCheckBox::toggled, rules, &RuleEngine::setDryRun);
-    connect(m_model, &RuleListModel::enableRequested, rules, &RuleEngine::setEnabled);
+    connect(m_model, &RuleListModel::enableRequested, engine, &Engine::setRuleEnabled);
     connect(rules, &RuleEngine::rulesChanged, this, &RulesDock::reload);
     connect(rules, &RuleEngine::statusChanged, this, [this, rules](const QString &id) {
         m_model->updateStatus(rules->status(id));

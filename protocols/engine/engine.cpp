@@ -128,6 +128,20 @@ bool Engine::setRules(const QJsonArray &rules, QString *error)
     return true;
 }
 
+void Engine::setRuleEnabled(const QString &ruleId, bool enabled)
+{
+    m_ruleEngine->setEnabled(ruleId, enabled);
+    for (qsizetype i = 0; i < m_rules.size(); ++i) {
+        QJsonObject rule = m_rules.at(i).toObject();
+        const QString id = rule.value(QLatin1String("id")).toString(rule.value(QLatin1String("name")).toString());
+        if (id != ruleId || rule.value(QLatin1String("enabled")).toBool(true) == enabled)
+            continue;
+        rule.insert(QStringLiteral("enabled"), enabled);
+        m_rules.replace(i, rule);
+        Q_EMIT changed();
+    }
+}
+
 void Engine::setSystems(const QList<System> &systems)
 {
     if (systems == m_systems)

@@ -12,6 +12,7 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QJsonArray>
+#include <QJsonObject>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QSignalSpy>
@@ -105,6 +106,8 @@ void TestRulesDock::dockShowsRulesStateAndTraces()
     QVERIFY(dock.model()->setData(dock.model()->index(0, RuleListModel::NameColumn), Qt::Unchecked, Qt::CheckStateRole));
     QTRY_COMPARE_WITH_TIMEOUT(dock.model()->index(0, RuleListModel::StateColumn).data().toString(), QStringLiteral("disabled"), 10000);
     QVERIFY(!engine.rules()->status(QStringLiteral("Greet on start")).enabled);
+    // ... and the workspace keeps it.
+    QCOMPARE(engine.snapshot().rules().at(0).toObject().value(QStringLiteral("enabled")).toBool(true), false);
 
     // The dry-run switch is the engine's.
     auto *dryRun = dock.findChild<QCheckBox *>();
