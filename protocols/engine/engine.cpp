@@ -128,6 +128,20 @@ bool Engine::setRules(const QJsonArray &rules, QString *error)
     return true;
 }
 
+bool Engine::editRules(const QJsonArray &rules, QString *error)
+{
+    // A list with a mistake is not taken: what runs and what is saved stay as they were.
+    RuleProblem problem;
+    if (!RuleEngine::parse(rules, &problem)) {
+        if (error)
+            *error = tr("rule problem at %1: %2").arg(problem.pointer(), problem.message);
+        return false;
+    }
+    const bool ok = setRules(rules, error);
+    Q_EMIT changed();
+    return ok;
+}
+
 void Engine::setRuleEnabled(const QString &ruleId, bool enabled)
 {
     m_ruleEngine->setEnabled(ruleId, enabled);
