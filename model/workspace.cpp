@@ -446,7 +446,12 @@ QString Workspace::locate(const QString &path, const QStringList &where)
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
         return pointer;
-    const QByteArray data = file.readAll();
+    return locateIn(file.readAll(), where);
+}
+
+QString Workspace::locateIn(const QByteArray &data, const QStringList &where)
+{
+    const QString pointer = QLatin1Char('/') + where.join(QLatin1Char('/'));
     const qsizetype offset = PointerFinder(data).find(where);
     if (offset < 0)
         return pointer;

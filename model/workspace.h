@@ -44,6 +44,8 @@ public:
     // Where a JSON pointer's value is in the file at path, as people look for it:
     // "line 12, column 20 (/rules/0/triggers/0/above)", or just the pointer.
     static QString locate(const QString &path, const QStringList &where);
+    // The same in JSON text held in memory.
+    static QString locateIn(const QByteArray &data, const QStringList &where);
     // On failure the file on disk is as it was.
     bool save(const QString &path, QString *error = nullptr) const;
 

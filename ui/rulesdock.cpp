@@ -1,5 +1,7 @@
 #include "rulesdock.h"
 
+#include "ruleseditor.h"
+
 #include "model/rulelistmodel.h"
 #include "model/ruletrace.h"
 #include "protocols/engine/engine.h"
@@ -14,6 +16,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QPushButton>
 #include <QSplitter>
 #include <QTableView>
 #include <QTreeWidget>
@@ -88,7 +91,15 @@ RulesDock::RulesDock(Engine *engine, QWidget *parent)
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 2);
 
+    auto *edit = new QPushButton(tr("&Edit rules…"), this);
+    edit->setObjectName(QStringLiteral("editRules"));
+    connect(edit, &QPushButton::clicked, this, [this] {
+        auto *editor = new RulesEditor(m_engine, this);
+        editor->setAttribute(Qt::WA_DeleteOnClose);
+        editor->open();
+    });
     auto *top = new QHBoxLayout;
+    top->addWidget(edit);
     top->addWidget(m_dryRun);
     top->addStretch();
     auto *content = new QWidget(this);
@@ -102,7 +113,7 @@ RulesDock::RulesDock(Engine *engine, QWidget *parent)
     RuleEngine *rules = engine->rules();
     m_dryRun->setChecked(rules->isDryRun());
     connect(m_dryRun, &QCheckBox::toggled, rules, &RuleEngine::setDryRun);
-    connect(m_model, &RuleListModel::enableRequested, rules, &RuleEngine::setEnabled);
+    connect(m_model, &RuleListModel::enableRequested, engine, &Engine::setRuleEnabled);
     connect(rules, &RuleEngine::rulesChanged, this, &RulesDock::reload);
     connect(rules, &RuleEngine::statusChanged, this, [this, rules](const QString &id) {
         m_model->updateStatus(rules->status(id));

@@ -150,6 +150,34 @@ bool Engine::setRules(const QJsonArray &rules, QString *error)
     return true;
 }
 
+bool Engine::editRules(const QJsonArray &rules, QString *error)
+{
+    // A list with a mistake is not taken: what runs and what is saved stay as they were.
+    RuleProblem problem;
+    if (!RuleEngine::parse(rules, &problem)) {
+        if (error)
+            *error = tr("rule problem at %1: %2").arg(problem.pointer(), problem.message);
+        return false;
+    }
+    const bool ok = setRules(rules, error);
+    Q_EMIT changed();
+    return ok;
+}
+
+void Engine::setRuleEnabled(const QString &ruleId, bool enabled)
+{
+    m_ruleEngine->setEnabled(ruleId, enabled);
+    for (qsizetype i = 0; i < m_rules.size(); ++i) {
+        QJsonObject rule = m_rules.at(i).toObject();
+        const QString id = rule.value(QLatin1String("id")).toString(rule.value(QLatin1String("name")).toString());
+        if (id != ruleId || rule.value(QLatin1String("enabled")).toBool(true) == enabled)
+            continue;
+        rule.insert(QStringLiteral("enabled"), enabled);
+        m_rules.replace(i, rule);
+        Q_EMIT changed();
+    }
+}
+
 void Engine::setSystems(const QList<System> &systems)
 {
     if (systems == m_systems)

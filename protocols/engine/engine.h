@@ -44,6 +44,12 @@ public:
     QString rulesProblem() const { return m_rulesProblem; }
     // Replaces the rules list (as the workspace keeps it) and the running rules.
     bool setRules(const QJsonArray &rules, QString *error = nullptr);
+    // The user edited the rules: as setRules(), and the workspace has changed.
+    bool editRules(const QJsonArray &rules, QString *error = nullptr);
+    const QJsonArray &rulesJson() const { return m_rules; }
+    // Enables or disables one rule (by id, else name) now and in the saved workspace; enabling
+    // also resumes a suspended rule.
+    void setRuleEnabled(const QString &ruleId, bool enabled);
 
     // Where endpoints that need secrets get them when connecting. Not owned. Without one
     // they connect with what their config holds.

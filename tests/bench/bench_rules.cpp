@@ -19,6 +19,8 @@
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
+#include <QDir>
+#include <QFile>
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -31,6 +33,8 @@
 #include <chrono>
 #include <cstdio>
 #include <vector>
+
+#include <unistd.h>
 
 using namespace thingscape;
 
@@ -102,11 +106,34 @@ private:
     Issued *m_issued;
 };
 
+// CPU time (ms) used so far by this process's threads called name (Linux /proc): the rule
+// engine's thread is "rules". Independent of how busy the machine is.
+double threadCpuMs(const QByteArray &name)
+{
+    double total = 0;
+    const QDir tasks(QStringLiteral("/proc/self/task"));
+    for (const QString &tid : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile comm(tasks.filePath(tid + QStringLiteral("/comm")));
+        if (!comm.open(QIODevice::ReadOnly) || comm.readAll().trimmed() != name)
+            continue;
+        QFile stat(tasks.filePath(tid + QStringLiteral("/stat")));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray line = stat.readAll();
+        // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+        const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() > 12)
+            total += double(fields.at(11).toLongLong() + fields.at(12).toLongLong()) * 1000.0 / double(sysconf(_SC_CLK_TCK));
+    }
+    return total;
+}
+
 struct Figures
 {
     double p50Ms = 0;
     double p99Ms = 0;
     double stallP99Ms = 0;
+    double cpuUsPerFiring = 0; // the rule engine's thread
     int writes = 0;
     int done = 0;
 };
@@ -193,6 +220,7 @@ Figures runRound(quint16 port, bool withRules, int messages, int rate, int qos)
         tick.restart();
     });
     stallTimer.start(5);
+    const double cpuBefore = threadCpuMs("rules");
 
     // The publisher: mosquitto_pub -l, fed at the rate in 10 ms slices.
     QProcess pub;
@@ -235,6 +263,7 @@ Figures runRound(quint16 port, bool withRules, int messages, int rate, int qos)
     figures.p50Ms = percentile(latencies, 0.5);
     figures.p99Ms = percentile(latencies, 0.99);
     figures.stallP99Ms = percentile(stalls, 0.99);
+    figures.cpuUsPerFiring = withRules ? (threadCpuMs("rules") - cpuBefore) * 1000.0 / double(messages) : 0;
     engine.rules()->stop();
     return figures;
 }
@@ -255,13 +284,15 @@ int main(int argc, char *argv[])
         return testsupport::inCi() ? 1 : 0;
     }
     std::printf("bench_rules: %d messages at %d/s, %d round(s), QoS %d\n", messages, rate, rounds, qos);
-    std::vector<double> ruleP50, ruleP99, ruleStall, baseP50, baseP99, baseStall;
+    std::vector<double> ruleP50, ruleP99, ruleStall, ruleCpu, baseP50, baseP99, baseStall;
     bool ok = true;
     for (int r = 0; r < rounds; ++r) {
         for (const bool withRules : {true, false}) {
             const Figures f = runRound(broker.port(), withRules, messages, rate, qos);
-            std::printf("  round %d %-9s writes %5d/%d  event->write p50 %7.3f ms  p99 %7.3f ms  GUI stall p99 %6.2f ms\n", r + 1,
-                        withRules ? "rules" : "baseline", f.writes, messages, f.p50Ms, f.p99Ms, f.stallP99Ms);
+            std::printf("  round %d %-9s writes %5d/%d  event->write p50 %7.3f ms  p99 %7.3f ms  GUI stall p99 %6.2f ms"
+                        "  rule thread CPU %5.1f us/firing\n",
+                        r + 1, withRules ? "rules" : "baseline", f.writes, messages, f.p50Ms, f.p99Ms, f.stallP99Ms,
+                        f.cpuUsPerFiring);
             if (f.writes != messages || f.done != messages) {
                 std::fprintf(stderr, "bench_rules: %s: %d writes issued, %d done, for %d messages\n",
                              withRules ? "rules" : "baseline", f.writes, f.done, messages);
@@ -270,10 +301,13 @@ int main(int argc, char *argv[])
             (withRules ? ruleP50 : baseP50).push_back(f.p50Ms);
             (withRules ? ruleP99 : baseP99).push_back(f.p99Ms);
             (withRules ? ruleStall : baseStall).push_back(f.stallP99Ms);
+            if (withRules)
+                ruleCpu.push_back(f.cpuUsPerFiring);
         }
     }
     std::printf("median of rounds: rules p50 %.3f ms, p99 %.3f ms (target < 5 ms), GUI stall p99 %.2f ms (target < 50 ms)\n",
                 median(ruleP50), median(ruleP99), median(ruleStall));
+    std::printf("                  rule thread CPU %.1f us per firing (condition, value script, trace)\n", median(ruleCpu));
     std::printf("                  baseline p50 %.3f ms, p99 %.3f ms, GUI stall p99 %.2f ms\n", median(baseP50), median(baseP99),
                 median(baseStall));
     std::printf("ratio rules / baseline: p99 latency +%.3f ms, GUI stall p99 x%.2f\n", median(ruleP99) - median(baseP99),

@@ -7,13 +7,18 @@
 #include "protocols/engine/ruleengine.h"
 #include "protocols/engine/secretprovider.h"
 #include "ui/rulesdock.h"
+#include "ui/ruleseditor.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QCheckBox>
 #include <QJsonArray>
+#include <QJsonObject>
 #include <QJsonDocument>
 #include <QLabel>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QDialogButtonBox>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTest>
@@ -29,6 +34,7 @@ private Q_SLOTS:
     void modelFollowsStatuses();
     void dockShowsRulesStateAndTraces();
     void rejectedRulesAreSaid();
+    void editorChecksAndApplies();
 };
 
 void TestRulesDock::modelFollowsStatuses()
@@ -105,6 +111,8 @@ void TestRulesDock::dockShowsRulesStateAndTraces()
     QVERIFY(dock.model()->setData(dock.model()->index(0, RuleListModel::NameColumn), Qt::Unchecked, Qt::CheckStateRole));
     QTRY_COMPARE_WITH_TIMEOUT(dock.model()->index(0, RuleListModel::StateColumn).data().toString(), QStringLiteral("disabled"), 10000);
     QVERIFY(!engine.rules()->status(QStringLiteral("Greet on start")).enabled);
+    // ... and the workspace keeps it.
+    QCOMPARE(engine.snapshot().rules().at(0).toObject().value(QStringLiteral("enabled")).toBool(true), false);
 
     // The dry-run switch is the engine's.
     auto *dryRun = dock.findChild<QCheckBox *>();
@@ -132,6 +140,38 @@ void TestRulesDock::rejectedRulesAreSaid()
     QVERIFY(notice->text().contains(QStringLiteral("/rules/0/triggers/0/at")));
     QCOMPARE(notice->textFormat(), Qt::PlainText);
     QCOMPARE(dock.model()->rowCount(), 0);
+}
+
+void TestRulesDock::editorChecksAndApplies()
+{
+    Engine engine;
+    QSignalSpy changed(&engine, &Engine::changed);
+    RulesEditor editor(&engine);
+    editor.show();
+    auto *apply = editor.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Apply);
+    auto *status = editor.findChild<QLabel *>(QStringLiteral("rulesStatus"));
+    QVERIFY(apply && status);
+    QVERIFY(editor.problem().isEmpty()); // an empty list is fine
+    // A mistake is named with its line, column and pointer, and cannot be applied.
+    editor.setText(QStringLiteral("[\n  {\"name\": \"a\",\n   \"triggers\": [{\"every\": -1}]}\n]"));
+    QVERIFY(editor.problem().contains(QStringLiteral("line 3, column")));
+    QVERIFY(editor.problem().contains(QStringLiteral("/0/triggers/0/every")));
+    QVERIFY(!apply->isEnabled());
+    QVERIFY(!editor.apply());
+    QCOMPARE(changed.count(), 0);
+    editor.setText(QStringLiteral("[{\"name\": \"a\", \"triggers\": [{\"every\": 60}]}, {\"bridge\": \"mqtt://h:1883/a\", \"to\": \"coap://h:5683/b\"}]"));
+    QVERIFY2(editor.problem().isEmpty(), qPrintable(editor.problem()));
+    QVERIFY(apply->isEnabled());
+    QVERIFY(status->text().contains(QStringLiteral("2 rule")));
+    QVERIFY(editor.apply());
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(engine.rules()->rules().size(), 2);
+    QCOMPARE(engine.snapshot().rules().size(), 2);
+    const QString shot = qEnvironmentVariable("THINGSCAPE_RULES_EDITOR_SCREENSHOT");
+    if (!shot.isEmpty()) {
+        editor.setText(editor.text() + QStringLiteral(" x"));
+        editor.grab().save(shot);
+    }
 }
 
 QTEST_MAIN(TestRulesDock)
