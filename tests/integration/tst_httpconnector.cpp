@@ -1514,23 +1514,27 @@ void TestHttpConnector::perResourcePollInterval()
     // When it gets its own, slower interval before it is observed
     c->setPollInterval(id, 1500);
     QCOMPARE(c->config().pollIntervalFor(id), 1500);
-    // Counted by request, not by time: discovery's own first read can land in the same
-    // millisecond as observedAt.
-    const qsizetype readBefore = requestsTo("/props/status").size();
+    // Discovery reads every readable property once: let that read land first.
+    QTRY_VERIFY_WITH_TIMEOUT(!requestsTo("/props/status").isEmpty(), 10000);
     const qint64 observedAt = QDeadlineTimer::current().deadline();
     QVERIFY(QCoro::waitFor(c->observe(id)).ok());
-    // Then in its first second it is polled once (the first read), not five times. Showing that
-    // something does not happen needs a bounded wait; counting by the server's own timestamps keeps
-    // a starved event loop (a wait that overruns past the 1.5 s interval) from failing it.
-    QTest::qWait(1000);
-    auto polledSince = [this, readBefore](qint64 fromMs, qint64 toMs) {
-        const QList<ServerRequest> polls = requestsTo("/props/status").mid(readBefore);
-        return int(std::count_if(polls.cbegin(), polls.cend(),
-                                 [&](const ServerRequest &r) { return r.atMs >= fromMs && r.atMs < toMs; }));
+    // Then it is polled at its own pace, not the endpoint's 200 ms. Judged by the server's own
+    // timestamps of the requests after observe: the gap between the second and the third is a
+    // poll interval (the first may be a late discovery read or observe's own first read, which
+    // can land close together). A starved event loop only widens gaps, so it cannot fail this.
+    const auto since = [this](qint64 fromMs) {
+        QList<ServerRequest> polls = requestsTo("/props/status");
+        polls.removeIf([fromMs](const ServerRequest &r) { return r.atMs < fromMs; });
+        return polls;
     };
-    QCOMPARE(polledSince(observedAt, observedAt + 1000), 1);
+    QTRY_VERIFY_WITH_TIMEOUT(since(observedAt).size() >= 3, 20000);
+    {
+        const QList<ServerRequest> polls = since(observedAt);
+        const qint64 gap = polls.at(2).atMs - polls.at(1).atMs;
+        QVERIFY2(gap >= 1000, qPrintable(QString::number(gap)));
+    }
     // And a faster one applies to the running poll at once: five more polls come, and come at
-    // the new pace: four gaps of 100 ms, far below the 5.7 s or more four gaps of the old 1.5 s
+    // the new pace: four gaps of 100 ms, far below the 6 s or more that four gaps of the old 1.5 s
     // interval take (the bound leaves room for a loaded machine).
     c->setPollInterval(id, 100);
     const int fast = int(requestsTo("/props/status").size());
@@ -1538,7 +1542,7 @@ void TestHttpConnector::perResourcePollInterval()
     {
         const QList<ServerRequest> polls = requestsTo("/props/status");
         const qint64 span = polls.at(fast + 4).atMs - polls.at(fast).atMs;
-        QVERIFY2(span < 3000, qPrintable(QString::number(span)));
+        QVERIFY2(span < 5000, qPrintable(QString::number(span)));
     }
     c->unobserve(id);
     // Back to the endpoint's interval, and the setting is kept in the endpoint config
