@@ -12,22 +12,71 @@
 #include "workspacecontroller.h"
 #include "writebox.h"
 
+#include "model/resourcestore.h"
 #include "protocols/endpointmanager.h"
+#include "protocols/engine/engine.h"
+#include "protocols/engine/ruleengine.h"
+#include "protocols/engine/secretprovider.h" // engine.h keeps a QPointer to one
 
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QInputDialog>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
+#include <QSystemTrayIcon>
 #include <QToolBar>
 #include <QUndoStack>
 
+#include <memory>
+
 namespace thingscape {
+
+namespace {
+
+// Adding one rule (a bridge) to the workspace's rules list. Undo takes that rule out of the
+// list as it is then, so edits made meanwhile in the rules editor stay.
+class AddRuleCommand : public QUndoCommand
+{
+public:
+    AddRuleCommand(Engine *engine, QJsonObject rule, const QString &text)
+        : QUndoCommand(text)
+        , m_engine(engine)
+        , m_rule(std::move(rule))
+    {
+    }
+    void redo() override
+    {
+        QJsonArray rules = m_engine->rulesJson();
+        if (!rules.contains(m_rule)) {
+            rules.append(m_rule);
+            m_engine->editRules(rules);
+        }
+    }
+    void undo() override
+    {
+        QJsonArray rules = m_engine->rulesJson();
+        for (qsizetype i = rules.size() - 1; i >= 0; --i) {
+            if (rules.at(i) == m_rule) {
+                rules.removeAt(i);
+                m_engine->editRules(rules);
+                return;
+            }
+        }
+    }
+
+private:
+    Engine *m_engine; // Not owned.
+    QJsonObject m_rule;
+};
+
+} // namespace
 
 MainWindow::MainWindow(WindowModels *session, QWidget *parent)
     : QMainWindow(parent)
@@ -75,6 +124,45 @@ MainWindow::MainWindow(WindowModels *session, QWidget *parent)
             m_systemsDock->raise();
         }
     });
+    connect(m_treeDock, &ResourceTreeDock::newRuleRequested, this, [this](const ResourceId &id, const QString &title) {
+        m_rulesDock->show();
+        m_rulesDock->raise();
+        Engine *engine = m_session->engine();
+        m_rulesDock->openEditor(RulesDock::ruleTriggeredBy(id, title, engine->rulesJson()));
+    });
+    connect(m_treeDock, &ResourceTreeDock::bridgeRequested, this, [this](const ResourceId &from, const ResourceId &to) {
+        Engine *engine = m_session->engine();
+        const QJsonObject bridge{{QStringLiteral("bridge"), from.toString()}, {QStringLiteral("to"), to.toString()}};
+        QJsonArray after = engine->rulesJson();
+        after.append(bridge);
+        // Checked before it is taken: a list the engine refuses (a duplicate name) stays as it was.
+        RuleProblem problem;
+        if (!RuleEngine::parse(after, &problem)) {
+            const QString message = tr("The bridge was not added: rule problem at %1: %2").arg(problem.pointer(), problem.message);
+            statusBar()->showMessage(message, 8000);
+            QMessageBox box(QMessageBox::Warning, tr("Bridge to"), message, QMessageBox::Ok, this);
+            box.setTextFormat(Qt::PlainText);
+            box.exec();
+            return;
+        }
+        m_undoStack->push(new AddRuleCommand(engine, bridge, tr("Bridge %1 → %2").arg(from.toString(), to.toString())));
+        m_rulesDock->show();
+        m_rulesDock->raise();
+        statusBar()->showMessage(tr("Bridge added: %1 → %2").arg(from.toString(), to.toString()), 8000);
+    });
+    connect(m_session->engine()->rules(), &RuleEngine::notified, this,
+            [this](const QString &, const QString &title, const QString &text, qint64) {
+                const QString shownTitle = title.isEmpty() ? tr("Thingscape") : title;
+                statusBar()->showMessage(tr("%1: %2").arg(shownTitle, text).simplified().left(300), 15000);
+                if (!QSystemTrayIcon::isSystemTrayAvailable())
+                    return;
+                if (!m_tray) {
+                    m_tray = new QSystemTrayIcon(appIcon(), this);
+                    m_tray->setToolTip(tr("Thingscape"));
+                    m_tray->show();
+                }
+                m_tray->showMessage(shownTitle, text.left(1000), QSystemTrayIcon::Information);
+            });
     connect(m_systemsDock, &SystemsDock::systemsChanged, this, [this] {
         m_treeDock->setSystemNames(m_systemsDock->systemNames());
         m_workspace->setSystems(m_systemsDock->systems());

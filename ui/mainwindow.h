@@ -2,6 +2,7 @@
 
 #include <QMainWindow>
 
+class QSystemTrayIcon;
 class QUndoStack;
 
 namespace thingscape {
@@ -53,6 +54,7 @@ private:
     RulesDock *m_rulesDock;
     StatusIndicators *m_status;
     WorkspaceController *m_workspace;
+    QSystemTrayIcon *m_tray = nullptr; // created at the first notice, where there is a tray
 };
 
 } // namespace thingscape

@@ -3,6 +3,7 @@
 #include "treedecorationproxy.h"
 
 #include "model/resource.h"
+#include "model/rule.h"
 #include "model/resourcefilterproxymodel.h"
 #include "model/resourcestore.h"
 #include "model/resourcetreemodel.h"
@@ -12,6 +13,13 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
+#include <QCompleter>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QJsonObject>
+#include <QPushButton>
+#include <QStringListModel>
 #include <QEvent>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -723,11 +731,96 @@ void ResourceTreeDock::showContextMenu(const QPoint &pos)
     if (!m_systemNames.isEmpty())
         systems->addSeparator();
     systems->addAction(tr("&New system…"), this, [this, ids] { Q_EMIT newSystemRequested(ids); });
+    menu.addSeparator();
+    menu.addAction(tr("New r&ule triggered by this…"), this, &ResourceTreeDock::newRuleForCurrent)->setEnabled(hasResource);
+    menu.addAction(tr("&Bridge to…"), this, [this] { bridgeFrom(currentResource()); })->setEnabled(hasResource);
     if (mqtt) {
         menu.addSeparator();
         menu.addAction(tr("C&lear retained"), this, &ResourceTreeDock::clearRetainedSelected);
     }
     menu.exec(m_view->viewport()->mapToGlobal(pos));
+}
+
+void ResourceTreeDock::newRuleForCurrent()
+{
+    const ResourceId id = currentResource();
+    if (!id.isValid())
+        return;
+    const Resource *resource = m_store->find(id);
+    Q_EMIT newRuleRequested(id, resource ? resource->title() : id.toString());
+}
+
+QDialog *ResourceTreeDock::bridgeFrom(const ResourceId &from)
+{
+    if (!from.isValid())
+        return nullptr;
+    auto *dialog = new QDialog(this);
+    dialog->setObjectName(QStringLiteral("bridgeDialog"));
+    dialog->setWindowTitle(tr("Bridge to"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    auto *source = new QLabel(from.toString(), dialog);
+    source->setTextFormat(Qt::PlainText);
+    source->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto *target = new QLineEdit(dialog);
+    target->setObjectName(QStringLiteral("bridgeTarget"));
+    target->setPlaceholderText(tr("mqtt://host:1883/topic, coap://host/path, http://host/thing/property"));
+    // Every known URI, so a target is picked by typing a few letters of it; capped so that a
+    // store of a million resources does not stall the dialog.
+    constexpr qsizetype kMaxCompletions = 100000;
+    QStringList uris;
+    for (const Resource *resource : m_store->resources()) {
+        if (uris.size() >= kMaxCompletions)
+            break;
+        if (resource->id() != from)
+            uris.append(resource->id().toString());
+    }
+    uris.sort();
+    auto *completer = new QCompleter(new QStringListModel(uris, dialog), dialog);
+    completer->setCaseSensitivity(Qt::CaseInsensitive);
+    completer->setFilterMode(Qt::MatchContains);
+    completer->setModelSorting(QCompleter::CaseSensitivelySortedModel);
+    target->setCompleter(completer);
+    auto *problem = new QLabel(dialog);
+    problem->setObjectName(QStringLiteral("bridgeProblem"));
+    problem->setTextFormat(Qt::PlainText);
+    problem->setWordWrap(true);
+    problem->hide();
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, dialog);
+    auto *form = new QFormLayout(dialog);
+    form->addRow(tr("Every update of:"), source);
+    form->addRow(tr("Is written to:"), target);
+    form->addRow(problem);
+    form->addRow(buttons);
+    dialog->resize(560, dialog->sizeHint().height());
+    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+    connect(buttons, &QDialogButtonBox::accepted, dialog, [this, dialog, from, target, problem] {
+        // Checked as the rules list would check it; a mistake keeps the dialog and its text.
+        QString error;
+        const QString text = target->text().trimmed();
+        const std::optional<ResourceId> to = ResourceId::parse(text, &error);
+        if (text.isEmpty()) {
+            error = tr("Enter the URI the updates are written to.");
+        } else if (!to) {
+            error = tr("Not a resource URI: %1").arg(error);
+        } else {
+            RuleProblem ruleProblem;
+            const QJsonObject bridge{{QStringLiteral("bridge"), from.toString()}, {QStringLiteral("to"), to->toString()}};
+            if (!RuleSet::parseRule(bridge, &ruleProblem))
+                error = tr("Not a bridge: %1").arg(ruleProblem.message);
+        }
+        if (!error.isEmpty()) {
+            problem->setText(error);
+            problem->show();
+            target->setFocus();
+            return;
+        }
+        dialog->accept();
+        Q_EMIT bridgeRequested(from, *to);
+    });
+    dialog->setWindowModality(Qt::WindowModal);
+    dialog->show();
+    target->setFocus();
+    return dialog;
 }
 
 } // namespace thingscape

@@ -11,6 +11,7 @@
 class QAbstractItemModel;
 class QAction;
 class QComboBox;
+class QDialog;
 class QLabel;
 class QLineEdit;
 class QMenu;
@@ -65,6 +66,12 @@ public:
     void observeSelected(bool observe);
     void copySelectedUris();
     void clearRetainedSelected();
+    // "New rule triggered by this…": asks for a rule triggered by the current resource.
+    void newRuleForCurrent();
+    // "Bridge to…": asks for the target (a completer over the store's URIs), checks it as a
+    // bridge from `from` and says what is wrong in the dialog; emits bridgeRequested on OK.
+    // The dialog is opened window-modal and returned (it deletes itself on close).
+    QDialog *bridgeFrom(const ResourceId &from);
 
     // One action per command, shared by the context menu and the window's Resource menu, so
     // each has one shortcut and is enabled only when it applies to the selection.
@@ -80,6 +87,10 @@ Q_SIGNALS:
     void writeRequested(const thingscape::ResourceId &id);
     void addToSystemRequested(const QString &systemName, const QList<thingscape::ResourceId> &ids);
     void newSystemRequested(const QList<thingscape::ResourceId> &ids);
+    // A new rule triggered by id (title: how the resource is called) is to be edited.
+    void newRuleRequested(const thingscape::ResourceId &id, const QString &title);
+    // A bridge from -> to, already checked as a rule, is to be added to the workspace's rules.
+    void bridgeRequested(const thingscape::ResourceId &from, const thingscape::ResourceId &to);
     void statusMessage(const QString &message);
     // The search field's text is applied to the tree.
     void filterApplied();

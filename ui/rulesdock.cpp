@@ -2,6 +2,7 @@
 
 #include "ruleseditor.h"
 
+#include "model/resourceid.h"
 #include "model/rulelistmodel.h"
 #include "model/ruletrace.h"
 #include "protocols/engine/engine.h"
@@ -13,10 +14,12 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
 #include <QPushButton>
+#include <QSet>
 #include <QSplitter>
 #include <QTableView>
 #include <QTreeWidget>
@@ -56,6 +59,7 @@ RulesDock::RulesDock(Engine *engine, QWidget *parent)
     , m_traces(new QTreeWidget(this))
     , m_dryRun(new QCheckBox(tr("&Dry run (evaluate and trace, don't act)"), this))
     , m_notice(new QLabel(this))
+    , m_lastNotice(new QLabel(this))
 {
     setObjectName(QStringLiteral("rulesDock"));
     m_table->setObjectName(QStringLiteral("rulesTable"));
@@ -84,6 +88,10 @@ RulesDock::RulesDock(Engine *engine, QWidget *parent)
     m_notice->setWordWrap(true);
     m_notice->setObjectName(QStringLiteral("rulesNotice"));
     m_notice->hide();
+    m_lastNotice->setTextFormat(Qt::PlainText);
+    m_lastNotice->setObjectName(QStringLiteral("rulesLastNotice"));
+    m_lastNotice->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_lastNotice->hide();
 
     auto *splitter = new QSplitter(Qt::Horizontal, this);
     splitter->addWidget(m_table);
@@ -93,15 +101,11 @@ RulesDock::RulesDock(Engine *engine, QWidget *parent)
 
     auto *edit = new QPushButton(tr("&Edit rules…"), this);
     edit->setObjectName(QStringLiteral("editRules"));
-    connect(edit, &QPushButton::clicked, this, [this] {
-        auto *editor = new RulesEditor(m_engine, this);
-        editor->setAttribute(Qt::WA_DeleteOnClose);
-        editor->open();
-    });
+    connect(edit, &QPushButton::clicked, this, [this] { openEditor(); });
     auto *top = new QHBoxLayout;
     top->addWidget(edit);
     top->addWidget(m_dryRun);
-    top->addStretch();
+    top->addWidget(m_lastNotice, 1);
     auto *content = new QWidget(this);
     auto *layout = new QVBoxLayout(content);
     layout->setContentsMargins(4, 4, 4, 4);
@@ -123,6 +127,16 @@ RulesDock::RulesDock(Engine *engine, QWidget *parent)
         if (trace.rule == selectedRule())
             addTrace(trace, true);
     });
+    connect(rules, &RuleEngine::notified, this,
+            [this](const QString &ruleId, const QString &title, const QString &text, qint64 timeMs) {
+                const QString what = title.isEmpty() ? text : tr("%1: %2").arg(title, text);
+                const QString line = tr("Last notice (%1, %2): %3")
+                                         .arg(ruleId, QDateTime::fromMSecsSinceEpoch(timeMs).toString(QStringLiteral("HH:mm:ss")),
+                                              what.left(kMaxShownChars));
+                m_lastNotice->setText(line.simplified());
+                m_lastNotice->setToolTip(what.left(kMaxShownChars * 5));
+                m_lastNotice->show();
+            });
     connect(engine, &Engine::rulesRejected, this, &RulesDock::updateNotice);
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &RulesDock::showTraces);
     reload();
@@ -139,6 +153,47 @@ void RulesDock::selectRule(const QString &ruleId)
     const int row = m_model->rowOf(ruleId);
     if (row >= 0)
         m_table->selectRow(row);
+}
+
+RulesEditor *RulesDock::openEditor(const QJsonObject &appended)
+{
+    auto *editor = new RulesEditor(m_engine, this);
+    editor->setAttribute(Qt::WA_DeleteOnClose);
+    if (!appended.isEmpty()) {
+        QJsonArray rules = m_engine->rulesJson();
+        rules.append(appended);
+        editor->setText(QString::fromUtf8(QJsonDocument(rules).toJson(QJsonDocument::Indented)));
+    }
+    editor->open();
+    return editor;
+}
+
+QJsonObject RulesDock::ruleTriggeredBy(const ResourceId &id, const QString &title, const QJsonArray &existing)
+{
+    QSet<QString> taken;
+    for (const QJsonValue &rule : existing) {
+        const QJsonObject object = rule.toObject();
+        taken.insert(object.value(QLatin1String("id")).toString(object.value(QLatin1String("name")).toString()));
+    }
+    const QString base = tr("when %1 changes").arg(title);
+    QString name = base;
+    for (int n = 2; taken.contains(name); ++n)
+        name = QStringLiteral("%1 (%2)").arg(base).arg(n);
+    // The title as a JavaScript string literal (JSON's string syntax is one).
+    QString literal = QString::fromUtf8(QJsonDocument(QJsonArray{title + QStringLiteral(": ")}).toJson(QJsonDocument::Compact));
+    literal = literal.mid(1, literal.size() - 2);
+    return QJsonObject{
+        {QStringLiteral("name"), name},
+        {QStringLiteral("enabled"), false},
+        {QStringLiteral("mode"), QStringLiteral("single")},
+        {QStringLiteral("triggers"), QJsonArray{QJsonObject{{QStringLiteral("resource"), id.toString()}}}},
+        {QStringLiteral("actions"), QJsonArray{QJsonObject{{QStringLiteral("log"), literal + QStringLiteral(" + value")}}}},
+    };
+}
+
+QString RulesDock::lastNotice() const
+{
+    return m_lastNotice->text();
 }
 
 void RulesDock::reload()

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <QDockWidget>
+#include <QJsonArray>
+#include <QJsonObject>
 
 class QCheckBox;
 class QLabel;
@@ -10,7 +12,9 @@ class QTreeWidget;
 namespace thingscape {
 
 class Engine;
+class ResourceId;
 class RuleListModel;
+class RulesEditor;
 struct RuleTrace;
 
 // The Rules dock: the workspace's rules and bridges with their state (enabled, running,
@@ -27,6 +31,14 @@ public:
     RuleListModel *model() const { return m_model; }
     QString selectedRule() const;
     void selectRule(const QString &ruleId);
+    // Opens the rules editor (it deletes itself on close); with a rule given, the text holds
+    // the rules list with that rule appended, for the user to edit and apply.
+    RulesEditor *openEditor(const QJsonObject &appended = {});
+    // A disabled rule logging every update of id, named after title (made unique among
+    // existing), for the user to edit before applying.
+    static QJsonObject ruleTriggeredBy(const ResourceId &id, const QString &title, const QJsonArray &existing);
+    // The last `notify` of any rule, as the dock shows it ("" before the first).
+    QString lastNotice() const;
 
 private:
     void reload();
@@ -40,6 +52,7 @@ private:
     QTreeWidget *m_traces;
     QCheckBox *m_dryRun;
     QLabel *m_notice;
+    QLabel *m_lastNotice;
 };
 
 } // namespace thingscape
