@@ -3,6 +3,7 @@
 #include "elidedcells.h"
 
 #include "model/resourcefilterproxymodel.h"
+#include "model/resource.h"
 #include "model/resourcestore.h"
 #include "model/resourcetreemodel.h"
 #include "protocols/endpointmanager.h"
@@ -15,11 +16,16 @@
 #include <QAbstractItemModelTester>
 #include <QAbstractProxyModel>
 #include <QAction>
+#include <QCompleter>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QPushButton>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
+#include <QPointer>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableWidget>
@@ -88,6 +94,8 @@ private Q_SLOTS:
     void statusBarShowsTheStoresMemory();
     void asteriskUnfoldsAtMostTheCap();
     void largeTreeFilterWaitsForTypingAndUnfoldsACap();
+    void newRuleIsAskedForTheCurrentResource();
+    void bridgeTargetIsCompletedAndChecked();
 
 private:
     QTemporaryDir m_state;
@@ -452,6 +460,84 @@ void TestResourceTreeDock::largeTreeFilterWaitsForTypingAndUnfoldsACap()
     QTRY_VERIFY_WITH_TIMEOUT(applied.size() >= 1, 30000);
     QCOMPARE(view->model()->rowCount(), 1);
     QCOMPARE(f.model.rowCount(f.model.indexForId(rid("mqtt://h/site"))), 100);
+}
+
+
+void TestResourceTreeDock::newRuleIsAskedForTheCurrentResource()
+{
+    // Given a titled resource selected in the tree
+    Fixture f;
+    QAbstractItemModelTester tester(f.dock.filterModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    Update titled = valueUpdate("mqtt://h/gh/temp", "21");
+    titled.metadata.title.set(QStringLiteral("Greenhouse temperature"), MetaSource::MqttConvention);
+    f.store.ingest({titled, valueUpdate("mqtt://h/gh/valve", "0")});
+    QSignalSpy asked(&f.dock, &ResourceTreeDock::newRuleRequested);
+    // Nothing selected: nothing asked
+    f.dock.newRuleForCurrent();
+    QCOMPARE(asked.size(), 0);
+    f.dock.selectResource(rid("mqtt://h/gh/temp"));
+    // When "New rule triggered by this…" is chosen
+    f.dock.newRuleForCurrent();
+    // Then a rule for that resource, by its title, is asked for
+    QCOMPARE(asked.size(), 1);
+    QCOMPARE(asked.first().at(0).value<ResourceId>(), rid("mqtt://h/gh/temp"));
+    QCOMPARE(asked.first().at(1).toString(), QStringLiteral("Greenhouse temperature"));
+}
+
+void TestResourceTreeDock::bridgeTargetIsCompletedAndChecked()
+{
+    // Given a tree with three resources
+    Fixture f;
+    QAbstractItemModelTester tester(f.dock.filterModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    f.store.ingest({valueUpdate("mqtt://127.0.0.1:1883/gh/temp", "21"), valueUpdate("coap://127.0.0.1:5683/valve", "0"),
+                    valueUpdate("http://127.0.0.1:8080/things/lamp/properties/on", "true")});
+    f.dock.resize(600, 400);
+    f.dock.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&f.dock));
+    const ResourceId from = rid("mqtt://127.0.0.1:1883/gh/temp");
+    QSignalSpy bridged(&f.dock, &ResourceTreeDock::bridgeRequested);
+
+    // When "Bridge to…" opens for one of them
+    QPointer<QDialog> dialog = f.dock.bridgeFrom(from);
+    QVERIFY(dialog);
+    QVERIFY(dialog->isVisible());
+    auto *target = dialog->findChild<QLineEdit *>(QStringLiteral("bridgeTarget"));
+    auto *problem = dialog->findChild<QLabel *>(QStringLiteral("bridgeProblem"));
+    QPushButton *ok = dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok);
+    QVERIFY(target && problem && ok);
+    // Then the target completes over the other known URIs
+    QVERIFY(target->completer());
+    const QAbstractItemModel *uris = target->completer()->model();
+    QStringList offered;
+    for (int row = 0; row < uris->rowCount(); ++row)
+        offered.append(uris->index(row, 0).data().toString());
+    QVERIFY(offered.contains(QStringLiteral("coap://127.0.0.1:5683/valve")));
+    QVERIFY(offered.contains(QStringLiteral("http://127.0.0.1:8080/things/lamp/properties/on")));
+    QVERIFY(!offered.contains(from.toString()));
+
+    // When the target is empty, not a URI, or the source itself: a clear message, the dialog
+    // stays with what was typed, and nothing is bridged
+    ok->click();
+    QVERIFY(problem->isVisible());
+    QVERIFY(!problem->text().isEmpty());
+    target->setText(QStringLiteral("valve please"));
+    ok->click();
+    QVERIFY(problem->text().startsWith(QStringLiteral("Not a resource URI")));
+    QVERIFY(dialog->isVisible());
+    QCOMPARE(target->text(), QStringLiteral("valve please"));
+    target->setText(from.toString());
+    ok->click();
+    QVERIFY(problem->text().contains(QStringLiteral("itself")));
+    QVERIFY(dialog->isVisible());
+    QCOMPARE(bridged.size(), 0);
+
+    // When a known target is given, Then the bridge is asked for and the dialog goes
+    target->setText(QStringLiteral("coap://127.0.0.1:5683/valve"));
+    ok->click();
+    QCOMPARE(bridged.size(), 1);
+    QCOMPARE(bridged.first().at(0).value<ResourceId>(), from);
+    QCOMPARE(bridged.first().at(1).value<ResourceId>(), rid("coap://127.0.0.1:5683/valve"));
+    QTRY_VERIFY(!dialog); // deleted on close
 }
 
 QTEST_MAIN(TestResourceTreeDock)
