@@ -140,9 +140,11 @@ MainWindow::MainWindow(WindowModels *session, QWidget *parent)
         if (!RuleEngine::parse(after, &problem)) {
             const QString message = tr("The bridge was not added: rule problem at %1: %2").arg(problem.pointer(), problem.message);
             statusBar()->showMessage(message, 8000);
-            QMessageBox box(QMessageBox::Warning, tr("Bridge to"), message, QMessageBox::Ok, this);
-            box.setTextFormat(Qt::PlainText);
-            box.exec();
+            auto *box = new QMessageBox(QMessageBox::Warning, tr("Bridge to"), message, QMessageBox::Ok, this);
+            box->setObjectName(QStringLiteral("bridgeRefused"));
+            box->setTextFormat(Qt::PlainText);
+            box->setAttribute(Qt::WA_DeleteOnClose);
+            box->open();
             return;
         }
         m_undoStack->push(new AddRuleCommand(engine, bridge, tr("Bridge %1 → %2").arg(from.toString(), to.toString())));

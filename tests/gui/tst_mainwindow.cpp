@@ -6,6 +6,12 @@
 #include "protocols/endpointmanager.h"
 #include "ui/mainwindow.h"
 #include "ui/resourcetreedock.h"
+#include "ui/rulesdock.h"
+#include "ui/ruleseditor.h"
+#include "model/rulelistmodel.h"
+#include "protocols/engine/engine.h"
+#include "protocols/engine/ruleengine.h"
+#include "protocols/engine/secretprovider.h"
 #include "ui/windowmodels.h"
 #include "ui/systemsdock.h"
 #include "ui/workspacecontroller.h"
@@ -13,8 +19,13 @@
 #include <QAbstractItemModelTester>
 #include <QComboBox>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QStatusBar>
 #include <QLineEdit>
 #include <QLockFile>
+#include <QMessageBox>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QUndoStack>
@@ -52,6 +63,9 @@ private Q_SLOTS:
     void systemsEditsUndo();
     void removedEndpointTakesItsResources();
     void endedFromOutsideKeepsUnsavedWork();
+    void newRuleFromTheTreeOpensTheEditorWithIt();
+    void bridgeFromTheTreeIsAddedAndUndone();
+    void ruleNoticesShowInTheStatusBarAndRulesDock();
 
 private:
     std::unique_ptr<QTemporaryDir> m_stateDir;
@@ -279,6 +293,137 @@ void TestMainWindow::endedFromOutsideKeepsUnsavedWork()
     MainWindow again(&next);
     QVERIFY(!again.workspace()->hasRecovery());
     again.workspace()->shutDownCleanly();
+}
+
+void TestMainWindow::newRuleFromTheTreeOpensTheEditorWithIt()
+{
+    // Given a window with a titled resource selected and one rule already
+    WindowModels session;
+    MainWindow window(&session);
+    QAbstractItemModelTester tester(session.treeModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester rulesTester(window.rulesDock()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    Engine *engine = session.engine();
+    const QByteArray existing = R"([{"name": "Existing", "enabled": false,
+        "triggers": [{"every": 3600}], "actions": [{"log": "'hi'"}]}])";
+    QVERIFY(engine->editRules(QJsonDocument::fromJson(existing).array()));
+    const ResourceId temp = *ResourceId::parse(QStringLiteral("mqtt://127.0.0.1:1/gh/temp"));
+    Update titled;
+    titled.id = temp;
+    titled.metadata.title.set(QStringLiteral("Greenhouse \"temp\""), MetaSource::MqttConvention);
+    session.store()->ingest({titled});
+    QTRY_VERIFY_WITH_TIMEOUT((window.treeDock()->selectResource(temp), window.treeDock()->currentResource() == temp), 10000);
+
+    // When "New rule triggered by this…" is chosen
+    window.treeDock()->newRuleForCurrent();
+    // Then the rules editor opens with the rules and a new, disabled rule triggered by it
+    auto *editor = window.findChild<RulesEditor *>(QStringLiteral("rulesEditor"));
+    QVERIFY(editor);
+    QVERIFY(editor->isVisible());
+    QCOMPARE(editor->problem(), QString());
+    const QJsonArray shown = QJsonDocument::fromJson(editor->text().toUtf8()).array();
+    QCOMPARE(shown.size(), 2);
+    QCOMPARE(shown.at(0).toObject().value(QStringLiteral("name")).toString(), QStringLiteral("Existing"));
+    const QJsonObject rule = shown.at(1).toObject();
+    QCOMPARE(rule.value(QStringLiteral("name")).toString(), QStringLiteral("when Greenhouse \"temp\" changes"));
+    QCOMPARE(rule.value(QStringLiteral("enabled")).toBool(true), false);
+    QCOMPARE(rule.value(QStringLiteral("triggers")).toArray().at(0).toObject().value(QStringLiteral("resource")).toString(),
+             temp.toString());
+    // Nothing changes before the user applies it
+    QCOMPARE(engine->rulesJson().size(), 1);
+    // When applied, Then it is one of the workspace's rules, shown in the dock
+    QVERIFY(editor->apply());
+    QCOMPARE(engine->rulesJson().size(), 2);
+    QTRY_COMPARE_WITH_TIMEOUT(window.rulesDock()->model()->rowCount(), 2, 10000);
+    QVERIFY(window.workspace()->isDirty());
+    editor->close();
+
+    // A second one for the same resource gets a name of its own
+    window.treeDock()->newRuleForCurrent();
+    RulesEditor *second = nullptr;
+    for (RulesEditor *open : window.findChildren<RulesEditor *>())
+        if (open != editor && open->isVisible())
+            second = open;
+    QVERIFY(second);
+    QCOMPARE(second->problem(), QString());
+    QCOMPARE(QJsonDocument::fromJson(second->text().toUtf8()).array().at(2).toObject().value(QStringLiteral("name")).toString(),
+             QStringLiteral("when Greenhouse \"temp\" changes (2)"));
+    second->close();
+    window.workspace()->shutDownCleanly();
+}
+
+void TestMainWindow::bridgeFromTheTreeIsAddedAndUndone()
+{
+    // Given a window with a rule
+    WindowModels session;
+    MainWindow window(&session);
+    QAbstractItemModelTester rulesTester(window.rulesDock()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    Engine *engine = session.engine();
+    const QByteArray existing = R"([{"name": "Existing", "enabled": false,
+        "triggers": [{"every": 3600}], "actions": [{"log": "'hi'"}]}])";
+    QVERIFY(engine->editRules(QJsonDocument::fromJson(existing).array()));
+    const ResourceId from = *ResourceId::parse(QStringLiteral("mqtt://127.0.0.1:1/gh/temp"));
+    const ResourceId to = *ResourceId::parse(QStringLiteral("coap://127.0.0.1:2/display"));
+    // When the tree asks for a bridge (its dialog has checked the target)
+    Q_EMIT window.treeDock()->bridgeRequested(from, to);
+    // Then it is appended to the workspace's rules and runs
+    QCOMPARE(engine->rulesJson().size(), 2);
+    const QJsonObject bridge = engine->rulesJson().at(1).toObject();
+    QCOMPARE(bridge.value(QStringLiteral("bridge")).toString(), from.toString());
+    QCOMPARE(bridge.value(QStringLiteral("to")).toString(), to.toString());
+    QCOMPARE(engine->rulesProblem(), QString());
+    QVERIFY(window.statusBar()->currentMessage().contains(QStringLiteral("Bridge added")));
+    QTRY_COMPARE_WITH_TIMEOUT(window.rulesDock()->model()->rowCount(), 2, 10000);
+    // The same bridge again is refused (its name is taken), with the reason, and changes nothing
+    Q_EMIT window.treeDock()->bridgeRequested(from, to);
+    QVERIFY(window.statusBar()->currentMessage().startsWith(QStringLiteral("The bridge was not added")));
+    auto *refused = window.findChild<QMessageBox *>(QStringLiteral("bridgeRefused"));
+    QVERIFY(refused);
+    QVERIFY(refused->text().contains(QStringLiteral("/rules/2")));
+    refused->close();
+    QCOMPARE(engine->rulesJson().size(), 2);
+    QCOMPARE(window.undoStack()->count(), 1);
+    // When the rules are edited meanwhile and the bridge is undone
+    QJsonArray edited = engine->rulesJson();
+    QJsonObject renamed = edited.at(0).toObject();
+    renamed.insert(QStringLiteral("name"), QStringLiteral("Renamed"));
+    edited.replace(0, renamed);
+    QVERIFY(engine->editRules(edited));
+    QVERIFY(window.undoStack()->canUndo());
+    window.undoStack()->undo();
+    // Then only the bridge goes
+    QCOMPARE(engine->rulesJson().size(), 1);
+    QCOMPARE(engine->rulesJson().at(0).toObject().value(QStringLiteral("name")).toString(), QStringLiteral("Renamed"));
+    QTRY_COMPARE_WITH_TIMEOUT(window.rulesDock()->model()->rowCount(), 1, 10000);
+    window.undoStack()->redo();
+    QCOMPARE(engine->rulesJson().size(), 2);
+    QCOMPARE(engine->rulesJson().at(1).toObject(), bridge);
+    window.workspace()->shutDownCleanly();
+}
+
+void TestMainWindow::ruleNoticesShowInTheStatusBarAndRulesDock()
+{
+    // Given a window
+    WindowModels session;
+    MainWindow window(&session);
+    QAbstractItemModelTester rulesTester(window.rulesDock()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy statusMessages(window.statusBar(), &QStatusBar::messageChanged);
+    QCOMPARE(window.rulesDock()->lastNotice(), QString());
+    // When a rule notifies (on start)
+    const QByteArray alarm = R"json([{"name": "Alarm",
+        "triggers": [{"start": true}], "actions": [{"notify": "'too hot: ' + (20 + 15)", "title": "Greenhouse"}]}])json";
+    QVERIFY(session.engine()->editRules(QJsonDocument::fromJson(alarm).array()));
+    // Then the status bar says it, and the Rules dock keeps it as the last notice
+    const QString expected = QStringLiteral("Greenhouse: too hot: 35");
+    auto said = [&] {
+        for (const QList<QVariant> &message : std::as_const(statusMessages))
+            if (message.first().toString() == expected)
+                return true;
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(said(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(window.rulesDock()->lastNotice().contains(QStringLiteral("Alarm")), 10000);
+    QVERIFY(window.rulesDock()->lastNotice().contains(expected));
+    window.workspace()->shutDownCleanly();
 }
 
 QTEST_MAIN(TestMainWindow)
