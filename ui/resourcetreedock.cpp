@@ -811,6 +811,11 @@ QDialog *ResourceTreeDock::bridgeFrom(const ResourceId &from)
         if (!error.isEmpty()) {
             problem->setText(error);
             problem->show();
+            // Tall enough for the message at the dialog's width (it wraps).
+            dialog->layout()->activate();
+            const int height = dialog->layout()->hasHeightForWidth() ? dialog->layout()->totalHeightForWidth(dialog->width())
+                                                                     : dialog->sizeHint().height();
+            dialog->resize(dialog->width(), std::max(dialog->height(), height));
             target->setFocus();
             return;
         }
