@@ -18,6 +18,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSet>
 #include <QSplitter>
@@ -163,6 +164,12 @@ RulesEditor *RulesDock::openEditor(const QJsonObject &appended)
         QJsonArray rules = m_engine->rulesJson();
         rules.append(appended);
         editor->setText(QString::fromUtf8(QJsonDocument(rules).toJson(QJsonDocument::Indented)));
+        // The new rule is the last one: show it, ready to edit.
+        if (auto *text = editor->findChild<QPlainTextEdit *>(QStringLiteral("rulesText"))) {
+            text->moveCursor(QTextCursor::End);
+            text->ensureCursorVisible();
+            text->setFocus();
+        }
     }
     editor->open();
     return editor;

@@ -25,6 +25,7 @@
 #include <QStatusBar>
 #include <QLineEdit>
 #include <QLockFile>
+#include <QPlainTextEdit>
 #include <QMessageBox>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -328,6 +329,8 @@ void TestMainWindow::newRuleFromTheTreeOpensTheEditorWithIt()
     QCOMPARE(rule.value(QStringLiteral("enabled")).toBool(true), false);
     QCOMPARE(rule.value(QStringLiteral("triggers")).toArray().at(0).toObject().value(QStringLiteral("resource")).toString(),
              temp.toString());
+    // ... shown ready to edit (the cursor at the end, where the new rule is)
+    QVERIFY(editor->findChild<QPlainTextEdit *>(QStringLiteral("rulesText"))->textCursor().atEnd());
     // Nothing changes before the user applies it
     QCOMPARE(engine->rulesJson().size(), 1);
     // When applied, Then it is one of the workspace's rules, shown in the dock
