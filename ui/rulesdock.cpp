@@ -1,5 +1,6 @@
 #include "rulesdock.h"
 
+#include "elidedlabel.h"
 #include "ruleseditor.h"
 
 #include "model/resourceid.h"
@@ -60,7 +61,7 @@ RulesDock::RulesDock(Engine *engine, QWidget *parent)
     , m_traces(new QTreeWidget(this))
     , m_dryRun(new QCheckBox(tr("&Dry run (evaluate and trace, don't act)"), this))
     , m_notice(new QLabel(this))
-    , m_lastNotice(new QLabel(this))
+    , m_lastNotice(new ElidedLabel(Qt::ElideRight, this))
 {
     setObjectName(QStringLiteral("rulesDock"));
     m_table->setObjectName(QStringLiteral("rulesTable"));
@@ -89,9 +90,7 @@ RulesDock::RulesDock(Engine *engine, QWidget *parent)
     m_notice->setWordWrap(true);
     m_notice->setObjectName(QStringLiteral("rulesNotice"));
     m_notice->hide();
-    m_lastNotice->setTextFormat(Qt::PlainText);
     m_lastNotice->setObjectName(QStringLiteral("rulesLastNotice"));
-    m_lastNotice->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_lastNotice->hide();
 
     auto *splitter = new QSplitter(Qt::Horizontal, this);
@@ -133,9 +132,9 @@ RulesDock::RulesDock(Engine *engine, QWidget *parent)
                 const QString what = title.isEmpty() ? text : tr("%1: %2").arg(title, text);
                 const QString line = tr("Last notice (%1, %2): %3")
                                          .arg(ruleId, QDateTime::fromMSecsSinceEpoch(timeMs).toString(QStringLiteral("HH:mm:ss")),
-                                              what.left(kMaxShownChars));
-                m_lastNotice->setText(line.simplified());
-                m_lastNotice->setToolTip(what.left(kMaxShownChars * 5));
+                                              what.left(kMaxShownChars * 5));
+                // Elided to the dock's width; the whole notice in its tooltip.
+                m_lastNotice->setFullText(line);
                 m_lastNotice->show();
             });
     connect(engine, &Engine::rulesRejected, this, &RulesDock::updateNotice);
@@ -200,7 +199,7 @@ QJsonObject RulesDock::ruleTriggeredBy(const ResourceId &id, const QString &titl
 
 QString RulesDock::lastNotice() const
 {
-    return m_lastNotice->text();
+    return m_lastNotice->fullText();
 }
 
 void RulesDock::reload()

@@ -11,6 +11,7 @@ class QTreeWidget;
 
 namespace thingscape {
 
+class ElidedLabel;
 class Engine;
 class ResourceId;
 class RuleListModel;
@@ -52,7 +53,7 @@ private:
     QTreeWidget *m_traces;
     QCheckBox *m_dryRun;
     QLabel *m_notice;
-    QLabel *m_lastNotice;
+    ElidedLabel *m_lastNotice;
 };
 
 } // namespace thingscape
