@@ -148,9 +148,9 @@ void HttpReply::connectToPeer()
         ssl->setSslConfiguration(request().sslConfiguration());
         connect(ssl, &QSslSocket::sslErrors, this, [this, ssl](const QList<QSslError> &errors) {
             Q_EMIT sslErrors(errors);
-            if (m_ignoreAllSslErrors)
-                ssl->ignoreSslErrors();
-            else if (!m_ignoredErrors.isEmpty())
+            // Only the errors the caller listed (the user's explicit opt-in); there is no
+            // ignore-everything (the list-less overload of QNetworkReply is left a no-op).
+            if (!m_ignoredErrors.isEmpty())
                 ssl->ignoreSslErrors(m_ignoredErrors);
         });
         connect(ssl, &QSslSocket::encrypted, this, [this] {
@@ -605,11 +605,6 @@ qint64 HttpReply::readData(char *data, qint64 maxSize)
     if (n == 0 && isFinished())
         return -1;
     return n;
-}
-
-void HttpReply::ignoreSslErrors()
-{
-    m_ignoreAllSslErrors = true;
 }
 
 void HttpReply::ignoreSslErrorsImplementation(const QList<QSslError> &errors)

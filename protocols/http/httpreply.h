@@ -35,7 +35,6 @@ public:
     qint64 bytesAvailable() const override;
     bool isSequential() const override { return true; }
     void setReadBufferSize(qint64 size) override;
-    void ignoreSslErrors() override;
 
     static constexpr qint64 kMaxHeaderBytes = 64 * 1024;
 
@@ -92,7 +91,6 @@ private:
     bool m_peerClosed = false;
     bool m_processing = false;
     QList<QSslError> m_ignoredErrors;
-    bool m_ignoreAllSslErrors = false;
 };
 
 } // namespace thingscape
