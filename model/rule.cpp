@@ -1,5 +1,7 @@
 #include "rule.h"
 
+#include "workspace.h"
+
 #include <QCoreApplication>
 #include <QHash>
 #include <QJsonArray>
@@ -23,27 +25,6 @@ const QStringList &endpointStates()
                                        QStringLiteral("connecting"), QStringLiteral("backing-off"),
                                        QStringLiteral("error")};
     return states;
-}
-
-QString typeName(const QJsonValue &value)
-{
-    switch (value.type()) {
-    case QJsonValue::Null:
-        return tr("null");
-    case QJsonValue::Bool:
-        return tr("a boolean");
-    case QJsonValue::Double:
-        return tr("a number");
-    case QJsonValue::String:
-        return tr("a string");
-    case QJsonValue::Array:
-        return tr("an array");
-    case QJsonValue::Object:
-        return tr("an object");
-    case QJsonValue::Undefined:
-        break;
-    }
-    return tr("missing");
 }
 
 bool isFilterTopic(const QString &topic)
@@ -97,7 +78,7 @@ public:
             return true;
         if (!value.isString())
             return fail(at + QStringList{QLatin1String(key)},
-                        tr("\"%1\" must be a string, not %2").arg(QLatin1String(key), typeName(value)));
+                        tr("\"%1\" must be a string, not %2").arg(QLatin1String(key), Workspace::typeName(value)));
         *out = value.toString();
         return true;
     }
@@ -110,8 +91,8 @@ public:
         if (!value.isDouble() || !std::isfinite(value.toDouble()) || value.toDouble() < low)
             return fail(at + QStringList{QLatin1String(key)},
                         std::isfinite(low) ? tr("\"%1\" must be a number of at least %2, not %3")
-                                                 .arg(QLatin1String(key), QString::number(low), typeName(value))
-                                           : tr("\"%1\" must be a number, not %2").arg(QLatin1String(key), typeName(value)));
+                                                 .arg(QLatin1String(key), QString::number(low), Workspace::typeName(value))
+                                           : tr("\"%1\" must be a number, not %2").arg(QLatin1String(key), Workspace::typeName(value)));
         *out = value.toDouble();
         return true;
     }
@@ -123,7 +104,7 @@ public:
             return true;
         if (!value.isBool())
             return fail(at + QStringList{QLatin1String(key)},
-                        tr("\"%1\" must be true or false, not %2").arg(QLatin1String(key), typeName(value)));
+                        tr("\"%1\" must be true or false, not %2").arg(QLatin1String(key), Workspace::typeName(value)));
         *out = value.toBool();
         return true;
     }
@@ -159,7 +140,7 @@ public:
         } else {
             return fail(at + QStringList{QLatin1String(key)},
                         tr("\"%1\" must be a JavaScript expression (a string), not %2")
-                            .arg(QLatin1String(key), typeName(value)));
+                            .arg(QLatin1String(key), Workspace::typeName(value)));
         }
         if (m_check && !out->trimmed().isEmpty()) {
             const QString error = m_check(*out);
@@ -173,7 +154,7 @@ public:
     bool trigger(const QJsonValue &value, const QStringList &at, RuleTrigger *out)
     {
         if (!value.isObject())
-            return fail(at, tr("a trigger must be an object, not %1").arg(typeName(value)));
+            return fail(at, tr("a trigger must be an object, not %1").arg(Workspace::typeName(value)));
         const QJsonObject json = value.toObject();
         RuleTrigger t;
         if (json.contains(QLatin1String("every"))) {
@@ -251,7 +232,7 @@ public:
     bool action(const QJsonValue &value, const QStringList &at, RuleAction *out)
     {
         if (!value.isObject())
-            return fail(at, tr("an action must be an object, not %1").arg(typeName(value)));
+            return fail(at, tr("an action must be an object, not %1").arg(Workspace::typeName(value)));
         const QJsonObject json = value.toObject();
         RuleAction a;
         if (json.contains(QLatin1String("write")) || json.contains(QLatin1String("invoke"))) {
@@ -366,7 +347,7 @@ public:
             const QJsonValue triggers = json.value(QLatin1String("triggers"));
             if (!triggers.isArray() || triggers.toArray().isEmpty())
                 return fail(at + QStringList{QStringLiteral("triggers")},
-                            tr("\"triggers\" must be a non-empty array, not %1").arg(typeName(triggers)));
+                            tr("\"triggers\" must be a non-empty array, not %1").arg(Workspace::typeName(triggers)));
             const QJsonArray triggerArray = triggers.toArray();
             for (qsizetype i = 0; i < triggerArray.size(); ++i) {
                 RuleTrigger t;
@@ -379,7 +360,7 @@ public:
             const QJsonValue actions = json.value(QLatin1String("actions"));
             if (!actions.isUndefined() && !actions.isArray())
                 return fail(at + QStringList{QStringLiteral("actions")},
-                            tr("\"actions\" must be an array, not %1").arg(typeName(actions)));
+                            tr("\"actions\" must be an array, not %1").arg(Workspace::typeName(actions)));
             const QJsonArray actionArray = actions.toArray();
             for (qsizetype i = 0; i < actionArray.size(); ++i) {
                 RuleAction a;
@@ -601,7 +582,7 @@ std::optional<QList<Rule>> RuleSet::parse(const QJsonArray &rules, RuleProblem *
     for (qsizetype i = 0; i < rules.size(); ++i) {
         const QStringList at = {QStringLiteral("rules"), QString::number(i)};
         if (!rules.at(i).isObject()) {
-            parser.fail(at, tr("a rule must be an object, not %1").arg(typeName(rules.at(i))));
+            parser.fail(at, tr("a rule must be an object, not %1").arg(Workspace::typeName(rules.at(i))));
             return std::nullopt;
         }
         Rule rule;

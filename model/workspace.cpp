@@ -25,27 +25,6 @@ QString tr(const char *text)
     return QCoreApplication::translate("Workspace", text);
 }
 
-QString typeName(const QJsonValue &value)
-{
-    switch (value.type()) {
-    case QJsonValue::Null:
-        return tr("null");
-    case QJsonValue::Bool:
-        return tr("a boolean");
-    case QJsonValue::Double:
-        return tr("a number");
-    case QJsonValue::String:
-        return tr("a string");
-    case QJsonValue::Array:
-        return tr("an array");
-    case QJsonValue::Object:
-        return tr("an object");
-    case QJsonValue::Undefined:
-        break;
-    }
-    return tr("missing");
-}
-
 // QJsonParseError gives a byte offset; people look for a line and a column.
 std::pair<int, int> lineAndColumn(const QByteArray &data, int offset)
 {
@@ -204,7 +183,7 @@ QString shown(const QJsonValue &value)
         return value.toBool() ? QStringLiteral("true") : QStringLiteral("false");
     if (value.isString())
         return QLatin1Char('"') + value.toString().left(40) + QLatin1Char('"');
-    return typeName(value);
+    return Workspace::typeName(value);
 }
 
 // The types and ranges of an endpoint's settings: a wrong one is reported, never loaded as
@@ -220,7 +199,7 @@ bool validateEndpoint(const QJsonObject &json, QString *why, QString *key)
                              "willTopic", "willPayload"}) {
         const QJsonValue value = json.value(QLatin1String(name));
         if (!value.isUndefined() && !value.isString())
-            return fail(name, tr("\"%1\" must be a string, not %2").arg(QLatin1String(name), typeName(value)));
+            return fail(name, tr("\"%1\" must be a string, not %2").arg(QLatin1String(name), Workspace::typeName(value)));
     }
     for (const char *name : {"autoConnect", "insecure", "cleanSession", "willRetain"}) {
         const QJsonValue value = json.value(QLatin1String(name));
@@ -251,16 +230,16 @@ bool validateEndpoint(const QJsonObject &json, QString *why, QString *key)
     const QJsonValue filters = json.value(QStringLiteral("filters"));
     if (!filters.isUndefined()) {
         if (!filters.isArray())
-            return fail("filters", tr("\"filters\" must be an array of topic filters, not %1").arg(typeName(filters)));
+            return fail("filters", tr("\"filters\" must be an array of topic filters, not %1").arg(Workspace::typeName(filters)));
         for (const QJsonValue &filter : filters.toArray()) {
             if (!filter.isString())
-                return fail("filters", tr("\"filters\" must hold strings, not %1").arg(typeName(filter)));
+                return fail("filters", tr("\"filters\" must hold strings, not %1").arg(Workspace::typeName(filter)));
         }
     }
     const QJsonValue intervals = json.value(QStringLiteral("pollIntervals"));
     if (!intervals.isUndefined()) {
         if (!intervals.isObject())
-            return fail("pollIntervals", tr("\"pollIntervals\" must be an object, not %1").arg(typeName(intervals)));
+            return fail("pollIntervals", tr("\"pollIntervals\" must be an object, not %1").arg(Workspace::typeName(intervals)));
         const QJsonObject object = intervals.toObject();
         for (auto it = object.begin(); it != object.end(); ++it) {
             if (!wholeNumberIn(it.value(), 0, 2147483647.0))
@@ -272,6 +251,27 @@ bool validateEndpoint(const QJsonObject &json, QString *why, QString *key)
 }
 
 } // namespace
+
+QString Workspace::typeName(const QJsonValue &value)
+{
+    switch (value.type()) {
+    case QJsonValue::Null:
+        return tr("null");
+    case QJsonValue::Bool:
+        return tr("a boolean");
+    case QJsonValue::Double:
+        return tr("a number");
+    case QJsonValue::String:
+        return tr("a string");
+    case QJsonValue::Array:
+        return tr("an array");
+    case QJsonValue::Object:
+        return tr("an object");
+    case QJsonValue::Undefined:
+        break;
+    }
+    return tr("missing");
+}
 
 QJsonObject Workspace::toJson() const
 {
@@ -316,7 +316,7 @@ std::optional<Workspace> Workspace::parse(const QJsonObject &json, QString *erro
     if (version.isUndefined())
         return fail(tr("the \"thingscape\" format version is missing: this is not a Thingscape workspace"));
     if (!version.isDouble() || version.toDouble() != double(version.toInt()))
-        return fail(tr("the \"thingscape\" format version must be a whole number, not %1").arg(typeName(version)));
+        return fail(tr("the \"thingscape\" format version must be a whole number, not %1").arg(Workspace::typeName(version)));
     if (version.toInt() > kFormatVersion)
         return fail(tr("it has format version %1, from a newer Thingscape; this version reads up to %2")
                         .arg(version.toInt())
@@ -327,7 +327,7 @@ std::optional<Workspace> Workspace::parse(const QJsonObject &json, QString *erro
     Workspace workspace;
     const QJsonValue endpoints = json.value(QStringLiteral("endpoints"));
     if (!endpoints.isUndefined() && !endpoints.isArray())
-        return failAt({QStringLiteral("endpoints")}, tr("\"endpoints\" must be an array, not %1").arg(typeName(endpoints)));
+        return failAt({QStringLiteral("endpoints")}, tr("\"endpoints\" must be an array, not %1").arg(Workspace::typeName(endpoints)));
     const QJsonArray endpointArray = endpoints.toArray();
     const QString endpointsKey = QStringLiteral("endpoints");
     QHash<QString, qsizetype> ids;
@@ -337,7 +337,7 @@ std::optional<Workspace> Workspace::parse(const QJsonObject &json, QString *erro
         const QString index = QString::number(i);
         const QJsonValue item = endpointArray.at(i);
         if (!item.isObject())
-            return failAt({endpointsKey, index}, tr("endpoints[%1] must be an object, not %2").arg(i).arg(typeName(item)));
+            return failAt({endpointsKey, index}, tr("endpoints[%1] must be an object, not %2").arg(i).arg(Workspace::typeName(item)));
         const QJsonObject object = item.toObject();
         QString why;
         QString key;
@@ -365,12 +365,12 @@ std::optional<Workspace> Workspace::parse(const QJsonObject &json, QString *erro
 
     const QJsonValue systems = json.value(QStringLiteral("systems"));
     if (!systems.isUndefined() && !systems.isArray())
-        return failAt({QStringLiteral("systems")}, tr("\"systems\" must be an array, not %1").arg(typeName(systems)));
+        return failAt({QStringLiteral("systems")}, tr("\"systems\" must be an array, not %1").arg(Workspace::typeName(systems)));
     const QJsonArray systemArray = systems.toArray();
     for (qsizetype i = 0; i < systemArray.size(); ++i) {
         const QStringList at = {QStringLiteral("systems"), QString::number(i)};
         if (!systemArray.at(i).isObject())
-            return failAt(at, tr("systems[%1] must be an object, not %2").arg(i).arg(typeName(systemArray.at(i))));
+            return failAt(at, tr("systems[%1] must be an object, not %2").arg(i).arg(Workspace::typeName(systemArray.at(i))));
         QString why;
         const auto system = System::fromJson(systemArray.at(i).toObject(), &why);
         if (!system)
@@ -381,13 +381,13 @@ std::optional<Workspace> Workspace::parse(const QJsonObject &json, QString *erro
     for (const char *key : {"dashboards", "rules"}) {
         const QJsonValue value = json.value(QLatin1String(key));
         if (!value.isUndefined() && !value.isArray())
-            return fail(tr("\"%1\" must be an array, not %2").arg(QLatin1String(key), typeName(value)));
+            return fail(tr("\"%1\" must be an array, not %2").arg(QLatin1String(key), Workspace::typeName(value)));
     }
     workspace.m_dashboards = json.value(QStringLiteral("dashboards")).toArray();
     workspace.m_rules = json.value(QStringLiteral("rules")).toArray();
     const QJsonValue layout = json.value(QStringLiteral("layout"));
     if (!layout.isUndefined() && !layout.isObject())
-        return fail(tr("\"layout\" must be an object, not %1").arg(typeName(layout)));
+        return fail(tr("\"layout\" must be an object, not %1").arg(Workspace::typeName(layout)));
     workspace.m_layout = layout.toObject();
 
     for (auto it = json.begin(); it != json.end(); ++it) {

@@ -46,6 +46,9 @@ public:
     static QString locate(const QString &path, const QStringList &where);
     // The same in JSON text held in memory.
     static QString locateIn(const QByteArray &data, const QStringList &where);
+    // A JSON value's type as messages name it ("a number", "an array"; "missing" when absent),
+    // for the workspace's and the rules' errors alike.
+    static QString typeName(const QJsonValue &value);
     // On failure the file on disk is as it was.
     bool save(const QString &path, QString *error = nullptr) const;
 
