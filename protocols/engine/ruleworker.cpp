@@ -262,6 +262,23 @@ void RuleWorker::disarmTimers(RuleState &state)
     }
 }
 
+void RuleWorker::scheduleDue(const QString &ruleId, int index, void (RuleWorker::*scheduleNext)(const QString &, int))
+{
+    // A schedule trigger came due: its next time first, then the rule runs with the time as its value.
+    RuleState *state = find(ruleId);
+    if (!state)
+        return;
+    state->scheduleTimers.clear();
+    (this->*scheduleNext)(ruleId, index);
+    state = find(ruleId);
+    Context context;
+    context.trigger = index;
+    context.triggerText = state->rule.triggers.at(index).describe();
+    context.timeMs = m_clock->nowMs();
+    context.value = double(context.timeMs);
+    fire(*state, context);
+}
+
 void RuleWorker::scheduleEvery(const QString &ruleId, int index)
 {
     RuleState *state = find(ruleId);
@@ -270,18 +287,7 @@ void RuleWorker::scheduleEvery(const QString &ruleId, int index)
     const double seconds = state->rule.triggers.at(index).everySeconds;
     const qint64 at = m_clock->nowMs() + std::max<qint64>(1, qint64(std::llround(seconds * 1000)));
     state->scheduleTimers.append(m_clock->callAt(at, [this, ruleId, index] {
-        RuleState *state = find(ruleId);
-        if (!state)
-            return;
-        state->scheduleTimers.clear();
-        scheduleEvery(ruleId, index);
-        state = find(ruleId);
-        Context context;
-        context.trigger = index;
-        context.triggerText = state->rule.triggers.at(index).describe();
-        context.timeMs = m_clock->nowMs();
-        context.value = double(context.timeMs);
-        fire(*state, context);
+        scheduleDue(ruleId, index, &RuleWorker::scheduleEvery);
     }));
 }
 
@@ -296,18 +302,7 @@ void RuleWorker::scheduleAt(const QString &ruleId, int index)
     if (next <= now)
         next = next.addDays(1);
     state->scheduleTimers.append(m_clock->callAt(next.toMSecsSinceEpoch(), [this, ruleId, index] {
-        RuleState *state = find(ruleId);
-        if (!state)
-            return;
-        state->scheduleTimers.clear();
-        scheduleAt(ruleId, index);
-        state = find(ruleId);
-        Context context;
-        context.trigger = index;
-        context.triggerText = state->rule.triggers.at(index).describe();
-        context.timeMs = m_clock->nowMs();
-        context.value = double(context.timeMs);
-        fire(*state, context);
+        scheduleDue(ruleId, index, &RuleWorker::scheduleAt);
     }));
 }
 

@@ -117,6 +117,7 @@ private:
     void disarmTimers(RuleState &state);
     void scheduleEvery(const QString &ruleId, int index);
     void scheduleAt(const QString &ruleId, int index);
+    void scheduleDue(const QString &ruleId, int index, void (RuleWorker::*scheduleNext)(const QString &, int));
     void armStale(RuleState &state, int index, const ResourceId &id);
     void publishStatus(RuleState &state);
     RuleState *find(const QString &ruleId);
