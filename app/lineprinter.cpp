@@ -3,6 +3,7 @@
 #include "valueformatter.h"
 
 #include "model/codecs/codecs.h"
+#include "model/codecs/jsonchecker.h"
 #include "model/value.h"
 
 #include <QDateTime>
@@ -17,178 +18,6 @@ namespace {
 
 constexpr qsizetype kFlushAt = 60 * 1024;
 constexpr int kMaxJsonDepth = 128;
-
-// Strict JSON over bytes (RFC 8259); strings are checked for escapes only, the bytes
-// themselves by isSafeText.
-class JsonChecker
-{
-public:
-    explicit JsonChecker(QByteArrayView bytes)
-        : m_p(bytes.data())
-        , m_end(bytes.data() + bytes.size())
-    {
-    }
-
-    bool document()
-    {
-        space();
-        if (!value(0))
-            return false;
-        space();
-        return m_p == m_end;
-    }
-
-    bool numberOnly()
-    {
-        return number() && m_p == m_end;
-    }
-
-private:
-    void space()
-    {
-        while (m_p < m_end && (*m_p == ' ' || *m_p == '\t' || *m_p == '\n' || *m_p == '\r'))
-            ++m_p;
-    }
-
-    bool literal(const char *word)
-    {
-        for (; *word; ++word, ++m_p) {
-            if (m_p >= m_end || *m_p != *word)
-                return false;
-        }
-        return true;
-    }
-
-    static bool digit(char c) { return c >= '0' && c <= '9'; }
-
-    bool number()
-    {
-        if (m_p < m_end && *m_p == '-')
-            ++m_p;
-        if (m_p >= m_end)
-            return false;
-        if (*m_p == '0') {
-            ++m_p;
-        } else if (digit(*m_p)) {
-            while (m_p < m_end && digit(*m_p))
-                ++m_p;
-        } else {
-            return false;
-        }
-        if (m_p < m_end && *m_p == '.') {
-            ++m_p;
-            if (m_p >= m_end || !digit(*m_p))
-                return false;
-            while (m_p < m_end && digit(*m_p))
-                ++m_p;
-        }
-        if (m_p < m_end && (*m_p == 'e' || *m_p == 'E')) {
-            ++m_p;
-            if (m_p < m_end && (*m_p == '+' || *m_p == '-'))
-                ++m_p;
-            if (m_p >= m_end || !digit(*m_p))
-                return false;
-            while (m_p < m_end && digit(*m_p))
-                ++m_p;
-        }
-        return true;
-    }
-
-    bool string()
-    {
-        ++m_p; // the opening quote
-        while (m_p < m_end) {
-            const char c = *m_p++;
-            if (c == '"')
-                return true;
-            if (uchar(c) < 0x20)
-                return false;
-            if (c == '\\') {
-                if (m_p >= m_end)
-                    return false;
-                const char e = *m_p++;
-                if (e == 'u') {
-                    for (int i = 0; i < 4; ++i, ++m_p) {
-                        if (m_p >= m_end || !std::isxdigit(uchar(*m_p)))
-                            return false;
-                    }
-                } else if (!std::strchr("\"\\/bfnrt", e) || e == '\0') {
-                    return false;
-                }
-            }
-        }
-        return false;
-    }
-
-    bool value(int depth)
-    {
-        if (m_p >= m_end || depth > kMaxJsonDepth)
-            return false;
-        switch (*m_p) {
-        case '{': {
-            ++m_p;
-            space();
-            if (m_p < m_end && *m_p == '}') {
-                ++m_p;
-                return true;
-            }
-            while (true) {
-                space();
-                if (m_p >= m_end || *m_p != '"' || !string())
-                    return false;
-                space();
-                if (m_p >= m_end || *m_p++ != ':')
-                    return false;
-                space();
-                if (!value(depth + 1))
-                    return false;
-                space();
-                if (m_p >= m_end)
-                    return false;
-                const char c = *m_p++;
-                if (c == '}')
-                    return true;
-                if (c != ',')
-                    return false;
-            }
-        }
-        case '[': {
-            ++m_p;
-            space();
-            if (m_p < m_end && *m_p == ']') {
-                ++m_p;
-                return true;
-            }
-            while (true) {
-                space();
-                if (!value(depth + 1))
-                    return false;
-                space();
-                if (m_p >= m_end)
-                    return false;
-                const char c = *m_p++;
-                if (c == ']')
-                    return true;
-                if (c != ',')
-                    return false;
-            }
-        }
-        case '"':
-            return string();
-        case 't':
-            return literal("true");
-        case 'f':
-            return literal("false");
-        case 'n':
-            return literal("null");
-        default:
-            return number();
-        }
-    }
-
-    const char *m_p;
-    const char *m_end;
-};
 
 bool undecoded(const Value &value);
 
@@ -330,12 +159,12 @@ bool LinePrinter::isSafeText(QByteArrayView bytes)
 
 bool LinePrinter::isJson(QByteArrayView bytes)
 {
-    return JsonChecker(bytes).document();
+    return codecs::JsonChecker(bytes, kMaxJsonDepth).document();
 }
 
 bool LinePrinter::isJsonNumber(QByteArrayView bytes)
 {
-    return JsonChecker(bytes).numberOnly();
+    return codecs::JsonChecker(bytes, kMaxJsonDepth).numberOnly();
 }
 
 bool LinePrinter::appendRawText(QByteArray &out, const QByteArray &raw)

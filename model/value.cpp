@@ -116,6 +116,14 @@ ValueKind Value::kind() const
     }
 }
 
+bool Value::isNumeric() const
+{
+    if (isLargePending())
+        return false;
+    const ValueKind k = kind();
+    return k == ValueKind::Number || k == ValueKind::Bool;
+}
+
 double Value::toDouble(bool *ok) const
 {
     if (ok)
@@ -143,7 +151,7 @@ QString Value::shortText(int maxChars) const
         text = QCoreApplication::translate("Value", "(oversize: %1)").arg(sizeText(oversizeBytes));
         return text.left(maxChars);
     }
-    if (isPending()) {
+    if (isLargePending()) {
         // The start of the bytes, as text where they are text; decoding waits for a real use.
         const QByteArray head = raw.left(maxChars * 4);
         QString start = QString::fromUtf8(head);

@@ -39,7 +39,11 @@ enum class ValueKind {
 };
 
 namespace detail {
-// A decoding that has not run yet: filled by codecs::decode for large payloads.
+// Above this a payload is "large": a one-line summary shows the start of its bytes instead of
+// decoding it, and it is never taken for a number before it is decoded (codecs::kEagerDecodeBytes).
+constexpr qsizetype kLargePayloadBytes = 64 * 1024;
+
+// A decoding that has not run yet: filled by codecs::decode (see there for what waits).
 struct PendingDecode
 {
     QByteArray raw;
@@ -57,8 +61,8 @@ struct PendingDecode
 };
 } // namespace detail
 
-// The decoded form of a Value, read like a QCborValue. A large payload is decoded on its first
-// read, once for all copies of the Value, on whichever thread reads first (std::call_once makes
+// The decoded form of a Value, read like a QCborValue. A structured payload (JSON, CBOR, text) is
+// decoded on its first read, once for all copies of the Value, on whichever thread reads first (std::call_once makes
 // that safe from the GUI thread while the I/O thread holds a copy); after that it is immutable.
 class DecodedValue
 {
@@ -73,7 +77,7 @@ public:
 
     const QCborValue &get() const;
     operator const QCborValue &() const { return get(); } // NOLINT: implicit on purpose
-    // True until the first read of a large payload.
+    // True until the first read of a payload whose decoding waits.
     bool isPending() const;
 
     QCborValue::Type type() const { return get().type(); }
@@ -107,8 +111,8 @@ private:
     QCborValue m_value;
 };
 
-// Why decoding failed (empty when it did not), read like a QString; for a large payload it is
-// known once the payload has been decoded, which reading it does (see DecodedValue).
+// Why decoding failed (empty when it did not), read like a QString; for a payload whose decoding
+// waits it is known once the payload has been decoded, which reading it does (see DecodedValue).
 class DecodeError
 {
 public:
@@ -140,8 +144,8 @@ private:
 char *toString(const DecodeError &error);
 
 // One observed value: the raw bytes are always kept; the decoded form is a QCborValue,
-// which represents JSON and CBOR alike. codecs::decode decodes payloads above
-// codecs::kEagerDecodeBytes on their first use instead of at once (see DecodedValue).
+// which represents JSON and CBOR alike. codecs::decode decodes numbers, booleans and binary at
+// once and the rest on first use (see DecodedValue): most values are stored, never read.
 struct Value
 {
     qint64 timeMs = 0;            // ms since the epoch, when it was received or stamped
@@ -162,14 +166,17 @@ struct Value
     void setPending(const std::shared_ptr<detail::PendingDecode> &pending);
 
     bool isOversize() const { return oversizeBytes > 0; }
-    // True while a large payload waits for its first use (nothing has been decoded yet).
+    // True while a payload waits for its first use (nothing has been decoded yet).
     bool isPending() const { return decoded.isPending(); }
+    // True while a large payload waits: reading it would parse up to the endpoint's size limit.
+    bool isLargePending() const { return isPending() && raw.size() > detail::kLargePayloadBytes; }
     ValueKind kind() const;
-    // A payload still pending is never a number: only payloads above the eager threshold wait.
-    bool isNumeric() const { return !isPending() && (kind() == ValueKind::Number || kind() == ValueKind::Bool); }
+    // Decodes a small payload still pending; a large one pending is never a number (numbers are
+    // decoded at once, whatever their size).
+    bool isNumeric() const;
     double toDouble(bool *ok = nullptr) const;
     // A short one-line display form (no rich text), at most maxChars characters. Does not decode
-    // a pending payload: it shows the start of its bytes and its size instead.
+    // a large pending payload: it shows the start of its bytes and its size instead.
     QString shortText(int maxChars = 80) const;
     // Approximate bytes held, for the history memory budget.
     qsizetype memoryCost() const;

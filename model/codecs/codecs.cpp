@@ -1,6 +1,7 @@
 #include "codecs.h"
 
 #include "jsoncbor.h"
+#include "jsonchecker.h"
 #include "linkformat.h"
 #include "senml.h"
 
@@ -292,6 +293,24 @@ bool sniffScalar(Work &v)
     return false;
 }
 
+// Whether a JSON-looking payload parses as JSON, without building it (sniffing decides the
+// format at once, parsing waits).
+bool isJson(const QByteArray &raw)
+{
+    return detail::findInvalidUtf8(raw.constData(), raw.size()) < 0
+        && JsonChecker(raw, detail::kMaxNesting).document();
+}
+
+// A number or boolean in text, as sniffing and text/plain take them.
+std::optional<QCborValue> scalarText(const QByteArray &raw)
+{
+    const char *begin = raw.constData();
+    const char *end = begin + raw.size();
+    if (auto number = parseNumber(begin, end))
+        return number;
+    return parseBoolean(begin, end);
+}
+
 void sniff(Work &v)
 {
     if (looksLikeJson(v.raw)) {
@@ -413,9 +432,41 @@ thingscape::Value decode(const QByteArray &raw, int contentFormat, const QString
         value.setPending(pending);
         return value;
     }
-    guarded(v, [&kind](Work &w) {
+    // Small: the cheap part now, the tree or string on first use.
+    bool sniffed = false;
+    bool notJson = false;
+    if (!kind && looksLikeJson(raw)) {
+        if (isJson(raw)) {
+            kind = Kind::Json;
+            v.contentFormat = ContentFormat::Json;
+            sniffed = true;
+        } else {
+            notJson = true; // text or binary, as sniffing says when the parse fails
+        }
+    } else if (kind && *kind == Kind::Text && v.contentFormat == ContentFormat::Text) {
+        // A text/plain "22.5" is a number: decoded at once, like a sniffed one.
+        if (auto scalar = scalarText(raw)) {
+            value.contentFormat = v.contentFormat;
+            value.decoded = std::move(*scalar);
+            return value;
+        }
+    }
+    if (kind && *kind != Kind::Binary) {
+        auto pending = std::make_shared<thingscape::detail::PendingDecode>();
+        pending->run = &runPending;
+        pending->sniffed = sniffed;
+        pending->raw = raw;
+        pending->contentFormat = v.contentFormat;
+        pending->kind = int(*kind);
+        value.contentFormat = v.contentFormat;
+        value.setPending(pending);
+        return value;
+    }
+    guarded(v, [&kind, notJson](Work &w) {
         if (kind)
             decodeAs(w, *kind);
+        else if (notJson)
+            textOrBinary(w);
         else
             sniff(w);
     });

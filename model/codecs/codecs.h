@@ -17,12 +17,16 @@ namespace thingscape::codecs {
 // content-format number falls back to the media type, then to sniffing.
 // On malformed input the Value has error set (naming the problem and the byte position where
 // known), decoded is undefined and raw is kept. value.contentFormat says what it was decoded as.
-// Payloads up to this size are decoded at once; larger ones on their first use (a 200 MB JSON
-// message must not hold up the I/O thread that received it), see DecodedValue.
-constexpr qsizetype kEagerDecodeBytes = 64 * 1024;
+// Only the cheap part runs at once: the format, a number or boolean, binary, and for a sniffed
+// payload up to kEagerDecodeBytes whether it is JSON (a check that builds nothing). Building the
+// decoded tree or string, and finding a declared format's error, wait for the first read of
+// decoded / error (see DecodedValue): most values are stored and replaced, never read, and the
+// parse was nine tenths of the connector's work per message.
+// Above this size a sniffed payload is not even checked before its first use (a 200 MB JSON
+// message must not hold up the I/O thread that received it): it is taken for JSON when it
+// starts like JSON.
+constexpr qsizetype kEagerDecodeBytes = thingscape::detail::kLargePayloadBytes;
 
-// Above kEagerDecodeBytes only the cheap part runs at once (the format, a sniffed number or
-// boolean, binary); the parse waits for the first read of decoded / error.
 thingscape::Value decode(const QByteArray &raw, int contentFormat = ContentFormat::Unknown,
                          const QString &mediaType = {}, qint64 timeMs = 0);
 

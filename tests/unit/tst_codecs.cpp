@@ -44,6 +44,7 @@ private Q_SLOTS:
     void fastEnough();
     void largeObjectIsLinear();
     void largePayloadDecodesOnFirstUse();
+    void smallPayloadsDecodeOnFirstUse();
     void largeSniffedPayloads();
     void oversizeMarker();
 };
@@ -690,8 +691,66 @@ void TestCodecs::largePayloadDecodesOnFirstUse()
     QVERIFY(!bad.error.isEmpty());
     QCOMPARE(bad.kind(), ValueKind::Error);
     QVERIFY(bad.decoded.isUndefined());
-    // Small payloads are decoded at once.
-    QVERIFY(!codecs::decode(objectWithKeys(10), ContentFormat::Json).isPending());
+}
+
+void TestCodecs::smallPayloadsDecodeOnFirstUse()
+{
+    // Sniffed JSON: known to be JSON at once (checked without building it), built on first read.
+    const QByteArray json = R"({"id":7,"t":21.5,"status":"ok","list":[1,2]})";
+    const Value v = codecs::decode(json, ContentFormat::Unknown, {}, 9);
+    QVERIFY(v.isPending());
+    QVERIFY(!v.isLargePending());
+    QCOMPARE(v.contentFormat, ContentFormat::Json);
+    QCOMPARE(v.raw, json);
+    QCOMPARE(v.timeMs, qint64(9));
+    const qsizetype cost = v.memoryCost();
+    const Value copy = v;
+    QCOMPARE(copy.decoded.toMap().value(QStringLiteral("t")).toDouble(), 21.5);
+    QVERIFY(!v.isPending()); // one decoding for all copies
+    QCOMPARE(v.kind(), ValueKind::Structure);
+    QCOMPARE(v.memoryCost(), cost);
+    // The one-line summary of a small payload decodes it: the same text as a decoded one.
+    QCOMPARE(codecs::decode(json).shortText(), v.shortText());
+    QVERIFY2(v.shortText().startsWith(QLatin1String("{\"id\": 7")), qPrintable(v.shortText()));
+
+    // JSON-looking, not JSON: text at once, with its format, as before.
+    const Value notJson = codecs::decode(R"({"id":7,)");
+    QVERIFY(!notJson.isPending());
+    QCOMPARE(notJson.contentFormat, ContentFormat::Text);
+    QCOMPARE(notJson.kind(), ValueKind::String);
+    // Deeper than the parser takes: text, not JSON that fails later.
+    const Value deep = codecs::decode(QByteArray(600, '[') + QByteArray(600, ']'));
+    QCOMPARE(deep.contentFormat, ContentFormat::Text);
+    QCOMPARE(deep.kind(), ValueKind::String);
+
+    // Numbers and booleans: at once, sniffed or declared text/plain; numeric without decoding.
+    const Value number = codecs::decode("21.5", ContentFormat::Text);
+    QVERIFY(!number.isPending());
+    QVERIFY(number.isNumeric());
+    QCOMPARE(number.toDouble(), 21.5);
+    QVERIFY(!codecs::decode("true").isPending());
+
+    // A declared format: its error is found on first read, with its position.
+    const Value bad = codecs::decode(R"({"a":1)", ContentFormat::Json);
+    QVERIFY(bad.isPending());
+    QCOMPARE(bad.contentFormat, ContentFormat::Json);
+    QVERIFY2(bad.error.startsWith(QLatin1String("Invalid JSON at byte 6")), qPrintable(bad.error));
+    QCOMPARE(bad.kind(), ValueKind::Error);
+    // A declared JSON number is numeric once read (isNumeric reads a small one).
+    const Value declared = codecs::decode("42", ContentFormat::Json);
+    QVERIFY(declared.isPending());
+    QVERIFY(declared.isNumeric());
+    QCOMPARE(declared.toDouble(), 42.0);
+    // Declared CBOR, read on another thread first.
+    const Value cbor = codecs::decode(QByteArray::fromHex("a1616101"), ContentFormat::Cbor);
+    QVERIFY(cbor.isPending());
+    int a = 0;
+    QThread *thread = QThread::create([&cbor, &a] { a = int(cbor.decoded.toMap().value(QStringLiteral("a")).toInteger()); });
+    thread->start();
+    QVERIFY(thread->wait(60000));
+    delete thread;
+    QCOMPARE(a, 1);
+    QVERIFY(cbor.error.isEmpty());
 }
 
 void TestCodecs::largeSniffedPayloads()
