@@ -17,7 +17,9 @@ struct Message
     QByteArray raw;
     int contentFormat = ContentFormat::Unknown;
     QString info;
-    QString error; // decoding error, if any
+    // Decoding error, if any: shares the value's decoding, so the stream does not decode a
+    // payload before it shows or filters it.
+    DecodeError error;
     // > 0: the payload (this many bytes) was let go of for the memory budget after the message
     // was shown; raw is empty, the stream keeps its row and summary.
     qint64 droppedBytes = 0;
