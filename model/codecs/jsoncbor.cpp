@@ -176,7 +176,8 @@ std::optional<QCborValue> parseCbor(const QByteArray &cbor, QString *error)
 qsizetype findInvalidUtf8(const char *data, qsizetype size, bool *hasControl)
 {
     const auto *p = reinterpret_cast<const unsigned char *>(data);
-    bool control = false;
+    // Not asked: as if one was found already, so the ASCII fast path skips looking for them.
+    bool control = hasControl == nullptr;
     qsizetype i = 0;
     while (i < size) {
         // ASCII fast path, eight bytes at a time.
