@@ -15,6 +15,8 @@
 //                       (standing in for "minute 2 to minute 10")
 //   --rate R            for --steady (default 5,000 messages/s, in batches of 100 per 20 ms)
 //   --budget MIB        the store's memory budget (default 256 MiB)
+//   --read-all          afterwards, read every current value's decoded form (as showing each one
+//                       would; values are decoded on first use) and print RSS again
 //
 // THINGSCAPE_BENCH_QUICK=1 (set by ctest): small N; checks only correctness (every resource
 // there with its value, accounting present and consistent), no figure asserted.
@@ -66,6 +68,7 @@ struct Options
     int steadySeconds = 0;
     int rate = 5000;
     int budgetMiB = 0;
+    bool readAll = false;
 };
 
 QString topicName(int i)
@@ -141,9 +144,11 @@ int main(int argc, char **argv)
             options.rate = std::max(100, next());
         else if (arg == QLatin1String("--budget"))
             options.budgetMiB = std::max(1, next());
+        else if (arg == QLatin1String("--read-all"))
+            options.readAll = true;
         else {
             std::fprintf(stderr, "usage: bench_store_memory [--topics N] [--messages M] [--payload BYTES] [--stream] "
-                                 "[--steady SECONDS] [--rate R] [--budget MIB]\n");
+                                 "[--steady SECONDS] [--rate R] [--budget MIB] [--read-all]\n");
             return 2;
         }
     }
@@ -204,6 +209,16 @@ int main(int argc, char **argv)
     const qint64 trimmed = rssBytes() - rssBefore;
     std::printf("  after malloc_trim: RSS growth %.1f MiB = %.0f bytes per resource; memoryBytes / that: %.2f\n",
                 mib(trimmed), double(trimmed) / options.topics, double(store.memoryBytes()) / double(std::max<qint64>(1, trimmed)));
+    if (options.readAll) {
+        // Each value decoded once, as showing it would: what lazy decoding spares until then.
+        qint64 kinds = 0;
+        for (const Resource *resource : store.resources())
+            kinds += int(resource->value().kind());
+        malloc_trim(0);
+        const qint64 read = rssBytes() - rssBefore;
+        std::printf("  after reading every value (kinds %lld): RSS growth %.1f MiB = %.0f bytes per resource\n",
+                    static_cast<long long>(kinds), mib(read), double(read) / options.topics);
+    }
 
     bool ok = store.size() == options.topics;
     for (int i = 0; ok && i < options.topics; i += std::max(1, options.topics / 97)) {

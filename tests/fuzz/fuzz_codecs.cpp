@@ -4,6 +4,7 @@
 // THINGSCAPE_FUZZ_SEED and THINGSCAPE_FUZZ_ITERATIONS override the defaults.
 
 #include "model/codecs/codecs.h"
+#include "model/codecs/jsoncbor.h"
 #include "model/codecs/linkformat.h"
 #include "model/codecs/senml.h"
 
@@ -13,6 +14,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace codecs = thingscape::codecs;
 
@@ -165,6 +167,17 @@ void exercise(const QByteArray &input, Random &random)
             CHECK(v.contentFormat >= 0);
             // CBOR has an "undefined" of its own (0xf7); everything else decodes to something.
             CHECK(!v.decoded.isUndefined() || v.contentFormat == 60);
+        }
+        if (cf == -1 && input.size() <= codecs::kEagerDecodeBytes) {
+            // The sniff's JSON check (which builds nothing) agrees with the parser, except that
+            // nlohmann's lexer takes a NUL byte for the end of input ("1"\0x parses); JSON has no
+            // NUL outside strings and none unescaped inside, so the check refuses it.
+            qsizetype first = 0;
+            while (first < input.size() && std::strchr(" \t\r\n", input.at(first)) && input.at(first) != '\0')
+                ++first;
+            const bool looksLikeJson = first < input.size() && std::strchr("{[\"", input.at(first)) && input.at(first) != '\0';
+            const bool parses = looksLikeJson && !input.contains('\0') && codecs::detail::parseJson(input, nullptr).has_value();
+            CHECK((v.contentFormat == thingscape::ContentFormat::Json) == parses);
         }
         const QString pretty = codecs::prettyText(v);
         CHECK(input.isEmpty() || !pretty.isEmpty() || v.decoded.isString()
