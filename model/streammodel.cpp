@@ -60,6 +60,16 @@ QString payloadSummary(const Message &message)
     return text;
 }
 
+QString summaryText(const Message &message)
+{
+    const QString payload = payloadSummary(message);
+    if (message.info.isEmpty())
+        return payload;
+    if (payload.isEmpty())
+        return sanitised(message.info);
+    return sanitised(message.info) + QStringLiteral(" \u00b7 ") + payload;
+}
+
 } // namespace
 
 StreamModel::StreamModel(ResourceStore *store, QObject *parent)
@@ -96,8 +106,10 @@ void StreamModel::charge(Entry &entry)
 {
     if (!m_store)
         return;
-    // The row, its summary and its own strings (the id and the info text are shared).
-    entry.cost = qsizetype(sizeof(Entry)) + stringBytes(entry.summary) + stringBytes(entry.message.error);
+    // The row, its summary and its own strings (the id and the info text are shared); the
+    // summary and the error (known once decoded) from when the summary is made.
+    entry.cost = qsizetype(sizeof(Entry))
+        + (entry.summarised ? stringBytes(entry.summary) + stringBytes(entry.message.error) : 0);
     m_store->keep(entry.cost, entry.message.raw);
 }
 
@@ -131,6 +143,7 @@ bool StreamModel::dropOldestPayload()
         Entry &entry = m_entries[size_t(m_payloadFrom++)];
         if (entry.message.raw.isEmpty())
             continue;
+        summaryOf(entry); // the row keeps its summary: made while the payload is there
         discharge(entry);
         entry.message.droppedBytes = entry.message.raw.size();
         entry.message.raw = QByteArray();
@@ -160,8 +173,8 @@ void StreamModel::append(const QList<Message> &messages)
 {
     if (messages.isEmpty())
         return;
-    // Only the newest capacity() messages of a huge batch can be shown at all; those get
-    // their summary now, once, so neither data() nor the filter decodes a payload again.
+    // Only the newest capacity() messages of a huge batch can be shown at all; their summary
+    // is made on first use, once, so neither data() nor the filter decodes a payload again.
     const qsizetype skip = std::max<qsizetype>(0, messages.size() - m_capacity);
     m_dropped += quint64(skip);
     m_totalReceived += quint64(skip);
@@ -192,14 +205,22 @@ StreamModel::Entry StreamModel::makeEntry(const Message &message, quint64 seq)
     Entry entry;
     entry.message = message;
     entry.seq = seq;
-    const QString payload = payloadSummary(message);
-    if (message.info.isEmpty())
-        entry.summary = payload;
-    else if (payload.isEmpty())
-        entry.summary = sanitised(message.info);
-    else
-        entry.summary = sanitised(message.info) + QStringLiteral(" \u00b7 ") + payload;
     return entry;
+}
+
+const QString &StreamModel::summaryOf(const Entry &entry) const
+{
+    if (entry.summarised)
+        return entry.summary;
+    entry.summary = summaryText(entry.message);
+    entry.summarised = true;
+    // Charged now that it exists (the budget is enforced with the next batch, never from here).
+    const qsizetype bytes = stringBytes(entry.summary) + stringBytes(entry.message.error);
+    if (m_store && bytes > 0) {
+        m_store->keep(bytes, QByteArray());
+        entry.cost += bytes;
+    }
+    return entry.summary;
 }
 
 void StreamModel::insertEntries(std::vector<Entry> incoming)
@@ -298,7 +319,7 @@ quint64 StreamModel::sequence(int row) const
 QString StreamModel::summary(int row) const
 {
     Q_ASSERT(row >= 0 && row < rowCount());
-    return m_entries[size_t(row)].summary;
+    return summaryOf(m_entries[size_t(row)]);
 }
 
 QString StreamModel::displayText(const Entry &entry, int column) const
@@ -316,7 +337,7 @@ QString StreamModel::displayText(const Entry &entry, int column) const
     case SizeColumn:
         return QString::number(message.size());
     case SummaryColumn:
-        return entry.summary;
+        return summaryOf(entry);
     default:
         return {};
     }
@@ -355,7 +376,7 @@ QVariant StreamModel::data(const QModelIndex &index, int role) const
     case SequenceRole:
         return qulonglong(entry.seq);
     case SummaryRole:
-        return entry.summary;
+        return summaryOf(entry);
     default:
         return {};
     }

@@ -13,8 +13,9 @@ namespace thingscape {
 
 // The message log: every message in and out, newest last, in a ring of a fixed capacity
 // (the oldest rows go first). Each store batch is at most one remove (the overflow) and one
-// insert. Each message's one-line summary (at most 200 characters) is made once when it
-// arrives, never again in data() or by the filter; other display text is built in data().
+// insert. Each message's one-line summary (at most 200 characters) is made once, on first use
+// (shown, filtered, or before its payload goes for the budget), never again; other display
+// text is built in data().
 //
 // With a store, what the stream keeps counts against the store's memory budget (one budget for
 // everything kept): a payload shared with the store's history is counted once, and when the
@@ -95,8 +96,11 @@ private:
     {
         Message message;
         quint64 seq = 0;
-        QString summary; // bounded, one line, made once when the message arrives
-        qsizetype cost = 0; // what it was charged to the store's budget, besides its payload
+        // Bounded, one line, made on first use (shown, filtered, or before its payload goes):
+        // most rows of a flood are never shown, and making it decodes the payload.
+        mutable QString summary;
+        mutable bool summarised = false;
+        mutable qsizetype cost = 0; // what it was charged to the store's budget, besides its payload
     };
 
     static Entry makeEntry(const Message &message, quint64 seq);
@@ -107,6 +111,7 @@ private:
     void discharge(const Entry &entry);
     void eraseFront(std::deque<Entry> &entries, qsizetype count);
     QString displayText(const Entry &entry, int column) const;
+    const QString &summaryOf(const Entry &entry) const;
 
     QPointer<ResourceStore> m_store; // Not owned.
     std::deque<Entry> m_entries;

@@ -1,3 +1,4 @@
+#include "model/codecs/codecs.h"
 #include "model/resourcestore.h"
 #include "model/streamexporter.h"
 #include "model/streamfilterproxymodel.h"
@@ -79,6 +80,7 @@ private Q_SLOTS:
     void hugePayloadIsNotDecodedForTheSummary();
     void decodeErrorTooltipIsEscaped();
     void largePayloadSharedWithTheStoreCountsOnce();
+    void nothingIsDecodedUntilShown();
     void budgetLetsGoOfTheOldestPayloadsFirst();
 };
 
@@ -484,6 +486,39 @@ void TestStreamModel::largePayloadSharedWithTheStoreCountsOnce()
     model.clear();
     QVERIFY(store.keptBytes() < shared);
     QVERIFY(store.keptBytes() >= payload.size());
+    QCOMPARE(store.keptBytes(), store.historyBytes());
+}
+
+void TestStreamModel::nothingIsDecodedUntilShown()
+{
+    // Given a store with its stream
+    ResourceStore store;
+    StreamModel model(&store);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    // When a JSON message and a broken declared-JSON message arrive
+    Update update;
+    update.id = rid("mqtt://h/json");
+    update.value = codecs::decode(R"({"t":21.5,"status":"ok"})", ContentFormat::Unknown, {}, 1000);
+    Update broken;
+    broken.id = rid("mqtt://h/broken");
+    broken.value = codecs::decode(R"({"t":)", ContentFormat::Json, {}, 1001);
+    store.ingest({update, broken});
+    QCOMPARE(model.rowCount(), 2);
+    // Then neither the store nor the stream has decoded them
+    QVERIFY(store.find(rid("mqtt://h/json"))->value().isPending());
+    QVERIFY(store.find(rid("mqtt://h/broken"))->value().isPending());
+    const qint64 before = store.keptBytes();
+    // When the rows are shown
+    const QString summary = model.index(0, StreamModel::SummaryColumn).data().toString();
+    const QString tip = model.index(1, StreamModel::SummaryColumn).data(Qt::ToolTipRole).toString();
+    // Then the summary is the decoded value, the error is said, and what they hold is charged
+    QVERIFY2(summary.contains(QStringLiteral("\"t\": 21.5")), qPrintable(summary));
+    QVERIFY2(tip.contains(QStringLiteral("Invalid JSON at byte 5")), qPrintable(tip));
+    QVERIFY(store.keptBytes() > before);
+    // And made once
+    QVERIFY(summary.isSharedWith(model.summary(0)));
+    // When the stream lets go of everything, all it charged is given back
+    model.clear();
     QCOMPARE(store.keptBytes(), store.historyBytes());
 }
 
