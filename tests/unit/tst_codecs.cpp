@@ -5,6 +5,9 @@
 #include <QThread>
 #include <QTest>
 
+#include <algorithm>
+#include <limits>
+
 using thingscape::Value;
 using thingscape::ValueKind;
 namespace ContentFormat = thingscape::ContentFormat;
@@ -607,15 +610,20 @@ void TestCodecs::fastEnough()
     // a parser per plain number or a copy per byte.
     const QByteArray number("21.5");
     const QByteArray json(R"({"temperature":21.5,"humidity":40,"ok":true,"name":"kitchen"})");
+    // The best of three rounds, so a burst of load on a busy machine does not decide.
     QElapsedTimer timer;
-    timer.start();
-    double sum = 0;
-    for (int i = 0; i < 20000; ++i) {
-        sum += codecs::decode(number).toDouble();
-        sum += codecs::decode(json, ContentFormat::Json).decoded.toMap().size();
+    qint64 best = std::numeric_limits<qint64>::max();
+    for (int round = 0; round < 3; ++round) {
+        timer.start();
+        double sum = 0;
+        for (int i = 0; i < 20000; ++i) {
+            sum += codecs::decode(number).toDouble();
+            sum += codecs::decode(json, ContentFormat::Json).decoded.toMap().size();
+        }
+        QCOMPARE(sum, 20000 * 25.5);
+        best = std::min(best, timer.elapsed());
     }
-    QCOMPARE(sum, 20000 * 25.5);
-    QVERIFY2(timer.elapsed() < 2000, qPrintable(QString::number(timer.elapsed())));
+    QVERIFY2(best < 2000, qPrintable(QString::number(best)));
 }
 
 namespace {
@@ -637,15 +645,23 @@ void TestCodecs::largeObjectIsLinear()
     // 19 s. Compared with ten objects a tenth the size, so the machine's speed cancels out.
     const QByteArray small = objectWithKeys(5000);
     const QByteArray large = objectWithKeys(50000);
+    // The best of three of each, so a burst of load on a busy machine during one measurement
+    // does not decide (a quadratic decoding loses every round by ten times).
     QElapsedTimer timer;
-    timer.start();
-    for (int i = 0; i < 10; ++i)
-        QCOMPARE(codecs::decode(small, ContentFormat::Json).decoded.toMap().size(), 5000);
-    const qint64 tenSmall = timer.nsecsElapsed();
-    timer.restart();
-    const Value v = codecs::decode(large, ContentFormat::Json);
-    const bool clean = v.error.isEmpty(); // decodes it: a large payload waits for its first use
-    const qint64 oneLarge = timer.nsecsElapsed();
+    qint64 tenSmall = std::numeric_limits<qint64>::max();
+    qint64 oneLarge = std::numeric_limits<qint64>::max();
+    Value v;
+    bool clean = false;
+    for (int round = 0; round < 3; ++round) {
+        timer.start();
+        for (int i = 0; i < 10; ++i)
+            QCOMPARE(codecs::decode(small, ContentFormat::Json).decoded.toMap().size(), 5000);
+        tenSmall = std::min(tenSmall, timer.nsecsElapsed());
+        timer.restart();
+        v = codecs::decode(large, ContentFormat::Json);
+        clean = v.error.isEmpty(); // decodes it: a payload waits for its first use
+        oneLarge = std::min(oneLarge, timer.nsecsElapsed());
+    }
     QVERIFY(clean);
     QCOMPARE(v.error, QString());
     const QCborMap map = v.decoded.toMap();
