@@ -71,7 +71,9 @@ class ResourceStore : public QObject
 
 public:
     static constexpr int kDefaultHistoryCapacity = 1000;
-    static constexpr qint64 kDefaultMemoryBudget = 256ll * 1024 * 1024;
+    // History and stream together. Full within about a minute of a 5,000 msg/s flood, so memory
+    // is flat from then on (bench_store_memory --steady); about 2 minutes of such a flood's history.
+    static constexpr qint64 kDefaultMemoryBudget = 96ll * 1024 * 1024;
 
     explicit ResourceStore(QObject *parent = nullptr);
     ~ResourceStore() override;

@@ -24,7 +24,7 @@ public:
 
     QString endpointsText() const;
     QString resourcesText() const;
-    // "Store: 12.3 MB of 256 MB": what the store counts against its memory budget.
+    // "Store: 12.3 MB of 96 MB": what the store counts against its memory budget.
     QString memoryText() const;
     static QString megabytes(qint64 bytes);
     QString rateText() const;

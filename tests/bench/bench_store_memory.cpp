@@ -14,7 +14,7 @@
 //                       RSS every tenth of it, with the growth between the 20 % and 100 % marks
 //                       (standing in for "minute 2 to minute 10")
 //   --rate R            for --steady (default 5,000 messages/s, in batches of 100 per 20 ms)
-//   --budget MIB        the store's memory budget (default 256 MiB)
+//   --budget MIB        the store's memory budget (default: the store's, 96 MiB)
 //   --read-all          afterwards, read every current value's decoded form (as showing each one
 //                       would; values are decoded on first use) and print RSS again
 //

@@ -340,7 +340,7 @@ void TestResourceTreeDock::statusBarShowsTheStoresMemory()
     QVERIFY(memory);
     const QString expected = StatusIndicators::megabytes(session.store()->memoryBytes());
     QTRY_VERIFY2_WITH_TIMEOUT(memory->text() == QStringLiteral("Store: %1").arg(expected), qPrintable(memory->text()), 5000);
-    QVERIFY(memory->toolTip().contains(QStringLiteral("of a 256 MB budget")));
+    QVERIFY(memory->toolTip().contains(QStringLiteral("of a 96 MB budget")));
 }
 
 namespace {

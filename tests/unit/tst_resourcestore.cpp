@@ -1,6 +1,8 @@
 #include "model/eventsubscription.h"
 #include "model/resourcestore.h"
+#include "model/streammodel.h"
 
+#include <QAbstractItemModelTester>
 #include <QMutex>
 #include <QMutexLocker>
 #include <QSignalSpy>
@@ -54,6 +56,7 @@ private Q_SLOTS:
     void metadataIsSharedAndCopiedOnWrite();
     void memoryAccountingFollowsResources();
     void budgetDropsTheCurrentPointButKeepsTheValue();
+    void currentValuesAloneOverTheBudgetAreKept();
 };
 
 void TestResourceStore::oneSignalPerBatch()
@@ -648,6 +651,75 @@ void TestResourceStore::budgetDropsTheCurrentPointButKeepsTheValue()
     QCOMPARE(r->history().size(), 1);
     QVERIFY(!r->history().hasOlderStorage());
     QVERIFY(store.memoryBytes() < before - payload.size() / 2);
+}
+
+void TestResourceStore::currentValuesAloneOverTheBudgetAreKept()
+{
+    // Given a small budget, with the message stream on the store (as 1M topics' current values
+    // alone are over the default budget)
+    ResourceStore store;
+    StreamModel stream(&store);
+    QAbstractItemModelTester tester(&stream, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    constexpr qint64 kBudget = 192 * 1024;
+    store.setMemoryBudget(kBudget);
+    // When 200 resources get a 2 KiB value each (400 KiB of current values), in one batch
+    constexpr int kCount = 200;
+    auto payloadOf = [](int i, int version) {
+        return QByteArray(2048, char('a' + i % 26)) + QByteArray::number(i) + '/' + QByteArray::number(version);
+    };
+    auto uri = [](int i) { return QStringLiteral("mqtt://h/t/%1").arg(i); };
+    UpdateBatch batch;
+    for (int i = 0; i < kCount; ++i)
+        batch.append(valueUpdate(uri(i), i, 1000 + i, payloadOf(i, 0)));
+    store.ingest(batch);
+    // Then every current value is still there, whole, and counted as memory
+    QCOMPARE(store.size(), qsizetype(kCount));
+    for (int i = 0; i < kCount; ++i) {
+        const Resource *r = store.find(rid(uri(i)));
+        QVERIFY(r);
+        QCOMPARE(r->value().raw, payloadOf(i, 0));
+    }
+    QVERIFY(store.memoryBytes() >= kCount * 2048);
+    // And the oldest history points and stream payloads went for the budget, counted; the
+    // stream keeps every row, the newest whole
+    QVERIFY(store.keptBytes() <= kBudget);
+    QCOMPARE(stream.rowCount(), kCount);
+    QVERIFY2(store.droppedByBudget() >= quint64(kCount / 2), qPrintable(QString::number(store.droppedByBudget())));
+    QVERIFY2(stream.payloadsDropped() >= quint64(kCount / 2), qPrintable(QString::number(stream.payloadsDropped())));
+    QCOMPARE(store.payloadsDroppedByBudget(), stream.payloadsDropped());
+    QCOMPARE(stream.message(0).raw, QByteArray());
+    QCOMPARE(stream.message(kCount - 1).raw, payloadOf(kCount - 1, 0));
+    // When one more update comes
+    quint64 pointsBefore = store.droppedByBudget();
+    quint64 payloadsBefore = stream.payloadsDropped();
+    store.ingest({valueUpdate(uri(0), 0, 5000, payloadOf(0, 1))});
+    // Then it only makes room for itself: a few of the oldest go, no current value
+    quint64 drops = store.droppedByBudget() - pointsBefore + stream.payloadsDropped() - payloadsBefore;
+    QVERIFY2(drops >= 1 && drops <= 4, qPrintable(QString::number(drops)));
+    QVERIFY(store.keptBytes() <= kBudget);
+    QCOMPARE(store.find(rid(uri(0)))->value().raw, payloadOf(0, 1));
+    for (int i = 1; i < kCount; ++i)
+        QCOMPARE(store.find(rid(uri(i)))->value().raw, payloadOf(i, 0));
+    QCOMPARE(stream.rowCount(), kCount + 1);
+    QCOMPARE(stream.message(kCount).raw, payloadOf(0, 1));
+
+    // When the budget is smaller than even the stream's rows without payloads (summaries, sizes)
+    store.setMemoryBudget(1024);
+    // Then every point and payload that may go has gone; the values and rows stay
+    QCOMPARE(store.historyBytes(), qint64(0));
+    QCOMPARE(stream.payloadsDropped(), quint64(kCount + 1));
+    QCOMPARE(stream.rowCount(), kCount + 1);
+    for (int i = 0; i < kCount; ++i)
+        QCOMPARE(store.find(rid(uri(i)))->value().raw, payloadOf(i, i == 0 ? 1 : 0));
+    // When a further update comes, it drops only its own point and payload (no loop over the rest)
+    pointsBefore = store.droppedByBudget();
+    payloadsBefore = stream.payloadsDropped();
+    store.ingest({valueUpdate(uri(7), 7, 6000, payloadOf(7, 1))});
+    QCOMPARE(store.droppedByBudget() - pointsBefore, quint64(1));
+    QCOMPARE(stream.payloadsDropped() - payloadsBefore, quint64(1));
+    QCOMPARE(store.find(rid(uri(7)))->value().raw, payloadOf(7, 1));
+    QCOMPARE(store.find(rid(uri(8)))->value().raw, payloadOf(8, 0));
+    QCOMPARE(stream.message(kCount + 1).droppedBytes, qsizetype(payloadOf(7, 1).size()));
 }
 
 QTEST_GUILESS_MAIN(TestResourceStore)
