@@ -225,7 +225,8 @@ int main(int argc, char **argv)
         const Resource *resource = store.find(idOf(i));
         const QByteArray expected = payloadFor(i, options.messages - 1, options.payload);
         ok = resource && resource->hasValue() && resource->value().raw == expected
-            && resource->history().size() >= 1 && resource->history().last().raw == expected
+            // The budget may have dropped the point (1,000,000 topics are over the default); never the value.
+            && (resource->history().size() >= 1 ? resource->history().last().raw == expected : store.droppedByBudget() > 0)
             && resource->metadata().retained.isSet() && resource->title() == QLatin1String("metric");
         if (!ok)
             std::printf("  WRONG: resource %d\n", i);
