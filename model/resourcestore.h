@@ -71,8 +71,8 @@ class ResourceStore : public QObject
 
 public:
     static constexpr int kDefaultHistoryCapacity = 1000;
-    // History and stream together. Full within about a minute of a 5,000 msg/s flood, so memory
-    // is flat from then on (bench_store_memory --steady); about 2 minutes of such a flood's history.
+    // History and stream together. A 5,000 msg/s flood fills it in about 1.5 minutes, so memory is
+    // flat from then on (bench_store_memory --steady); the history then reaches back that far.
     static constexpr qint64 kDefaultMemoryBudget = 96ll * 1024 * 1024;
 
     explicit ResourceStore(QObject *parent = nullptr);
