@@ -29,15 +29,23 @@ bool isInvisibleControl(char32_t c)
 // bidi overrides (which would reorder or hide the rest of the row) become U+FFFD.
 QString sanitised(const QString &text)
 {
-    QString out;
-    out.reserve(text.size());
-    for (const char32_t c : QStringView(text).toUcs4()) {
-        if (c == '\n' || c == '\r' || c == '\t')
-            out += QLatin1Char(' ');
+    // Every character this changes is in the BMP, so UTF-16 units are checked one by one
+    // (surrogates pass as they are). Text with nothing to change is shared, not copied: most
+    // payloads and infos are clean, and this runs once per message on the GUI thread.
+    const auto needsChange = [](char16_t c) { return c == u'\n' || c == u'\r' || c == u'\t' || isInvisibleControl(c); };
+    const QChar *begin = text.constData();
+    const QChar *end = begin + text.size();
+    const QChar *first = std::find_if(begin, end, [&](QChar c) { return needsChange(c.unicode()); });
+    if (first == end)
+        return text;
+    QString out = text;
+    QChar *data = out.data(); // detaches once
+    for (qsizetype i = first - begin; i < out.size(); ++i) {
+        const char16_t c = data[i].unicode();
+        if (c == u'\n' || c == u'\r' || c == u'\t')
+            data[i] = QLatin1Char(' ');
         else if (isInvisibleControl(c))
-            out += QChar(0xfffd);
-        else
-            out += QString::fromUcs4(&c, 1);
+            data[i] = QChar(0xfffd);
     }
     return out;
 }
