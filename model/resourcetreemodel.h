@@ -7,10 +7,14 @@
 #include <QSet>
 #include <QStringView>
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <vector>
+
+class QTimer;
 
 namespace thingscape {
 
@@ -50,6 +54,14 @@ public:
         EndpointRole,                      // QString: scheme://host:port of the row
     };
     Q_ENUM(Role)
+
+    // New rows go in at once up to this many per store batch; past it they go in slices of
+    // about kInsertSliceMs on the event loop (a million rows arriving never freeze a view),
+    // and until then indexForId() does not find them. Any other change first inserts them all.
+    static constexpr qsizetype kInsertAtOnceRows = 20000;
+    static constexpr int kInsertSliceMs = 8;
+    // Rows made but not yet inserted.
+    qsizetype waitingRows() const { return m_offTree.size(); }
 
     explicit ResourceTreeModel(ResourceStore *store, QObject *parent = nullptr);
     ~ResourceTreeModel() override;
@@ -154,6 +166,12 @@ private:
     void prune(const QList<Node *> &candidates, QSet<Node *> *dirty);
     void emitChanged(const QSet<Node *> &dirty);
     void flushPendingEndpoints();
+    // Inserts rows that wait, for about budgetMs (all of them when negative); true when none wait.
+    // Inserts rows that wait: at least atLeastRows, then more until budgetMs have passed (all
+    // of them when budgetMs is negative); true when none wait any more.
+    bool insertWaiting(qint64 budgetMs, qsizetype atLeastRows = 0);
+    void insertAllWaiting() { insertWaiting(-1); }
+    void attach(Node *parent, std::vector<std::unique_ptr<Node>> nodes);
 
     Node *nodeFor(const QModelIndex &index) const;
     QModelIndex indexFor(const Node *node, int column = 0) const;
@@ -195,6 +213,12 @@ private:
     // Endpoints added during a batch, not yet in the tree, in the order they came.
     std::vector<std::unique_ptr<Node>> m_pendingEndpoints;
     QSet<QString> m_pendingUris;
+    // Rows of store batches not yet inserted (see kInsertAtOnceRows): per parent in the tree its
+    // new children (each with its whole new subtree), and every such row by parent and key.
+    std::unordered_map<Node *, std::vector<std::unique_ptr<Node>>> m_waiting;
+    std::deque<Node *> m_waitingOrder;
+    QHash<std::pair<const Node *, QStringView>, Node *> m_offTree;
+    QTimer *m_insertTimer;
 };
 
 } // namespace thingscape
