@@ -64,7 +64,6 @@ struct ResourceTreeModel::Node
     quint32 staleFrom = UINT32_MAX;
     bool isEndpoint = false;
     bool hasLabel = false; // shown by its label (m_labels) instead of its key
-    bool offTree = false;  // made, waiting to be inserted (see ResourceTreeModel::m_waiting)
     mutable quint32 matchStamp = 0; // the markMatchingRows() stamp that matched it
 
     void renumberChildren(size_t from) { staleFrom = std::min(staleFrom, quint32(from)); }
@@ -204,14 +203,13 @@ ResourceTreeModel::ResourceTreeModel(ResourceStore *store, QObject *parent)
 {
     m_insertTimer->setInterval(0);
     connect(m_insertTimer, &QTimer::timeout, this, [this] {
-        if (insertWaiting(kInsertSliceMs))
+        if (addWaiting(kInsertSliceMs))
             m_insertTimer->stop();
     });
     if (!m_store)
         return;
     QSet<Node *> dirty;
     addResources(m_store->resources(), &dirty);
-    insertAllWaiting();
     connect(m_store, &ResourceStore::batchApplied, this, &ResourceTreeModel::onBatchApplied);
 }
 
@@ -761,11 +759,8 @@ void ResourceTreeModel::onBatchApplied(const StoreBatch &batch)
 {
     // Resources of a waiting endpoint go under its row, not a second one.
     flushPendingEndpoints();
-    // A removal finds its row, and prunes the right ones, with every row in the tree.
-    if (!batch.removed.isEmpty())
-        insertAllWaiting();
     // The removed resources are already deleted: drop the pointers before any signal lets a
-    // view read those rows.
+    // view read those rows. One still waiting for its turn is not found by its id then.
     QList<Node *> vacated;
     for (const ResourceId &id : batch.removed) {
         Node *node = findNode(id);
@@ -775,31 +770,60 @@ void ResourceTreeModel::onBatchApplied(const StoreBatch &batch)
             vacated.append(node);
         }
     }
+    for (const Resource *resource : batch.added)
+        m_toAdd.push_back(resource->id());
     QSet<Node *> dirty;
     // Adding first lets a vacated path level that gains children in this batch stay.
-    addResources(batch.added, &dirty);
     if (!vacated.isEmpty())
-        insertAllWaiting();
+        addWaiting(-1);
     prune(vacated, &dirty);
     for (const Resource *resource : batch.changed) {
-        Node *node = m_byResource.value(resource);
-        if (node && !node->offTree)
+        if (Node *node = m_byResource.value(resource))
             dirty.insert(node);
     }
     emitChanged(dirty);
     // New rows: a batch's worth at once, a flood's in slices.
-    if (!insertWaiting(kInsertSliceMs, kInsertAtOnceRows))
+    if (!addWaiting(kInsertSliceMs, m_insertAtOnce))
         m_insertTimer->start();
+}
+
+bool ResourceTreeModel::addWaiting(qint64 budgetMs, qsizetype atLeast)
+{
+    constexpr qsizetype kChunk = 512;
+    QElapsedTimer clock;
+    clock.start();
+    qsizetype done = 0;
+    QSet<Node *> dirty;
+    while (!m_toAdd.empty()) {
+        if (budgetMs >= 0 && done >= atLeast && clock.elapsed() >= budgetMs)
+            break;
+        const qsizetype count = budgetMs < 0 ? qsizetype(m_toAdd.size())
+                                             : std::min(qsizetype(m_toAdd.size()), std::max(kChunk, atLeast - done));
+        QList<const Resource *> resources;
+        resources.reserve(count);
+        for (qsizetype i = 0; i < count; ++i) {
+            if (const Resource *resource = m_store->find(m_toAdd.front()))
+                resources.append(resource);
+            m_toAdd.pop_front();
+        }
+        addResources(resources, &dirty);
+        done += count;
+    }
+    emitChanged(dirty);
+    if (m_toAdd.empty())
+        m_toAdd.shrink_to_fit();
+    return m_toAdd.empty();
 }
 
 void ResourceTreeModel::addResources(const QList<const Resource *> &resources, QSet<Node *> *dirty)
 {
     if (resources.isEmpty())
         return;
-    // New nodes are built off-tree first: per parent in the tree its new children, and below
-    // those whole new subtrees; they wait there (m_waiting) until insertWaiting() gives each
-    // parent one insert per contiguous run. Rows still waiting from earlier batches are found
-    // by m_offTree.
+    // New nodes are built off-tree first: per attached parent its new children, and below
+    // those whole new subtrees. Each attached parent then gets one insert per contiguous run.
+    std::unordered_map<Node *, std::vector<std::unique_ptr<Node>>> pending;
+    std::vector<Node *> pendingOrder;
+    QHash<std::pair<const Node *, QStringView>, Node *> fresh; // views into the new nodes' keys
     QSet<Node *> unsorted; // new nodes whose children were appended unsorted
 
     auto child = [&](Node *parent, bool parentIsNew, const Key &key) -> std::pair<Node *, bool> {
@@ -807,23 +831,22 @@ void ResourceTreeModel::addResources(const QList<const Resource *> &resources, Q
             if (Node *existing = findChild(parent, key.view()))
                 return {existing, false};
         }
-        if (Node *made = m_offTree.value({parent, key.view()}))
+        if (Node *made = fresh.value({parent, key.view()}))
             return {made, true};
         auto node = makeNode();
         node->parent = parent;
         node->key = key;
-        node->offTree = true;
         Node *raw = node.get();
         if (parentIsNew) {
             parent->children.push_back(std::move(node));
             unsorted.insert(parent);
         } else {
-            auto &list = m_waiting[parent];
+            auto &list = pending[parent];
             if (list.empty())
-                m_waitingOrder.push_back(parent);
+                pendingOrder.push_back(parent);
             list.push_back(std::move(node));
         }
-        m_offTree.insert({parent, raw->key.view()}, raw);
+        fresh.insert({parent, raw->key.view()}, raw);
         return {raw, true};
     };
 
@@ -883,55 +906,8 @@ void ResourceTreeModel::addResources(const QList<const Resource *> &resources, Q
                   [](const std::unique_ptr<Node> &a, const std::unique_ptr<Node> &b) { return keyLess(a->key.view(), b->key.view()); });
         node->renumberChildren(0);
     }
-}
-
-bool ResourceTreeModel::insertWaiting(qint64 budgetMs, qsizetype atLeastRows)
-{
-    // A parent with many waiting children takes them a chunk at a time (in order), so one
-    // slice stays short however wide the level is.
-    constexpr size_t kChunk = 4096;
-    QElapsedTimer clock;
-    clock.start();
-    qsizetype inserted = 0;
-    const auto keyOrder = [](const std::unique_ptr<Node> &a, const std::unique_ptr<Node> &b) {
-        return keyLess(a->key.view(), b->key.view());
-    };
-    while (!m_waitingOrder.empty()) {
-        if (budgetMs >= 0 && inserted >= atLeastRows && clock.elapsed() >= budgetMs)
-            return false;
-        Node *parent = m_waitingOrder.front();
-        const auto it = m_waiting.find(parent);
-        std::vector<std::unique_ptr<Node>> nodes;
-        if (budgetMs >= 0 && it->second.size() > kChunk) {
-            auto &list = it->second;
-            if (!std::is_sorted(list.begin(), list.end(), keyOrder))
-                std::sort(list.begin(), list.end(), keyOrder);
-            nodes.assign(std::make_move_iterator(list.begin()), std::make_move_iterator(list.begin() + kChunk));
-            list.erase(list.begin(), list.begin() + kChunk);
-        } else {
-            nodes = std::move(it->second);
-            m_waiting.erase(it);
-            m_waitingOrder.pop_front();
-        }
-        // In the tree from now on: found by findChild(), numbered after any filter walk so far.
-        std::vector<Node *> stack;
-        for (const auto &node : nodes)
-            stack.push_back(node.get());
-        while (!stack.empty()) {
-            Node *node = stack.back();
-            stack.pop_back();
-            m_offTree.remove({node->parent, node->key.view()});
-            node->offTree = false;
-            node->serial = ++m_lastSerial;
-            ++inserted;
-            for (const auto &child : node->children)
-                stack.push_back(child.get());
-        }
-        insertChildren(parent, std::move(nodes));
-    }
-    m_offTree.clear();
-    m_offTree.squeeze();
-    return true;
+    for (Node *parent : pendingOrder)
+        insertChildren(parent, std::move(pending[parent]));
 }
 
 void ResourceTreeModel::insertChildren(Node *parent, std::vector<std::unique_ptr<Node>> newChildren)
@@ -1079,7 +1055,6 @@ void ResourceTreeModel::addEndpoint(const ResourceId &endpoint, const QString &n
 {
     if (!endpoint.isValid())
         return;
-    insertAllWaiting(); // its row may be waiting
     const ResourceId id = endpoint.endpoint();
     const QString uri = id.endpointUri();
     const bool firstPinned = !hasPinnedEndpoints();
@@ -1124,9 +1099,6 @@ void ResourceTreeModel::endEndpointBatch()
 
 void ResourceTreeModel::flushPendingEndpoints()
 {
-    // Their parents may be rows that wait.
-    if (!m_pendingEndpoints.empty())
-        insertAllWaiting();
     // In rounds: an endpoint whose parent endpoint also waits goes in once its parent is in,
     // under it, as it would have one at a time.
     while (!m_pendingEndpoints.empty()) {
@@ -1165,7 +1137,6 @@ void ResourceTreeModel::flushPendingEndpoints()
 void ResourceTreeModel::removeEndpoint(const ResourceId &endpoint)
 {
     flushPendingEndpoints();
-    insertAllWaiting();
     const QString uri = endpoint.endpointUri();
     m_endpointInfo.remove(uri);
     m_endpointParent.remove(uri);
@@ -1207,7 +1178,6 @@ void ResourceTreeModel::setEndpointParent(const ResourceId &endpoint, const Reso
         return; // goes under its parent when the batch ends
     // A row shown now moves under a parent that may still wait.
     flushPendingEndpoints();
-    insertAllWaiting();
     Node *node = m_endpointNodes.value(uri);
     Node *container = containerFor(uri);
     if (!node || node->parent == container)

@@ -7,11 +7,11 @@
 #include <QSet>
 #include <QStringView>
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 class QTimer;
@@ -55,13 +55,14 @@ public:
     };
     Q_ENUM(Role)
 
-    // New rows go in at once up to this many per store batch; past it they go in slices of
-    // about kInsertSliceMs on the event loop (a million rows arriving never freeze a view),
-    // and until then indexForId() does not find them. Any other change first inserts them all.
+    // A store batch's new resources go in at once up to this many (setInsertAtOnce()); past it
+    // they go in slices of about kInsertSliceMs on the event loop, so a million arriving never
+    // freeze a view, and until their turn indexForId() does not find them.
     static constexpr qsizetype kInsertAtOnceRows = 20000;
     static constexpr int kInsertSliceMs = 8;
-    // Rows made but not yet inserted.
-    qsizetype waitingRows() const { return m_offTree.size(); }
+    void setInsertAtOnce(qsizetype resources) { m_insertAtOnce = std::max<qsizetype>(1, resources); }
+    // Resources of store batches not yet in the tree.
+    qsizetype waitingResources() const { return qsizetype(m_toAdd.size()); }
 
     explicit ResourceTreeModel(ResourceStore *store, QObject *parent = nullptr);
     ~ResourceTreeModel() override;
@@ -166,12 +167,9 @@ private:
     void prune(const QList<Node *> &candidates, QSet<Node *> *dirty);
     void emitChanged(const QSet<Node *> &dirty);
     void flushPendingEndpoints();
-    // Inserts rows that wait, for about budgetMs (all of them when negative); true when none wait.
-    // Inserts rows that wait: at least atLeastRows, then more until budgetMs have passed (all
-    // of them when budgetMs is negative); true when none wait any more.
-    bool insertWaiting(qint64 budgetMs, qsizetype atLeastRows = 0);
-    void insertAllWaiting() { insertWaiting(-1); }
-    void attach(Node *parent, std::vector<std::unique_ptr<Node>> nodes);
+    // Adds waiting resources: at least atLeast, then more until budgetMs have passed (all of
+    // them when budgetMs is negative); true when none wait any more.
+    bool addWaiting(qint64 budgetMs, qsizetype atLeast = 0);
 
     Node *nodeFor(const QModelIndex &index) const;
     QModelIndex indexFor(const Node *node, int column = 0) const;
@@ -213,11 +211,9 @@ private:
     // Endpoints added during a batch, not yet in the tree, in the order they came.
     std::vector<std::unique_ptr<Node>> m_pendingEndpoints;
     QSet<QString> m_pendingUris;
-    // Rows of store batches not yet inserted (see kInsertAtOnceRows): per parent in the tree its
-    // new children (each with its whole new subtree), and every such row by parent and key.
-    std::unordered_map<Node *, std::vector<std::unique_ptr<Node>>> m_waiting;
-    std::deque<Node *> m_waitingOrder;
-    QHash<std::pair<const Node *, QStringView>, Node *> m_offTree;
+    // Resources of store batches waiting for their turn, by id: one may be gone before it.
+    std::deque<ResourceId> m_toAdd;
+    qsizetype m_insertAtOnce = kInsertAtOnceRows;
     QTimer *m_insertTimer;
 };
 
