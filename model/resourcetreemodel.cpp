@@ -203,7 +203,7 @@ ResourceTreeModel::ResourceTreeModel(ResourceStore *store, QObject *parent)
 {
     m_insertTimer->setInterval(0);
     connect(m_insertTimer, &QTimer::timeout, this, [this] {
-        if (addWaiting(kInsertSliceMs))
+        if (addWaiting(m_insertSliceMs))
             m_insertTimer->stop();
     });
     if (!m_store)
@@ -783,13 +783,12 @@ void ResourceTreeModel::onBatchApplied(const StoreBatch &batch)
     }
     emitChanged(dirty);
     // New rows: a batch's worth at once, a flood's in slices.
-    if (!addWaiting(kInsertSliceMs, m_insertAtOnce))
+    if (!addWaiting(m_insertSliceMs, m_insertAtOnce))
         m_insertTimer->start();
 }
 
 bool ResourceTreeModel::addWaiting(qint64 budgetMs, qsizetype atLeast)
 {
-    constexpr qsizetype kChunk = 512;
     QElapsedTimer clock;
     clock.start();
     qsizetype done = 0;
@@ -798,7 +797,7 @@ bool ResourceTreeModel::addWaiting(qint64 budgetMs, qsizetype atLeast)
         if (budgetMs >= 0 && done >= atLeast && clock.elapsed() >= budgetMs)
             break;
         const qsizetype count = budgetMs < 0 ? qsizetype(m_toAdd.size())
-                                             : std::min(qsizetype(m_toAdd.size()), std::max(kChunk, atLeast - done));
+                                             : std::min(qsizetype(m_toAdd.size()), std::max(kInsertChunk, atLeast - done));
         QList<const Resource *> resources;
         resources.reserve(count);
         for (qsizetype i = 0; i < count; ++i) {

@@ -61,6 +61,9 @@ public:
     static constexpr qsizetype kInsertAtOnceRows = 20000;
     static constexpr int kInsertSliceMs = 8;
     void setInsertAtOnce(qsizetype resources) { m_insertAtOnce = std::max<qsizetype>(1, resources); }
+    // A slice takes chunks of kInsertChunk resources until sliceMs have passed (0: one chunk).
+    static constexpr qsizetype kInsertChunk = 512;
+    void setInsertSliceMs(int sliceMs) { m_insertSliceMs = std::max(0, sliceMs); }
     // Resources of store batches not yet in the tree.
     qsizetype waitingResources() const { return qsizetype(m_toAdd.size()); }
 
@@ -214,6 +217,7 @@ private:
     // Resources of store batches waiting for their turn, by id: one may be gone before it.
     std::deque<ResourceId> m_toAdd;
     qsizetype m_insertAtOnce = kInsertAtOnceRows;
+    int m_insertSliceMs = kInsertSliceMs;
     QTimer *m_insertTimer;
 };
 
