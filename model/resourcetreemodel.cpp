@@ -794,7 +794,7 @@ bool ResourceTreeModel::addWaiting(qint64 budgetMs, qsizetype atLeast)
     qsizetype done = 0;
     QSet<Node *> dirty;
     while (!m_toAdd.empty()) {
-        if (budgetMs >= 0 && done >= atLeast && clock.elapsed() >= budgetMs)
+        if (budgetMs >= 0 && done > 0 && done >= atLeast && clock.elapsed() >= budgetMs)
             break;
         const qsizetype count = budgetMs < 0 ? qsizetype(m_toAdd.size())
                                              : std::min(qsizetype(m_toAdd.size()), std::max(kInsertChunk, atLeast - done));
