@@ -24,7 +24,8 @@ struct StoreBatch;
 
 // The resource tree: endpoint (scheme://host:port) -> path levels (MQTT topic levels,
 // CoAP / HTTP path segments) -> resource. A path level that is itself a resource is one row.
-// Each store batch becomes at most one insert per contiguous run of new siblings, one
+// Each store batch (or each slice of a large one, see kInsertAtOnceRows) becomes at most one
+// insert per contiguous run of new siblings, one
 // dataChanged per changed row (or one per parent when more than half of its rows changed)
 // and one remove per contiguous run of vanished rows, so views and selections stay stable.
 class ResourceTreeModel : public QAbstractItemModel

@@ -15,9 +15,10 @@ class QTimer;
 namespace thingscape {
 
 // The message log: every message in and out, newest last, in a ring of a fixed capacity
-// (the oldest rows go first). Each store batch is at most one remove (the overflow) and one
-// insert. Each message's one-line summary (at most 200 characters) is made once when it
-// arrives, never again in data() or by the filter; other display text is built in data().
+// (the oldest rows go first). Each store batch (or each slice of a large one, see append()) is
+// at most one remove (the overflow) and one insert. Each message's one-line summary (at most 200
+// characters) is made once when it becomes a row, never again in data() or by the filter; other
+// display text is built in data().
 //
 // With a store, what the stream keeps counts against the store's memory budget (one budget for
 // everything kept): a payload shared with the store's history is counted once, and when the
