@@ -8,6 +8,7 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QTimer>
 #include <QUrl>
 
 #include <algorithm>
@@ -198,7 +199,13 @@ ResourceTreeModel::ResourceTreeModel(ResourceStore *store, QObject *parent)
     : QAbstractItemModel(parent)
     , m_store(store)
     , m_root(std::make_unique<Node>())
+    , m_insertTimer(new QTimer(this))
 {
+    m_insertTimer->setInterval(0);
+    connect(m_insertTimer, &QTimer::timeout, this, [this] {
+        if (addWaiting(m_insertSliceMs))
+            m_insertTimer->stop();
+    });
     if (!m_store)
         return;
     QSet<Node *> dirty;
@@ -753,7 +760,7 @@ void ResourceTreeModel::onBatchApplied(const StoreBatch &batch)
     // Resources of a waiting endpoint go under its row, not a second one.
     flushPendingEndpoints();
     // The removed resources are already deleted: drop the pointers before any signal lets a
-    // view read those rows.
+    // view read those rows. One still waiting for its turn is not found by its id then.
     QList<Node *> vacated;
     for (const ResourceId &id : batch.removed) {
         Node *node = findNode(id);
@@ -763,15 +770,48 @@ void ResourceTreeModel::onBatchApplied(const StoreBatch &batch)
             vacated.append(node);
         }
     }
+    for (const Resource *resource : batch.added)
+        m_toAdd.push_back(resource->id());
     QSet<Node *> dirty;
     // Adding first lets a vacated path level that gains children in this batch stay.
-    addResources(batch.added, &dirty);
+    if (!vacated.isEmpty())
+        addWaiting(-1);
     prune(vacated, &dirty);
     for (const Resource *resource : batch.changed) {
         if (Node *node = m_byResource.value(resource))
             dirty.insert(node);
     }
     emitChanged(dirty);
+    // New rows: a batch's worth at once, a flood's in slices.
+    if (!addWaiting(m_insertSliceMs, m_insertAtOnce))
+        m_insertTimer->start();
+}
+
+bool ResourceTreeModel::addWaiting(qint64 budgetMs, qsizetype atLeast)
+{
+    QElapsedTimer clock;
+    clock.start();
+    qsizetype done = 0;
+    QSet<Node *> dirty;
+    while (!m_toAdd.empty()) {
+        if (budgetMs >= 0 && done > 0 && done >= atLeast && clock.elapsed() >= budgetMs)
+            break;
+        const qsizetype count = budgetMs < 0 ? qsizetype(m_toAdd.size())
+                                             : std::min(qsizetype(m_toAdd.size()), std::max(kInsertChunk, atLeast - done));
+        QList<const Resource *> resources;
+        resources.reserve(count);
+        for (qsizetype i = 0; i < count; ++i) {
+            if (const Resource *resource = m_store->find(m_toAdd.front()))
+                resources.append(resource);
+            m_toAdd.pop_front();
+        }
+        addResources(resources, &dirty);
+        done += count;
+    }
+    emitChanged(dirty);
+    if (m_toAdd.empty())
+        m_toAdd.shrink_to_fit();
+    return m_toAdd.empty();
 }
 
 void ResourceTreeModel::addResources(const QList<const Resource *> &resources, QSet<Node *> *dirty)

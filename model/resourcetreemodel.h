@@ -7,10 +7,14 @@
 #include <QSet>
 #include <QStringView>
 
+#include <algorithm>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
+
+class QTimer;
 
 namespace thingscape {
 
@@ -20,7 +24,8 @@ struct StoreBatch;
 
 // The resource tree: endpoint (scheme://host:port) -> path levels (MQTT topic levels,
 // CoAP / HTTP path segments) -> resource. A path level that is itself a resource is one row.
-// Each store batch becomes at most one insert per contiguous run of new siblings, one
+// Each store batch (or each slice of a large one, see kInsertAtOnceRows) becomes at most one
+// insert per contiguous run of new siblings, one
 // dataChanged per changed row (or one per parent when more than half of its rows changed)
 // and one remove per contiguous run of vanished rows, so views and selections stay stable.
 class ResourceTreeModel : public QAbstractItemModel
@@ -50,6 +55,18 @@ public:
         EndpointRole,                      // QString: scheme://host:port of the row
     };
     Q_ENUM(Role)
+
+    // A store batch's new resources go in at once up to this many (setInsertAtOnce()); past it
+    // they go in slices of about kInsertSliceMs on the event loop, so a million arriving never
+    // freeze a view, and until their turn indexForId() does not find them.
+    static constexpr qsizetype kInsertAtOnceRows = 20000;
+    static constexpr int kInsertSliceMs = 8;
+    void setInsertAtOnce(qsizetype resources) { m_insertAtOnce = std::max<qsizetype>(1, resources); }
+    // A slice takes chunks of kInsertChunk resources until sliceMs have passed (0: one chunk).
+    static constexpr qsizetype kInsertChunk = 512;
+    void setInsertSliceMs(int sliceMs) { m_insertSliceMs = std::max(0, sliceMs); }
+    // Resources of store batches not yet in the tree.
+    qsizetype waitingResources() const { return qsizetype(m_toAdd.size()); }
 
     explicit ResourceTreeModel(ResourceStore *store, QObject *parent = nullptr);
     ~ResourceTreeModel() override;
@@ -154,6 +171,9 @@ private:
     void prune(const QList<Node *> &candidates, QSet<Node *> *dirty);
     void emitChanged(const QSet<Node *> &dirty);
     void flushPendingEndpoints();
+    // Adds waiting resources: at least atLeast, then more until budgetMs have passed (all of
+    // them when budgetMs is negative); true when none wait any more.
+    bool addWaiting(qint64 budgetMs, qsizetype atLeast = 0);
 
     Node *nodeFor(const QModelIndex &index) const;
     QModelIndex indexFor(const Node *node, int column = 0) const;
@@ -195,6 +215,11 @@ private:
     // Endpoints added during a batch, not yet in the tree, in the order they came.
     std::vector<std::unique_ptr<Node>> m_pendingEndpoints;
     QSet<QString> m_pendingUris;
+    // Resources of store batches waiting for their turn, by id: one may be gone before it.
+    std::deque<ResourceId> m_toAdd;
+    qsizetype m_insertAtOnce = kInsertAtOnceRows;
+    int m_insertSliceMs = kInsertSliceMs;
+    QTimer *m_insertTimer;
 };
 
 } // namespace thingscape

@@ -6,6 +6,8 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QElapsedTimer>
+#include <QTimer>
 
 #include <algorithm>
 #include <limits>
@@ -29,15 +31,23 @@ bool isInvisibleControl(char32_t c)
 // bidi overrides (which would reorder or hide the rest of the row) become U+FFFD.
 QString sanitised(const QString &text)
 {
-    QString out;
-    out.reserve(text.size());
-    for (const char32_t c : QStringView(text).toUcs4()) {
-        if (c == '\n' || c == '\r' || c == '\t')
-            out += QLatin1Char(' ');
+    // Every character this changes is in the BMP, so UTF-16 units are checked one by one
+    // (surrogates pass as they are). Text with nothing to change is shared, not copied: most
+    // payloads and infos are clean, and this runs once per message on the GUI thread.
+    const auto needsChange = [](char16_t c) { return c == u'\n' || c == u'\r' || c == u'\t' || isInvisibleControl(c); };
+    const QChar *begin = text.constData();
+    const QChar *end = begin + text.size();
+    const QChar *first = std::find_if(begin, end, [&](QChar c) { return needsChange(c.unicode()); });
+    if (first == end)
+        return text;
+    QString out = text;
+    QChar *data = out.data(); // detaches once
+    for (qsizetype i = first - begin; i < out.size(); ++i) {
+        const char16_t c = data[i].unicode();
+        if (c == u'\n' || c == u'\r' || c == u'\t')
+            data[i] = QLatin1Char(' ');
         else if (isInvisibleControl(c))
-            out += QChar(0xfffd);
-        else
-            out += QString::fromUcs4(&c, 1);
+            data[i] = QChar(0xfffd);
     }
     return out;
 }
@@ -75,7 +85,13 @@ QString summaryText(const Message &message)
 StreamModel::StreamModel(ResourceStore *store, QObject *parent)
     : QAbstractTableModel(parent)
     , m_store(store)
+    , m_appendTimer(new QTimer(this))
 {
+    m_appendTimer->setInterval(0);
+    connect(m_appendTimer, &QTimer::timeout, this, [this] {
+        if (takeIncoming(m_appendSliceMs))
+            m_appendTimer->stop();
+    });
     if (m_store) {
         connect(m_store, &ResourceStore::batchApplied, this, &StreamModel::onBatchApplied);
         m_store->addBudgetClient(this);
@@ -173,31 +189,56 @@ void StreamModel::append(const QList<Message> &messages)
 {
     if (messages.isEmpty())
         return;
-    // Only the newest capacity() messages of a huge batch can be shown at all; their summary
-    // is made on first use, once, so neither data() nor the filter decodes a payload again.
-    const qsizetype skip = std::max<qsizetype>(0, messages.size() - m_capacity);
-    m_dropped += quint64(skip);
-    m_totalReceived += quint64(skip);
-    if (m_paused) {
-        for (qsizetype i = skip; i < messages.size(); ++i) {
-            m_pending.push_back(makeEntry(messages.at(i), m_totalReceived++));
-            charge(m_pending.back());
+    m_incoming.insert(m_incoming.end(), messages.cbegin(), messages.cend());
+    // Only the newest capacity() messages can be shown at all; their summary is made on first
+    // use, once, so neither data() nor the filter decodes a payload again.
+    const qsizetype skip = std::max<qsizetype>(0, qsizetype(m_incoming.size()) - m_capacity);
+    if (skip > 0) {
+        m_incoming.erase(m_incoming.begin(), m_incoming.begin() + skip);
+        m_dropped += quint64(skip);
+        m_totalReceived += quint64(skip);
+        if (m_paused)
+            m_pendingCount += quint64(skip);
+    }
+    if (!takeIncoming(m_appendSliceMs, m_appendAtOnce))
+        m_appendTimer->start();
+}
+
+bool StreamModel::takeIncoming(qint64 budgetMs, qsizetype atLeast)
+{
+    QElapsedTimer clock;
+    clock.start();
+    qsizetype done = 0;
+    while (!m_incoming.empty()) {
+        if (budgetMs >= 0 && done > 0 && done >= atLeast && clock.elapsed() >= budgetMs)
+            break;
+        const qsizetype count = budgetMs < 0 ? qsizetype(m_incoming.size())
+                                             : std::min(qsizetype(m_incoming.size()), std::max(kAppendChunk, atLeast - done));
+        if (m_paused) {
+            for (qsizetype i = 0; i < count; ++i) {
+                m_pending.push_back(makeEntry(m_incoming.front(), m_totalReceived++));
+                charge(m_pending.back());
+                m_incoming.pop_front();
+            }
+            m_pendingCount += quint64(count);
+            trimPending();
+        } else {
+            std::vector<Entry> incoming;
+            incoming.reserve(size_t(count));
+            for (qsizetype i = 0; i < count; ++i) {
+                incoming.push_back(makeEntry(m_incoming.front(), m_totalReceived++));
+                charge(incoming.back());
+                m_incoming.pop_front();
+            }
+            insertEntries(std::move(incoming));
         }
-        m_pendingCount += quint64(messages.size());
-        trimPending();
-        if (m_store)
-            m_store->enforceMemoryBudget();
-        return;
+        done += count;
     }
-    std::vector<Entry> incoming;
-    incoming.reserve(size_t(messages.size() - skip));
-    for (qsizetype i = skip; i < messages.size(); ++i) {
-        incoming.push_back(makeEntry(messages.at(i), m_totalReceived++));
-        charge(incoming.back());
-    }
-    insertEntries(std::move(incoming));
-    if (m_store)
+    if (done > 0 && m_store)
         m_store->enforceMemoryBudget();
+    if (m_incoming.empty())
+        m_incoming.shrink_to_fit();
+    return m_incoming.empty();
 }
 
 StreamModel::Entry StreamModel::makeEntry(const Message &message, quint64 seq)
@@ -262,6 +303,7 @@ void StreamModel::setCapacity(int capacity)
     capacity = std::max(1, capacity);
     if (capacity == m_capacity)
         return;
+    takeIncoming(-1);
     m_capacity = capacity;
     const qsizetype overflow = qsizetype(m_entries.size()) - m_capacity;
     if (overflow > 0) {
@@ -277,6 +319,7 @@ void StreamModel::pause()
 {
     if (m_paused)
         return;
+    takeIncoming(-1); // what came before the pause is shown
     m_paused = true;
     m_pendingCount = 0;
     Q_EMIT pausedChanged(true);
@@ -286,6 +329,7 @@ void StreamModel::resume()
 {
     if (!m_paused)
         return;
+    takeIncoming(-1);
     m_paused = false;
     std::vector<Entry> pending(std::make_move_iterator(m_pending.begin()), std::make_move_iterator(m_pending.end()));
     m_pending.clear();
@@ -297,6 +341,8 @@ void StreamModel::resume()
 void StreamModel::clear()
 {
     beginResetModel();
+    m_totalReceived += quint64(m_incoming.size());
+    m_incoming.clear();
     eraseFront(m_entries, qsizetype(m_entries.size()));
     eraseFront(m_pending, qsizetype(m_pending.size()));
     m_payloadFrom = 0;

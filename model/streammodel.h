@@ -6,16 +6,19 @@
 #include <QAbstractTableModel>
 #include <QPointer>
 
+class QTimer;
+
+#include <algorithm>
 #include <deque>
 #include <vector>
 
 namespace thingscape {
 
 // The message log: every message in and out, newest last, in a ring of a fixed capacity
-// (the oldest rows go first). Each store batch is at most one remove (the overflow) and one
-// insert. Each message's one-line summary (at most 200 characters) is made once, on first use
-// (shown, filtered, or before its payload goes for the budget), never again; other display
-// text is built in data().
+// (the oldest rows go first). Each store batch (or each slice of a large one, see append()) is
+// at most one remove (the overflow) and one insert. Each message's one-line summary (at most 200
+// characters) is made once, on first use (shown, filtered, or before its payload goes for the
+// budget), never again; other display text is built in data().
 //
 // With a store, what the stream keeps counts against the store's memory budget (one budget for
 // everything kept): a payload shared with the store's history is counted once, and when the
@@ -59,7 +62,18 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
+    // Up to setAppendAtOnce() messages become rows at once; past it the rest follow in slices
+    // of about kAppendSliceMs on the event loop (a flood never freezes a view), the oldest
+    // first, and only the newest capacity() of them are ever made into rows.
     void append(const QList<Message> &messages);
+    static constexpr qsizetype kAppendAtOnce = 20000;
+    static constexpr qsizetype kAppendChunk = 256;
+    static constexpr int kAppendSliceMs = 8;
+    void setAppendAtOnce(qsizetype messages) { m_appendAtOnce = std::max<qsizetype>(1, messages); }
+    // 0: one chunk of kAppendChunk a turn.
+    void setAppendSliceMs(int sliceMs) { m_appendSliceMs = std::max(0, sliceMs); }
+    // Messages appended but not yet rows (nor kept aside while paused).
+    qsizetype waitingMessages() const { return qsizetype(m_incoming.size()); }
 
     int capacity() const { return m_capacity; }
     // Drops the oldest rows beyond the new capacity.
@@ -105,6 +119,9 @@ private:
 
     static Entry makeEntry(const Message &message, quint64 seq);
     void onBatchApplied(const StoreBatch &batch);
+    // Makes rows of waiting messages: at least atLeast, then until budgetMs have passed (all
+    // of them when negative); true when none wait.
+    bool takeIncoming(qint64 budgetMs, qsizetype atLeast = 0);
     void insertEntries(std::vector<Entry> incoming);
     void trimPending();
     void charge(Entry &entry);
@@ -117,6 +134,10 @@ private:
     std::deque<Entry> m_entries;
     qsizetype m_payloadFrom = 0; // rows before it have no payload left to let go of
     std::deque<Entry> m_pending;
+    std::deque<Message> m_incoming; // appended, waiting for their turn (not charged yet)
+    qsizetype m_appendAtOnce = kAppendAtOnce;
+    int m_appendSliceMs = kAppendSliceMs;
+    QTimer *m_appendTimer;
     int m_capacity = kDefaultCapacity;
     bool m_paused = false;
     quint64 m_pendingCount = 0;

@@ -82,6 +82,8 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
     , m_stopObserving(new QAction(tr("&Stop observing"), this))
 {
     setObjectName(QStringLiteral("resourceTreeDock"));
+    // A view the user works in: rows arriving by the hundred thousand go in small slices.
+    m_model->setInsertAtOnce(kInsertAtOnce);
     // The filter is attached only while a pattern is set: attached, it maps rows as they arrive
     // (and a 100,000-row load left it mappings that took 90 ms to drop on the first keystroke).
     // Connected before the view gets either model, so this runs before the selection model

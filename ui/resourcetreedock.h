@@ -57,6 +57,8 @@ public:
     static constexpr int kExpandCountLimit = 200000;
     // With more resources than this, the filter waits kFilterDelayMs for typing to settle.
     static constexpr qsizetype kFilterDelayRows = 20000;
+    // New resources the tree takes at once from a store batch; the rest follow in slices.
+    static constexpr qsizetype kInsertAtOnce = 2000;
     static constexpr int kFilterDelayMs = 100;
     // Applies the text in the search field now (instead of when typing settles); on a large
     // tree the result shows when filterApplied() says so.

@@ -49,6 +49,9 @@ StreamDock::StreamDock(StreamModel *model, EndpointManager *endpoints, QWidget *
     , m_payload(new QPlainTextEdit(this))
     , m_followTimer(new QTimer(this))
 {
+    // A view the user works in: a flood becomes rows in small slices.
+    if (m_model)
+        m_model->setAppendAtOnce(kAppendAtOnce);
     setObjectName(QStringLiteral("streamDock"));
     m_filter->setSourceModel(m_model);
 

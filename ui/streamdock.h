@@ -28,6 +28,8 @@ class StreamDock : public QDockWidget
 
 public:
     StreamDock(StreamModel *model, EndpointManager *endpoints, QWidget *parent = nullptr);
+    // Messages of a store batch the stream makes rows of at once; the rest follow in slices.
+    static constexpr qsizetype kAppendAtOnce = 2000;
 
     QTableView *view() const;
     StreamFilterProxyModel *filterModel() const { return m_filter; }

@@ -83,6 +83,7 @@ private Q_SLOTS:
     void startsFromWhatTheStoreHolds();
     void distinctUrisStayDistinctRows();
     void bulkInsertIsOneSignal();
+    void aFloodGoesInInSlices();
     void bulkInsertIsOneSignalPerParent();
     void interleavedInsertsAreOneSignalPerRun();
     void updatesArePerRowUntilHalfChanged();
@@ -198,6 +199,44 @@ void TestResourceTreeModel::bulkInsertIsOneSignal()
     QCOMPARE(model.rowCount(site), 100);
     QCOMPARE(model.rowCount(model.index(42, 0, site)), 100);
     QCOMPARE(name(model.index(7, 0, model.index(42, 0, site))), QStringLiteral("s007"));
+}
+
+void TestResourceTreeModel::aFloodGoesInInSlices()
+{
+    // Given a tree that takes 100 new resources at once from a batch, then one chunk per turn
+    ResourceStore store;
+    ResourceTreeModel model(&store);
+    model.setInsertAtOnce(100);
+    model.setInsertSliceMs(0);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    // When one batch brings 5,000 topics
+    QStringList names;
+    for (int i = 0; i < 5000; ++i)
+        names << QStringLiteral("f/%1/v").arg(i, 4, 10, QLatin1Char('0'));
+    store.ingest(topics(names));
+    // Then the first chunk is in at once, in the order they came, and the rest wait their turn
+    QCOMPARE(ResourceTreeModel::kInsertChunk, 512);
+    QVERIFY(model.indexForId(rid("mqtt://h/f/0000/v")).isValid());
+    QVERIFY(model.indexForId(rid("mqtt://h/f/0511/v")).isValid());
+    QVERIFY(!model.indexForId(rid("mqtt://h/f/0512/v")).isValid());
+    QCOMPARE(model.waitingResources(), 5000 - 512);
+    // When two go from the store before their turn
+    store.remove({rid("mqtt://h/f/3000/v"), rid("mqtt://h/f/3001/v")});
+    QVERIFY(model.waitingResources() > 0);
+    // Then the rest arrive on the event loop, sorted, without the removed ones
+    QTRY_COMPARE_WITH_TIMEOUT(model.waitingResources(), 0, 30000);
+    QVERIFY(inserted.count() > 2);
+    const QModelIndex f = model.indexForId(rid("mqtt://h/f"));
+    QCOMPARE(model.rowCount(f), 4998);
+    QCOMPARE(model.index(0, 0, f).data(Role::PathRole).toString(), QStringLiteral("f/0000"));
+    QCOMPARE(model.index(4997, 0, f).data(Role::PathRole).toString(), QStringLiteral("f/4999"));
+    QVERIFY(!model.indexForId(rid("mqtt://h/f/3000/v")).isValid());
+    QVERIFY(model.indexForId(rid("mqtt://h/f/2999/v")).isValid());
+    QCOMPARE(model.resourceAt(model.indexForId(rid("mqtt://h/f/4999/v"))), store.find(rid("mqtt://h/f/4999/v")));
+    // And one that is in goes as before
+    store.remove({rid("mqtt://h/f/0050/v")});
+    QCOMPARE(model.rowCount(f), 4997);
 }
 
 void TestResourceTreeModel::bulkInsertIsOneSignalPerParent()

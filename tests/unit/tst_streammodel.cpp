@@ -67,6 +67,7 @@ private Q_SLOTS:
     void fedByTheStore();
     void ringBufferWrapsAround();
     void batchLargerThanTheCapacity();
+    void aFloodBecomesRowsInSlices();
     void shrinkingTheCapacity();
     void pauseAndResume();
     void clear();
@@ -160,6 +161,39 @@ void TestStreamModel::batchLargerThanTheCapacity()
     QCOMPARE(log.entries, QStringList({"insert 0-99"}));
     QCOMPARE(model.message(0).raw, QByteArray("150"));
     QCOMPARE(model.totalReceived(), quint64(250));
+}
+
+void TestStreamModel::aFloodBecomesRowsInSlices()
+{
+    // Given a log of capacity 3,000 that makes 100 rows at once, then one chunk per turn
+    StreamModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setCapacity(3000);
+    model.setAppendAtOnce(100);
+    model.setAppendSliceMs(0);
+    SignalLog log(&model);
+    // When one batch brings 5,000 messages
+    model.append(numbered(0, 5000));
+    // Then only the newest 3,000 are ever made rows: the first chunk of them at once
+    QCOMPARE(StreamModel::kAppendChunk, 256);
+    QCOMPARE(model.rowCount(), 256);
+    QCOMPARE(model.message(0).raw, QByteArray("2000"));
+    QCOMPARE(model.waitingMessages(), 3000 - 256);
+    QCOMPARE(model.dropped(), quint64(2000));
+    // And the rest follow on the event loop, in order, each chunk one insert
+    QTRY_COMPARE_WITH_TIMEOUT(model.waitingMessages(), 0, 30000);
+    QCOMPARE(model.rowCount(), 3000);
+    QCOMPARE(log.entries.size(), (3000 + 255) / 256);
+    QCOMPARE(model.message(2999).raw, QByteArray("4999"));
+    QCOMPARE(model.sequence(2999), quint64(4999));
+    QCOMPARE(model.totalReceived(), quint64(5000));
+    // A pause shows everything that came before it at once
+    model.append(numbered(5000, 1000));
+    QVERIFY(model.waitingMessages() > 0);
+    model.pause();
+    QCOMPARE(model.waitingMessages(), 0);
+    QCOMPARE(model.message(2999).raw, QByteArray("5999"));
+    QCOMPARE(model.pendingWhilePaused(), quint64(0));
 }
 
 void TestStreamModel::shrinkingTheCapacity()
