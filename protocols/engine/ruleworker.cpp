@@ -572,10 +572,11 @@ void RuleWorker::fire(RuleState &state, Context context)
 void RuleWorker::suspend(RuleState &state, const QString &error)
 {
     state.status.suspended = true;
-    state.status.lastError = error;
     state.queue.clear();
     disarmTimers(state);
     cancelRuns(state);
+    // After the runs it stopped: their "stopped" is not what the user needs to read.
+    state.status.lastError = error;
     publishStatus(state);
 }
 
