@@ -119,6 +119,11 @@ QString ActionEditor::kindKey() const
     return m_kind->currentData().toString();
 }
 
+void ActionEditor::setMoveUpEnabled(bool on)
+{
+    m_up->setEnabled(on);
+}
+
 void ActionEditor::setRuleNames(const QStringList &names)
 {
     m_updating = true;

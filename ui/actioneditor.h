@@ -36,6 +36,8 @@ public:
     // Names offered for enable / disable.
     void setRuleNames(const QStringList &names);
     QString kindKey() const;
+    // The first action has nothing above it.
+    void setMoveUpEnabled(bool on);
 
     ResourceUriEdit *targetEdit() const { return m_target; }
     ExpressionEdit *expressionEdit() const { return m_expression; }

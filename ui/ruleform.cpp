@@ -224,6 +224,7 @@ void RuleForm::rebuild()
             json.insert(QStringLiteral("actions"), list);
             structural(QStringLiteral("remove action"), json);
         });
+        editor->setMoveUpEnabled(i > 0);
         connect(editor, &ActionEditor::moveUpRequested, this, [this, i] {
             if (i == 0)
                 return;

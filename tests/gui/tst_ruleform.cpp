@@ -35,6 +35,7 @@
 #include <QMimeData>
 #include <QProcess>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QTabWidget>
 #include <QTest>
 #include <QToolButton>
@@ -327,6 +328,12 @@ void TestRuleForm::screenshot()
     if (!shot.isEmpty()) {
         QTest::qWait(50);
         QVERIFY(editor.grab().save(shot));
+        // The actions, scrolled to
+        auto *scroll = editor.findChild<QScrollArea *>(QStringLiteral("ruleFormScroll"));
+        QVERIFY(scroll);
+        scroll->ensureWidgetVisible(editor.form()->actions().last());
+        QTest::qWait(50);
+        QVERIFY(editor.grab().save(QString(shot).replace(QStringLiteral(".png"), QStringLiteral("-actions.png"))));
         editor.selectRule(1);
         QVERIFY(editor.grab().save(QString(shot).replace(QStringLiteral(".png"), QStringLiteral("-bridge.png"))));
     }
