@@ -10,6 +10,7 @@
 #include "model/workspace.h"
 #include "protocols/engine/engine.h"
 #include "protocols/engine/ruleengine.h"
+#include "protocols/engine/rulescript.h"
 #include "protocols/engine/secretprovider.h" // engine.h keeps a QPointer to one
 
 #include <QAction>
@@ -67,6 +68,7 @@ QString uniqueName(const QJsonArray &rules, const QString &base)
 RulesEditor::RulesEditor(Engine *engine, QWidget *parent)
     : QDialog(parent)
     , m_engine(engine)
+    , m_checker(std::make_unique<RuleScript>(RuleScript::Lookup{}))
     , m_stack(new QUndoStack(this))
     , m_rules(engine->rulesJson())
     , m_uris(new QStringListModel(this))
@@ -408,7 +410,7 @@ void RulesEditor::check()
         m_problem = tr("the rules are a JSON array: [ {...}, {...} ]");
     } else {
         RuleProblem problem;
-        const auto rules = RuleEngine::parse(m_rules, &problem);
+        const auto rules = RuleSet::parse(m_rules, &problem, [this](const QString &expression) { return m_checker->check(expression); });
         if (!rules) {
             // The pointer is from the file's top ("/rules/2/..."); this text is the list itself.
             const QStringList where = problem.where.mid(1);

@@ -3,6 +3,8 @@
 #include <QDialog>
 #include <QJsonArray>
 
+#include <memory>
+
 class QAction;
 class QCheckBox;
 class QDialogButtonBox;
@@ -18,6 +20,7 @@ namespace thingscape {
 
 class Engine;
 class RuleForm;
+class RuleScript;
 class RuleTraceView;
 
 // Edits the workspace's rules list: a form per rule (triggers with their kind's fields,
@@ -69,6 +72,9 @@ private:
     static QString ruleLabel(const QJsonObject &rule);
 
     Engine *m_engine; // Not owned.
+    // Checks the scripts of the list as it is edited: one sandbox for the editor's life, not
+    // one per keystroke.
+    std::unique_ptr<RuleScript> m_checker;
     QUndoStack *m_stack;
     QUndoStack *m_windowStack = nullptr; // Not owned.
     QJsonArray m_rules;

@@ -53,6 +53,7 @@ private Q_SLOTS:
     void pingPongRulesAreStopped();
     void runawayRuleIsSuspended();
     void dryRunTracesWithoutWriting();
+    void evaluateNowAgainstCurrentValues();
 
 private:
     // An engine on the test broker (and extra endpoints), with the rules, connected, its MQTT
@@ -531,6 +532,46 @@ void TestRuleEngine::dryRunTracesWithoutWriting()
     publishSeen(*engine, QStringLiteral("in"), "2");
     QVERIFY(!engine->store()->find(rid(uri(QStringLiteral("out")))));
     QCOMPARE(notified.count(), 0);
+}
+
+void TestRuleEngine::evaluateNowAgainstCurrentValues()
+{
+    // Given an engine whose store has values from the broker (no rules needed)
+    auto engine = makeEngine(QStringLiteral("[]"));
+    QVERIFY(engine);
+    publishSeen(*engine, QStringLiteral("temp"), "20");
+    publishSeen(*engine, QStringLiteral("temp"), "21.5");
+    publishSeen(*engine, QStringLiteral("json"), R"({"a": {"b": [1, 2, 3]}})");
+    RuleEngine *rules = engine->rules();
+    // value and previous are the trigger's current and previous values
+    RuleEngine::Evaluation e = rules->evaluateNow(QStringLiteral("value + 1"), uri(QStringLiteral("temp")));
+    QVERIFY2(e.ok, qPrintable(e.error));
+    QCOMPARE(e.value.toDouble(), 22.5);
+    QCOMPARE(e.text, QStringLiteral("22.5"));
+    e = rules->evaluateNow(QStringLiteral("value - previous"), uri(QStringLiteral("temp")));
+    QCOMPARE(e.value.toDouble(), 1.5);
+    // JSON decoded as objects; resource(uri) reads any current value, null when unknown
+    e = rules->evaluateNow(QStringLiteral("value.a.b[2] * resource('%1')").arg(uri(QStringLiteral("temp"))), uri(QStringLiteral("json")));
+    QVERIFY2(e.ok, qPrintable(e.error));
+    QCOMPARE(e.value.toDouble(), 64.5);
+    e = rules->evaluateNow(QStringLiteral("resource('%1') === null && value === null").arg(uri(QStringLiteral("nothing"))));
+    QCOMPARE(e.value.toBool(), true);
+    // Objects come out as JSON text, as a write would send them
+    e = rules->evaluateNow(QStringLiteral("({t: value})"), uri(QStringLiteral("temp")));
+    QCOMPARE(e.text, QStringLiteral("{\"t\":21.5}"));
+    // Mistakes are said: a syntax error, a throw, the sandbox's missing names, a loop
+    e = rules->evaluateNow(QStringLiteral("value +"));
+    QVERIFY(!e.ok);
+    QVERIFY(!RuleEngine::checkExpression(QStringLiteral("value +")).isEmpty());
+    QVERIFY(RuleEngine::checkExpression(QStringLiteral("value + 1")).isEmpty());
+    e = rules->evaluateNow(QStringLiteral("(function () { throw new Error('no way'); })()"));
+    QVERIFY(!e.ok);
+    QVERIFY2(e.error.contains(QStringLiteral("no way")), qPrintable(e.error));
+    e = rules->evaluateNow(QStringLiteral("typeof XMLHttpRequest + typeof require + typeof Qt"));
+    QCOMPARE(e.text, QStringLiteral("undefinedundefinedundefined"));
+    e = rules->evaluateNow(QStringLiteral("(function () { while (true) {} })()"));
+    QVERIFY(!e.ok);
+    QVERIFY2(e.error.contains(QStringLiteral("interrupted")), qPrintable(e.error));
 }
 
 QTEST_GUILESS_MAIN(TestRuleEngine)
