@@ -101,6 +101,7 @@ MainWindow::MainWindow(WindowModels *session, QWidget *parent)
     tabifyDockWidget(m_streamDock, m_systemsDock);
     addDockWidget(Qt::BottomDockWidgetArea, m_rulesDock);
     tabifyDockWidget(m_systemsDock, m_rulesDock);
+    m_rulesDock->setUndoStack(m_undoStack);
     m_streamDock->raise();
     resizeDocks({m_treeDock}, {520}, Qt::Horizontal);
     resizeDocks({m_streamDock}, {280}, Qt::Vertical);

@@ -2,6 +2,7 @@
 
 #include "elidedlabel.h"
 #include "ruleseditor.h"
+#include "ruletraceview.h"
 
 #include "model/resourceid.h"
 #include "model/rulelistmodel.h"
@@ -33,24 +34,6 @@ namespace {
 
 constexpr int kMaxShownChars = 200;
 
-QString shortJson(const QJsonValue &value)
-{
-    QString text;
-    if (value.isString())
-        text = value.toString();
-    else if (value.isNull() || value.isUndefined())
-        text = QString();
-    else if (value.isObject())
-        text = QString::fromUtf8(QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact));
-    else if (value.isArray())
-        text = QString::fromUtf8(QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact));
-    else
-        text = value.toVariant().toString();
-    // One line, bounded: payload text is never shown as rich text or at any length.
-    text.replace(QLatin1Char('\n'), QLatin1Char(' '));
-    return text.size() > kMaxShownChars ? text.left(kMaxShownChars) + QStringLiteral("…") : text;
-}
-
 } // namespace
 
 RulesDock::RulesDock(Engine *engine, QWidget *parent)
@@ -58,7 +41,7 @@ RulesDock::RulesDock(Engine *engine, QWidget *parent)
     , m_engine(engine)
     , m_model(new RuleListModel(this))
     , m_table(new QTableView(this))
-    , m_traces(new QTreeWidget(this))
+    , m_traces(new RuleTraceView(engine->rules(), this))
     , m_dryRun(new QCheckBox(tr("&Dry run (evaluate and trace, don't act)"), this))
     , m_notice(new QLabel(this))
     , m_lastNotice(new ElidedLabel(Qt::ElideRight, this))
@@ -73,18 +56,6 @@ RulesDock::RulesDock(Engine *engine, QWidget *parent)
     m_table->setWordWrap(false);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setSectionResizeMode(RuleListModel::LastErrorColumn, QHeaderView::Stretch);
-
-    m_traces->setObjectName(QStringLiteral("ruleTraces"));
-    m_traces->setHeaderLabels({tr("Time"), tr("Trigger"), tr("Value"), tr("Condition"), tr("Outcome")});
-    m_traces->setTextElideMode(Qt::ElideMiddle);
-    m_traces->setUniformRowHeights(true);
-    m_traces->header()->setSectionResizeMode(QHeaderView::Interactive);
-    m_traces->header()->setStretchLastSection(true);
-    const QFontMetrics metrics = m_traces->fontMetrics();
-    m_traces->header()->resizeSection(0, metrics.horizontalAdvance(QStringLiteral("00:00:00.000")) + 40);
-    m_traces->header()->resizeSection(1, metrics.horizontalAdvance(QLatin1Char('m')) * 11);
-    m_traces->header()->resizeSection(2, metrics.horizontalAdvance(QLatin1Char('m')) * 5);
-    m_traces->header()->resizeSection(3, metrics.horizontalAdvance(QStringLiteral("Condition")) + 16);
 
     m_notice->setTextFormat(Qt::PlainText);
     m_notice->setWordWrap(true);
@@ -117,15 +88,15 @@ RulesDock::RulesDock(Engine *engine, QWidget *parent)
     RuleEngine *rules = engine->rules();
     m_dryRun->setChecked(rules->isDryRun());
     connect(m_dryRun, &QCheckBox::toggled, rules, &RuleEngine::setDryRun);
+    connect(rules, &RuleEngine::dryRunChanged, m_dryRun, [this](bool on) {
+        const QSignalBlocker blocker(m_dryRun);
+        m_dryRun->setChecked(on);
+    });
     connect(m_model, &RuleListModel::enableRequested, engine, &Engine::setRuleEnabled);
     connect(rules, &RuleEngine::rulesChanged, this, &RulesDock::reload);
     connect(rules, &RuleEngine::statusChanged, this, [this, rules](const QString &id) {
         m_model->updateStatus(rules->status(id));
         updateNotice();
-    });
-    connect(rules, &RuleEngine::traced, this, [this](const RuleTrace &trace) {
-        if (trace.rule == selectedRule())
-            addTrace(trace, true);
     });
     connect(rules, &RuleEngine::notified, this,
             [this](const QString &ruleId, const QString &title, const QString &text, qint64 timeMs) {
@@ -159,11 +130,13 @@ RulesEditor *RulesDock::openEditor(const QJsonObject &appended)
 {
     auto *editor = new RulesEditor(m_engine, this);
     editor->setAttribute(Qt::WA_DeleteOnClose);
+    editor->setWindowUndoStack(m_undoStack);
     if (!appended.isEmpty()) {
         QJsonArray rules = m_engine->rulesJson();
         rules.append(appended);
         editor->setText(QString::fromUtf8(QJsonDocument(rules).toJson(QJsonDocument::Indented)));
         // The new rule is the last one: show it, ready to edit.
+        editor->selectRule(int(rules.size()) - 1);
         if (auto *text = editor->findChild<QPlainTextEdit *>(QStringLiteral("rulesText"))) {
             text->moveCursor(QTextCursor::End);
             text->ensureCursorVisible();
@@ -227,52 +200,7 @@ void RulesDock::updateNotice()
 
 void RulesDock::showTraces()
 {
-    m_traces->clear();
-    const QString id = selectedRule();
-    if (id.isEmpty())
-        return;
-    const QList<RuleTrace> traces = m_engine->rules()->traces(id);
-    // Newest first.
-    for (auto it = traces.crbegin(); it != traces.crend(); ++it)
-        addTrace(*it, false);
-}
-
-void RulesDock::addTrace(const RuleTrace &trace, bool atTop)
-{
-    auto *item = new QTreeWidgetItem;
-    item->setText(0, QDateTime::fromMSecsSinceEpoch(trace.timeMs).toString(QStringLiteral("HH:mm:ss.zzz")));
-    item->setText(1, trace.trigger);
-    item->setText(2, shortJson(trace.value));
-    item->setText(3, trace.condition.isBool() ? (trace.condition.toBool() ? tr("true") : tr("false")) : QString());
-    bool failed = !trace.error.isEmpty();
-    for (const RuleActionTrace &action : trace.actions) {
-        auto *child = new QTreeWidgetItem(item);
-        child->setText(0, action.action);
-        child->setText(1, action.target);
-        child->setText(2, action.detail.left(kMaxShownChars));
-        child->setText(4, action.ok ? tr("ok (%1 ms)").arg(action.durationMs) : tr("failed: %1").arg(action.error));
-        failed = failed || !action.ok;
-        for (int c = 0; c < 5; ++c)
-            child->setToolTip(c, child->text(c));
-    }
-    QString outcome = !trace.error.isEmpty() ? trace.error
-                    : failed                 ? tr("an action failed")
-                    : trace.condition == QJsonValue(false) ? tr("condition false: no action")
-                                                          : tr("done in %1 ms").arg(trace.durationMs);
-    if (trace.dryRun)
-        outcome = tr("dry run: %1").arg(outcome);
-    if (trace.depth > 1)
-        outcome += tr(" (chain depth %1)").arg(trace.depth);
-    item->setText(4, outcome);
-    for (int c = 0; c < 5; ++c)
-        item->setToolTip(c, item->text(c));
-    if (atTop) {
-        m_traces->insertTopLevelItem(0, item);
-        while (m_traces->topLevelItemCount() > RuleTrace::kMaxTraces)
-            delete m_traces->takeTopLevelItem(m_traces->topLevelItemCount() - 1);
-    } else {
-        m_traces->addTopLevelItem(item);
-    }
+    m_traces->setRule(selectedRule());
 }
 
 } // namespace thingscape

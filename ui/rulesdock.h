@@ -8,6 +8,7 @@ class QCheckBox;
 class QLabel;
 class QTableView;
 class QTreeWidget;
+class QUndoStack;
 
 namespace thingscape {
 
@@ -16,6 +17,7 @@ class Engine;
 class ResourceId;
 class RuleListModel;
 class RulesEditor;
+class RuleTraceView;
 struct RuleTrace;
 
 // The Rules dock: the workspace's rules and bridges with their state (enabled, running,
@@ -31,6 +33,8 @@ public:
 
     RuleListModel *model() const { return m_model; }
     QString selectedRule() const;
+    // The window's undo stack: the editor's Apply is a step on it.
+    void setUndoStack(QUndoStack *stack) { m_undoStack = stack; }
     void selectRule(const QString &ruleId);
     // Opens the rules editor (it deletes itself on close); with a rule given, the text holds
     // the rules list with that rule appended, for the user to edit and apply.
@@ -44,16 +48,16 @@ public:
 private:
     void reload();
     void showTraces();
-    void addTrace(const RuleTrace &trace, bool atTop);
     void updateNotice();
 
     Engine *m_engine; // Not owned.
     RuleListModel *m_model;
     QTableView *m_table;
-    QTreeWidget *m_traces;
+    RuleTraceView *m_traces;
     QCheckBox *m_dryRun;
     QLabel *m_notice;
     ElidedLabel *m_lastNotice;
+    QUndoStack *m_undoStack = nullptr; // Not owned.
 };
 
 } // namespace thingscape

@@ -6,6 +6,8 @@
 #include "model/resourcestore.h"
 #include "protocols/endpointmanager.h"
 
+#include <QDateTime>
+
 namespace thingscape {
 
 namespace {
@@ -136,7 +138,10 @@ void RuleEngine::setRules(const QList<Rule> &rules)
 
 void RuleEngine::setDryRun(bool on)
 {
+    if (m_dryRun == on)
+        return;
     m_dryRun = on;
+    Q_EMIT dryRunChanged(on);
     if (m_worker) {
         RuleWorker *worker = m_worker;
         QMetaObject::invokeMethod(worker, [worker, on] { worker->setDryRun(on); }, Qt::QueuedConnection);
@@ -228,6 +233,55 @@ void RuleEngine::setEnabled(const QString &ruleId, bool enabled)
         m_statuses[ruleId].enabled = enabled;
         Q_EMIT statusChanged(ruleId);
     }
+}
+
+RuleEngine::Evaluation RuleEngine::evaluateNow(const QString &expression, const QString &triggerUri) const
+{
+    const ResourceStore *store = m_store;
+    auto current = [store](const QString &uri) -> const Resource * {
+        const std::optional<ResourceId> id = ResourceId::parse(uri);
+        const Resource *resource = id && store ? store->find(*id) : nullptr;
+        return resource && resource->hasValue() ? resource : nullptr;
+    };
+    // A sandbox of its own, on this thread: the rule thread's is busy with the running rules.
+    RuleScript script([&current](const QString &uri) {
+        const Resource *resource = current(uri);
+        return resource ? RuleWorker::jsonOf(resource->value()) : QJsonValue(QJsonValue::Null);
+    });
+    ScriptScope scope;
+    scope.value = QJsonValue::Null;
+    scope.previous = QJsonValue::Null;
+    scope.trigger = triggerUri;
+    scope.now = QDateTime::currentMSecsSinceEpoch();
+    if (const Resource *resource = current(triggerUri)) {
+        scope.value = RuleWorker::jsonOf(resource->value());
+        const History &history = resource->history();
+        // The value before the current one, when the history still has it.
+        const qsizetype before = history.size() - (history.currentInHistory() ? 2 : 1);
+        if (before >= 0)
+            scope.previous = RuleWorker::jsonOf(history.at(before));
+    }
+    Evaluation out;
+    const ScriptResult result = script.evaluate(expression, scope);
+    if (!result.ok()) {
+        out.error = result.error;
+        return out;
+    }
+    out.ok = true;
+    out.value = RuleScript::toJson(result.value);
+    if (out.value.isUndefined())
+        out.value = QJsonValue::Null;
+    bool json = false;
+    QString error;
+    const QByteArray payload = RuleScript::payload(result.value, &json, &error);
+    out.text = error.isEmpty() ? QString::fromUtf8(payload) : RuleScript::text(result.value);
+    return out;
+}
+
+QString RuleEngine::checkExpression(const QString &expression)
+{
+    RuleScript script({});
+    return script.check(expression);
 }
 
 QList<RuleStatus> RuleEngine::statuses() const

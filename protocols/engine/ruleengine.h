@@ -57,6 +57,21 @@ public:
     // Enabling a suspended rule resumes it.
     void setEnabled(const QString &ruleId, bool enabled);
 
+    // An expression evaluated now, on this thread, against the store's current values, in the
+    // sandbox rules run in: `value` and `previous` are triggerUri's current and previous value
+    // (null when unknown or not given), `trigger` is triggerUri, `now` the wall clock. For an
+    // editor's "evaluate now"; a script that loops is interrupted like a rule's.
+    struct Evaluation
+    {
+        bool ok = false;
+        QString error;     // syntax error, thrown, interrupted
+        QJsonValue value;  // the result as JSON (undefined: null)
+        QString text;      // the result as a write would send it (or as log shows it)
+    };
+    Evaluation evaluateNow(const QString &expression, const QString &triggerUri = {}) const;
+    // The syntax error of expression (with its line), empty when it compiles.
+    static QString checkExpression(const QString &expression);
+
     QList<RuleStatus> statuses() const;
     RuleStatus status(const QString &ruleId) const { return m_statuses.value(ruleId); }
     QList<RuleTrace> traces(const QString &ruleId) const;
@@ -66,6 +81,7 @@ public:
 Q_SIGNALS:
     // The list of rules was replaced (statuses() has the new one).
     void rulesChanged();
+    void dryRunChanged(bool on);
     void traced(const thingscape::RuleTrace &trace);
     void statusChanged(const QString &ruleId);
     void notified(const QString &ruleId, const QString &title, const QString &text, qint64 timeMs);

@@ -431,6 +431,8 @@ void RuleWorker::feedTrigger(RuleState &state, int index, const ValueEvent &even
     context.raw = event.value;
     context.hasRaw = true;
     context.depth = cause.kind == CauseKind::Rule ? cause.depth + 1 : 1;
+    if (cause.kind == CauseKind::Rule)
+        context.causeRule = cause.source;
     context.timeMs = m_clock->nowMs();
     context.value = jsonOf(event.value);
     const auto previous = m_previous.constFind(event.id);
@@ -529,6 +531,7 @@ void RuleWorker::fire(RuleState &state, Context context)
         trace.dryRun = m_dryRun;
         Q_EMIT traced(trace);
         publishStatus(state);
+        chainOverflow(state, context);
         return;
     }
     const bool busy = !state.running.isEmpty();
@@ -569,11 +572,45 @@ void RuleWorker::fire(RuleState &state, Context context)
 void RuleWorker::suspend(RuleState &state, const QString &error)
 {
     state.status.suspended = true;
-    state.status.lastError = error;
     state.queue.clear();
     disarmTimers(state);
     cancelRuns(state);
+    // After the runs it stopped: their "stopped" is not what the user needs to read.
+    state.status.lastError = error;
     publishStatus(state);
+}
+
+void RuleWorker::chainOverflow(RuleState &state, const Context &context)
+{
+    // The rules involved: this one and the one whose write fired it (for ping-pong rules, both).
+    QList<RuleState *> involved{&state};
+    if (RuleState *feeder = context.causeRule.isEmpty() ? nullptr : find(context.causeRule); feeder && feeder != &state)
+        involved.append(feeder);
+    const qint64 now = m_clock->nowMs();
+    bool repeated = false;
+    for (RuleState *rule : std::as_const(involved)) {
+        rule->overflows.push_back(now);
+        while (!rule->overflows.empty() && rule->overflows.front() <= now - kRateWindowMs)
+            rule->overflows.pop_front();
+        repeated = repeated || qsizetype(rule->overflows.size()) >= kChainOverflowsToSuspend;
+    }
+    if (!repeated)
+        return;
+    QStringList names;
+    for (RuleState *rule : std::as_const(involved))
+        names.append(QStringLiteral("\"%1\"").arg(rule->rule.name));
+    const QString error = tr("suspended: %1 trigger each other in a loop (chains deeper than %2 stopped %3 times in %4 s); "
+                             "enable again when fixed")
+                              .arg(names.join(tr(" and ")))
+                              .arg(kMaxChainDepth)
+                              .arg(kChainOverflowsToSuspend)
+                              .arg(kRateWindowMs / 1000);
+    for (RuleState *rule : std::as_const(involved)) {
+        rule->overflows.clear();
+        suspend(*rule, error);
+    }
+    // Visible beyond the dock: a notice in the window, a JSON line headless.
+    Q_EMIT notified(state.rule.id, tr("Rules suspended"), error, now);
 }
 
 void RuleWorker::cancelRuns(RuleState &state)
@@ -834,6 +871,7 @@ void RuleWorker::setEnabled(const QString &ruleId, bool enabled)
         // Enabling again is how a suspended rule comes back.
         state->status.suspended = false;
         state->recent.clear();
+        state->overflows.clear();
         if (m_started)
             armTimers(*state);
     } else {

@@ -42,6 +42,9 @@ class RuleWorker : public QObject
 public:
     static constexpr int kMaxChainDepth = 8;
     static constexpr qint64 kRateWindowMs = 10000;
+    // A rule whose chains overflow this often within kRateWindowMs is in a loop that comes
+    // back (ping-pong rules kicked again and again): it is suspended with the rule that fed it.
+    static constexpr int kChainOverflowsToSuspend = 2;
 
     RuleWorker(std::shared_ptr<RuleSink> sink, std::unique_ptr<RuleClock> clock);
     ~RuleWorker() override;
@@ -59,6 +62,8 @@ public:
     void adoptClock(std::unique_ptr<RuleClock> clock);
     // Takes the queued value events now (tests drive it after moving a manual clock).
     void drainEvents();
+    // A value as scripts see it: decoded (JSON as objects), else its text.
+    static QJsonValue jsonOf(const Value &value);
 
 Q_SIGNALS:
     void traced(const thingscape::RuleTrace &trace);
@@ -77,6 +82,7 @@ private:
         Value raw;          // the trigger's value as it came (bridges pass it on as is)
         bool hasRaw = false;
         int depth = 1;
+        QString causeRule;  // the rule whose write fired this one (chains), else empty
         qint64 timeMs = 0;
     };
     struct Run;
@@ -93,6 +99,7 @@ private:
         QList<std::shared_ptr<Run>> running;
         std::deque<Context> queue;
         std::deque<qint64> recent; // start times of runs in the rate window
+        std::deque<qint64> overflows; // times of chains through it stopped too deep, in the rate window
         QHash<QString, ThresholdState> thresholds; // "trigger index|uri"
         QHash<QString, QJsonValue> fields;         // "trigger index|uri": the field's last value
         QHash<QString, quint64> staleTimers;       // "trigger index|uri"
@@ -113,6 +120,7 @@ private:
     void finish(const std::shared_ptr<Run> &run, const QString &error = {});
     void cancelRuns(RuleState &state);
     void suspend(RuleState &state, const QString &error);
+    void chainOverflow(RuleState &state, const Context &context);
     void armTimers(RuleState &state);
     void disarmTimers(RuleState &state);
     void scheduleEvery(const QString &ruleId, int index);
@@ -123,7 +131,6 @@ private:
     RuleState *find(const QString &ruleId);
     QJsonValue lookup(const QString &uri) const;
     QJsonValue fieldOf(const QJsonValue &value, const QString &pointer) const;
-    static QJsonValue jsonOf(const Value &value);
 
     std::shared_ptr<RuleSink> m_sink;
     std::unique_ptr<RuleClock> m_clock;

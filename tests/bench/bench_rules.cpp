@@ -27,11 +27,13 @@
 #include <QJsonObject>
 #include <QMutex>
 #include <QProcess>
+#include <QThread>
 #include <QTimer>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <vector>
 
 #include <unistd.h>
@@ -134,11 +136,30 @@ struct Figures
     double p99Ms = 0;
     double stallP99Ms = 0;
     double cpuUsPerFiring = 0; // the rule engine's thread
+    // Where the time goes (instrumentation): the store hands value events over in batches;
+    // the first event of a batch waits only for the rule thread to wake, the k-th also for the
+    // k-1 before it.
+    double batchP50 = 0;
+    double batchMax = 0;
+    double firstP50Ms = 0; // latency of a batch's first event: the hop to the rule thread
+    double firstP99Ms = 0;
+    double perEventUs = 0; // median added latency per event queued before it in its batch
     int writes = 0;
     int done = 0;
 };
 
-Figures runRound(quint16 port, bool withRules, int messages, int rate, int qos)
+enum class Path {
+    Rules,    // the rule engine: its thread, its scripts, its write
+    Hop,      // the same write issued from a bare thread the value event is posted to: the hop alone
+    Baseline, // the same write issued right in the value event's handler
+};
+
+const char *pathName(Path path)
+{
+    return path == Path::Rules ? "rules" : path == Path::Hop ? "bare hop" : "baseline";
+}
+
+Figures runRound(quint16 port, Path path, int messages, int rate, int qos)
 {
     static int round = 0;
     const QString prefix = QStringLiteral("bench/rules/%1").arg(++round);
@@ -164,8 +185,16 @@ Figures runRound(quint16 port, bool withRules, int messages, int rate, int qos)
     broker.url = *ResourceId::parse(base);
     broker.filters = {prefix + QStringLiteral("/in")};
     workspace.setEndpoints({broker});
+    const bool withRules = path == Path::Rules;
     if (withRules)
         workspace.setRules(rules);
+    // The bare hop: an idle thread, woken by a queued call per value event.
+    QThread hopThread;
+    QObject hopper;
+    if (path == Path::Hop) {
+        hopper.moveToThread(&hopThread);
+        hopThread.start();
+    }
     engine.rules()->setSink(std::make_shared<TimingSink>(engine.endpoints(), &issued));
     engine.apply(workspace);
     wait([&] { return engine.endpoints()->connectedCount() == 1; }, 20000);
@@ -173,12 +202,28 @@ Figures runRound(quint16 port, bool withRules, int messages, int rate, int qos)
     const ResourceId inId = *ResourceId::parse(in);
     const ResourceId outId = *ResourceId::parse(out);
     QHash<QByteArray, qint64> eventAt;
+    QHash<QByteArray, QPair<int, int>> batchOf; // payload -> (batch, position in it)
+    std::vector<int> batchSizes;
     QObject::connect(engine.store(), &ResourceStore::valueEvents, &engine, [&](const ValueEvents &events) {
+        int position = 0;
         for (const ValueEvent &event : events) {
             if (event.direction != Direction::In || event.id != inId)
                 continue;
             eventAt.insert(event.value.raw, nowNs());
-            if (!withRules) {
+            batchOf.insert(event.value.raw, {int(batchSizes.size()), position++});
+            if (path == Path::Hop && event.value.toDouble() >= 0) {
+                const QByteArray payload = event.value.raw;
+                EndpointManager *endpoints = engine.endpoints();
+                QMetaObject::invokeMethod(&hopper, [&issued, &done, endpoints, outId, payload, qos] {
+                    issued.note(payload);
+                    QMetaObject::invokeMethod(endpoints, [&done, endpoints, outId, payload, qos] {
+                        WriteOptions options;
+                        options.qos = qos;
+                        endpoints->write(outId, payload, options, [&done](const Result &) { ++done; });
+                    }, Qt::QueuedConnection);
+                }, Qt::QueuedConnection);
+            }
+            if (path == Path::Baseline) {
                 // The baseline: the same write, issued right here.
                 if (event.value.toDouble() >= 0) {
                     issued.note(event.value.raw);
@@ -188,6 +233,8 @@ Figures runRound(quint16 port, bool withRules, int messages, int rate, int qos)
                 }
             }
         }
+        if (position > 0)
+            batchSizes.push_back(position);
     });
     if (withRules) {
         QObject::connect(engine.rules(), &RuleEngine::traced, &engine, [&done](const RuleTrace &) { ++done; });
@@ -203,6 +250,8 @@ Figures runRound(quint16 port, bool withRules, int messages, int rate, int qos)
     }, 20000);
     wait([&] { return false; }, 100);
     eventAt.clear();
+    batchOf.clear();
+    batchSizes.clear();
     {
         QMutexLocker lock(&issued.mutex);
         issued.at.clear();
@@ -260,11 +309,46 @@ Figures runRound(quint16 port, bool withRules, int messages, int rate, int qos)
         figures.writes = int(issued.at.size());
     }
     figures.done = done;
+    {
+        QMutexLocker lock(&issued.mutex);
+        std::vector<double> sizes(batchSizes.begin(), batchSizes.end());
+        figures.batchP50 = percentile(sizes, 0.5);
+        figures.batchMax = sizes.empty() ? 0 : *std::max_element(sizes.begin(), sizes.end());
+        // Per batch: its first event's latency, and the slope to its last.
+        QHash<int, QPair<double, double>> firstLast; // batch -> (first latency, last latency)
+        QHash<int, int> lastPosition;
+        for (auto it = batchOf.cbegin(); it != batchOf.cend(); ++it) {
+            const auto at = issued.at.constFind(it.key());
+            const auto event = eventAt.constFind(it.key());
+            if (at == issued.at.constEnd() || event == eventAt.constEnd())
+                continue;
+            const double latency = double(*at - *event) / 1e6;
+            auto &entry = firstLast[it->first];
+            if (it->second == 0)
+                entry.first = latency;
+            if (it->second >= lastPosition.value(it->first, -1)) {
+                lastPosition[it->first] = it->second;
+                entry.second = latency;
+            }
+        }
+        std::vector<double> firsts, slopes;
+        for (auto it = firstLast.cbegin(); it != firstLast.cend(); ++it) {
+            firsts.push_back(it->first);
+            const int n = lastPosition.value(it.key());
+            if (n > 0)
+                slopes.push_back((it->second - it->first) * 1000.0 / n);
+        }
+        figures.firstP50Ms = percentile(firsts, 0.5);
+        figures.firstP99Ms = percentile(firsts, 0.99);
+        figures.perEventUs = percentile(slopes, 0.5);
+    }
     figures.p50Ms = percentile(latencies, 0.5);
     figures.p99Ms = percentile(latencies, 0.99);
     figures.stallP99Ms = percentile(stalls, 0.99);
     figures.cpuUsPerFiring = withRules ? (threadCpuMs("rules") - cpuBefore) * 1000.0 / double(messages) : 0;
     engine.rules()->stop();
+    hopThread.quit();
+    hopThread.wait();
     return figures;
 }
 
@@ -284,33 +368,49 @@ int main(int argc, char *argv[])
         return testsupport::inCi() ? 1 : 0;
     }
     std::printf("bench_rules: %d messages at %d/s, %d round(s), QoS %d\n", messages, rate, rounds, qos);
-    std::vector<double> ruleP50, ruleP99, ruleStall, ruleCpu, baseP50, baseP99, baseStall;
+    struct Series
+    {
+        std::vector<double> p50, p99, stall, cpu, firstP99, perEvent;
+    };
+    std::map<Path, Series> series;
     bool ok = true;
     for (int r = 0; r < rounds; ++r) {
-        for (const bool withRules : {true, false}) {
-            const Figures f = runRound(broker.port(), withRules, messages, rate, qos);
+        for (const Path path : {Path::Rules, Path::Hop, Path::Baseline}) {
+            const Figures f = runRound(broker.port(), path, messages, rate, qos);
             std::printf("  round %d %-9s writes %5d/%d  event->write p50 %7.3f ms  p99 %7.3f ms  GUI stall p99 %6.2f ms"
                         "  rule thread CPU %5.1f us/firing\n",
-                        r + 1, withRules ? "rules" : "baseline", f.writes, messages, f.p50Ms, f.p99Ms, f.stallP99Ms,
-                        f.cpuUsPerFiring);
+                        r + 1, pathName(path), f.writes, messages, f.p50Ms, f.p99Ms, f.stallP99Ms, f.cpuUsPerFiring);
+            std::printf("          batches of %.0f events (median; largest %.0f); a batch's first event p50 %.3f ms, p99 %.3f ms;"
+                        " +%.1f us per event queued before it\n",
+                        f.batchP50, f.batchMax, f.firstP50Ms, f.firstP99Ms, f.perEventUs);
             if (f.writes != messages || f.done != messages) {
-                std::fprintf(stderr, "bench_rules: %s: %d writes issued, %d done, for %d messages\n",
-                             withRules ? "rules" : "baseline", f.writes, f.done, messages);
+                std::fprintf(stderr, "bench_rules: %s: %d writes issued, %d done, for %d messages\n", pathName(path), f.writes,
+                             f.done, messages);
                 ok = false;
             }
-            (withRules ? ruleP50 : baseP50).push_back(f.p50Ms);
-            (withRules ? ruleP99 : baseP99).push_back(f.p99Ms);
-            (withRules ? ruleStall : baseStall).push_back(f.stallP99Ms);
-            if (withRules)
-                ruleCpu.push_back(f.cpuUsPerFiring);
+            Series &s = series[path];
+            s.p50.push_back(f.p50Ms);
+            s.p99.push_back(f.p99Ms);
+            s.stall.push_back(f.stallP99Ms);
+            s.cpu.push_back(f.cpuUsPerFiring);
+            s.firstP99.push_back(f.firstP99Ms);
+            s.perEvent.push_back(f.perEventUs);
         }
     }
+    const Series &rules = series[Path::Rules];
+    const Series &hop = series[Path::Hop];
+    const Series &base = series[Path::Baseline];
     std::printf("median of rounds: rules p50 %.3f ms, p99 %.3f ms (target < 5 ms), GUI stall p99 %.2f ms (target < 50 ms)\n",
-                median(ruleP50), median(ruleP99), median(ruleStall));
-    std::printf("                  rule thread CPU %.1f us per firing (condition, value script, trace)\n", median(ruleCpu));
-    std::printf("                  baseline p50 %.3f ms, p99 %.3f ms, GUI stall p99 %.2f ms\n", median(baseP50), median(baseP99),
-                median(baseStall));
-    std::printf("ratio rules / baseline: p99 latency +%.3f ms, GUI stall p99 x%.2f\n", median(ruleP99) - median(baseP99),
-                median(baseStall) > 0 ? median(ruleStall) / median(baseStall) : 0.0);
+                median(rules.p50), median(rules.p99), median(rules.stall));
+    std::printf("                  rule thread CPU %.1f us per firing (condition, value script, trace); +%.1f us per event"
+                " queued before it in its batch\n",
+                median(rules.cpu), median(rules.perEvent));
+    std::printf("                  bare hop to an idle thread p50 %.3f ms, p99 %.3f ms, GUI stall p99 %.2f ms\n", median(hop.p50),
+                median(hop.p99), median(hop.stall));
+    std::printf("                  baseline (no thread) p50 %.3f ms, p99 %.3f ms, GUI stall p99 %.2f ms\n", median(base.p50),
+                median(base.p99), median(base.stall));
+    std::printf("rules vs bare hop: p99 %+.3f ms (x%.2f); rules vs baseline: p99 %+.3f ms; GUI stall p99 x%.2f of the baseline's\n",
+                median(rules.p99) - median(hop.p99), median(hop.p99) > 0 ? median(rules.p99) / median(hop.p99) : 0.0,
+                median(rules.p99) - median(base.p99), median(base.stall) > 0 ? median(rules.stall) / median(base.stall) : 0.0);
     return ok ? 0 : 1;
 }

@@ -3,11 +3,14 @@
 // plain text. Rules fire on start here: no peer needed for what is shown (a write to a
 // resource no endpoint carries fails, and that failure is what the dock must show).
 #include "model/rulelistmodel.h"
+#include "protocols/endpointmanager.h"
 #include "protocols/engine/engine.h"
 #include "protocols/engine/ruleengine.h"
 #include "protocols/engine/secretprovider.h"
 #include "ui/rulesdock.h"
 #include "ui/ruleseditor.h"
+#include "model/workspace.h"
+#include "testsupport.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
@@ -17,6 +20,7 @@
 #include <QJsonDocument>
 #include <QLabel>
 #include <QPlainTextEdit>
+#include <QProcess>
 #include <QPushButton>
 #include <QDialogButtonBox>
 #include <QSignalSpy>
@@ -35,6 +39,7 @@ private Q_SLOTS:
     void dockShowsRulesStateAndTraces();
     void rejectedRulesAreSaid();
     void editorChecksAndApplies();
+    void pingPongRulesAreSuspendedInTheDock();
 };
 
 void TestRulesDock::modelFollowsStatuses()
@@ -172,6 +177,66 @@ void TestRulesDock::editorChecksAndApplies()
         editor.setText(editor.text() + QStringLiteral(" x"));
         editor.grab().save(shot);
     }
+}
+
+void TestRulesDock::pingPongRulesAreSuspendedInTheDock()
+{
+    REQUIRE_BINARY(mosquitto, "mosquitto", "mosquitto")
+    REQUIRE_BINARY(pub, "mosquitto_pub", "mosquitto-clients")
+    testsupport::Mosquitto broker;
+    QVERIFY(broker.start());
+    const QString base = QStringLiteral("mqtt://127.0.0.1:%1/pingpong").arg(broker.port());
+    QByteArray rules = R"J([
+        {"name": "ping", "triggers": [{"resource": "%B/ping"}], "actions": [{"write": "%B/pong", "value": "value + 1"}]},
+        {"name": "pong", "triggers": [{"resource": "%B/pong"}], "actions": [{"write": "%B/ping", "value": "value + 1"}]}])J";
+    rules.replace("%B", base.toUtf8());
+    const QJsonObject json{
+        {QStringLiteral("thingscape"), 1},
+        {QStringLiteral("endpoints"), QJsonArray{QJsonObject{{QStringLiteral("id"), QStringLiteral("broker")},
+                                                             {QStringLiteral("url"), QStringLiteral("mqtt://127.0.0.1:%1").arg(broker.port())},
+                                                             {QStringLiteral("filters"), QJsonArray{QStringLiteral("pingpong/#")}}}}},
+        {QStringLiteral("rules"), QJsonDocument::fromJson(rules).array()}};
+    QString error;
+    const auto workspace = Workspace::fromJson(json, &error);
+    QVERIFY2(workspace, qPrintable(error));
+    // Given the ping-pong rules running (on a manual clock: the overflows count within one
+    // rate window however slow the machine is) with the dock showing them
+    Engine engine;
+    engine.rules()->useManualClock(1700000000000);
+    RulesDock dock(&engine);
+    dock.resize(1100, 300);
+    dock.show();
+    QAbstractItemModelTester tester(dock.model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    engine.apply(*workspace);
+    QTRY_COMPARE_WITH_TIMEOUT(engine.endpoints()->connectedCount(), 1, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(dock.model()->rowCount(), 2, 10000);
+    // The dock warns about them when loaded
+    auto *notice = dock.findChild<QLabel *>(QStringLiteral("rulesNotice"));
+    QVERIFY(notice->text().contains(QStringLiteral("each other's triggers")));
+    // When they are kicked off from outside, again and again (until the subscription is live
+    // and the loop comes back)
+    const QString pubProgram = testsupport::findProgram(QStringLiteral("mosquitto_pub"));
+    auto suspended = [&dock] {
+        return dock.model()->index(0, RuleListModel::StateColumn).data().toString() == QLatin1String("suspended")
+            && dock.model()->index(1, RuleListModel::StateColumn).data().toString() == QLatin1String("suspended");
+    };
+    QDeadlineTimer deadline(30000);
+    while (!suspended() && !deadline.hasExpired()) {
+        QProcess::execute(pubProgram, {QStringLiteral("-p"), QString::number(broker.port()), QStringLiteral("-t"),
+                                       QStringLiteral("pingpong/ping"), QStringLiteral("-m"), QStringLiteral("0")});
+        QTest::qWait(100);
+    }
+    // Then both are suspended, the dock says why, unticked, and the window got a notice
+    QVERIFY(suspended());
+    for (int row = 0; row < 2; ++row) {
+        const QString lastError = dock.model()->index(row, RuleListModel::LastErrorColumn).data().toString();
+        QVERIFY2(lastError.contains(QStringLiteral("loop")) && lastError.contains(QStringLiteral("\"ping\"")), qPrintable(lastError));
+        QCOMPARE(dock.model()->index(row, RuleListModel::NameColumn).data(Qt::CheckStateRole).toInt(), int(Qt::Unchecked));
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(dock.lastNotice().contains(QStringLiteral("Rules suspended")), 10000);
+    // Ticking one enables it again
+    QVERIFY(dock.model()->setData(dock.model()->index(0, RuleListModel::NameColumn), Qt::Checked, Qt::CheckStateRole));
+    QTRY_COMPARE_WITH_TIMEOUT(dock.model()->index(0, RuleListModel::StateColumn).data().toString(), QStringLiteral("enabled"), 10000);
 }
 
 QTEST_MAIN(TestRulesDock)

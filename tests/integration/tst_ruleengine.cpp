@@ -53,6 +53,7 @@ private Q_SLOTS:
     void pingPongRulesAreStopped();
     void runawayRuleIsSuspended();
     void dryRunTracesWithoutWriting();
+    void evaluateNowAgainstCurrentValues();
 
 private:
     // An engine on the test broker (and extra endpoints), with the rules, connected, its MQTT
@@ -410,7 +411,8 @@ void TestRuleEngine::infiniteLoopScriptIsInterrupted()
     QTRY_VERIFY_WITH_TIMEOUT(!engine->rules()->traces(QStringLiteral("stuck")).isEmpty(), 20000);
     const RuleTrace trace = engine->rules()->traces(QStringLiteral("stuck")).first();
     QVERIFY2(trace.error.contains(QStringLiteral("interrupted")), qPrintable(trace.error));
-    QVERIFY(engine->rules()->status(QStringLiteral("stuck")).lastError.contains(QStringLiteral("interrupted")));
+    // The status follows the trace (it is flushed once per turn of the rule thread's loop).
+    QTRY_VERIFY_WITH_TIMEOUT(engine->rules()->status(QStringLiteral("stuck")).lastError.contains(QStringLiteral("interrupted")), 20000);
     QTRY_COMPARE_WITH_TIMEOUT(logged.count(), 1, 20000);
     QCOMPARE(logged.first().at(1).toString(), QStringLiteral("saw 1"));
     QVERIFY(ticks > 0);
@@ -420,8 +422,7 @@ void TestRuleEngine::pingPongRulesAreStopped()
 {
     auto engine = makeEngine(QStringLiteral(R"J([
         {"name": "ping", "triggers": [{"resource": "%B/ping"}], "actions": [{"write": "%B/pong", "value": "value + 1"}]},
-        {"name": "pong", "triggers": [{"resource": "%B/pong"}], "actions": [{"write": "%B/ping", "value": "value + 1"}]}])J"),
-                             {}, true);
+        {"name": "pong", "triggers": [{"resource": "%B/pong"}], "actions": [{"write": "%B/ping", "value": "value + 1"}]}])J"));
     QVERIFY(engine);
     QCOMPARE(engine->rules()->warnings().size(), 1);
     QVERIFY(engine->rules()->warnings().first().contains(QStringLiteral("each other's triggers")));
@@ -440,11 +441,47 @@ void TestRuleEngine::pingPongRulesAreStopped()
     QTRY_VERIFY_WITH_TIMEOUT(engine->store()->find(rid(uri(QStringLiteral("ping"))))
                                  && engine->store()->find(rid(uri(QStringLiteral("ping"))))->value().raw == "8",
                              20000);
-    // A fresh message from outside starts a fresh chain: the rules were stopped, not broken.
+    // Once stopped, neither rule is suspended yet: one deep chain may be a one-off.
+    QVERIFY(!engine->rules()->status(QStringLiteral("ping")).suspended);
+    QVERIFY(!engine->rules()->status(QStringLiteral("pong")).suspended);
+    QSignalSpy notified(engine->rules(), &RuleEngine::notified);
+    // A fresh message from outside starts a fresh chain; it overflows again, and a loop that
+    // comes back suspends both rules of it, with an error and a notice.
     publish(QStringLiteral("pong"), "100");
     QTRY_COMPARE_WITH_TIMEOUT(engine->rules()->status(QStringLiteral("ping")).stopped
                                   + engine->rules()->status(QStringLiteral("pong")).stopped,
                               quint64(2), 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(engine->rules()->status(QStringLiteral("ping")).suspended
+                                 && engine->rules()->status(QStringLiteral("pong")).suspended,
+                             20000);
+    for (const QString &name : {QStringLiteral("ping"), QStringLiteral("pong")}) {
+        const QString error = engine->rules()->status(name).lastError;
+        QVERIFY2(error.contains(QStringLiteral("\"ping\" and \"pong\"")) || error.contains(QStringLiteral("\"pong\" and \"ping\"")),
+                 qPrintable(error));
+        QVERIFY2(error.contains(QStringLiteral("loop")), qPrintable(error));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(notified.count(), 1, 20000);
+    QCOMPARE(notified.first().at(1).toString(), QStringLiteral("Rules suspended"));
+    QVERIFY(notified.first().at(2).toString().contains(QStringLiteral("loop")));
+    // Suspended rules ignore their triggers.
+    const quint64 firings = engine->rules()->status(QStringLiteral("ping")).firings;
+    publishSeen(*engine, QStringLiteral("ping"), "1000");
+    // The worker's status flush comes after what it took; a second turn delivers it here.
+    engine->rules()->advanceClock(0);
+    QCoreApplication::processEvents();
+    QCOMPARE(engine->rules()->status(QStringLiteral("ping")).firings, firings);
+    // Enabled again, they run (and one chain is stopped again, without suspending them).
+    engine->rules()->setEnabled(QStringLiteral("ping"), true);
+    engine->rules()->setEnabled(QStringLiteral("pong"), true);
+    QTRY_VERIFY_WITH_TIMEOUT(!engine->rules()->status(QStringLiteral("ping")).suspended
+                                 && !engine->rules()->status(QStringLiteral("pong")).suspended,
+                             20000);
+    publish(QStringLiteral("ping"), "0");
+    QTRY_COMPARE_WITH_TIMEOUT(engine->rules()->status(QStringLiteral("ping")).stopped
+                                  + engine->rules()->status(QStringLiteral("pong")).stopped,
+                              quint64(3), 20000);
+    QVERIFY(!engine->rules()->status(QStringLiteral("ping")).suspended);
+    QVERIFY(!engine->rules()->status(QStringLiteral("pong")).suspended);
 }
 
 void TestRuleEngine::runawayRuleIsSuspended()
@@ -495,6 +532,46 @@ void TestRuleEngine::dryRunTracesWithoutWriting()
     publishSeen(*engine, QStringLiteral("in"), "2");
     QVERIFY(!engine->store()->find(rid(uri(QStringLiteral("out")))));
     QCOMPARE(notified.count(), 0);
+}
+
+void TestRuleEngine::evaluateNowAgainstCurrentValues()
+{
+    // Given an engine whose store has values from the broker (no rules needed)
+    auto engine = makeEngine(QStringLiteral("[]"));
+    QVERIFY(engine);
+    publishSeen(*engine, QStringLiteral("temp"), "20");
+    publishSeen(*engine, QStringLiteral("temp"), "21.5");
+    publishSeen(*engine, QStringLiteral("json"), R"({"a": {"b": [1, 2, 3]}})");
+    RuleEngine *rules = engine->rules();
+    // value and previous are the trigger's current and previous values
+    RuleEngine::Evaluation e = rules->evaluateNow(QStringLiteral("value + 1"), uri(QStringLiteral("temp")));
+    QVERIFY2(e.ok, qPrintable(e.error));
+    QCOMPARE(e.value.toDouble(), 22.5);
+    QCOMPARE(e.text, QStringLiteral("22.5"));
+    e = rules->evaluateNow(QStringLiteral("value - previous"), uri(QStringLiteral("temp")));
+    QCOMPARE(e.value.toDouble(), 1.5);
+    // JSON decoded as objects; resource(uri) reads any current value, null when unknown
+    e = rules->evaluateNow(QStringLiteral("value.a.b[2] * resource('%1')").arg(uri(QStringLiteral("temp"))), uri(QStringLiteral("json")));
+    QVERIFY2(e.ok, qPrintable(e.error));
+    QCOMPARE(e.value.toDouble(), 64.5);
+    e = rules->evaluateNow(QStringLiteral("resource('%1') === null && value === null").arg(uri(QStringLiteral("nothing"))));
+    QCOMPARE(e.value.toBool(), true);
+    // Objects come out as JSON text, as a write would send them
+    e = rules->evaluateNow(QStringLiteral("({t: value})"), uri(QStringLiteral("temp")));
+    QCOMPARE(e.text, QStringLiteral("{\"t\":21.5}"));
+    // Mistakes are said: a syntax error, a throw, the sandbox's missing names, a loop
+    e = rules->evaluateNow(QStringLiteral("value +"));
+    QVERIFY(!e.ok);
+    QVERIFY(!RuleEngine::checkExpression(QStringLiteral("value +")).isEmpty());
+    QVERIFY(RuleEngine::checkExpression(QStringLiteral("value + 1")).isEmpty());
+    e = rules->evaluateNow(QStringLiteral("(function () { throw new Error('no way'); })()"));
+    QVERIFY(!e.ok);
+    QVERIFY2(e.error.contains(QStringLiteral("no way")), qPrintable(e.error));
+    e = rules->evaluateNow(QStringLiteral("typeof XMLHttpRequest + typeof require + typeof Qt"));
+    QCOMPARE(e.text, QStringLiteral("undefinedundefinedundefined"));
+    e = rules->evaluateNow(QStringLiteral("(function () { while (true) {} })()"));
+    QVERIFY(!e.ok);
+    QVERIFY2(e.error.contains(QStringLiteral("interrupted")), qPrintable(e.error));
 }
 
 QTEST_GUILESS_MAIN(TestRuleEngine)
