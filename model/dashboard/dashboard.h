@@ -31,7 +31,7 @@ struct TileSource
 {
     ResourceId resource;
     QString pointer; // "" or "/sensors/0/temp"
-    QString record;  // SenML record name: the series is the record's resource (resource/record)
+    QString record;  // SenML record name (bn + n): the series is the record's resource (resource/record)
     QString label;   // shown in the legend; empty: the resource's title
     QString color;   // "#rrggbb"; empty: picked from the palette
     QJsonObject extra;

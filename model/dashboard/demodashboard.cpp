@@ -44,7 +44,7 @@ Dashboard DemoDashboard::make(const QString &mqtt, const QString &coap, const QS
     d.name = tr("Demo site");
     d.columns = 4;
     TileSource power = source(coap + QStringLiteral("/meters/energy"));
-    power.record = QStringLiteral("power");
+    power.record = QStringLiteral("urn:dev:energy-meter:power"); // bn + n
     d.tiles = {
         tile(QStringLiteral("temps"), TileKind::LineChart, tr("Temperatures and CO2, three protocols"), 0, 0, 2,
              {source(coap + QStringLiteral("/sensors/temperature"), {}, tr("Lab (CoAP)")),

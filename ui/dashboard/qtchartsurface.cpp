@@ -85,7 +85,8 @@ void QtChartSurface::setData(const QList<ChartSeriesData> &series, qint64 fromMs
         QLineSeries *line = m_series.at(i);
         const int axis = std::clamp(data.axis, 0, 1);
         if (!line->attachedAxes().contains(m_axes[axis])) {
-            line->detachAxis(m_axes[1 - axis]);
+            if (line->attachedAxes().contains(m_axes[1 - axis]))
+                line->detachAxis(m_axes[1 - axis]);
             line->attachAxis(m_axes[axis]);
         }
         QList<QPointF> points;
