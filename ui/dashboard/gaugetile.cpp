@@ -31,14 +31,15 @@ protected:
     {
         QPainter painter(this);
         painter.setRenderHint(QPainter::Antialiasing);
-        const int side = std::min(width(), int(height() * 1.25));
-        const QRectF box((width() - side) / 2.0 + 10, 10, side - 20, side - 20);
+        // The 240° arc uses the top three quarters of its circle.
+        const double side = std::max(40.0, std::min(double(width()), (height() - 8) / 0.75) - 24);
+        const QRectF box((width() - side) / 2.0, 14, side, side);
         const double span = m_tile->maximum() - m_tile->minimum();
         auto angleOf = [&](double v) {
             const double f = span > 0 ? std::clamp((v - m_tile->minimum()) / span, 0.0, 1.0) : 0.0;
             return 210.0 - 240.0 * f; // Qt angles: counter-clockwise from 3 o'clock
         };
-        const double thickness = std::max(6.0, side / 12.0);
+        const double thickness = std::max(6.0, side / 14.0);
         QPen pen(palette().color(QPalette::Mid), thickness, Qt::SolidLine, Qt::FlatCap);
         painter.setPen(pen);
         painter.drawArc(box, int(-30 * 16), int(240 * 16));
@@ -73,9 +74,10 @@ protected:
         painter.drawText(box, Qt::AlignCenter, text);
         QFont small = font();
         painter.setFont(small);
-        const QRectF below(box.left(), box.center().y() + side / 8.0, box.width(), side / 6.0);
+        const QRectF below(box.left(), box.center().y() + side / 10.0, box.width(), side / 6.0);
         painter.drawText(below, Qt::AlignHCenter | Qt::AlignTop, m_tile->unit());
-        const QRectF scale(box.left() - 10, box.bottom() - side / 8.0, box.width() + 20, side / 8.0);
+        const double r = side / 2.0;
+        const QRectF scale(box.left() - 10, box.center().y() + r * 0.5, box.width() + 20, 16);
         painter.setPen(palette().color(QPalette::PlaceholderText));
         painter.drawText(scale, Qt::AlignLeft | Qt::AlignVCenter, QString::number(m_tile->minimum(), 'g', 5));
         painter.drawText(scale, Qt::AlignRight | Qt::AlignVCenter, QString::number(m_tile->maximum(), 'g', 5));

@@ -44,6 +44,14 @@ QtChartSurface::QtChartSurface(QWidget *parent)
     m_chart->addAxis(m_axes[1], Qt::AlignRight);
     m_axes[1]->hide();
     m_timeAxis->setTickCount(4);
+    QFont small = font();
+    small.setPointSizeF(small.pointSizeF() * 0.85);
+    m_timeAxis->setLabelsFont(small);
+    m_axes[0]->setLabelsFont(small);
+    m_axes[1]->setLabelsFont(small);
+    m_axes[0]->setTitleFont(small);
+    m_axes[1]->setTitleFont(small);
+    m_chart->legend()->setFont(small);
     m_view->setChart(m_chart);
     m_view->setRenderHint(QPainter::Antialiasing, false);
     m_view->setMouseTracking(true);
@@ -110,6 +118,7 @@ void QtChartSurface::setData(const QList<ChartSeriesData> &series, qint64 fromMs
             units[axis] = data.unit;
     }
     m_timeAxis->setRange(QDateTime::fromMSecsSinceEpoch(fromMs), QDateTime::fromMSecsSinceEpoch(m_toMs));
+    m_timeAxis->setTickCount(std::clamp(int(m_chart->plotArea().width() / 90), 2, 8));
     const qint64 span = m_toMs - fromMs;
     m_timeAxis->setFormat(span > 2 * 86400000LL ? QStringLiteral("dd.MM hh:mm")
                           : span > 300000     ? QStringLiteral("hh:mm")
@@ -118,9 +127,12 @@ void QtChartSurface::setData(const QList<ChartSeriesData> &series, qint64 fromMs
         const bool used = std::isfinite(lo[a]);
         if (a == 1)
             m_axes[1]->setVisible(used);
-        const HistoryChart::Scale scale = used ? HistoryChart::niceScale(lo[a], hi[a], 5) : HistoryChart::niceScale(0, 1, 5);
+        // Few ticks on a small tile: labels that fit rather than elided ones.
+        const int maxTicks = std::clamp(int(m_chart->plotArea().height() / 28), 2, 6);
+        const HistoryChart::Scale scale = used ? HistoryChart::niceScale(lo[a], hi[a], maxTicks)
+                                               : HistoryChart::niceScale(0, 1, maxTicks);
         m_axes[a]->setRange(scale.min, scale.max);
-        m_axes[a]->setTickCount(scale.ticks + 1);
+        m_axes[a]->setTickCount(scale.ticks);
         m_axes[a]->setLabelFormat(QStringLiteral("%.%1f").arg(scale.decimals));
         m_axes[a]->setTitleText(units[a]);
     }
