@@ -125,9 +125,11 @@ quint64 TileWidget::sourcesRevision() const
 void TileWidget::refresh(qint64 nowMs, bool force)
 {
     const quint64 revision = sourcesRevision();
-    if (!force && revision == m_drawnRevision && !followsClock())
+    // Unchanged data: only a tile that moves with time draws again, and once a second is enough.
+    if (!force && revision == m_drawnRevision && (!followsClock() || nowMs - m_drawnAtMs < 1000))
         return;
     m_drawnRevision = revision;
+    m_drawnAtMs = nowMs;
     if (m_tile.title.isEmpty()) {
         m_title->setText(displayTitle());
         m_title->setToolTip(displayTitle());

@@ -62,6 +62,7 @@ private:
     QToolButton *m_menuButton;
     QVBoxLayout *m_body;
     quint64 m_drawnRevision = ~0ull;
+    qint64 m_drawnAtMs = 0;
 };
 
 } // namespace thingscape
