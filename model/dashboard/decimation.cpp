@@ -1,6 +1,7 @@
 #include "decimation.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace thingscape {
 
@@ -17,15 +18,26 @@ std::vector<SeriesPoint> decimateMinMax(std::span<const SeriesPoint> points, qin
     if (first != points.begin())
         out.push_back(*(first - 1));
     const double span = double(toMs - fromMs) + 1.0;
+    const auto columnOf = [&](qint64 t) { return std::min(columns - 1, int(double(t - fromMs) * columns / span)); };
+    // The first time of column c + 1, exactly as columnOf counts: the scan below then compares
+    // times only, no division per point.
+    const auto columnEnd = [&](int c) {
+        if (c + 1 >= columns)
+            return toMs + 1;
+        qint64 t = fromMs + qint64(std::ceil(double(c + 1) * span / columns));
+        while (t > fromMs && columnOf(t - 1) > c)
+            --t;
+        while (columnOf(t) <= c)
+            ++t;
+        return t;
+    };
     auto it = first;
     while (it != last) {
-        const int column = std::min(columns - 1, int(double(it->timeMs - fromMs) * columns / span));
+        const qint64 end = columnEnd(columnOf(it->timeMs));
         auto low = it;
         auto high = it;
         auto next = it + 1;
-        for (; next != last; ++next) {
-            if (std::min(columns - 1, int(double(next->timeMs - fromMs) * columns / span)) != column)
-                break;
+        for (; next != last && next->timeMs < end; ++next) {
             if (next->value < low->value)
                 low = next;
             if (next->value > high->value)

@@ -157,7 +157,9 @@ void LineChartTile::draw(qint64 nowMs)
     }
     QList<ChartSeriesData> series;
     QStringList units;
-    const int columns = m_surface->plotColumns();
+    // One min / max pair per two pixels: about one point per pixel reaches the chart, whose own
+    // geometry work grows with every point it gets; spikes still survive.
+    const int columns = std::max(1, m_surface->plotColumns() / 2);
     for (int i = 0; i < t.sources.size(); ++i) {
         const TileSource &s = t.sources.at(i);
         ChartSeriesData data;

@@ -85,18 +85,16 @@ void QtChartSurface::setData(const QList<ChartSeriesData> &series, qint64 fromMs
         line->attachAxis(m_timeAxis);
         m_series.append(line);
     }
+    // Qt Charts recomputes a series' geometry on every change of its points, pen or axes: the
+    // old points are dropped first, axes and pens set, and the new points handed over once.
     double lo[2] = {INFINITY, INFINITY};
     double hi[2] = {-INFINITY, -INFINITY};
     QString units[2];
+    QList<QList<QPointF>> pointLists;
+    pointLists.reserve(series.size());
     for (qsizetype i = 0; i < series.size(); ++i) {
         const ChartSeriesData &data = series.at(i);
-        QLineSeries *line = m_series.at(i);
         const int axis = std::clamp(data.axis, 0, 1);
-        if (!line->attachedAxes().contains(m_axes[axis])) {
-            if (line->attachedAxes().contains(m_axes[1 - axis]))
-                line->detachAxis(m_axes[1 - axis]);
-            line->attachAxis(m_axes[axis]);
-        }
         QList<QPointF> points;
         points.reserve(qsizetype(data.points.size() * (data.stepped ? 2 : 1)));
         for (size_t p = 0; p < data.points.size(); ++p) {
@@ -109,33 +107,56 @@ void QtChartSurface::setData(const QList<ChartSeriesData> &series, qint64 fromMs
                 hi[axis] = std::max(hi[axis], point.value);
             }
         }
-        line->replace(points);
-        line->setName(data.name);
-        QPen pen(data.color);
-        pen.setWidthF(1.5);
-        line->setPen(pen);
+        pointLists.append(points);
         if (units[axis].isEmpty())
             units[axis] = data.unit;
+        QLineSeries *line = m_series.at(i);
+        line->clear();
+        if (!line->attachedAxes().contains(m_axes[axis])) {
+            if (line->attachedAxes().contains(m_axes[1 - axis]))
+                line->detachAxis(m_axes[1 - axis]);
+            line->attachAxis(m_axes[axis]);
+        }
+        if (line->name() != data.name)
+            line->setName(data.name);
+        QPen pen(data.color);
+        pen.setWidth(1);
+        if (line->pen() != pen)
+            line->setPen(pen);
     }
-    m_timeAxis->setRange(QDateTime::fromMSecsSinceEpoch(fromMs), QDateTime::fromMSecsSinceEpoch(m_toMs));
-    m_timeAxis->setTickCount(std::clamp(int(m_chart->plotArea().width() / 90), 2, 8));
+    const QDateTime from = QDateTime::fromMSecsSinceEpoch(fromMs);
+    const QDateTime to = QDateTime::fromMSecsSinceEpoch(m_toMs);
+    if (m_timeAxis->min() != from || m_timeAxis->max() != to)
+        m_timeAxis->setRange(from, to);
+    const int timeTicks = std::clamp(int(m_chart->plotArea().width() / 90), 2, 8);
+    if (m_timeAxis->tickCount() != timeTicks)
+        m_timeAxis->setTickCount(timeTicks);
     const qint64 span = m_toMs - fromMs;
-    m_timeAxis->setFormat(span > 2 * 86400000LL ? QStringLiteral("dd.MM hh:mm")
-                          : span > 300000     ? QStringLiteral("hh:mm")
-                                              : QStringLiteral("hh:mm:ss"));
+    const QString format = span > 2 * 86400000LL ? QStringLiteral("dd.MM hh:mm")
+                           : span > 300000       ? QStringLiteral("hh:mm")
+                                                 : QStringLiteral("hh:mm:ss");
+    if (m_timeAxis->format() != format)
+        m_timeAxis->setFormat(format);
     for (int a = 0; a < 2; ++a) {
         const bool used = std::isfinite(lo[a]);
-        if (a == 1)
+        if (a == 1 && m_axes[1]->isVisible() != used)
             m_axes[1]->setVisible(used);
         // Few ticks on a small tile: labels that fit rather than elided ones.
         const int maxTicks = std::clamp(int(m_chart->plotArea().height() / 28), 2, 6);
         const HistoryChart::Scale scale = used ? HistoryChart::niceScale(lo[a], hi[a], maxTicks)
                                                : HistoryChart::niceScale(0, 1, maxTicks);
-        m_axes[a]->setRange(scale.min, scale.max);
-        m_axes[a]->setTickCount(scale.ticks);
-        m_axes[a]->setLabelFormat(QStringLiteral("%.%1f").arg(scale.decimals));
-        m_axes[a]->setTitleText(units[a]);
+        if (m_axes[a]->min() != scale.min || m_axes[a]->max() != scale.max)
+            m_axes[a]->setRange(scale.min, scale.max);
+        if (m_axes[a]->tickCount() != scale.ticks)
+            m_axes[a]->setTickCount(scale.ticks);
+        const QString labelFormat = QStringLiteral("%.%1f").arg(scale.decimals);
+        if (m_axes[a]->labelFormat() != labelFormat)
+            m_axes[a]->setLabelFormat(labelFormat);
+        if (m_axes[a]->titleText() != units[a])
+            m_axes[a]->setTitleText(units[a]);
     }
+    for (qsizetype i = 0; i < series.size(); ++i)
+        m_series.at(i)->replace(pointLists.at(i));
     if (m_crossMs >= 0)
         setCrosshair(m_crossMs);
 }
