@@ -1,5 +1,6 @@
 #include "demolauncher.h"
 
+#include "model/dashboard/demodashboard.h"
 #include "ui/workspacecontroller.h"
 
 #include <QCoreApplication>
@@ -243,6 +244,8 @@ Workspace DemoLauncher::demoWorkspace(const QString &mqtt, const QString &coap, 
             system.resources.append(*id);
     }
     workspace.setSystems({system});
+    // A sample dashboard across the three protocols, with a switch on each.
+    workspace.setDashboards(Dashboard::listToJson({DemoDashboard::make(mqtt, coap, http)}));
     // Two sample rules and a bridge across the protocols (the Rules dock and `thingscape run`).
     QJsonArray rules;
     rules.append(QJsonObject{

@@ -1,5 +1,7 @@
 #include "mainwindow.h"
 
+#include "dashboard/dashboardsdock.h"
+
 #include "connectionsdialog.h"
 #include "detailsview.h"
 #include "resourcetreedock.h"
@@ -179,6 +181,16 @@ MainWindow::MainWindow(WindowModels *session, QWidget *parent)
     connect(m_workspace, &WorkspaceController::stateChanged, this, &MainWindow::updateTitle);
     connect(m_workspace, &WorkspaceController::message, this,
             [this](const QString &message) { statusBar()->showMessage(message, 8000); });
+    // Dashboards: a dock of their own, tabbed with the stream and the systems.
+    m_dashboardsDock = new DashboardsDock(m_session->engine(), m_undoStack, this);
+    addDockWidget(Qt::BottomDockWidgetArea, m_dashboardsDock);
+    tabifyDockWidget(m_rulesDock, m_dashboardsDock);
+    m_streamDock->raise();
+    connect(m_systemsDock, &SystemsDock::dashboardRequested, this, [this](const System &system) {
+        m_dashboardsDock->dashboardFromSystem(system);
+        m_dashboardsDock->show();
+        m_dashboardsDock->raise();
+    });
     m_workspace->setLayoutProvider([this] { return saveState(); },
                                    [this](const QByteArray &state) { restoreState(state); });
     createActions();
@@ -272,6 +284,9 @@ void MainWindow::createActions()
     view->addAction(treeToggle);
     view->addAction(streamToggle);
     view->addAction(systemsToggle);
+    QAction *dashboardsToggle = m_dashboardsDock->toggleViewAction();
+    dashboardsToggle->setShortcut(QKeySequence(Qt::ALT | Qt::Key_5));
+    view->addAction(dashboardsToggle);
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     add(help, tr("&About Thingscape"), QKeySequence(), [this] {

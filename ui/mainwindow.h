@@ -7,6 +7,7 @@ class QUndoStack;
 
 namespace thingscape {
 
+class DashboardsDock;
 class DetailsView;
 class ResourceTreeDock;
 class WindowModels;
@@ -31,6 +32,7 @@ public:
     StreamDock *streamDock() const { return m_streamDock; }
     SystemsDock *systemsDock() const { return m_systemsDock; }
     RulesDock *rulesDock() const { return m_rulesDock; }
+    DashboardsDock *dashboardsDock() const { return m_dashboardsDock; }
     DetailsView *details() const { return m_details; }
     WorkspaceController *workspace() const { return m_workspace; }
     QUndoStack *undoStack() const { return m_undoStack; }
@@ -54,6 +56,7 @@ private:
     RulesDock *m_rulesDock;
     StatusIndicators *m_status;
     WorkspaceController *m_workspace;
+    DashboardsDock *m_dashboardsDock = nullptr;
     QSystemTrayIcon *m_tray = nullptr; // created at the first notice, where there is a tray
 };
 

@@ -98,6 +98,17 @@ SystemsDock::SystemsDock(ResourceStore *store, QUndoStack *undoStack, QWidget *p
     buttons->addWidget(m_add);
     buttons->addWidget(m_rename);
     buttons->addWidget(m_remove);
+    auto *toDashboard = new QToolButton(this);
+    toDashboard->setObjectName(QStringLiteral("systemToDashboard"));
+    toDashboard->setText(tr("Dash&board"));
+    toDashboard->setToolTip(tr("A new dashboard with tiles for this system's resources"));
+    connect(toDashboard, &QToolButton::clicked, this, [this] {
+        for (const System &system : std::as_const(m_systems)) {
+            if (system.name == currentSystem())
+                Q_EMIT dashboardRequested(system);
+        }
+    });
+    buttons->addWidget(toDashboard);
     buttons->addStretch();
     buttons->addWidget(m_removeResource);
 

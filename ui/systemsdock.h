@@ -44,6 +44,8 @@ public:
 Q_SIGNALS:
     void systemsChanged();
     void resourceActivated(const thingscape::ResourceId &id);
+    // The user asked for a dashboard of this system's resources.
+    void dashboardRequested(const thingscape::System &system);
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;

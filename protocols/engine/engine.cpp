@@ -186,6 +186,14 @@ void Engine::setSystems(const QList<System> &systems)
     Q_EMIT changed();
 }
 
+void Engine::setDashboards(const QJsonArray &dashboards)
+{
+    if (dashboards == m_dashboards)
+        return;
+    m_dashboards = dashboards;
+    Q_EMIT changed();
+}
+
 void Engine::connectEndpoint(const QString &id)
 {
     const EndpointConfig current = m_endpoints->endpoint(id);

@@ -70,6 +70,10 @@ public:
 
     const QList<System> &systems() const { return m_systems; }
     void setSystems(const QList<System> &systems);
+    // The workspace's dashboards as the file keeps them (the window parses and edits them).
+    const QJsonArray &dashboardsJson() const { return m_dashboards; }
+    // Replaces them; a change counts as a change of the workspace (changed()).
+    void setDashboards(const QJsonArray &dashboards);
     // The window's layout, kept as it is; changing it does not count as a change.
     const QJsonObject &layout() const { return m_layout; }
     void setLayout(const QJsonObject &layout) { m_layout = layout; }
