@@ -245,7 +245,10 @@ bool GatewayHttpServer::admit(QTcpSocket *socket)
     }
     ++client.connections;
     ++m_connectionCount;
-    connect(socket, &QObject::destroyed, this, [this, key] {
+    // A child's destruction, not the socket's signal: handing a socket to the WebSocket server
+    // disconnects every signal of the socket.
+    auto *tracker = new QObject(socket);
+    connect(tracker, &QObject::destroyed, this, [this, key] {
         --m_connectionCount;
         auto it = m_clients.find(key);
         if (it != m_clients.end() && --it->connections <= 0 && it->tokens >= 2.0 * m_options.maxRequestsPerSecond)
@@ -275,8 +278,11 @@ bool GatewayHttpServer::takeRequestToken(const QHostAddress &address)
     Client &client = m_clients[addressKey(address)];
     const qint64 now = m_clock.elapsed();
     const double burst = 2.0 * m_options.maxRequestsPerSecond;
-    if (client.lastRefillMs == 0 && client.tokens == 0)
+    if (!client.primed) {
+        client.primed = true;
         client.tokens = burst;
+        client.lastRefillMs = now;
+    }
     client.tokens = std::min(burst, client.tokens + double(now - client.lastRefillMs) * m_options.maxRequestsPerSecond / 1000.0);
     client.lastRefillMs = now;
     if (client.tokens < 1)
@@ -332,6 +338,10 @@ void GatewayHttpServer::missingHandler(const QHttpServerRequest &request, QTcpSo
 
 bool GatewayHttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
 {
+    // QHttpServer 6.4 shows a WebSocket upgrade here before it hands the socket over to its
+    // WebSocket server: nothing to answer (acceptWebSockets() checks the path and the token).
+    if (header(request, "upgrade").compare("websocket", Qt::CaseInsensitive) == 0)
+        return true;
     ++m_requests;
     if (!takeRequestToken(socket->peerAddress())) {
         Reply reply = Reply::error(429, tr("too many requests from %1 (at most %2 a second)")

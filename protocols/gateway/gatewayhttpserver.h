@@ -55,6 +55,7 @@ private:
         int connections = 0;
         double tokens = 0;
         qint64 lastRefillMs = 0;
+        bool primed = false;
     };
     struct Reply;
     class TcpServer;
