@@ -8,6 +8,7 @@ class QUndoStack;
 namespace thingscape {
 
 class DetailsView;
+class GatewayController;
 class ResourceTreeDock;
 class WindowModels;
 class StatusIndicators;
@@ -34,6 +35,7 @@ public:
     DetailsView *details() const { return m_details; }
     WorkspaceController *workspace() const { return m_workspace; }
     QUndoStack *undoStack() const { return m_undoStack; }
+    GatewayController *gateway() const { return m_gateway; }
 
     void openConnections();
     void restoreWindowState();
@@ -55,6 +57,7 @@ private:
     StatusIndicators *m_status;
     WorkspaceController *m_workspace;
     QSystemTrayIcon *m_tray = nullptr; // created at the first notice, where there is a tray
+    GatewayController *m_gateway = nullptr; // Owned by the status bar.
 };
 
 } // namespace thingscape

@@ -1,0 +1,295 @@
+// The gateway under load, against baselines measured in the same run:
+//  1. GET /resources/{id} with keep-alive from `ab -k` (apache2-utils) on loopback, against a
+//     bare QHttpServer answering a constant: requests/s and p99 latency, medians of the rounds,
+//     and the ratio gateway / bare.
+//  2. N SSE clients (1,000; on their own thread) each subscribed to a resource updated at 10 Hz:
+//     every client must get every update (none falls behind); delivery latency p50 / p99 / max.
+// ctest runs the quick mode (few requests, 50 clients for 1 s): it checks that every request
+// was answered and every client got every update, and asserts no timing. Run it by hand for
+// figures: build/tests/bench/bench_gateway [--clients N] [--seconds S] [--requests N].
+
+#include "model/codecs/codecs.h"
+#include "model/resourcestore.h"
+#include "protocols/engine/engine.h"
+#include "protocols/engine/secretprovider.h"
+#include "protocols/gateway/gateway.h"
+#include "protocols/gateway/gatewayid.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QHttpServer>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QStandardPaths>
+#include <QTcpSocket>
+#include <QThread>
+#include <QTimer>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <vector>
+
+#include <sys/resource.h>
+
+using namespace thingscape;
+
+namespace {
+
+struct AbFigures
+{
+    double rps = 0;
+    double p99Ms = 0;
+    int failed = -1;
+    int complete = 0;
+};
+
+double median(std::vector<double> values)
+{
+    if (values.empty())
+        return 0;
+    std::sort(values.begin(), values.end());
+    return values[values.size() / 2];
+}
+
+double percentile(std::vector<double> values, double p)
+{
+    if (values.empty())
+        return 0;
+    std::sort(values.begin(), values.end());
+    return values[std::min(values.size() - 1, size_t(p * double(values.size())))];
+}
+
+// Runs ab with the event loop turning (the servers live on this thread).
+AbFigures runAb(const QString &ab, const QString &url, int requests, int concurrency)
+{
+    QProcess process;
+    process.start(ab, {QStringLiteral("-k"), QStringLiteral("-q"), QStringLiteral("-n"), QString::number(requests),
+                       QStringLiteral("-c"), QString::number(concurrency), url});
+    QEventLoop loop;
+    QObject::connect(&process, &QProcess::finished, &loop, &QEventLoop::quit);
+    if (process.state() != QProcess::NotRunning)
+        loop.exec();
+    const QString out = QString::fromLocal8Bit(process.readAllStandardOutput());
+    AbFigures figures;
+    auto number = [&](const QString &pattern) {
+        const QRegularExpressionMatch match = QRegularExpression(pattern, QRegularExpression::MultilineOption).match(out);
+        return match.hasMatch() ? match.captured(1).toDouble() : -1.0;
+    };
+    figures.rps = number(QStringLiteral("^Requests per second:\\s+([0-9.]+)"));
+    figures.p99Ms = number(QStringLiteral("^\\s+99%\\s+([0-9.]+)"));
+    figures.failed = int(number(QStringLiteral("^Failed requests:\\s+([0-9]+)")));
+    figures.complete = int(number(QStringLiteral("^Complete requests:\\s+([0-9]+)")));
+    if (figures.complete < 0)
+        std::fprintf(stderr, "ab said:\n%s\n%s\n", qPrintable(out), process.readAllStandardError().constData());
+    return figures;
+}
+
+// SSE clients on their own thread, counting the events each one receives and their latency.
+class SseClients : public QObject
+{
+public:
+    struct Stats
+    {
+        std::vector<int> received;       // per client
+        std::vector<double> latenciesMs; // every delivery
+    };
+
+    void open(quint16 port, const QByteArray &path, int count)
+    {
+        for (int i = 0; i < count; ++i) {
+            auto *socket = new QTcpSocket(this);
+            m_buffers.emplace_back();
+            m_received.push_back(0);
+            const size_t index = m_buffers.size() - 1;
+            connect(socket, &QTcpSocket::connected, socket, [socket, path] {
+                socket->write("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n");
+            });
+            connect(socket, &QTcpSocket::readyRead, socket, [this, socket, index] { read(socket, index); });
+            socket->connectToHost(QHostAddress::LocalHost, port);
+        }
+    }
+    int subscribed() const { return m_subscribed.load(); }
+    Stats stats()
+    {
+        std::lock_guard lock(m_mutex);
+        return Stats{m_received, m_latencies};
+    }
+
+private:
+    void read(QTcpSocket *socket, size_t index)
+    {
+        QByteArray &buffer = m_buffers[index];
+        buffer += socket->readAll();
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        qsizetype end;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+            const QByteArray event = buffer.left(end);
+            buffer.remove(0, end + 2);
+            if (event.startsWith("HTTP/1.1 200"))
+                ++m_subscribed;
+            const qsizetype data = event.indexOf("data: {\"sent\":");
+            if (data < 0)
+                continue;
+            const qint64 sent = event.mid(data + 14, event.indexOf(',', data) - data - 14).toLongLong();
+            std::lock_guard lock(m_mutex);
+            ++m_received[index];
+            m_latencies.push_back(double(now - sent));
+        }
+    }
+
+    std::vector<QByteArray> m_buffers;
+    std::mutex m_mutex;
+    std::vector<int> m_received;
+    std::vector<double> m_latencies;
+    std::atomic<int> m_subscribed{0};
+};
+
+bool waitUntil(const std::function<bool()> &condition, int timeoutMs)
+{
+    QElapsedTimer timer;
+    timer.start();
+    while (!condition()) {
+        if (timer.elapsed() > timeoutMs)
+            return false;
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+        QThread::msleep(1);
+    }
+    return true;
+}
+
+void raiseFileLimit()
+{
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    raiseFileLimit();
+    const bool quick = qEnvironmentVariableIsSet("THINGSCAPE_BENCH_QUICK");
+    int clients = quick ? 50 : 1000;
+    int seconds = quick ? 1 : 10;
+    int requests = quick ? 500 : 20000;
+    const int rounds = quick ? 1 : 5;
+    const QStringList args = app.arguments();
+    for (qsizetype i = 1; i + 1 < args.size(); ++i) {
+        if (args.at(i) == QLatin1String("--clients"))
+            clients = args.at(i + 1).toInt();
+        else if (args.at(i) == QLatin1String("--seconds"))
+            seconds = args.at(i + 1).toInt();
+        else if (args.at(i) == QLatin1String("--requests"))
+            requests = args.at(i + 1).toInt();
+    }
+    int failures = 0;
+
+    // The live model: 1,000 resources, one of them the one read and the one streamed.
+    Engine engine;
+    UpdateBatch batch;
+    for (int i = 0; i < 1000; ++i) {
+        Update update;
+        update.id = *ResourceId::parse(QStringLiteral("mqtt://127.0.0.1:1883/bench/sensor%1").arg(i));
+        update.value = codecs::decode(QByteArray::number(20 + i % 10) + ".5", ContentFormat::Unknown, {}, QDateTime::currentMSecsSinceEpoch());
+        batch.append(update);
+    }
+    engine.store()->ingest(batch);
+    const ResourceId target = batch.at(500).id;
+    const QByteArray path = "/resources/" + GatewayId::encode(target).toLatin1();
+
+    Gateway gateway(&engine);
+    GatewayOptions options;
+    options.httpPort = 0;
+    QString error;
+    if (!gateway.start(options, &error)) {
+        std::fprintf(stderr, "gateway: %s\n", qPrintable(error));
+        return 1;
+    }
+    QHttpServer bare;
+    bare.route(QStringLiteral("/constant"), [] { return QByteArray("25.5"); });
+    const quint16 barePort = bare.listen(QHostAddress::LocalHost, 0);
+
+    // 1. Requests per second and p99, gateway against the bare server, alternating rounds.
+    const QString ab = QStandardPaths::findExecutable(QStringLiteral("ab"));
+    if (ab.isEmpty()) {
+        std::printf("GET: ab (apache2-utils) not installed, skipped\n");
+    } else {
+        std::vector<double> gwRps, gwP99, bareRps, bareP99;
+        for (int round = 0; round < rounds; ++round) {
+            const AbFigures base = runAb(ab, QStringLiteral("http://127.0.0.1:%1/constant").arg(barePort), requests, 8);
+            const AbFigures gw = runAb(ab, QStringLiteral("http://127.0.0.1:%1%2").arg(gateway.httpPort()).arg(QString::fromLatin1(path)), requests, 8);
+            if (gw.complete != requests || gw.failed != 0) {
+                std::printf("FAIL: gateway answered %d of %d requests, %d failed\n", gw.complete, requests, gw.failed);
+                ++failures;
+            }
+            bareRps.push_back(base.rps);
+            bareP99.push_back(base.p99Ms);
+            gwRps.push_back(gw.rps);
+            gwP99.push_back(gw.p99Ms);
+        }
+        const double ratio = median(bareRps) > 0 ? median(gwRps) / median(bareRps) : 0;
+        std::printf("GET /resources/{id}, keep-alive, 8 connections, %d requests x %d rounds (medians)\n", requests, rounds);
+        std::printf("  bare QHttpServer constant: %.0f req/s, p99 %.1f ms\n", median(bareRps), median(bareP99));
+        std::printf("  gateway:                   %.0f req/s, p99 %.1f ms\n", median(gwRps), median(gwP99));
+        std::printf("  ratio gateway / bare: %.2f (req/s)\n", ratio);
+    }
+
+    // 2. SSE fan-out: N clients, one resource at 10 Hz.
+    QThread clientThread;
+    auto *sse = new SseClients;
+    sse->moveToThread(&clientThread);
+    clientThread.start();
+    QMetaObject::invokeMethod(sse, [sse, port = gateway.httpPort(), path, clients] { sse->open(port, path, clients); });
+    if (!waitUntil([&] { return sse->subscribed() == clients; }, 60000)) {
+        std::printf("FAIL: only %d of %d SSE clients subscribed\n", sse->subscribed(), clients);
+        ++failures;
+    }
+    const int updates = seconds * 10;
+    int sent = 0;
+    QTimer tick;
+    tick.setInterval(100);
+    QObject::connect(&tick, &QTimer::timeout, &engine, [&] {
+        if (sent >= updates) {
+            tick.stop();
+            return;
+        }
+        Update update;
+        update.id = target;
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        update.value = codecs::decode("{\"sent\":" + QByteArray::number(now) + ",\"n\":" + QByteArray::number(sent) + "}",
+                                      ContentFormat::Json, {}, now);
+        engine.store()->ingest({update});
+        ++sent;
+    });
+    QElapsedTimer wall;
+    wall.start();
+    tick.start();
+    waitUntil([&] { return sent >= updates; }, seconds * 1000 + 60000);
+    // Everything sent must arrive: give the clients time to drain, then judge.
+    const bool allArrived = waitUntil([&] {
+        const auto stats = sse->stats();
+        return std::all_of(stats.received.begin(), stats.received.end(), [&](int n) { return n >= updates; });
+    }, 60000);
+    const auto stats = sse->stats();
+    const auto behind = std::count_if(stats.received.begin(), stats.received.end(), [&](int n) { return n < updates; });
+    std::printf("SSE: %d clients, one resource at 10 Hz for %d s (%d updates each, %lld ms)\n", clients, seconds, updates,
+                static_cast<long long>(wall.elapsed()));
+    std::printf("  clients that fell behind (missed an update): %lld\n", static_cast<long long>(behind));
+    std::printf("  delivery latency: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%zu deliveries)\n", percentile(stats.latenciesMs, 0.5),
+                percentile(stats.latenciesMs, 0.99), percentile(stats.latenciesMs, 1.0), stats.latenciesMs.size());
+    if (!allArrived || behind > 0) {
+        std::printf("FAIL: %lld SSE clients did not get every update\n", static_cast<long long>(behind));
+        ++failures;
+    }
+    QMetaObject::invokeMethod(sse, [sse] { delete sse; }, Qt::BlockingQueuedConnection);
+    clientThread.quit();
+    clientThread.wait();
+    return failures == 0 ? 0 : 1;
+}
