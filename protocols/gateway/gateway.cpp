@@ -96,7 +96,9 @@ QString Gateway::summary() const
     QString text = httpUrl();
     if (m_coap)
         text += QStringLiteral(", ") + coapUrl();
-    return QCoreApplication::translate("gateway", "%1, %n client(s)", nullptr, clientCount()).arg(text);
+    const int clients = clientCount();
+    return clients == 1 ? QCoreApplication::translate("gateway", "%1, 1 client").arg(text)
+                        : QCoreApplication::translate("gateway", "%1, %2 clients").arg(text).arg(clients);
 }
 
 QString Gateway::generateToken()
