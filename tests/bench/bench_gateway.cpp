@@ -304,6 +304,9 @@ int main(int argc, char *argv[])
     };
     {
         std::vector<double> gwRps, gwP99, bareRps, bareP99;
+        // Warm-up, not counted: first connections, first allocations, caches.
+        load(barePort, "/constant");
+        load(gateway.httpPort(), path);
         for (int round = 0; round < rounds; ++round) {
             const LoadClient::Figures base = load(barePort, "/constant");
             const LoadClient::Figures gw = load(gateway.httpPort(), path);
@@ -334,6 +337,23 @@ int main(int argc, char *argv[])
     if (!waitUntil([&] { return sse->subscribed() == clients; }, 60000)) {
         std::printf("FAIL: only %d of %d SSE clients subscribed\n", sse->subscribed(), clients);
         ++failures;
+    }
+    // Baseline: the same heartbeat with the window open and the clients connected, no updates.
+    std::vector<double> idleStallsMs;
+    {
+        QElapsedTimer idleBeat;
+        QTimer idle;
+        idle.setTimerType(Qt::PreciseTimer);
+        idle.setInterval(5);
+        QObject::connect(&idle, &QTimer::timeout, &engine, [&] {
+            if (idleBeat.isValid())
+                idleStallsMs.push_back(std::max(0.0, double(idleBeat.nsecsElapsed()) / 1e6 - 5.0));
+            idleBeat.start();
+        });
+        QElapsedTimer idleWall;
+        idleWall.start();
+        idle.start();
+        waitUntil([&] { return idleWall.elapsed() >= std::min(seconds, 3) * 1000; }, 60000);
     }
     const int updates = seconds * 10;
     int sent = 0;
@@ -383,6 +403,9 @@ int main(int argc, char *argv[])
                 percentile(stats.latenciesMs, 0.99), percentile(stats.latenciesMs, 1.0), stats.latenciesMs.size());
     std::printf("  GUI stall with the window open (5 ms timer lateness): p99 %.1f ms, max %.1f ms (target p99 < 50 ms)\n",
                 percentile(stallsMs, 0.99), percentile(stallsMs, 1.0));
+    std::printf("  baseline, the same window and clients without updates: p99 %.1f ms, max %.1f ms; ratio p99 %.2f\n",
+                percentile(idleStallsMs, 0.99), percentile(idleStallsMs, 1.0),
+                percentile(idleStallsMs, 0.99) > 0 ? percentile(stallsMs, 0.99) / percentile(idleStallsMs, 0.99) : 0.0);
     if (!allArrived || behind > 0) {
         std::printf("FAIL: %lld SSE clients did not get every update\n", static_cast<long long>(behind));
         ++failures;
