@@ -180,15 +180,21 @@ void TestServeVerb::tokenGeneratedBeyondLoopback()
     QCOMPARE(with->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
     serve.terminate();
     QVERIFY(serve.waitForFinished(20000));
+    // Kept for the owner only, in the secrets' line format.
+    QFile kept(config.path() + QStringLiteral("/Thingscape/thingscape/gateway-secrets"));
+    QVERIFY(kept.open(QIODevice::ReadOnly));
+    QCOMPARE(kept.readAll().trimmed(), "gateway/bearerToken=" + token);
+    QCOMPARE(kept.permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::WriteGroup | QFileDevice::WriteOther),
+             QFileDevice::Permissions());
 
     // Printed once: the next run takes the kept token and does not print it again.
     QProcess again;
     const QString url2 = startServe(&again, {m_workspace, QStringLiteral("--http"), QStringLiteral("0.0.0.0:0")}, env);
     QVERIFY(!url2.isEmpty());
     QVERIFY(!QString::fromLocal8Bit(again.readAllStandardError()).contains(QString::fromLatin1(token)));
-    QNetworkReply *kept = request("GET", QUrl(url2 + QStringLiteral("/resources")), {}, token);
-    QTRY_VERIFY_WITH_TIMEOUT(kept->isFinished(), 20000);
-    QCOMPARE(kept->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+    QNetworkReply *keptReply = request("GET", QUrl(url2 + QStringLiteral("/resources")), {}, token);
+    QTRY_VERIFY_WITH_TIMEOUT(keptReply->isFinished(), 20000);
+    QCOMPARE(keptReply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
     again.terminate();
     QVERIFY(again.waitForFinished(20000));
 }
