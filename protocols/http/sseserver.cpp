@@ -123,6 +123,9 @@ void SseServer::publish(const QByteArray &path, const QByteArray &event, const Q
             continue;
         }
         socket->write(message);
+        // Out now, while the kernel takes it: a thousand subscribers otherwise cost a thousand
+        // write notifiers switched on and off on the next turn of the event loop.
+        socket->flush();
     }
 }
 
