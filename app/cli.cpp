@@ -2,6 +2,7 @@
 
 #include "commandline.h"
 #include "runverb.h"
+#include "serveverb.h"
 #include "verbrunner.h"
 
 #include <QCoreApplication>
@@ -38,6 +39,9 @@ QString usage()
         "                                            run the workspace's rules and bridges, one\n"
         "                                            JSON line per rule run; --share splits MQTT\n"
         "                                            messages among instances of one group\n"
+        "  serve WORKSPACE --http ADDR:PORT [--coap ADDR:PORT] [--token-file F] [--read-only]\n"
+        "                                            serve the workspace's live model over HTTP\n"
+        "                                            (REST, SSE, WebSocket, WoT TDs) and CoAP\n"
         "\n"
         "--timeout covers connecting as well. Outages and reconnects are told on stderr.\n"
         "Text output shows control characters and bidi overrides escaped (\\x1b, <U+202E>).\n"
@@ -80,7 +84,11 @@ bool runHeadless(const QStringList &args, int *exitCode)
         *exitCode = runRules(args);
         return true;
     }
-    if (!CommandLine::isVerb(first) && first != QLatin1String("run"))
+    if (first == QLatin1String("serve") && !args.contains(QLatin1String("--help")) && !args.contains(QLatin1String("-h"))) {
+        *exitCode = serveGateway(args);
+        return true;
+    }
+    if (!CommandLine::isVerb(first) && first != QLatin1String("run") && first != QLatin1String("serve"))
         return false;
     if (args.contains(QLatin1String("--help")) || args.contains(QLatin1String("-h"))) {
         out << usage();

@@ -4,6 +4,7 @@
 
 #include "connectionsdialog.h"
 #include "detailsview.h"
+#include "gatewaycontroller.h"
 #include "resourcetreedock.h"
 #include "rulesdock.h"
 #include "windowmodels.h"
@@ -193,6 +194,8 @@ MainWindow::MainWindow(WindowModels *session, QWidget *parent)
     });
     m_workspace->setLayoutProvider([this] { return saveState(); },
                                    [this](const QByteArray &state) { restoreState(state); });
+    m_gateway = new GatewayController(session, statusBar(), this);
+    connect(m_gateway, &GatewayController::message, this, [this](const QString &message) { statusBar()->showMessage(message, 8000); });
     createActions();
     updateTitle();
 }
@@ -257,6 +260,8 @@ void MainWindow::createActions()
         for (const EndpointConfig &config : m_session->endpoints()->endpoints())
             m_session->endpoints()->disconnectEndpoint(config.id);
     });
+    endpoints->addSeparator();
+    add(endpoints, tr("&Gateway…"), QKeySequence(), [this] { m_gateway->openDialog(); })->setObjectName(QStringLiteral("gatewayAction"));
 
     QMenu *resource = menuBar()->addMenu(tr("&Resource"));
     QAction *read = add(resource, tr("&Read now"), QKeySequence(Qt::Key_F5), [this] { m_treeDock->readSelected(); });

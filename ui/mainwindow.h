@@ -9,6 +9,7 @@ namespace thingscape {
 
 class DashboardsDock;
 class DetailsView;
+class GatewayController;
 class ResourceTreeDock;
 class WindowModels;
 class StatusIndicators;
@@ -36,6 +37,7 @@ public:
     DetailsView *details() const { return m_details; }
     WorkspaceController *workspace() const { return m_workspace; }
     QUndoStack *undoStack() const { return m_undoStack; }
+    GatewayController *gateway() const { return m_gateway; }
 
     void openConnections();
     void restoreWindowState();
@@ -58,6 +60,7 @@ private:
     WorkspaceController *m_workspace;
     DashboardsDock *m_dashboardsDock = nullptr;
     QSystemTrayIcon *m_tray = nullptr; // created at the first notice, where there is a tray
+    GatewayController *m_gateway = nullptr; // Owned by the status bar.
 };
 
 } // namespace thingscape

@@ -248,4 +248,12 @@ void Engine::disconnectAll()
         m_endpoints->disconnectEndpoint(config.id);
 }
 
+void Engine::setExtraValue(const QString &key, const QJsonValue &value)
+{
+    if (m_extra.value(key) == value)
+        return;
+    m_extra.insert(key, value);
+    Q_EMIT changed();
+}
+
 } // namespace thingscape

@@ -78,6 +78,11 @@ public:
     const QJsonObject &layout() const { return m_layout; }
     void setLayout(const QJsonObject &layout) { m_layout = layout; }
 
+    // A top-level workspace key the engine keeps but does not use itself (the gateway's
+    // settings under "gateway"); setting it to another value counts as a change.
+    QJsonValue extraValue(const QString &key) const { return m_extra.value(key); }
+    void setExtraValue(const QString &key, const QJsonValue &value);
+
     // Connects one endpoint, asking the secret provider first where it may need secrets.
     void connectEndpoint(const QString &id);
     void connectAll();

@@ -93,6 +93,22 @@ void SseServer::readRequest(QTcpSocket *socket)
     m_subscribers.insert(path, socket);
 }
 
+void SseServer::adopt(const QByteArray &path, QTcpSocket *socket)
+{
+    connect(socket, &QTcpSocket::disconnected, this, [this, socket] { drop(socket); });
+    connect(socket, &QObject::destroyed, this, [this, socket, path] { m_subscribers.remove(path, socket); });
+    socket->write("HTTP/1.1 200 OK\r\n"
+                  "Content-Type: text/event-stream\r\n"
+                  "Cache-Control: no-cache\r\n"
+                  "Connection: keep-alive\r\n"
+                  "Access-Control-Allow-Origin: *\r\n"
+                  "\r\n"
+                  "retry: 2000\n\n");
+    m_subscribers.insert(path, socket);
+    if (!m_keepAlive.isActive())
+        m_keepAlive.start();
+}
+
 void SseServer::publish(const QByteArray &path, const QByteArray &event, const QByteArray &json)
 {
     const QList<QTcpSocket *> sockets = m_subscribers.values(path);
@@ -107,6 +123,9 @@ void SseServer::publish(const QByteArray &path, const QByteArray &event, const Q
             continue;
         }
         socket->write(message);
+        // Out now, while the kernel takes it: a thousand subscribers otherwise cost a thousand
+        // write notifiers switched on and off on the next turn of the event loop.
+        socket->flush();
     }
 }
 

@@ -33,6 +33,11 @@ public:
     void addPath(const QByteArray &path);
     bool hasSubscribers(const QByteArray &path) const { return m_subscribers.contains(path); }
     void publish(const QByteArray &path, const QByteArray &event, const QByteArray &json);
+    // A GET that another server read (the gateway's HTTP server, which cannot stream) becomes a
+    // subscriber of path: answered with the event-stream headers here, dropped when it closes
+    // or falls behind. Not owned: the server that accepted it deletes it.
+    void adopt(const QByteArray &path, QTcpSocket *socket);
+    qsizetype subscriberCount() const { return m_subscribers.size(); }
 
 private:
     void accept();
