@@ -97,6 +97,16 @@ QString RecordingDatabase::fail(const QString &what, const QString &why) const
 bool RecordingDatabase::open(const QString &database, const QString &password, bool create, QString *error)
 {
     close();
+    // The connection's handles are gone before close() removes it.
+    if (!openConnection(database, password, create, error)) {
+        close();
+        return false;
+    }
+    return true;
+}
+
+bool RecordingDatabase::openConnection(const QString &database, const QString &password, bool create, QString *error)
+{
     m_postgres = RecordingConfig::isPostgresTarget(database);
     const QString driver = m_postgres ? QStringLiteral("QPSQL") : QStringLiteral("QSQLITE");
     if (!QSqlDatabase::isDriverAvailable(driver)) {
@@ -157,17 +167,14 @@ bool RecordingDatabase::open(const QString &database, const QString &password, b
         const QFileInfo info(database);
         if (!info.exists() && !create) {
             *error = fail(tr("cannot open"), tr("no such file"));
-            close();
             return false;
         }
         if (info.exists() && !info.isFile()) {
             *error = fail(tr("cannot open"), tr("not a file"));
-            close();
             return false;
         }
         if (!info.exists() && !QDir().mkpath(info.absolutePath())) {
             *error = fail(tr("cannot create"), tr("cannot make the folder %1").arg(info.absolutePath()));
-            close();
             return false;
         }
         db.setDatabaseName(database);
@@ -176,11 +183,9 @@ bool RecordingDatabase::open(const QString &database, const QString &password, b
     }
     if (!db.open()) {
         *error = fail(tr("cannot open"), sqlError(db.lastError()));
-        close();
         return false;
     }
     if (!ensureSchema(create, error) || !loadIds(error)) {
-        close();
         return false;
     }
     return true;

@@ -94,6 +94,7 @@ public:
     qint64 usedBytes();
 
 private:
+    bool openConnection(const QString &database, const QString &password, bool create, QString *error);
     bool ensureSchema(bool create, QString *error);
     bool migrate(int from, QString *error);
     bool loadIds(QString *error);

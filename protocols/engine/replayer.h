@@ -22,7 +22,7 @@ struct ReplayOptions
     QStringList uris;       // empty: every resource
     qint64 fromMs = 0;
     qint64 toMs = std::numeric_limits<qint64>::max();
-    int qos = 0;            // MQTT
+    int qos = 1;            // MQTT: acknowledged, so a finished replay is at the broker
 };
 
 // Writes a recorded time range (the messages that came in) back out through an endpoint: MQTT
