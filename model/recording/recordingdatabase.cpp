@@ -358,7 +358,7 @@ std::optional<qint64> RecordingDatabase::causeId(const Cause &cause, QString *er
     QSqlQuery query(QSqlDatabase::database(m_connection, false));
     query.prepare(QStringLiteral("INSERT INTO causes (kind, source, depth) VALUES (?, ?, ?) RETURNING id"));
     query.addBindValue(int(cause.kind));
-    query.addBindValue(cause.source);
+    query.addBindValue(cause.source.isNull() ? QStringLiteral("") : cause.source);
     query.addBindValue(cause.depth);
     if (!query.exec() || !query.next()) {
         *error = sqlError(query.lastError());

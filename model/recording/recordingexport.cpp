@@ -44,6 +44,19 @@ QString numberText(double value)
     return QString::number(value, 'g', 17);
 }
 
+// A boolean payload (decoded as 1 / 0 for charts) is a SenML "vb".
+std::optional<bool> booleanOf(const RecordedMessage &message)
+{
+    if (!message.number)
+        return std::nullopt;
+    const QByteArray text = message.raw.trimmed();
+    if (text == "true" || text == "\xf5")
+        return true;
+    if (text == "false" || text == "\xf4")
+        return false;
+    return std::nullopt;
+}
+
 } // namespace
 
 std::optional<RecordingExportFormat> RecordingExport::parseFormat(const QString &name, QString *error)
@@ -132,7 +145,9 @@ std::optional<qint64> RecordingExport::run(RecordingDatabase &db, const Recordin
         }
         case RecordingExportFormat::SenmlJson: {
             QJsonObject record{{QStringLiteral("n"), message.uri}, {QStringLiteral("t"), double(message.timeMs) / 1000.0}};
-            if (message.number)
+            if (const std::optional<bool> boolean = booleanOf(message))
+                record.insert(QStringLiteral("vb"), *boolean);
+            else if (message.number)
                 record.insert(QStringLiteral("v"), *message.number);
             else if (text)
                 record.insert(QStringLiteral("vs"), QString::fromUtf8(message.raw));
@@ -143,13 +158,16 @@ std::optional<qint64> RecordingExport::run(RecordingDatabase &db, const Recordin
             break;
         }
         case RecordingExportFormat::SenmlCbor: {
-            // RFC 8428 CBOR labels: n 0, v 2, vs 3, t 6, vd 8.
+            // RFC 8428 CBOR labels: n 0, v 2, vs 3, vb 4, t 6, vd 8.
             cbor.startMap(3);
             cbor.append(0);
             cbor.append(message.uri);
             cbor.append(6);
             cbor.append(double(message.timeMs) / 1000.0);
-            if (message.number) {
+            if (const std::optional<bool> boolean = booleanOf(message)) {
+                cbor.append(4);
+                cbor.append(*boolean);
+            } else if (message.number) {
                 cbor.append(2);
                 cbor.append(*message.number);
             } else if (text) {
