@@ -1,5 +1,7 @@
 #include "mainwindow.h"
 
+#include "recordingcontroller.h"
+
 #include "connectionsdialog.h"
 #include "detailsview.h"
 #include "resourcetreedock.h"
@@ -271,6 +273,10 @@ void MainWindow::createActions()
     view->addAction(treeToggle);
     view->addAction(streamToggle);
     view->addAction(systemsToggle);
+
+    // Recording: its menu and status-bar field (recordingcontroller.*).
+    m_recording = new RecordingController(m_session->engine(), this, statusBar(), [this] { return m_treeDock->currentResource(); });
+    menuBar()->addMenu(m_recording->menu());
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     add(help, tr("&About Thingscape"), QKeySequence(), [this] {

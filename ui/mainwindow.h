@@ -14,6 +14,7 @@ class StatusIndicators;
 class StreamDock;
 class RulesDock;
 class SystemsDock;
+class RecordingController;
 class WorkspaceController;
 
 // The window frame: assembles the docks, the details view, menus, toolbar and status bar,
@@ -34,6 +35,7 @@ public:
     DetailsView *details() const { return m_details; }
     WorkspaceController *workspace() const { return m_workspace; }
     QUndoStack *undoStack() const { return m_undoStack; }
+    RecordingController *recording() const { return m_recording; }
 
     void openConnections();
     void restoreWindowState();
@@ -54,6 +56,7 @@ private:
     RulesDock *m_rulesDock;
     StatusIndicators *m_status;
     WorkspaceController *m_workspace;
+    RecordingController *m_recording = nullptr; // Child.
     QSystemTrayIcon *m_tray = nullptr; // created at the first notice, where there is a tray
 };
 
