@@ -113,6 +113,8 @@ private:
     QHash<QString, qint64> m_causeIds; // "kind\nsource\ndepth"
     QHash<qint64, QString> m_resourceUris;
     QHash<qint64, Cause> m_causes;
+    Cause m_lastCause;
+    qint64 m_lastCauseId = -1;
     std::unique_ptr<QSqlQuery> m_insert;
     qint64 m_rows = -1; // known row count, -1 until counted
 };
