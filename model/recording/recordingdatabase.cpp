@@ -199,6 +199,7 @@ bool RecordingDatabase::openConnection(const QString &database, const QString &p
 void RecordingDatabase::close()
 {
     m_insert.reset();
+    m_insertMany.reset();
     m_resourceIds.clear();
     m_resourceUris.clear();
     m_causeIds.clear();
@@ -401,34 +402,56 @@ bool RecordingDatabase::write(const QList<RecordedMessage> &messages, QString *e
         m_causeIds = causeIds;
         m_causes = causes;
         m_insert.reset();
+        m_insertMany.reset();
         *error = fail(tr("cannot write"), why);
         return false;
     };
+    // Rows go kRowsPerStatement to a statement: one exec per row costs more than SQLite's insert.
+    constexpr int kRowsPerStatement = 32;
+    const QString insert = QStringLiteral("INSERT INTO messages (time_ms, resource, direction, cause, content_format, number, raw) VALUES ");
+    const QString row = QStringLiteral("(?, ?, ?, ?, ?, ?, ?)");
     if (!m_insert) {
         m_insert = std::make_unique<QSqlQuery>(db);
-        if (!m_insert->prepare(QStringLiteral("INSERT INTO messages (time_ms, resource, direction, cause, content_format, number, raw)"
-                                              " VALUES (?, ?, ?, ?, ?, ?, ?)")))
+        if (!m_insert->prepare(insert + row))
             return rollback(sqlError(m_insert->lastError()));
+        QStringList rows;
+        for (int i = 0; i < kRowsPerStatement; ++i)
+            rows.append(row);
+        m_insertMany = std::make_unique<QSqlQuery>(db);
+        if (!m_insertMany->prepare(insert + rows.join(QStringLiteral(", "))))
+            return rollback(sqlError(m_insertMany->lastError()));
     }
     QString why;
-    for (const RecordedMessage &message : messages) {
+    auto bind = [&](QSqlQuery *query, int base, const RecordedMessage &message) {
         const std::optional<qint64> resource = resourceId(message.uri, &why);
         if (!resource)
-            return rollback(why);
+            return false;
         const std::optional<qint64> cause = causeId(message.cause, &why);
         if (!cause)
-            return rollback(why);
+            return false;
         m_lastCause = message.cause;
         m_lastCauseId = *cause;
-        m_insert->bindValue(0, message.timeMs);
-        m_insert->bindValue(1, *resource);
-        m_insert->bindValue(2, message.direction == Direction::Out ? 1 : 0);
-        m_insert->bindValue(3, *cause);
-        m_insert->bindValue(4, message.contentFormat >= 0 ? QVariant(message.contentFormat) : QVariant(QMetaType::fromType<int>()));
-        m_insert->bindValue(5, message.number ? QVariant(*message.number) : QVariant(QMetaType::fromType<double>()));
-        m_insert->bindValue(6, message.raw.isNull() ? QByteArray("") : message.raw);
-        if (!m_insert->exec())
-            return rollback(sqlError(m_insert->lastError()));
+        query->bindValue(base, message.timeMs);
+        query->bindValue(base + 1, *resource);
+        query->bindValue(base + 2, message.direction == Direction::Out ? 1 : 0);
+        query->bindValue(base + 3, *cause);
+        query->bindValue(base + 4, message.contentFormat >= 0 ? QVariant(message.contentFormat) : QVariant(QMetaType::fromType<int>()));
+        query->bindValue(base + 5, message.number ? QVariant(*message.number) : QVariant(QMetaType::fromType<double>()));
+        query->bindValue(base + 6, message.raw.isNull() ? QByteArray("") : message.raw);
+        return true;
+    };
+    qsizetype at = 0;
+    while (at < messages.size()) {
+        const bool many = messages.size() - at >= kRowsPerStatement;
+        QSqlQuery *query = many ? m_insertMany.get() : m_insert.get();
+        const int n = many ? kRowsPerStatement : 1;
+        for (int i = 0; i < n; ++i) {
+            if (!bind(query, i * 7, messages.at(at + i)))
+                return rollback(why);
+        }
+        if (!query->exec())
+            return rollback(sqlError(query->lastError()));
+        at += n;
     }
     if (!db.commit())
         return rollback(sqlError(db.lastError()));

@@ -116,6 +116,7 @@ private:
     Cause m_lastCause;
     qint64 m_lastCauseId = -1;
     std::unique_ptr<QSqlQuery> m_insert;
+    std::unique_ptr<QSqlQuery> m_insertMany;
     qint64 m_rows = -1; // known row count, -1 until counted
 };
 
