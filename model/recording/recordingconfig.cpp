@@ -80,8 +80,13 @@ bool RecordingConfig::includes(const ResourceId &id) const
                 return true;
             continue;
         }
+        // By whole segments: "coap://h:5683/sensors" covers ".../sensors/t1", not ".../sensorsX".
         const auto prefix = ResourceId::parse(entry);
-        if (prefix && id.startsWith(*prefix))
+        if (!prefix)
+            continue;
+        const QString &p = prefix->uri();
+        const QString &u = id.uri();
+        if (u == p || (u.startsWith(p) && (p.endsWith(QLatin1Char('/')) || u.at(p.size()) == QLatin1Char('/'))))
             return true;
     }
     return false;
