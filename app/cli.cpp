@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include "commandline.h"
+#include "recordingverbs.h"
 #include "runverb.h"
 #include "serveverb.h"
 #include "verbrunner.h"
@@ -42,6 +43,13 @@ QString usage()
         "  serve WORKSPACE --http ADDR:PORT [--coap ADDR:PORT] [--token-file F] [--read-only]\n"
         "                                            serve the workspace's live model over HTTP\n"
         "                                            (REST, SSE, WebSocket, WoT TDs) and CoAP\n"
+        "  run WORKSPACE --record [PATH]             also record every message (SQLite file PATH or\n"
+        "                                            a postgresql:// URL; default: beside WORKSPACE)\n"
+        "  export DB [--from T] [--to T] [--resource URI]... [--format csv|jsonl|senml|senml-cbor]\n"
+        "            [--output FILE]                 a recorded time range (T: ISO 8601, epoch\n"
+        "                                            seconds, now, -15m, -2h, -7d)\n"
+        "  replay DB --to URL [--prefix P] [--speed N|max] [--from T] [--until T] [--resource URI]...\n"
+        "                                            publish / write a recorded range again\n"
         "\n"
         "--timeout covers connecting as well. Outages and reconnects are told on stderr.\n"
         "Text output shows control characters and bidi overrides escaped (\\x1b, <U+202E>).\n"
@@ -88,7 +96,13 @@ bool runHeadless(const QStringList &args, int *exitCode)
         *exitCode = serveGateway(args);
         return true;
     }
-    if (!CommandLine::isVerb(first) && first != QLatin1String("run") && first != QLatin1String("serve"))
+    if ((first == QLatin1String("export") || first == QLatin1String("replay")) && !args.contains(QLatin1String("--help"))
+        && !args.contains(QLatin1String("-h"))) {
+        *exitCode = first == QLatin1String("export") ? runExport(args) : runReplay(args);
+        return true;
+    }
+    if (!CommandLine::isVerb(first) && first != QLatin1String("run") && first != QLatin1String("serve")
+        && first != QLatin1String("export") && first != QLatin1String("replay"))
         return false;
     if (args.contains(QLatin1String("--help")) || args.contains(QLatin1String("-h"))) {
         out << usage();

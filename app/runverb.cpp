@@ -9,6 +9,8 @@
 #include "protocols/endpointmanager.h"
 #include "protocols/engine/engine.h"
 #include "protocols/engine/headlesssecretprovider.h"
+#include "protocols/engine/recorder.h"
+#include "model/recording/recordingconfig.h"
 #include "protocols/engine/ruleengine.h"
 
 #include <QCoreApplication>
@@ -54,6 +56,8 @@ struct RunOptions
     double forSeconds = -1; // < 0: until a signal
     bool dryRun = false;
     QString share;
+    bool record = false;
+    QString recordPath; // empty: the workspace's recording database, else beside the workspace
 };
 
 bool parse(const QStringList &args, RunOptions *options, QString *error)
@@ -62,6 +66,18 @@ bool parse(const QStringList &args, RunOptions *options, QString *error)
         const QString &arg = args.at(i);
         if (arg == QLatin1String("--dry-run")) {
             options->dryRun = true;
+        } else if (arg == QLatin1String("--record") || arg.startsWith(QLatin1String("--record="))) {
+            options->record = true;
+            if (arg.startsWith(QLatin1String("--record="))) {
+                options->recordPath = arg.mid(9);
+            } else if (i + 1 < args.size() && !args.at(i + 1).startsWith(QLatin1String("--"))) {
+                // The next word is the database unless it is the workspace still to come.
+                bool morePositional = false;
+                for (qsizetype j = i + 2; j < args.size(); ++j)
+                    morePositional = morePositional || !args.at(j).startsWith(QLatin1String("--"));
+                if (!options->path.isEmpty() || morePositional)
+                    options->recordPath = args.at(++i);
+            }
         } else if (arg == QLatin1String("--for") || arg == QLatin1String("--share")) {
             if (i + 1 >= args.size()) {
                 *error = tr("%1 needs a value").arg(arg);
@@ -140,7 +156,7 @@ int runRules(const QStringList &args)
     QString error;
     if (!parse(args, &options, &error)) {
         printErr(error);
-        printErr(tr("usage: thingscape run WORKSPACE [--for S] [--dry-run] [--share GROUP]"));
+        printErr(tr("usage: thingscape run WORKSPACE [--for S] [--dry-run] [--share GROUP] [--record [PATH]]"));
         return ExitUsage;
     }
     std::optional<Workspace> workspace = Workspace::load(options.path, &error);
@@ -246,6 +262,25 @@ int runRules(const QStringList &args)
     for (const EndpointConfig &config : engine.endpoints()->endpoints()) {
         if (config.autoConnect)
             pending.insert(config.id);
+    }
+    if (options.record) {
+        RecordingConfig recording = engine.recordingConfig();
+        recording.enabled = true;
+        if (!options.recordPath.isEmpty())
+            recording.database = options.recordPath;
+        if (!engine.startRecording(recording, &error)) {
+            printErr(error);
+            return ExitUsage;
+        }
+    }
+    if (engine.recordingConfig().enabled || options.record) {
+        Recorder *recorder = engine.recorder();
+        QObject::connect(recorder, &Recorder::errorOccurred, &engine, [recorder](const QString &why) {
+            printErr(why);
+            // A database that cannot be opened: nothing would be recorded, so do not run.
+            if (recorder->state() == Recorder::State::Off)
+                QCoreApplication::exit(ExitUsage);
+        });
     }
     for (const QString &id : QSet<QString>(pending))
         settle(id);

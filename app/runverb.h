@@ -7,8 +7,8 @@ namespace thingscape {
 // `thingscape run WORKSPACE [--for S] [--dry-run] [--share GROUP]`: loads a workspace,
 // connects its endpoints, runs its rules and bridges without a display and prints one JSON
 // line per rule run until --for seconds pass or SIGINT / SIGTERM. Exit 2 for a broken
-// workspace or usage (the message names the problem and its position), 3 if no endpoint could
-// be reached. args: the program, "run", then its arguments. Runs the event loop.
+// workspace or usage (the message names the problem and its position) or a recording database
+// that cannot be opened (--record), 3 if no endpoint could be reached. args: the program, "run", then its arguments. Runs the event loop.
 int runRules(const QStringList &args);
 
 } // namespace thingscape

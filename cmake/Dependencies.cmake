@@ -22,6 +22,7 @@ thingscape_require_qt(Charts libqt6charts6-dev)
 thingscape_require_qt(HttpServer qt6-httpserver-dev)
 thingscape_require_qt(WebSockets qt6-websockets-dev)
 thingscape_require_qt(Qml qt6-declarative-dev)
+thingscape_require_qt(Sql qt6-base-dev)
 thingscape_require_qt(LinguistTools qt6-tools-dev)
 
 find_package(QCoro6 0.8 QUIET COMPONENTS Core Network WebSockets)

@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "dashboard/dashboardsdock.h"
+#include "recordingcontroller.h"
 
 #include "connectionsdialog.h"
 #include "detailsview.h"
@@ -292,6 +293,10 @@ void MainWindow::createActions()
     QAction *dashboardsToggle = m_dashboardsDock->toggleViewAction();
     dashboardsToggle->setShortcut(QKeySequence(Qt::ALT | Qt::Key_5));
     view->addAction(dashboardsToggle);
+
+    // Recording: its menu and status-bar field (recordingcontroller.*).
+    m_recording = new RecordingController(m_session->engine(), this, statusBar(), [this] { return m_treeDock->currentResource(); });
+    menuBar()->addMenu(m_recording->menu());
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     add(help, tr("&About Thingscape"), QKeySequence(), [this] {

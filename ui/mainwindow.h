@@ -16,6 +16,7 @@ class StatusIndicators;
 class StreamDock;
 class RulesDock;
 class SystemsDock;
+class RecordingController;
 class WorkspaceController;
 
 // The window frame: assembles the docks, the details view, menus, toolbar and status bar,
@@ -38,6 +39,7 @@ public:
     WorkspaceController *workspace() const { return m_workspace; }
     QUndoStack *undoStack() const { return m_undoStack; }
     GatewayController *gateway() const { return m_gateway; }
+    RecordingController *recording() const { return m_recording; }
 
     void openConnections();
     void restoreWindowState();
@@ -59,6 +61,7 @@ private:
     StatusIndicators *m_status;
     WorkspaceController *m_workspace;
     DashboardsDock *m_dashboardsDock = nullptr;
+    RecordingController *m_recording = nullptr; // Child.
     QSystemTrayIcon *m_tray = nullptr; // created at the first notice, where there is a tray
     GatewayController *m_gateway = nullptr; // Owned by the status bar.
 };

@@ -1,5 +1,6 @@
 #include "engine.h"
 
+#include "recorder.h"
 #include "ruleengine.h"
 #include "secretprovider.h"
 
@@ -33,6 +34,7 @@ Engine::Engine(QObject *parent)
 Engine::~Engine()
 {
     // Rules stop before the endpoints they write to, connectors before the store they feed.
+    m_recorder.reset();
     m_ruleEngine.reset();
     m_endpoints.reset();
 }
@@ -99,6 +101,7 @@ void Engine::apply(const Workspace &workspace, const QString &path)
     m_layout = workspace.layout();
     m_extra = workspace.extra();
     m_path = path;
+    applyRecording();
     Q_EMIT loaded(path);
 }
 

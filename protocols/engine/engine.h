@@ -15,7 +15,9 @@
 namespace thingscape {
 
 class EndpointManager;
+class Recorder;
 class ResourceStore;
+struct RecordingConfig;
 class RuleEngine;
 class SecretProvider;
 
@@ -82,6 +84,18 @@ public:
     // settings under "gateway"); setting it to another value counts as a change.
     QJsonValue extraValue(const QString &key) const { return m_extra.value(key); }
     void setExtraValue(const QString &key, const QJsonValue &value);
+    // Recording (enginerecording.cpp): the recorder, made on first use, on its own thread.
+    Recorder *recorder();
+    // The workspace's "recording" settings; setting them starts or stops the recorder as
+    // they say and counts as a change.
+    RecordingConfig recordingConfig() const;
+    void setRecordingConfig(const RecordingConfig &config);
+    // Starts recording as config says (database empty: beside the workspace file), asking the
+    // secret provider for a PostgreSQL password (endpoint id "recording"). False and *error
+    // for a config that cannot work; a database that cannot be opened is told by the
+    // recorder's errorOccurred(). For `run --record`, `serve --record` and the window.
+    bool startRecording(const RecordingConfig &config, QString *error = nullptr);
+    void stopRecording();
 
     // Connects one endpoint, asking the secret provider first where it may need secrets.
     void connectEndpoint(const QString &id);
@@ -106,6 +120,7 @@ private:
     void track(const QString &id);
     QList<System> systemsWithTitles() const;
     void forget(const QString &id);
+    void applyRecording();
 
     std::unique_ptr<ResourceStore> m_store;
     std::unique_ptr<EndpointManager> m_endpoints;
@@ -125,6 +140,8 @@ private:
     // Endpoint id -> the scheme://host:port its resources live under (known after removal).
     QHash<QString, ResourceId> m_shown;
     bool m_fillingSecrets = false;
+    // Declared last: destroyed first, writing its last batch while the store still exists.
+    std::unique_ptr<Recorder> m_recorder;
 };
 
 } // namespace thingscape

@@ -1,0 +1,123 @@
+#pragma once
+
+#include "model/cause.h"
+#include "model/update.h"
+
+#include <QByteArray>
+#include <QHash>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+class QSqlDatabase;
+class QSqlQuery;
+
+namespace thingscape {
+
+// One recorded message, as written and as read back.
+struct RecordedMessage
+{
+    qint64 id = 0; // the row's id: arrival order
+    qint64 timeMs = 0;
+    QString uri;
+    Direction direction = Direction::In;
+    Cause cause;
+    int contentFormat = -1;
+    std::optional<double> number; // the decoded number, where there is one
+    QByteArray raw;
+};
+
+// One bucket of a decimated series (for charts).
+struct RecordedBucket
+{
+    qint64 timeMs = 0; // the first message's time in the bucket
+    double min = 0;
+    double max = 0;
+    double mean = 0;
+    qint64 count = 0;
+};
+
+// A recording database, SQLite (a file) or PostgreSQL (a connection string), with one schema
+// and one code path. Used on one thread only (Qt SQL connections are per thread): the
+// recorder's, an export's, a history query's. Every failure comes back as a message naming
+// the database and the cause; a file that is no database, or a database of something else,
+// is refused untouched.
+class RecordingDatabase
+{
+public:
+    RecordingDatabase();
+    ~RecordingDatabase();
+    RecordingDatabase(const RecordingDatabase &) = delete;
+    RecordingDatabase &operator=(const RecordingDatabase &) = delete;
+
+    static int latestSchemaVersion();
+
+    // database: a SQLite file path or a PostgreSQL URL ("postgresql://user@host:port/db") or
+    // key=value string; password for PostgreSQL when the string has none. create: make the
+    // schema in an empty database (a missing SQLite file is created); else refuse it.
+    bool open(const QString &database, const QString &password, bool create, QString *error);
+    void close();
+    bool isOpen() const;
+    bool isPostgres() const { return m_postgres; }
+    QString name() const { return m_name; } // for messages: the file or the server, no password
+    int schemaVersion() const { return m_version; }
+
+    // Appends the messages in one transaction. On failure nothing of it is kept.
+    bool write(const QList<RecordedMessage> &messages, QString *error);
+
+    qint64 rowCount(QString *error = nullptr);
+    // The bytes it takes: the file and its WAL (SQLite), the tables and indexes (PostgreSQL).
+    qint64 sizeBytes();
+    QStringList resources(QString *error = nullptr);
+
+    // The messages of one resource in [fromMs, toMs], oldest first (limit < 0: all).
+    std::optional<QList<RecordedMessage>> messages(const QString &uri, qint64 fromMs, qint64 toMs, int limit,
+                                                   QString *error);
+    // The numbers of each resource in [fromMs, toMs] in buckets buckets (min, max, mean).
+    std::optional<QHash<QString, QList<RecordedBucket>>> decimated(const QStringList &uris, qint64 fromMs, qint64 toMs,
+                                                                   int buckets, QString *error);
+    // How many messages of the resources (all when empty) lie in [fromMs, toMs].
+    std::optional<qint64> count(const QStringList &uris, qint64 fromMs, qint64 toMs, QString *error);
+    // Every such message in arrival order (after the row afterId); visit returns false to
+    // stop. False on an error.
+    bool forEach(const QStringList &uris, qint64 fromMs, qint64 toMs,
+                 const std::function<bool(const RecordedMessage &)> &visit, QString *error, qint64 afterId = 0);
+
+    // Deletes the oldest messages: those older than olderThanMs (0: no age limit) and then as
+    // many as needed for the data to fit maxBytes (0: no size limit). Returns the rows deleted.
+    std::optional<qint64> enforceRetention(qint64 olderThanMs, qint64 maxBytes, QString *error);
+    // The bytes the live rows take (what retention by size counts).
+    qint64 usedBytes();
+
+private:
+    bool openConnection(const QString &database, const QString &password, bool create, QString *error);
+    bool ensureSchema(bool create, QString *error);
+    bool migrate(int from, QString *error);
+    bool loadIds(QString *error);
+    std::optional<qint64> resourceId(const QString &uri, QString *error);
+    std::optional<qint64> causeId(const Cause &cause, QString *error);
+    QString fail(const QString &what, const QString &why) const;
+    QString resourceFilter(const QStringList &uris, QStringList *bound);
+    bool deleteOldest(qint64 rows, QString *error);
+
+    QString m_connection;
+    QString m_name;
+    QString m_path; // SQLite
+    bool m_postgres = false;
+    int m_version = 0;
+    QHash<QString, qint64> m_resourceIds;
+    QHash<QString, qint64> m_causeIds; // "kind\nsource\ndepth"
+    QHash<qint64, QString> m_resourceUris;
+    QHash<qint64, Cause> m_causes;
+    Cause m_lastCause;
+    qint64 m_lastCauseId = -1;
+    std::unique_ptr<QSqlQuery> m_insert;
+    std::unique_ptr<QSqlQuery> m_insertMany;
+    qint64 m_rows = -1; // known row count, -1 until counted
+};
+
+} // namespace thingscape

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <QString>
+#include <QStringList>
+
+#include <functional>
+#include <limits>
+#include <optional>
+
+class QIODevice;
+
+namespace thingscape {
+
+class RecordingDatabase;
+
+enum class RecordingExportFormat {
+    Csv,
+    JsonLines,
+    SenmlJson,
+    SenmlCbor,
+};
+
+struct RecordingExportOptions
+{
+    RecordingExportFormat format = RecordingExportFormat::Csv;
+    QStringList uris; // empty: every resource
+    qint64 fromMs = 0;
+    qint64 toMs = std::numeric_limits<qint64>::max();
+};
+
+// Writes a time range of a recording as CSV, JSON Lines or SenML (a JSON or CBOR pack),
+// streaming: memory stays flat however long the range. Payloads that are UTF-8 text are
+// written as text, others in base64 (SenML: "vd", base64url).
+class RecordingExport
+{
+public:
+    // "csv", "jsonl", "senml" (JSON), "senml-json", "senml-cbor"; nullopt and *error otherwise.
+    static std::optional<RecordingExportFormat> parseFormat(const QString &name, QString *error);
+
+    // progress(done, total) is called every few thousand rows and at the end; returning false
+    // cancels (the output is then incomplete and *error says "cancelled"). Returns the rows
+    // written, nullopt and *error on a failure.
+    static std::optional<qint64> run(RecordingDatabase &db, const RecordingExportOptions &options, QIODevice *out,
+                                     const std::function<bool(qint64 done, qint64 total)> &progress, QString *error);
+
+    // Whether a payload is shown as text (valid UTF-8 without control characters but tab and
+    // line breaks).
+    static bool isText(const QByteArray &raw);
+};
+
+} // namespace thingscape

@@ -1,0 +1,117 @@
+#include "recorder.h"
+
+#include "model/eventsubscription.h"
+#include "model/resourcestore.h"
+
+namespace thingscape {
+
+namespace {
+
+// Events the recorder may fall behind by before the oldest are dropped (and counted).
+constexpr qsizetype kQueueCapacity = 500000;
+
+} // namespace
+
+Recorder::Recorder(ResourceStore *store, QObject *parent)
+    : QObject(parent)
+    , m_store(store)
+    , m_worker(new RecorderWorker)
+{
+    qRegisterMetaType<RecorderStats>();
+    m_thread.setObjectName(QStringLiteral("recorder"));
+    m_worker->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    connect(m_worker, &RecorderWorker::opened, this, [this](const QString &) {
+        if (m_state == State::Opening)
+            setState(State::Recording);
+    });
+    connect(m_worker, &RecorderWorker::failed, this, [this](const QString &error, bool opening) {
+        m_error = error;
+        if (opening)
+            setState(State::Off);
+        else if (m_state == State::Recording)
+            setState(State::Paused);
+        Q_EMIT errorOccurred(error);
+    });
+    connect(m_worker, &RecorderWorker::problem, this, [this](const QString &error) {
+        m_error = error;
+        Q_EMIT errorOccurred(error);
+    });
+    connect(m_worker, &RecorderWorker::statsChanged, this, [this](const RecorderStats &stats) {
+        if (m_state == State::Off)
+            return;
+        m_stats = stats;
+        Q_EMIT statsChanged();
+    });
+    m_thread.start();
+}
+
+Recorder::~Recorder()
+{
+    stop();
+    m_thread.quit();
+    m_thread.wait();
+}
+
+std::shared_ptr<EventSubscription> Recorder::subscribe()
+{
+    return m_store->subscribe(QStringLiteral("recorder"), kQueueCapacity);
+}
+
+void Recorder::setState(State state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    Q_EMIT stateChanged(state);
+}
+
+void Recorder::start(const RecordingConfig &config, const QString &database, const QString &password)
+{
+    m_config = config;
+    m_database = database;
+    m_error.clear();
+    m_stats = {};
+    setState(State::Opening);
+    RecorderWorker *worker = m_worker;
+    QMetaObject::invokeMethod(
+        m_worker,
+        [worker, config, database, password, subscription = subscribe()] { worker->open(config, database, password, subscription); },
+        Qt::QueuedConnection);
+}
+
+void Recorder::pause()
+{
+    if (m_state != State::Recording)
+        return;
+    QMetaObject::invokeMethod(m_worker, &RecorderWorker::pause, Qt::QueuedConnection);
+    setState(State::Paused);
+}
+
+void Recorder::resume()
+{
+    if (m_state != State::Paused)
+        return;
+    m_error.clear();
+    RecorderWorker *worker = m_worker;
+    QMetaObject::invokeMethod(
+        m_worker, [worker, subscription = subscribe()] { worker->resume(subscription); }, Qt::QueuedConnection);
+    setState(State::Recording);
+}
+
+void Recorder::stop()
+{
+    if (m_state == State::Off)
+        return;
+    if (m_thread.isRunning())
+        QMetaObject::invokeMethod(m_worker, &RecorderWorker::close, Qt::BlockingQueuedConnection);
+    setState(State::Off);
+}
+
+void Recorder::flush()
+{
+    if (m_state == State::Recording && m_thread.isRunning())
+        QMetaObject::invokeMethod(m_worker, &RecorderWorker::flush, Qt::BlockingQueuedConnection);
+}
+
+} // namespace thingscape

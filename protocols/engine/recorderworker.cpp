@@ -1,0 +1,168 @@
+#include "recorderworker.h"
+
+#include "model/eventsubscription.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+
+namespace thingscape {
+
+namespace {
+
+constexpr int kRetentionMs = 10000;
+
+} // namespace
+
+RecorderWorker::RecorderWorker() = default;
+
+RecorderWorker::~RecorderWorker() = default;
+
+void RecorderWorker::open(const RecordingConfig &config, const QString &database, const QString &password,
+                          const std::shared_ptr<EventSubscription> &subscription)
+{
+    close();
+    m_config = config;
+    m_stats = {};
+    m_droppedBefore = 0;
+    m_db = std::make_unique<RecordingDatabase>();
+    QString error;
+    if (!m_db->open(database, password, true, &error)) {
+        m_db.reset();
+        Q_EMIT failed(error, true);
+        return;
+    }
+    m_stats.database = m_db->name();
+    if (!m_batchTimer) {
+        m_batchTimer = new QTimer(this);
+        connect(m_batchTimer, &QTimer::timeout, this, &RecorderWorker::writeBatch);
+        m_retentionTimer = new QTimer(this);
+        connect(m_retentionTimer, &QTimer::timeout, this, &RecorderWorker::enforceRetention);
+    }
+    m_batchTimer->start(std::clamp(config.batchMs, 10, 1000));
+    m_retentionTimer->start(kRetentionMs);
+    m_subscription = subscription;
+    m_droppedBefore = 0;
+    m_rateClock.start();
+    m_rateRows = 0;
+    m_stats.rows = m_db->rowCount();
+    m_stats.bytes = m_db->sizeBytes();
+    Q_EMIT opened(m_db->name());
+    enforceRetention();
+    Q_EMIT statsChanged(m_stats);
+}
+
+void RecorderWorker::pause()
+{
+    if (!m_db)
+        return;
+    writeBatch();
+    if (m_subscription)
+        m_stats.dropped += m_subscription->dropped() - m_droppedBefore;
+    m_subscription.reset();
+}
+
+void RecorderWorker::resume(const std::shared_ptr<EventSubscription> &subscription)
+{
+    if (!m_db || m_subscription)
+        return;
+    m_subscription = subscription;
+    m_droppedBefore = 0;
+}
+
+void RecorderWorker::flush()
+{
+    writeBatch();
+}
+
+void RecorderWorker::close()
+{
+    if (!m_db)
+        return;
+    writeBatch();
+    m_subscription.reset();
+    if (m_batchTimer) {
+        m_batchTimer->stop();
+        m_retentionTimer->stop();
+    }
+    m_db.reset();
+}
+
+void RecorderWorker::writeBatch()
+{
+    if (!m_db || !m_subscription)
+        return;
+    const ValueEvents events = m_subscription->drain();
+    const quint64 dropped = m_subscription->dropped();
+    m_stats.dropped += dropped - m_droppedBefore;
+    m_droppedBefore = dropped;
+    QList<RecordedMessage> batch;
+    batch.reserve(events.size());
+    for (const ValueEvent &event : events) {
+        // A SenML record's own event repeats part of the message already recorded whole.
+        if (event.derived)
+            continue;
+        if (!m_config.includes(event.id)) {
+            ++m_stats.skipped;
+            continue;
+        }
+        RecordedMessage message;
+        message.timeMs = event.value.timeMs;
+        message.uri = event.id.toString();
+        message.direction = event.direction;
+        message.cause = event.cause;
+        message.contentFormat = event.value.contentFormat;
+        message.raw = event.value.raw;
+        if (event.value.isNumeric()) {
+            bool ok = false;
+            const double number = event.value.toDouble(&ok);
+            if (ok)
+                message.number = number;
+        }
+        batch.append(std::move(message));
+    }
+    if (!batch.isEmpty()) {
+        QString error;
+        if (!m_db->write(batch, &error)) {
+            // A full disk, a lost server: stop taking events (the app goes on) until resumed.
+            m_stats.dropped += quint64(batch.size());
+            m_subscription.reset();
+            Q_EMIT failed(error, false);
+            Q_EMIT statsChanged(m_stats);
+            return;
+        }
+        m_stats.written += quint64(batch.size());
+        m_rateRows += quint64(batch.size());
+    }
+    if (m_rateClock.elapsed() >= 1000) {
+        m_stats.rate = double(m_rateRows) * 1000.0 / double(m_rateClock.restart());
+        m_rateRows = 0;
+    } else if (batch.isEmpty()) {
+        return;
+    }
+    m_stats.rows = m_db->rowCount();
+    m_stats.bytes = m_db->sizeBytes();
+    Q_EMIT statsChanged(m_stats);
+}
+
+void RecorderWorker::enforceRetention()
+{
+    if (!m_db || (m_config.maxAgeDays <= 0 && m_config.maxBytes <= 0))
+        return;
+    const qint64 olderThan = m_config.maxAgeDays > 0
+        ? QDateTime::currentMSecsSinceEpoch() - qint64(m_config.maxAgeDays * 86400000.0)
+        : 0;
+    QString error;
+    const std::optional<qint64> deleted = m_db->enforceRetention(olderThan, m_config.maxBytes, &error);
+    if (!deleted) {
+        Q_EMIT problem(error);
+        return;
+    }
+    if (*deleted > 0) {
+        m_stats.retained += *deleted;
+        m_stats.rows = m_db->rowCount();
+        m_stats.bytes = m_db->sizeBytes();
+        Q_EMIT statsChanged(m_stats);
+    }
+}
+
+} // namespace thingscape

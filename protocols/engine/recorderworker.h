@@ -1,0 +1,75 @@
+#pragma once
+
+#include "model/recording/recordingconfig.h"
+#include "model/recording/recordingdatabase.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QTimer>
+
+#include <memory>
+
+namespace thingscape {
+
+class EventSubscription;
+
+// What the recorder thread tells the owner after each batch.
+struct RecorderStats
+{
+    qint64 rows = -1;      // in the database
+    qint64 bytes = -1;     // the database's size
+    double rate = 0;       // rows written per second, lately
+    quint64 written = 0;   // since recording started
+    quint64 dropped = 0;   // value events lost because the recorder fell behind
+    quint64 skipped = 0;   // not included by the config
+    qint64 retained = 0;   // rows deleted by retention
+    QString database;      // where (no password)
+};
+
+// The recorder's half that lives on its own thread: takes the store's value events, writes
+// them in one transaction per batch period, enforces retention between batches.
+class RecorderWorker : public QObject
+{
+    Q_OBJECT
+
+public:
+    RecorderWorker();
+    ~RecorderWorker() override;
+
+    // Called on the worker's thread. The subscription is taken on the owner's thread, so that
+    // nothing the store hands over after start() is missed.
+    void open(const RecordingConfig &config, const QString &database, const QString &password,
+              const std::shared_ptr<EventSubscription> &subscription);
+    void pause();
+    void resume(const std::shared_ptr<EventSubscription> &subscription);
+    // Writes what is queued, then closes the database.
+    void close();
+    // Writes what is queued now.
+    void flush();
+
+Q_SIGNALS:
+    void opened(const QString &database);
+    // Opening failed (nothing recorded) or writing failed (recording paused).
+    void failed(const QString &error, bool opening);
+    // Something went wrong that does not stop recording (retention could not run).
+    void problem(const QString &error);
+    void statsChanged(const thingscape::RecorderStats &stats);
+
+private:
+    void writeBatch();
+    void enforceRetention();
+
+    RecordingConfig m_config;
+    std::unique_ptr<RecordingDatabase> m_db;
+    std::shared_ptr<EventSubscription> m_subscription;
+    QTimer *m_batchTimer = nullptr;
+    QTimer *m_retentionTimer = nullptr;
+    RecorderStats m_stats;
+    quint64 m_droppedBefore = 0;
+    QElapsedTimer m_rateClock;
+    quint64 m_rateRows = 0;
+};
+
+} // namespace thingscape
+
+Q_DECLARE_METATYPE(thingscape::RecorderStats)

@@ -1,0 +1,62 @@
+#pragma once
+
+#include "model/recording/recordingdatabase.h"
+
+#include <QDialog>
+#include <QFutureWatcher>
+
+#include <atomic>
+#include <memory>
+
+class QDateTimeEdit;
+class QLabel;
+class QPushButton;
+class QTableWidget;
+
+namespace thingscape {
+
+// The recorded history of one resource: a time range, a table of its messages (time,
+// direction, cause, number, raw payload as text or hex), and export of that range with a
+// progress bar and cancel. Every query runs off the GUI thread on its own connection.
+class HistoryDialog : public QDialog
+{
+    Q_OBJECT
+
+public:
+    HistoryDialog(const QString &database, const QString &uri, QWidget *parent = nullptr);
+    ~HistoryDialog() override;
+
+    QTableWidget *table() const { return m_table; }
+    QLabel *statusLabel() const { return m_status; }
+    // Runs the query for the range shown; loaded() when the table is filled.
+    void query();
+    // Exports the range to path (format from its suffix: .csv, .jsonl, .json SenML,
+    // .cbor SenML CBOR) with a progress dialog; exported() when done.
+    void exportTo(const QString &path);
+
+Q_SIGNALS:
+    void loaded(int rows);
+    void exported(bool ok, const QString &message);
+
+private:
+    struct Result
+    {
+        QList<RecordedMessage> messages;
+        QString error;
+        bool truncated = false;
+    };
+    void showResult(const Result &result);
+
+    QString m_database;
+    QString m_uri;
+    QDateTimeEdit *m_from;
+    QDateTimeEdit *m_to;
+    QTableWidget *m_table;
+    QLabel *m_status;
+    QPushButton *m_export;
+    QFutureWatcher<Result> m_watcher;
+    QFutureWatcher<QString> m_exportWatcher;
+    std::shared_ptr<std::atomic<bool>> m_cancel;
+};
+
+} // namespace thingscape
