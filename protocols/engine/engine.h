@@ -74,6 +74,11 @@ public:
     const QJsonObject &layout() const { return m_layout; }
     void setLayout(const QJsonObject &layout) { m_layout = layout; }
 
+    // A top-level key of the workspace kept for others (the compose history under "compose"):
+    // saved with the rest; setting it counts as a change.
+    QJsonValue extraValue(const QString &key) const { return m_extra.value(key); }
+    void setExtraValue(const QString &key, const QJsonValue &value);
+
     // Connects one endpoint, asking the secret provider first where it may need secrets.
     void connectEndpoint(const QString &id);
     void connectAll();
