@@ -2,6 +2,7 @@
 
 #include "engine.h"
 #include "mqttcomposesession.h"
+#include "secretprovider.h"
 
 #include "model/codecs/codecs.h"
 #include "model/composehistory.h"

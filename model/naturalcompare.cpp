@@ -1,0 +1,58 @@
+#include "naturalcompare.h"
+
+namespace thingscape {
+
+int naturalCompare(QStringView a, QStringView b)
+{
+    qsizetype i = 0;
+    qsizetype j = 0;
+    while (i < a.size() && j < b.size()) {
+        const QChar ca = a.at(i);
+        const QChar cb = b.at(j);
+        if (ca.isDigit() && cb.isDigit()) {
+            // Compare digit runs by value without converting (any length): skip leading zeros,
+            // the longer run is larger, else the first differing digit decides.
+            qsizetype ea = i;
+            while (ea < a.size() && a.at(ea).isDigit())
+                ++ea;
+            qsizetype eb = j;
+            while (eb < b.size() && b.at(eb).isDigit())
+                ++eb;
+            qsizetype za = i;
+            while (za < ea - 1 && a.at(za) == QLatin1Char('0'))
+                ++za;
+            qsizetype zb = j;
+            while (zb < eb - 1 && b.at(zb) == QLatin1Char('0'))
+                ++zb;
+            const qsizetype la = ea - za;
+            const qsizetype lb = eb - zb;
+            if (la != lb)
+                return la < lb ? -1 : 1;
+            for (qsizetype k = 0; k < la; ++k) {
+                const int da = a.at(za + k).digitValue();
+                const int db = b.at(zb + k).digitValue();
+                if (da != db)
+                    return da < db ? -1 : 1;
+            }
+            // Equal values: fewer leading zeros first ("s9" before "s09").
+            if ((ea - i) != (eb - j))
+                return (ea - i) < (eb - j) ? -1 : 1;
+            i = ea;
+            j = eb;
+            continue;
+        }
+        const QChar la = ca.toCaseFolded();
+        const QChar lb = cb.toCaseFolded();
+        if (la != lb)
+            return la.unicode() < lb.unicode() ? -1 : 1;
+        ++i;
+        ++j;
+    }
+    if (i < a.size() || j < b.size())
+        return i < a.size() ? 1 : -1;
+    // Same but for case: a stable, total order.
+    const int exact = a.compare(b, Qt::CaseSensitive);
+    return exact < 0 ? -1 : (exact > 0 ? 1 : 0);
+}
+
+} // namespace thingscape
