@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "composedock.h"
 #include "connectionsdialog.h"
 #include "detailsview.h"
 #include "resourcetreedock.h"
@@ -14,6 +15,7 @@
 
 #include "model/resourcestore.h"
 #include "protocols/endpointmanager.h"
+#include "protocols/engine/composer.h"
 #include "protocols/engine/engine.h"
 #include "protocols/engine/ruleengine.h"
 #include "protocols/engine/secretprovider.h" // engine.h keeps a QPointer to one
@@ -101,6 +103,12 @@ MainWindow::MainWindow(WindowModels *session, QWidget *parent)
     tabifyDockWidget(m_streamDock, m_systemsDock);
     addDockWidget(Qt::BottomDockWidgetArea, m_rulesDock);
     tabifyDockWidget(m_systemsDock, m_rulesDock);
+    m_composer = new Composer(session->engine(), this);
+    m_composeDock = new ComposeDock(m_composer, session->store(), this);
+    addDockWidget(Qt::BottomDockWidgetArea, m_composeDock);
+    tabifyDockWidget(m_rulesDock, m_composeDock);
+    connect(m_composeDock, &ComposeDock::statusMessage, this,
+            [this](const QString &message) { statusBar()->showMessage(message, 8000); });
     m_streamDock->raise();
     resizeDocks({m_treeDock}, {520}, Qt::Horizontal);
     resizeDocks({m_streamDock}, {280}, Qt::Vertical);
@@ -271,6 +279,13 @@ void MainWindow::createActions()
     view->addAction(treeToggle);
     view->addAction(streamToggle);
     view->addAction(systemsToggle);
+    QAction *composeToggle = m_composeDock->toggleViewAction();
+    composeToggle->setShortcut(QKeySequence(Qt::ALT | Qt::Key_6));
+    view->addAction(composeToggle);
+    add(resource, tr("Co&mpose request…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_M), [this] {
+        const ResourceId id = m_details->resourceId();
+        m_composeDock->composeFor(id.isValid() ? id.toString() : QString());
+    });
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     add(help, tr("&About Thingscape"), QKeySequence(), [this] {

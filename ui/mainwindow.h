@@ -7,6 +7,8 @@ class QUndoStack;
 
 namespace thingscape {
 
+class ComposeDock;
+class Composer;
 class DetailsView;
 class ResourceTreeDock;
 class WindowModels;
@@ -31,6 +33,8 @@ public:
     StreamDock *streamDock() const { return m_streamDock; }
     SystemsDock *systemsDock() const { return m_systemsDock; }
     RulesDock *rulesDock() const { return m_rulesDock; }
+    ComposeDock *composeDock() const { return m_composeDock; }
+    Composer *composer() const { return m_composer; }
     DetailsView *details() const { return m_details; }
     WorkspaceController *workspace() const { return m_workspace; }
     QUndoStack *undoStack() const { return m_undoStack; }
@@ -54,6 +58,8 @@ private:
     RulesDock *m_rulesDock;
     StatusIndicators *m_status;
     WorkspaceController *m_workspace;
+    Composer *m_composer = nullptr;       // Owned (QObject child).
+    ComposeDock *m_composeDock = nullptr; // Owned (QObject child).
     QSystemTrayIcon *m_tray = nullptr; // created at the first notice, where there is a tray
 };
 
