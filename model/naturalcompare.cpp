@@ -2,6 +2,17 @@
 
 namespace thingscape {
 
+namespace {
+
+// ASCII digits only: other scripts' digits sort as the characters they are, which keeps the
+// order total (a run of ASCII digits compares with any other character the same way).
+bool isDigit(QChar c)
+{
+    return c.unicode() >= '0' && c.unicode() <= '9';
+}
+
+} // namespace
+
 int naturalCompare(QStringView a, QStringView b)
 {
     qsizetype i = 0;
@@ -9,14 +20,14 @@ int naturalCompare(QStringView a, QStringView b)
     while (i < a.size() && j < b.size()) {
         const QChar ca = a.at(i);
         const QChar cb = b.at(j);
-        if (ca.isDigit() && cb.isDigit()) {
+        if (isDigit(ca) && isDigit(cb)) {
             // Compare digit runs by value without converting (any length): skip leading zeros,
             // the longer run is larger, else the first differing digit decides.
             qsizetype ea = i;
-            while (ea < a.size() && a.at(ea).isDigit())
+            while (ea < a.size() && isDigit(a.at(ea)))
                 ++ea;
             qsizetype eb = j;
-            while (eb < b.size() && b.at(eb).isDigit())
+            while (eb < b.size() && isDigit(b.at(eb)))
                 ++eb;
             qsizetype za = i;
             while (za < ea - 1 && a.at(za) == QLatin1Char('0'))
