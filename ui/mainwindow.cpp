@@ -9,11 +9,13 @@
 #include "statusindicators.h"
 #include "streamdock.h"
 #include "systemsdock.h"
+#include "toptalkersdock.h"
 #include "uiresources.h"
 #include "workspacecontroller.h"
 #include "writebox.h"
 
 #include "model/resourcestore.h"
+#include "model/talkerstats.h"
 #include "protocols/endpointmanager.h"
 #include "protocols/engine/composer.h"
 #include "protocols/engine/engine.h"
@@ -109,6 +111,14 @@ MainWindow::MainWindow(WindowModels *session, QWidget *parent)
     tabifyDockWidget(m_rulesDock, m_composeDock);
     connect(m_composeDock, &ComposeDock::statusMessage, this,
             [this](const QString &message) { statusBar()->showMessage(message, 8000); });
+    m_talkers = new TalkerStats(session->store(), this);
+    m_talkersDock = new TopTalkersDock(m_talkers, this);
+    addDockWidget(Qt::BottomDockWidgetArea, m_talkersDock);
+    tabifyDockWidget(m_composeDock, m_talkersDock);
+    connect(m_talkersDock, &TopTalkersDock::nodeActivated, this, [this](const ResourceId &id) {
+        m_treeDock->show();
+        m_treeDock->selectResource(id);
+    });
     m_streamDock->raise();
     resizeDocks({m_treeDock}, {520}, Qt::Horizontal);
     resizeDocks({m_streamDock}, {280}, Qt::Vertical);
@@ -282,6 +292,9 @@ void MainWindow::createActions()
     QAction *composeToggle = m_composeDock->toggleViewAction();
     composeToggle->setShortcut(QKeySequence(Qt::ALT | Qt::Key_6));
     view->addAction(composeToggle);
+    QAction *talkersToggle = m_talkersDock->toggleViewAction();
+    talkersToggle->setShortcut(QKeySequence(Qt::ALT | Qt::Key_7));
+    view->addAction(talkersToggle);
     add(resource, tr("Co&mpose request…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_M), [this] {
         const ResourceId id = m_details->resourceId();
         m_composeDock->composeFor(id.isValid() ? id.toString() : QString());

@@ -16,6 +16,8 @@ class StatusIndicators;
 class StreamDock;
 class RulesDock;
 class SystemsDock;
+class TalkerStats;
+class TopTalkersDock;
 class WorkspaceController;
 
 // The window frame: assembles the docks, the details view, menus, toolbar and status bar,
@@ -35,6 +37,7 @@ public:
     RulesDock *rulesDock() const { return m_rulesDock; }
     ComposeDock *composeDock() const { return m_composeDock; }
     Composer *composer() const { return m_composer; }
+    TopTalkersDock *topTalkersDock() const { return m_talkersDock; }
     DetailsView *details() const { return m_details; }
     WorkspaceController *workspace() const { return m_workspace; }
     QUndoStack *undoStack() const { return m_undoStack; }
@@ -60,6 +63,8 @@ private:
     WorkspaceController *m_workspace;
     Composer *m_composer = nullptr;       // Owned (QObject child).
     ComposeDock *m_composeDock = nullptr; // Owned (QObject child).
+    TalkerStats *m_talkers = nullptr;     // Owned (QObject child).
+    TopTalkersDock *m_talkersDock = nullptr; // Owned (QObject child).
     QSystemTrayIcon *m_tray = nullptr; // created at the first notice, where there is a tray
 };
 
