@@ -17,6 +17,7 @@ int naturalCompare(QStringView a, QStringView b)
 {
     qsizetype i = 0;
     qsizetype j = 0;
+    int zeros = 0;
     while (i < a.size() && j < b.size()) {
         const QChar ca = a.at(i);
         const QChar cb = b.at(j);
@@ -45,9 +46,10 @@ int naturalCompare(QStringView a, QStringView b)
                 if (da != db)
                     return da < db ? -1 : 1;
             }
-            // Equal values: fewer leading zeros first ("s9" before "s09").
-            if ((ea - i) != (eb - j))
-                return (ea - i) < (eb - j) ? -1 : 1;
+            // Equal values: fewer leading zeros first ("s9" before "s09"), but only when
+            // nothing after them differs ("s09" before "s9a").
+            if (zeros == 0 && (ea - i) != (eb - j))
+                zeros = (ea - i) < (eb - j) ? -1 : 1;
             i = ea;
             j = eb;
             continue;
@@ -61,6 +63,8 @@ int naturalCompare(QStringView a, QStringView b)
     }
     if (i < a.size() || j < b.size())
         return i < a.size() ? 1 : -1;
+    if (zeros != 0)
+        return zeros;
     // Same but for case: a stable, total order.
     const int exact = a.compare(b, Qt::CaseSensitive);
     return exact < 0 ? -1 : (exact > 0 ? 1 : 0);

@@ -9,6 +9,7 @@
 #include "model/resourcestore.h"
 #include "protocols/engine/composer.h"
 #include "protocols/engine/engine.h"
+#include "protocols/engine/secretprovider.h" // engine.h keeps a QPointer to one
 #include "tests/support/testsupport.h"
 
 #include <QComboBox>
@@ -76,7 +77,7 @@ void TestComposeDock::mqttWithPropertiesSentByCtrlReturn()
     REQUIRE_BINARY(sub, "mosquitto_sub", "mosquitto-clients");
     const QString topic = QStringLiteral("composedock/%1/cmd").arg(QCoreApplication::applicationPid());
     QProcess subscriber;
-    QVERIFY(testsupport::startSubscriber(&subscriber, m_broker.port(), {"-V", "5", "-t", topic, "-C", "1", "-F", "%C|%R|%D|%P|%q|%r|%p"}));
+    QVERIFY(testsupport::startSubscriber(&subscriber, m_broker.port(), {"-V", "5", "-q", "1", "-t", topic, "-C", "1", "-F", "%C|%R|%D|%P|%q|%r|%p"}));
 
     Engine engine;
     Composer composer(&engine);
@@ -104,7 +105,7 @@ void TestComposeDock::mqttWithPropertiesSentByCtrlReturn()
              qPrintable(child<QLabel>(&dock, "composeStatus")->text()));
     QCOMPARE(payload->toPlainText(), QStringLiteral("{\"fan\": \"on\"}")); // Ctrl+Return added no newline
 
-    QVERIFY(subscriber.waitForFinished(15000));
+    QTRY_VERIFY_WITH_TIMEOUT(subscriber.state() == QProcess::NotRunning, 15000);
     const QString line = QString::fromUtf8(testsupport::subscriberPayloads(subscriber.readAllStandardOutput())).trimmed();
     QCOMPARE(line, QStringLiteral("application/json|reply/here|c-42|origin:dock run:1|1|0|{\"fan\": \"on\"}"));
     grabIfAsked(&dock, QStringLiteral("compose-mqtt"));
