@@ -135,15 +135,15 @@ void TestComposeDock::coapCustomOptionSeenByTheServer()
     QCOMPARE(child<QWidget>(&dock, "composeOptions")->property("currentIndex").toInt(), 1);
     child<QComboBox>(&dock, "composeMethod")->setCurrentText(QStringLiteral("GET"));
     child<QComboBox>(&dock, "composeConfirmable")->setCurrentIndex(1); // NON
-    child<QPlainTextEdit>(&dock, "composeCoapOptions")->setPlainText(QStringLiteral("65001: 0xbeef\n2050: hi"));
-    child<QComboBox>(&dock, "composeObserve")->setCurrentIndex(1);
+    child<QPlainTextEdit>(&dock, "composeCoapOptions")->setPlainText(QStringLiteral("65002: 0xbeef\n2050: hi"));
+    child<QComboBox>(&dock, "composeObserve")->setCurrentIndex(0);
     dock.send();
     QTRY_VERIFY_WITH_TIMEOUT(dock.lastResponse().time.isValid(), 20000);
     QVERIFY2(dock.lastResponse().result.ok(), qPrintable(dock.lastResponse().result.error));
     QCOMPARE(dock.lastResponse().status, 205);
     QVERIFY2(dock.responseText().contains(QLatin1String("2.05 Content")), qPrintable(dock.responseText()));
-    QVERIFY2(dock.responseText().contains(QLatin1String("Observe: ")), qPrintable(dock.responseText()));
-    QTRY_VERIFY_WITH_TIMEOUT(log.contains("65001:\\xBE\\xEF"), 10000);
+    QVERIFY2(dock.responseText().contains(QLatin1String("Max-Age: ")), qPrintable(dock.responseText()));
+    QTRY_VERIFY_WITH_TIMEOUT(log.contains("65002:\\xBE\\xEF"), 10000);
     QVERIFY2(log.contains("t:NON"), log.constData());
     QVERIFY2(log.contains("2050:\\x68\\x69"), log.constData());
     grabIfAsked(&dock, QStringLiteral("compose-coap"));
