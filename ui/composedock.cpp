@@ -150,6 +150,7 @@ ComposeDock::ComposeDock(Composer *composer, ResourceStore *store, QWidget *pare
         refreshTemplates();
     });
     protocolChanged();
+    validatePayload();
     refreshHistory();
     refreshTemplates();
     showResponse(ComposeResponse());
@@ -671,10 +672,10 @@ void ComposeDock::showResponse(const ComposeResponse &response)
     else if (!response.result.ok())
         status = tr("Failed: %1").arg(response.result.error);
     else
-        status = tr("%1 · %2 ms · %3 bytes%4")
+        status = tr("%1 · %2 ms%3%4")
                      .arg(response.statusText.isEmpty() ? tr("done") : response.statusText)
                      .arg(response.roundTrip.count())
-                     .arg(response.payload.size())
+                     .arg(response.payload.isEmpty() ? QString() : tr(" · %n byte(s)", nullptr, int(response.payload.size())))
                      .arg(response.sequence > 0 ? tr(" · #%1").arg(response.sequence) : QString());
     m_status->setText(status);
     m_status->setStyleSheet(response.time.isValid() && !response.result.ok() ? QStringLiteral("color: #b00020") : QString());

@@ -153,11 +153,12 @@ void TopTalkersDock::refresh()
         const QString kindText = s.id.isEndpoint() ? tr("endpoint") : s.isResource ? tr("resource") : tr("subtree");
         m_table->setItem(row, NodeColumn, node);
         m_table->setItem(row, KindColumn, new QTableWidgetItem(kindText));
-        m_table->setItem(row, RateColumn, numberItem(locale.toString(s.messagesPerSecond, 'f', 1), s.messagesPerSecond));
-        m_table->setItem(row, BytesColumn,
-                         numberItem(locale.formattedDataSize(qint64(s.bytesPerSecond), 1, QLocale::DataSizeTraditionalFormat)
-                                        + tr("/s"),
-                                    s.bytesPerSecond));
+        m_table->setItem(row, RateColumn, numberItem(locale.toString(s.messagesPerSecond, 'f', s.messagesPerSecond < 10 ? 2 : 1), s.messagesPerSecond));
+        // Below a kilobyte a second the fraction matters (a slow sensor over 10 minutes).
+        const QString bytes = s.bytesPerSecond < 1024
+            ? tr("%1 B/s").arg(locale.toString(s.bytesPerSecond, 'f', s.bytesPerSecond < 10 ? 2 : 0))
+            : locale.formattedDataSize(qint64(s.bytesPerSecond), 1, QLocale::DataSizeTraditionalFormat) + tr("/s");
+        m_table->setItem(row, BytesColumn, numberItem(bytes, s.bytesPerSecond));
         m_table->setItem(row, MessagesColumn, numberItem(locale.toString(qulonglong(s.messages)), double(s.messages)));
         m_table->setItem(row, ResourcesColumn, numberItem(locale.toString(s.resources), double(s.resources)));
     }
