@@ -165,12 +165,13 @@ QList<PayloadDiff::LineEntry> PayloadDiff::lineDiff(const QStringList &a, const 
                 out.append({Change::Same, a.at(head + i), int(head + i + 1), int(head + j + 1)});
                 ++i;
                 ++j;
-            } else if (j < m && (i == n || at(i, j + 1) >= at(i + 1, j))) {
-                out.append({Change::Added, b.at(head + j), 0, int(head + j + 1)});
-                ++j;
-            } else {
+            } else if (i < n && (j == m || at(i + 1, j) >= at(i, j + 1))) {
+                // Removed lines first where either order keeps the common lines, as diff does.
                 out.append({Change::Removed, a.at(head + i), int(head + i + 1), 0});
                 ++i;
+            } else {
+                out.append({Change::Added, b.at(head + j), 0, int(head + j + 1)});
+                ++j;
             }
         }
     }
