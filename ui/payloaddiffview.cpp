@@ -2,6 +2,8 @@
 
 #include "elidedlabel.h"
 
+#include "model/codecs/jsoncbor.h"
+
 #include <QDateTime>
 #include <QHeaderView>
 #include <QLabel>
@@ -29,6 +31,19 @@ const QColor kAdded(0xd4, 0xf7, 0xd4);
 const QColor kRemoved(0xfb, 0xd5, 0xd5);
 const QColor kChanged(0xfd, 0xec, 0xc8);
 
+// One line of the payload: its text where it is text (JSON as it came), else the value's own
+// short form (hex for binary).
+QString preview(const Value &value)
+{
+    const QByteArray head = value.raw.left(240);
+    bool control = false;
+    const qsizetype bad = codecs::detail::findInvalidUtf8(head.constData(), head.size(), &control);
+    // A multi-byte character cut at the end of the head is not a reason to show hex.
+    if ((bad < 0 || bad > head.size() - 4) && !control)
+        return ElidedLabel::visible(QString::fromUtf8(head.left(bad < 0 ? head.size() : bad)).simplified());
+    return ElidedLabel::visible(value.shortText(120));
+}
+
 QString hexBytes(const QByteArray &bytes, int width)
 {
     QString text = QString::fromLatin1(bytes.toHex(' '));
@@ -54,6 +69,8 @@ PayloadDiffView::PayloadDiffView(QWidget *parent)
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_table->setTextElideMode(Qt::ElideRight);
+    m_table->setWordWrap(false);
+    m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     m_table->setToolTip(tr("Select one payload to compare it with the one before, or two to compare them"));
     m_summary->setObjectName(QStringLiteral("payloadDiffSummary"));
     m_summary->setTextFormat(Qt::PlainText);
@@ -122,7 +139,7 @@ void PayloadDiffView::rebuild()
         time->setToolTip(QDateTime::fromMSecsSinceEpoch(value.timeMs).toString(Qt::ISODateWithMs));
         auto *size = new QTableWidgetItem(locale.formattedDataSize(value.raw.size(), 1, QLocale::DataSizeTraditionalFormat));
         size->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-        auto *text = new QTableWidgetItem(ElidedLabel::visible(value.shortText(120)));
+        auto *text = new QTableWidgetItem(preview(value));
         m_table->setItem(row, 0, time);
         m_table->setItem(row, 1, size);
         m_table->setItem(row, 2, text);
