@@ -11,6 +11,16 @@ bool isDigit(QChar c)
     return c.unicode() >= '0' && c.unicode() <= '9';
 }
 
+// Case folding with an ASCII fast path: topic and path names are mostly ASCII, and the tree
+// sorts with this (a 100,000-name folder sorted twice as slowly through QChar::toCaseFolded).
+char16_t fold(QChar c)
+{
+    const char16_t u = c.unicode();
+    if (u < 128)
+        return u >= 'A' && u <= 'Z' ? char16_t(u + 32) : u;
+    return c.toCaseFolded().unicode();
+}
+
 } // namespace
 
 int naturalCompare(QStringView a, QStringView b)
@@ -54,10 +64,10 @@ int naturalCompare(QStringView a, QStringView b)
             j = eb;
             continue;
         }
-        const QChar la = ca.toCaseFolded();
-        const QChar lb = cb.toCaseFolded();
+        const char16_t la = fold(ca);
+        const char16_t lb = fold(cb);
         if (la != lb)
-            return la.unicode() < lb.unicode() ? -1 : 1;
+            return la < lb ? -1 : 1;
         ++i;
         ++j;
     }
