@@ -10,6 +10,7 @@
 #include "streamdock.h"
 #include "systemsdock.h"
 #include "toptalkersdock.h"
+#include "treedecorationproxy.h"
 #include "uiresources.h"
 #include "workspacecontroller.h"
 #include "writebox.h"
@@ -112,6 +113,8 @@ MainWindow::MainWindow(WindowModels *session, QWidget *parent)
     connect(m_composeDock, &ComposeDock::statusMessage, this,
             [this](const QString &message) { statusBar()->showMessage(message, 8000); });
     m_talkers = new TalkerStats(session->store(), this);
+    if (auto *decoration = m_treeDock->findChild<TreeDecorationProxy *>())
+        decoration->setTalkerStats(m_talkers);
     m_talkersDock = new TopTalkersDock(m_talkers, this);
     addDockWidget(Qt::BottomDockWidgetArea, m_talkersDock);
     tabifyDockWidget(m_composeDock, m_talkersDock);

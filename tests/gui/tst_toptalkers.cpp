@@ -104,6 +104,9 @@ void TestTopTalkers::busiestFirstAndActivatingJumpsToTheTree()
     QTreeView *tree = window.treeDock()->view();
     QTRY_COMPARE(tree->currentIndex().data(ResourceTreeModel::ResourceIdRole).toString(),
                  QStringLiteral("mqtt://h:1883/site/room1"));
+    // And every tree row's tooltip tells what is below it and how much it received
+    const QString tip = tree->currentIndex().data(Qt::ToolTipRole).toString();
+    QVERIFY2(tip.contains(QStringLiteral("2 resources below · 50 messages")), qPrintable(tip));
     const QString dir = qEnvironmentVariable("THINGSCAPE_SCREENSHOT_DIR");
     if (!dir.isEmpty())
         window.grab().save(dir + QStringLiteral("/toptalkers.png"));
