@@ -612,8 +612,45 @@ void ComposeDock::composeFor(const QString &uri)
     m_payload->setFocus();
 }
 
+QString ComposeDock::fieldProblem() const
+{
+    QString bad;
+    pairLines(m_userProperties->toPlainText(), &bad);
+    if (!bad.isEmpty())
+        return tr("User property '%1': write it as name: value").arg(bad);
+    const auto options = pairLines(m_coapOptions->toPlainText(), &bad);
+    if (!bad.isEmpty())
+        return tr("CoAP option '%1': write it as number: value").arg(bad);
+    for (const auto &[number, value] : options) {
+        bool ok = false;
+        const int n = number.toInt(&ok);
+        if (!ok || n <= 0 || n > 65535)
+            return tr("CoAP option '%1': the number must be 1 to 65535").arg(number);
+        bytesFromField(value, &ok);
+        if (!ok)
+            return tr("CoAP option %1: '%2' is not hex bytes").arg(number, value);
+    }
+    pairLines(m_headers->toPlainText(), &bad);
+    if (!bad.isEmpty())
+        return tr("Header '%1': write it as Name: value").arg(bad);
+    for (const QLineEdit *field : {m_correlation, m_etag, m_ifMatch}) {
+        bool ok = false;
+        bytesFromField(field->text(), &ok);
+        if (!ok)
+            return tr("'%1' is not hex bytes (0x followed by pairs of hex digits)").arg(field->text());
+    }
+    return {};
+}
+
 void ComposeDock::send()
 {
+    if (const QString problem = fieldProblem(); !problem.isEmpty()) {
+        ComposeResponse refused;
+        refused.result = Result::failure(ErrorKind::Usage, problem);
+        refused.time = QDateTime::currentDateTimeUtc();
+        showResponse(refused);
+        return;
+    }
     const ComposeRequest r = request();
     m_status->setText(tr("Sending to %1…").arg(r.uri));
     m_send->setEnabled(false);

@@ -51,6 +51,9 @@ public:
     // The text the response pane shows (status line, fields, payload), for tests and copying.
     QString responseText() const;
     QString payloadProblem() const;
+    // What is wrong in the option fields (a line without "name: value", a bad option number,
+    // bad hex), or empty; send() refuses with it.
+    QString fieldProblem() const;
 
 Q_SIGNALS:
     void statusMessage(const QString &text);

@@ -207,6 +207,14 @@ void TestComposeDock::badJsonIsNamedAndNothingIsSent()
     QVERIFY2(child<QLabel>(&dock, "composeStatus")->text().contains(QLatin1String("JSON payload")),
              qPrintable(child<QLabel>(&dock, "composeStatus")->text()));
     QCOMPARE(hits, 0);
+    // A header line without a colon is named too, and nothing goes.
+    child<QPlainTextEdit>(&dock, "composePayload")->setPlainText(QStringLiteral("{\"a\": true}"));
+    child<QPlainTextEdit>(&dock, "composeHeaders")->setPlainText(QStringLiteral("X-Ok: 1\nbroken header"));
+    dock.send();
+    QVERIFY2(child<QLabel>(&dock, "composeStatus")->text().contains(QLatin1String("'broken header'")),
+             qPrintable(child<QLabel>(&dock, "composeStatus")->text()));
+    QCOMPARE(hits, 0);
+    child<QPlainTextEdit>(&dock, "composeHeaders")->clear();
     // Fixed, it goes.
     child<QPlainTextEdit>(&dock, "composePayload")->setPlainText(QStringLiteral("{\"a\": true}"));
     dock.send();
