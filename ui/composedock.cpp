@@ -23,6 +23,7 @@
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -329,7 +330,12 @@ QWidget *ComposeDock::buildRequestPane()
         form->addRow(tr("Headers:"), m_headers);
         m_options->addWidget(page);
     }
-    tabs->addTab(m_options, tr("Options"));
+    // Scrolled: the MQTT form is taller than a bottom dock, and must not make the window so.
+    auto *optionsScroll = new QScrollArea(tabs);
+    optionsScroll->setWidget(m_options);
+    optionsScroll->setWidgetResizable(true);
+    optionsScroll->setFrameShape(QFrame::NoFrame);
+    tabs->addTab(optionsScroll, tr("Options"));
 
     // Repeat
     auto *repeatPage = new QWidget(tabs);
@@ -354,7 +360,11 @@ QWidget *ComposeDock::buildRequestPane()
     m_repeatState->setObjectName(QStringLiteral("composeRepeatState"));
     m_repeatState->setTextFormat(Qt::PlainText);
     repeatForm->addRow(QString(), m_repeatState);
-    tabs->addTab(repeatPage, tr("Repeat"));
+    auto *repeatScroll = new QScrollArea(tabs);
+    repeatScroll->setWidget(repeatPage);
+    repeatScroll->setWidgetResizable(true);
+    repeatScroll->setFrameShape(QFrame::NoFrame);
+    tabs->addTab(repeatScroll, tr("Repeat"));
     connect(m_repeat, &QPushButton::toggled, this, [this](bool on) {
         if (on)
             startRepeat();
