@@ -1,5 +1,6 @@
 #include "resourcetreemodel.h"
 
+#include "naturalcompare.h"
 #include "plaintooltip.h"
 #include "resourcestore.h"
 
@@ -108,14 +109,11 @@ struct ResourceTreeModel::MatchWalk
 
 namespace {
 
-// Case-insensitive first so "Kitchen" sits next to "kitchen"; the case-sensitive tie-break
-// keeps the order total, since both can exist as distinct topic levels.
+// Natural order (s9 before s10), case-insensitive first so "Kitchen" sits next to "kitchen";
+// the case-sensitive tie-break keeps the order total, since both can exist as distinct levels.
 bool keyLess(QStringView a, QStringView b)
 {
-    const int folded = a.compare(b, Qt::CaseInsensitive);
-    if (folded != 0)
-        return folded < 0;
-    return a.compare(b, Qt::CaseSensitive) < 0;
+    return naturalLess(a, b);
 }
 
 // The levels under the endpoint, as views into the id's own path string (shared, not copied).

@@ -43,6 +43,14 @@ void StreamFilterProxyModel::setDirection(std::optional<Direction> direction)
     invalidateFilter();
 }
 
+void StreamFilterProxyModel::setResource(const QString &uri)
+{
+    if (uri == m_resource)
+        return;
+    m_resource = uri;
+    invalidateFilter();
+}
+
 bool StreamFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const
 {
     const QModelIndex index = sourceModel()->index(sourceRow, 0, sourceParent);
@@ -50,6 +58,8 @@ bool StreamFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex &
     if (m_direction && index.data(StreamModel::DirectionRole).toInt() != int(*m_direction))
         return false;
     if (!m_endpoint.isEmpty() && index.data(StreamModel::EndpointRole).toString() != m_endpoint)
+        return false;
+    if (!m_resource.isEmpty() && index.data(StreamModel::ResourceIdRole).toString() != m_resource)
         return false;
     if (!m_protocols.isEmpty()) {
         const QString protocol = index.data(StreamModel::ProtocolRole).toString();

@@ -28,6 +28,9 @@ public:
     void setEndpoint(const QString &endpointUri);
     std::optional<Direction> direction() const { return m_direction; }
     void setDirection(std::optional<Direction> direction);
+    // Only the messages of one resource (its URI exactly); empty for all.
+    QString resource() const { return m_resource; }
+    void setResource(const QString &uri);
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
@@ -37,6 +40,7 @@ private:
     QList<Protocol> m_protocols;
     QString m_endpoint;
     std::optional<Direction> m_direction;
+    QString m_resource;
 };
 
 } // namespace thingscape

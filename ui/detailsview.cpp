@@ -3,6 +3,7 @@
 #include "elidedlabel.h"
 #include "historychart.h"
 #include "nodedetails.h"
+#include "payloaddiffview.h"
 #include "payloadtext.h"
 #include "writebox.h"
 
@@ -182,6 +183,8 @@ DetailsView::DetailsView(ResourceStore *store, EndpointManager *endpoints, QWidg
     auto *historyTabs = new QTabWidget(this);
     historyTabs->addTab(m_chart, tr("Chart"));
     historyTabs->addTab(m_historyTable, tr("Last values"));
+    m_payloads = new PayloadDiffView(this);
+    historyTabs->addTab(m_payloads, tr("Payloads && diff"));
 
     // Metadata and the current value side by side, the history under them.
     auto *top = new QSplitter(Qt::Horizontal, this);
@@ -501,6 +504,10 @@ void DetailsView::fillCurrentTab()
 void DetailsView::fillHistoryTable(const Resource *resource)
 {
     const History &history = resource->history();
+    QList<Value> payloads;
+    for (qsizetype i = history.size() - 1; i >= 0 && payloads.size() < PayloadDiffView::kMaxPayloads; --i)
+        payloads.append(history.at(i));
+    m_payloads->setValues(payloads);
     const int rows = int(std::min<qsizetype>(kHistoryRows, history.size()));
     m_historyTable->setRowCount(rows);
     for (int row = 0; row < rows; ++row) {

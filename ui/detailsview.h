@@ -17,6 +17,7 @@ class ElidedLabel;
 class EndpointManager;
 class HistoryChart;
 class NodeDetails;
+class PayloadDiffView;
 class Resource;
 class ResourceStore;
 struct StoreBatch;
@@ -38,6 +39,7 @@ public:
     WriteBox *writeBox() const { return m_writeBox; }
     NodeDetails *nodeDetails() const { return m_node; }
     HistoryChart *chart() const { return m_chart; }
+    PayloadDiffView *payloads() const { return m_payloads; }
     // The heading as shown (decoded, not percent-encoded).
     QString heading() const;
     QString shownUri() const;
@@ -69,6 +71,7 @@ private:
     QPlainTextEdit *m_hex;
     HistoryChart *m_chart;
     QTableWidget *m_historyTable;
+    PayloadDiffView *m_payloads; // the last payloads and their differences
     WriteBox *m_writeBox;
     QTimer *m_refreshTimer;
     quint64 m_shownUpdateCount = 0;

@@ -3,6 +3,7 @@
 #include "dashboard/dashboardsdock.h"
 #include "recordingcontroller.h"
 
+#include "composedock.h"
 #include "connectionsdialog.h"
 #include "detailsview.h"
 #include "gatewaycontroller.h"
@@ -12,12 +13,16 @@
 #include "statusindicators.h"
 #include "streamdock.h"
 #include "systemsdock.h"
+#include "toptalkersdock.h"
+#include "treedecorationproxy.h"
 #include "uiresources.h"
 #include "workspacecontroller.h"
 #include "writebox.h"
 
 #include "model/resourcestore.h"
+#include "model/talkerstats.h"
 #include "protocols/endpointmanager.h"
+#include "protocols/engine/composer.h"
 #include "protocols/engine/engine.h"
 #include "protocols/engine/ruleengine.h"
 #include "protocols/engine/secretprovider.h" // engine.h keeps a QPointer to one
@@ -106,6 +111,22 @@ MainWindow::MainWindow(WindowModels *session, QWidget *parent)
     addDockWidget(Qt::BottomDockWidgetArea, m_rulesDock);
     tabifyDockWidget(m_systemsDock, m_rulesDock);
     m_rulesDock->setUndoStack(m_undoStack);
+    m_composer = new Composer(session->engine(), this);
+    m_composeDock = new ComposeDock(m_composer, session->store(), this);
+    addDockWidget(Qt::BottomDockWidgetArea, m_composeDock);
+    tabifyDockWidget(m_rulesDock, m_composeDock);
+    connect(m_composeDock, &ComposeDock::statusMessage, this,
+            [this](const QString &message) { statusBar()->showMessage(message, 8000); });
+    m_talkers = new TalkerStats(session->store(), this);
+    if (auto *decoration = m_treeDock->findChild<TreeDecorationProxy *>())
+        decoration->setTalkerStats(m_talkers);
+    m_talkersDock = new TopTalkersDock(m_talkers, this);
+    addDockWidget(Qt::BottomDockWidgetArea, m_talkersDock);
+    tabifyDockWidget(m_composeDock, m_talkersDock);
+    connect(m_talkersDock, &TopTalkersDock::nodeActivated, this, [this](const ResourceId &id) {
+        m_treeDock->show();
+        m_treeDock->selectResource(id);
+    });
     m_streamDock->raise();
     resizeDocks({m_treeDock}, {520}, Qt::Horizontal);
     resizeDocks({m_streamDock}, {280}, Qt::Vertical);
@@ -297,6 +318,16 @@ void MainWindow::createActions()
     // Recording: its menu and status-bar field (recordingcontroller.*).
     m_recording = new RecordingController(m_session->engine(), this, statusBar(), [this] { return m_treeDock->currentResource(); });
     menuBar()->addMenu(m_recording->menu());
+    QAction *composeToggle = m_composeDock->toggleViewAction();
+    composeToggle->setShortcut(QKeySequence(Qt::ALT | Qt::Key_6));
+    view->addAction(composeToggle);
+    QAction *talkersToggle = m_talkersDock->toggleViewAction();
+    talkersToggle->setShortcut(QKeySequence(Qt::ALT | Qt::Key_7));
+    view->addAction(talkersToggle);
+    add(resource, tr("Co&mpose request…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_M), [this] {
+        const ResourceId id = m_details->resourceId();
+        m_composeDock->composeFor(id.isValid() ? id.toString() : QString());
+    });
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     add(help, tr("&About Thingscape"), QKeySequence(), [this] {

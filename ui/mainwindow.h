@@ -8,6 +8,8 @@ class QUndoStack;
 namespace thingscape {
 
 class DashboardsDock;
+class ComposeDock;
+class Composer;
 class DetailsView;
 class GatewayController;
 class ResourceTreeDock;
@@ -17,6 +19,8 @@ class StreamDock;
 class RulesDock;
 class SystemsDock;
 class RecordingController;
+class TalkerStats;
+class TopTalkersDock;
 class WorkspaceController;
 
 // The window frame: assembles the docks, the details view, menus, toolbar and status bar,
@@ -35,6 +39,9 @@ public:
     SystemsDock *systemsDock() const { return m_systemsDock; }
     RulesDock *rulesDock() const { return m_rulesDock; }
     DashboardsDock *dashboardsDock() const { return m_dashboardsDock; }
+    ComposeDock *composeDock() const { return m_composeDock; }
+    Composer *composer() const { return m_composer; }
+    TopTalkersDock *topTalkersDock() const { return m_talkersDock; }
     DetailsView *details() const { return m_details; }
     WorkspaceController *workspace() const { return m_workspace; }
     QUndoStack *undoStack() const { return m_undoStack; }
@@ -62,6 +69,10 @@ private:
     WorkspaceController *m_workspace;
     DashboardsDock *m_dashboardsDock = nullptr;
     RecordingController *m_recording = nullptr; // Child.
+    Composer *m_composer = nullptr;       // Owned (QObject child).
+    ComposeDock *m_composeDock = nullptr; // Owned (QObject child).
+    TalkerStats *m_talkers = nullptr;     // Owned (QObject child).
+    TopTalkersDock *m_talkersDock = nullptr; // Owned (QObject child).
     QSystemTrayIcon *m_tray = nullptr; // created at the first notice, where there is a tray
     GatewayController *m_gateway = nullptr; // Owned by the status bar.
 };

@@ -1,6 +1,7 @@
 #include "streamdock.h"
 
 #include "payloadtext.h"
+#include "streamresourceactions.h"
 #include "streamtableview.h"
 
 #include "model/codecs/codecs.h"
@@ -126,6 +127,8 @@ StreamDock::StreamDock(StreamModel *model, EndpointManager *endpoints, QWidget *
     layout->addLayout(bar);
     layout->addWidget(splitter, 1);
     setWidget(content);
+
+    new StreamResourceActions(this, m_model); // a child: "only this resource", "diff with previous"
 
     connect(m_text, &QLineEdit::textChanged, this, &StreamDock::applyFilter);
     connect(m_protocol, &QComboBox::currentIndexChanged, this, &StreamDock::applyFilter);

@@ -2,12 +2,15 @@
 
 #include "uiresources.h"
 
+#include "model/plaintooltip.h"
 #include "model/resource.h"
 #include "model/resourcetreemodel.h"
+#include "model/talkerstats.h"
 
 #include <QApplication>
 #include <QColor>
 #include <QDateTime>
+#include <QLocale>
 #include <QMimeData>
 #include <QPalette>
 #include <QUrl>
@@ -47,9 +50,33 @@ QVariant TreeDecorationProxy::data(const QModelIndex &index, int role) const
         color.setAlphaF(0.35f * float(kHighlightMs - age) / float(kHighlightMs));
         return color;
     }
+    if (role == Qt::ToolTipRole && m_talkers)
+        return withTalkerStats(index);
     if (role == Qt::TextAlignmentRole && index.column() == ResourceTreeModel::ValueColumn)
         return QVariant::fromValue(Qt::AlignLeft | Qt::AlignVCenter);
     return QIdentityProxyModel::data(index, role);
+}
+
+QVariant TreeDecorationProxy::withTalkerStats(const QModelIndex &index) const
+{
+    const QString tip = QIdentityProxyModel::data(index, Qt::ToolTipRole).toString();
+    const auto id = ResourceId::parse(index.data(ResourceTreeModel::ResourceIdRole).toString());
+    const auto stats = id ? m_talkers->stats(*id, TalkerStats::Window::TenSeconds, QDateTime::currentMSecsSinceEpoch())
+                          : std::nullopt;
+    if (!stats)
+        return tip;
+    const QLocale locale;
+    const QString below = stats->resources == 1 ? tr("1 resource below")
+                                                : tr("%1 resources below").arg(locale.toString(stats->resources));
+    const QString line = tr("%1 · %2 messages · %3 messages/s, %4/s (last 10 s)")
+                             .arg(below, locale.toString(qulonglong(stats->messages)), locale.toString(stats->messagesPerSecond, 'f', 1),
+                                  locale.formattedDataSize(qint64(stats->bytesPerSecond), 1,
+                                                           QLocale::DataSizeTraditionalFormat));
+    // The source's tooltip is plainToolTip() rich text: the line goes in as escaped text.
+    static const QString end = QStringLiteral("</p></qt>");
+    if (tip.endsWith(end))
+        return QString(tip.chopped(end.size()) + QStringLiteral("<br/>") + line.toHtmlEscaped() + end);
+    return plainToolTip(line);
 }
 
 Qt::ItemFlags TreeDecorationProxy::flags(const QModelIndex &index) const

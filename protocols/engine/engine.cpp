@@ -117,6 +117,14 @@ Workspace Engine::snapshot() const
     return workspace;
 }
 
+void Engine::setExtraValue(const QString &key, const QJsonValue &value)
+{
+    if (m_extra.value(key) == value)
+        return;
+    m_extra.insert(key, value);
+    Q_EMIT changed();
+}
+
 QList<System> Engine::systemsWithTitles() const
 {
     // Titles known now replace the saved ones; a resource whose endpoint is down keeps its old title.
@@ -249,14 +257,6 @@ void Engine::disconnectAll()
 {
     for (const EndpointConfig &config : m_endpoints->endpoints())
         m_endpoints->disconnectEndpoint(config.id);
-}
-
-void Engine::setExtraValue(const QString &key, const QJsonValue &value)
-{
-    if (m_extra.value(key) == value)
-        return;
-    m_extra.insert(key, value);
-    Q_EMIT changed();
 }
 
 } // namespace thingscape

@@ -8,6 +8,7 @@
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -218,15 +219,32 @@ int MosquittoClient::publish(const QString &topic, const QByteArray &payload, in
                              const QString &contentType, const QList<QPair<QString, QString>> &userProperties,
                              int *errorCode)
 {
+    MqttPublishProperties properties;
+    properties.contentType = contentType;
+    properties.userProperties = userProperties;
+    return publish(topic, payload, qos, retain, properties, errorCode);
+}
+
+int MosquittoClient::publish(const QString &topic, const QByteArray &payload, int qos, bool retain,
+                             const MqttPublishProperties &properties, int *errorCode)
+{
     if (!m_mosq) {
         *errorCode = MOSQ_ERR_NO_CONN;
         return -1;
     }
     mosquitto_property *props = nullptr;
     if (m_protocolVersion == 5) {
-        if (!contentType.isEmpty())
-            mosquitto_property_add_string(&props, MQTT_PROP_CONTENT_TYPE, contentType.toUtf8().constData());
-        for (const auto &[name, value] : userProperties)
+        if (!properties.contentType.isEmpty())
+            mosquitto_property_add_string(&props, MQTT_PROP_CONTENT_TYPE, properties.contentType.toUtf8().constData());
+        if (!properties.responseTopic.isEmpty())
+            mosquitto_property_add_string(&props, MQTT_PROP_RESPONSE_TOPIC,
+                                          properties.responseTopic.toUtf8().constData());
+        if (!properties.correlationData.isEmpty())
+            mosquitto_property_add_binary(&props, MQTT_PROP_CORRELATION_DATA, properties.correlationData.constData(),
+                                          uint16_t(std::min<qsizetype>(properties.correlationData.size(), 65535)));
+        if (properties.messageExpirySeconds > 0)
+            mosquitto_property_add_int32(&props, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, properties.messageExpirySeconds);
+        for (const auto &[name, value] : properties.userProperties)
             mosquitto_property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, name.toUtf8().constData(),
                                                value.toUtf8().constData());
     }
@@ -425,6 +443,20 @@ void MosquittoClient::onMessage(struct mosquitto *, void *obj, const struct mosq
             copy.contentType = QString::fromUtf8(contentType);
             free(contentType);
         }
+        char *responseTopic = nullptr;
+        if (mosquitto_property_read_string(props, MQTT_PROP_RESPONSE_TOPIC, &responseTopic, false)) {
+            copy.responseTopic = QString::fromUtf8(responseTopic);
+            free(responseTopic);
+        }
+        void *correlation = nullptr;
+        uint16_t correlationLength = 0;
+        if (mosquitto_property_read_binary(props, MQTT_PROP_CORRELATION_DATA, &correlation, &correlationLength, false)) {
+            copy.correlationData = QByteArray(static_cast<const char *>(correlation), correlationLength);
+            free(correlation);
+        }
+        uint32_t expiry = 0;
+        if (mosquitto_property_read_int32(props, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, &expiry, false))
+            copy.messageExpirySeconds = expiry;
         bool skipFirst = false;
         const mosquitto_property *prop = props;
         while (true) {

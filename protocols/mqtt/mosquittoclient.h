@@ -46,6 +46,8 @@ public:
     // Each returns a message id (> 0), or -1 with *errorCode (a MOSQ_ERR_* value).
     int publish(const QString &topic, const QByteArray &payload, int qos, bool retain, const QString &contentType,
                 const QList<QPair<QString, QString>> &userProperties, int *errorCode);
+    int publish(const QString &topic, const QByteArray &payload, int qos, bool retain,
+                const MqttPublishProperties &properties, int *errorCode);
     int subscribe(const QString &filter, int qos, int *errorCode);
     int unsubscribe(const QString &filter, int *errorCode);
 

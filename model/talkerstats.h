@@ -1,0 +1,112 @@
+#pragma once
+
+#include "resourceid.h"
+
+#include <QHash>
+#include <QList>
+#include <QObject>
+
+#include <array>
+#include <optional>
+#include <memory>
+#include <vector>
+
+namespace thingscape {
+
+class ResourceStore;
+struct StoreBatch;
+
+// Who talks most: for every node of the resource tree (endpoint, folder, resource) the
+// resources at or below it, the messages and bytes received, when the last came, and the rates
+// over the last 10 s, 1 min and 10 min, aggregated up the tree once per store batch (never per
+// message on the GUI thread). Rates live in small time-bucket rings, made for a node when it
+// talks and dropped once it has been quiet for 10 minutes.
+class TalkerStats : public QObject
+{
+    Q_OBJECT
+
+public:
+    enum class Window {
+        TenSeconds,
+        OneMinute,
+        TenMinutes,
+    };
+
+    struct Stats
+    {
+        ResourceId id;
+        bool isResource = false;  // a resource of the store (it may have children too)
+        qint64 resources = 0;     // resources at or below
+        quint64 messages = 0;     // received at or below, since the start
+        quint64 bytes = 0;
+        qint64 lastMs = 0;        // when the last message at or below came (0: never)
+        double messagesPerSecond = 0;
+        double bytesPerSecond = 0;
+    };
+
+    // store may be null (then feed ingest() yourself).
+    explicit TalkerStats(ResourceStore *store = nullptr, QObject *parent = nullptr);
+    ~TalkerStats() override;
+
+    // One store batch at nowMs: new and removed resources, incoming messages.
+    void ingest(const StoreBatch &batch, qint64 nowMs);
+    // Counts for a node (a resource's URI, a folder's or an endpoint's scheme://host:port).
+    std::optional<Stats> stats(const ResourceId &node, Window window, qint64 nowMs) const;
+    // The busiest nodes by message rate (or byte rate) over the window; resources, subtrees
+    // (folders and endpoints) or both. Quiet nodes are left out.
+    enum class Kind {
+        Resources,
+        Subtrees,
+        All,
+    };
+    QList<Stats> top(Window window, bool byBytes, Kind kind, int count, qint64 nowMs) const;
+    // Drops the rate rings of nodes quiet for the longest window (done by ingest() now and then).
+    void sweep(qint64 nowMs);
+    qsizetype nodeCount() const { return m_nodes.size(); }
+    qsizetype activeCount() const;
+    // The nodes from the endpoint down to id (the endpoint first, id last).
+    static QList<ResourceId> chainOf(const ResourceId &id);
+    static qint64 windowMs(Window window);
+
+Q_SIGNALS:
+    // After each ingested batch.
+    void updated();
+
+private:
+    struct Bucket
+    {
+        quint32 index = 0;     // bucket number since the epoch (the slot's time)
+        quint32 messages = 0;
+        quint32 bytes = 0;     // saturating
+    };
+    struct Rings
+    {
+        std::array<Bucket, 5> twoSeconds;   // 10 s
+        std::array<Bucket, 6> tenSeconds;   // 1 min
+        std::array<Bucket, 10> oneMinute;   // 10 min
+    };
+    struct Node
+    {
+        ResourceId id;
+        Node *parent = nullptr;  // Not owned.
+        bool isResource = false;
+        qint64 resources = 0;
+        quint64 messages = 0;
+        quint64 bytes = 0;
+        qint64 lastMs = 0;
+        std::unique_ptr<Rings> rings;
+        int children = 0;        // nodes whose parent this is
+    };
+
+    Node *obtain(const ResourceId &id);
+    Node *find(const ResourceId &id) const;
+    Stats statsOf(const Node &node, Window window, qint64 nowMs) const;
+    static void add(Rings &rings, qint64 nowMs, quint32 messages, quint32 bytes);
+    static void rate(const Rings &rings, Window window, qint64 nowMs, double *messages, double *bytes);
+
+    QHash<QString, Node *> m_byUri;  // Not owned: into m_nodes.
+    std::vector<std::unique_ptr<Node>> m_nodes;
+    qint64 m_lastSweepMs = 0;
+};
+
+} // namespace thingscape
