@@ -81,7 +81,8 @@ public:
     void setLayout(const QJsonObject &layout) { m_layout = layout; }
 
     // A top-level workspace key the engine keeps but does not use itself (the gateway's
-    // settings under "gateway"); setting it to another value counts as a change.
+    // settings under "gateway", the compose history under "compose"); setting it to another
+    // value counts as a change.
     QJsonValue extraValue(const QString &key) const { return m_extra.value(key); }
     void setExtraValue(const QString &key, const QJsonValue &value);
     // Recording (enginerecording.cpp): the recorder, made on first use, on its own thread.
