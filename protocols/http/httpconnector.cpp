@@ -3,6 +3,7 @@
 #include "protocols/wakeup.h"
 
 #include "httpwatch.h"
+#include "replywait.h"
 
 #include "model/codecs/codecs.h"
 #include "model/codecs/linkformat.h"
@@ -18,7 +19,6 @@
 #include <QPointer>
 #include <QSet>
 
-#include <QCoro/QCoroNetworkReply>
 #include <QCoro/QCoroSignal>
 
 namespace thingscape {
@@ -951,8 +951,10 @@ QCoro::Task<RawResponse> HttpConnector::request(const RawRequest &requestArg)
     ReplyPtr reply = m_client->start(QUrl(raw.target.toString()), options);
     QPointer<QNetworkReply> guard(reply.get());
     bool finished = reply->isFinished();
-    if (!finished)
-        finished = co_await qCoro(reply.get()).waitForFinished(raw.timeout + std::chrono::milliseconds(250));
+    if (!finished) {
+        const std::chrono::milliseconds wait = raw.timeout + std::chrono::milliseconds(250);
+        finished = co_await waitForReply(reply.get(), wait);
+    }
     if (!self || !guard) {
         (void)reply.release();
         response.result = Result::failure(ErrorKind::Connection, tr("the connection was closed"));
