@@ -906,7 +906,27 @@ void HttpConnector::refreshNamedBy(const Update &event)
     if (named.isEmpty())
         return;
     // Not awaited: the event is delivered already; the values follow when they come.
-    readInitialValues(named, std::chrono::milliseconds(config().requestTimeoutMs));
+    for (const ResourceId &id : readableOverHttp(named))
+        refresh(id);
+}
+
+QCoro::Task<> HttpConnector::refresh(ResourceId id)
+{
+    if (m_refreshing.contains(id)) {
+        m_refreshAgain.insert(id);
+        co_return;
+    }
+    m_refreshing.insert(id);
+    QPointer<HttpConnector> self(this);
+    do {
+        m_refreshAgain.remove(id);
+        const std::chrono::milliseconds timeout(config().requestTimeoutMs);
+        co_await read(id, timeout); // a failed read leaves the value as it was
+        if (!self)
+            co_return;
+    } while (m_refreshAgain.contains(id) && m_bindings.contains(id));
+    m_refreshing.remove(id);
+    m_refreshAgain.remove(id);
 }
 
 void HttpConnector::unobserve(const ResourceId &id)
