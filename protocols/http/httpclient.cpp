@@ -1,5 +1,6 @@
 #include "httpclient.h"
 #include "httpreply.h"
+#include "replywait.h"
 
 #include "model/value.h"
 
@@ -14,7 +15,6 @@
 #include <QSslError>
 #include <QSslKey>
 
-#include <QCoro/QCoroNetworkReply>
 
 #include <utility>
 
@@ -513,8 +513,9 @@ QCoro::Task<HttpResponse> HttpClient::send(QUrl url, HttpRequestOptions options)
     if (!finished) {
         // A little beyond the transfer timeout, so Qt's own timeout usually wins and the
         // connection is cleaned up by it.
-        finished = co_await qCoro(reply.get()).waitForFinished(
-            timeoutMs > 0 ? std::chrono::milliseconds(timeoutMs + 250) : std::chrono::milliseconds(-1));
+        const std::chrono::milliseconds wait = timeoutMs > 0 ? std::chrono::milliseconds(timeoutMs + 250)
+                                                             : std::chrono::milliseconds(-1);
+        finished = co_await waitForReply(reply.get(), wait);
     }
     if (!self || !guard) {
         (void)reply.release();

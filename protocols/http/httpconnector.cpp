@@ -3,6 +3,7 @@
 #include "protocols/wakeup.h"
 
 #include "httpwatch.h"
+#include "replywait.h"
 
 #include "model/codecs/codecs.h"
 #include "model/codecs/linkformat.h"
@@ -18,7 +19,6 @@
 #include <QPointer>
 #include <QSet>
 
-#include <QCoro/QCoroNetworkReply>
 #include <QCoro/QCoroSignal>
 
 namespace thingscape {
@@ -906,7 +906,27 @@ void HttpConnector::refreshNamedBy(const Update &event)
     if (named.isEmpty())
         return;
     // Not awaited: the event is delivered already; the values follow when they come.
-    readInitialValues(named, std::chrono::milliseconds(config().requestTimeoutMs));
+    for (const ResourceId &id : readableOverHttp(named))
+        refresh(id);
+}
+
+QCoro::Task<> HttpConnector::refresh(ResourceId id)
+{
+    if (m_refreshing.contains(id)) {
+        m_refreshAgain.insert(id);
+        co_return;
+    }
+    m_refreshing.insert(id);
+    QPointer<HttpConnector> self(this);
+    do {
+        m_refreshAgain.remove(id);
+        const std::chrono::milliseconds timeout(config().requestTimeoutMs);
+        co_await read(id, timeout); // a failed read leaves the value as it was
+        if (!self)
+            co_return;
+    } while (m_refreshAgain.contains(id) && m_bindings.contains(id));
+    m_refreshing.remove(id);
+    m_refreshAgain.remove(id);
 }
 
 void HttpConnector::unobserve(const ResourceId &id)
@@ -951,8 +971,10 @@ QCoro::Task<RawResponse> HttpConnector::request(const RawRequest &requestArg)
     ReplyPtr reply = m_client->start(QUrl(raw.target.toString()), options);
     QPointer<QNetworkReply> guard(reply.get());
     bool finished = reply->isFinished();
-    if (!finished)
-        finished = co_await qCoro(reply.get()).waitForFinished(raw.timeout + std::chrono::milliseconds(250));
+    if (!finished) {
+        const std::chrono::milliseconds wait = raw.timeout + std::chrono::milliseconds(250);
+        finished = co_await waitForReply(reply.get(), wait);
+    }
     if (!self || !guard) {
         (void)reply.release();
         response.result = Result::failure(ErrorKind::Connection, tr("the connection was closed"));

@@ -70,6 +70,9 @@ private:
     QCoro::Task<> readInitialValues(QList<ResourceId> ids, std::chrono::milliseconds timeout);
     // An event of a Thing that names some of its properties: read those again.
     void refreshNamedBy(const Update &event);
+    // Reads a property again, one read at a time: events naming it meanwhile ask for one more
+    // read after this one, however many they are (an event stream at 1000/s is not 1000 GETs).
+    QCoro::Task<> refresh(ResourceId id);
 
     HttpClient *m_client; // Owned (child).
     QHash<ResourceId, Binding> m_bindings;
@@ -79,6 +82,8 @@ private:
     QHash<ResourceId, ResourceId> m_childAliases;  // child's id -> our resource id
     QHash<ResourceId, ResourceId> m_childObserved; // our resource id -> child's id
     QStringList m_problems;
+    QSet<ResourceId> m_refreshing;   // a refresh read is on its way
+    QSet<ResourceId> m_refreshAgain; // and an event named the property again since it started
 };
 
 } // namespace thingscape
