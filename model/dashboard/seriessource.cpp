@@ -45,7 +45,7 @@ QCborValue SeriesSource::fieldAt(const QCborValue &value, const QString &pointer
 
 std::optional<double> SeriesSource::numberAt(const Value &value, const QString &pointer)
 {
-    if (value.isOversize() || value.isPending())
+    if (value.isOversize() || value.isLargePending())
         return std::nullopt;
     if (pointer.isEmpty()) {
         bool ok = false;

@@ -32,7 +32,7 @@ QString jsonType(const Resource &resource)
     const QString declared = resource.metadata().extra.value(QLatin1String("type")).toString();
     if (!declared.isEmpty())
         return declared;
-    if (!resource.hasValue() || resource.value().isPending())
+    if (!resource.hasValue() || resource.value().isLargePending())
         return {};
     switch (resource.value().kind()) {
     case ValueKind::Number:
