@@ -1,5 +1,6 @@
 // The gateway under load, against baselines measured in the same run:
-//  1. GET /resources/{id} with keep-alive from `ab -k` (apache2-utils) on loopback, against a
+//  1. GET /resources/{id} with keep-alive from a load generator of our own (LoadClient below:
+//     `ab -k` cannot serve, see there) on loopback, against a
 //     bare QHttpServer answering a constant: requests/s and p99 latency, medians of the rounds,
 //     and the ratio gateway / bare.
 //  2. N SSE clients (1,000; on their own thread) each subscribed to a resource updated at 10 Hz:
