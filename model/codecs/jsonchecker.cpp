@@ -1,5 +1,6 @@
 #include "jsonchecker.h"
 
+#include <array>
 #include <cctype>
 #include <cstring>
 
@@ -26,7 +27,7 @@ bool JsonChecker::numberOnly()
     return number() && m_p == m_end;
 }
 
-void JsonChecker::space()
+inline void JsonChecker::space()
 {
     while (m_p < m_end && (*m_p == ' ' || *m_p == '\t' || *m_p == '\n' || *m_p == '\r'))
         ++m_p;
@@ -50,43 +51,62 @@ bool digit(char c)
 
 } // namespace
 
+inline bool JsonChecker::digits()
+{
+    if (m_p >= m_end || !digit(*m_p))
+        return false;
+    while (m_p < m_end && digit(*m_p))
+        ++m_p;
+    return true;
+}
+
 bool JsonChecker::number()
 {
     if (m_p < m_end && *m_p == '-')
         ++m_p;
     if (m_p >= m_end)
         return false;
-    if (*m_p == '0') {
+    if (*m_p == '0')
         ++m_p;
-    } else if (digit(*m_p)) {
-        while (m_p < m_end && digit(*m_p))
-            ++m_p;
-    } else {
+    else if (!digits())
         return false;
-    }
     if (m_p < m_end && *m_p == '.') {
         ++m_p;
-        if (m_p >= m_end || !digit(*m_p))
+        if (!digits())
             return false;
-        while (m_p < m_end && digit(*m_p))
-            ++m_p;
     }
     if (m_p < m_end && (*m_p == 'e' || *m_p == 'E')) {
         ++m_p;
         if (m_p < m_end && (*m_p == '+' || *m_p == '-'))
             ++m_p;
-        if (m_p >= m_end || !digit(*m_p))
+        if (!digits())
             return false;
-        while (m_p < m_end && digit(*m_p))
-            ++m_p;
     }
     return true;
 }
+
+namespace {
+
+// The bytes a string's loop must stop at: the closing quote, an escape, a control character.
+constexpr std::array<bool, 256> kStringStops = [] {
+    std::array<bool, 256> stops{};
+    for (int c = 0; c < 0x20; ++c)
+        stops[size_t(c)] = true;
+    stops['"'] = true;
+    stops['\\'] = true;
+    return stops;
+}();
+
+} // namespace
 
 bool JsonChecker::string()
 {
     ++m_p; // the opening quote
     while (m_p < m_end) {
+        while (m_p < m_end && !kStringStops[uchar(*m_p)])
+            ++m_p;
+        if (m_p >= m_end)
+            break;
         const char c = *m_p++;
         if (c == '"')
             return true;
@@ -109,52 +129,33 @@ bool JsonChecker::string()
     return false;
 }
 
-bool JsonChecker::object(int depth)
+// An object (close '}': members "key": value) or an array (close ']': values), after its
+// opening bracket.
+bool JsonChecker::container(int depth, char close)
 {
     ++m_p;
     space();
-    if (m_p < m_end && *m_p == '}') {
+    if (m_p < m_end && *m_p == close) {
         ++m_p;
         return true;
     }
     while (true) {
         space();
-        if (m_p >= m_end || *m_p != '"' || !string())
-            return false;
-        space();
-        if (m_p >= m_end || *m_p++ != ':')
-            return false;
-        space();
+        if (close == '}') {
+            if (m_p >= m_end || *m_p != '"' || !string())
+                return false;
+            space();
+            if (m_p >= m_end || *m_p++ != ':')
+                return false;
+            space();
+        }
         if (!value(depth + 1))
             return false;
         space();
         if (m_p >= m_end)
             return false;
         const char c = *m_p++;
-        if (c == '}')
-            return true;
-        if (c != ',')
-            return false;
-    }
-}
-
-bool JsonChecker::array(int depth)
-{
-    ++m_p;
-    space();
-    if (m_p < m_end && *m_p == ']') {
-        ++m_p;
-        return true;
-    }
-    while (true) {
-        space();
-        if (!value(depth + 1))
-            return false;
-        space();
-        if (m_p >= m_end)
-            return false;
-        const char c = *m_p++;
-        if (c == ']')
+        if (c == close)
             return true;
         if (c != ',')
             return false;
@@ -168,9 +169,9 @@ bool JsonChecker::value(int depth)
         return false;
     switch (*m_p) {
     case '{':
-        return depth < m_maxNesting && object(depth);
+        return depth < m_maxNesting && container(depth, '}');
     case '[':
-        return depth < m_maxNesting && array(depth);
+        return depth < m_maxNesting && container(depth, ']');
     case '"':
         return string();
     case 't':

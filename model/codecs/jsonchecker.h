@@ -21,11 +21,12 @@ public:
 private:
     void space();
     bool literal(const char *word);
+    // One or more digits.
+    bool digits();
     bool number();
     bool string();
     bool value(int depth);
-    bool object(int depth);
-    bool array(int depth);
+    bool container(int depth, char close);
 
     const char *m_p;
     const char *m_end;
