@@ -1,13 +1,19 @@
 // MQTT ingest benchmark: ~100-byte JSON payloads on 10,000 topics (several rounds), queued by
 // a loopback mosquitto for a persistent session (QoS 1, max_queued_messages 0) before the
 // subscriber connects, so that each subscriber drains the same queue at its own speed (a live
-// publisher would bound both rates by its own). Measured side by side, alternating order: the
-// headless MqttConnector feeding a ResourceStore, and a bare libmosquitto subscriber that only
-// counts. Prints both rates, their medians and the ratio (target >= 0.9).
+// publisher would bound both rates by its own). Each run has a session of its own, so nothing
+// one subscriber left unacknowledged reaches the next. Measured side by side, alternating
+// order: MqttConnector feeding a ResourceStore on this thread (--io-thread: the connector on a
+// thread of its own with one batch in flight, as the endpoint manager runs it), and a bare
+// libmosquitto subscriber that only counts, on a thread of its own. Prints both
+// rates, their medians and the ratio (target >= 0.9). The connector's messages are counted by
+// their (topic, round): a message missing or twice fails the run.
 //
+// Usage: bench_mqtt_ingest [--topics N] [--rounds R] [--pairs P] [--io-thread] [--connector-only]
 // THINGSCAPE_BENCH_QUICK=1 (set by ctest): small counts, checks only that every message
 // arrived on both paths; no timing.
 
+#include "benchingest.h"
 #include "testsupport.h"
 
 #include "model/resourcestore.h"
@@ -16,6 +22,7 @@
 #include <QCoreApplication>
 #include <QCoro/QCoroTask>
 #include <QEventLoop>
+#include <QThread>
 #include <QTimer>
 
 #include <mosquitto.h>
@@ -24,6 +31,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <thread>
 #include <vector>
 
@@ -37,91 +45,13 @@ struct Params
     int topics = 10000;
     int rounds = 5;
     int pairs = 5;
+    bool oneThread = true;
 };
 
-constexpr const char *kSessionId = "bench-ingest-session";
-
-QByteArray payloadFor(int topic, int round)
+QByteArray nextSessionId()
 {
-    // About 100 bytes of JSON, as a typical sensor reading.
-    QByteArray json = QStringLiteral(R"({"id":%1,"round":%2,"temperature":%3,"humidity":%4,"status":"ok","battery":97,"ts":%5})")
-                          .arg(topic)
-                          .arg(round)
-                          .arg(18.0 + (topic % 100) * 0.07, 0, 'f', 2)
-                          .arg(40.0 + (topic % 37) * 0.5, 0, 'f', 1)
-                          .arg(1700000000000LL + topic)
-                          .toUtf8();
-    if (json.size() < 100) {
-        json.chop(1);
-        json += QByteArrayLiteral(",\"note\":\"") + QByteArray(std::max<qsizetype>(0, 100 - json.size() - 11), 'x')
-            + QByteArrayLiteral("\"}");
-    }
-    return json;
-}
-
-// Publishes every topic once per round at QoS 1, as fast as the socket takes it, and waits
-// until the broker acknowledged every message (queued for the session by then).
-bool publishAll(quint16 port, const Params &params)
-{
-    std::atomic<int> acked{0};
-    struct mosquitto *mosq = mosquitto_new(nullptr, true, &acked);
-    mosquitto_publish_callback_set(mosq, [](struct mosquitto *, void *obj, int) { ++*static_cast<std::atomic<int> *>(obj); });
-    if (mosquitto_connect(mosq, "127.0.0.1", port, 60) != MOSQ_ERR_SUCCESS) {
-        std::fprintf(stderr, "publisher: cannot connect\n");
-        mosquitto_destroy(mosq);
-        return false;
-    }
-    mosquitto_int_option(mosq, MOSQ_OPT_SEND_MAXIMUM, 65535);
-    std::vector<std::pair<QByteArray, QByteArray>> messages;
-    messages.reserve(size_t(params.topics) * size_t(params.rounds));
-    for (int round = 0; round < params.rounds; ++round) {
-        for (int topic = 0; topic < params.topics; ++topic)
-            messages.emplace_back(QByteArrayLiteral("bench/dev") + QByteArray::number(topic / 10) + "/sensor"
-                                      + QByteArray::number(topic % 10),
-                                  payloadFor(topic, round));
-    }
-    int sent = 0;
-    for (const auto &[topic, payload] : messages) {
-        mosquitto_publish(mosq, nullptr, topic.constData(), int(payload.size()), payload.constData(), 1, false);
-        if (++sent % 64 == 0)
-            mosquitto_loop(mosq, 0, 64);
-    }
-    const Clock::time_point deadline = Clock::now() + std::chrono::seconds(120);
-    while ((mosquitto_want_write(mosq) || acked < sent) && Clock::now() < deadline)
-        mosquitto_loop(mosq, 10, 64);
-    const bool all = acked >= sent;
-    mosquitto_disconnect(mosq);
-    mosquitto_loop(mosq, 10, 1);
-    mosquitto_destroy(mosq);
-    if (!all)
-        std::fprintf(stderr, "publisher: %d of %d acknowledged\n", acked.load(), sent);
-    return all;
-}
-
-// Makes the persistent session (subscribed to bench/# at QoS 1) and leaves it offline, then
-// fills its queue.
-bool queueMessages(quint16 port, const Params &params)
-{
-    bool subscribed = false;
-    struct mosquitto *mosq = mosquitto_new(kSessionId, false, &subscribed);
-    mosquitto_subscribe_callback_set(mosq, [](struct mosquitto *, void *obj, int, int, const int *) {
-        *static_cast<bool *>(obj) = true;
-    });
-    bool ok = mosquitto_connect(mosq, "127.0.0.1", port, 60) == MOSQ_ERR_SUCCESS;
-    if (ok)
-        ok = mosquitto_subscribe(mosq, nullptr, "bench/#", 1) == MOSQ_ERR_SUCCESS;
-    const Clock::time_point deadline = Clock::now() + std::chrono::seconds(30);
-    while (ok && !subscribed && Clock::now() < deadline)
-        ok = mosquitto_loop(mosq, 50, 1) == MOSQ_ERR_SUCCESS;
-    ok = ok && subscribed;
-    mosquitto_disconnect(mosq);
-    mosquitto_loop(mosq, 10, 1);
-    mosquitto_destroy(mosq);
-    if (!ok) {
-        std::fprintf(stderr, "cannot make the persistent session\n");
-        return false;
-    }
-    return publishAll(port, params);
+    static int serial = 0;
+    return QByteArrayLiteral("bench-ingest-session-") + QByteArray::number(++serial);
 }
 
 struct Run
@@ -135,7 +65,8 @@ struct Run
 Run runBare(quint16 port, const Params &params)
 {
     const int expected = params.topics * params.rounds;
-    if (!queueMessages(port, params))
+    const QByteArray session = nextSessionId();
+    if (!benchingest::queueMessages(port, session.constData(), params.topics, params.rounds))
         return {};
     struct State
     {
@@ -144,7 +75,7 @@ Run runBare(quint16 port, const Params &params)
         Clock::time_point last;
     } state;
     state.expected = expected;
-    struct mosquitto *mosq = mosquitto_new(kSessionId, false, &state);
+    struct mosquitto *mosq = mosquitto_new(session.constData(), false, &state);
     mosquitto_message_callback_set(mosq, [](struct mosquitto *m, void *obj, const struct mosquitto_message *) {
         auto *s = static_cast<State *>(obj);
         if (++s->count == s->expected) {
@@ -172,54 +103,145 @@ Run runBare(quint16 port, const Params &params)
     return run;
 }
 
-// The headless connector feeding a store, on this (the Qt) thread: resumes the session and
-// drains its queue.
+// Each (topic, round) once: the payload names both ({"id":T,"round":R,...}).
+struct Tally
+{
+    std::vector<quint8> seen;
+    int distinct = 0;
+    int twice = 0;
+    int foreign = 0;
+
+    // The digits after key, without allocating (this runs on the measured path); -1 if none.
+    static int numberAfter(const QByteArray &raw, const char *key, qsizetype keyLength)
+    {
+        const qsizetype at = raw.indexOf(key);
+        if (at < 0)
+            return -1;
+        int n = 0;
+        qsizetype i = at + keyLength;
+        if (i >= raw.size() || raw[i] < '0' || raw[i] > '9')
+            return -1;
+        for (; i < raw.size() && raw[i] >= '0' && raw[i] <= '9' && n < 100000000; ++i)
+            n = n * 10 + (raw[i] - '0');
+        return n;
+    }
+
+    void count(const QByteArray &raw, const Params &params)
+    {
+        const int id = numberAfter(raw, "\"id\":", 5);
+        const int round = numberAfter(raw, "\"round\":", 8);
+        if (id < 0 || id >= params.topics || round < 0 || round >= params.rounds) {
+            ++foreign;
+            return;
+        }
+        quint8 &slot = seen[size_t(round) * size_t(params.topics) + size_t(id)];
+        if (slot++ == 0)
+            ++distinct;
+        else
+            ++twice;
+    }
+};
+
+// The connector feeding a store: resumes the session and drains its queue.
 Run runConnector(quint16 port, const Params &params)
 {
     const int expected = params.topics * params.rounds;
-    if (!queueMessages(port, params))
+    const QByteArray session = nextSessionId();
+    if (!benchingest::queueMessages(port, session.constData(), params.topics, params.rounds))
         return {};
     EndpointConfig config;
     config.url = ResourceId::fromParts(QStringLiteral("mqtt"), QStringLiteral("127.0.0.1"), port, {});
-    config.clientId = QString::fromLatin1(kSessionId);
+    config.clientId = QString::fromLatin1(session);
     config.cleanSession = false;
-    MqttConnector connector(config);
-    connector.setSubscribeQos(1);
+    const ResourceId filter = ResourceId::fromTopic(config.url, QStringLiteral("bench/#"));
+    QThread ioThread;
+    auto connector = std::make_unique<MqttConnector>(config);
+    MqttConnector *raw = connector.get();
+    raw->setSubscribeQos(1);
+    if (!params.oneThread) {
+        // As the endpoint manager does it: one batch in flight, nothing merged (every message counts).
+        raw->setAcknowledgedHandOver(true);
+        raw->setPendingLimit(std::numeric_limits<qsizetype>::max());
+        ioThread.start();
+        raw->moveToThread(&ioThread);
+    }
     ResourceStore store;
+    Tally tally;
+    tally.seen.assign(size_t(expected), 0);
     QEventLoop loop;
     Clock::time_point last;
-    QObject::connect(&connector, &Connector::updatesReady, &store, [&](const UpdateBatch &batch) {
+    QObject::connect(raw, &Connector::updatesReady, &store, [&](const UpdateBatch &batch) {
+        for (const Update &update : batch) {
+            if (update.value && update.direction == Direction::In)
+                tally.count(update.value->raw, params);
+        }
         store.ingest(batch);
-        if (store.messagesIn() >= quint64(expected) && loop.isRunning()) {
+        if (!params.oneThread)
+            raw->acknowledgeHandOver();
+        if (tally.distinct >= expected && loop.isRunning()) {
             last = Clock::now();
             loop.quit();
         }
     });
+    std::atomic<int> failed{0};
     const Clock::time_point start = Clock::now();
-    if (!QCoro::waitFor(connector.connectToEndpoint()).ok()) {
-        std::fprintf(stderr, "connector: cannot connect\n");
-        return {};
-    }
-    // The session's subscription is there already; observing keeps it across reconnects.
-    if (!QCoro::waitFor(connector.observe(ResourceId::fromTopic(config.url, QStringLiteral("bench/#")))).ok()) {
-        std::fprintf(stderr, "connector: cannot subscribe\n");
-        return {};
-    }
+    // Connects, then observes (the session's subscription is there already; observing keeps
+    // it across reconnects), on the connector's thread.
+    QMetaObject::invokeMethod(raw, [raw, filter, &failed] {
+        [](MqttConnector *c, ResourceId what, std::atomic<int> *failed) -> QCoro::Task<> {
+            const Result connected = co_await c->connectToEndpoint();
+            if (!connected.ok()) {
+                *failed = 1;
+                co_return;
+            }
+            const Result observed = co_await c->observe(what);
+            if (!observed.ok())
+                *failed = 2;
+        }(raw, filter, &failed);
+    });
+    QTimer watchdog;
+    QObject::connect(&watchdog, &QTimer::timeout, &loop, [&] {
+        if (failed.load() != 0)
+            loop.quit();
+    });
+    watchdog.start(100);
     QTimer::singleShot(120000, &loop, &QEventLoop::quit);
-    if (store.messagesIn() < quint64(expected))
+    if (tally.distinct < expected)
         loop.exec();
     else
         last = Clock::now();
-    connector.flush();
     Run run;
-    run.complete = store.messagesIn() == quint64(expected);
+    run.complete = tally.distinct == expected && tally.twice == 0 && tally.foreign == 0;
     const double seconds = std::chrono::duration<double>((run.complete ? last : Clock::now()) - start).count();
-    run.rate = double(store.messagesIn()) / seconds;
-    if (!run.complete)
-        std::fprintf(stderr, "connector: %llu of %d messages\n", static_cast<unsigned long long>(store.messagesIn()), expected);
+    run.rate = double(tally.distinct) / seconds;
+    if (failed.load() != 0)
+        std::fprintf(stderr, "connector: cannot %s\n", failed.load() == 1 ? "connect" : "subscribe");
+    if (!run.complete) {
+        std::fprintf(stderr, "connector: %d of %d messages (%d twice, %d foreign; store: %llu in)\n", tally.distinct,
+                     expected, tally.twice, tally.foreign, static_cast<unsigned long long>(store.messagesIn()));
+        int shown = 0;
+        for (size_t i = 0; i < tally.seen.size() && shown < 10; ++i) {
+            if (tally.seen[i] != 1) {
+                std::fprintf(stderr, "  topic %d round %d: %d times\n", int(i % size_t(params.topics)),
+                             int(i / size_t(params.topics)), tally.seen[i]);
+                ++shown;
+            }
+        }
+    }
     if (store.size() != params.topics && run.complete)
         std::fprintf(stderr, "connector: %lld resources, expected %d\n", static_cast<long long>(store.size()), params.topics);
-    connector.disconnectFromEndpoint();
+    // Disconnected and destroyed on its own thread.
+    auto finish = [&connector] {
+        connector->disconnectFromEndpoint();
+        connector.reset();
+    };
+    if (params.oneThread) {
+        finish();
+    } else {
+        QMetaObject::invokeMethod(raw, finish, Qt::BlockingQueuedConnection);
+        ioThread.quit();
+        ioThread.wait();
+    }
     return run;
 }
 
@@ -238,7 +260,33 @@ int main(int argc, char *argv[])
     const bool quick = qEnvironmentVariableIntValue("THINGSCAPE_BENCH_QUICK") == 1;
     Params params;
     if (quick)
-        params = Params{1000, 2, 1};
+        params = Params{1000, 2, 1, true};
+    // --connector-only: no bare runs (for profiling).
+    bool connectorOnly = false;
+    const QStringList args = QCoreApplication::arguments();
+    for (qsizetype i = 1; i < args.size(); ++i) {
+        const QString &arg = args[i];
+        const bool hasValue = i + 1 < args.size();
+        if (arg == QLatin1String("--topics") && hasValue) {
+            params.topics = args[++i].toInt();
+        } else if (arg == QLatin1String("--rounds") && hasValue) {
+            params.rounds = args[++i].toInt();
+        } else if (arg == QLatin1String("--pairs") && hasValue) {
+            params.pairs = args[++i].toInt();
+        } else if (arg == QLatin1String("--io-thread")) {
+            params.oneThread = false;
+        } else if (arg == QLatin1String("--connector-only")) {
+            connectorOnly = true;
+        } else {
+            std::fprintf(stderr, "usage: bench_mqtt_ingest [--topics N] [--rounds R] [--pairs P] [--io-thread] "
+                                 "[--connector-only]\n");
+            return 2;
+        }
+    }
+    if (params.topics < 1 || params.rounds < 1 || params.pairs < 1 || params.rounds > 250) {
+        std::fprintf(stderr, "--topics and --pairs must be at least 1, --rounds 1 to 250\n");
+        return 2;
+    }
     mosquitto_lib_init();
     testsupport::Mosquitto broker;
     // No cap on the session's queue: every message waits for its subscriber.
@@ -247,8 +295,9 @@ int main(int argc, char *argv[])
         return 2;
     }
     std::printf("MQTT ingest: %d topics x %d rounds = %d messages of ~100 bytes, queued (QoS 1) for a persistent "
-                "session, %d alternating pairs%s\n",
+                "session, %d alternating pairs, connector %s%s\n",
                 params.topics, params.rounds, params.topics * params.rounds, params.pairs,
+                params.oneThread ? "and store on one thread" : "on an I/O thread, store on the main thread",
                 quick ? " (quick: every message must arrive, no timing)" : "");
     std::vector<double> bare;
     std::vector<double> connector;
@@ -256,7 +305,11 @@ int main(int argc, char *argv[])
     for (int pair = 0; pair < params.pairs; ++pair) {
         Run a;
         Run b;
-        if (pair % 2 == 0) {
+        if (connectorOnly) {
+            a.rate = 1;
+            a.complete = true;
+            b = runConnector(broker.port(), params);
+        } else if (pair % 2 == 0) {
             a = runBare(broker.port(), params);
             b = runConnector(broker.port(), params);
         } else {

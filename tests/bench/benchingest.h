@@ -1,0 +1,19 @@
+#pragma once
+
+// Set-up shared by the benchmarks that drain a broker queue (bench_mqtt_ingest,
+// bench_recorder): ~100-byte JSON readings on `topics` topics bench/devN/sensorM, `rounds`
+// times over, queued by the broker for an offline persistent session (QoS 1) before the
+// subscriber connects, so that each subscriber drains the same queue at its own speed.
+
+#include <QByteArray>
+
+namespace benchingest {
+
+// About 100 bytes of JSON, as a typical sensor reading; carries its topic and round.
+QByteArray payloadFor(int topic, int round);
+// Makes the persistent session sessionId (subscribed to bench/# at QoS 1), leaves it offline,
+// then publishes every topic once per round at QoS 1 and waits until the broker acknowledged
+// every message (queued for the session by then). False, with a line on stderr, on failure.
+bool queueMessages(quint16 port, const char *sessionId, int topics, int rounds);
+
+} // namespace benchingest
