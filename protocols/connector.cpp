@@ -108,6 +108,8 @@ void Connector::sendPending()
         return;
     UpdateBatch batch;
     batch.swap(m_pending);
+    // Growing from empty moves every (large) Update at each reallocation: start at the last size.
+    m_pending.reserve(batch.size());
     m_inFlightSinceMs = m_pendingSinceMs;
     m_inFlightCoalesced = m_pendingCoalesced;
     m_pendingCoalesced = 0;
