@@ -75,6 +75,7 @@ private Q_SLOTS:
     void tls();
     void reconnectsAndResubscribesAfterBrokerRestart();
     void persistentSessionLosesNoQos1Message();
+    void resumedSessionDeliversEveryQueuedMessage();
     void worksOnAnotherThread();
     void factoryMakesMqttConnectors();
 
@@ -712,6 +713,64 @@ void TestMqttConnector::persistentSessionLosesNoQos1Message()
         const QString uri = m_ep + prefix + "/m" + QString::number(i);
         QTRY_VERIFY2(client.find(uri), qPrintable(uri));
         QCOMPARE(client.find(uri)->value().raw, QByteArray::number(i));
+    }
+}
+
+// A persistent session resumed by a new connector (a new process, as the command line's watch
+// --session or the window after a restart): the broker sends the queued QoS 1 messages right
+// after CONNACK, before the connector has subscribed again. Every one of them must arrive,
+// counted by its sequence number, however they fall into the connector's reads.
+void TestMqttConnector::resumedSessionDeliversEveryQueuedMessage()
+{
+    testsupport::Mosquitto broker;
+    // No cap on the session's queue, few messages in flight: the queue drains in many rounds.
+    QVERIFY(broker.start(QStringLiteral("max_queued_messages 0\nmax_inflight_messages 20\n")));
+    const QString ep = QStringLiteral("mqtt://127.0.0.1:%1/").arg(broker.port());
+    const QString prefix = mqtttest::uniquePrefix(QStringLiteral("resume"));
+    EndpointConfig config = configFor(broker.port());
+    config.cleanSession = false;
+    config.clientId = QStringLiteral("tst-resume-") + prefix.section(QLatin1Char('/'), -1);
+    constexpr int kMessages = 5000;
+    constexpr int kRounds = 3;
+    for (int round = 0; round < kRounds; ++round) {
+        {
+            Client first(config);
+            QVERIFY(first.connect().ok());
+            QVERIFY(QCoro::waitFor(first.connector->observe(rid(ep + prefix + "/#"))).ok());
+            first.connector->disconnectFromEndpoint();
+        }
+        // Queued while nobody is connected: mosquitto_pub -l publishes one message per line.
+        QProcess publisher;
+        publisher.start(testsupport::findProgram(QStringLiteral("mosquitto_pub")),
+                        {"-h", "127.0.0.1", "-p", QString::number(broker.port()), "-q", "1", "-t", prefix + "/seq",
+                         "-l"});
+        QVERIFY(publisher.waitForStarted());
+        QByteArray lines;
+        for (int i = 0; i < kMessages; ++i)
+            lines += QByteArray::number(round * kMessages + i) + '\n';
+        publisher.write(lines);
+        publisher.closeWriteChannel();
+        QVERIFY(publisher.waitForFinished(60000));
+        QCOMPARE(publisher.exitCode(), 0);
+
+        Client resumed(config);
+        std::vector<int> seen(kMessages, 0);
+        int distinct = 0;
+        QObject::connect(resumed.connector.get(), &Connector::updatesReady, resumed.store.get(),
+                         [&](const UpdateBatch &batch) {
+                             for (const Update &update : batch) {
+                                 if (!update.value || update.direction != Direction::In)
+                                     continue;
+                                 bool ok = false;
+                                 const int n = update.value->raw.toInt(&ok) - round * kMessages;
+                                 if (ok && n >= 0 && n < kMessages && seen[size_t(n)]++ == 0)
+                                     ++distinct;
+                             }
+                         });
+        QVERIFY(resumed.connect().ok());
+        QVERIFY(QCoro::waitFor(resumed.connector->observe(rid(ep + prefix + "/#"))).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(distinct, kMessages, 60000);
+        resumed.connector->disconnectFromEndpoint();
     }
 }
 
