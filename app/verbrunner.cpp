@@ -325,12 +325,12 @@ QByteArray VerbRunner::formatFound(const QString &uri, const Found &found) const
     if (!found.meta && !found.value && found.hasValue && found.contentFormat == ContentFormat::Unknown) {
         QByteArray line;
         line.reserve(uri.size() + found.raw.size() + 48);
-        const QByteArray protocol = protocolName(found.protocol).toLatin1();
         if (m_command.json) {
             line.append("{\"ct\":");
             const qsizetype ctAt = line.size();
             line.append(found.observable ? "X,\"observable\":true,\"protocol\":\"" : "X,\"protocol\":\"");
-            line.append(protocol);
+            // Only JSON names the protocol: text lines spare the string per topic.
+            line.append(protocolName(found.protocol).toLatin1());
             line.append("\",\"uri\":\"");
             if (LinePrinter::appendPlainUri(line, uri)) {
                 line.append("\",\"value\":");
