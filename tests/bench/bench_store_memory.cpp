@@ -218,6 +218,9 @@ int main(int argc, char **argv)
         const qint64 read = rssBytes() - rssBefore;
         std::printf("  after reading every value (kinds %lld): RSS growth %.1f MiB = %.0f bytes per resource\n",
                     static_cast<long long>(kinds), mib(read), double(read) / options.topics);
+        // The decoded forms are charged as they are made: the figure follows RSS.
+        printAccounting(store, read);
+        std::printf("  of it decoded forms: %.1f MiB\n", mib(store.decodedBytes()));
     }
 
     bool ok = store.size() == options.topics;
