@@ -85,6 +85,7 @@ QByteArray payloadFor(int i, int message, int size)
     QByteArray raw = "{\"seq\":" + QByteArray::number(message) + ",\"topic\":" + QByteArray::number(i) + ",\"blob\":\"";
     raw += QByteArray(std::max<qsizetype>(0, size - raw.size() - 2), 'a' + char((i + message) % 26));
     raw += "\"}";
+    raw.squeeze(); // as received: a connector's payload is allocated at its size
     return raw;
 }
 

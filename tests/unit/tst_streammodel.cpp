@@ -549,8 +549,9 @@ void TestStreamModel::nothingIsDecodedUntilShown()
     QVERIFY2(summary.contains(QStringLiteral("\"t\": 21.5")), qPrintable(summary));
     QVERIFY2(tip.contains(QStringLiteral("Invalid JSON at byte 5")), qPrintable(tip));
     QVERIFY(store.keptBytes() > before);
-    // And made once
+    // And made once, by a decoding of its own: the store's value still waits for a real use
     QVERIFY(summary.isSharedWith(model.summary(0)));
+    QVERIFY(store.find(rid("mqtt://h/json"))->value().isPending());
     // When the stream lets go of everything, all it charged is given back (what is left: the
     // history and the decoding the error's tooltip made, which the store's value shares)
     model.clear();
@@ -581,6 +582,7 @@ void TestStreamModel::budgetLetsGoOfTheOldestPayloadsFirst()
     QVERIFY(model.summary(0).endsWith(QChar(0x2026)));
     QVERIFY(model.summary(0).contains(QStringLiteral("aaaa")));
     QVERIFY(model.summary(9).size() > 80);
+    QCOMPARE(store.decodedBytes(), qint64(0)); // making summaries decoded nothing the store holds
     // The newest are whole, and the store's current value too
     QCOMPARE(model.message(9).raw, QByteArray(kSize, 'j'));
     QCOMPARE(store.find(rid("mqtt://h/t"))->value().raw, QByteArray(kSize, 'j'));
