@@ -24,7 +24,6 @@ qsizetype History::pointCost(const Value &value)
 History::History(const History &other)
     : m_current(other.m_current)
     , m_older(other.m_older ? std::make_unique<std::deque<Point>>(*other.m_older) : nullptr)
-    , m_bytes(other.m_bytes)
     , m_hasCurrent(other.m_hasCurrent)
     , m_currentCounted(other.m_currentCounted)
 {
@@ -70,7 +69,6 @@ void History::append(quint64 seq, const Value &value)
     m_current = Point{seq, value};
     m_hasCurrent = true;
     m_currentCounted = true;
-    m_bytes += pointCost(value);
 }
 
 qsizetype History::dropOldest()
@@ -85,7 +83,6 @@ qsizetype History::dropOldest()
         cost = pointCost(m_current.value);
         m_currentCounted = false;
     }
-    m_bytes -= cost;
     return cost;
 }
 
@@ -93,7 +90,16 @@ void History::clear()
 {
     m_older.reset();
     m_currentCounted = false;
-    m_bytes = 0;
+}
+
+qsizetype History::bytes() const
+{
+    qsizetype total = m_currentCounted ? pointCost(m_current.value) : 0;
+    if (m_older) {
+        for (const Point &point : *m_older)
+            total += pointCost(point.value);
+    }
+    return total;
 }
 
 } // namespace thingscape

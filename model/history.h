@@ -35,7 +35,8 @@ public:
     const Value &at(qsizetype i) const;
     const Value &last() const;
     const Point &oldest() const;
-    qsizetype bytes() const { return m_bytes; }
+    // What its points cost (History::pointCost each), summed on demand: not kept per resource.
+    qsizetype bytes() const;
     // True when the older points have storage of their own (more than the current value).
     bool hasOlderStorage() const { return m_older != nullptr; }
 
@@ -63,7 +64,6 @@ private:
 
     Point m_current;
     std::unique_ptr<std::deque<Point>> m_older;
-    qsizetype m_bytes = 0;
     bool m_hasCurrent = false;
     bool m_currentCounted = false; // the current value is also the history's newest point
 };

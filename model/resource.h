@@ -30,7 +30,8 @@ public:
     // The latest value (kept even when the memory budget emptied the history).
     const Value &value() const { return m_history.current(); }
     const History &history() const { return m_history; }
-    qint64 lastUpdateMs() const { return m_lastUpdateMs; }
+    // When the latest value came (its time): 0 before the first.
+    qint64 lastUpdateMs() const { return hasValue() ? value().timeMs : 0; }
     quint64 updateCount() const { return m_updateCount; }
     // Values that came as messages of their own: a SenML record decoded out of a pack is an
     // update, not a message (the pack is).
@@ -45,7 +46,6 @@ private:
     ResourceId m_id;
     std::shared_ptr<const Metadata> m_metadata; // null: empty
     History m_history;
-    qint64 m_lastUpdateMs = 0;
     quint64 m_updateCount = 0;
     quint64 m_messageCount = 0;
     quint32 m_key;

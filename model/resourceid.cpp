@@ -283,7 +283,7 @@ ResourceId ResourceId::fromParts(const QString &scheme, const QString &host, qui
 
 ResourceId ResourceId::fromTopic(const ResourceId &endpoint, const QString &topic)
 {
-    return build(endpoint.scheme(), endpoint.host(), endpoint.m_port, QLatin1Char('/') + topic, {},
+    return build(endpoint.scheme(), endpoint.host(), endpoint.port(), QLatin1Char('/') + topic, {},
                  endpoint.d.data());
 }
 
@@ -316,11 +316,10 @@ ResourceId ResourceId::build(const QString &scheme, const QString &host, quint16
     id.m_uri = prefix + encoded;
     if (!query.isEmpty())
         id.m_uri += QLatin1Char('?') + query;
-    id.m_port = port;
     const bool ownPath = encoded != path || prefix.size() > 0xffff;
-    id.m_pathStart = ownPath ? 0 : quint16(prefix.size());
-    if (share && !ownPath && query.isEmpty() && !share->ownPath && share->query.isEmpty() && share->scheme == scheme
-        && share->host == host) {
+    const quint16 pathStart = ownPath ? 0 : quint16(prefix.size());
+    if (share && !ownPath && query.isEmpty() && !share->ownPath && share->query.isEmpty() && share->port == port
+        && share->pathStart == pathStart && share->scheme == scheme && share->host == host) {
         id.d = QExplicitlySharedDataPointer<Parts>(const_cast<Parts *>(share));
         return id;
     }
@@ -328,6 +327,8 @@ ResourceId ResourceId::build(const QString &scheme, const QString &host, quint16
     parts->scheme = scheme;
     parts->host = host;
     parts->query = query;
+    parts->port = port;
+    parts->pathStart = pathStart;
     if (ownPath) {
         parts->path = path;
         parts->ownPath = true;
@@ -343,13 +344,35 @@ QStringView ResourceId::pathView() const
     if (d->ownPath)
         return d->path;
     const qsizetype tail = d->query.isEmpty() ? 0 : d->query.size() + 1;
-    return QStringView(m_uri).mid(m_pathStart, m_uri.size() - m_pathStart - tail);
+    return QStringView(m_uri).mid(d->pathStart, m_uri.size() - d->pathStart - tail);
 }
+
+namespace {
+
+// The text from offset to its end, sharing its buffer (a Qt 6 string may start inside another's
+// allocation): no copy. Only a tail, so it ends with the text's own terminating NUL.
+QString sharedTail(const QString &text, qsizetype offset)
+{
+    if (offset <= 0)
+        return text;
+    if (offset >= text.size())
+        return QString();
+    QString::DataPointer tail = text.data_ptr(); // takes a reference
+    tail.ptr += offset;
+    tail.size -= offset;
+    return QString(std::move(tail));
+}
+
+} // namespace
 
 QString ResourceId::path() const
 {
     if (d && d->ownPath)
         return d->path;
+    // Most ids (every plain MQTT topic): the path is the URI's tail, shared, not copied, so whoever
+    // keeps it (the tree's keys) costs no string per resource.
+    if (d && d->query.isEmpty())
+        return sharedTail(m_uri, d->pathStart);
     return pathView().toString();
 }
 
@@ -376,6 +399,8 @@ bool ResourceId::isSecure() const
 
 QString ResourceId::topic() const
 {
+    if (d && !d->ownPath && d->query.isEmpty())
+        return d->pathStart + 1 < m_uri.size() ? sharedTail(m_uri, d->pathStart + 1) : QString();
     const QStringView path = pathView();
     return path.isEmpty() ? QString() : path.mid(1).toString();
 }
@@ -397,14 +422,14 @@ QStringList ResourceId::pathSegments() const
 
 ResourceId ResourceId::endpoint() const
 {
-    return build(scheme(), host(), m_port, {}, {}, d.data());
+    return build(scheme(), host(), port(), {}, {}, d.data());
 }
 
 QString ResourceId::hostPort() const
 {
     const QString &name = host();
     const bool v6 = name.contains(QLatin1Char(':'));
-    return (v6 ? QLatin1Char('[') + name + QLatin1Char(']') : name) + QLatin1Char(':') + QString::number(m_port);
+    return (v6 ? QLatin1Char('[') + name + QLatin1Char(']') : name) + QLatin1Char(':') + QString::number(port());
 }
 
 QString ResourceId::endpointUri() const
@@ -417,7 +442,7 @@ ResourceId ResourceId::child(const QString &segment) const
     QString base = path();
     if (base.endsWith(QLatin1Char('/')) && protocol() != Protocol::Mqtt)
         base.chop(1);
-    return build(scheme(), host(), m_port, base + QLatin1Char('/') + segment, {}, d.data());
+    return build(scheme(), host(), port(), base + QLatin1Char('/') + segment, {}, d.data());
 }
 
 bool ResourceId::startsWith(const ResourceId &prefix) const

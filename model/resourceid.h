@@ -40,7 +40,7 @@ public:
     Protocol protocol() const;
     bool isSecure() const;
     const QString &host() const { return d ? d->host : emptyString(); }
-    quint16 port() const { return m_port; }
+    quint16 port() const { return d ? d->port : 0; }
     QString path() const;                                // decoded
     const QString &query() const { return d ? d->query : emptyString(); } // as given, without '?'
     QString topic() const;                               // MQTT: decoded path without the first '/'
@@ -64,14 +64,16 @@ public:
 
 private:
     // What the URI text does not say plainly: shared by every id of one endpoint whose path
-    // reads in the URI as it is (most MQTT topics), so an id costs its URI text and 40 bytes.
+    // reads in the URI as it is (most MQTT topics), so an id costs its URI text and 32 bytes.
     struct Parts : QSharedData
     {
         QString scheme;
         QString host;
         QString query;
-        QString path;         // only when ownPath
-        bool ownPath = false; // the decoded path differs from the URI's path text
+        QString path;          // only when ownPath
+        quint16 port = 0;
+        quint16 pathStart = 0; // where the path starts in the URI (when !ownPath)
+        bool ownPath = false;  // the decoded path differs from the URI's path text
     };
 
     static const QString &emptyString();
@@ -79,8 +81,6 @@ private:
                             const QString &query, const Parts *share);
     QExplicitlySharedDataPointer<Parts> d;
     QString m_uri;
-    quint16 m_port = 0;
-    quint16 m_pathStart = 0; // where the path starts in m_uri (when !d->ownPath)
 };
 
 inline size_t qHash(const ResourceId &id, size_t seed = 0) noexcept

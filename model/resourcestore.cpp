@@ -59,6 +59,7 @@ constexpr qint64 kBudgetQueueEntry = qint64(sizeof(std::pair<quint32, quint64>))
 ResourceStore::ResourceStore(QObject *parent)
     : QObject(parent)
     , m_metadataBytes(std::make_shared<std::atomic<qint64>>(0))
+    , m_decoded(new detail::DecodeAccount)
 {
     qRegisterMetaType<thingscape::StoreBatch>();
     qRegisterMetaType<thingscape::UpdateBatch>();
@@ -81,7 +82,7 @@ qint64 ResourceStore::recordCost(const Resource *resource)
 
 qint64 ResourceStore::memoryBytes() const
 {
-    return m_recordBytes + m_metadataBytes->load() + m_currentOnlyBytes + m_keptBytes + m_ledger.overheadBytes();
+    return m_recordBytes + m_metadataBytes->load() + m_currentOnlyBytes + keptBytes() + m_ledger.overheadBytes();
 }
 
 std::shared_ptr<const Metadata> ResourceStore::shareMetadata(Metadata &&metadata)
@@ -389,7 +390,6 @@ void ResourceStore::appendValue(Resource *resource, const Value &value)
     // A current value the budget had dropped from the history is replaced: no longer counted.
     if (history.hasCurrent() && !history.currentInHistory())
         m_currentOnlyBytes -= History::pointCost(history.current());
-    resource->m_lastUpdateMs = value.timeMs;
     ++resource->m_updateCount;
     const quint64 seq = m_nextSeq++;
     const bool grows = history.currentInHistory() && !history.hasOlderStorage();
@@ -398,6 +398,7 @@ void ResourceStore::appendValue(Resource *resource, const Value &value)
         m_recordBytes += History::kOlderStorageBytes; // structure, outside the budget
     m_historyBytes += History::pointCost(value);
     keep(History::fixedCost(value), value.raw);
+    value.chargeDecodingTo(m_decoded.data());
     ++m_livePoints;
     m_budgetQueue.emplace_back(resource->key(), seq);
     trimToCapacity(resource);
@@ -436,9 +437,9 @@ void ResourceStore::trimToCapacity(Resource *resource)
 
 void ResourceStore::enforceBudget()
 {
-    const qint64 keptBefore = m_keptBytes;
+    const qint64 keptBefore = keptBytes();
     // Oldest first across the history and every client (the message stream).
-    while (m_keptBytes > m_memoryBudget) {
+    while (keptBytes() > m_memoryBudget) {
         Resource *oldestResource = nullptr;
         qint64 storeMs = std::numeric_limits<qint64>::max();
         while (!m_budgetQueue.empty()) {
@@ -471,8 +472,8 @@ void ResourceStore::enforceBudget()
             break; // nothing left that the budget may drop
         }
     }
-    if (m_keptBytes < keptBefore) {
-        m_freedSinceTrim += keptBefore - m_keptBytes;
+    if (keptBytes() < keptBefore) {
+        m_freedSinceTrim += keptBefore - keptBytes();
         // glibc keeps freed payloads below its mmap threshold (128 KiB) in the heap, so RSS
         // would stay at its peak; give them back now and then (a trim of a few hundred MiB of
         // heap takes milliseconds).

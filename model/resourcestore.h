@@ -122,8 +122,12 @@ public:
     // Bytes of the history points (each point's payload counted in full).
     qint64 historyBytes() const { return m_historyBytes; }
     // What the memory budget covers: the history points and what budget clients (the message
-    // stream) keep, a large payload shared between them counted once.
-    qint64 keptBytes() const { return m_keptBytes; }
+    // stream) keep, a large payload shared between them counted once, and the decoded forms of
+    // the values it holds (charged when a value is first read, see decodedBytes()).
+    qint64 keptBytes() const { return m_keptBytes + decodedBytes(); }
+    // What the decoded forms (JSON trees, strings) of values the store took cost, from when they
+    // are decoded (on first use, on any thread) until the last copy of the value goes.
+    qint64 decodedBytes() const { return m_decoded->bytes.load(std::memory_order_relaxed); }
     // Everything the store holds: the resource records and their index, metadata, current
     // values, and keptBytes(). For the status bar; agrees with the process's RSS growth.
     qint64 memoryBytes() const;
@@ -187,6 +191,7 @@ private:
     qint64 m_recordBytes = 0;      // resource records, their ids and index entries
     qint64 m_currentOnlyBytes = 0; // current values the budget dropped from their history
     std::shared_ptr<std::atomic<qint64>> m_metadataBytes;
+    QExplicitlySharedDataPointer<detail::DecodeAccount> m_decoded; // charged by the values themselves
     quint64 m_payloadsDroppedByBudget = 0;
     static constexpr qint64 kTrimAfterBytes = 32ll * 1024 * 1024;
     qint64 m_freedSinceTrim = 0;

@@ -2,7 +2,98 @@
 
 #include <QCoreApplication>
 
+#include <algorithm>
+#include <limits>
+
 namespace thingscape {
+
+namespace {
+
+qsizetype heapBlock(qsizetype bytes)
+{
+    return bytes <= 0 ? 0 : std::max<qsizetype>(32, (bytes + 8 + 15) & ~qsizetype(15));
+}
+
+// A QList / QByteArray grown by appending: its header and, on average, a quarter more than it
+// holds.
+qsizetype grownArray(qsizetype bytes)
+{
+    return bytes <= 0 ? 0 : heapBlock(16 + bytes + bytes / 4);
+}
+
+// QCborValue keeps a container's strings in one byte array, each with an 8-byte length, aligned
+// to 8; US-ASCII as it is, anything else as UTF-16.
+qsizetype stringData(const QString &text)
+{
+    bool ascii = true;
+    for (const QChar c : text) {
+        if (c.unicode() >= 0x80) {
+            ascii = false;
+            break;
+        }
+    }
+    const qsizetype bytes = ascii ? text.size() : 2 * text.size();
+    return (8 + bytes + 7) & ~qsizetype(7);
+}
+
+qsizetype elementData(const QCborValue &value)
+{
+    if (value.isString())
+        return stringData(value.toString());
+    if (value.isByteArray())
+        return (8 + value.toByteArray().size() + 7) & ~qsizetype(7);
+    return 0;
+}
+
+// A container: its private object, its element list and its byte data.
+constexpr qsizetype kContainerObject = 80;
+
+} // namespace
+
+qsizetype detail::decodedHeapBytes(const QCborValue &value)
+{
+    if (value.isArray()) {
+        const QCborArray array = value.toArray();
+        qsizetype data = 0;
+        qsizetype nested = 0;
+        for (const QCborValue &item : array) {
+            data += elementData(item);
+            nested += item.isContainer() || item.isTag() ? decodedHeapBytes(item) : 0;
+        }
+        return kContainerObject + grownArray(16 * array.size()) + grownArray(data) + nested;
+    }
+    if (value.isMap()) {
+        const QCborMap map = value.toMap();
+        qsizetype data = 0;
+        qsizetype nested = 0;
+        for (auto it = map.constBegin(); it != map.constEnd(); ++it) {
+            data += elementData(it.key()) + elementData(it.value());
+            nested += it.value().isContainer() || it.value().isTag() ? decodedHeapBytes(it.value()) : 0;
+        }
+        return kContainerObject + grownArray(32 * map.size()) + grownArray(data) + nested;
+    }
+    if (value.isTag())
+        return kContainerObject + heapBlock(16 + 32) + decodedHeapBytes(value.taggedValue());
+    if (value.isString() || value.isByteArray())
+        return kContainerObject + heapBlock(16 + 16) + heapBlock(16 + elementData(value));
+    return 0;
+}
+
+qsizetype detail::pendingDecodeBytes()
+{
+    // make_shared: the control block and the object in one allocation.
+    return heapBlock(16 + qsizetype(sizeof(PendingDecode)));
+}
+
+detail::PendingDecode::~PendingDecode()
+{
+    if (!account)
+        return;
+    if (state.load(std::memory_order_acquire) == Charged)
+        account->bytes.fetch_sub(decodedCost);
+    if (!account->ref.deref())
+        delete account;
+}
 
 void detail::PendingDecode::resolve()
 {
@@ -10,8 +101,28 @@ void detail::PendingDecode::resolve()
         if (run)
             run(*this);
         raw = QByteArray(); // the Value keeps its own copy; this one is no longer needed
-        done.store(true, std::memory_order_release);
+        const qsizetype cost = decodedHeapBytes(decoded) + (error.isEmpty() ? 0 : heapBlock(16 + 2 * (error.size() + 1)));
+        decodedCost = quint32(std::min<qsizetype>(cost, std::numeric_limits<quint32>::max()));
+        // An account attached before: charge it here; attached after: attach() charges it.
+        if (state.exchange(Decoded, std::memory_order_acq_rel) == Attached) {
+            account->bytes.fetch_add(decodedCost);
+            state.store(Charged, std::memory_order_release);
+        }
     });
+}
+
+void detail::PendingDecode::attach(DecodeAccount *to)
+{
+    if (account || !to)
+        return;
+    to->ref.ref();
+    account = to;
+    quint8 expected = Unattached;
+    if (state.compare_exchange_strong(expected, Attached, std::memory_order_acq_rel))
+        return; // resolve() will charge it
+    // Decoded already: charge it now.
+    account->bytes.fetch_add(decodedCost);
+    state.store(Charged, std::memory_order_release);
 }
 
 DecodedValue &DecodedValue::operator=(const QCborValue &value)
@@ -38,7 +149,7 @@ const QCborValue &DecodedValue::get() const
 
 bool DecodedValue::isPending() const
 {
-    return m_pending && !m_pending->done.load(std::memory_order_acquire);
+    return m_pending && !m_pending->isDone();
 }
 
 namespace {
@@ -231,15 +342,24 @@ QString Value::sizeText(qint64 bytes)
 
 qsizetype Value::memoryCost() const
 {
-    // The struct, the raw bytes, and a rough figure for the decoded tree.
+    // The struct, the raw bytes, and what waits to be decoded or was decoded at once. A pending
+    // decoding's result is charged apart when it exists (chargeDecodingTo), so this figure does
+    // not change when it is decoded (the history subtracts what it added).
     qsizetype cost = qsizetype(sizeof(Value)) + raw.capacity();
-    // Decoded on demand: counted as if decoded, so the figure does not change when it is (the
-    // history subtracts what it added) and the budget does not decode it.
     if (decoded.m_pending)
-        return cost + raw.size() * 2 + 32;
-    if (decoded.isContainer() || decoded.isString() || decoded.isByteArray())
-        cost += raw.size() * 2 + 32;
-    return cost;
+        return cost + detail::pendingDecodeBytes();
+    if (error.m_pending)
+        cost += detail::pendingDecodeBytes();
+    // Binary decoded at once holds a copy of the payload (sized without copying it again).
+    if (decoded.m_value.isByteArray())
+        return cost + kContainerObject + heapBlock(16 + 16) + heapBlock(16 + 8 + raw.size());
+    return cost + detail::decodedHeapBytes(decoded.m_value);
+}
+
+void Value::chargeDecodingTo(detail::DecodeAccount *account) const
+{
+    if (decoded.m_pending)
+        decoded.m_pending->attach(account);
 }
 
 } // namespace thingscape

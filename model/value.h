@@ -5,6 +5,7 @@
 #include <QMetaType>
 #include <QCborArray>
 #include <QCborMap>
+#include <QSharedData>
 #include <QString>
 
 #include <atomic>
@@ -43,22 +44,47 @@ namespace detail {
 // decoding it, and it is never taken for a number before it is decoded (codecs::kEagerDecodeBytes).
 constexpr qsizetype kLargePayloadBytes = 64 * 1024;
 
+// Where the decoded forms of values are charged (a store's): see Value::chargeDecodingTo.
+struct DecodeAccount : QSharedData
+{
+    std::atomic<qint64> bytes{0};
+};
+
 // A decoding that has not run yet: filled by codecs::decode (see there for what waits).
+// Laid out to stay one 128-byte heap block with its shared_ptr control block: there is one per
+// JSON value held, a million of them at a million topics.
 struct PendingDecode
 {
     QByteArray raw;
-    int contentFormat = ContentFormat::Unknown;
-    int kind = 0;        // the codec's own kind of decoding (codecs.cpp)
-    bool sniffed = false; // no declared format: fall back as sniffing does when the guess fails
-    void (*run)(PendingDecode &) = nullptr;
-
-    std::once_flag once;
-    std::atomic<bool> done{false};
     QCborValue decoded;
     QString error;
+    void (*run)(PendingDecode &) = nullptr;
+    int contentFormat = ContentFormat::Unknown;
+    std::once_flag once;
+    // What the decoded form costs (decodedCost) is charged to one account once it exists, and
+    // taken off when this goes: lock-free, since decoding runs on whichever thread reads first.
+    quint32 decodedCost = 0;
+    enum State : quint8 { Unattached, Attached, Decoded, Charged };
+    std::atomic<quint8> state{Unattached}; // Decoded or Charged: done
+    bool sniffed = false; // no declared format: fall back as sniffing does when the guess fails
+    quint8 kind = 0;      // the codec's own kind of decoding (codecs.cpp)
+    DecodeAccount *account = nullptr; // holds a reference
 
+    PendingDecode() = default;
+    PendingDecode(const PendingDecode &) = delete;
+    PendingDecode &operator=(const PendingDecode &) = delete;
+    ~PendingDecode();
+    bool isDone() const { return state.load(std::memory_order_acquire) >= Decoded; }
     void resolve();
+    // From one thread (the store's), while resolve() may run on any other.
+    void attach(DecodeAccount *to);
 };
+
+// Approximate heap bytes of a decoded form beyond the QCborValue itself (its container, elements
+// and string data, nested containers included); 0 for numbers, booleans and the like.
+qsizetype decodedHeapBytes(const QCborValue &value);
+// What a pending decoding costs while it waits (its shared block; the payload is the Value's).
+qsizetype pendingDecodeBytes();
 } // namespace detail
 
 // The decoded form of a Value, read like a QCborValue. A structured payload (JSON, CBOR, text) is
@@ -178,8 +204,13 @@ struct Value
     // A short one-line display form (no rich text), at most maxChars characters. Does not decode
     // a large pending payload: it shows the start of its bytes and its size instead.
     QString shortText(int maxChars = 80) const;
-    // Approximate bytes held, for the history memory budget.
+    // Approximate bytes held, for the history memory budget: the struct, the payload, what waits
+    // to be decoded or was decoded at once. It does not change when a pending payload is decoded:
+    // that cost goes to the account given to chargeDecodingTo().
     qsizetype memoryCost() const;
+    // Charges what decoding this value builds (now, if it is already decoded, or when it is) to
+    // account, and takes it off again when the last copy goes. The first account given wins.
+    void chargeDecodingTo(detail::DecodeAccount *account) const;
 };
 
 } // namespace thingscape

@@ -427,7 +427,7 @@ thingscape::Value decode(const QByteArray &raw, int contentFormat, const QString
         }
         pending->raw = raw;
         pending->contentFormat = v.contentFormat;
-        pending->kind = int(*kind);
+        pending->kind = quint8(*kind);
         value.contentFormat = v.contentFormat;
         value.setPending(pending);
         return value;
@@ -457,7 +457,7 @@ thingscape::Value decode(const QByteArray &raw, int contentFormat, const QString
         pending->sniffed = sniffed;
         pending->raw = raw;
         pending->contentFormat = v.contentFormat;
-        pending->kind = int(*kind);
+        pending->kind = quint8(*kind);
         value.contentFormat = v.contentFormat;
         value.setPending(pending);
         return value;

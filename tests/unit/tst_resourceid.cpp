@@ -148,8 +148,8 @@ void TestResourceId::endpointsAndChildren()
 
 void TestResourceId::compactIdsKeepEveryPart()
 {
-    // An id is its URI text and a pointer to parts shared per endpoint: small enough to hold a million.
-    QVERIFY(sizeof(ResourceId) <= 40);
+    // An id is its URI text and a pointer to parts shared per endpoint (port included): small enough to hold a million.
+    QVERIFY(sizeof(ResourceId) <= 32);
     const auto endpoint = *ResourceId::parse(QStringLiteral("mqtt://Broker:1884"));
     // A plain topic: the path is read out of the URI text
     const auto plain = ResourceId::fromTopic(endpoint, QStringLiteral("site/b1/f2/dev3/metric"));
@@ -161,6 +161,14 @@ void TestResourceId::compactIdsKeepEveryPart()
     QCOMPARE(plain.endpoint(), endpoint);
     QCOMPARE(plain.pathSegments(), (QStringList{"site", "b1", "f2", "dev3", "metric"}));
     QVERIFY(!plain.isEndpoint());
+    // ... and shared with it, not copied: whoever keeps a path (the tree) costs no string per resource
+    QCOMPARE(plain.path().constData(), plain.uri().constData() + plain.uri().indexOf(QLatin1String("/site")));
+    QCOMPARE(plain.topic().constData(), plain.path().constData() + 1);
+    QString edited = plain.path();
+    edited.append(QLatin1String("/x")); // a change copies it; the id is untouched
+    QCOMPARE(edited, QStringLiteral("/site/b1/f2/dev3/metric/x"));
+    QCOMPARE(plain.toString(), QStringLiteral("mqtt://broker:1884/site/b1/f2/dev3/metric"));
+    QCOMPARE(plain.path().utf16()[plain.path().size()], u'\0');
     // A topic that needs encoding keeps its decoded path apart, and still equals its parsed twin
     const auto encoded = ResourceId::fromTopic(endpoint, QStringLiteral("k\u00fcche/50%/#"));
     QCOMPARE(encoded.path(), QStringLiteral("/k\u00fcche/50%/#"));

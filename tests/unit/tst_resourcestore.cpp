@@ -1,3 +1,4 @@
+#include "model/codecs/codecs.h"
 #include "model/eventsubscription.h"
 #include "model/resourcestore.h"
 #include "model/streammodel.h"
@@ -57,6 +58,7 @@ private Q_SLOTS:
     void memoryAccountingFollowsResources();
     void budgetDropsTheCurrentPointButKeepsTheValue();
     void currentValuesAloneOverTheBudgetAreKept();
+    void decodedFormsAreChargedWhenMade();
 };
 
 void TestResourceStore::oneSignalPerBatch()
@@ -720,6 +722,58 @@ void TestResourceStore::currentValuesAloneOverTheBudgetAreKept()
     QCOMPARE(store.find(rid(uri(7)))->value().raw, payloadOf(7, 1));
     QCOMPARE(store.find(rid(uri(8)))->value().raw, payloadOf(8, 0));
     QCOMPARE(stream.message(kCount + 1).droppedBytes, qsizetype(payloadOf(7, 1).size()));
+}
+
+void TestResourceStore::decodedFormsAreChargedWhenMade()
+{
+    // A waiting decoding is one small block, whatever the payload (a million JSON values each hold one)
+    QVERIFY(detail::pendingDecodeBytes() <= 128);
+    // Given a store with three JSON values, none read yet, and one read before the store took it
+    ResourceStore store;
+    const QByteArray json = R"({"t":21.5,"status":"ok","list":[1,2,3],"nested":{"a":"b\u00fcc"}})";
+    UpdateBatch batch;
+    for (int i = 0; i < 3; ++i) {
+        Update update;
+        update.id = rid(QStringLiteral("mqtt://h/json%1").arg(i));
+        update.value = codecs::decode(json, ContentFormat::Unknown, {}, 100 + i);
+        batch.append(update);
+    }
+    Update early;
+    early.id = rid(QStringLiteral("mqtt://h/early"));
+    early.value = codecs::decode(json, ContentFormat::Unknown, {}, 100);
+    QCOMPARE(early.value->decoded.toMap().size(), 4); // read on the way (a convention's discovery does)
+    batch.append(early);
+    store.ingest(batch);
+    batch.clear(); // the store's copies are the only ones left
+    early = Update();
+    // Then only the one already decoded is charged, at once, and it counts in the budget
+    const qint64 one = store.decodedBytes();
+    QVERIFY(one > 0);
+    QCOMPARE(store.keptBytes(), store.historyBytes() + one);
+    const qint64 memory = store.memoryBytes();
+    // When a value is read (on another thread, as the rules do)
+    const Resource *first = store.find(rid(QStringLiteral("mqtt://h/json0")));
+    QVERIFY(first->value().isPending());
+    QThread *reader = QThread::create([first] { (void)first->value().decoded.toMap(); });
+    reader->start();
+    QVERIFY(reader->wait(60000));
+    delete reader;
+    // Then its decoded form is charged as well, once however often it is read
+    QCOMPARE(store.decodedBytes(), 2 * one);
+    QCOMPARE(store.find(rid(QStringLiteral("mqtt://h/json0")))->value().decoded.toMap().size(), 4);
+    QCOMPARE(store.decodedBytes(), 2 * one);
+    QCOMPARE(store.memoryBytes(), memory + one);
+    // When a read value is replaced by a new one, its decoded form goes with it
+    Update next;
+    next.id = rid(QStringLiteral("mqtt://h/json0"));
+    next.value = codecs::decode("22.5", ContentFormat::Unknown, {}, 200);
+    store.setHistoryCapacity(1);
+    store.ingest({next});
+    QCOMPARE(store.decodedBytes(), one);
+    // And when the resources go, nothing stays charged
+    store.clear();
+    QCOMPARE(store.decodedBytes(), qint64(0));
+    QCOMPARE(store.keptBytes(), qint64(0));
 }
 
 QTEST_GUILESS_MAIN(TestResourceStore)
