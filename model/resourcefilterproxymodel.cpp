@@ -11,13 +11,34 @@ namespace thingscape {
 ResourceFilterProxyModel::ResourceFilterProxyModel(QObject *parent)
     : QSortFilterProxyModel(parent)
     , m_walkTimer(new QTimer(this))
+    , m_recheckTimer(new QTimer(this))
 {
-    setRecursiveFilteringEnabled(true);
+    // Not Qt's recursive filtering: it walks every row below each row that does not match
+    // (all of a million on a narrowing keystroke). The walk's marks say whether a row or any row
+    // below it matches, so each row is answered on its own.
+    setRecursiveFilteringEnabled(false);
     m_walkTimer->setInterval(0);
     connect(m_walkTimer, &QTimer::timeout, this, &ResourceFilterProxyModel::continueWalk);
+    m_recheckTimer->setSingleShot(true);
+    m_recheckTimer->setInterval(0);
+    connect(m_recheckTimer, &QTimer::timeout, this, [this] {
+        if (!m_pattern.isEmpty())
+            invalidateRowsFilter();
+    });
 }
 
-ResourceFilterProxyModel::~ResourceFilterProxyModel() = default;
+ResourceFilterProxyModel::~ResourceFilterProxyModel()
+{
+    endWalks();
+}
+
+void ResourceFilterProxyModel::endWalks()
+{
+    if (!m_tree)
+        return;
+    m_tree->endMatchWalk(m_walk);
+    m_tree->endMatchWalk(m_pendingWalk);
+}
 
 void ResourceFilterProxyModel::setFilter(Mode mode, const QString &pattern)
 {
@@ -76,6 +97,8 @@ void ResourceFilterProxyModel::rebuild()
 void ResourceFilterProxyModel::startWalk()
 {
     m_walkTimer->stop();
+    m_recheckTimer->stop();
+    endWalks();
     m_pendingWalk = 0;
     if (!m_tree || m_pattern.isEmpty() || !isValid()) {
         m_walk = 0;
@@ -167,6 +190,8 @@ bool ResourceFilterProxyModel::topicMatches(const QStringList &filterLevels, QSt
 void ResourceFilterProxyModel::setSourceModel(QAbstractItemModel *sourceModel)
 {
     // The tree under any identity-like proxies (the window's decoration proxy).
+    endWalks();
+    disconnect(m_grewConnection);
     m_tree = nullptr;
     for (QAbstractItemModel *model = sourceModel; model;) {
         if (auto *tree = qobject_cast<ResourceTreeModel *>(model)) {
@@ -176,9 +201,17 @@ void ResourceFilterProxyModel::setSourceModel(QAbstractItemModel *sourceModel)
         auto *proxy = qobject_cast<QAbstractProxyModel *>(model);
         model = proxy ? proxy->sourceModel() : nullptr;
     }
+    if (m_tree) {
+        // A match arrived below a row the walk found empty: that row shows now.
+        m_grewConnection = connect(m_tree, &ResourceTreeModel::matchWalkGrew, this, [this](quint32 stamp) {
+            if (stamp == m_walk && !m_recheckTimer->isActive())
+                m_recheckTimer->start();
+        });
+    }
     m_walk = 0;
     m_pendingWalk = 0;
     m_walkTimer->stop();
+    m_recheckTimer->stop();
     QSortFilterProxyModel::setSourceModel(sourceModel);
     if (!m_pattern.isEmpty())
         startWalk();
@@ -220,10 +253,23 @@ bool ResourceFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex
     const QModelIndex index = treeIndex(sourceModel()->index(sourceRow, 0, sourceParent));
     if (!index.isValid())
         return false;
-    // Rows of the last walk answer from its marks; rows made since are matched now.
-    if (const std::optional<bool> marked = m_tree->matchedInWalk(index, m_walk))
+    return acceptsTreeRow(index);
+}
+
+bool ResourceFilterProxyModel::acceptsTreeRow(const QModelIndex &index) const
+{
+    // Rows of the last walk answer from its marks (the row or one below it matched); rows made
+    // since, and all rows while another filter walks the same tree, are matched now.
+    if (const std::optional<bool> marked = m_tree->subtreeMatchedInWalk(index, m_walk))
         return *marked;
-    return m_tree->rowMatches(index, [this](const ResourceTreeModel::RowText &row) { return rowMatches(row); });
+    if (m_tree->rowMatches(index, [this](const ResourceTreeModel::RowText &row) { return rowMatches(row); }))
+        return true;
+    const int rows = m_tree->rowCount(index);
+    for (int row = 0; row < rows; ++row) {
+        if (acceptsTreeRow(m_tree->index(row, 0, index)))
+            return true;
+    }
+    return false;
 }
 
 } // namespace thingscape

@@ -12,8 +12,9 @@ class QTimer;
 namespace thingscape {
 
 // Filters a ResourceTreeModel (directly or through identity-like proxies); a row stays when it
-// or any row below it matches, so the path to every match stays visible. An invalid pattern
-// matches nothing (an empty one everything).
+// or any row below it matches, so the path to every match stays visible (answered per row from
+// the walk's marks, not by Qt's recursive filtering). An invalid pattern matches nothing (an
+// empty one everything).
 //
 // A new pattern is matched against the whole tree in one walk (ResourceTreeModel::markMatchingRows)
 // and applied with one layout change (invalidate()), never row by row: removing rows one run at
@@ -71,12 +72,17 @@ private:
     void continueWalk();
     void apply();
     bool rowMatches(const ResourceTreeModel::RowText &row) const;
+    // The row (of the tree model) or a row below it matches.
+    bool acceptsTreeRow(const QModelIndex &index) const;
+    void endWalks();
     QModelIndex treeIndex(const QModelIndex &sourceIndex) const;
 
     QPointer<ResourceTreeModel> m_tree; // Not owned: the tree below the source proxies.
     quint32 m_walk = 0;                  // the tree's stamp for the rows that match by themselves
     quint32 m_pendingWalk = 0;           // the walk in progress for the current pattern
     QTimer *m_walkTimer;
+    QTimer *m_recheckTimer; // coalesces re-checks when matches arrive below hidden rows
+    QMetaObject::Connection m_grewConnection;
 
     QString m_pattern;
     Mode m_mode = Mode::Substring;

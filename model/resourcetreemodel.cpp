@@ -51,21 +51,23 @@ private:
 };
 using Key = ResourceTreeKey;
 
-// About 100 bytes a row: labels (SenML names) and endpoint ids live in side tables.
+// 88 bytes a row (a 96-byte heap block): labels (SenML names) and endpoint ids live in side
+// tables, the flags share a word with the row.
 struct ResourceTreeModel::Node
 {
     Node *parent = nullptr; // Not owned.
     std::vector<std::unique_ptr<Node>> children; // sorted by key (keyLess)
     const Resource *resource = nullptr; // Not owned (the store's).
     Key key;              // the path level; for endpoints the endpoint URI
-    quint64 serial = 0;   // when it was made (compared with m_walkSerial)
-    int row = 0;          // index in parent->children; current below staleFrom of the parent
+    quint32 serial = 0;   // when it was made (compared with a walk's serial)
     // Children from here on may have a stale row. Renumbered on the next look-up, not on every
     // insert: thousands of inserts in the middle would otherwise cost O(children) each.
     quint32 staleFrom = UINT32_MAX;
-    bool isEndpoint = false;
-    bool hasLabel = false; // shown by its label (m_labels) instead of its key
-    mutable quint32 matchStamp = 0; // the markMatchingRows() stamp that matched it
+    mutable quint32 matchStamp = 0; // the walk's mark when it or a row below it matched
+    int row : 29 = 0;     // index in parent->children; current below staleFrom of the parent
+    bool isEndpoint : 1 = false;
+    bool hasLabel : 1 = false;           // shown by its label (m_labels) instead of its key
+    mutable bool selfMatch : 1 = false;  // its own text matched (when matchStamp is the walk's mark)
 
     void renumberChildren(size_t from) { staleFrom = std::min(staleFrom, quint32(from)); }
     void refreshRows()
@@ -97,8 +99,13 @@ struct ResourceTreeModel::MatchWalk
     RowPredicate matches;
     QString needle;       // folded to lower case when asciiNeedle
     bool asciiNeedle = false;
+    // An ASCII needle without '/' lies inside one level: a plain row's URI contains it when its
+    // parent's does or its own key does, so no topic or URI text is built at all.
+    bool lean = false;
     quint32 stamp = 0;
-    quint64 serial = 0;   // rows above this were made after the walk started
+    quint32 mark = 0;     // what the rows carry; new on each (re)start, so marks of an
+                          // abandoned pass never count
+    quint32 serial = 0;   // rows above this were made after the walk started
     quint64 removals = 0; // the model's count when the walk (re)started
     bool done = false;
     std::vector<Frame> stack;
@@ -336,8 +343,13 @@ const Resource *ResourceTreeModel::resourceAt(const QModelIndex &index) const
 
 std::unique_ptr<ResourceTreeModel::Node> ResourceTreeModel::makeNode()
 {
+    static_assert(sizeof(Node) <= 88, "a row fits a 96-byte heap block");
     auto node = std::make_unique<Node>();
-    node->serial = ++m_lastSerial;
+    // Saturates after 4 billion rows: rows made after that count as old for a walk, and
+    // markNewRows() has marked them anyway.
+    if (m_lastSerial < UINT32_MAX)
+        ++m_lastSerial;
+    node->serial = m_lastSerial;
     return node;
 }
 
@@ -357,12 +369,42 @@ void ResourceTreeModel::setLabel(Node *node, const QString &label)
 
 std::optional<bool> ResourceTreeModel::matchedInWalk(const QModelIndex &index, quint32 stamp) const
 {
-    if (!index.isValid() || index.model() != this || stamp == 0 || stamp != m_walkStamp || !m_walk || !m_walk->done)
+    if (!index.isValid() || index.model() != this || stamp == 0 || !m_walk || stamp != m_walk->stamp || !m_walk->done)
         return std::nullopt;
     const Node *node = nodeFor(index);
     if (node->serial > m_walk->serial)
         return std::nullopt;
-    return node->matchStamp == stamp;
+    return node->matchStamp == m_walk->mark && node->selfMatch;
+}
+
+std::optional<bool> ResourceTreeModel::subtreeMatchedInWalk(const QModelIndex &index, quint32 stamp) const
+{
+    if (!index.isValid() || index.model() != this || stamp == 0 || !m_walk || stamp != m_walk->stamp || !m_walk->done)
+        return std::nullopt;
+    const Node *node = nodeFor(index);
+    if (node->serial > m_walk->serial)
+        return std::nullopt;
+    return node->matchStamp == m_walk->mark;
+}
+
+void ResourceTreeModel::endMatchWalk(quint32 stamp) const
+{
+    if (m_walk && m_walk->stamp == stamp)
+        m_walk.reset();
+}
+
+quint32 ResourceTreeModel::nextWalkStamp() const
+{
+    return ++m_walkStamp == 0 ? ++m_walkStamp : m_walkStamp;
+}
+
+void ResourceTreeModel::markUpwards(const Node *node, quint32 mark, bool *grewOld) const
+{
+    for (Node *up = node->parent; up && up != m_root.get() && up->matchStamp != mark; up = up->parent) {
+        up->matchStamp = mark;
+        if (grewOld && m_walk && up->serial <= m_walk->serial)
+            *grewOld = true;
+    }
 }
 
 // --- filtering ---
@@ -372,7 +414,11 @@ bool ResourceTreeModel::rowMatches(const QModelIndex &index, const RowPredicate 
 {
     if (!index.isValid() || index.model() != this)
         return false;
-    const Node *node = nodeFor(index);
+    return nodeMatches(nodeFor(index), matches);
+}
+
+bool ResourceTreeModel::nodeMatches(const Node *node, const RowPredicate &matches) const
+{
     const QString name = displayName(node);
     const QString path = nodePath(node);
     const QString uri = nodeId(node).toString();
@@ -430,8 +476,9 @@ quint32 ResourceTreeModel::startMatchWalk(const RowPredicate &matches, const QSt
     m_walk->matches = matches;
     m_walk->asciiNeedle = std::all_of(uriSubstring.cbegin(), uriSubstring.cend(), [](QChar c) { return c.unicode() < 128; });
     m_walk->needle = m_walk->asciiNeedle ? uriSubstring.toLower() : uriSubstring;
+    m_walk->lean = m_walk->asciiNeedle && !uriSubstring.isEmpty() && !uriSubstring.contains(QLatin1Char('/'));
     m_walk->emptyName = tr("(empty)");
-    m_walk->stamp = ++m_walkStamp == 0 ? ++m_walkStamp : m_walkStamp;
+    m_walk->stamp = nextWalkStamp();
     m_walk->removals = m_removals - 1; // starts on the first continue
     return m_walk->stamp;
 }
@@ -459,6 +506,7 @@ bool ResourceTreeModel::continueMatchWalk(quint32 stamp, qint64 budgetMs) const
         // (Re)start: rows the stack points at may be gone. Rows made since keep their marks.
         walk.removals = m_removals;
         walk.serial = m_lastSerial;
+        walk.mark = nextWalkStamp();
         walk.stack.clear();
         walk.stack.push_back(MatchWalk::Frame{m_root.get(), 0, 0, 0, false, false, false});
     }
@@ -487,61 +535,78 @@ bool ResourceTreeModel::continueMatchWalk(quint32 stamp, qint64 budgetMs) const
         const MatchWalk::Frame parent = top;
         if (parent.fast && parent.uriContains && !node->isEndpoint) {
             // The parent's URI contains the substring, so every URI below it does: mark the
-            // subtree without reading a key or building a string.
-            node->matchStamp = walk.stamp;
+            // subtree without reading a key or building a string (the parent is marked).
+            node->matchStamp = walk.mark;
+            node->selfMatch = true;
             if (!node->children.empty())
                 stack.push_back(MatchWalk::Frame{node, 0, parent.pathSize, parent.uriSize, true, parent.plain, true});
             continue;
         }
-        path.truncate(parent.pathSize);
-        uri.truncate(parent.uriSize);
         bool matched = false;
         MatchWalk::Frame frame{node, 0, 0, 0, false, false, false};
         const QStringView key = node->key.view();
-        const bool namedByUri = node->resource && key.size() > 3 && key.contains(u"://")
-            && key == node->resource->id().toString();
-        if (!node->isEndpoint && parent.fast && !node->hasLabel && !namedByUri) {
-            if (!parent.node->isEndpoint)
-                path += QLatin1Char('/');
-            path += key;
-            uri += QLatin1Char('/');
-            const bool plainKey = plainInUri(key);
-            frame.plain = parent.plain && plainKey;
-            if (plainKey)
-                uri += key;
-            else
-                uri += QString::fromLatin1(QUrl::toPercentEncoding(key.toString(), "!$&'()*+,;=:@"));
-            if (needle > 0) {
-                // A new occurrence ends in what this row added.
-                frame.uriContains = parent.uriContains
-                    || uriContains(QStringView(uri).mid(std::max<qsizetype>(0, parent.uriSize - needle + 1)));
-            }
-            // The name is the key, inside the path, inside the URI when that is plain: then the
-            // URI test said it all.
-            const bool uriSaysAll = needle > 0 && frame.plain && !key.isEmpty();
-            matched = frame.uriContains;
-            if (!matched && !uriSaysAll) {
-                const QString resourceUri = node->resource ? node->resource->id().toString() : QString();
-                matched = walk.matches(RowText{key.isEmpty() ? QStringView(walk.emptyName) : key, path,
-                                               node->resource ? QStringView(resourceUri) : QStringView(uri), false});
-            }
+        const bool leanRow = walk.lean && parent.fast && !node->isEndpoint && !node->hasLabel && !key.isEmpty()
+            && plainInUri(key);
+        if (leanRow) {
+            // Plain keys only ('/' and "://" are not plain, so never a row named by its URI): the
+            // name, the topic and the URI say the same, and the needle lies inside one level.
             frame.fast = true;
+            frame.plain = true;
+            frame.uriContains = containsAsciiFolded(key, walk.needle);
+            matched = frame.uriContains;
         } else {
-            const QString name = displayName(node);
-            const QString nodePathText = nodePath(node);
-            const QString uriText = nodeId(node).toString();
-            frame.uriContains = needle > 0 && uriContains(uriText);
-            matched = frame.uriContains || walk.matches(RowText{name, nodePathText, uriText, node->isEndpoint});
-            if (node->isEndpoint) {
-                // Its MQTT topics grow from the endpoint's URI.
-                const ResourceId endpoint = endpointIdOf(node);
-                frame.fast = endpoint.protocol() == Protocol::Mqtt;
-                frame.plain = true;
-                path.clear();
-                uri = endpoint.toString();
+            path.truncate(parent.pathSize);
+            uri.truncate(parent.uriSize);
+            const bool namedByUri = node->resource && key.size() > 3 && key.contains(u"://")
+                && key == node->resource->id().toString();
+            if (!walk.lean && !node->isEndpoint && parent.fast && !node->hasLabel && !namedByUri) {
+                if (!parent.node->isEndpoint)
+                    path += QLatin1Char('/');
+                path += key;
+                uri += QLatin1Char('/');
+                const bool plainKey = plainInUri(key);
+                frame.plain = parent.plain && plainKey;
+                if (plainKey)
+                    uri += key;
+                else
+                    uri += QString::fromLatin1(QUrl::toPercentEncoding(key.toString(), "!$&'()*+,;=:@"));
+                if (needle > 0) {
+                    // A new occurrence ends in what this row added.
+                    frame.uriContains = parent.uriContains
+                        || uriContains(QStringView(uri).mid(std::max<qsizetype>(0, parent.uriSize - needle + 1)));
+                }
+                // The name is the key, inside the path, inside the URI when that is plain: then the
+                // URI test said it all.
+                const bool uriSaysAll = needle > 0 && frame.plain && !key.isEmpty();
+                matched = frame.uriContains;
+                if (!matched && !uriSaysAll) {
+                    const QString resourceUri = node->resource ? node->resource->id().toString() : QString();
+                    matched = walk.matches(RowText{key.isEmpty() ? QStringView(walk.emptyName) : key, path,
+                                                   node->resource ? QStringView(resourceUri) : QStringView(uri), false});
+                }
+                frame.fast = true;
+            } else {
+                const QString name = displayName(node);
+                const QString nodePathText = nodePath(node);
+                const QString uriText = nodeId(node).toString();
+                frame.uriContains = needle > 0 && uriContains(uriText);
+                matched = frame.uriContains || walk.matches(RowText{name, nodePathText, uriText, node->isEndpoint});
+                if (node->isEndpoint) {
+                    // Its MQTT topics grow from the endpoint's URI.
+                    const ResourceId endpoint = endpointIdOf(node);
+                    frame.fast = endpoint.protocol() == Protocol::Mqtt;
+                    frame.plain = true;
+                    path.clear();
+                    uri = endpoint.toString();
+                }
             }
         }
-        node->matchStamp = matched ? walk.stamp : 0;
+        node->selfMatch = matched;
+        if (matched) {
+            // The rows above it show too: the filter answers each row from its own mark.
+            node->matchStamp = walk.mark;
+            markUpwards(node, walk.mark, nullptr);
+        }
         if (!node->children.empty()) {
             frame.pathSize = path.size();
             frame.uriSize = uri.size();
@@ -903,8 +968,58 @@ void ResourceTreeModel::addResources(const QList<const Resource *> &resources, Q
                   [](const std::unique_ptr<Node> &a, const std::unique_ptr<Node> &b) { return keyLess(a->key.view(), b->key.view()); });
         node->renumberChildren(0);
     }
+    std::vector<const Node *> newRoots;
+    if (m_walk) {
+        for (Node *parent : pendingOrder) {
+            for (const auto &node : pending[parent])
+                newRoots.push_back(node.get());
+        }
+    }
     for (Node *parent : pendingOrder)
         insertChildren(parent, std::move(pending[parent]));
+    markNewRows(newRoots);
+}
+
+void ResourceTreeModel::markNewRows(const std::vector<const Node *> &roots)
+{
+    // While a filter walks (or shows its walk), new rows that match mark the rows above them,
+    // so a row the walk found empty shows once a match arrives below it.
+    if (!m_walk || roots.empty())
+        return;
+    const quint32 mark = m_walk->mark;
+    bool grewOld = false;
+    std::vector<const Node *> stack(roots.begin(), roots.end());
+    while (!stack.empty()) {
+        const Node *node = stack.back();
+        stack.pop_back();
+        node->selfMatch = nodeMatches(node, m_walk->matches);
+        if (node->selfMatch) {
+            node->matchStamp = mark;
+            markUpwards(node, mark, &grewOld);
+        }
+        for (const auto &child : node->children)
+            stack.push_back(child.get());
+    }
+    if (grewOld)
+        Q_EMIT matchWalkGrew(m_walk->stamp);
+}
+
+void ResourceTreeModel::unmarkEmptied(Node *parent, QSet<Node *> *dirty)
+{
+    // A done walk's marks above rows that went: a row that showed only for them no longer does
+    // (its dataChanged lets a filter hide it).
+    if (!m_walk || !m_walk->done)
+        return;
+    const quint32 mark = m_walk->mark;
+    for (Node *node = parent; node && node != m_root.get() && node->matchStamp == mark && !node->selfMatch;
+         node = node->parent) {
+        const bool stillBelow = std::any_of(node->children.cbegin(), node->children.cend(),
+                                            [mark](const std::unique_ptr<Node> &child) { return child->matchStamp == mark; });
+        if (stillBelow)
+            return;
+        node->matchStamp = 0;
+        dirty->insert(node);
+    }
 }
 
 void ResourceTreeModel::insertChildren(Node *parent, std::vector<std::unique_ptr<Node>> newChildren)
@@ -1014,6 +1129,7 @@ void ResourceTreeModel::prune(const QList<Node *> &candidates, QSet<Node *> *dir
             parent->renumberChildren(size_t(first));
             ++m_removals;
             endRemoveRows();
+            unmarkEmptied(parent, dirty);
             runEnd = runStart - 1;
         }
     }

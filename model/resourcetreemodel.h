@@ -113,6 +113,14 @@ public:
     // Whether the walk with that stamp matched the row; nullopt when the row is newer than the
     // walk or a later walk took its place (only the latest walk's marks are kept).
     std::optional<bool> matchedInWalk(const QModelIndex &index, quint32 stamp) const;
+    // Whether the walk with that stamp matched the row or a row below it (what a filter that
+    // keeps the path to every match shows); nullopt as for matchedInWalk(). Kept up to date as
+    // rows come and go: new matching rows mark the rows above them (matchWalkGrew() when a row
+    // older than the walk gains a mark), and rows that showed only for removed ones lose theirs
+    // (with a dataChanged).
+    std::optional<bool> subtreeMatchedInWalk(const QModelIndex &index, quint32 stamp) const;
+    // Drops the walk with that stamp (a filter cleared): rows then arrive without being matched.
+    void endMatchWalk(quint32 stamp) const;
     // The predicate on one row, with its text built as data() builds it.
     bool rowMatches(const QModelIndex &index, const RowPredicate &matches) const;
 
@@ -155,6 +163,10 @@ public:
         ResourceTreeModel *m_model;
     };
 
+Q_SIGNALS:
+    // Rows older than the walk with that stamp gained a mark: a filter re-checks its rows.
+    void matchWalkGrew(quint32 stamp);
+
 private:
     struct Node;
     struct EndpointInfo
@@ -174,6 +186,12 @@ private:
     // Adds waiting resources: at least atLeast, then more until budgetMs have passed (all of
     // them when budgetMs is negative); true when none wait any more.
     bool addWaiting(qint64 budgetMs, qsizetype atLeast = 0);
+    bool nodeMatches(const Node *node, const RowPredicate &matches) const;
+    quint32 nextWalkStamp() const;
+    // Marks the rows above node (grewOld: set when one older than the walk gained its mark).
+    void markUpwards(const Node *node, quint32 mark, bool *grewOld) const;
+    void markNewRows(const std::vector<const Node *> &roots);
+    void unmarkEmptied(Node *parent, QSet<Node *> *dirty);
 
     Node *nodeFor(const QModelIndex &index) const;
     QModelIndex indexFor(const Node *node, int column = 0) const;
@@ -207,7 +225,7 @@ private:
     QHash<QString, EndpointInfo> m_endpointInfo;
     QHash<QString, QString> m_endpointParent; // endpoint URI -> the endpoint URI it shows under
     int m_batchDepth = 0;
-    quint64 m_lastSerial = 0;
+    quint32 m_lastSerial = 0;
     struct MatchWalk;
     mutable std::unique_ptr<MatchWalk> m_walk; // the latest walk (done or not)
     mutable quint32 m_walkStamp = 0;           // its stamp

@@ -4,6 +4,7 @@
 #include <QSet>
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 namespace thingscape {
@@ -66,6 +67,11 @@ void Connector::setAcknowledgedHandOver(bool on)
         handOverTaken();
 }
 
+void Connector::setHandOverLimit(qsizetype updates)
+{
+    m_handOverLimit = std::max<qsizetype>(1, updates);
+}
+
 void Connector::setPendingLimit(qsizetype updates)
 {
     m_pendingLimit = std::max<qsizetype>(1, updates);
@@ -107,18 +113,28 @@ void Connector::sendPending()
     if (m_pending.isEmpty() || (m_acknowledged && m_inFlight))
         return;
     UpdateBatch batch;
-    batch.swap(m_pending);
-    // Growing from empty moves every (large) Update at each reallocation: start at the last size.
-    m_pending.reserve(batch.size());
+    const bool bite = m_acknowledged && m_pending.size() > m_handOverLimit;
+    if (bite) {
+        // The oldest first; the rest keeps its age, so it goes as soon as this is taken.
+        batch = UpdateBatch(std::make_move_iterator(m_pending.begin()),
+                            std::make_move_iterator(m_pending.begin() + m_handOverLimit));
+        m_pending.remove(0, m_handOverLimit); // from the front: Qt moves its begin, no shift
+    } else {
+        batch.swap(m_pending);
+        // Growing from empty moves every (large) Update at each reallocation: start at the last size.
+        m_pending.reserve(batch.size());
+    }
     m_inFlightSinceMs = m_pendingSinceMs;
     m_inFlightCoalesced = m_pendingCoalesced;
     m_pendingCoalesced = 0;
-    m_coalesceAt = m_pendingLimit;
+    m_coalesceAt = bite ? std::max(m_pendingLimit, 2 * m_pending.size()) : m_pendingLimit;
     ++m_sent;
     if (m_acknowledged)
         m_inFlight = true;
     m_batchTimer.setInterval(m_batchIntervalMs);
     Q_EMIT updatesReady(batch);
+    if (bite)
+        return; // what runs after the send waits for the rest
     // Results of operations queue up behind the updates they produced.
     const QList<std::function<void()>> after = std::exchange(m_afterSend, {});
     for (const std::function<void()> &then : after)

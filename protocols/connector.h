@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <utility>
 
@@ -192,6 +193,11 @@ public:
     static constexpr qsizetype kDefaultPendingLimit = 10000;
     void setAcknowledgedHandOver(bool on);
     void setPendingLimit(qsizetype updates);
+    // With backpressure, a batch handed over carries at most this many updates (default: all
+    // that wait); the rest goes as soon as it is taken. A window applies a flood of a million
+    // retained topics in bites it can take without freezing, not in batches that grew while
+    // it was busy with the previous one.
+    void setHandOverLimit(qsizetype updates);
     struct HandOverStats
     {
         quint64 sent = 0;             // batches sent
@@ -237,6 +243,7 @@ private:
     bool m_acknowledged = false;
     bool m_inFlight = false;
     qsizetype m_pendingLimit = kDefaultPendingLimit;
+    qsizetype m_handOverLimit = std::numeric_limits<qsizetype>::max();
     qsizetype m_coalesceAt = kDefaultPendingLimit;
     qint64 m_pendingSinceMs = 0;
     quint64 m_pendingCoalesced = 0;

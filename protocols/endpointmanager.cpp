@@ -381,6 +381,8 @@ void EndpointManager::ensureConnector(Entry &entry)
     entry.initialObservations = connector->initialObservations();
     Connector *raw = connector.release();
     raw->setAcknowledgedHandOver(true);
+    if (m_handOverLimit > 0)
+        raw->setHandOverLimit(m_handOverLimit);
     if (!m_coalescing)
         raw->setPendingLimit(std::numeric_limits<qsizetype>::max());
     raw->moveToThread(&m_ioThread);

@@ -63,6 +63,9 @@ public:
     // Off: a connector made from now on never merges pending updates (the command line prints
     // every message; the window shows the latest value when it falls behind).
     void setCoalescing(bool on) { m_coalescing = on; }
+    // A connector made from now on hands over at most this many updates a batch (see
+    // Connector::setHandOverLimit()); by default all that wait.
+    void setHandOverLimit(qsizetype updates) { m_handOverLimit = updates; }
 
     // Connects, then discovers, then observes every resource discovery marked observable.
     void connectEndpoint(const QString &id);
@@ -160,6 +163,7 @@ private:
     QThread m_ioThread;
     bool m_storeIngest = true;
     bool m_coalescing = true;
+    qsizetype m_handOverLimit = 0; // 0: no limit
     QHash<QString, Entry> m_entries;
     QStringList m_order;
 };

@@ -31,6 +31,7 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QPointer>
+#include <QScrollBar>
 #include <QSettings>
 #include <QTimer>
 #include <QTreeView>
@@ -126,6 +127,9 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
     m_view->header()->setStretchLastSection(false);
     m_view->header()->setSectionResizeMode(QHeaderView::Interactive);
     m_view->header()->setMinimumSectionSize(m_view->fontMetrics().horizontalAdvance(QStringLiteral("MQTT")));
+    // Fitted to the rows in view only (refitted as it scrolls): by default a fit measured 1,000
+    // rows x 5 columns of text, 50 ms a time on an unfolded tree, once a second under load.
+    m_view->header()->setResizeContentsPrecision(0);
     m_view->viewport()->installEventFilter(this);
     m_view->installEventFilter(this);
 
@@ -176,6 +180,7 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
                 }));
     }
     connect(m_view, &QTreeView::expanded, this, [this] { scheduleFit(false); });
+    connect(m_view->verticalScrollBar(), &QScrollBar::valueChanged, this, [this] { scheduleFit(false); });
     connect(m_view, &QTreeView::collapsed, this, [this] { scheduleFit(true); });
     connect(m_view->header(), &QHeaderView::sectionResized, this, [this](int column) {
         if (!m_fitting)

@@ -140,6 +140,11 @@ void TopTalkersDock::refresh()
     const int selectedRow = m_table->currentRow();
     const ResourceId selected = selectedRow >= 0 && selectedRow < m_shown.size() ? m_shown.at(selectedRow) : ResourceId();
     m_shown.clear();
+    // Sized once after the fill, not per cell: in ResizeToContents each setItem() made the header
+    // measure every row again (about 0.5 s a second of the GUI thread at 30,000 topics).
+    QHeaderView *header = m_table->horizontalHeader();
+    for (int c = KindColumn; c < ColumnCount; ++c)
+        header->setSectionResizeMode(c, QHeaderView::Interactive);
     m_table->setRowCount(int(top.size()));
     const QLocale locale;
     int reselect = -1;
@@ -162,6 +167,8 @@ void TopTalkersDock::refresh()
         m_table->setItem(row, MessagesColumn, numberItem(locale.toString(qulonglong(s.messages)), double(s.messages)));
         m_table->setItem(row, ResourcesColumn, numberItem(locale.toString(s.resources), double(s.resources)));
     }
+    for (int c = KindColumn; c < ColumnCount; ++c)
+        header->setSectionResizeMode(c, QHeaderView::ResizeToContents);
     if (reselect >= 0)
         m_table->setCurrentCell(reselect, 0);
     m_note->setText(top.isEmpty() ? tr("Nothing received in this window.") : QString());

@@ -22,6 +22,9 @@ WindowModels::WindowModels(QObject *parent)
 {
     m_engine->setSecretProvider(m_secretProvider);
     EndpointManager *endpoints = m_engine->endpoints();
+    // A flood reaches the window in bites of at most this many updates, one per event-loop
+    // turn, so it keeps answering while a million retained topics arrive.
+    endpoints->setHandOverLimit(kHandOverLimit);
     // The tree shows every endpoint from the moment it is added, with its connection state.
     auto showState = [this, endpoints](const QString &id) {
         const EndpointConfig config = endpoints->endpoint(id);

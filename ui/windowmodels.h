@@ -21,6 +21,9 @@ class WindowModels : public QObject
     Q_OBJECT
 
 public:
+    // Updates a connector hands the window at most at once (see EndpointManager::setHandOverLimit()).
+    static constexpr qsizetype kHandOverLimit = 1000;
+
     explicit WindowModels(QObject *parent = nullptr);
     ~WindowModels() override;
 

@@ -4,6 +4,7 @@
 // 99th percentiles; asserts nothing about time. THINGSCAPE_BENCH_QUICK=1 shortens it.
 // --busy (or THINGSCAPE_BENCH_BUSY=1) keeps a thread spinning on the other core for both
 // measurements, as on a machine doing something else.
+#include "benchwindow.h"
 #include "simulator.h"
 #include "testsupport.h"
 
@@ -30,75 +31,12 @@
 #include <thread>
 
 using namespace thingscape;
+using bench::measureStalls;
+using bench::Stalls;
 
 namespace {
 
-struct Stalls
-{
-    double median = 0;
-    double p99 = 0;
-    double max = 0;
-    int samples = 0;
-};
-
-// Runs the event loop for the duration with a 10 ms precise timer and records how late each tick was.
-Stalls measure(int durationMs)
-{
-    QList<double> lateness;
-    QElapsedTimer clock;
-    QTimer timer;
-    timer.setTimerType(Qt::PreciseTimer);
-    timer.setInterval(10);
-    qint64 last = 0;
-    QObject::connect(&timer, &QTimer::timeout, [&] {
-        const qint64 now = clock.nsecsElapsed();
-        if (last > 0)
-            lateness.append(std::max(0.0, double(now - last) / 1e6 - 10.0));
-        last = now;
-    });
-    clock.start();
-    timer.start();
-    QTest::qWait(durationMs);
-    timer.stop();
-    std::sort(lateness.begin(), lateness.end());
-    Stalls s;
-    s.samples = int(lateness.size());
-    if (lateness.isEmpty())
-        return s;
-    s.median = lateness.at(lateness.size() / 2);
-    s.p99 = lateness.at(std::min<qsizetype>(lateness.size() - 1, qsizetype(lateness.size() * 0.99)));
-    s.max = lateness.last();
-    return s;
-}
-
 bool g_busy = false;
-
-// The other core busy: one thread spinning while it lives.
-class Spinner
-{
-public:
-    explicit Spinner(bool on)
-    {
-        if (!on)
-            return;
-        m_running = true;
-        m_thread = std::thread([this] {
-            volatile quint64 n = 0;
-            while (m_running.load(std::memory_order_relaxed))
-                n = n + 1;
-        });
-    }
-    ~Spinner()
-    {
-        m_running = false;
-        if (m_thread.joinable())
-            m_thread.join();
-    }
-
-private:
-    std::atomic<bool> m_running{false};
-    std::thread m_thread;
-};
 
 } // namespace
 
@@ -117,27 +55,23 @@ void BenchGuiStall::stallUnderLoad()
     const int devices = quick ? 5 : 50;
     const int rate = quick ? 5 : 20;
     const int durationMs = quick ? 3000 : 20000;
-    QTemporaryDir state;
-    qputenv("THINGSCAPE_STATE_DIR", state.path().toUtf8());
-    QStandardPaths::setTestModeEnabled(true);
-    const Spinner spinner(g_busy);
+    bench::Spinner spinner;
+    if (g_busy)
+        spinner.start();
 
     testsupport::Simulator sim;
-    QVERIFY(sim.start({QStringLiteral("--devices"), QString::number(devices), QStringLiteral("--rate"),
-                       QString::number(rate), QStringLiteral("--seed"), QStringLiteral("3")}));
+    QVERIFY(bench::startSimulator(&sim, devices, rate));
 
-    WindowModels session;
-    MainWindow window(&session);
-    window.resize(1400, 900);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    bench::BenchWindow bench(QSize(1400, 900));
+    WindowModels &session = bench.session;
+    MainWindow &window = bench.window;
+    QVERIFY(bench.show());
 
     // Baseline: the same window, idle.
-    const Stalls idle = measure(durationMs);
+    const Stalls idle = measureStalls(durationMs);
 
     window.workspace()->apply(DemoLauncher::demoWorkspace(sim.mqtt, sim.coap, sim.http), QString());
-    QTRY_COMPARE_WITH_TIMEOUT(session.endpoints()->connectedCount(), 3, 20000);
-    QTRY_VERIFY_WITH_TIMEOUT(session.store()->size() > qsizetype(devices) * 10, 30000);
+    QVERIFY(bench::waitForDemoSite(&session, devices));
     // What a user looks at: the whole tree expanded, a busy resource in the details view.
     window.treeDock()->view()->expandAll();
     window.treeDock()->selectResource(*ResourceId::parse(sim.coap
@@ -145,7 +79,7 @@ void BenchGuiStall::stallUnderLoad()
                                                                         : QStringLiteral("/sensors/temperature"))));
     QTest::qWait(2000);
     const quint64 before = session.store()->messagesIn();
-    const Stalls loaded = measure(durationMs);
+    const Stalls loaded = measureStalls(durationMs);
     const double rateIn = double(session.store()->messagesIn() - before) * 1000.0 / durationMs;
 
     std::printf("GUI event-loop stall (lateness of a 10 ms timer), %d s each, %d device sets at %d Hz%s\n",

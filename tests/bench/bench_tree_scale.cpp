@@ -12,6 +12,7 @@
 // filter changes rows under 9 F parents at once (what made it quadratic).
 // Internal: "--publish PORT N F" is the publisher child (its own process, so its memory is not
 // the window's).
+#include "benchwindow.h"
 #include "testsupport.h"
 
 #include "model/resourcefilterproxymodel.h"
@@ -43,6 +44,9 @@
 #include <cstring>
 
 using namespace thingscape;
+using bench::rssMb;
+using bench::StallMonitor;
+using bench::waitFor;
 
 namespace {
 
@@ -58,26 +62,13 @@ QByteArray topicFor(qint64 i, int floors)
         + QByteArray::number(i) + "/metric";
 }
 
-// The publisher child: every topic retained at QoS 0, then a QoS 1 marker whose PUBACK says the
-// broker has read everything before it (one connection keeps order).
+// The publisher child: every topic retained at QoS 0, then the end marker.
 int publish(quint16 port, qint64 topics, int floors)
 {
-    mosquitto_lib_init();
-    struct State
-    {
-        int markerMid = -1;
-        bool markerAcked = false;
-    } state;
-    struct mosquitto *mosq = mosquitto_new(nullptr, true, &state);
-    mosquitto_publish_callback_set(mosq, [](struct mosquitto *, void *obj, int mid) {
-        auto *s = static_cast<State *>(obj);
-        if (mid == s->markerMid)
-            s->markerAcked = true;
-    });
-    if (mosquitto_connect(mosq, "127.0.0.1", port, 600) != MOSQ_ERR_SUCCESS) {
-        std::fprintf(stderr, "publisher: cannot connect to 127.0.0.1:%u\n", port);
+    bench::MarkerPublisher publisher;
+    if (!publisher.connect(port))
         return 3;
-    }
+    struct mosquitto *mosq = publisher.handle();
     for (qint64 i = 0; i < topics; ++i) {
         const QByteArray topic = topicFor(i, floors);
         const QByteArray payload = QByteArray::number(double(i % 400) / 10.0, 'f', 1);
@@ -91,82 +82,7 @@ int publish(quint16 port, qint64 topics, int floors)
                 mosquitto_loop(mosq, 10, 64);
         }
     }
-    mosquitto_publish(mosq, &state.markerMid, "bench/done", 1, "1", 1, false);
-    while (!state.markerAcked) {
-        if (mosquitto_loop(mosq, 100, 64) != MOSQ_ERR_SUCCESS)
-            return 3;
-    }
-    mosquitto_disconnect(mosq);
-    mosquitto_loop(mosq, 10, 1);
-    mosquitto_destroy(mosq);
-    mosquitto_lib_cleanup();
-    return 0;
-}
-
-double rssMb()
-{
-    QFile status(QStringLiteral("/proc/self/status"));
-    if (!status.open(QIODevice::ReadOnly))
-        return 0;
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').first().toDouble() / 1024.0;
-    }
-    return 0;
-}
-
-// The lateness of a 10 ms timer on the GUI thread: how long the window was frozen.
-class StallMonitor
-{
-public:
-    StallMonitor()
-    {
-        m_timer.setTimerType(Qt::PreciseTimer);
-        m_timer.setInterval(10);
-        QObject::connect(&m_timer, &QTimer::timeout, [this] {
-            const qint64 now = m_clock.nsecsElapsed();
-            if (m_last > 0)
-                m_lateness.append(std::max(0.0, double(now - m_last) / 1e6 - 10.0));
-            m_last = now;
-        });
-    }
-    void start()
-    {
-        m_lateness.clear();
-        m_clock.start();
-        m_last = m_clock.nsecsElapsed(); // a freeze right after start counts too
-        m_timer.start();
-    }
-    void stop() { m_timer.stop(); }
-    double percentile(double p) const
-    {
-        if (m_lateness.isEmpty())
-            return 0;
-        QList<double> sorted = m_lateness;
-        std::sort(sorted.begin(), sorted.end());
-        return sorted.at(std::min<qsizetype>(sorted.size() - 1, qsizetype(double(sorted.size()) * p)));
-    }
-    double max() const { return m_lateness.isEmpty() ? 0 : *std::max_element(m_lateness.cbegin(), m_lateness.cend()); }
-
-private:
-    QTimer m_timer;
-    QElapsedTimer m_clock;
-    qint64 m_last = 0;
-    QList<double> m_lateness;
-};
-
-// Waits with the event loop running; false when the condition did not hold in time.
-template<typename Condition>
-bool waitFor(Condition condition, qint64 timeoutMs, int stepMs = 5)
-{
-    QElapsedTimer clock;
-    clock.start();
-    while (!condition()) {
-        if (clock.elapsed() > timeoutMs)
-            return false;
-        QTest::qWait(stepMs);
-    }
-    return true;
+    return publisher.finish() ? 0 : 3;
 }
 
 // The view's index for a row of the tree model, through whatever proxies the view shows.
@@ -258,9 +174,6 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    QTemporaryDir state;
-    qputenv("THINGSCAPE_STATE_DIR", state.path().toUtf8());
-    QStandardPaths::setTestModeEnabled(true);
     if (testsupport::findProgram(QStringLiteral("mosquitto")).isEmpty()) {
         std::fprintf(stderr, "mosquitto is not installed\n");
         return testsupport::inCi() ? 1 : 0;
@@ -268,10 +181,8 @@ int main(int argc, char **argv)
 
     // Unlimited queues: every retained message reaches the window, none is dropped by the broker.
     testsupport::Mosquitto broker;
-    if (!broker.start(QStringLiteral("max_queued_messages 0\nmax_queued_bytes 0\n"))) {
-        std::fprintf(stderr, "cannot start mosquitto\n");
+    if (!bench::startUnlimitedBroker(&broker))
         return 1;
-    }
     QElapsedTimer publishClock;
     publishClock.start();
     QProcess publisher;
@@ -285,24 +196,18 @@ int main(int argc, char **argv)
     std::printf("bench_tree_scale: %lld retained topics (site/b0/f0/devN/metric, site/b1..9/f0..%d/devN/metric), published in %.1f s\n",
                 qlonglong(topics), floors - 1, double(publishClock.elapsed()) / 1000.0);
 
-    WindowModels session;
-    MainWindow window(&session);
-    window.resize(1366, 768);
-    window.show();
-    if (!QTest::qWaitForWindowExposed(&window))
+    bench::BenchWindow bench;
+    WindowModels &session = bench.session;
+    MainWindow &window = bench.window;
+    if (!bench.show())
         return 1;
     QTest::qWait(200);
     const double rssBefore = rssMb();
 
     // All in: one endpoint on the broker, only the bench's topics.
     const ResourceId endpoint = *ResourceId::parse(QStringLiteral("mqtt://127.0.0.1:%1").arg(broker.port()));
-    EndpointConfig config;
-    config.id = QStringLiteral("bench");
-    config.name = QStringLiteral("Bench broker");
-    config.url = endpoint;
-    config.filters = {QStringLiteral("site/#")};
-    Workspace workspace;
-    workspace.setEndpoints({config});
+    const Workspace workspace = bench::mqttWorkspace(endpoint, QStringLiteral("bench"), QStringLiteral("Bench broker"),
+                                                     QStringLiteral("site/#"));
     StallMonitor monitor;
     monitor.start();
     QElapsedTimer loadClock;

@@ -12,6 +12,7 @@
 // for the whole run (the window then shares one core with the broker and the publisher).
 // THINGSCAPE_BENCH_QUICK=1 (ctest): 2,000 msg/s for 2 s, and only "every message arrives" is
 // checked, never time. Internal: "--publish PORT RATE SECONDS TOPICS" is the publisher child.
+#include "benchwindow.h"
 #include "testsupport.h"
 
 #include "model/resourcestore.h"
@@ -42,29 +43,18 @@
 #include <thread>
 
 using namespace thingscape;
+using bench::rssMb;
+using bench::waitFor;
 
 namespace {
 
-// The publisher child: paced in 1 ms steps, QoS 0, then a QoS 1 marker whose PUBACK says the
-// broker has read everything before it.
+// The publisher child: paced in 1 ms steps, QoS 0, then the end marker.
 int publish(quint16 port, qint64 rate, int seconds, int topics)
 {
-    mosquitto_lib_init();
-    struct State
-    {
-        int markerMid = -1;
-        bool markerAcked = false;
-    } state;
-    struct mosquitto *mosq = mosquitto_new(nullptr, true, &state);
-    mosquitto_publish_callback_set(mosq, [](struct mosquitto *, void *obj, int mid) {
-        auto *s = static_cast<State *>(obj);
-        if (mid == s->markerMid)
-            s->markerAcked = true;
-    });
-    if (mosquitto_connect(mosq, "127.0.0.1", port, 600) != MOSQ_ERR_SUCCESS) {
-        std::fprintf(stderr, "publisher: cannot connect to 127.0.0.1:%u\n", port);
+    bench::MarkerPublisher publisher;
+    if (!publisher.connect(port))
         return 3;
-    }
+    struct mosquitto *mosq = publisher.handle();
     const qint64 total = rate * seconds;
     QElapsedTimer clock;
     clock.start();
@@ -87,29 +77,10 @@ int publish(quint16 port, qint64 rate, int seconds, int topics)
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     const double took = double(clock.nsecsElapsed()) / 1e9;
-    mosquitto_publish(mosq, &state.markerMid, "bench/done", 1, "1", 1, false);
-    while (!state.markerAcked) {
-        if (mosquitto_loop(mosq, 100, 64) != MOSQ_ERR_SUCCESS)
-            return 3;
-    }
+    if (!publisher.finish())
+        return 3;
     std::printf("publisher: %lld messages in %.2f s (%.0f /s)\n", qlonglong(total), took, double(total) / took);
     std::fflush(stdout);
-    mosquitto_disconnect(mosq);
-    mosquitto_loop(mosq, 10, 1);
-    mosquitto_destroy(mosq);
-    mosquitto_lib_cleanup();
-    return 0;
-}
-
-double rssMb()
-{
-    QFile status(QStringLiteral("/proc/self/status"));
-    if (!status.open(QIODevice::ReadOnly))
-        return 0;
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').first().toDouble() / 1024.0;
-    }
     return 0;
 }
 
@@ -177,44 +148,6 @@ private:
     QList<double> m_delays;
 };
 
-// The other core busy: one thread spinning until stopped.
-class Spinner
-{
-public:
-    void start()
-    {
-        m_running = true;
-        m_thread = std::thread([this] {
-            volatile quint64 n = 0;
-            while (m_running.load(std::memory_order_relaxed))
-                n = n + 1;
-        });
-    }
-    ~Spinner()
-    {
-        m_running = false;
-        if (m_thread.joinable())
-            m_thread.join();
-    }
-
-private:
-    std::atomic<bool> m_running{false};
-    std::thread m_thread;
-};
-
-template<typename Condition>
-bool waitFor(Condition condition, qint64 timeoutMs, int stepMs = 20)
-{
-    QElapsedTimer clock;
-    clock.start();
-    while (!condition()) {
-        if (clock.elapsed() > timeoutMs)
-            return false;
-        QTest::qWait(stepMs);
-    }
-    return true;
-}
-
 } // namespace
 
 int main(int argc, char **argv)
@@ -245,29 +178,22 @@ int main(int argc, char **argv)
         }
     }
 
-    QTemporaryDir state;
-    qputenv("THINGSCAPE_STATE_DIR", state.path().toUtf8());
-    QStandardPaths::setTestModeEnabled(true);
     if (testsupport::findProgram(QStringLiteral("mosquitto")).isEmpty()) {
         std::fprintf(stderr, "mosquitto is not installed\n");
         return testsupport::inCi() ? 1 : 0;
     }
-    // Unlimited queues: what the broker would drop is not the window's doing.
     testsupport::Mosquitto broker;
-    if (!broker.start(QStringLiteral("max_queued_messages 0\nmax_queued_bytes 0\n"))) {
-        std::fprintf(stderr, "cannot start mosquitto\n");
+    if (!bench::startUnlimitedBroker(&broker))
         return 1;
-    }
 
-    Spinner spinner;
+    bench::Spinner spinner;
     if (busy)
         spinner.start();
 
-    WindowModels session;
-    MainWindow window(&session);
-    window.resize(1366, 768);
-    window.show();
-    if (!QTest::qWaitForWindowExposed(&window))
+    bench::BenchWindow bench;
+    WindowModels &session = bench.session;
+    MainWindow &window = bench.window;
+    if (!bench.show())
         return 1;
     InputProbe probe;
 
@@ -278,14 +204,9 @@ int main(int argc, char **argv)
     const double idleP50 = probe.percentile(0.5), idleP99 = probe.percentile(0.99), idleMax = probe.max();
 
     const ResourceId endpoint = *ResourceId::parse(QStringLiteral("mqtt://127.0.0.1:%1").arg(broker.port()));
-    EndpointConfig config;
-    config.id = QStringLiteral("flood");
-    config.name = QStringLiteral("Flood broker");
-    config.url = endpoint;
-    config.filters = {QStringLiteral("flood/#")};
-    Workspace workspace;
-    workspace.setEndpoints({config});
-    window.workspace()->apply(workspace, QString());
+    window.workspace()->apply(bench::mqttWorkspace(endpoint, QStringLiteral("flood"), QStringLiteral("Flood broker"),
+                                                   QStringLiteral("flood/#")),
+                              QString());
     ResourceStore *store = session.store();
     if (!waitFor([&] { return session.endpoints()->connectedCount() == 1; }, 30000)) {
         std::fprintf(stderr, "the window did not connect\n");

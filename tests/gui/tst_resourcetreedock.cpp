@@ -301,6 +301,19 @@ void TestResourceTreeDock::columnsFitTheirContent()
     f.dock.resize(260, 400);
     QTRY_VERIFY2_WITH_TIMEOUT(testsupport::elidedCells(f.dock.view()).isEmpty(),
                               qPrintable(testsupport::elidedCells(f.dock.view()).join(QLatin1Char('\n'))), 5000);
+    // When a filter shows (a new model, whose header starts at default widths) and goes again,
+    // the columns are still fitted by the dock, not left at the header's defaults
+    f.dock.resize(700, 400);
+    for (const QString &text : {QStringLiteral("temperature"), QString()}) {
+        f.dock.searchField()->setText(text);
+        QTRY_COMPARE_WITH_TIMEOUT(f.dock.filterModel()->pattern(), text, 5000);
+        f.dock.view()->expandAll();
+        QTRY_VERIFY2_WITH_TIMEOUT(testsupport::elidedCells(f.dock.view()).isEmpty(),
+                                  qPrintable(text + QLatin1Char(' ')
+                                             + testsupport::elidedCells(f.dock.view()).join(QLatin1Char('\n'))),
+                                  5000);
+        QTRY_COMPARE_WITH_TIMEOUT(header->length(), f.dock.view()->viewport()->width(), 5000);
+    }
 }
 
 void TestResourceTreeDock::statusBarCountsMessagesSent()

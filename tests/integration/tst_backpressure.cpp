@@ -33,6 +33,7 @@ private Q_SLOTS:
     void initTestCase();
     void floodWhileTheGuiThreadIsBlocked();
     void behindIsShownWithItsCount();
+    void aFloodIsHandedOverInBites();
 
 private:
     testsupport::Mosquitto m_broker;
@@ -182,6 +183,63 @@ void TestBackpressure::behindIsShownWithItsCount()
     // And it goes away once ingestion has kept up for a while (the totals stay in the tooltip)
     QVERIFY(StatusIndicators::behindText(stats, {}, stats.lastBehindMs + StatusIndicators::kBehindShownMs + 1)
                 .isEmpty());
+}
+
+void TestBackpressure::aFloodIsHandedOverInBites()
+{
+    // Given a manager whose connectors hand over at most 500 updates at once (as the window's)
+    const QString prefix = mqtttest::uniquePrefix(QStringLiteral("bites"));
+    const QString base = QStringLiteral("mqtt://127.0.0.1:%1/").arg(m_broker.port());
+    ResourceStore store;
+    EndpointManager manager(&store);
+    manager.setHandOverLimit(500);
+    EndpointConfig config;
+    config.url = ResourceId::fromParts(QStringLiteral("mqtt"), QStringLiteral("127.0.0.1"), m_broker.port(), {});
+    config.filters = {prefix + QStringLiteral("/#")};
+    const QString id = manager.add(config);
+    manager.connectEndpoint(id);
+    QTRY_COMPARE_WITH_TIMEOUT(manager.status(id).state, ConnectorState::Connected, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(!manager.status(id).discovering, 30000);
+    QCOMPARE(mqtttest::publish(m_broker.port(), {"-q", "1", "-t", prefix + "/warm", "-m", "up"}), 0);
+    QTRY_VERIFY_WITH_TIMEOUT(store.find(rid(base + prefix + "/warm")), 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(manager.handOverStats(id).taken, manager.handOverStats(id).sent, 30000);
+
+    // When 4,000 messages (fewer than the pending limit, so none is merged) pile up while the
+    // GUI thread is blocked: until the connector holds all of them
+    constexpr int kMessages = 4000;
+    QTemporaryDir dir;
+    QFile lines(dir.filePath(QStringLiteral("lines")));
+    QVERIFY(lines.open(QIODevice::WriteOnly));
+    for (int i = 0; i < kMessages; ++i)
+        lines.write(QByteArray::number(i) + '\n');
+    lines.close();
+    QProcess publisher;
+    testsupport::dieWithParent(&publisher);
+    publisher.setStandardInputFile(lines.fileName());
+    publisher.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    publisher.setStandardOutputFile(QProcess::nullDevice());
+    QSignalSpy applied(&store, &ResourceStore::batchApplied);
+    const quint64 messagesBefore = store.messagesIn();
+    publisher.start(testsupport::findProgram(QStringLiteral("mosquitto_pub")),
+                    {"-h", "127.0.0.1", "-p", QString::number(m_broker.port()), "-q", "1", "-t",
+                     prefix + QStringLiteral("/flood"), "-l"});
+    QVERIFY(publisher.waitForFinished(120000));
+    QElapsedTimer blocked;
+    blocked.start();
+    // (the first bite may have gone before the GUI thread was blocked: at most 500)
+    while (manager.handOverStats(id).peakPending < kMessages - 500 && blocked.elapsed() < 120000)
+        QThread::msleep(20);
+    QVERIFY2(manager.handOverStats(id).peakPending >= kMessages - 500, "the connector never held the flood");
+
+    // Then the GUI thread takes them in bites of at most 500, in order, every one of them
+    QTRY_COMPARE_WITH_TIMEOUT(store.messagesIn() - messagesBefore, quint64(kMessages), 60000);
+    qsizetype largest = 0;
+    for (const QList<QVariant> &args : std::as_const(applied))
+        largest = std::max(largest, args.at(0).value<StoreBatch>().messages.size());
+    QVERIFY2(largest <= 500, qPrintable(QString::number(largest)));
+    QVERIFY(applied.count() >= kMessages / 500);
+    QCOMPARE(store.find(rid(base + prefix + "/flood"))->value().raw, QByteArray::number(kMessages - 1));
+    QCOMPARE(manager.handOverStats(id).coalesced, quint64(0));
 }
 
 QTEST_MAIN(TestBackpressure)

@@ -105,6 +105,8 @@ private Q_SLOTS:
     void filterFollowsLiveUpdates();
     void filterWalkSeesWhatDataShows();
     void filterWalkInSlicesStartsOverAfterARemoval();
+    void filterShowsARowOnceAMatchArrivesBelowIt();
+    void filterWalkMarksThePathToEveryMatch();
     void topicMatching_data();
     void topicMatching();
 };
@@ -994,6 +996,75 @@ void TestResourceTreeModel::filterWalkInSlicesStartsOverAfterARemoval()
     QVERIFY(next != stamp);
     QVERIFY(!model.matchedInWalk(model.indexForId(rid("mqtt://h/a/70")), stamp).has_value());
     QCOMPARE(model.matchedInWalk(model.indexForId(rid("mqtt://h/a/77777")), next), std::optional<bool>(true));
+}
+
+void TestResourceTreeModel::filterShowsARowOnceAMatchArrivesBelowIt()
+{
+    // Given a substring filter that nothing matches yet
+    ResourceStore store;
+    store.ingest(topics({"a/x", "b/y"}));
+    ResourceTreeModel model(&store);
+    ResourceFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    proxy.setPattern(QStringLiteral("zz"));
+    QCOMPARE(proxy.rowCount(), 0);
+    // When a match arrives below rows the walk found empty
+    store.ingest(topics({"a/zz"}));
+    // Then those rows show, with the match
+    QTRY_COMPARE(allPaths(&proxy), QStringList({"<mqtt://h:1883>", "a", "a/zz"}));
+    // And a second match below a shown row shows at once
+    store.ingest(topics({"a/zz2", "c/zz"}));
+    QTRY_COMPARE(allPaths(&proxy), QStringList({"<mqtt://h:1883>", "a", "a/zz", "a/zz2", "c", "c/zz"}));
+    // When the matches go, rows that showed only for them go too (a/x keeps "a" in the tree)
+    store.remove({rid("mqtt://h/a/zz"), rid("mqtt://h/a/zz2")});
+    QCOMPARE(allPaths(&proxy), QStringList({"<mqtt://h:1883>", "c", "c/zz"}));
+    store.remove({rid("mqtt://h/c/zz")});
+    QCOMPARE(proxy.rowCount(), 0);
+    QCOMPARE(allPaths(&model), QStringList({"<mqtt://h:1883>", "a", "a/x", "b", "b/y"}));
+}
+
+void TestResourceTreeModel::filterWalkMarksThePathToEveryMatch()
+{
+    // Given 10 folders of 200 leaves each
+    ResourceStore store;
+    QStringList names;
+    for (int folder = 0; folder < 10; ++folder) {
+        for (int leaf = 0; leaf < 200; ++leaf)
+            names.append(QStringLiteral("f%1/dev%2").arg(folder).arg(folder * 200 + leaf));
+    }
+    store.ingest(topics(names));
+    ResourceTreeModel model(&store);
+    QAbstractItemModelTester modelTester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    // When a walk matches one leaf's topic
+    int asked = 0;
+    const auto one = [&asked](const ResourceTreeModel::RowText &row) {
+        ++asked;
+        return row.path == QLatin1String("f3/dev777");
+    };
+    const quint32 stamp = model.markMatchingRows(one);
+    // Then each row was asked once, and every row knows whether it or a row below it matched
+    const QModelIndexList rows = allRows(&model);
+    QCOMPARE(rows.size(), 1 + 10 + 2000);
+    QCOMPARE(asked, rows.size());
+    for (const QModelIndex &index : rows) {
+        const QString path = index.data(ResourceTreeModel::PathRole).toString();
+        const bool onThePath = index.data(ResourceTreeModel::IsEndpointRole).toBool() || path == QLatin1String("f3")
+            || path == QLatin1String("f3/dev777");
+        QCOMPARE(model.subtreeMatchedInWalk(index, stamp), std::optional<bool>(onThePath));
+        QCOMPARE(model.matchedInWalk(index, stamp), std::optional<bool>(path == QLatin1String("f3/dev777")));
+    }
+    // And the filter shows just that path, in either mode
+    ResourceFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    proxy.setFilter(ResourceFilterProxyModel::Mode::MqttWildcard, QStringLiteral("f3/dev777"));
+    QCOMPARE(allPaths(&proxy), QStringList({"<mqtt://h:1883>", "f3", "f3/dev777"}));
+    proxy.setFilter(ResourceFilterProxyModel::Mode::Substring, QStringLiteral("DEV777"));
+    QCOMPARE(allPaths(&proxy), QStringList({"<mqtt://h:1883>", "f3", "f3/dev777"}));
+    // A folder that matches shows all below it
+    proxy.setPattern(QStringLiteral("f3"));
+    QCOMPARE(allPaths(&proxy).size(), 2 + 200);
 }
 
 void TestResourceTreeModel::topicMatching_data()
