@@ -79,11 +79,14 @@ void dragHandle(DashboardView *view, QWidget *handle, QPoint fromCell, QPoint to
         QMouseEvent event(type, handle->mapFromGlobal(global), global, Qt::LeftButton, buttons, Qt::NoModifier);
         QCoreApplication::sendEvent(handle, &event);
     };
-    const QPoint from = canvas->mapToGlobal(view->cellsRect(fromCell.x(), fromCell.y(), 1, 1).center());
-    const QPoint to = canvas->mapToGlobal(view->cellsRect(toCell.x(), toCell.y(), 1, 1).center());
-    send(QEvent::MouseButtonPress, from, Qt::LeftButton);
-    send(QEvent::MouseMove, to, Qt::LeftButton);
-    send(QEvent::MouseButtonRelease, to, Qt::NoButton);
+    const auto centre = [view, canvas](QPoint cell) {
+        return canvas->mapToGlobal(view->cellsRect(cell.x(), cell.y(), 1, 1).center());
+    };
+    send(QEvent::MouseButtonPress, centre(fromCell), Qt::LeftButton);
+    send(QEvent::MouseMove, centre(toCell), Qt::LeftButton);
+    // The view may have scrolled to follow the drag: let go where the cell is now.
+    send(QEvent::MouseMove, centre(toCell), Qt::LeftButton);
+    send(QEvent::MouseButtonRelease, centre(toCell), Qt::NoButton);
 }
 
 QRect placeOf(const Dashboard &dashboard, const QString &id)
@@ -403,8 +406,8 @@ void TestDashboards::droppedResourcesAndSystemsMakeTiles()
     QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, {});
     QApplication::sendEvent(viewport, &drop);
     // Then a chart for the number and a state for the text are added in one undo step
+    QTRY_COMPARE(w.dock()->dashboards().at(0).tiles.size(), 5);
     const QList<Tile> &tiles = w.dock()->dashboards().at(0).tiles;
-    QCOMPARE(tiles.size(), 5);
     QCOMPARE(tiles.at(3).kind, TileKind::LineChart);
     QCOMPARE(tiles.at(3).sources.first().resource, number.id);
     QCOMPARE(tiles.at(4).kind, TileKind::State);
@@ -466,6 +469,15 @@ void TestDashboards::tilesMoveAndResizeWithMouseAndKeys()
     auto place = [&w](const char *id) { return placeOf(w.dock()->dashboards().at(0), QLatin1String(id)); };
     QCOMPARE(place("b"), QRect(2, 0, 1, 1));
 
+    // The grid laid out as the user sees it (after every rebuild)
+    auto laidOut = [&w](const char *id) {
+        DashboardView *view = w.dock()->currentView();
+        const QRect cell = placeOf(w.dock()->dashboards().at(0), QLatin1String(id));
+        TileWidget *tile = view ? view->tile(QLatin1String(id)) : nullptr;
+        return tile && tile->isVisible()
+               && tile->geometry() == view->cellsRect(cell.x(), cell.y(), cell.width(), cell.height());
+    };
+    QTRY_VERIFY(laidOut("b"));
     // When the gauge's title is dragged one cell down (grabbed in its own cell)
     DashboardView *view = w.dock()->currentView();
     dragHandle(view, view->tile(QStringLiteral("b"))->titleHandle(), {2, 0}, {2, 1});
@@ -474,6 +486,7 @@ void TestDashboards::tilesMoveAndResizeWithMouseAndKeys()
     QCOMPARE(undo->count(), 1);
 
     // When the log's grip is dragged into the cell below it
+    QTRY_VERIFY(laidOut("c"));
     view = w.dock()->currentView();
     dragHandle(view, view->tile(QStringLiteral("c"))->resizeGrip(), {3, 0}, {3, 1});
     // Then it spans two rows, in one more step
@@ -481,6 +494,7 @@ void TestDashboards::tilesMoveAndResizeWithMouseAndKeys()
     QCOMPARE(undo->count(), 2);
 
     // When a drag would put the gauge onto the chart, nothing changes and nothing is pushed
+    QTRY_VERIFY(laidOut("b"));
     view = w.dock()->currentView();
     dragHandle(view, view->tile(QStringLiteral("b"))->titleHandle(), {2, 1}, {1, 0});
     QCoreApplication::processEvents(); // the request is queued: let it run and be refused
@@ -549,7 +563,7 @@ void TestDashboards::detailsFieldDropsAndActionButtons()
     QCoreApplication::sendEvent(view->viewport(), &drop);
 
     // Then a chart tile follows the field, by JSON pointer, in one undo step
-    QCOMPARE(w.dock()->dashboards().at(0).tiles.size(), 1);
+    QTRY_COMPARE(w.dock()->dashboards().at(0).tiles.size(), 1);
     const Tile made = w.dock()->dashboards().at(0).tiles.first();
     QCOMPARE(made.kind, TileKind::LineChart);
     QCOMPARE(made.sources.size(), 1);
@@ -575,8 +589,14 @@ void TestDashboards::detailsFieldDropsAndActionButtons()
     if (text) {
         std::unique_ptr<QMimeData> textMime(fields->dragData({text}));
         QDropEvent textDrop(at, Qt::CopyAction, textMime.get(), Qt::LeftButton, Qt::NoModifier);
+        // A drop goes where the drag entered (Qt's drag manager): enter first, as a drag does.
+        QDragEnterEvent textEnter(at, Qt::CopyAction, textMime.get(), Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(w.dock()->currentView()->viewport(), &textEnter);
         QCoreApplication::sendEvent(w.dock()->currentView()->viewport(), &textDrop);
-        QCOMPARE(w.dock()->dashboards().at(0).tiles.last().kind, TileKind::State);
+        QTRY_COMPARE(w.dock()->dashboards().at(0).tiles.size(), 2);
+        const Tile stateTile = w.dock()->dashboards().at(0).tiles.last();
+        QCOMPARE(stateTile.kind, TileKind::State);
+        QCOMPARE(stateTile.sources.first().pointer, text->data(0, ValueFieldTree::PointerRole).toString());
     }
 
     // Given the lamp's Toggle action, from its Thing Description

@@ -48,6 +48,7 @@ DashboardView::DashboardView(const Dashboard &dashboard, const TileContext &cont
     }
     for (int r = 0; r < rows; ++r)
         grid->setRowMinimumHeight(r, kRowHeight);
+    m_rows = rows;
     if (dashboard.tiles.isEmpty()) {
         m_empty = new QLabel(tr("Drag resources here from the tree, or use Add tile."), canvas);
         m_empty->setAlignment(Qt::AlignCenter);
@@ -82,18 +83,15 @@ bool DashboardView::followsClock() const
 
 QRect DashboardView::cellsRect(int column, int row, int columnSpan, int rowSpan) const
 {
-    // Rows the layout does not have yet continue below its last one at the row height.
+    // Rows no tile reaches yet continue below the last one at the row height.
     const auto rowRect = [this](int r) {
-        const int rows = std::max(1, m_grid->rowCount());
         const int spacing = m_grid->verticalSpacing();
-        QRect last = m_grid->cellRect(std::min(r, rows - 1), 0);
-        if (r < rows && last.height() > 0)
-            return last;
-        if (last.height() <= 0)
-            last = QRect(m_grid->contentsMargins().left(), m_grid->contentsMargins().top(), 1, kRowHeight);
-        const int beyond = std::max(0, r - (rows - 1));
-        return QRect(last.left(), last.top() + beyond * (std::max(last.height(), kRowHeight) + spacing), last.width(),
-                     std::max(last.height(), kRowHeight));
+        if (r < m_rows)
+            return m_grid->cellRect(r, 0);
+        const QRect last = m_rows > 0 ? m_grid->cellRect(m_rows - 1, 0)
+                                      : QRect(m_grid->contentsMargins().left(), m_grid->contentsMargins().top() - spacing, 1, 0);
+        return QRect(last.left(), last.bottom() + 1 + spacing + (r - m_rows) * (kRowHeight + spacing), last.width(),
+                     kRowHeight);
     };
     const QRect first = m_grid->cellRect(0, std::clamp(column, 0, m_dashboard.columns - 1));
     const QRect last = m_grid->cellRect(0, std::clamp(column + columnSpan - 1, 0, m_dashboard.columns - 1));
@@ -196,8 +194,9 @@ bool DashboardView::eventFilter(QObject *watched, QEvent *event)
                 sources.append(source);
             }
             drop->acceptProposedAction();
+            // Queued: the dock rebuilds this view on it, inside this event otherwise.
             if (!sources.isEmpty())
-                Q_EMIT sourcesDropped(sources);
+                QMetaObject::invokeMethod(this, [this, sources] { Q_EMIT sourcesDropped(sources); }, Qt::QueuedConnection);
             return true;
         }
         if (!drop->mimeData()->hasFormat(mime))
@@ -209,7 +208,7 @@ bool DashboardView::eventFilter(QObject *watched, QEvent *event)
         }
         drop->acceptProposedAction();
         if (!ids.isEmpty())
-            Q_EMIT resourcesDropped(ids);
+            QMetaObject::invokeMethod(this, [this, ids] { Q_EMIT resourcesDropped(ids); }, Qt::QueuedConnection);
         return true;
     }
     return QScrollArea::eventFilter(watched, event);

@@ -59,6 +59,7 @@ private:
     QGridLayout *m_grid;
     QRubberBand *m_preview;
     QPoint m_dragStartCell;
+    int m_rows = 0; // rows the tiles reach
     QList<TileWidget *> m_tiles;
     QLabel *m_empty = nullptr;
 };
