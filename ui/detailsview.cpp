@@ -5,6 +5,7 @@
 #include "nodedetails.h"
 #include "payloaddiffview.h"
 #include "payloadtext.h"
+#include "valuefieldtree.h"
 #include "writebox.h"
 
 #include "model/codecs/codecs.h"
@@ -42,39 +43,6 @@ using payloadtext::kMaxShownBytes;
 QString joined(const QStringList &list)
 {
     return list.join(QLatin1Char(' '));
-}
-
-void addCborChildren(QTreeWidgetItem *parent, const QCborValue &value);
-
-QTreeWidgetItem *cborItem(const QString &key, const QCborValue &value)
-{
-    auto *item = new QTreeWidgetItem;
-    item->setText(0, key);
-    if (value.isMap()) {
-        item->setText(1, QCoreApplication::translate("DetailsView", "{%n key(s)}", nullptr, int(value.toMap().size())));
-    } else if (value.isArray()) {
-        item->setText(1, QCoreApplication::translate("DetailsView", "[%n item(s)]", nullptr, int(value.toArray().size())));
-    } else {
-        QString text = value.isString() ? value.toString() : value.toDiagnosticNotation();
-        item->setText(1, text);
-    }
-    addCborChildren(item, value);
-    return item;
-}
-
-void addCborChildren(QTreeWidgetItem *parent, const QCborValue &value)
-{
-    if (value.isMap()) {
-        const QCborMap map = value.toMap();
-        for (auto it = map.begin(); it != map.end(); ++it) {
-            const QString key = it.key().isString() ? it.key().toString() : it.key().toDiagnosticNotation();
-            parent->addChild(cborItem(key, it.value()));
-        }
-    } else if (value.isArray()) {
-        const QCborArray array = value.toArray();
-        for (qsizetype i = 0; i < array.size(); ++i)
-            parent->addChild(cborItem(QString::number(i), array.at(i)));
-    }
 }
 
 // How a payload's format is named on each protocol: CoAP content-format numbers mean nothing
@@ -133,7 +101,7 @@ DetailsView::DetailsView(ResourceStore *store, EndpointManager *endpoints, QWidg
     , m_metadata(new QTableWidget(0, 3, this))
     , m_valueTabs(new QTabWidget(this))
     , m_text(makeTextView(this, false))
-    , m_tree(new QTreeWidget(this))
+    , m_tree(new ValueFieldTree(this))
     , m_diagnostic(makeTextView(this, true))
     , m_hex(makeTextView(this, true))
     , m_chart(new HistoryChart(this))
@@ -163,8 +131,6 @@ DetailsView::DetailsView(ResourceStore *store, EndpointManager *endpoints, QWidg
     const int rowHeight = fontMetrics().height() + 6;
     m_metadata->verticalHeader()->setDefaultSectionSize(rowHeight);
 
-    m_tree->setColumnCount(2);
-    m_tree->setHeaderLabels({tr("Key"), tr("Value")});
     m_valueTabs->setObjectName(QStringLiteral("valueTabs"));
     m_valueTabs->addTab(m_text, tr("&Text"));
     m_valueTabs->addTab(m_tree, tr("&Tree"));
@@ -478,14 +444,7 @@ void DetailsView::fillCurrentTab()
         // Payload text is plain text, always.
         m_text->setPlainText(payloadtext::decodedText(value));
     } else if (tab == m_tree) {
-        m_tree->clear();
-        if (value.decoded.isContainer()) {
-            addCborChildren(m_tree->invisibleRootItem(), value.decoded);
-            m_tree->expandToDepth(1);
-        } else if (!value.decoded.isUndefined() && !truncated) {
-            m_tree->addTopLevelItem(cborItem(tr("value"), value.decoded));
-        }
-        m_tree->resizeColumnToContents(0);
+        m_tree->showValue(m_id, value.decoded.isContainer() || !truncated ? value.decoded.get() : QCborValue());
     } else if (tab == m_diagnostic) {
         QString text;
         if (value.contentFormat == ContentFormat::Cbor || value.contentFormat == ContentFormat::SenmlCbor

@@ -9,7 +9,6 @@ class QStackedWidget;
 class QTableWidget;
 class QTabWidget;
 class QTimer;
-class QTreeWidget;
 
 namespace thingscape {
 
@@ -21,6 +20,7 @@ class PayloadDiffView;
 class Resource;
 class ResourceStore;
 struct StoreBatch;
+class ValueFieldTree;
 class WriteBox;
 
 // Everything about the selected tree row. A resource: metadata and where each came from, the
@@ -40,6 +40,8 @@ public:
     NodeDetails *nodeDetails() const { return m_node; }
     HistoryChart *chart() const { return m_chart; }
     PayloadDiffView *payloads() const { return m_payloads; }
+    // The value as a tree of fields (a field drags onto a dashboard).
+    ValueFieldTree *valueTree() const { return m_tree; }
     // The heading as shown (decoded, not percent-encoded).
     QString heading() const;
     QString shownUri() const;
@@ -66,7 +68,7 @@ private:
     QTableWidget *m_metadata;
     QTabWidget *m_valueTabs;
     QPlainTextEdit *m_text;
-    QTreeWidget *m_tree;
+    ValueFieldTree *m_tree;
     QPlainTextEdit *m_diagnostic;
     QPlainTextEdit *m_hex;
     HistoryChart *m_chart;

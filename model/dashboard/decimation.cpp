@@ -34,14 +34,23 @@ std::vector<SeriesPoint> decimateMinMax(std::span<const SeriesPoint> points, qin
     auto it = first;
     while (it != last) {
         const qint64 end = columnEnd(columnOf(it->timeMs));
+        // The column's points found by bisection, then scanned with the extremes in registers:
+        // this loop is most of a frame of a long series.
+        const auto next = std::lower_bound(it + 1, last, end, byTime);
         auto low = it;
         auto high = it;
-        auto next = it + 1;
-        for (; next != last && next->timeMs < end; ++next) {
-            if (next->value < low->value)
-                low = next;
-            if (next->value > high->value)
-                high = next;
+        double lowValue = it->value;
+        double highValue = it->value;
+        for (auto p = it + 1; p != next; ++p) {
+            const double v = p->value;
+            if (v < lowValue) {
+                lowValue = v;
+                low = p;
+            }
+            if (v > highValue) {
+                highValue = v;
+                high = p;
+            }
         }
         if (low == high) {
             out.push_back(*low);

@@ -84,6 +84,9 @@ Dashboard DemoDashboard::make(const QString &mqtt, const QString &coap, const QS
              {source(mqtt + QStringLiteral("/thingscape/plug/state")),
               source(http + QStringLiteral("/things/smart-lamp/properties/on"))},
              {{QStringLiteral("lines"), 30}}),
+        tile(QStringLiteral("toggle"), TileKind::Control, tr("Toggle the lamp (WoT action)"), 0, 3, 1,
+             {source(http + QStringLiteral("/things/smart-lamp/actions/toggle"))},
+             {{QStringLiteral("control"), QStringLiteral("button")}}),
     };
     return d;
 }

@@ -21,10 +21,11 @@ QCborValue SeriesSource::fieldAt(const QCborValue &value, const QString &pointer
         if (current.isMap()) {
             const QCborMap map = current.toMap();
             QCborValue next = map.value(token);
-            // CBOR maps may use integer keys (SenML labels, compact encodings).
+            // CBOR maps may use integer keys (SenML labels, compact encodings), named by the
+            // integer's own spelling only ("01" and "+1" are text).
             bool isNumber = false;
             const qint64 key = token.toLongLong(&isNumber);
-            if (next.isUndefined() && isNumber)
+            if (next.isUndefined() && isNumber && QString::number(key) == token)
                 next = map.value(key);
             current = next;
         } else if (current.isArray()) {

@@ -3,8 +3,10 @@
 // what the device reports; JSON-pointer series; save and reopen; undo / redo of tile edits.
 #include "simulator.h"
 #include "testsupport.h"
+#include "testwindow.h"
 
 #include "model/dashboard/demodashboard.h"
+#include "model/dashboard/seriessource.h"
 #include "model/resourcestore.h"
 #include "model/resourcetreemodel.h"
 #include "protocols/engine/engine.h"
@@ -19,8 +21,12 @@
 #include "ui/dashboard/logtile.h"
 #include "ui/dashboard/statetile.h"
 #include "ui/dashboard/tiledialog.h"
+#include "ui/dashboard/tilefactory.h"
 #include "ui/dashboard/valuetile.h"
+#include "ui/detailsview.h"
 #include "ui/mainwindow.h"
+#include "ui/resourcetreedock.h"
+#include "ui/valuefieldtree.h"
 #include "ui/treedecorationproxy.h"
 #include "ui/windowmodels.h"
 #include "ui/workspacecontroller.h"
@@ -33,7 +39,10 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QMimeData>
+#include <QMouseEvent>
 #include <QPlainTextEdit>
+#include <QPushButton>
+#include <QTabWidget>
 #include <QStandardPaths>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -44,60 +53,47 @@ using namespace thingscape;
 
 namespace {
 
-void saveShot(QWidget *widget, const QString &name)
-{
-    const QString dir = qEnvironmentVariable("THINGSCAPE_SCREENSHOT_DIR");
-    if (dir.isEmpty())
-        return;
-    widget->grab().save(QDir(dir).filePath(name + QStringLiteral(".png")));
-}
-
-#define REQUIRE_PROGRAM(name, package)                                                                       \
-    do {                                                                                                     \
-        if (testsupport::findProgram(QStringLiteral(name)).isEmpty()) {                                      \
-            if (qEnvironmentVariable("CI") == QLatin1String("true"))                                         \
-                QFAIL(name " is not installed (Debian package " package "), and CI=true needs it");          \
-            QSKIP(name " is not installed (Debian package " package ")");                                    \
-        }                                                                                                    \
-    } while (false)
-
-struct Window
+struct Window : testsupport::TestWindow
 {
     Window()
     {
-        qputenv("THINGSCAPE_STATE_DIR", state.path().toUtf8());
-        QStandardPaths::setTestModeEnabled(true);
-        session = std::make_unique<WindowModels>();
-        window = std::make_unique<MainWindow>(session.get());
-        tester = std::make_unique<QAbstractItemModelTester>(session->treeModel(),
-                                                             QAbstractItemModelTester::FailureReportingMode::QtTest);
-        window->resize(1366, 768);
-        window->show();
         dock()->show();
         dock()->raise();
     }
-    ~Window() { window->workspace()->shutDownCleanly(); }
 
-    void addEndpoint(const QString &name, const QString &url)
-    {
-        EndpointConfig config;
-        config.name = name;
-        config.url = *ResourceId::parse(url);
-        config.autoConnect = false;
-        session->endpoints()->connectEndpoint(session->endpoints()->add(config));
-    }
     DashboardsDock *dock() const { return window->dashboardsDock(); }
     template<typename T>
     T *tile(const QString &id) const
     {
         return qobject_cast<T *>(dock()->currentView() ? dock()->currentView()->tile(id) : nullptr);
     }
-
-    QTemporaryDir state;
-    std::unique_ptr<WindowModels> session;
-    std::unique_ptr<MainWindow> window;
-    std::unique_ptr<QAbstractItemModelTester> tester;
 };
+
+// Presses the left button on a tile's handle at the centre of one grid cell, moves to the centre
+// of another and lets go there, as a user's drag: events straight to the handle, positions as the
+// grid lays them out.
+void dragHandle(DashboardView *view, QWidget *handle, QPoint fromCell, QPoint toCell)
+{
+    QWidget *canvas = view->widget();
+    const auto send = [handle](QEvent::Type type, const QPoint &global, Qt::MouseButtons buttons) {
+        QMouseEvent event(type, handle->mapFromGlobal(global), global, Qt::LeftButton, buttons, Qt::NoModifier);
+        QCoreApplication::sendEvent(handle, &event);
+    };
+    const auto centre = [view, canvas](QPoint cell) {
+        return canvas->mapToGlobal(view->cellsRect(cell.x(), cell.y(), 1, 1).center());
+    };
+    send(QEvent::MouseButtonPress, centre(fromCell), Qt::LeftButton);
+    send(QEvent::MouseMove, centre(toCell), Qt::LeftButton);
+    // The view may have scrolled to follow the drag: let go where the cell is now.
+    send(QEvent::MouseMove, centre(toCell), Qt::LeftButton);
+    send(QEvent::MouseButtonRelease, centre(toCell), Qt::NoButton);
+}
+
+QRect placeOf(const Dashboard &dashboard, const QString &id)
+{
+    const Tile &tile = dashboard.tiles.at(dashboard.indexOf(id));
+    return QRect(tile.column, tile.row, tile.columnSpan, tile.rowSpan);
+}
 
 // Defined below the test class: moc stops reading at a raw string literal.
 Dashboard plainDashboard();
@@ -116,6 +112,8 @@ private Q_SLOTS:
     void droppedResourcesAndSystemsMakeTiles();
     void brokenDashboardsAreNamedAndKept();
     void tileDialogNamesMistakes();
+    void tilesMoveAndResizeWithMouseAndKeys();
+    void detailsFieldDropsAndActionButtons();
 };
 
 namespace {
@@ -142,9 +140,7 @@ void TestDashboards::tilesOfEachKindFollowTheSite()
     testsupport::Simulator sim;
     QVERIFY(sim.start({QStringLiteral("--seed"), QStringLiteral("5"), QStringLiteral("--rate"), QStringLiteral("4")}));
     Window w;
-    w.addEndpoint(QStringLiteral("Sim MQTT"), sim.mqtt);
-    w.addEndpoint(QStringLiteral("Sim CoAP"), sim.coap);
-    w.addEndpoint(QStringLiteral("Sim HTTP"), sim.http);
+    w.addSimulator(sim);
     w.dock()->applySnapshot({DemoDashboard::make(sim.mqtt, sim.coap, sim.http)});
     QTRY_COMPARE_WITH_TIMEOUT(w.session->endpoints()->connectedCount(), 3, 20000);
 
@@ -245,8 +241,8 @@ void TestDashboards::tilesOfEachKindFollowTheSite()
     QCOMPARE(rows.first(), QByteArray("time,series,value,unit"));
     QVERIFY(rows.size() > 4);
     QVERIFY(rows.at(1).contains("/sensors/temperature"));
-    saveShot(w.window.get(), QStringLiteral("dashboard-window"));
-    saveShot(w.dock()->currentView(), QStringLiteral("dashboard-tiles"));
+    testsupport::saveShot(w.window.get(), QStringLiteral("dashboard-window"));
+    testsupport::saveShot(w.dock()->currentView(), QStringLiteral("dashboard-tiles"));
     if (!qEnvironmentVariableIsEmpty("THINGSCAPE_SCREENSHOT_DIR")) {
         // The whole dashboard as a user gives it the screen: floated at 1366x768.
         w.dock()->setFloating(true);
@@ -254,7 +250,7 @@ void TestDashboards::tilesOfEachKindFollowTheSite()
         // Some history for the picture only (THINGSCAPE_SCREENSHOT_WAIT seconds); nothing is judged.
         QTest::qWait(int(qEnvironmentVariable("THINGSCAPE_SCREENSHOT_WAIT", QStringLiteral("1.5")).toDouble() * 1000));
         w.dock()->redrawNow();
-        saveShot(w.dock(), QStringLiteral("dashboard-full"));
+        testsupport::saveShot(w.dock(), QStringLiteral("dashboard-full"));
     }
 }
 
@@ -264,9 +260,7 @@ void TestDashboards::switchTilesWriteThroughEachProtocol()
     testsupport::Simulator sim;
     QVERIFY(sim.start({QStringLiteral("--seed"), QStringLiteral("6")}));
     Window w;
-    w.addEndpoint(QStringLiteral("Sim MQTT"), sim.mqtt);
-    w.addEndpoint(QStringLiteral("Sim CoAP"), sim.coap);
-    w.addEndpoint(QStringLiteral("Sim HTTP"), sim.http);
+    w.addSimulator(sim);
     w.dock()->applySnapshot({DemoDashboard::make(sim.mqtt, sim.coap, sim.http)});
     QTRY_COMPARE_WITH_TIMEOUT(w.session->endpoints()->connectedCount(), 3, 20000);
     const struct
@@ -306,7 +300,7 @@ void TestDashboards::switchTilesWriteThroughEachProtocol()
     lamp->write("\"not a bool\"", WriteOptions());
     QTRY_VERIFY_WITH_TIMEOUT(lamp->outcomeText().startsWith(QStringLiteral("Write failed: ")), 15000);
     QVERIFY2(lamp->outcomeText().contains(QStringLiteral("400")), qPrintable(lamp->outcomeText()));
-    saveShot(w.dock()->currentView(), QStringLiteral("dashboard-controls"));
+    testsupport::saveShot(w.dock()->currentView(), QStringLiteral("dashboard-controls"));
 }
 
 void TestDashboards::dashboardsSurviveSaveAndReopen()
@@ -412,8 +406,8 @@ void TestDashboards::droppedResourcesAndSystemsMakeTiles()
     QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, {});
     QApplication::sendEvent(viewport, &drop);
     // Then a chart for the number and a state for the text are added in one undo step
+    QTRY_COMPARE(w.dock()->dashboards().at(0).tiles.size(), 5);
     const QList<Tile> &tiles = w.dock()->dashboards().at(0).tiles;
-    QCOMPARE(tiles.size(), 5);
     QCOMPARE(tiles.at(3).kind, TileKind::LineChart);
     QCOMPARE(tiles.at(3).sources.first().resource, number.id);
     QCOMPARE(tiles.at(4).kind, TileKind::State);
@@ -463,6 +457,186 @@ void TestDashboards::tileDialogNamesMistakes()
     QCOMPARE(dialog.tile().sources.at(1).record, QStringLiteral("power"));
     dialog.optionsEdit()->setPlainText(QStringLiteral("{\"window\": "));
     QVERIFY(dialog.problem().startsWith(QStringLiteral("Options: ")));
+}
+
+void TestDashboards::tilesMoveAndResizeWithMouseAndKeys()
+{
+    Window w;
+    w.dock()->applySnapshot({plainDashboard()});
+    QUndoStack *undo = w.window->undoStack();
+    undo->clear();
+    const QList<Dashboard> start = w.dock()->dashboards();
+    auto place = [&w](const char *id) { return placeOf(w.dock()->dashboards().at(0), QLatin1String(id)); };
+    QCOMPARE(place("b"), QRect(2, 0, 1, 1));
+
+    // The grid laid out as the user sees it (after every rebuild)
+    auto laidOut = [&w](const char *id) {
+        DashboardView *view = w.dock()->currentView();
+        const QRect cell = placeOf(w.dock()->dashboards().at(0), QLatin1String(id));
+        TileWidget *tile = view ? view->tile(QLatin1String(id)) : nullptr;
+        return tile && tile->isVisible()
+               && tile->geometry() == view->cellsRect(cell.x(), cell.y(), cell.width(), cell.height());
+    };
+    QTRY_VERIFY(laidOut("b"));
+    // When the gauge's title is dragged one cell down (grabbed in its own cell)
+    DashboardView *view = w.dock()->currentView();
+    dragHandle(view, view->tile(QStringLiteral("b"))->titleHandle(), {2, 0}, {2, 1});
+    // Then it moves there, in one undo step
+    QTRY_COMPARE(place("b"), QRect(2, 1, 1, 1));
+    QCOMPARE(undo->count(), 1);
+
+    // When the log's grip is dragged into the cell below it
+    QTRY_VERIFY(laidOut("c"));
+    view = w.dock()->currentView();
+    dragHandle(view, view->tile(QStringLiteral("c"))->resizeGrip(), {3, 0}, {3, 1});
+    // Then it spans two rows, in one more step
+    QTRY_COMPARE(place("c"), QRect(3, 0, 1, 2));
+    QCOMPARE(undo->count(), 2);
+
+    // When a drag would put the gauge onto the chart, nothing changes and nothing is pushed
+    QTRY_VERIFY(laidOut("b"));
+    view = w.dock()->currentView();
+    dragHandle(view, view->tile(QStringLiteral("b"))->titleHandle(), {2, 1}, {1, 0});
+    QCoreApplication::processEvents(); // the request is queued: let it run and be refused
+    QCOMPARE(place("b"), QRect(2, 1, 1, 1));
+    QCOMPARE(undo->count(), 2);
+
+    // When the gauge has the focus and Ctrl+Left, then Ctrl+Shift+Down are pressed
+    view = w.dock()->currentView();
+    view->tile(QStringLiteral("b"))->setFocus();
+    QTest::keyClick(view->tile(QStringLiteral("b")), Qt::Key_Left, Qt::ControlModifier);
+    QTRY_COMPARE(place("b"), QRect(1, 1, 1, 1));
+    // Then the moved tile keeps the focus for the next key
+    QTRY_VERIFY(w.dock()->currentView()->tile(QStringLiteral("b"))->hasFocus()
+                || QApplication::focusWidget() == w.dock()->currentView()->tile(QStringLiteral("b")));
+    QTest::keyClick(w.dock()->currentView()->tile(QStringLiteral("b")), Qt::Key_Down,
+                    Qt::ControlModifier | Qt::ShiftModifier);
+    QTRY_COMPARE(place("b"), QRect(1, 1, 1, 2));
+    QCOMPARE(undo->count(), 4);
+
+    // And every step undoes, back to the start
+    for (int i = 0; i < 4; ++i)
+        undo->undo();
+    QCOMPARE(w.dock()->dashboards(), start);
+    undo->redo();
+    QCOMPARE(place("b"), QRect(2, 1, 1, 1));
+}
+
+void TestDashboards::detailsFieldDropsAndActionButtons()
+{
+    REQUIRE_PROGRAM("mosquitto", "mosquitto");
+    testsupport::Simulator sim;
+    QVERIFY(sim.start({QStringLiteral("--seed"), QStringLiteral("8"), QStringLiteral("--rate"), QStringLiteral("4")}));
+    Window w;
+    w.addSimulator(sim);
+    w.dock()->applySnapshot({});
+    QTRY_COMPARE_WITH_TIMEOUT(w.session->endpoints()->connectedCount(), 3, 20000);
+    ResourceStore *store = w.session->store();
+
+    // Given the door sensor's JSON telemetry shown as a tree in the details view
+    const ResourceId telemetry = *ResourceId::parse(sim.mqtt + QStringLiteral("/site/door-sensor/telemetry"));
+    QTRY_VERIFY_WITH_TIMEOUT(store->find(telemetry) && store->find(telemetry)->hasValue(), 20000);
+    w.window->treeDock()->selectResource(telemetry);
+    QTRY_COMPARE(w.window->details()->resourceId(), telemetry);
+    ValueFieldTree *fields = w.window->details()->valueTree();
+    auto *tabs = w.window->details()->findChild<QTabWidget *>(QStringLiteral("valueTabs"));
+    QVERIFY(tabs);
+    tabs->setCurrentWidget(fields);
+    QTRY_VERIFY(fields->itemAt(QStringLiteral("/temperature")));
+    QTreeWidgetItem *temperature = fields->itemAt(QStringLiteral("/temperature"));
+    QCOMPARE(temperature->text(0), QStringLiteral("temperature"));
+
+    // When that field is dragged onto the (empty) dashboard
+    std::unique_ptr<QMimeData> mime(fields->dragData({temperature}));
+    QVERIFY(mime);
+    QCOMPARE(ValueFieldTree::fieldsOf(mime.get()).size(), 1);
+    QUndoStack *undo = w.window->undoStack();
+    const int steps = undo->count();
+    w.dock()->addDashboard(QStringLiteral("Fields"));
+    DashboardView *view = w.dock()->currentView();
+    QVERIFY(view);
+    const QPoint at = view->viewport()->rect().center();
+    QDragEnterEvent enter(at, Qt::CopyAction, mime.get(), Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(view->viewport(), &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(at, Qt::CopyAction, mime.get(), Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(view->viewport(), &drop);
+
+    // Then a chart tile follows the field, by JSON pointer, in one undo step
+    QTRY_COMPARE(w.dock()->dashboards().at(0).tiles.size(), 1);
+    const Tile made = w.dock()->dashboards().at(0).tiles.first();
+    QCOMPARE(made.kind, TileKind::LineChart);
+    QCOMPARE(made.sources.size(), 1);
+    QCOMPARE(made.sources.first().resource, telemetry);
+    QCOMPARE(made.sources.first().pointer, QStringLiteral("/temperature"));
+    QCOMPARE(undo->count(), steps + 2); // the new dashboard, then the tile
+    auto *chart = w.tile<LineChartTile>(made.id);
+    QVERIFY(chart);
+    QTRY_VERIFY_WITH_TIMEOUT(!chart->drawn().isEmpty() && !chart->drawn().first().points.empty(), 20000);
+    // The drawn point is the field's number (the whole value is an object, no number)
+    const Value now = store->find(telemetry)->value();
+    QVERIFY(!SeriesSource::numberAt(now, QString()));
+    QTRY_COMPARE_WITH_TIMEOUT(chart->drawn().first().points.back().value,
+                              *SeriesSource::numberAt(store->find(telemetry)->value(), QStringLiteral("/temperature")), 20000);
+
+    // And a text field makes a state tile
+    QTreeWidgetItem *text = nullptr;
+    for (int i = 0; i < fields->topLevelItemCount() && !text; ++i) {
+        const QString pointer = fields->topLevelItem(i)->data(0, ValueFieldTree::PointerRole).toString();
+        if (SeriesSource::fieldAt(now.decoded.get(), pointer).isString())
+            text = fields->topLevelItem(i);
+    }
+    if (text) {
+        std::unique_ptr<QMimeData> textMime(fields->dragData({text}));
+        QDropEvent textDrop(at, Qt::CopyAction, textMime.get(), Qt::LeftButton, Qt::NoModifier);
+        // A drop goes where the drag entered (Qt's drag manager): enter first, as a drag does.
+        QDragEnterEvent textEnter(at, Qt::CopyAction, textMime.get(), Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(w.dock()->currentView()->viewport(), &textEnter);
+        QCoreApplication::sendEvent(w.dock()->currentView()->viewport(), &textDrop);
+        QTRY_COMPARE(w.dock()->dashboards().at(0).tiles.size(), 2);
+        const Tile stateTile = w.dock()->dashboards().at(0).tiles.last();
+        QCOMPARE(stateTile.kind, TileKind::State);
+        QCOMPARE(stateTile.sources.first().pointer, text->data(0, ValueFieldTree::PointerRole).toString());
+    }
+
+    // Given the lamp's Toggle action, from its Thing Description
+    const ResourceId toggle = *ResourceId::parse(sim.http + QStringLiteral("/things/smart-lamp/actions/toggle"));
+    const ResourceId on = *ResourceId::parse(sim.http + QStringLiteral("/things/smart-lamp/properties/on"));
+    QTRY_VERIFY_WITH_TIMEOUT(TileFactory::isAction(store->find(toggle)), 20000);
+    // When it is dropped from the tree, it becomes a button that invokes it
+    w.dock()->addResources(w.dock()->currentIndex(), {toggle});
+    const Tile button = w.dock()->dashboards().at(0).tiles.last();
+    QCOMPARE(button.kind, TileKind::Control);
+    QCOMPARE(button.options.value(QStringLiteral("control")).toString(), QStringLiteral("button"));
+    auto *control = w.tile<ControlTile>(button.id);
+    QVERIFY(control && control->button());
+    QTRY_COMPARE(control->button()->text(), QStringLiteral("Invoke Toggle"));
+
+    // When it is pressed
+    w.session->endpoints()->read(on, {});
+    QTRY_VERIFY_WITH_TIMEOUT(store->find(on) && store->find(on)->hasValue(), 20000);
+    const bool before = store->find(on)->value().decoded.get().toBool();
+    QTest::mouseClick(control->button(), Qt::LeftButton);
+    // Then the action was invoked at the device (a POST: the simulator refuses anything else)
+    QTRY_COMPARE_WITH_TIMEOUT(control->outcomeText(), QStringLiteral("Invoked."), 15000);
+    // And the tile shows the action's output: the lamp's new state
+    QTRY_VERIFY_WITH_TIMEOUT(control->reportedText().startsWith(QStringLiteral("Output: ")), 15000);
+    QVERIFY2(control->reportedText().contains(before ? QStringLiteral("false") : QStringLiteral("true")),
+             qPrintable(control->reportedText()));
+    // And the lamp itself says so
+    w.session->endpoints()->read(on, {});
+    QTRY_COMPARE_WITH_TIMEOUT(store->find(on)->value().decoded.get().toBool(), !before, 15000);
+
+    // And a button on an action the device does not have says why it failed, on the tile
+    Tile broken = button;
+    broken.id.clear();
+    broken.sources = {TileSource{*ResourceId::parse(sim.http + QStringLiteral("/things/smart-lamp/actions/nosuch")), {}, {}, {}, {}, {}}};
+    QVERIFY(w.dock()->addTile(w.dock()->currentIndex(), broken));
+    auto *failing = w.tile<ControlTile>(w.dock()->dashboards().at(0).tiles.last().id);
+    QVERIFY(failing && failing->button());
+    QTest::mouseClick(failing->button(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(failing->outcomeText().startsWith(QStringLiteral("Write failed: ")), 15000);
+    testsupport::saveShot(w.dock()->currentView(), QStringLiteral("dashboard-fields-actions"));
 }
 
 QTEST_MAIN(TestDashboards)

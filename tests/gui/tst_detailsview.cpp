@@ -5,6 +5,7 @@
 // decoded topics in the heading.
 #include "simulator.h"
 #include "testsupport.h"
+#include "testwindow.h"
 
 #include "model/resourcestore.h"
 #include "model/resourcetreemodel.h"
@@ -154,53 +155,12 @@ QStringList tickLabels(const QValueAxis *axis)
     return labels;
 }
 
-void saveShot(QWidget *window, const QString &name)
-{
-    const QString dir = qEnvironmentVariable("THINGSCAPE_SCREENSHOT_DIR");
-    if (dir.isEmpty())
-        return;
-    const QString path = QDir(dir).filePath(name + QStringLiteral(".png"));
-    window->grab().save(path);
-    qInfo("screenshot: %s", qPrintable(path));
-}
-
-// A peer the test needs is not installed: a failure under CI, where it must be there.
-#define REQUIRE_PROGRAM(name, package)                                                                       \
-    do {                                                                                                     \
-        if (testsupport::findProgram(QStringLiteral(name)).isEmpty()) {                                      \
-            if (qEnvironmentVariable("CI") == QLatin1String("true"))                                         \
-                QFAIL(name " is not installed (Debian package " package "), and CI=true needs it");          \
-            QSKIP(name " is not installed (Debian package " package ")");                                    \
-        }                                                                                                    \
-    } while (false)
-
 // One window on a session, the way the user sees it.
-struct Window
+struct Window : testsupport::TestWindow
 {
-    Window()
-    {
-        qputenv("THINGSCAPE_STATE_DIR", state.path().toUtf8());
-        QStandardPaths::setTestModeEnabled(true);
-        session = std::make_unique<WindowModels>();
-        window = std::make_unique<MainWindow>(session.get());
-        tester = std::make_unique<QAbstractItemModelTester>(session->treeModel(),
-                                                             QAbstractItemModelTester::FailureReportingMode::QtTest);
-        window->resize(1366, 768);
-        window->show();
-    }
-    ~Window() { window->workspace()->shutDownCleanly(); }
-
     QString addEndpoint(const QString &name, const QString &url, bool connect = true)
     {
-        EndpointConfig config;
-        config.name = name;
-        config.url = *ResourceId::parse(url);
-        config.autoConnect = false;
-        config.password = QStringLiteral("s3cret-never-shown");
-        const QString id = session->endpoints()->add(config);
-        if (connect)
-            session->endpoints()->connectEndpoint(id);
-        return id;
+        return TestWindow::addEndpoint(name, url, connect, QStringLiteral("s3cret-never-shown"));
     }
     bool select(const ResourceId &id)
     {
@@ -210,11 +170,6 @@ struct Window
     DetailsView *details() const { return window->details(); }
     NodeDetails *node() const { return window->details()->nodeDetails(); }
     WriteBox *box() const { return window->details()->writeBox(); }
-
-    QTemporaryDir state;
-    std::unique_ptr<WindowModels> session;
-    std::unique_ptr<MainWindow> window;
-    std::unique_ptr<QAbstractItemModelTester> tester;
 };
 
 } // namespace
@@ -331,7 +286,7 @@ void TestDetailsView::endpointShowsStateAndConnects()
     QTRY_VERIFY_WITH_TIMEOUT(fact(w.node(), QStringLiteral("Resources")).toInt() >= 2, 10000);
     QTRY_VERIFY_WITH_TIMEOUT(listColumn(w.node(), 0).contains(QStringLiteral("plant")), 10000);
     QVERIFY(fact(w.node(), QStringLiteral("Messages received")).toInt() >= 2);
-    saveShot(w.window.get(), QStringLiteral("details-endpoint"));
+    testsupport::saveShot(w.window.get(), QStringLiteral("details-endpoint"));
 
     // When the user presses Disconnect
     QTest::mouseClick(disconnectButton, Qt::LeftButton);
@@ -362,7 +317,7 @@ void TestDetailsView::refusedEndpointShowsWhy()
     QVERIFY2(error->text().contains(reason), qPrintable(error->text() + QStringLiteral(" / ") + reason));
     QCOMPARE(fact(w.node(), QStringLiteral("Last error")), reason);
     QVERIFY(error->textFormat() == Qt::PlainText);
-    saveShot(w.window.get(), QStringLiteral("details-refused"));
+    testsupport::saveShot(w.window.get(), QStringLiteral("details-refused"));
 }
 
 void TestDetailsView::folderShowsChildren()
@@ -398,7 +353,7 @@ void TestDetailsView::folderShowsChildren()
     QCOMPARE(listColumn(w.node(), 1).first(), QStringLiteral("closed"));
     QVERIFY(child<QLabel>(w.node(), "nodeSummary")->text().contains(QStringLiteral("3 child")));
     QVERIFY(!child<QPushButton>(w.node(), "connectButton")->isVisible());
-    saveShot(w.window.get(), QStringLiteral("details-folder"));
+    testsupport::saveShot(w.window.get(), QStringLiteral("details-folder"));
 
     // And a deeper folder counts its own
     QVERIFY(w.select(kitchen));
@@ -674,7 +629,7 @@ void TestDetailsView::chartStepsTicksAndUnit()
     labels = tickLabels(chart->valueAxis());
     QCOMPARE(labels.size(), QSet<QString>(labels.begin(), labels.end()).size());
     QVERIFY(isNice(tickStep(chart->valueAxis())));
-    saveShot(w.window.get(), QStringLiteral("details-chart"));
+    testsupport::saveShot(w.window.get(), QStringLiteral("details-chart"));
 
     // A measurement without metadata is a line
     QVERIFY(w.select(probe));
@@ -689,9 +644,7 @@ void TestDetailsView::simulatorSite()
     testsupport::Simulator sim;
     QVERIFY(sim.start({QStringLiteral("--seed"), QStringLiteral("3")}));
     Window w;
-    w.addEndpoint(QStringLiteral("Sim MQTT"), sim.mqtt);
-    w.addEndpoint(QStringLiteral("Sim CoAP"), sim.coap);
-    w.addEndpoint(QStringLiteral("Sim HTTP"), sim.http);
+    w.addSimulator(sim);
     QTRY_COMPARE_WITH_TIMEOUT(w.session->endpoints()->connectedCount(), 3, 20000);
     ResourceStore *store = w.session->store();
 
@@ -716,7 +669,7 @@ void TestDetailsView::simulatorSite()
     w.details()->chart()->redrawNow();
     QVERIFY(w.details()->chart()->isStepped());
     QVERIFY(w.details()->chart()->isCategorical());
-    saveShot(w.window.get(), QStringLiteral("details-coap-light"));
+    testsupport::saveShot(w.window.get(), QStringLiteral("details-coap-light"));
 
     // The CoAP temperature: its unit code became the unit, out of the title
     const ResourceId temperature = *ResourceId::parse(sim.coap + QStringLiteral("/sensors/temperature"));
@@ -765,7 +718,7 @@ void TestDetailsView::simulatorSite()
     const QStringList names = listColumn(w.node(), 0);
     for (const char *name : {"On", "Brightness", "Colour", "Power", "Toggle"})
         QVERIFY2(names.contains(QLatin1String(name)), qPrintable(names.join(QLatin1Char(','))));
-    saveShot(w.window.get(), QStringLiteral("details-thing"));
+    testsupport::saveShot(w.window.get(), QStringLiteral("details-thing"));
 
     // The WoT lamp's "on" is a JSON boolean: a switch too
     QVERIFY(w.select(*ResourceId::parse(sim.http + QStringLiteral("/things/smart-lamp/properties/on"))));

@@ -3,13 +3,20 @@
 #include "model/dashboard/decimation.h"
 #include "model/dashboard/frameclock.h"
 #include "model/dashboard/historyseriessource.h"
+#include "model/dashboard/recordingseriessource.h"
+#include "model/recording/recordingdatabase.h"
 #include "model/resourcestore.h"
 #include "model/workspace.h"
 
+#include <QCborArray>
+#include <QCborMap>
+#include <QDateTime>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QJsonDocument>
 #include <QRandomGenerator>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <map>
@@ -51,9 +58,11 @@ private Q_SLOTS:
     void problemsNameTheirPlace();
     void placeFreeAvoidsOverlap();
     void fieldAtFollowsJsonPointers();
+    void cborIntegerKeysAreFollowed();
     void historySourceSortsOutOfOrderTimes();
     void historySourceFollowsAField();
     void historySourceForgetsRemovedResources();
+    void recordingFillsWhatHistoryLacks();
     void decimationKeepsEveryColumnsMinAndMax();
     void decimationKeepsNeighboursOutsideTheRange();
     void frameClockCoalescesAndIdles();
@@ -208,6 +217,51 @@ void TestDashboard::fieldAtFollowsJsonPointers()
     QVERIFY(SeriesSource::fieldAt(value.decoded.get(), QStringLiteral("/sensors")).isArray());
 }
 
+void TestDashboard::cborIntegerKeysAreFollowed()
+{
+    // Given CBOR values with integer map keys (compact encodings, SenML labels), arriving in a store
+    auto cborUpdate = [](const QString &uri, const QCborMap &map, qint64 timeMs) {
+        Update u;
+        u.id = rid(uri);
+        Value value = codecs::decode(map.toCborValue().toCbor(), ContentFormat::Cbor);
+        value.timeMs = timeMs;
+        u.value = value;
+        return u;
+    };
+    auto reading = [](double temp, double humidity) {
+        QCborMap inner;
+        inner.insert(2, temp);
+        inner.insert(-3, humidity);
+        QCborMap outer;
+        outer.insert(1, inner);
+        outer.insert(QStringLiteral("4"), 40);             // a text key that looks like a number
+        outer.insert(4, 99);                               // and the integer key 4 beside it
+        outer.insert(5, QCborArray{QCborMap{{0, temp * 2}}}); // integer keys under an array index
+        return outer;
+    };
+    ResourceStore store;
+    HistorySeriesSource source(&store);
+    const QString uri = QStringLiteral("coap://127.0.0.1:5683/compact");
+    store.ingest({cborUpdate(uri, reading(20.5, 40), 1000), cborUpdate(uri, reading(21, 41), 2000)});
+    // When series follow pointers whose tokens are integers
+    // Then the integer keys are found, negative ones too, and through arrays
+    const std::vector<SeriesPoint> temps = {{1000, 20.5}, {2000, 21}};
+    QCOMPARE(source.points(rid(uri), QStringLiteral("/1/2"), 0, 5000), temps);
+    const std::vector<SeriesPoint> humidities = {{1000, 40}, {2000, 41}};
+    QCOMPARE(source.points(rid(uri), QStringLiteral("/1/-3"), 0, 5000), humidities);
+    const std::vector<SeriesPoint> doubled = {{1000, 41}, {2000, 42}};
+    QCOMPARE(source.points(rid(uri), QStringLiteral("/5/0/0"), 0, 5000), doubled);
+    // And a text key wins over the integer key with the same digits (JSON pointers name text)
+    const std::vector<SeriesPoint> textKey = {{1000, 40}, {2000, 40}};
+    QCOMPARE(source.points(rid(uri), QStringLiteral("/4"), 0, 5000), textKey);
+    // And a key that is not there, or not an integer, gives no points rather than a wrong one
+    QVERIFY(source.points(rid(uri), QStringLiteral("/1/3"), 0, 5000).empty());
+    QVERIFY(source.points(rid(uri), QStringLiteral("/1/2.0"), 0, 5000).empty());
+    // And only an integer's own spelling names an integer key ("01" or "+1" is not 1)
+    QVERIFY(source.points(rid(uri), QStringLiteral("/01/2"), 0, 5000).empty());
+    QVERIFY(source.points(rid(uri), QStringLiteral("/+1/2"), 0, 5000).empty());
+}
+
 void TestDashboard::historySourceSortsOutOfOrderTimes()
 {
     // Given SenML records stamped by the device, arriving out of time order
@@ -257,6 +311,84 @@ void TestDashboard::historySourceForgetsRemovedResources()
     store.remove({rid(uri)});
     QVERIFY(source.points(rid(uri), {}, 0, 5000).empty());
     QVERIFY(source.values(rid(uri), 0, 5000, 10).isEmpty());
+}
+
+void TestDashboard::recordingFillsWhatHistoryLacks()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("site.recording.sqlite"));
+    const QString uri = QStringLiteral("mqtt://127.0.0.1:1883/plant/temp");
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 twoHours = 2 * 3600 * 1000;
+    // Given a real SQLite recording of the last two hours, one message a second, with a spike
+    {
+        RecordingDatabase db;
+        QString error;
+        QVERIFY2(db.open(path, {}, true, &error), qPrintable(error));
+        QList<RecordedMessage> messages;
+        for (int i = 0; i < 7200; ++i) {
+            RecordedMessage m;
+            m.timeMs = now - twoHours + qint64(i) * 1000;
+            m.uri = uri;
+            m.number = i == 3000 ? 99.0 : i == 3001 ? -5.0 : 20 + (i % 10) * 0.1;
+            m.raw = QByteArray::number(*m.number);
+            messages.append(m);
+        }
+        QVERIFY2(db.write(messages, &error), qPrintable(error));
+    }
+    // And an in-memory history of only the last minute
+    ResourceStore store;
+    QList<Update> recent;
+    for (int i = 60; i > 0; --i)
+        recent.append(jsonUpdate(uri, "21", now - qint64(i) * 1000));
+    store.ingest(recent);
+    HistorySeriesSource history(&store);
+    RecordingSeriesSource source(&history);
+    source.setDatabase(path);
+
+    // When a chart asks for the last two hours
+    const std::vector<SeriesPoint> first = source.points(rid(uri), {}, now - twoHours, now);
+    // Then the live minute comes at once, and the recording is asked off this thread
+    QCOMPARE(first, history.points(rid(uri), {}, now - twoHours, now));
+    QCOMPARE(first.size(), size_t(60));
+    QCOMPARE(source.pendingQueries(), 1);
+    const quint64 before = source.revision(rid(uri));
+    QSignalSpy filled(&source, &RecordingSeriesSource::filled);
+    QVERIFY(filled.wait(30000));
+    QCOMPARE(source.pendingQueries(), 0);
+    QVERIFY2(source.lastError().isEmpty(), qPrintable(source.lastError()));
+    // And once it is back the series changed revision and reaches back two hours, decimated
+    QVERIFY(source.revision(rid(uri)) != before);
+    const std::vector<SeriesPoint> all = source.points(rid(uri), {}, now - twoHours, now);
+    QVERIFY2(all.size() > first.size() + 100, qPrintable(QString::number(all.size())));
+    QVERIFY(all.size() <= first.size() + 2 * RecordingSeriesSource::kDefaultBuckets + 4);
+    QVERIFY(std::is_sorted(all.begin(), all.end(), [](const SeriesPoint &a, const SeriesPoint &b) { return a.timeMs < b.timeMs; }));
+    QVERIFY(all.front().timeMs < now - twoHours + 60000);
+    // The spike's highest and lowest survive the buckets
+    QVERIFY(std::any_of(all.begin(), all.end(), [](const SeriesPoint &p) { return p.value == 99.0; }));
+    QVERIFY(std::any_of(all.begin(), all.end(), [](const SeriesPoint &p) { return p.value == -5.0; }));
+    // The recording fills only what comes before the history; the history follows as it was
+    QVERIFY(std::equal(first.begin(), first.end(), all.end() - qsizetype(first.size())));
+    QVERIFY((all.end() - qsizetype(first.size()) - 1)->timeMs < first.front().timeMs);
+
+    // When the live window slides on a little, no new query is needed
+    const std::vector<SeriesPoint> slid = source.points(rid(uri), {}, now - twoHours + 500, now + 500);
+    QCOMPARE(source.pendingQueries(), 0);
+    QVERIFY(slid.size() >= first.size());
+    // A field of the value (a JSON pointer) stays live: the recording has one number a message
+    QVERIFY(source.points(rid(uri), QStringLiteral("/x"), now - twoHours, now).empty());
+    QCOMPARE(source.pendingQueries(), 0);
+
+    // And a recording that is not there leaves the live part, with the reason, and no freeze
+    RecordingSeriesSource missing(&history);
+    missing.setDatabase(dir.filePath(QStringLiteral("none.sqlite")));
+    QSignalSpy missingFilled(&missing, &RecordingSeriesSource::filled);
+    QCOMPARE(missing.points(rid(uri), {}, now - twoHours, now), first);
+    QVERIFY(missingFilled.wait(30000));
+    QVERIFY(!missing.lastError().isEmpty());
+    QCOMPARE(missing.points(rid(uri), {}, now - twoHours, now), first);
+    QCOMPARE(missing.pendingQueries(), 0); // not asked again and again
+    QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("none.sqlite"))));
 }
 
 void TestDashboard::decimationKeepsEveryColumnsMinAndMax()

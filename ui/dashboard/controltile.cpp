@@ -1,5 +1,7 @@
 #include "controltile.h"
 
+#include "tilefactory.h"
+
 #include "model/resourcestore.h"
 #include "protocols/endpointmanager.h"
 #include "ui/writebox.h"
@@ -7,6 +9,8 @@
 
 #include <QDateTime>
 #include <QHBoxLayout>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QLabel>
 #include <QPointer>
 #include <QPushButton>
@@ -29,11 +33,8 @@ ControlTile::ControlTile(const Tile &tile, const TileContext &context, QWidget *
     m_reported->setWordWrap(true);
     if (m_control == QLatin1String("button")) {
         m_button = new QPushButton(tile.options.value(QStringLiteral("label")).toString(tr("Send")), this);
-        connect(m_button, &QPushButton::clicked, this, [this] {
-            WriteOptions options;
-            options.method = this->tile().options.value(QStringLiteral("method")).toString();
-            write(this->tile().options.value(QStringLiteral("value")).toString().toUtf8(), options);
-        });
+        m_button->setObjectName(QStringLiteral("tileButton"));
+        connect(m_button, &QPushButton::clicked, this, &ControlTile::press);
         body()->addWidget(m_button);
     } else if (m_control == QLatin1String("slider")) {
         auto *row = new QHBoxLayout;
@@ -68,6 +69,33 @@ QString ControlTile::reportedText() const
     return m_reported->text();
 }
 
+bool ControlTile::isAction() const
+{
+    if (tile().sources.isEmpty() || !context().store)
+        return false;
+    return TileFactory::isAction(context().store->find(tile().sources.first().seriesId()));
+}
+
+void ControlTile::press()
+{
+    const QJsonObject &options = tile().options;
+    WriteOptions writeOptions;
+    // Empty for a WoT action: the connector takes the method of the action's form (POST).
+    writeOptions.method = options.value(QStringLiteral("method")).toString();
+    QByteArray payload;
+    if (options.contains(QStringLiteral("input"))) {
+        // An action's input (any JSON value), sent as JSON.
+        const QJsonValue input = options.value(QStringLiteral("input"));
+        payload = QJsonDocument(QJsonArray{input}).toJson(QJsonDocument::Compact);
+        payload = payload.mid(1, payload.size() - 2);
+        writeOptions.contentFormat = ContentFormat::Json;
+    } else {
+        payload = options.value(QStringLiteral("value")).toString().toUtf8();
+    }
+    m_invoking = isAction();
+    write(payload, writeOptions);
+}
+
 void ControlTile::write(const QByteArray &payload, const WriteOptions &options)
 {
     if (tile().sources.isEmpty() || !context().endpoints) {
@@ -89,8 +117,11 @@ void ControlTile::showOutcome(const Result &result)
     QPalette palette = m_outcome->palette();
     palette.setColor(QPalette::WindowText, result.ok() ? palette.color(QPalette::Text) : QColor(0xd62728));
     m_outcome->setPalette(palette);
-    m_outcome->setText(result.ok() ? (result.notice.isEmpty() ? tr("Written.") : tr("Written: %1").arg(result.notice))
-                                   : tr("Write failed: %1").arg(result.error));
+    if (m_invoking)
+        m_outcome->setText(result.ok() ? tr("Invoked.") : tr("Invocation failed: %1").arg(result.error));
+    else
+        m_outcome->setText(result.ok() ? (result.notice.isEmpty() ? tr("Written.") : tr("Written: %1").arg(result.notice))
+                                       : tr("Write failed: %1").arg(result.error));
 }
 
 void ControlTile::draw(qint64)
@@ -120,8 +151,12 @@ void ControlTile::draw(qint64)
         if (ok && !m_slider->isSliderDown())
             m_slider->setValue(int(std::lround(value / m_sliderScale)));
     }
+    const bool action = TileFactory::isAction(resource);
+    if (m_button && action && !tile().options.contains(QStringLiteral("label")))
+        m_button->setText(tr("Invoke %1").arg(resource->title()));
+    // An action has no state: what it reports is the output of its last invocation.
     if (resource->hasValue())
-        m_reported->setText(tr("Reported: %1 at %2")
+        m_reported->setText((action ? tr("Output: %1 at %2") : tr("Reported: %1 at %2"))
                                 .arg(resource->value().shortText(40),
                                      QDateTime::fromMSecsSinceEpoch(resource->lastUpdateMs()).toString(QStringLiteral("hh:mm:ss"))));
 }

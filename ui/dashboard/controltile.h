@@ -14,8 +14,8 @@ class WriteBox;
 
 // Writes a resource through the endpoint manager: option "control" picks "auto" (the editor
 // that fits the resource: a switch, a spin box with its range, a choice, text), "slider", or
-// "button" (writes option "value" as it is, with option "method" where given: POST invokes a
-// WoT action). Shows the write's outcome (why it failed, on the tile) and then the value the
+// "button" (writes option "value" as it is, with option "method" where given; on a WoT action
+// it invokes it: option "input" as JSON to the action's form, its output shown). Shows the write's outcome (why it failed, on the tile) and then the value the
 // device reports, not what was asked.
 class ControlTile : public TileWidget
 {
@@ -32,12 +32,17 @@ public:
     QString reportedText() const;
     // Sends payload as the tile would (tests press the tile's own widgets instead where they can).
     void write(const QByteArray &payload, const WriteOptions &options);
+    // Whether the source is a WoT action (a button invokes it: the action form's method, its
+    // output shown as the outcome).
+    bool isAction() const;
 
 protected:
     void draw(qint64 nowMs) override;
 
 private:
     void showOutcome(const Result &result);
+    // The button: option "input" (JSON, for an action) or "value" (text), with option "method".
+    void press();
 
     QString m_control;
     WriteBox *m_box = nullptr;
@@ -47,6 +52,7 @@ private:
     QLabel *m_outcome;
     QLabel *m_reported;
     bool m_boxBound = false;
+    bool m_invoking = false; // the last write invoked an action
     double m_sliderScale = 1;
 };
 

@@ -7,6 +7,7 @@
 
 #include "model/resourcestore.h"
 #include "protocols/engine/engine.h"
+#include "protocols/engine/recorder.h"
 #include "protocols/engine/secretprovider.h"
 
 #include <QDateTime>
@@ -52,11 +53,12 @@ DashboardsDock::DashboardsDock(Engine *engine, QUndoStack *undoStack, QWidget *p
     , m_engine(engine)
     , m_undoStack(undoStack)
     , m_source(engine->store())
+    , m_recorded(&m_source)
     , m_tabs(new QTabWidget(this))
     , m_ageTimer(new QTimer(this))
 {
     setObjectName(QStringLiteral("dashboardsDock"));
-    m_context.source = &m_source;
+    m_context.source = &m_recorded;
     m_context.store = engine->store();
     m_context.endpoints = engine->endpoints();
 
@@ -132,6 +134,9 @@ DashboardsDock::DashboardsDock(Engine *engine, QUndoStack *undoStack, QWidget *p
     connect(engine->store(), &ResourceStore::batchApplied, this, &DashboardsDock::onBatch);
     connect(&m_clock, &FrameClock::frame, this, &DashboardsDock::onFrame);
     connect(engine, &Engine::loaded, this, &DashboardsDock::loadFromEngine);
+    connect(&m_recorded, &RecordingSeriesSource::filled, &m_clock, &FrameClock::requestFrame);
+    connect(engine->recorder(), &Recorder::stateChanged, this, &DashboardsDock::followRecording);
+    followRecording();
     // Ages, "since" and live time windows move with time alone: once a second, while shown.
     m_ageTimer->setInterval(1000);
     connect(m_ageTimer, &QTimer::timeout, this, [this] {
@@ -203,22 +208,44 @@ void DashboardsDock::rebuild()
         auto indexOfView = [this, view] { return m_tabs->indexOf(view); };
         connect(view, &DashboardView::resourcesDropped, this,
                 [this, indexOfView](const QList<ResourceId> &ids) { addResources(indexOfView(), ids); });
+        connect(view, &DashboardView::sourcesDropped, this,
+                [this, indexOfView](const QList<TileSource> &sources) { addSources(indexOfView(), sources); });
         connect(view, &DashboardView::editRequested, this,
                 [this, indexOfView](const QString &id) { editTileDialog(indexOfView(), id); });
         connect(view, &DashboardView::duplicateRequested, this,
                 [this, indexOfView](const QString &id) { duplicateTile(indexOfView(), id); });
         connect(view, &DashboardView::removeRequested, this,
                 [this, indexOfView](const QString &id) { removeTile(indexOfView(), id); });
-        connect(view, &DashboardView::moveRequested, this,
-                [this, indexOfView](const QString &id, int dx, int dy) { moveTile(indexOfView(), id, dx, dy); });
-        connect(view, &DashboardView::resizeRequested, this,
-                [this, indexOfView](const QString &id, int dw, int dh) { resizeTile(indexOfView(), id, dw, dh); });
+        // The moved tile keeps the focus, so Ctrl+arrows can go on.
+        connect(view, &DashboardView::moveRequested, this, [this, indexOfView](const QString &id, int dx, int dy) {
+            moveTile(indexOfView(), id, dx, dy);
+            focusTile(id);
+        });
+        connect(view, &DashboardView::resizeRequested, this, [this, indexOfView](const QString &id, int dw, int dh) {
+            resizeTile(indexOfView(), id, dw, dh);
+            focusTile(id);
+        });
     }
     if (m_tabs->count() > 0)
         m_tabs->setCurrentIndex(std::min(current, m_tabs->count() - 1));
     m_rebuilding = false;
     watch();
     redrawNow();
+}
+
+void DashboardsDock::followRecording()
+{
+    const QString database = m_engine->recorder()->database();
+    if (!database.isEmpty() && !database.startsWith(QLatin1String("postgres")))
+        m_recorded.setDatabase(database);
+}
+
+void DashboardsDock::focusTile(const QString &tileId)
+{
+    if (DashboardView *view = currentView()) {
+        if (TileWidget *tile = view->tile(tileId))
+            tile->setFocus(Qt::OtherFocusReason);
+    }
 }
 
 void DashboardsDock::watch()
@@ -410,7 +437,18 @@ bool DashboardsDock::resizeTile(int index, const QString &tileId, int dw, int dh
 
 void DashboardsDock::addResources(int index, const QList<ResourceId> &ids)
 {
-    if (ids.isEmpty())
+    QList<TileSource> sources;
+    for (const ResourceId &id : ids) {
+        TileSource source;
+        source.resource = id;
+        sources.append(source);
+    }
+    addSources(index, sources);
+}
+
+void DashboardsDock::addSources(int index, const QList<TileSource> &sources)
+{
+    if (sources.isEmpty())
         return;
     // No dashboard yet: a new one, in the same undo step as its tiles.
     if (index < 0 || index >= m_dashboards.size())
@@ -426,14 +464,16 @@ void DashboardsDock::addResources(int index, const QList<ResourceId> &ids)
     chart.kind = TileKind::LineChart;
     chart.columnSpan = std::min(2, dashboard.columns);
     QList<Tile> others;
-    for (const ResourceId &id : ids) {
-        const TileKind kind = TileFactory::suggestedKind(m_engine->store()->find(id));
+    for (const TileSource &source : sources) {
+        const Resource *resource = m_engine->store()->find(source.seriesId());
+        const TileKind kind = source.pointer.isEmpty() ? TileFactory::suggestedKind(resource)
+                                                       : TileFactory::suggestedKind(resource, source.pointer);
         if (kind == TileKind::LineChart) {
-            TileSource source;
-            source.resource = id;
             chart.sources.append(source);
         } else {
-            others.append(TileFactory::tileFor(id, kind));
+            Tile tile = TileFactory::tileFor(source.resource, kind, resource);
+            tile.sources = {source};
+            others.append(tile);
         }
     }
     if (!chart.sources.isEmpty())
@@ -466,11 +506,12 @@ int DashboardsDock::dashboardFromSystem(const System &system)
         TileSource source;
         source.resource = id;
         seen.sources.append(source);
-        const TileKind kind = TileFactory::suggestedKind(m_engine->store()->find(id));
+        const Resource *resource = m_engine->store()->find(id);
+        const TileKind kind = TileFactory::suggestedKind(resource);
         if (kind == TileKind::LineChart)
             chart.sources.append(source);
         else
-            others.append(TileFactory::tileFor(id, kind));
+            others.append(TileFactory::tileFor(id, kind, resource));
     }
     if (!chart.sources.isEmpty())
         others.prepend(chart);

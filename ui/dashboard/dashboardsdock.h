@@ -5,6 +5,7 @@
 #include "model/dashboard/dashboard.h"
 #include "model/dashboard/frameclock.h"
 #include "model/dashboard/historyseriessource.h"
+#include "model/dashboard/recordingseriessource.h"
 #include "model/system.h"
 
 #include <QDockWidget>
@@ -37,7 +38,9 @@ public:
     DashboardView *currentView() const;
     DashboardView *view(int index) const;
     FrameClock *frameClock() { return &m_clock; }
-    const SeriesSource *seriesSource() const { return &m_source; }
+    // The tiles' source: the in-memory history, and the recording before it.
+    const SeriesSource *seriesSource() const { return &m_recorded; }
+    RecordingSeriesSource *recordedSource() { return &m_recorded; }
     // Why the workspace's dashboards could not be read (they are kept as they were, unused).
     QString problem() const { return m_problem; }
 
@@ -55,6 +58,9 @@ public:
     bool resizeTile(int index, const QString &tileId, int dw, int dh);
     // Tiles of fitting kinds for resources dropped on a dashboard: numbers go into one chart.
     void addResources(int index, const QList<ResourceId> &ids);
+    // The same for sources that may name a field (a JSON pointer): the field's current value
+    // picks the kind (a number: the chart; a bool or text: a state; else a log).
+    void addSources(int index, const QList<TileSource> &sources);
     // A new dashboard from a system's resources.
     int dashboardFromSystem(const System &system);
     void editTileDialog(int index, const QString &tileId);
@@ -70,10 +76,14 @@ private:
     void onBatch(const StoreBatch &batch);
     void onFrame();
     void watch();
+    void focusTile(const QString &tileId);
+    // Charts read the recording the recorder writes (SQLite; PostgreSQL would need its password).
+    void followRecording();
 
     Engine *m_engine;         // Not owned.
     QUndoStack *m_undoStack;  // Not owned.
     HistorySeriesSource m_source;
+    RecordingSeriesSource m_recorded; // over m_source
     FrameClock m_clock;
     TileContext m_context;
     QList<Dashboard> m_dashboards;

@@ -1,5 +1,7 @@
 #include "qtchartsurface.h"
 
+#include "polylineplot.h"
+
 #include "ui/historychart.h"
 
 #include <QChart>
@@ -67,6 +69,10 @@ QtChartSurface::QtChartSurface(QWidget *parent)
     m_crossLabel->setZValue(101);
     m_crossLabel->setBrush(palette().color(QPalette::Text));
     m_crossLabel->hide();
+    // The lines are ours (PolylinePlot); the series stay empty and only feed the legend.
+    m_plot = new PolylinePlot(m_chart);
+    m_plot->setZValue(50);
+    connect(m_chart, &QChart::plotAreaChanged, this, [this](const QRectF &area) { m_plot->setPlotArea(area); });
 }
 
 void QtChartSurface::setData(const QList<ChartSeriesData> &series, qint64 fromMs, qint64 toMs)
@@ -85,33 +91,22 @@ void QtChartSurface::setData(const QList<ChartSeriesData> &series, qint64 fromMs
         line->attachAxis(m_timeAxis);
         m_series.append(line);
     }
-    // Qt Charts recomputes a series' geometry on every change of its points, pen or axes: the
-    // old points are dropped first, axes and pens set, and the new points handed over once.
     double lo[2] = {INFINITY, INFINITY};
     double hi[2] = {-INFINITY, -INFINITY};
     QString units[2];
-    QList<QList<QPointF>> pointLists;
-    pointLists.reserve(series.size());
     for (qsizetype i = 0; i < series.size(); ++i) {
         const ChartSeriesData &data = series.at(i);
         const int axis = std::clamp(data.axis, 0, 1);
-        QList<QPointF> points;
-        points.reserve(qsizetype(data.points.size() * (data.stepped ? 2 : 1)));
-        for (size_t p = 0; p < data.points.size(); ++p) {
-            const SeriesPoint &point = data.points[p];
-            if (data.stepped && p > 0)
-                points.append(QPointF(double(point.timeMs), data.points[p - 1].value));
-            points.append(QPointF(double(point.timeMs), point.value));
-            if (point.timeMs >= fromMs && point.timeMs <= toMs) {
-                lo[axis] = std::min(lo[axis], point.value);
-                hi[axis] = std::max(hi[axis], point.value);
-            }
+        // The window's points are contiguous in the sorted series.
+        const auto first = std::lower_bound(data.points.begin(), data.points.end(), fromMs,
+                                            [](const SeriesPoint &p, qint64 t) { return p.timeMs < t; });
+        for (auto p = first; p != data.points.end() && p->timeMs <= toMs; ++p) {
+            lo[axis] = std::min(lo[axis], p->value);
+            hi[axis] = std::max(hi[axis], p->value);
         }
-        pointLists.append(points);
         if (units[axis].isEmpty())
             units[axis] = data.unit;
         QLineSeries *line = m_series.at(i);
-        line->clear();
         if (!line->attachedAxes().contains(m_axes[axis])) {
             if (line->attachedAxes().contains(m_axes[1 - axis]))
                 line->detachAxis(m_axes[1 - axis]);
@@ -155,8 +150,8 @@ void QtChartSurface::setData(const QList<ChartSeriesData> &series, qint64 fromMs
         if (m_axes[a]->titleText() != units[a])
             m_axes[a]->setTitleText(units[a]);
     }
-    for (qsizetype i = 0; i < series.size(); ++i)
-        m_series.at(i)->replace(pointLists.at(i));
+    m_plot->setPlotArea(m_chart->plotArea());
+    m_plot->setSeries(series, fromMs, m_toMs, {m_axes[0]->min(), m_axes[0]->max()}, {m_axes[1]->min(), m_axes[1]->max()});
     if (m_crossMs >= 0)
         setCrosshair(m_crossMs);
 }
@@ -262,6 +257,11 @@ bool QtChartSurface::eventFilter(QObject *watched, QEvent *event)
     }
     case QEvent::KeyPress: {
         auto *key = static_cast<QKeyEvent *>(event);
+        // Ctrl+keys belong to the tile (move, resize): ignored here, they go on to the parents.
+        if (key->modifiers() & Qt::ControlModifier) {
+            key->ignore();
+            return true;
+        }
         const qint64 center = m_fromMs + (m_toMs - m_fromMs) / 2;
         switch (key->key()) {
         case Qt::Key_Plus:

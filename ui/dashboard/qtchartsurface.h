@@ -12,6 +12,8 @@ class QValueAxis;
 
 namespace thingscape {
 
+class PolylinePlot;
+
 // ChartSurface drawn with Qt Charts: the one file to change for Qt Graphs.
 class QtChartSurface : public ChartSurface
 {
@@ -37,6 +39,7 @@ private:
     QValueAxis *m_axes[2];
     QList<QLineSeries *> m_series;
     QList<ChartSeriesData> m_data;
+    PolylinePlot *m_plot; // Owned by m_chart.
     QGraphicsLineItem *m_crossLine;
     QGraphicsSimpleTextItem *m_crossLabel;
     QString m_crossText;

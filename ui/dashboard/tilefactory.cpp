@@ -8,6 +8,7 @@
 #include "statetile.h"
 #include "valuetile.h"
 
+#include "model/dashboard/seriessource.h"
 #include "model/resource.h"
 #include "ui/writespec.h"
 
@@ -38,6 +39,8 @@ TileKind TileFactory::suggestedKind(const Resource *resource)
 {
     if (!resource)
         return TileKind::LineChart;
+    if (isAction(resource))
+        return TileKind::Control;
     const WriteSpec spec = WriteSpec::forResource(*resource);
     if (!spec.readOnly && (spec.editor == WriteSpec::Editor::Switch || spec.editor == WriteSpec::Editor::Choice))
         return TileKind::Control;
@@ -52,9 +55,30 @@ TileKind TileFactory::suggestedKind(const Resource *resource)
     return TileKind::Log;
 }
 
-Tile TileFactory::tileFor(const ResourceId &id, TileKind kind)
+TileKind TileFactory::suggestedKind(const Resource *resource, const QString &pointer)
+{
+    if (!resource || !resource->hasValue())
+        return TileKind::LineChart;
+    const Value value = resource->value();
+    const QCborValue field = value.isOversize() || value.isLargePending() ? QCborValue(QCborValue::Undefined)
+                                                                           : SeriesSource::fieldAt(value.decoded.get(), pointer);
+    if (field.isInteger() || field.isDouble())
+        return TileKind::LineChart;
+    if (field.isBool() || field.isString())
+        return TileKind::State;
+    return TileKind::Log;
+}
+
+bool TileFactory::isAction(const Resource *resource)
+{
+    return resource && resource->metadata().extra.value(QStringLiteral("affordance")).toString() == QLatin1String("action");
+}
+
+Tile TileFactory::tileFor(const ResourceId &id, TileKind kind, const Resource *resource)
 {
     Tile tile;
+    if (kind == TileKind::Control && isAction(resource))
+        tile.options.insert(QStringLiteral("control"), QStringLiteral("button"));
     tile.kind = kind;
     tile.columnSpan = kind == TileKind::LineChart || kind == TileKind::Log || kind == TileKind::LastSeen ? 2 : 1;
     TileSource source;

@@ -16,11 +16,17 @@ class TileFactory
 {
 public:
     static TileWidget *create(const Tile &tile, const TileContext &context, QWidget *parent = nullptr);
-    // Writable bool / enum / number -> control; a number -> chart; bool / text state -> state;
+    // A WoT action or a writable bool / enum / number -> control; a number -> chart; bool / text state -> state;
     // anything else -> log. Unknown (not yet seen) -> chart.
     static TileKind suggestedKind(const Resource *resource);
-    // A tile of that kind for the resource, sized for its kind (not placed).
-    static Tile tileFor(const ResourceId &id, TileKind kind);
+    // For a field of the resource's value (a JSON pointer): a number -> chart; a bool or text ->
+    // state; anything else (a container, nothing there yet) -> log.
+    static TileKind suggestedKind(const Resource *resource, const QString &pointer);
+    // A tile of that kind for the resource, sized for its kind (not placed); a control of a WoT
+    // action is a button that invokes it.
+    static Tile tileFor(const ResourceId &id, TileKind kind, const Resource *resource = nullptr);
+    // Whether the resource is a WoT action (from its Thing Description).
+    static bool isAction(const Resource *resource);
 };
 
 } // namespace thingscape

@@ -3,8 +3,10 @@
 #include "model/dashboard/seriessource.h"
 #include "model/resourcestore.h"
 
+#include <QKeyEvent>
 #include <QLabel>
 #include <QMenu>
+#include <QMouseEvent>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -16,6 +18,7 @@ TileWidget::TileWidget(const Tile &tile, const TileContext &context, QWidget *pa
     , m_context(context)
     , m_title(new QLabel(this))
     , m_menuButton(new QToolButton(this))
+    , m_grip(new QLabel(this))
     , m_body(new QVBoxLayout)
 {
     setObjectName(QStringLiteral("tile_%1").arg(tile.id));
@@ -59,8 +62,130 @@ TileWidget::TileWidget(const Tile &tile, const TileContext &context, QWidget *pa
     header->addWidget(m_menuButton);
     layout->addLayout(header);
     layout->addLayout(m_body, 1);
+    showTitle();
+    m_title->setObjectName(QStringLiteral("tileTitle"));
+    m_title->setCursor(Qt::OpenHandCursor);
+    m_title->installEventFilter(this);
+    m_grip->setObjectName(QStringLiteral("tileGrip"));
+    m_grip->setText(QStringLiteral("◢"));
+    m_grip->setCursor(Qt::SizeFDiagCursor);
+    m_grip->setToolTip(tr("Drag to resize the tile"));
+    m_grip->adjustSize();
+    m_grip->installEventFilter(this);
+    m_grip->raise();
+    setFocusPolicy(Qt::ClickFocus);
+}
+
+void TileWidget::showTitle()
+{
     m_title->setText(displayTitle());
-    m_title->setToolTip(displayTitle());
+    m_title->setToolTip(tr("%1\nDrag to move the tile; Ctrl+arrows move it, Ctrl+Shift+arrows resize it").arg(displayTitle()));
+}
+
+QWidget *TileWidget::titleHandle() const
+{
+    return m_title;
+}
+
+QWidget *TileWidget::resizeGrip() const
+{
+    return m_grip;
+}
+
+bool TileWidget::eventFilter(QObject *watched, QEvent *event)
+{
+    const Handle handle = watched == m_grip ? Handle::Grip : Handle::Title;
+    if (watched != m_grip && watched != m_title)
+        return QFrame::eventFilter(watched, event);
+    switch (event->type()) {
+    case QEvent::MouseButtonPress: {
+        auto *mouse = static_cast<QMouseEvent *>(event);
+        if (mouse->button() != Qt::LeftButton)
+            break;
+        m_dragging = int(handle);
+        setFocus(Qt::MouseFocusReason);
+        Q_EMIT handleDragged(m_tile.id, handle, DragPhase::Start, mouse->globalPosition().toPoint());
+        return true;
+    }
+    case QEvent::MouseMove: {
+        auto *mouse = static_cast<QMouseEvent *>(event);
+        if (m_dragging != int(handle))
+            break;
+        Q_EMIT handleDragged(m_tile.id, handle, DragPhase::Move, mouse->globalPosition().toPoint());
+        return true;
+    }
+    case QEvent::MouseButtonRelease: {
+        auto *mouse = static_cast<QMouseEvent *>(event);
+        if (m_dragging != int(handle) || mouse->button() != Qt::LeftButton)
+            break;
+        m_dragging = -1;
+        // Last: the dashboard may rebuild (and delete this tile) on the request that follows.
+        Q_EMIT handleDragged(m_tile.id, handle, DragPhase::Finish, mouse->globalPosition().toPoint());
+        return true;
+    }
+    case QEvent::KeyPress:
+        if (m_dragging == int(handle) && static_cast<QKeyEvent *>(event)->key() == Qt::Key_Escape) {
+            m_dragging = -1;
+            Q_EMIT handleDragged(m_tile.id, handle, DragPhase::Cancel, QPoint());
+            return true;
+        }
+        break;
+    default:
+        break;
+    }
+    return QFrame::eventFilter(watched, event);
+}
+
+void TileWidget::resizeEvent(QResizeEvent *event)
+{
+    QFrame::resizeEvent(event);
+    m_grip->move(width() - m_grip->width() - 1, height() - m_grip->height() - 1);
+    m_grip->raise();
+}
+
+void TileWidget::keyPressEvent(QKeyEvent *event)
+{
+    if (m_dragging >= 0 && event->key() == Qt::Key_Escape) {
+        const Handle handle = Handle(m_dragging);
+        m_dragging = -1;
+        Q_EMIT handleDragged(m_tile.id, handle, DragPhase::Cancel, QPoint());
+        return;
+    }
+    if (!(event->modifiers() & Qt::ControlModifier)) {
+        QFrame::keyPressEvent(event);
+        return;
+    }
+    int dx = 0;
+    int dy = 0;
+    switch (event->key()) {
+    case Qt::Key_Left:
+        dx = -1;
+        break;
+    case Qt::Key_Right:
+        dx = 1;
+        break;
+    case Qt::Key_Up:
+        dy = -1;
+        break;
+    case Qt::Key_Down:
+        dy = 1;
+        break;
+    default:
+        QFrame::keyPressEvent(event);
+        return;
+    }
+    // Queued: the dashboard rebuilds its tiles on the request, this one too.
+    const bool resize = event->modifiers() & Qt::ShiftModifier;
+    const QString id = m_tile.id;
+    QMetaObject::invokeMethod(
+        this,
+        [this, resize, id, dx, dy] {
+            if (resize)
+                Q_EMIT resizeRequested(id, dx, dy);
+            else
+                Q_EMIT moveRequested(id, dx, dy);
+        },
+        Qt::QueuedConnection);
 }
 
 void TileWidget::addMenuActions(QMenu *)
@@ -130,10 +255,8 @@ void TileWidget::refresh(qint64 nowMs, bool force)
         return;
     m_drawnRevision = revision;
     m_drawnAtMs = nowMs;
-    if (m_tile.title.isEmpty()) {
-        m_title->setText(displayTitle());
-        m_title->setToolTip(displayTitle());
-    }
+    if (m_tile.title.isEmpty())
+        showTitle();
     draw(nowMs);
 }
 
