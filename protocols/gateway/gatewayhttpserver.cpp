@@ -175,14 +175,18 @@ GatewayHttpServer::GatewayHttpServer(ResourceStore *store, EndpointManager *endp
     , m_options(options)
 {
     m_clock.start();
-    m_streamThread.setObjectName(QStringLiteral("gateway streams"));
-    m_streamThread.start();
-    // Made on its thread, so that everything it holds (servers, timers) lives there too.
-    QObject context;
-    context.moveToThread(&m_streamThread);
-    QMetaObject::invokeMethod(
-        &context, [this] { m_streams = new GatewayStreams(m_store, this, m_options.maxBodyBytes); }, Qt::BlockingQueuedConnection);
-    QMetaObject::invokeMethod(&context, [&context] { context.moveToThread(nullptr); }, Qt::BlockingQueuedConnection);
+    if (m_options.streamThread) {
+        m_streamThread.setObjectName(QStringLiteral("gateway streams"));
+        m_streamThread.start();
+        // Made on its thread, so that everything it holds (servers, timers) lives there too.
+        QObject context;
+        context.moveToThread(&m_streamThread);
+        QMetaObject::invokeMethod(
+            &context, [this] { m_streams = new GatewayStreams(m_store, this, m_options.maxBodyBytes); }, Qt::BlockingQueuedConnection);
+        QMetaObject::invokeMethod(&context, [&context] { context.moveToThread(nullptr); }, Qt::BlockingQueuedConnection);
+    } else {
+        m_streams = new GatewayStreams(m_store, this, m_options.maxBodyBytes);
+    }
     connect(m_store, &ResourceStore::valueEvents, m_streams, &GatewayStreams::onValueEvents);
     connect(m_streams, &GatewayStreams::clientsChanged, this, &GatewayHttpServer::clientsChanged);
     connect(this, &QAbstractHttpServer::newWebSocketConnection, this, &GatewayHttpServer::acceptWebSockets);
@@ -191,7 +195,10 @@ GatewayHttpServer::GatewayHttpServer(ResourceStore *store, EndpointManager *endp
 GatewayHttpServer::~GatewayHttpServer()
 {
     GatewayStreams *streams = m_streams;
-    QMetaObject::invokeMethod(streams, [streams] { delete streams; }, Qt::BlockingQueuedConnection);
+    if (m_streamThread.isRunning())
+        QMetaObject::invokeMethod(streams, [streams] { delete streams; }, Qt::BlockingQueuedConnection);
+    else
+        delete streams;
     m_streams = nullptr;
     m_streamThread.quit();
     m_streamThread.wait();
@@ -727,7 +734,7 @@ void GatewayHttpServer::handOverEventStream(QTcpSocket *socket, const ResourceId
                 return;
             QTcpSocket *socket = guard.data();
             socket->setParent(nullptr);
-            socket->moveToThread(&m_streamThread);
+            socket->moveToThread(m_streams->thread());
             GatewayStreams *streams = m_streams;
             QMetaObject::invokeMethod(streams, [streams, socket, id, first] { streams->adoptEventStream(socket, id, first); });
         },
@@ -754,7 +761,7 @@ void GatewayHttpServer::acceptWebSockets()
         }
         QWebSocket *moved = socket.release();
         moved->setParent(nullptr);
-        moved->moveToThread(&m_streamThread);
+        moved->moveToThread(m_streams->thread());
         GatewayStreams *streams = m_streams;
         QMetaObject::invokeMethod(streams, [streams, moved] { streams->adoptWebSocket(moved); });
     }

@@ -49,6 +49,16 @@ QString jsonType(const Resource &resource)
     }
 }
 
+// The data schema's bounds and choices the metadata carries (from a TD or a convention).
+void insertSchemaLimits(const QJsonObject &extra, QJsonObject *into)
+{
+    for (const char *key : {"minimum", "maximum", "enum"}) {
+        const QJsonValue value = extra.value(QLatin1String(key));
+        if (!value.isUndefined())
+            into->insert(QLatin1String(key), value);
+    }
+}
+
 // Resources a client invokes rather than reads: a Thing Description's actions, Home Assistant
 // buttons and scenes (and any entity with a command topic but no state), Homie's non-retained
 // settable properties (commands).
@@ -89,11 +99,7 @@ QJsonObject actionAffordance(const Resource &resource, const QString &href)
         const QString type = md.extra.value(QLatin1String("type")).toString();
         if (!type.isEmpty())
             input.insert(QStringLiteral("type"), type);
-        for (const char *key : {"minimum", "maximum", "enum"}) {
-            const QJsonValue value = md.extra.value(QLatin1String(key));
-            if (!value.isUndefined())
-                input.insert(QLatin1String(key), value);
-        }
+        insertSchemaLimits(md.extra, &input);
     }
     if (!input.isEmpty())
         action.insert(QStringLiteral("input"), input);
@@ -166,11 +172,7 @@ QJsonObject GatewayThings::thingDescription(const QString &device, const QList<c
         const QString type = jsonType(*resource);
         if (!type.isEmpty())
             property.insert(QStringLiteral("type"), type);
-        for (const char *key : {"minimum", "maximum", "enum"}) {
-            const QJsonValue value = md.extra.value(QLatin1String(key));
-            if (!value.isUndefined())
-                property.insert(QLatin1String(key), value);
-        }
+        insertSchemaLimits(md.extra, &property);
         properties.insert(name, property);
     }
     const QString scheme = bearer ? QStringLiteral("bearer_sc") : QStringLiteral("nosec_sc");

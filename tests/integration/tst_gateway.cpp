@@ -17,6 +17,7 @@
 #include "protocols/gateway/gatewayid.h"
 
 #include <QCborValue>
+#include <QDebug>
 #include <QHttpServer>
 #include <QHttpServerResponse>
 #include <QJsonArray>
@@ -152,6 +153,8 @@ private:
     QString publishRetained(const QString &topic, const QString &payload);
     const Resource *waitFor(const QString &uri, const QByteArray &raw = {});
     QString idOf(const QString &uri) const { return GatewayId::encode(*ResourceId::parse(uri)); }
+    // Serves HTTP and CoAP on free ports.
+    bool startWithCoap(Gateway *gateway);
 
     testsupport::Mosquitto m_broker;
     QString m_prefix;
@@ -210,6 +213,18 @@ const Resource *TestGateway::waitFor(const QString &uri, const QByteArray &raw)
         QTest::qWait(10);
     }
     return nullptr;
+}
+
+bool TestGateway::startWithCoap(Gateway *gateway)
+{
+    GatewayOptions options;
+    options.httpPort = 0;
+    options.coap = true;
+    options.coapPort = 0;
+    QString error;
+    if (!gateway->start(options, &error))
+        qWarning().noquote() << error;
+    return gateway->isRunning();
 }
 
 void TestGateway::idsAreStableAndReversible()
@@ -603,12 +618,7 @@ void TestGateway::coapObserveAndGet()
     QVERIFY(waitFor(uri, "7"));
 
     Gateway coap(m_engine.get());
-    GatewayOptions options;
-    options.httpPort = 0;
-    options.coap = true;
-    options.coapPort = 0;
-    QString error;
-    QVERIFY2(coap.start(options, &error), qPrintable(error));
+    QVERIFY(startWithCoap(&coap));
     const QString base = QStringLiteral("coap://127.0.0.1:%1").arg(coap.coapPort());
 
     const QString core = runCoapClient({QStringLiteral("-m"), QStringLiteral("get"), base + QStringLiteral("/.well-known/core")});
@@ -665,12 +675,7 @@ void TestGateway::coapWriteAnswersWithItsOutcome()
     QVERIFY(waitFor(lamp, "off"));
 
     Gateway coap(m_engine.get());
-    GatewayOptions options;
-    options.httpPort = 0;
-    options.coap = true;
-    options.coapPort = 0;
-    QString error;
-    QVERIFY2(coap.start(options, &error), qPrintable(error));
+    QVERIFY(startWithCoap(&coap));
     const QString base = QStringLiteral("coap://127.0.0.1:%1/r/").arg(coap.coapPort());
 
     // The device's refusal comes back as the answer: 5.02 with the reason.
