@@ -28,6 +28,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <memory>
 
 #include <sys/socket.h>
 
@@ -231,6 +232,7 @@ bool GatewayHttpServer::start(QString *error)
         return false;
     }
     m_port = server->serverPort();
+    m_tcpServer = server;
     bind(server);
     return true;
 }
@@ -748,22 +750,62 @@ void GatewayHttpServer::acceptWebSockets()
         if (!socket)
             continue;
         const QUrl url = socket->requestUrl();
+        // Closed once the HTTP server is done with the connection (this runs inside its
+        // reader, which would read on from a socket closed under it).
+        auto refuseLater = [this](QWebSocket *refused, const QString &reason) {
+            QMetaObject::invokeMethod(
+                refused,
+                [refused, reason] {
+                    refused->close(QWebSocketProtocol::CloseCodePolicyViolated, reason);
+                    refused->deleteLater();
+                },
+                Qt::QueuedConnection);
+        };
         if (url.path() != QLatin1String("/ws")) {
-            socket->close(QWebSocketProtocol::CloseCodePolicyViolated, tr("no WebSocket at %1: use /ws").arg(url.path().left(100)));
-            socket.release()->deleteLater();
+            refuseLater(socket.release(), tr("no WebSocket at %1: use /ws").arg(url.path().left(100)));
             continue;
         }
         const QString queryToken = QUrlQuery(url).queryItemValue(QStringLiteral("access_token"), QUrl::FullyDecoded);
         if (!authorisedToken(socket->request().rawHeader("Authorization"), queryToken)) {
-            socket->close(QWebSocketProtocol::CloseCodePolicyViolated, tr("a bearer token is required"));
-            socket.release()->deleteLater();
+            refuseLater(socket.release(), tr("a bearer token is required"));
             continue;
         }
-        QWebSocket *moved = socket.release();
-        moved->setParent(nullptr);
-        moved->moveToThread(m_streams->thread());
-        GatewayStreams *streams = m_streams;
-        QMetaObject::invokeMethod(streams, [streams, moved] { streams->adoptWebSocket(moved); });
+        // Handed over once the HTTP server is done with the connection (this runs inside its
+        // reader); what the client says meanwhile is kept for the stream thread.
+        QWebSocket *waiting = socket.release();
+        auto early = std::make_shared<QStringList>();
+        const QMetaObject::Connection keep = connect(waiting, &QWebSocket::textMessageReceived, this,
+                                                     [early](const QString &message) { early->append(message); });
+        QPointer<QWebSocket> guard(waiting);
+        QMetaObject::invokeMethod(
+            this,
+            [this, guard, early, keep] {
+                disconnect(keep);
+                if (!guard)
+                    return;
+                QWebSocket *moved = guard.data();
+                // It reads through the TCP socket this server accepted, which stays our
+                // server's child: both go to the stream thread.
+                QTcpSocket *tcp = nullptr;
+                if (moved->findChildren<QTcpSocket *>().isEmpty() && m_tcpServer) {
+                    const QList<QTcpSocket *> accepted = m_tcpServer->findChildren<QTcpSocket *>(Qt::FindDirectChildrenOnly);
+                    for (QTcpSocket *candidate : accepted) {
+                        if (candidate->peerPort() == moved->peerPort() && candidate->peerAddress() == moved->peerAddress())
+                            tcp = candidate;
+                    }
+                }
+                QThread *target = m_streams->thread();
+                if (tcp) {
+                    tcp->setParent(nullptr);
+                    tcp->moveToThread(target);
+                }
+                moved->setParent(nullptr);
+                moved->moveToThread(target);
+                GatewayStreams *streams = m_streams;
+                const QStringList said = *early;
+                QMetaObject::invokeMethod(streams, [streams, moved, tcp, said] { streams->adoptWebSocket(moved, tcp, said); });
+            },
+            Qt::QueuedConnection);
     }
 }
 

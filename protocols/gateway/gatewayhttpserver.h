@@ -9,6 +9,8 @@
 #include <QHash>
 #include <QThread>
 
+class QTcpServer;
+
 namespace thingscape {
 
 class EndpointManager;
@@ -84,6 +86,7 @@ private:
     quint64 m_requests = 0;
     QHash<QString, Client> m_clients; // by address text
     QElapsedTimer m_clock;
+    QTcpServer *m_tcpServer = nullptr; // Owned (a child of this).
     QThread m_streamThread;
     GatewayStreams *m_streams = nullptr; // Owned; lives on m_streamThread.
 };

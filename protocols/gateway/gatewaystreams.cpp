@@ -41,13 +41,14 @@ GatewayStreams::GatewayStreams(const ResourceStore *store, QObject *storeContext
 GatewayStreams::~GatewayStreams()
 {
     // Sockets go while the tables their signals update still exist.
+    for (QWebSocket *socket : std::as_const(m_webSockets))
+        disconnect(socket, nullptr, this, nullptr);
+    qDeleteAll(m_webSockets);
+    m_webSockets.clear();
     const QList<QTcpSocket *> streams = findChildren<QTcpSocket *>(Qt::FindDirectChildrenOnly);
     for (QTcpSocket *socket : streams)
         disconnect(socket, nullptr, this, nullptr);
     qDeleteAll(streams);
-    for (QWebSocket *socket : std::as_const(m_webSockets))
-        disconnect(socket, nullptr, this, nullptr);
-    qDeleteAll(m_webSockets);
 }
 
 void GatewayStreams::adoptEventStream(QTcpSocket *socket, const ResourceId &id, const QByteArray &first)
@@ -71,9 +72,14 @@ void GatewayStreams::dropEventStream(const ResourceId &id)
     Q_EMIT clientsChanged();
 }
 
-void GatewayStreams::adoptWebSocket(QWebSocket *socket)
+void GatewayStreams::adoptWebSocket(QWebSocket *socket, QTcpSocket *tcp, const QStringList &said)
 {
     socket->setParent(this);
+    if (tcp) {
+        // Gone with the WebSocket, whether or not the WebSocket deletes it itself.
+        tcp->setParent(this);
+        connect(socket, &QObject::destroyed, tcp, &QObject::deleteLater);
+    }
     socket->setMaxAllowedIncomingMessageSize(quint64(m_maxMessageBytes));
     socket->setMaxAllowedIncomingFrameSize(quint64(m_maxMessageBytes));
     m_webSockets.insert(socket);
@@ -86,6 +92,10 @@ void GatewayStreams::adoptWebSocket(QWebSocket *socket)
     });
     connect(socket, &QWebSocket::disconnected, this, [this, socket] { dropWebSocket(socket); });
     Q_EMIT clientsChanged();
+    for (const QString &message : said)
+        onWebSocketMessage(socket, message);
+    if (socket->state() != QAbstractSocket::ConnectedState)
+        dropWebSocket(socket);
 }
 
 void GatewayStreams::onValueEvents(const ValueEvents &events)

@@ -34,8 +34,10 @@ public:
     // On this object's thread, the socket already moved to it: answers with the event-stream
     // headers and first (the current value, may be empty), then every update of id.
     void adoptEventStream(QTcpSocket *socket, const ResourceId &id, const QByteArray &first);
-    // On this object's thread, the socket already moved to it, authorised and at /ws.
-    void adoptWebSocket(QWebSocket *socket);
+    // On this object's thread, the socket already moved to it, authorised and at /ws; tcp (may
+    // be null): the connection it reads, when it is not the WebSocket's child; said: what the
+    // client sent before the hand-over, handled first.
+    void adoptWebSocket(QWebSocket *socket, QTcpSocket *tcp, const QStringList &said);
     void onValueEvents(const ValueEvents &events);
 
     // Any thread.

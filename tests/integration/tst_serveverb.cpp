@@ -1,6 +1,6 @@
 // `thingscape serve` end to end: the binary serving a workspace fed by a private mosquitto;
 // its ready line, a value read and a write through it, its usage errors (exit 2), and a
-// bearer token generated, printed once and kept when bound beyond loopback.
+// bearer token generated, printed once and kept when bound beyond loopback; `run --http` serving the same.
 #include "mqtttesthelpers.h"
 #include "testsupport.h"
 
