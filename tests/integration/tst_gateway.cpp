@@ -153,6 +153,8 @@ private:
     QString publishRetained(const QString &topic, const QString &payload);
     const Resource *waitFor(const QString &uri, const QByteArray &raw = {});
     QString idOf(const QString &uri) const { return GatewayId::encode(*ResourceId::parse(uri)); }
+    // This run's Home Assistant node id: the prefix as one topic level.
+    QString haNode() const { return QString(m_prefix).replace(QLatin1Char('/'), QLatin1Char('_')); }
     // Serves HTTP and CoAP on free ports.
     bool startWithCoap(Gateway *gateway);
 
@@ -175,8 +177,8 @@ void TestGateway::initTestCase()
     EndpointConfig config;
     config.id = QStringLiteral("broker");
     config.url = *ResourceId::parse(QStringLiteral("mqtt://127.0.0.1:%1").arg(m_broker.port()));
-    // Home Assistant configs of this test's devices too (node id: the prefix).
-    config.filters = {m_prefix + QStringLiteral("/#"), QStringLiteral("homeassistant/+/%1/#").arg(m_prefix)};
+    // Home Assistant configs of this test's devices too (node id: haNode()).
+    config.filters = {m_prefix + QStringLiteral("/#"), QStringLiteral("homeassistant/+/%1/#").arg(haNode())};
     m_engine->endpoints()->add(config);
     m_engine->connectEndpoint(config.id);
     QTRY_COMPARE_WITH_TIMEOUT(m_engine->endpoints()->status(config.id).state, ConnectorState::Connected, 20000);
@@ -714,7 +716,7 @@ void TestGateway::thingDescriptionsCarryActions()
     const QString config = QStringLiteral(R"({"name": "Bell", "command_topic": "%1", "payload_press": "PRESS", "device": {"name": "%2", "identifiers": ["%3"]}})")
                                .arg(command, device, m_prefix);
     QCOMPARE(mqtttest::publish(m_broker.port(), {QStringLiteral("-r"), QStringLiteral("-t"),
-                                                 QStringLiteral("homeassistant/button/%1/bell/config").arg(m_prefix),
+                                                 QStringLiteral("homeassistant/button/%1/bell/config").arg(haNode()),
                                                  QStringLiteral("-m"), config}),
              0);
     const QString bell = m_base + QStringLiteral("/bell/press");
@@ -753,7 +755,7 @@ void TestGateway::thingDescriptionsCarryActions()
     subscriber.waitForFinished();
     client.disconnectAll();
     QCOMPARE(mqtttest::publish(m_broker.port(), {QStringLiteral("-r"), QStringLiteral("-t"),
-                                                 QStringLiteral("homeassistant/button/%1/bell/config").arg(m_prefix),
+                                                 QStringLiteral("homeassistant/button/%1/bell/config").arg(haNode()),
                                                  QStringLiteral("-n")}),
              0);
 }
