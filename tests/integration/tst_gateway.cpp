@@ -2,8 +2,11 @@
 // HTTP (GET with negotiation and ETag, SSE, WebSocket, PUT through to MQTT seen by
 // mosquitto_sub), CoAP (coap-client-openssl GET and Observe, an HTTP-fed resource from a
 // QHttpServer device), and its generated Thing Descriptions are consumed by Thingscape's own
-// HTTP connector (a write through them lands on the broker). Plus the security rules: a token
-// beyond loopback, read-only, limits, and hostile ids and bodies answered with a 4xx and a message.
+// HTTP connector (a write through them lands on the broker, an action invoked through them
+// publishes a Home Assistant button's command). CoAP writes answered with their outcome (5.02
+// from a refusing device, 2.04 after an empty ACK). Plus the security rules: a token beyond
+// loopback, read-only, limits, bodies over the limit refused early (413), and hostile ids and
+// bodies answered with a 4xx and a message.
 #include "mqtttesthelpers.h"
 #include "testsupport.h"
 
@@ -155,6 +158,8 @@ private:
     QString idOf(const QString &uri) const { return GatewayId::encode(*ResourceId::parse(uri)); }
     // This run's Home Assistant node id: the prefix as one topic level.
     QString haNode() const { return QString(m_prefix).replace(QLatin1Char('/'), QLatin1Char('_')); }
+    // An HTTP endpoint for url, added to the engine and connected; returns url.
+    QString addHttpDevice(const QString &id, const QString &url);
     // Serves HTTP and CoAP on free ports.
     bool startWithCoap(Gateway *gateway);
 
@@ -215,6 +220,16 @@ const Resource *TestGateway::waitFor(const QString &uri, const QByteArray &raw)
         QTest::qWait(10);
     }
     return nullptr;
+}
+
+QString TestGateway::addHttpDevice(const QString &id, const QString &url)
+{
+    EndpointConfig http;
+    http.id = id;
+    http.url = *ResourceId::parse(url);
+    m_engine->endpoints()->add(http);
+    m_engine->connectEndpoint(http.id);
+    return url;
 }
 
 bool TestGateway::startWithCoap(Gateway *gateway)
@@ -609,12 +624,7 @@ void TestGateway::coapObserveAndGet()
     device.route(QStringLiteral("/meter"), [] { return QHttpServerResponse("text/plain", "42.5"); });
     const quint16 devicePort = device.listen(QHostAddress::LocalHost, 0);
     QVERIFY(devicePort != 0);
-    EndpointConfig http;
-    http.id = QStringLiteral("meter");
-    http.url = *ResourceId::parse(QStringLiteral("http://127.0.0.1:%1/meter").arg(devicePort));
-    m_engine->endpoints()->add(http);
-    m_engine->connectEndpoint(http.id);
-    const QString meter = QStringLiteral("http://127.0.0.1:%1/meter").arg(devicePort);
+    const QString meter = addHttpDevice(QStringLiteral("meter"), QStringLiteral("http://127.0.0.1:%1/meter").arg(devicePort));
     QVERIFY(waitFor(meter));
     const QString uri = publishRetained(QStringLiteral("coap/level"), QStringLiteral("7"));
     QVERIFY(waitFor(uri, "7"));
@@ -651,7 +661,7 @@ void TestGateway::coapObserveAndGet()
     const QString bigValue = runCoapClient({QStringLiteral("-m"), QStringLiteral("get"), QStringLiteral("-A"), QStringLiteral("0"),
                                             base + QStringLiteral("/r/") + idOf(bigUri)});
     QVERIFY2(bigValue.contains(big), qPrintable(QString::number(bigValue.size())));
-    m_engine->endpoints()->remove(http.id);
+    m_engine->endpoints()->remove(QStringLiteral("meter"));
 }
 
 void TestGateway::coapWriteAnswersWithItsOutcome()
@@ -666,12 +676,7 @@ void TestGateway::coapWriteAnswersWithItsOutcome()
     });
     const quint16 devicePort = device.listen(QHostAddress::LocalHost, 0);
     QVERIFY(devicePort != 0);
-    EndpointConfig http;
-    http.id = QStringLiteral("valve");
-    http.url = *ResourceId::parse(QStringLiteral("http://127.0.0.1:%1/valve").arg(devicePort));
-    m_engine->endpoints()->add(http);
-    m_engine->connectEndpoint(http.id);
-    const QString valve = http.url.toString();
+    const QString valve = addHttpDevice(QStringLiteral("valve"), QStringLiteral("http://127.0.0.1:%1/valve").arg(devicePort));
     QVERIFY(waitFor(valve, "closed"));
     const QString lamp = publishRetained(QStringLiteral("coapw/lamp"), QStringLiteral("off"));
     QVERIFY(waitFor(lamp, "off"));
@@ -704,7 +709,7 @@ void TestGateway::coapWriteAnswersWithItsOutcome()
     const QString unknown = runCoapClient({QStringLiteral("-m"), QStringLiteral("put"), QStringLiteral("-e"), QStringLiteral("1"),
                                            base + idOf(m_base + QStringLiteral("/coapw/nobody"))}, 30000, true);
     QVERIFY2(unknown.contains(QLatin1String("4.04")), qPrintable(unknown));
-    m_engine->endpoints()->remove(http.id);
+    m_engine->endpoints()->remove(QStringLiteral("valve"));
 }
 
 void TestGateway::thingDescriptionsCarryActions()
