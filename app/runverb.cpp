@@ -1,7 +1,8 @@
 #include "runverb.h"
 
 #include "cli.h"
-#include "sim/signalwatcher.h"
+#include "headlessverb.h"
+#include "serveverb.h"
 
 #include "model/rule.h"
 #include "model/ruletrace.h"
@@ -12,6 +13,7 @@
 #include "protocols/engine/recorder.h"
 #include "model/recording/recordingconfig.h"
 #include "protocols/engine/ruleengine.h"
+#include "protocols/gateway/gateway.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -52,65 +54,61 @@ void printErr(const QString &text)
 
 struct RunOptions
 {
-    QString path;
-    double forSeconds = -1; // < 0: until a signal
+    HeadlessOptions common;
     bool dryRun = false;
     QString share;
     bool record = false;
     QString recordPath; // empty: the workspace's recording database, else beside the workspace
+    GatewayVerbOptions gateway;
+    bool gatewayOptionGiven = false;
 };
+
+OptionMatch parseRunOption(const QStringList &args, qsizetype &i, const HeadlessOptions &common, RunOptions *options,
+                           QString *error)
+{
+    const QString &arg = args.at(i);
+    if (arg == QLatin1String("--dry-run")) {
+        options->dryRun = true;
+    } else if (arg == QLatin1String("--record") || arg.startsWith(QLatin1String("--record="))) {
+        options->record = true;
+        if (arg.startsWith(QLatin1String("--record="))) {
+            options->recordPath = arg.mid(9);
+        } else if (i + 1 < args.size() && !args.at(i + 1).startsWith(QLatin1String("--"))) {
+            // The next word is the database unless it is the workspace still to come.
+            bool morePositional = false;
+            for (qsizetype j = i + 2; j < args.size(); ++j)
+                morePositional = morePositional || !args.at(j).startsWith(QLatin1String("--"));
+            if (!common.path.isEmpty() || morePositional)
+                options->recordPath = args.at(++i);
+        }
+    } else if (arg == QLatin1String("--share")) {
+        const std::optional<QString> value = takeOptionValue(args, i, error);
+        if (!value)
+            return OptionMatch::Failed;
+        if (value->isEmpty() || value->contains(QLatin1Char('/')) || value->contains(QLatin1Char('+'))
+            || value->contains(QLatin1Char('#'))) {
+            *error = tr("--share needs a group name without '/', '+' or '#', not \"%1\"").arg(*value);
+            return OptionMatch::Failed;
+        }
+        options->share = *value;
+    } else {
+        const OptionMatch match = parseGatewayOption(args, i, &options->gateway, error);
+        if (match == OptionMatch::Taken)
+            options->gatewayOptionGiven = true;
+        return match;
+    }
+    return OptionMatch::Taken;
+}
 
 bool parse(const QStringList &args, RunOptions *options, QString *error)
 {
-    for (qsizetype i = 2; i < args.size(); ++i) {
-        const QString &arg = args.at(i);
-        if (arg == QLatin1String("--dry-run")) {
-            options->dryRun = true;
-        } else if (arg == QLatin1String("--record") || arg.startsWith(QLatin1String("--record="))) {
-            options->record = true;
-            if (arg.startsWith(QLatin1String("--record="))) {
-                options->recordPath = arg.mid(9);
-            } else if (i + 1 < args.size() && !args.at(i + 1).startsWith(QLatin1String("--"))) {
-                // The next word is the database unless it is the workspace still to come.
-                bool morePositional = false;
-                for (qsizetype j = i + 2; j < args.size(); ++j)
-                    morePositional = morePositional || !args.at(j).startsWith(QLatin1String("--"));
-                if (!options->path.isEmpty() || morePositional)
-                    options->recordPath = args.at(++i);
-            }
-        } else if (arg == QLatin1String("--for") || arg == QLatin1String("--share")) {
-            if (i + 1 >= args.size()) {
-                *error = tr("%1 needs a value").arg(arg);
-                return false;
-            }
-            const QString value = args.at(++i);
-            if (arg == QLatin1String("--share")) {
-                if (value.isEmpty() || value.contains(QLatin1Char('/')) || value.contains(QLatin1Char('+'))
-                    || value.contains(QLatin1Char('#'))) {
-                    *error = tr("--share needs a group name without '/', '+' or '#', not \"%1\"").arg(value);
-                    return false;
-                }
-                options->share = value;
-            } else {
-                bool ok = false;
-                options->forSeconds = value.toDouble(&ok);
-                if (!ok || !std::isfinite(options->forSeconds) || options->forSeconds < 0) {
-                    *error = tr("--for needs a number of seconds, not \"%1\"").arg(value);
-                    return false;
-                }
-            }
-        } else if (arg.startsWith(QLatin1String("--"))) {
-            *error = tr("unknown option %1").arg(arg);
-            return false;
-        } else if (options->path.isEmpty()) {
-            options->path = arg;
-        } else {
-            *error = tr("one workspace at a time: \"%1\" is one too many").arg(arg);
-            return false;
-        }
-    }
-    if (options->path.isEmpty()) {
-        *error = tr("'run' needs a workspace file");
+    const auto own = [options](const QStringList &words, qsizetype &i, const HeadlessOptions &common, QString *why) {
+        return parseRunOption(words, i, common, options, why);
+    };
+    if (!parseHeadlessOptions(args, own, &options->common, error))
+        return false;
+    if (options->gatewayOptionGiven && !options->gateway.httpGiven) {
+        *error = tr("the gateway options need --http ADDRESS:PORT (e.g. --http 127.0.0.1:8080)");
         return false;
     }
     return true;
@@ -156,10 +154,18 @@ int runRules(const QStringList &args)
     QString error;
     if (!parse(args, &options, &error)) {
         printErr(error);
-        printErr(tr("usage: thingscape run WORKSPACE [--for S] [--dry-run] [--share GROUP] [--record [PATH]]"));
+        printErr(tr("usage: thingscape run WORKSPACE [--for S] [--dry-run] [--share GROUP] [--record [PATH]] "
+                    "[--http ADDR:PORT [--coap ADDR:PORT] [--token-file F] [--read-only] [--max-body BYTES]]"));
         return ExitUsage;
     }
-    std::optional<Workspace> workspace = Workspace::load(options.path, &error);
+    QString notice;
+    if (options.gateway.httpGiven && !resolveGatewayToken(&options.gateway, &notice, &error)) {
+        printErr(error);
+        return ExitUsage;
+    }
+    if (!notice.isEmpty())
+        printErr(notice);
+    std::optional<Workspace> workspace = Workspace::load(options.common.path, &error);
     if (!workspace) {
         printErr(error);
         return ExitUsage;
@@ -168,7 +174,7 @@ int runRules(const QStringList &args)
     const std::optional<QList<Rule>> rules = RuleEngine::parse(workspace->rules(), &problem);
     if (!rules) {
         printErr(tr("Cannot run the workspace '%1': %2: %3")
-                     .arg(options.path, Workspace::locate(options.path, problem.where), problem.message));
+                     .arg(options.common.path, Workspace::locate(options.common.path, problem.where), problem.message));
         return ExitUsage;
     }
     for (const QString &warning : RuleSet::warnings(*rules))
@@ -182,6 +188,12 @@ int runRules(const QStringList &args)
     HeadlessSecretProvider secrets;
     engine.setSecretProvider(&secrets);
     engine.setRulesAutoStart(false);
+    // --http: the same gateway as `serve`, next to the rules.
+    Gateway gateway(&engine);
+    if (options.gateway.httpGiven && !gateway.start(options.gateway.gateway, &error)) {
+        printErr(error);
+        return ExitUsage;
+    }
     RuleEngine *ruleEngine = engine.rules();
     ruleEngine->setDryRun(options.dryRun);
     QObject::connect(ruleEngine, &RuleEngine::traced, [](const RuleTrace &trace) { printLine(trace.toJson()); });
@@ -256,7 +268,12 @@ int runRules(const QStringList &args)
         if (config.autoConnect)
             pending.insert(config.id);
     }
-    engine.apply(*workspace, options.path);
+    engine.apply(*workspace, options.common.path);
+    if (gateway.isRunning()) {
+        const QByteArray line = gatewayReadyLine(gateway);
+        std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
+        std::fflush(stdout);
+    }
     // An endpoint id the manager generated differs from the file's empty one.
     pending.clear();
     for (const EndpointConfig &config : engine.endpoints()->endpoints()) {
@@ -288,13 +305,10 @@ int runRules(const QStringList &args)
         QTimer::singleShot(0, &engine, startRules);
     QTimer::singleShot(kFirstOutcomeMs, &engine, startRules);
 
-    sim::SignalWatcher watcher;
-    QObject::connect(&watcher, &sim::SignalWatcher::terminationRequested, &engine, [] { QCoreApplication::exit(ExitSuccess); });
-    if (options.forSeconds >= 0)
-        QTimer::singleShot(qint64(std::llround(options.forSeconds * 1000)), &engine, [] { QCoreApplication::exit(ExitSuccess); });
     if (exitCode != ExitSuccess)
         return exitCode;
-    const int code = QCoreApplication::exec();
+    const int code = runHeadlessLoop(&engine, options.common.forSeconds);
+    gateway.stop();
     ruleEngine->stop();
     engine.disconnectAll();
     return code;

@@ -4,7 +4,8 @@
 
 namespace thingscape {
 
-// `thingscape run WORKSPACE [--for S] [--dry-run] [--share GROUP]`: loads a workspace,
+// `thingscape run WORKSPACE [--for S] [--dry-run] [--share GROUP] [--record [PATH]] [--http ADDR:PORT ...]`:
+// loads a workspace,
 // connects its endpoints, runs its rules and bridges without a display and prints one JSON
 // line per rule run until --for seconds pass or SIGINT / SIGTERM. Exit 2 for a broken
 // workspace or usage (the message names the problem and its position) or a recording database

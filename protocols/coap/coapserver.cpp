@@ -1,9 +1,11 @@
 #include "coapserver.h"
 
+#include "coapaddress.h"
 #include "coapio.h"
 
 #include <coap3/coap.h>
 
+#include <QPointer>
 #include <QUdpSocket>
 
 #include <arpa/inet.h>
@@ -34,31 +36,11 @@ coap_str_const_t *newString(const QByteArray &text)
     return coap_new_str_const(reinterpret_cast<const uint8_t *>(text.constData()), size_t(text.size()));
 }
 
-bool toAddress(const QHostAddress &host, quint16 port, coap_address_t *out)
-{
-    coap_address_init(out);
-    if (host.protocol() == QAbstractSocket::IPv4Protocol) {
-        out->size = sizeof(out->addr.sin);
-        out->addr.sin.sin_family = AF_INET;
-        out->addr.sin.sin_addr.s_addr = htonl(host.toIPv4Address());
-        out->addr.sin.sin_port = htons(port);
-        return true;
-    }
-    if (host.protocol() == QAbstractSocket::IPv6Protocol) {
-        out->size = sizeof(out->addr.sin6);
-        out->addr.sin6.sin6_family = AF_INET6;
-        const Q_IPV6ADDR v6 = host.toIPv6Address();
-        memcpy(&out->addr.sin6.sin6_addr, v6.c, 16);
-        out->addr.sin6.sin6_port = htons(port);
-        return true;
-    }
-    return false;
-}
-
 } // namespace
 
 struct CoapServer::Entry
 {
+    CoapServer *server = nullptr; // Not owned: holds this entry.
     QByteArray path;
     CoapResourceOptions options;
     coap_resource_t *resource = nullptr; // Not owned: the context owns its resources.
@@ -85,12 +67,22 @@ struct CoapServer::Entry
         if (const auto accept = uintOption(pdu, COAP_OPTION_ACCEPT))
             request.accept = int(*accept);
 
+        const auto deferred = entry->options.deferredHandlers.find(request.method);
+        if (deferred != entry->options.deferredHandlers.end() && deferred->second) {
+            entry->server->deferred(deferred->second, request, resource, session, pdu, query, response);
+            return;
+        }
         const auto handler = entry->options.handlers.find(request.method);
         if (handler == entry->options.handlers.end() || !handler->second) {
             coap_pdu_set_code(response, COAP_RESPONSE_CODE_NOT_ALLOWED);
             return;
         }
-        const CoapServerReply reply = handler->second(request);
+        answer(handler->second(request), resource, session, pdu, query, response);
+    }
+
+    static void answer(const CoapServerReply &reply, coap_resource_t *resource, coap_session_t *session, const coap_pdu_t *pdu,
+                       const coap_string_t *query, coap_pdu_t *response)
+    {
         coap_pdu_set_code(response, static_cast<coap_pdu_code_t>(COAP_RESPONSE_CODE(reply.code)));
         if (reply.payload.isEmpty())
             return;
@@ -108,6 +100,68 @@ struct CoapServer::Entry
     }
 };
 
+void CoapServer::deferred(const CoapDeferredHandler &handler, const CoapServerRequest &request, coap_resource_t *resource,
+                          coap_session_t *session, const coap_pdu_t *pdu, const coap_string_t *query, coap_pdu_t *response)
+{
+    const coap_bin_const_t token = coap_pdu_get_token(pdu);
+    if (coap_async_t *async = coap_find_async(session, token)) {
+        // libcoap calls again once the answer is in, with the request it kept.
+        const auto key = quint64(reinterpret_cast<quintptr>(coap_async_get_app_data(async)));
+        const auto it = m_answers.find(key);
+        if (it == m_answers.end()) {
+            Entry::answer(CoapServerReply{503, QByteArrayLiteral("the answer was lost"), ContentFormat::Text, -1, 0}, resource,
+                          session, pdu, query, response);
+            return;
+        }
+        const CoapServerReply reply = it.value();
+        m_answers.erase(it);
+        Entry::answer(reply, resource, session, pdu, query, response);
+        return;
+    }
+    const quint64 key = m_nextKey++;
+    QPointer<CoapServer> guard(this);
+    const std::optional<CoapServerReply> now = handler(request, [guard, key](const CoapServerReply &reply) {
+        if (guard)
+            guard->answerLater(key, reply);
+    });
+    if (now) {
+        Entry::answer(*now, resource, session, pdu, query, response);
+        return;
+    }
+    // Not answered yet: libcoap sends an empty ACK now (to a CON) and keeps the request.
+    coap_async_t *async = coap_register_async(session, pdu, 0);
+    if (!async) {
+        Entry::answer(CoapServerReply{503, QByteArrayLiteral("cannot hold the request until its outcome is known"),
+                                      ContentFormat::Text, -1, 0},
+                      resource, session, pdu, query, response);
+        return;
+    }
+    coap_async_set_app_data(async, reinterpret_cast<void *>(quintptr(key)));
+    m_waiting.insert(key, Waiting{coap_session_reference(session),
+                                  QByteArray(reinterpret_cast<const char *>(token.s), qsizetype(token.length))});
+    if (m_answers.contains(key))
+        release(key);
+}
+
+void CoapServer::answerLater(quint64 key, const CoapServerReply &reply)
+{
+    m_answers.insert(key, reply);
+    if (m_waiting.contains(key))
+        release(key);
+}
+
+void CoapServer::release(quint64 key)
+{
+    const Waiting waiting = m_waiting.take(key);
+    const coap_bin_const_t token{size_t(waiting.token.size()), reinterpret_cast<const uint8_t *>(waiting.token.constData())};
+    if (coap_async_t *async = coap_find_async(waiting.session, token))
+        coap_async_trigger(async);
+    else
+        m_answers.remove(key); // the client went away
+    coap_session_release(waiting.session);
+    scheduleProcess();
+}
+
 void CoapServer::ContextDeleter::operator()(coap_context_t *context) const
 {
     coap_free_context(context);
@@ -120,6 +174,9 @@ CoapServer::CoapServer(QObject *parent)
 
 CoapServer::~CoapServer()
 {
+    for (const Waiting &waiting : std::as_const(m_waiting))
+        coap_session_release(waiting.session);
+    m_waiting.clear();
     m_io.reset();
     m_context.reset();
 }
@@ -143,7 +200,7 @@ bool CoapServer::listen(const QHostAddress &address, quint16 port, QString *erro
             candidate = probe.localPort();
         }
         coap_address_t bound;
-        if (!toAddress(address, candidate, &bound)) {
+        if (!toCoapAddress(address, candidate, &bound)) {
             *error = tr("'%1' is not an IP address to serve CoAP on").arg(address.toString());
             m_context.reset();
             return false;
@@ -170,6 +227,7 @@ bool CoapServer::listen(const QHostAddress &address, quint16 port, QString *erro
 void CoapServer::addResource(const QByteArray &path, const CoapResourceOptions &options)
 {
     auto entry = std::make_unique<Entry>();
+    entry->server = this;
     entry->path = path;
     entry->options = options;
     if (m_context)
@@ -194,6 +252,8 @@ void CoapServer::attach(Entry &entry)
     }
     coap_resource_t *resource = coap_resource_init(newString(entry.path), flags);
     for (const auto &[method, handler] : entry.options.handlers)
+        coap_register_request_handler(resource, static_cast<coap_request_t>(method), &Entry::onRequest);
+    for (const auto &[method, handler] : entry.options.deferredHandlers)
         coap_register_request_handler(resource, static_cast<coap_request_t>(method), &Entry::onRequest);
     for (const auto &[name, value] : entry.options.attributes) {
         coap_add_attr(resource, newString(name), value.isEmpty() ? nullptr : newString(value),

@@ -13,10 +13,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 struct coap_context_t;
 struct coap_resource_t;
+struct coap_session_t;
+struct coap_pdu_t;
+struct coap_string_t;
 
 namespace thingscape {
 
@@ -44,6 +48,11 @@ struct CoapServerReply
 };
 
 using CoapHandler = std::function<CoapServerReply(const CoapServerRequest &)>;
+// Takes the answer of a deferred request, at any later time on the server's thread.
+using CoapResponder = std::function<void(const CoapServerReply &)>;
+// Answers at once (a reply) or later through the responder (nullopt): the client then gets an
+// empty ACK now and the answer as a separate response (RFC 7252 5.2.2).
+using CoapDeferredHandler = std::function<std::optional<CoapServerReply>(const CoapServerRequest &, const CoapResponder &)>;
 
 struct CoapResourceOptions
 {
@@ -58,6 +67,7 @@ struct CoapResourceOptions
     bool observable = false;
     Notify notify = Notify::Non;
     std::map<CoapMethod, CoapHandler> handlers; // methods without one get 4.05
+    std::map<CoapMethod, CoapDeferredHandler> deferredHandlers; // taken before handlers
 };
 
 // A CoAP server (UDP) on the Qt event loop: a libcoap context bound to one address, with
@@ -94,14 +104,28 @@ private:
         void operator()(coap_context_t *context) const;
     };
 
+    // A deferred request waiting for its answer.
+    struct Waiting
+    {
+        coap_session_t *session = nullptr; // a reference held until answered
+        QByteArray token;
+    };
+
     void attach(Entry &entry);
     void scheduleProcess();
+    void deferred(const CoapDeferredHandler &handler, const CoapServerRequest &request, coap_resource_t *resource,
+                  coap_session_t *session, const coap_pdu_t *pdu, const coap_string_t *query, coap_pdu_t *response);
+    void answerLater(quint64 key, const CoapServerReply &reply);
+    void release(quint64 key);
 
     std::unique_ptr<coap_context_t, ContextDeleter> m_context;
     std::unique_ptr<CoapIo> m_io; // destroyed before the context
     std::vector<std::unique_ptr<Entry>> m_entries;
     QHash<QByteArray, Entry *> m_byPath; // Not owned: points into m_entries.
     bool m_processScheduled = false;
+    quint64 m_nextKey = 1;
+    QHash<quint64, Waiting> m_waiting;           // registered with libcoap, no answer yet
+    QHash<quint64, CoapServerReply> m_answers;   // answered, to go out on the next round
     QHostAddress m_address;
     quint16 m_port = 0;
 };

@@ -10,7 +10,6 @@
 #include "protocols/endpointmanager.h"
 
 #include <QCoreApplication>
-#include <QDebug>
 #include <QPointer>
 
 namespace thingscape {
@@ -101,7 +100,9 @@ void GatewayCoap::addResource(const ResourceId &id)
         reply.etag = GatewayRepresentation::coapEtag(*current, body->contentFormat);
         return reply;
     };
-    auto write = [this, id](const CoapServerRequest &request, const QString &method) {
+    // Answered with the write's outcome: an empty ACK now, the outcome as a separate response.
+    auto write = [this, id](const CoapServerRequest &request, const CoapResponder &respond,
+                            const QString &method) -> std::optional<CoapServerReply> {
         if (m_options.readOnly)
             return errorReply(403, tr("this gateway is read-only: writes are refused"));
         const Resource *current = m_store->find(id);
@@ -117,18 +118,24 @@ void GatewayCoap::addResource(const ResourceId &id)
         if (request.contentFormat >= 0)
             options.mediaType = codecs::mediaTypeForContentFormat(request.contentFormat);
         options.cause = Cause::gateway(QStringLiteral("coap"));
-        // The driver answers at once: the write's outcome is logged, not awaited.
         const QString uri = id.toString();
-        m_endpoints->write(id, request.payload, options, [uri](const Result &result) {
-            if (!result.ok())
-                qWarning().noquote() << tr("gateway: CoAP write to %1 failed: %2").arg(uri, result.error);
+        m_endpoints->write(id, request.payload, options, [uri, respond](const Result &result) {
+            if (result.ok()) {
+                CoapServerReply reply;
+                reply.code = 204;
+                respond(reply);
+                return;
+            }
+            respond(errorReply(GatewayRepresentation::writeStatus(result.kind), tr("writing %1 failed: %2").arg(uri, result.error)));
         });
-        CoapServerReply reply;
-        reply.code = 204;
-        return reply;
+        return std::nullopt;
     };
-    options.handlers[CoapMethod::Put] = [write](const CoapServerRequest &request) { return write(request, QStringLiteral("PUT")); };
-    options.handlers[CoapMethod::Post] = [write](const CoapServerRequest &request) { return write(request, QStringLiteral("POST")); };
+    options.deferredHandlers[CoapMethod::Put] = [write](const CoapServerRequest &request, const CoapResponder &respond) {
+        return write(request, respond, QStringLiteral("PUT"));
+    };
+    options.deferredHandlers[CoapMethod::Post] = [write](const CoapServerRequest &request, const CoapResponder &respond) {
+        return write(request, respond, QStringLiteral("POST"));
+    };
     m_server->addResource("r/" + GatewayId::encode(id).toLatin1(), options);
 }
 

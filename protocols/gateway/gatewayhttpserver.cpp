@@ -2,6 +2,7 @@
 
 #include "gatewayid.h"
 #include "gatewayrepresentation.h"
+#include "gatewaystreams.h"
 #include "gatewaythings.h"
 
 #include "model/codecs/codecs.h"
@@ -21,11 +22,15 @@
 #include <QPointer>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTimer>
 #include <QUrlQuery>
 #include <QWebSocket>
 
 #include <algorithm>
 #include <cctype>
+#include <memory>
+
+#include <sys/socket.h>
 
 namespace thingscape {
 
@@ -36,7 +41,10 @@ constexpr int kMaxPage = 1000;
 // Headers and framing around a body: a request bigger than the body limit and this is refused
 // before it is read whole.
 constexpr qint64 kHeaderAllowance = 64 * 1024;
-constexpr qsizetype kMaxWebSocketSubscriptions = 10000;
+// How long a refused client may go on sending (discarded) before its connection is cut.
+constexpr int kLingerMs = 5000;
+// On a socket: the bytes of the request being read so far.
+constexpr char kRequestBytes[] = "thingscape.requestBytes";
 
 QByteArray statusText(int status)
 {
@@ -75,12 +83,7 @@ QByteArray header(const QHttpServerRequest &request, const QByteArray &name)
 
 QByteArray compactJson(const QJsonValue &value)
 {
-    if (value.isObject())
-        return QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
-    if (value.isArray())
-        return QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact);
-    const QByteArray wrapped = QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact);
-    return wrapped.mid(1, wrapped.size() - 2);
+    return GatewayRepresentation::compactJson(value);
 }
 
 bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
@@ -92,23 +95,6 @@ bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
     for (int i = 0; i < da.size(); ++i)
         diff |= static_cast<unsigned char>(da.at(i) ^ db.at(i));
     return diff == 0;
-}
-
-int statusFor(ErrorKind kind)
-{
-    switch (kind) {
-    case ErrorKind::None: return 204;
-    case ErrorKind::Timeout: return 504;
-    case ErrorKind::NotFound: return 404;
-    case ErrorKind::Usage: return 400;
-    case ErrorKind::Unsupported: return 501;
-    case ErrorKind::Connection:
-    case ErrorKind::Tls:
-    case ErrorKind::Auth:
-    case ErrorKind::Protocol:
-        return 502;
-    }
-    return 502;
 }
 
 QString clientName(const QTcpSocket *socket)
@@ -190,16 +176,43 @@ GatewayHttpServer::GatewayHttpServer(ResourceStore *store, EndpointManager *endp
     , m_options(options)
 {
     m_clock.start();
-    connect(m_store, &ResourceStore::valueEvents, this, &GatewayHttpServer::onValueEvents);
+    if (m_options.streamThread) {
+        m_streamThread.setObjectName(QStringLiteral("gateway streams"));
+        m_streamThread.start();
+        // Made on its thread, so that everything it holds (servers, timers) lives there too.
+        QObject context;
+        context.moveToThread(&m_streamThread);
+        QMetaObject::invokeMethod(
+            &context, [this] { m_streams = new GatewayStreams(m_store, this, m_options.maxBodyBytes); }, Qt::BlockingQueuedConnection);
+        QMetaObject::invokeMethod(&context, [&context] { context.moveToThread(nullptr); }, Qt::BlockingQueuedConnection);
+    } else {
+        m_streams = new GatewayStreams(m_store, this, m_options.maxBodyBytes);
+    }
+    connect(m_store, &ResourceStore::valueEvents, m_streams, &GatewayStreams::onValueEvents);
+    connect(m_streams, &GatewayStreams::clientsChanged, this, &GatewayHttpServer::clientsChanged);
     connect(this, &QAbstractHttpServer::newWebSocketConnection, this, &GatewayHttpServer::acceptWebSockets);
 }
 
 GatewayHttpServer::~GatewayHttpServer()
 {
-    for (QWebSocket *socket : std::as_const(m_webSockets))
-        disconnect(socket, nullptr, this, nullptr);
-    qDeleteAll(m_webSockets);
-    m_webSockets.clear();
+    GatewayStreams *streams = m_streams;
+    if (m_streamThread.isRunning())
+        QMetaObject::invokeMethod(streams, [streams] { delete streams; }, Qt::BlockingQueuedConnection);
+    else
+        delete streams;
+    m_streams = nullptr;
+    m_streamThread.quit();
+    m_streamThread.wait();
+}
+
+int GatewayHttpServer::eventStreamCount() const
+{
+    return m_streams->eventStreamCount();
+}
+
+int GatewayHttpServer::webSocketCount() const
+{
+    return m_streams->webSocketCount();
 }
 
 bool GatewayHttpServer::start(QString *error)
@@ -219,6 +232,7 @@ bool GatewayHttpServer::start(QString *error)
         return false;
     }
     m_port = server->serverPort();
+    m_tcpServer = server;
     bind(server);
     return true;
 }
@@ -255,20 +269,49 @@ bool GatewayHttpServer::admit(QTcpSocket *socket)
             m_clients.erase(it);
         Q_EMIT clientsChanged();
     });
-    // Connected before the HTTP server's own reader: runs first on every arrival.
+    // Connected before the HTTP server's own reader: runs first on every arrival, and counts
+    // what the request has brought so far (that reader takes everything each time).
     connect(socket, &QTcpSocket::readyRead, this, [this, socket] {
-        if (socket->bytesAvailable() <= m_options.maxBodyBytes + kHeaderAllowance)
-            return;
-        const QByteArray body = compactJson(QJsonObject{
-            {QStringLiteral("error"), tr("request larger than %1 bytes").arg(m_options.maxBodyBytes)},
-            {QStringLiteral("status"), 413}});
-        socket->write("HTTP/1.1 413 Content Too Large\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                      "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body);
-        socket->flush();
-        socket->abort();
+        const qint64 soFar = socket->property(kRequestBytes).toLongLong() + socket->bytesAvailable();
+        socket->setProperty(kRequestBytes, soFar);
+        qint64 declared = -1;
+        if (soFar == socket->bytesAvailable()) {
+            // The first bytes of a request: a Content-Length over the limit is refused at once,
+            // before its body comes.
+            const QByteArray head = socket->peek(kHeaderAllowance);
+            const qsizetype end = head.indexOf("\r\n\r\n");
+            const qsizetype at = head.toLower().indexOf("\r\ncontent-length:");
+            if (at >= 0 && (end < 0 || at < end))
+                declared = head.mid(at + 17, head.indexOf("\r\n", at + 2) - at - 17).trimmed().toLongLong();
+        }
+        if (declared > m_options.maxBodyBytes)
+            refuse(socket, tr("a body of %1 bytes is over the limit of %2 bytes").arg(declared).arg(m_options.maxBodyBytes));
+        else if (soFar > m_options.maxBodyBytes + kHeaderAllowance)
+            refuse(socket, tr("request larger than %1 bytes").arg(m_options.maxBodyBytes));
     });
     Q_EMIT clientsChanged();
     return true;
+}
+
+void GatewayHttpServer::refuse(QTcpSocket *socket, const QString &message)
+{
+    // The HTTP server reads no more of it: nothing more is buffered.
+    disconnect(socket, nullptr, this, nullptr);
+    const QByteArray body = compactJson(QJsonObject{{QStringLiteral("error"), message}, {QStringLiteral("status"), 413}});
+    socket->write("HTTP/1.1 413 Content Too Large\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                  "Content-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+    // Closing with the client's bytes unread would reset the connection, and the client could
+    // lose the answer with it: send it, end our side, and discard what still comes a while.
+    connect(socket, &QTcpSocket::readyRead, socket, [socket] { socket->skip(socket->bytesAvailable()); });
+    auto finishWrites = [socket] {
+        if (socket->bytesToWrite() == 0 && socket->state() == QAbstractSocket::ConnectedState)
+            ::shutdown(int(socket->socketDescriptor()), SHUT_WR);
+    };
+    connect(socket, &QTcpSocket::bytesWritten, socket, finishWrites);
+    socket->skip(socket->bytesAvailable());
+    socket->flush();
+    finishWrites();
+    QTimer::singleShot(kLingerMs, socket, [socket] { socket->abort(); });
 }
 
 bool GatewayHttpServer::takeRequestToken(const QHostAddress &address)
@@ -343,6 +386,7 @@ bool GatewayHttpServer::handleRequest(const QHttpServerRequest &request, QTcpSoc
     if (header(request, "upgrade").compare("websocket", Qt::CaseInsensitive) == 0)
         return true;
     ++m_requests;
+    socket->setProperty(kRequestBytes, 0);
     if (!takeRequestToken(socket->peerAddress())) {
         Reply reply = Reply::error(429, tr("too many requests from %1 (at most %2 a second)")
                                             .arg(addressKey(socket->peerAddress()))
@@ -441,12 +485,10 @@ void GatewayHttpServer::dispatch(const QHttpServerRequest &request, QTcpSocket *
             return options("GET, HEAD, PUT, POST, OPTIONS");
         if (get) {
             if (header(request, "accept").contains("text/event-stream") && method == QHttpServerRequest::Method::Get) {
-                const QByteArray ssePath = resourcesPrefix.toLatin1() + id.toLatin1();
-                m_sse.adopt(ssePath, socket);
-                if (resource->hasValue())
-                    socket->write("event: value\ndata: " + compactJson(GatewayRepresentation::valueJson(resource->value())) + "\n\n");
-                Q_EMIT clientsChanged();
-                return;
+                const QByteArray first = resource->hasValue()
+                    ? "event: value\ndata: " + compactJson(GatewayRepresentation::valueJson(resource->value())) + "\n\n"
+                    : QByteArray();
+                return handOverEventStream(socket, resource->id(), first);
             }
             return send(socket, request, getResource(request, *resource));
         }
@@ -662,7 +704,7 @@ void GatewayHttpServer::writeResource(const QHttpServerRequest &request, QTcpSoc
     m_endpoints->write(resource.id(), payload, options, [this, guard, close, keepAlive, uri](const Result &result) {
         if (!guard || guard->state() != QAbstractSocket::ConnectedState)
             return;
-        Reply reply = result.ok() ? Reply{} : Reply::error(statusFor(result.kind), tr("writing %1 failed: %2").arg(uri, result.error));
+        Reply reply = result.ok() ? Reply{} : Reply::error(GatewayRepresentation::writeStatus(result.kind), tr("writing %1 failed: %2").arg(uri, result.error));
         if (result.ok())
             reply.status = 204;
         QByteArray out = "HTTP/1.1 " + QByteArray::number(reply.status) + ' ' + statusText(reply.status) + "\r\n";
@@ -681,145 +723,90 @@ void GatewayHttpServer::writeResource(const QHttpServerRequest &request, QTcpSoc
     });
 }
 
-void GatewayHttpServer::onValueEvents(const ValueEvents &events)
+void GatewayHttpServer::handOverEventStream(QTcpSocket *socket, const ResourceId &id, const QByteArray &first)
 {
-    if (m_sse.subscriberCount() == 0 && m_wsSubscribers.isEmpty())
-        return;
-    for (const ValueEvent &event : events) {
-        if (event.direction != Direction::In)
-            continue;
-        const QString id = GatewayId::encode(event.id);
-        const QByteArray path = "/resources/" + id.toLatin1();
-        const bool sse = m_sse.hasSubscribers(path);
-        const auto ws = m_wsSubscribers.constFind(event.id);
-        if (!sse && ws == m_wsSubscribers.constEnd())
-            continue;
-        const QJsonValue value = GatewayRepresentation::valueJson(event.value);
-        if (sse)
-            m_sse.publish(path, "value", compactJson(value));
-        if (ws != m_wsSubscribers.constEnd()) {
-            const QString message = QString::fromUtf8(compactJson(QJsonObject{
-                {QStringLiteral("id"), id},
-                {QStringLiteral("uri"), event.id.toString()},
-                {QStringLiteral("value"), value},
-                {QStringLiteral("time"), QDateTime::fromMSecsSinceEpoch(event.value.timeMs, Qt::UTC).toString(Qt::ISODateWithMs)},
-            }));
-            for (QWebSocket *socket : *ws)
-                socket->sendTextMessage(message);
-        }
-    }
+    // From here on the stream thread reads and writes it: no more of this server's readers.
+    disconnect(socket, nullptr, this, nullptr);
+    QPointer<QTcpSocket> guard(socket);
+    // Moved once the HTTP server is done with this request (it looks at the socket after us).
+    QMetaObject::invokeMethod(
+        this,
+        [this, guard, id, first] {
+            if (!guard || guard->state() != QAbstractSocket::ConnectedState)
+                return;
+            QTcpSocket *socket = guard.data();
+            socket->setParent(nullptr);
+            socket->moveToThread(m_streams->thread());
+            GatewayStreams *streams = m_streams;
+            QMetaObject::invokeMethod(streams, [streams, socket, id, first] { streams->adoptEventStream(socket, id, first); });
+        },
+        Qt::QueuedConnection);
 }
 
 void GatewayHttpServer::acceptWebSockets()
 {
     while (hasPendingWebSocketConnections()) {
-        std::unique_ptr<QWebSocket> owned = nextPendingWebSocketConnection();
-        if (!owned)
+        std::unique_ptr<QWebSocket> socket = nextPendingWebSocketConnection();
+        if (!socket)
             continue;
-        QWebSocket *socket = owned.release();
-        socket->setParent(this);
         const QUrl url = socket->requestUrl();
+        // Closed once the HTTP server is done with the connection (this runs inside its
+        // reader, which would read on from a socket closed under it).
+        auto refuseLater = [this](QWebSocket *refused, const QString &reason) {
+            QMetaObject::invokeMethod(
+                refused,
+                [refused, reason] {
+                    refused->close(QWebSocketProtocol::CloseCodePolicyViolated, reason);
+                    refused->deleteLater();
+                },
+                Qt::QueuedConnection);
+        };
         if (url.path() != QLatin1String("/ws")) {
-            socket->close(QWebSocketProtocol::CloseCodePolicyViolated, tr("no WebSocket at %1: use /ws").arg(url.path().left(100)));
-            socket->deleteLater();
+            refuseLater(socket.release(), tr("no WebSocket at %1: use /ws").arg(url.path().left(100)));
             continue;
         }
         const QString queryToken = QUrlQuery(url).queryItemValue(QStringLiteral("access_token"), QUrl::FullyDecoded);
         if (!authorisedToken(socket->request().rawHeader("Authorization"), queryToken)) {
-            socket->close(QWebSocketProtocol::CloseCodePolicyViolated, tr("a bearer token is required"));
-            socket->deleteLater();
+            refuseLater(socket.release(), tr("a bearer token is required"));
             continue;
         }
-        socket->setMaxAllowedIncomingMessageSize(quint64(m_options.maxBodyBytes));
-        socket->setMaxAllowedIncomingFrameSize(quint64(m_options.maxBodyBytes));
-        m_webSockets.insert(socket);
-        connect(socket, &QWebSocket::textMessageReceived, this, [this, socket](const QString &message) {
-            onWebSocketMessage(socket, message);
-        });
-        connect(socket, &QWebSocket::binaryMessageReceived, this, [socket] {
-            socket->sendTextMessage(QStringLiteral(R"({"error":"send JSON text messages: {\"subscribe\": [ids or URIs]}"})"));
-        });
-        connect(socket, &QWebSocket::disconnected, this, [this, socket] { dropWebSocket(socket); });
-        Q_EMIT clientsChanged();
+        // Handed over once the HTTP server is done with the connection (this runs inside its
+        // reader); what the client says meanwhile is kept for the stream thread.
+        QWebSocket *waiting = socket.release();
+        auto early = std::make_shared<QStringList>();
+        const QMetaObject::Connection keep = connect(waiting, &QWebSocket::textMessageReceived, this,
+                                                     [early](const QString &message) { early->append(message); });
+        QPointer<QWebSocket> guard(waiting);
+        QMetaObject::invokeMethod(
+            this,
+            [this, guard, early, keep] {
+                disconnect(keep);
+                if (!guard)
+                    return;
+                QWebSocket *moved = guard.data();
+                // It reads through the TCP socket this server accepted, which stays our
+                // server's child: both go to the stream thread.
+                QTcpSocket *tcp = nullptr;
+                if (moved->findChildren<QTcpSocket *>().isEmpty() && m_tcpServer) {
+                    const QList<QTcpSocket *> accepted = m_tcpServer->findChildren<QTcpSocket *>(Qt::FindDirectChildrenOnly);
+                    for (QTcpSocket *candidate : accepted) {
+                        if (candidate->peerPort() == moved->peerPort() && candidate->peerAddress() == moved->peerAddress())
+                            tcp = candidate;
+                    }
+                }
+                QThread *target = m_streams->thread();
+                if (tcp) {
+                    tcp->setParent(nullptr);
+                    tcp->moveToThread(target);
+                }
+                moved->setParent(nullptr);
+                moved->moveToThread(target);
+                GatewayStreams *streams = m_streams;
+                const QStringList said = *early;
+                QMetaObject::invokeMethod(streams, [streams, moved, tcp, said] { streams->adoptWebSocket(moved, tcp, said); });
+            },
+            Qt::QueuedConnection);
     }
-}
-
-void GatewayHttpServer::onWebSocketMessage(QWebSocket *socket, const QString &message)
-{
-    auto fail = [socket](const QString &error) {
-        socket->sendTextMessage(QString::fromUtf8(compactJson(QJsonObject{{QStringLiteral("error"), error}})));
-    };
-    QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(message.toUtf8(), &parseError);
-    if (document.isNull() || !document.isObject())
-        return fail(tr("not a JSON object (%1): send {\"subscribe\": [ids or URIs]} or {\"unsubscribe\": [...]}")
-                        .arg(document.isNull() ? parseError.errorString() : tr("another JSON value")));
-    const QJsonObject object = document.object();
-    const bool subscribe = object.contains(QLatin1String("subscribe"));
-    const QJsonValue list = object.value(subscribe ? QLatin1String("subscribe") : QLatin1String("unsubscribe"));
-    if (!list.isArray())
-        return fail(tr("\"subscribe\" / \"unsubscribe\" must be an array of resource ids or URIs"));
-    QJsonArray done;
-    QSet<ResourceId> &mine = m_wsSubscriptions[socket];
-    for (const QJsonValue &entry : list.toArray()) {
-        const QString text = entry.toString();
-        QString error;
-        std::optional<ResourceId> id = text.contains(QLatin1String("://")) ? ResourceId::parse(text, &error)
-                                                                          : GatewayId::decode(text, &error);
-        if (!entry.isString() || !id) {
-            fail(tr("\"%1\" is neither a resource id nor a URI: %2").arg(text.left(200), error));
-            continue;
-        }
-        if (subscribe) {
-            if (mine.size() >= kMaxWebSocketSubscriptions) {
-                fail(tr("at most %1 subscriptions per WebSocket").arg(kMaxWebSocketSubscriptions));
-                break;
-            }
-            const Resource *resource = m_store->find(*id);
-            if (!resource) {
-                fail(tr("no resource %1 in the live model").arg(id->toString()));
-                continue;
-            }
-            mine.insert(*id);
-            m_wsSubscribers[*id].insert(socket);
-            done.append(GatewayId::encode(*id));
-            if (resource->hasValue()) {
-                socket->sendTextMessage(QString::fromUtf8(compactJson(QJsonObject{
-                    {QStringLiteral("id"), GatewayId::encode(*id)},
-                    {QStringLiteral("uri"), id->toString()},
-                    {QStringLiteral("value"), GatewayRepresentation::valueJson(resource->value())},
-                    {QStringLiteral("time"), QDateTime::fromMSecsSinceEpoch(resource->value().timeMs, Qt::UTC).toString(Qt::ISODateWithMs)},
-                })));
-            }
-        } else {
-            mine.remove(*id);
-            auto it = m_wsSubscribers.find(*id);
-            if (it != m_wsSubscribers.end()) {
-                it->remove(socket);
-                if (it->isEmpty())
-                    m_wsSubscribers.erase(it);
-            }
-            done.append(GatewayId::encode(*id));
-        }
-    }
-    socket->sendTextMessage(QString::fromUtf8(
-        compactJson(QJsonObject{{subscribe ? QStringLiteral("subscribed") : QStringLiteral("unsubscribed"), done}})));
-}
-
-void GatewayHttpServer::dropWebSocket(QWebSocket *socket)
-{
-    for (const ResourceId &id : m_wsSubscriptions.take(socket)) {
-        auto it = m_wsSubscribers.find(id);
-        if (it != m_wsSubscribers.end()) {
-            it->remove(socket);
-            if (it->isEmpty())
-                m_wsSubscribers.erase(it);
-        }
-    }
-    m_webSockets.remove(socket);
-    disconnect(socket, nullptr, this, nullptr);
-    socket->deleteLater();
-    Q_EMIT clientsChanged();
 }
 
 QJsonObject GatewayHttpServer::openApi(const QHttpServerRequest &request) const

@@ -4,19 +4,17 @@
 
 #include "model/resourceid.h"
 #include "model/valueevent.h"
-#include "protocols/http/sseserver.h"
-
 #include <QAbstractHttpServer>
 #include <QElapsedTimer>
 #include <QHash>
-#include <QPointer>
-#include <QSet>
+#include <QThread>
 
-class QWebSocket;
+class QTcpServer;
 
 namespace thingscape {
 
 class EndpointManager;
+class GatewayStreams;
 class Resource;
 class ResourceStore;
 
@@ -24,7 +22,9 @@ class ResourceStore;
 // /resources/{id} with content negotiation, ETag, writes through the endpoint manager), live
 // updates as Server-Sent Events and over a WebSocket (/ws), CoRE link-format, generated WoT
 // Thing Descriptions and an OpenAPI description. Every path, header and body is treated as
-// hostile: a bad one gets a 4xx with a message, never more than the limits allow.
+// hostile: a bad one gets a 4xx with a message, never more than the limits allow. Requests are
+// answered on the store's thread; event streams and WebSockets are handed over to a thread of
+// their own once their request is read (GatewayStreams).
 class GatewayHttpServer : public QAbstractHttpServer
 {
     Q_OBJECT
@@ -38,8 +38,8 @@ public:
     bool start(QString *error);
     quint16 port() const { return m_port; }
     int connectionCount() const { return m_connectionCount; }
-    qsizetype eventStreamCount() const { return m_sse.subscriberCount(); }
-    qsizetype webSocketCount() const { return m_webSockets.size(); }
+    int eventStreamCount() const;
+    int webSocketCount() const;
     quint64 requestCount() const { return m_requests; }
 
 Q_SIGNALS:
@@ -61,6 +61,8 @@ private:
     class TcpServer;
 
     bool admit(QTcpSocket *socket);
+    // 413 for a request over the body limit, read no further.
+    void refuse(QTcpSocket *socket, const QString &message);
     bool isLimited(const QHostAddress &address) const;
     bool takeRequestToken(const QHostAddress &address);
     bool authorised(const QHttpServerRequest &request) const;
@@ -73,23 +75,20 @@ private:
     const Resource *findResource(QStringView id, Reply *failure) const;
     QString baseUrl(const QHttpServerRequest &request) const;
     QJsonObject openApi(const QHttpServerRequest &request) const;
-    void onValueEvents(const ValueEvents &events);
     void acceptWebSockets();
-    void onWebSocketMessage(QWebSocket *socket, const QString &message);
-    void dropWebSocket(QWebSocket *socket);
+    void handOverEventStream(QTcpSocket *socket, const ResourceId &id, const QByteArray &first);
 
     ResourceStore *m_store;         // Not owned.
     EndpointManager *m_endpoints;   // Not owned.
     GatewayOptions m_options;
-    SseServer m_sse;
     quint16 m_port = 0;
     int m_connectionCount = 0;
     quint64 m_requests = 0;
     QHash<QString, Client> m_clients; // by address text
     QElapsedTimer m_clock;
-    QSet<QWebSocket *> m_webSockets;                   // Owned (children of this).
-    QHash<ResourceId, QSet<QWebSocket *>> m_wsSubscribers; // Not owned: in m_webSockets.
-    QHash<QWebSocket *, QSet<ResourceId>> m_wsSubscriptions;
+    QTcpServer *m_tcpServer = nullptr; // Owned (a child of this).
+    QThread m_streamThread;
+    GatewayStreams *m_streams = nullptr; // Owned; lives on m_streamThread.
 };
 
 } // namespace thingscape

@@ -27,6 +27,9 @@ struct GatewayOptions
     int maxRequestsPerSecond = 200;   // sustained, with a burst of twice as many
     bool limitLoopback = false;
     bool enabled = false;             // the window: switched on when the workspace opens
+    // Event streams and WebSockets on a thread of their own; false (benchmarks' baseline
+    // only, never saved): on the caller's thread, as before they had one.
+    bool streamThread = true;
 
     bool isLoopbackOnly() const;
     // "127.0.0.1:8080" -> address and port; false with *error for anything else.

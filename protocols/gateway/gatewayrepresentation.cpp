@@ -4,6 +4,7 @@
 
 #include "model/codecs/codecs.h"
 #include "model/resource.h"
+#include "protocols/connector.h"
 
 #include <QCborArray>
 #include <QCborMap>
@@ -313,6 +314,43 @@ codecs::Link GatewayRepresentation::link(const Resource &resource, const QString
     link.title = resource.title();
     link.attributes.insert(QStringLiteral("uri"), resource.id().toString());
     return link;
+}
+
+QByteArray GatewayRepresentation::compactJson(const QJsonValue &value)
+{
+    if (value.isObject())
+        return QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
+    if (value.isArray())
+        return QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact);
+    const QByteArray wrapped = QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact);
+    return wrapped.mid(1, wrapped.size() - 2);
+}
+
+QString GatewayRepresentation::webSocketUpdate(const ResourceId &id, const QJsonValue &value, qint64 timeMs)
+{
+    return QString::fromUtf8(compactJson(QJsonObject{
+        {QStringLiteral("id"), GatewayId::encode(id)},
+        {QStringLiteral("uri"), id.toString()},
+        {QStringLiteral("value"), value},
+        {QStringLiteral("time"), QDateTime::fromMSecsSinceEpoch(timeMs, Qt::UTC).toString(Qt::ISODateWithMs)},
+    }));
+}
+
+int GatewayRepresentation::writeStatus(ErrorKind kind)
+{
+    switch (kind) {
+    case ErrorKind::None: return 204;
+    case ErrorKind::Timeout: return 504;
+    case ErrorKind::NotFound: return 404;
+    case ErrorKind::Usage: return 400;
+    case ErrorKind::Unsupported: return 501;
+    case ErrorKind::Connection:
+    case ErrorKind::Tls:
+    case ErrorKind::Auth:
+    case ErrorKind::Protocol:
+        return 502;
+    }
+    return 502;
 }
 
 } // namespace thingscape

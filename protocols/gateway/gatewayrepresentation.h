@@ -1,6 +1,7 @@
 #pragma once
 
 #include "model/codecs/linkformat.h"
+#include "model/resourceid.h"
 #include "model/value.h"
 
 #include <QByteArray>
@@ -13,6 +14,7 @@
 namespace thingscape {
 
 class Resource;
+enum class ErrorKind;
 
 // One form of a resource's current value, as the gateway sends it.
 struct GatewayBody
@@ -45,6 +47,12 @@ public:
     // The resource as a CoRE link to target, with rt / if / ct / obs / title / sz from its metadata.
     static codecs::Link link(const Resource &resource, const QString &target);
     static QString offered();
+    // A failed write's status, HTTP and CoAP alike (502 / 5.02 Bad Gateway, 504 / 5.04...).
+    static int writeStatus(ErrorKind kind);
+    // A JSON value as compact bytes (a bare scalar too: "25.5", "\"on\"").
+    static QByteArray compactJson(const QJsonValue &value);
+    // What a WebSocket subscriber gets per update: {"id", "uri", "value", "time"}.
+    static QString webSocketUpdate(const ResourceId &id, const QJsonValue &value, qint64 timeMs);
 };
 
 } // namespace thingscape

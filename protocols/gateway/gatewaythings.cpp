@@ -6,6 +6,7 @@
 #include "model/resource.h"
 #include "model/resourcestore.h"
 
+#include <QJsonArray>
 #include <QSet>
 
 namespace thingscape {
@@ -48,6 +49,66 @@ QString jsonType(const Resource &resource)
     }
 }
 
+// The data schema's bounds and choices the metadata carries (from a TD or a convention).
+void insertSchemaLimits(const QJsonObject &extra, QJsonObject *into)
+{
+    for (const char *key : {"minimum", "maximum", "enum"}) {
+        const QJsonValue value = extra.value(QLatin1String(key));
+        if (!value.isUndefined())
+            into->insert(QLatin1String(key), value);
+    }
+}
+
+// Resources a client invokes rather than reads: a Thing Description's actions, Home Assistant
+// buttons and scenes (and any entity with a command topic but no state), Homie's non-retained
+// settable properties (commands).
+bool isAction(const Resource &resource)
+{
+    const QJsonObject &extra = resource.metadata().extra;
+    if (extra.value(QLatin1String("affordance")).toString() == QLatin1String("action"))
+        return true;
+    const QString convention = extra.value(QLatin1String("convention")).toString();
+    if (convention == QLatin1String("homeassistant")) {
+        const QString component = extra.value(QLatin1String("component")).toString();
+        return component == QLatin1String("button") || component == QLatin1String("scene")
+            || resource.metadata().commandUri.valueOr({}) == resource.id().toString();
+    }
+    if (convention == QLatin1String("homie"))
+        return resource.metadata().writable.valueOr(false) && !extra.value(QLatin1String("homieRetained")).toBool(true);
+    return false;
+}
+
+QJsonObject actionAffordance(const Resource &resource, const QString &href)
+{
+    const Metadata &md = resource.metadata();
+    QJsonObject action{
+        {QStringLiteral("title"), resource.title()},
+        {QStringLiteral("safe"), false},
+        {QStringLiteral("idempotent"), false},
+        {QStringLiteral("forms"), QJsonArray{QJsonObject{{QStringLiteral("href"), href},
+                                                         {QStringLiteral("op"), QStringLiteral("invokeaction")},
+                                                         {QStringLiteral("htv:methodName"), QStringLiteral("POST")},
+                                                         {QStringLiteral("contentType"), QStringLiteral("application/json")}}}},
+        {QStringLiteral("thingscape:uri"), resource.id().toString()},
+    };
+    if (md.description.isSet())
+        action.insert(QStringLiteral("description"), *md.description);
+    QJsonObject input = md.extra.value(QLatin1String("input")).toObject();
+    if (input.isEmpty()) {
+        // A convention's command: what the write box would offer, as the input's schema.
+        const QString type = md.extra.value(QLatin1String("type")).toString();
+        if (!type.isEmpty())
+            input.insert(QStringLiteral("type"), type);
+        insertSchemaLimits(md.extra, &input);
+    }
+    if (!input.isEmpty())
+        action.insert(QStringLiteral("input"), input);
+    const QJsonObject output = md.extra.value(QLatin1String("output")).toObject();
+    if (!output.isEmpty())
+        action.insert(QStringLiteral("output"), output);
+    return action;
+}
+
 } // namespace
 
 QString GatewayThings::deviceName(const Resource &resource)
@@ -74,12 +135,17 @@ QJsonObject GatewayThings::thingDescription(const QString &device, const QList<c
 {
     const QString deviceId = GatewayId::encodeText(device);
     QJsonObject properties;
+    QJsonObject actions;
     QSet<QString> taken;
     for (const Resource *resource : resources) {
         const QString name = propertyName(*resource, taken);
         taken.insert(name);
         const Metadata &md = resource->metadata();
         const QString href = GatewayRepresentation::href(*resource).mid(1); // relative to base
+        if (isAction(*resource)) {
+            actions.insert(name, actionAffordance(*resource, href));
+            continue;
+        }
         const bool writable = md.writable.valueOr(true);
         QJsonArray ops{QStringLiteral("readproperty")};
         if (writable)
@@ -106,11 +172,7 @@ QJsonObject GatewayThings::thingDescription(const QString &device, const QList<c
         const QString type = jsonType(*resource);
         if (!type.isEmpty())
             property.insert(QStringLiteral("type"), type);
-        for (const char *key : {"minimum", "maximum", "enum"}) {
-            const QJsonValue value = md.extra.value(QLatin1String(key));
-            if (!value.isUndefined())
-                property.insert(QLatin1String(key), value);
-        }
+        insertSchemaLimits(md.extra, &property);
         properties.insert(name, property);
     }
     const QString scheme = bearer ? QStringLiteral("bearer_sc") : QStringLiteral("nosec_sc");
@@ -128,6 +190,7 @@ QJsonObject GatewayThings::thingDescription(const QString &device, const QList<c
         {QStringLiteral("securityDefinitions"), QJsonObject{{scheme, securityScheme}}},
         {QStringLiteral("security"), QJsonArray{scheme}},
         {QStringLiteral("properties"), properties},
+        {QStringLiteral("actions"), actions},
         {QStringLiteral("links"), QJsonArray{QJsonObject{{QStringLiteral("rel"), QStringLiteral("self")},
                                                          {QStringLiteral("href"), QStringLiteral("things/") + deviceId}}}},
     };

@@ -13,7 +13,9 @@ class ResourceStore;
 
 // W3C WoT Thing Descriptions (1.1) generated from the live model, one per device (what
 // discovery named as the device: a Home Assistant or Homie device, a TD's thing; else the
-// endpoint that carries the resources), whose forms point at the gateway serving them.
+// endpoint that carries the resources), whose forms point at the gateway serving them. What a
+// client invokes (a TD's actions, Home Assistant buttons, scenes and state-less commands,
+// Homie's non-retained settable properties) is an action, POSTed; the rest are properties.
 class GatewayThings
 {
 public:

@@ -5,7 +5,9 @@
 //     and the ratio gateway / bare.
 //  2. N SSE clients (1,000; on their own thread) each subscribed to a resource updated at 10 Hz:
 //     every client must get every update (none falls behind); delivery latency p50 / p99 / max,
-//     and the stall of the window's thread (open on the same engine) meanwhile.
+//     and the stall of the window's thread (open on the same engine) meanwhile. Twice: with the
+//     gateway's streams on their own thread (as it serves), and on the window's thread (as
+//     before they had one), each against an idle baseline of its own.
 // ctest runs the quick mode (few requests, 50 clients for 1 s): it checks that every request
 // was answered and every client got every update, and asserts no timing. Run it by hand for
 // figures: build/tests/bench/bench_gateway [--clients N] [--seconds S] [--requests N].
@@ -228,6 +230,33 @@ bool waitUntil(const std::function<bool()> &condition, int timeoutMs)
     return condition();
 }
 
+// How late a 5 ms timer on the window's thread fires, from construction to stop().
+class Heartbeat
+{
+public:
+    explicit Heartbeat(QObject *context)
+    {
+        m_timer.setTimerType(Qt::PreciseTimer);
+        m_timer.setInterval(5);
+        QObject::connect(&m_timer, &QTimer::timeout, context, [this] {
+            if (m_beat.isValid())
+                m_stallsMs.push_back(std::max(0.0, double(m_beat.nsecsElapsed()) / 1e6 - 5.0));
+            m_beat.start();
+        });
+        m_timer.start();
+    }
+    std::vector<double> stop()
+    {
+        m_timer.stop();
+        return m_stallsMs;
+    }
+
+private:
+    QTimer m_timer;
+    QElapsedTimer m_beat;
+    std::vector<double> m_stallsMs;
+};
+
 void raiseFileLimit()
 {
     rlimit limit{};
@@ -329,90 +358,83 @@ int main(int argc, char *argv[])
                     median(bareP99) > 0 ? median(gwP99) / median(bareP99) : 0);
     }
 
-    // 2. SSE fan-out: N clients, one resource at 10 Hz.
-    QThread clientThread;
-    auto *sse = new SseClients;
-    sse->moveToThread(&clientThread);
-    clientThread.start();
-    QMetaObject::invokeMethod(sse, [sse, port = gateway.httpPort(), path, clients] { sse->open(port, path, clients); });
-    if (!waitUntil([&] { return sse->subscribed() == clients; }, 60000)) {
-        std::printf("FAIL: only %d of %d SSE clients subscribed\n", sse->subscribed(), clients);
-        ++failures;
-    }
-    // Baseline: the same heartbeat with the window open and the clients connected, no updates.
-    std::vector<double> idleStallsMs;
-    {
-        QElapsedTimer idleBeat;
-        QTimer idle;
-        idle.setTimerType(Qt::PreciseTimer);
-        idle.setInterval(5);
-        QObject::connect(&idle, &QTimer::timeout, &engine, [&] {
-            if (idleBeat.isValid())
-                idleStallsMs.push_back(std::max(0.0, double(idleBeat.nsecsElapsed()) / 1e6 - 5.0));
-            idleBeat.start();
-        });
+    // 2. SSE fan-out: N clients, one resource at 10 Hz; the streams on their own thread (as
+    // served), and on the window's thread (as before they had one) for comparison.
+    auto fanOut = [&](quint16 port, const char *label) {
+        QThread clientThread;
+        auto *sse = new SseClients;
+        sse->moveToThread(&clientThread);
+        clientThread.start();
+        QMetaObject::invokeMethod(sse, [sse, port, path, clients] { sse->open(port, path, clients); });
+        if (!waitUntil([&] { return sse->subscribed() == clients; }, 60000)) {
+            std::printf("FAIL: only %d of %d SSE clients subscribed\n", sse->subscribed(), clients);
+            ++failures;
+        }
+        // Baseline: the same heartbeat with the window open and the clients connected, no updates.
+        Heartbeat idle(&engine);
         QElapsedTimer idleWall;
         idleWall.start();
-        idle.start();
         waitUntil([&] { return idleWall.elapsed() >= std::min(seconds, 3) * 1000; }, 60000);
-    }
-    const int updates = seconds * 10;
-    int sent = 0;
-    QTimer tick;
-    tick.setInterval(100);
-    QObject::connect(&tick, &QTimer::timeout, &engine, [&] {
-        if (sent >= updates) {
-            tick.stop();
-            return;
-        }
-        Update update;
-        update.id = target;
-        const qint64 now = QDateTime::currentMSecsSinceEpoch();
-        update.value = codecs::decode("{\"sent\":" + QByteArray::number(now) + ",\"n\":" + QByteArray::number(sent) + "}",
-                                      ContentFormat::Json, {}, now);
-        engine.store()->ingest({update});
-        ++sent;
-    });
-    // GUI stall: how late a 5 ms timer on the window's thread fires while the updates fan out.
-    std::vector<double> stallsMs;
-    QElapsedTimer beat;
-    QTimer heartbeat;
-    heartbeat.setTimerType(Qt::PreciseTimer);
-    heartbeat.setInterval(5);
-    QObject::connect(&heartbeat, &QTimer::timeout, &engine, [&] {
-        if (beat.isValid())
-            stallsMs.push_back(std::max(0.0, double(beat.nsecsElapsed()) / 1e6 - 5.0));
-        beat.start();
-    });
-    QElapsedTimer wall;
-    wall.start();
-    heartbeat.start();
-    tick.start();
-    waitUntil([&] { return sent >= updates; }, seconds * 1000 + 60000);
-    heartbeat.stop();
-    // Everything sent must arrive: give the clients time to drain, then judge.
-    const bool allArrived = waitUntil([&] {
+        const std::vector<double> idleStallsMs = idle.stop();
+        const int updates = seconds * 10;
+        int sent = 0;
+        QTimer tick;
+        tick.setInterval(100);
+        QObject::connect(&tick, &QTimer::timeout, &engine, [&] {
+            if (sent >= updates) {
+                tick.stop();
+                return;
+            }
+            Update update;
+            update.id = target;
+            const qint64 now = QDateTime::currentMSecsSinceEpoch();
+            update.value = codecs::decode("{\"sent\":" + QByteArray::number(now) + ",\"n\":" + QByteArray::number(sent) + "}",
+                                          ContentFormat::Json, {}, now);
+            engine.store()->ingest({update});
+            ++sent;
+        });
+        QElapsedTimer wall;
+        wall.start();
+        // GUI stall: how late a 5 ms timer on the window's thread fires while the updates fan out.
+        Heartbeat busy(&engine);
+        tick.start();
+        waitUntil([&] { return sent >= updates; }, seconds * 1000 + 60000);
+        const std::vector<double> stallsMs = busy.stop();
+        // Everything sent must arrive: give the clients time to drain, then judge.
+        const bool allArrived = waitUntil([&] {
+            const auto stats = sse->stats();
+            return std::all_of(stats.received.begin(), stats.received.end(), [&](int n) { return n >= updates; });
+        }, 60000);
         const auto stats = sse->stats();
-        return std::all_of(stats.received.begin(), stats.received.end(), [&](int n) { return n >= updates; });
-    }, 60000);
-    const auto stats = sse->stats();
-    const auto behind = std::count_if(stats.received.begin(), stats.received.end(), [&](int n) { return n < updates; });
-    std::printf("SSE: %d clients, one resource at 10 Hz for %d s (%d updates each, %lld ms)\n", clients, seconds, updates,
-                static_cast<long long>(wall.elapsed()));
-    std::printf("  clients that fell behind (missed an update): %lld\n", static_cast<long long>(behind));
-    std::printf("  delivery latency: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%zu deliveries)\n", percentile(stats.latenciesMs, 0.5),
-                percentile(stats.latenciesMs, 0.99), percentile(stats.latenciesMs, 1.0), stats.latenciesMs.size());
-    std::printf("  GUI stall with the window open (5 ms timer lateness): p99 %.1f ms, max %.1f ms (target p99 < 50 ms)\n",
-                percentile(stallsMs, 0.99), percentile(stallsMs, 1.0));
-    std::printf("  baseline, the same window and clients without updates: p99 %.1f ms, max %.1f ms; ratio p99 %.2f\n",
-                percentile(idleStallsMs, 0.99), percentile(idleStallsMs, 1.0),
-                percentile(idleStallsMs, 0.99) > 0 ? percentile(stallsMs, 0.99) / percentile(idleStallsMs, 0.99) : 0.0);
-    if (!allArrived || behind > 0) {
-        std::printf("FAIL: %lld SSE clients did not get every update\n", static_cast<long long>(behind));
-        ++failures;
+        const auto behind = std::count_if(stats.received.begin(), stats.received.end(), [&](int n) { return n < updates; });
+        std::printf("SSE, %s: %d clients, one resource at 10 Hz for %d s (%d updates each, %lld ms)\n", label, clients, seconds,
+                    updates, static_cast<long long>(wall.elapsed()));
+        std::printf("  clients that fell behind (missed an update): %lld\n", static_cast<long long>(behind));
+        std::printf("  delivery latency: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%zu deliveries)\n", percentile(stats.latenciesMs, 0.5),
+                    percentile(stats.latenciesMs, 0.99), percentile(stats.latenciesMs, 1.0), stats.latenciesMs.size());
+        std::printf("  GUI stall with the window open (5 ms timer lateness): p99 %.1f ms, max %.1f ms (target p99 < 50 ms)\n",
+                    percentile(stallsMs, 0.99), percentile(stallsMs, 1.0));
+        std::printf("  baseline, the same window and clients without updates: p99 %.1f ms, max %.1f ms; ratio p99 %.2f\n",
+                    percentile(idleStallsMs, 0.99), percentile(idleStallsMs, 1.0),
+                    percentile(idleStallsMs, 0.99) > 0 ? percentile(stallsMs, 0.99) / percentile(idleStallsMs, 0.99) : 0.0);
+        if (!allArrived || behind > 0) {
+            std::printf("FAIL: %lld SSE clients did not get every update\n", static_cast<long long>(behind));
+            ++failures;
+        }
+        QMetaObject::invokeMethod(sse, [sse] { delete sse; }, Qt::BlockingQueuedConnection);
+        clientThread.quit();
+        clientThread.wait();
+    };
+    fanOut(gateway.httpPort(), "streams on their own thread");
+    {
+        Gateway sameThread(&engine);
+        GatewayOptions before = options;
+        before.streamThread = false;
+        if (!sameThread.start(before, &error)) {
+            std::fprintf(stderr, "gateway: %s\n", qPrintable(error));
+            return 1;
+        }
+        fanOut(sameThread.httpPort(), "streams on the window's thread (before)");
     }
-    QMetaObject::invokeMethod(sse, [sse] { delete sse; }, Qt::BlockingQueuedConnection);
-    clientThread.quit();
-    clientThread.wait();
     return failures == 0 ? 0 : 1;
 }

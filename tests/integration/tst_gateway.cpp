@@ -2,8 +2,11 @@
 // HTTP (GET with negotiation and ETag, SSE, WebSocket, PUT through to MQTT seen by
 // mosquitto_sub), CoAP (coap-client-openssl GET and Observe, an HTTP-fed resource from a
 // QHttpServer device), and its generated Thing Descriptions are consumed by Thingscape's own
-// HTTP connector (a write through them lands on the broker). Plus the security rules: a token
-// beyond loopback, read-only, limits, and hostile ids and bodies answered with a 4xx and a message.
+// HTTP connector (a write through them lands on the broker, an action invoked through them
+// publishes a Home Assistant button's command). CoAP writes answered with their outcome (5.02
+// from a refusing device, 2.04 after an empty ACK). Plus the security rules: a token beyond
+// loopback, read-only, limits, bodies over the limit refused early (413), and hostile ids and
+// bodies answered with a 4xx and a message.
 #include "mqtttesthelpers.h"
 #include "testsupport.h"
 
@@ -17,6 +20,7 @@
 #include "protocols/gateway/gatewayid.h"
 
 #include <QCborValue>
+#include <QDebug>
 #include <QHttpServer>
 #include <QHttpServerResponse>
 #include <QJsonArray>
@@ -105,10 +109,12 @@ QByteArray put(const QString &path, const QByteArray &body, const QByteArray &ex
         + QByteArray::number(body.size()) + "\r\n" + extraHeaders + "\r\n" + body;
 }
 
-QString runCoapClient(const QStringList &args, int timeoutMs = 30000)
+QString runCoapClient(const QStringList &args, int timeoutMs = 30000, bool withLog = false)
 {
     // Asynchronously: the CoAP server answering it runs on this thread.
     QProcess client;
+    if (withLog)
+        client.setProcessChannelMode(QProcess::MergedChannels);
     testsupport::dieWithParent(&client);
     client.start(testsupport::findProgram(QStringLiteral("coap-client-openssl")), args);
     QDeadlineTimer deadline(timeoutMs);
@@ -142,11 +148,20 @@ private Q_SLOTS:
     void perClientLimits();
     void generatedThingDescriptionRoundTrip();
     void coapObserveAndGet();
+    void coapWriteAnswersWithItsOutcome();
+    void thingDescriptionsCarryActions();
+    void oversizedBodiesAreRefusedEarly();
 
 private:
     QString publishRetained(const QString &topic, const QString &payload);
     const Resource *waitFor(const QString &uri, const QByteArray &raw = {});
     QString idOf(const QString &uri) const { return GatewayId::encode(*ResourceId::parse(uri)); }
+    // This run's Home Assistant node id: the prefix as one topic level.
+    QString haNode() const { return QString(m_prefix).replace(QLatin1Char('/'), QLatin1Char('_')); }
+    // An HTTP endpoint for url, added to the engine and connected; returns url.
+    QString addHttpDevice(const QString &id, const QString &url);
+    // Serves HTTP and CoAP on free ports.
+    bool startWithCoap(Gateway *gateway);
 
     testsupport::Mosquitto m_broker;
     QString m_prefix;
@@ -167,7 +182,8 @@ void TestGateway::initTestCase()
     EndpointConfig config;
     config.id = QStringLiteral("broker");
     config.url = *ResourceId::parse(QStringLiteral("mqtt://127.0.0.1:%1").arg(m_broker.port()));
-    config.filters = {m_prefix + QStringLiteral("/#")};
+    // Home Assistant configs of this test's devices too (node id: haNode()).
+    config.filters = {m_prefix + QStringLiteral("/#"), QStringLiteral("homeassistant/+/%1/#").arg(haNode())};
     m_engine->endpoints()->add(config);
     m_engine->connectEndpoint(config.id);
     QTRY_COMPARE_WITH_TIMEOUT(m_engine->endpoints()->status(config.id).state, ConnectorState::Connected, 20000);
@@ -204,6 +220,28 @@ const Resource *TestGateway::waitFor(const QString &uri, const QByteArray &raw)
         QTest::qWait(10);
     }
     return nullptr;
+}
+
+QString TestGateway::addHttpDevice(const QString &id, const QString &url)
+{
+    EndpointConfig http;
+    http.id = id;
+    http.url = *ResourceId::parse(url);
+    m_engine->endpoints()->add(http);
+    m_engine->connectEndpoint(http.id);
+    return url;
+}
+
+bool TestGateway::startWithCoap(Gateway *gateway)
+{
+    GatewayOptions options;
+    options.httpPort = 0;
+    options.coap = true;
+    options.coapPort = 0;
+    QString error;
+    if (!gateway->start(options, &error))
+        qWarning().noquote() << error;
+    return gateway->isRunning();
 }
 
 void TestGateway::idsAreStableAndReversible()
@@ -586,23 +624,13 @@ void TestGateway::coapObserveAndGet()
     device.route(QStringLiteral("/meter"), [] { return QHttpServerResponse("text/plain", "42.5"); });
     const quint16 devicePort = device.listen(QHostAddress::LocalHost, 0);
     QVERIFY(devicePort != 0);
-    EndpointConfig http;
-    http.id = QStringLiteral("meter");
-    http.url = *ResourceId::parse(QStringLiteral("http://127.0.0.1:%1/meter").arg(devicePort));
-    m_engine->endpoints()->add(http);
-    m_engine->connectEndpoint(http.id);
-    const QString meter = QStringLiteral("http://127.0.0.1:%1/meter").arg(devicePort);
+    const QString meter = addHttpDevice(QStringLiteral("meter"), QStringLiteral("http://127.0.0.1:%1/meter").arg(devicePort));
     QVERIFY(waitFor(meter));
     const QString uri = publishRetained(QStringLiteral("coap/level"), QStringLiteral("7"));
     QVERIFY(waitFor(uri, "7"));
 
     Gateway coap(m_engine.get());
-    GatewayOptions options;
-    options.httpPort = 0;
-    options.coap = true;
-    options.coapPort = 0;
-    QString error;
-    QVERIFY2(coap.start(options, &error), qPrintable(error));
+    QVERIFY(startWithCoap(&coap));
     const QString base = QStringLiteral("coap://127.0.0.1:%1").arg(coap.coapPort());
 
     const QString core = runCoapClient({QStringLiteral("-m"), QStringLiteral("get"), base + QStringLiteral("/.well-known/core")});
@@ -633,7 +661,145 @@ void TestGateway::coapObserveAndGet()
     const QString bigValue = runCoapClient({QStringLiteral("-m"), QStringLiteral("get"), QStringLiteral("-A"), QStringLiteral("0"),
                                             base + QStringLiteral("/r/") + idOf(bigUri)});
     QVERIFY2(bigValue.contains(big), qPrintable(QString::number(bigValue.size())));
-    m_engine->endpoints()->remove(http.id);
+    m_engine->endpoints()->remove(QStringLiteral("meter"));
+}
+
+void TestGateway::coapWriteAnswersWithItsOutcome()
+{
+    REQUIRE_BINARY(coapClient, "coap-client-openssl", "libcoap3-bin")
+    REQUIRE_BINARY(sub, "mosquitto_sub", "mosquitto-clients")
+    // An HTTP device whose valve refuses every write.
+    QHttpServer device;
+    device.route(QStringLiteral("/valve"), QHttpServerRequest::Method::Get, [] { return QHttpServerResponse("text/plain", "closed"); });
+    device.route(QStringLiteral("/valve"), QHttpServerRequest::Method::Put | QHttpServerRequest::Method::Post, [] {
+        return QHttpServerResponse("text/plain", "valve jammed", QHttpServerResponder::StatusCode::InternalServerError);
+    });
+    const quint16 devicePort = device.listen(QHostAddress::LocalHost, 0);
+    QVERIFY(devicePort != 0);
+    const QString valve = addHttpDevice(QStringLiteral("valve"), QStringLiteral("http://127.0.0.1:%1/valve").arg(devicePort));
+    QVERIFY(waitFor(valve, "closed"));
+    const QString lamp = publishRetained(QStringLiteral("coapw/lamp"), QStringLiteral("off"));
+    QVERIFY(waitFor(lamp, "off"));
+
+    Gateway coap(m_engine.get());
+    QVERIFY(startWithCoap(&coap));
+    const QString base = QStringLiteral("coap://127.0.0.1:%1/r/").arg(coap.coapPort());
+
+    // The device's refusal comes back as the answer: 5.02 with the reason.
+    const QString failed = runCoapClient({QStringLiteral("-m"), QStringLiteral("put"), QStringLiteral("-e"), QStringLiteral("open"),
+                                          base + idOf(valve)}, 30000, true);
+    QVERIFY2(failed.contains(QLatin1String("5.02")) && failed.contains(QLatin1String("writing")), qPrintable(failed));
+
+    // A write that succeeds: 2.04 once MQTT took it, after an empty ACK.
+    QProcess subscriber;
+    QVERIFY(testsupport::startSubscriber(&subscriber, m_broker.port(),
+                                         {QStringLiteral("-t"), m_prefix + QStringLiteral("/coapw/lamp"), QStringLiteral("-R")}));
+    const QString written = runCoapClient({QStringLiteral("-m"), QStringLiteral("put"), QStringLiteral("-e"), QStringLiteral("on"),
+                                           QStringLiteral("-v"), QStringLiteral("7"), base + idOf(lamp)}, 30000, true);
+    const qsizetype ack = written.indexOf(QLatin1String("t:ACK c:0.00"));
+    const qsizetype changed = written.indexOf(QLatin1String("c:2.04"));
+    QVERIFY2(ack >= 0 && changed > ack, qPrintable(written));
+    QVERIFY2(!written.contains(QLatin1String("5.0")) && !written.contains(QLatin1String("4.0")), qPrintable(written));
+    QByteArray published;
+    QTRY_VERIFY_WITH_TIMEOUT(testsupport::subscriberPayloads(published += subscriber.readAllStandardOutput()).split('\n').contains("on"), 20000);
+    subscriber.kill();
+    subscriber.waitForFinished();
+
+    // Refused before any write: answered at once, with the reason.
+    const QString unknown = runCoapClient({QStringLiteral("-m"), QStringLiteral("put"), QStringLiteral("-e"), QStringLiteral("1"),
+                                           base + idOf(m_base + QStringLiteral("/coapw/nobody"))}, 30000, true);
+    QVERIFY2(unknown.contains(QLatin1String("4.04")), qPrintable(unknown));
+    m_engine->endpoints()->remove(QStringLiteral("valve"));
+}
+
+void TestGateway::thingDescriptionsCarryActions()
+{
+    REQUIRE_BINARY(sub, "mosquitto_sub", "mosquitto-clients")
+    // A Home Assistant button: a command topic and no state, so something to invoke.
+    const QString device = QStringLiteral("Door %1").arg(m_prefix);
+    const QString command = m_prefix + QStringLiteral("/bell/press");
+    const QString config = QStringLiteral(R"({"name": "Bell", "command_topic": "%1", "payload_press": "PRESS", "device": {"name": "%2", "identifiers": ["%3"]}})")
+                               .arg(command, device, m_prefix);
+    QCOMPARE(mqtttest::publish(m_broker.port(), {QStringLiteral("-r"), QStringLiteral("-t"),
+                                                 QStringLiteral("homeassistant/button/%1/bell/config").arg(haNode()),
+                                                 QStringLiteral("-m"), config}),
+             0);
+    const QString bell = m_base + QStringLiteral("/bell/press");
+    QTRY_VERIFY_WITH_TIMEOUT(m_engine->store()->find(*ResourceId::parse(bell)), 20000);
+    const QString thingPath = QStringLiteral("/things/") + GatewayId::encodeText(device);
+    HttpAnswer thing;
+    QTRY_VERIFY_WITH_TIMEOUT((thing = rawRequest(m_port, get(thingPath))).json().toObject().value(QLatin1String("actions")).toObject().contains(QLatin1String("press")),
+                             20000);
+    const QJsonObject td = thing.json().toObject();
+    QVERIFY(!td.value(QLatin1String("properties")).toObject().contains(QLatin1String("press")));
+    const QJsonObject form = td.value(QLatin1String("actions")).toObject().value(QLatin1String("press")).toObject()
+                                 .value(QLatin1String("forms")).toArray().at(0).toObject();
+    QCOMPARE(form.value(QLatin1String("op")).toString(), QStringLiteral("invokeaction"));
+    QCOMPARE(form.value(QLatin1String("htv:methodName")).toString(), QStringLiteral("POST"));
+    QCOMPARE(form.value(QLatin1String("href")).toString(), QStringLiteral("resources/") + idOf(bell));
+
+    // Our own HTTP connector takes the gateway's TDs and invokes the action through it.
+    Engine client;
+    EndpointConfig endpoint;
+    endpoint.id = QStringLiteral("gateway");
+    endpoint.url = *ResourceId::parse(QStringLiteral("http://127.0.0.1:%1").arg(m_port));
+    client.endpoints()->add(endpoint);
+    client.connectEndpoint(endpoint.id);
+    const ResourceId action = *ResourceId::parse(QStringLiteral("http://127.0.0.1:%1/resources/%2").arg(m_port).arg(idOf(bell)));
+    QTRY_VERIFY_WITH_TIMEOUT(client.store()->find(action), 30000);
+    QCOMPARE(client.store()->find(action)->metadata().extra.value(QLatin1String("affordance")).toString(), QStringLiteral("action"));
+    QProcess subscriber;
+    QVERIFY(testsupport::startSubscriber(&subscriber, m_broker.port(), {QStringLiteral("-t"), command}));
+    std::shared_ptr<std::optional<Result>> outcome = std::make_shared<std::optional<Result>>();
+    client.endpoints()->write(action, "\"PRESS\"", WriteOptions{}, [outcome](const Result &result) { *outcome = result; });
+    QTRY_VERIFY_WITH_TIMEOUT(outcome->has_value(), 20000);
+    QVERIFY2((*outcome)->ok(), qPrintable((*outcome)->error));
+    QByteArray published;
+    QTRY_VERIFY_WITH_TIMEOUT(testsupport::subscriberPayloads(published += subscriber.readAllStandardOutput()).split('\n').contains("PRESS"), 20000);
+    subscriber.kill();
+    subscriber.waitForFinished();
+    client.disconnectAll();
+    QCOMPARE(mqtttest::publish(m_broker.port(), {QStringLiteral("-r"), QStringLiteral("-t"),
+                                                 QStringLiteral("homeassistant/button/%1/bell/config").arg(haNode()),
+                                                 QStringLiteral("-n")}),
+             0);
+}
+
+void TestGateway::oversizedBodiesAreRefusedEarly()
+{
+    const QString uri = publishRetained(QStringLiteral("limit/x"), QStringLiteral("1"));
+    QVERIFY(waitFor(uri, "1"));
+    Gateway small(m_engine.get());
+    GatewayOptions options;
+    options.httpPort = 0;
+    options.maxBodyBytes = 1000;
+    QString error;
+    QVERIFY2(small.start(options, &error), qPrintable(error));
+    const QByteArray head = "PUT /resources/" + idOf(uri).toLatin1() + " HTTP/1.1\r\nHost: x\r\n";
+    auto refusal = [](const HttpAnswer &answer) {
+        return QStringLiteral("%1 %2").arg(answer.status).arg(answer.json().toObject().value(QLatin1String("error")).toString());
+    };
+
+    // Declared over the limit: refused on its headers, before its body (only 10 of the
+    // 50,000,000 bytes are ever sent: an answer proves nothing waited for the rest).
+    const HttpAnswer declared = rawRequest(small.httpPort(), head + "Content-Length: 50000000\r\n\r\n" + QByteArray(10, 'x'));
+    QVERIFY2(declared.status == 413 && refusal(declared).contains(QLatin1String("50000000 bytes is over the limit of 1000")),
+             qPrintable(refusal(declared)));
+
+    // Chunked without an end: cut once what came is past the limit and the header allowance.
+    QByteArray endless = head + "Transfer-Encoding: chunked\r\n\r\n";
+    for (int i = 0; i < 200; ++i)
+        endless += "400\r\n" + QByteArray(1024, 'y') + "\r\n";
+    const HttpAnswer cut = rawRequest(small.httpPort(), endless);
+    QVERIFY2(cut.status == 413 && refusal(cut).contains(QLatin1String("larger than 1000 bytes")), qPrintable(refusal(cut)));
+
+    // Chunked and a little over: read whole, then refused.
+    const HttpAnswer over = rawRequest(small.httpPort(), head + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n7d0\r\n"
+                                                         + QByteArray(2000, 'z') + "\r\n0\r\n\r\n");
+    QVERIFY2(over.status == 413 && refusal(over).contains(QLatin1String("2000 bytes")), qPrintable(refusal(over)));
+
+    // Nothing else is lost: the gateway still answers.
+    QCOMPARE(rawRequest(small.httpPort(), get(QStringLiteral("/resources/") + idOf(uri))).status, 200);
 }
 
 QTEST_MAIN(TestGateway)

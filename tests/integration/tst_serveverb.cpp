@@ -1,6 +1,6 @@
 // `thingscape serve` end to end: the binary serving a workspace fed by a private mosquitto;
 // its ready line, a value read and a write through it, its usage errors (exit 2), and a
-// bearer token generated, printed once and kept when bound beyond loopback.
+// bearer token generated, printed once and kept when bound beyond loopback; `run --http` serving the same.
 #include "mqtttesthelpers.h"
 #include "testsupport.h"
 
@@ -34,10 +34,16 @@ private Q_SLOTS:
     void usageErrorsExit2();
     void servesReadsAndWrites();
     void tokenGeneratedBeyondLoopback();
+    void runServesWithHttp();
 
 private:
     // Starts serve and returns the URL from its ready line (empty on failure).
     QString startServe(QProcess *process, const QStringList &args, const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment());
+    // The same for another verb that prints the ready line (run --http).
+    QString startVerb(QProcess *process, const QString &verb, const QStringList &args,
+                      const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment());
+    // The first resource under the test's prefix, as GET /resources lists it (waits for it).
+    QJsonObject firstItem(const QString &url);
     QNetworkReply *request(const QByteArray &verb, const QUrl &url, const QByteArray &body = {}, const QByteArray &token = {});
 
     testsupport::Mosquitto m_broker;
@@ -70,9 +76,14 @@ void TestServeVerb::initTestCase()
 
 QString TestServeVerb::startServe(QProcess *process, const QStringList &args, const QProcessEnvironment &env)
 {
+    return startVerb(process, QStringLiteral("serve"), args, env);
+}
+
+QString TestServeVerb::startVerb(QProcess *process, const QString &verb, const QStringList &args, const QProcessEnvironment &env)
+{
     testsupport::dieWithParent(process);
     process->setProcessEnvironment(env);
-    process->start(thingscape(), QStringList{QStringLiteral("serve")} + args);
+    process->start(thingscape(), QStringList{verb} + args);
     if (!process->waitForStarted())
         return {};
     QByteArray out;
@@ -108,6 +119,9 @@ void TestServeVerb::usageErrorsExit2_data()
     QTest::newRow("missing token file") << QStringList{QStringLiteral("W"), QStringLiteral("--http"), QStringLiteral("127.0.0.1:0"),
                                                        QStringLiteral("--token-file"), QStringLiteral("/nonexistent/token")}
                                         << QStringLiteral("cannot read the token file");
+    QTest::newRow("run: gateway option without --http")
+        << QStringList{QStringLiteral("run"), QStringLiteral("W"), QStringLiteral("--coap"), QStringLiteral("127.0.0.1:0")}
+        << QStringLiteral("need --http");
     QTest::newRow("unknown option") << QStringList{QStringLiteral("W"), QStringLiteral("--http"), QStringLiteral("127.0.0.1:0"),
                                                    QStringLiteral("--bogus")}
                                     << QStringLiteral("unknown option --bogus");
@@ -118,9 +132,11 @@ void TestServeVerb::usageErrorsExit2()
     QFETCH(QStringList, args);
     QFETCH(QString, message);
     args.replaceInStrings(QRegularExpression(QStringLiteral("^W$")), m_workspace);
+    // Rows for another verb name it first.
+    const QString verb = args.value(0) == QLatin1String("run") ? args.takeFirst() : QStringLiteral("serve");
     QProcess serve;
     testsupport::dieWithParent(&serve);
-    serve.start(thingscape(), QStringList{QStringLiteral("serve")} + args);
+    serve.start(thingscape(), QStringList{verb} + args);
     QVERIFY(serve.waitForFinished(20000));
     QCOMPARE(serve.exitCode(), 2);
     const QString err = QString::fromLocal8Bit(serve.readAllStandardError());
@@ -133,16 +149,7 @@ void TestServeVerb::servesReadsAndWrites()
     QProcess serve;
     const QString url = startServe(&serve, {m_workspace, QStringLiteral("--http"), QStringLiteral("127.0.0.1:0")});
     QVERIFY2(url.startsWith(QLatin1String("http://127.0.0.1:")), qPrintable(QString::fromLocal8Bit(serve.readAllStandardError())));
-    const QString prefix = QString::fromLatin1(QUrl::toPercentEncoding(QStringLiteral("mqtt://127.0.0.1:%1/%2/").arg(m_broker.port()).arg(m_prefix)));
-    QJsonObject item;
-    QDeadlineTimer deadline(30000);
-    while (item.isEmpty() && !deadline.hasExpired()) {
-        QNetworkReply *reply = request("GET", QUrl(url + QStringLiteral("/resources?prefix=") + prefix));
-        QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 20000);
-        item = QJsonDocument::fromJson(reply->readAll()).object().value(QLatin1String("items")).toArray().at(0).toObject();
-        if (item.isEmpty())
-            QTest::qWait(50);
-    }
+    const QJsonObject item = firstItem(url);
     QCOMPARE(item.value(QLatin1String("value")).toDouble(), 64.0);
     QProcess subscriber;
     QVERIFY(testsupport::startSubscriber(&subscriber, m_broker.port(), {QStringLiteral("-t"), m_prefix + QStringLiteral("/boiler/temp"), QStringLiteral("-R")}));
@@ -156,6 +163,23 @@ void TestServeVerb::servesReadsAndWrites()
     serve.terminate();
     QVERIFY(serve.waitForFinished(20000));
     QCOMPARE(serve.exitCode(), 0);
+}
+
+QJsonObject TestServeVerb::firstItem(const QString &url)
+{
+    const QString prefix = QString::fromLatin1(QUrl::toPercentEncoding(QStringLiteral("mqtt://127.0.0.1:%1/%2/").arg(m_broker.port()).arg(m_prefix)));
+    QJsonObject item;
+    QDeadlineTimer deadline(30000);
+    while (item.isEmpty() && !deadline.hasExpired()) {
+        QNetworkReply *reply = request("GET", QUrl(url + QStringLiteral("/resources?prefix=") + prefix));
+        QDeadlineTimer answer(20000);
+        while (!reply->isFinished() && !answer.hasExpired())
+            QTest::qWait(10);
+        item = QJsonDocument::fromJson(reply->readAll()).object().value(QLatin1String("items")).toArray().at(0).toObject();
+        if (item.isEmpty())
+            QTest::qWait(50);
+    }
+    return item;
 }
 
 void TestServeVerb::tokenGeneratedBeyondLoopback()
@@ -197,6 +221,18 @@ void TestServeVerb::tokenGeneratedBeyondLoopback()
     QCOMPARE(keptReply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
     again.terminate();
     QVERIFY(again.waitForFinished(20000));
+}
+
+void TestServeVerb::runServesWithHttp()
+{
+    // `run --http`: the rules' headless runner serves the same gateway beside them.
+    QProcess run;
+    const QString url = startVerb(&run, QStringLiteral("run"), {m_workspace, QStringLiteral("--http"), QStringLiteral("127.0.0.1:0")});
+    QVERIFY2(url.startsWith(QLatin1String("http://127.0.0.1:")), qPrintable(QString::fromLocal8Bit(run.readAllStandardError())));
+    QCOMPARE(firstItem(url).value(QLatin1String("value")).toDouble(), 64.0);
+    run.terminate();
+    QVERIFY(run.waitForFinished(20000));
+    QCOMPARE(run.exitCode(), 0);
 }
 
 QTEST_MAIN(TestServeVerb)
