@@ -10,6 +10,7 @@ namespace thingscape {
 namespace {
 
 constexpr int kRetentionMs = 10000;
+constexpr qsizetype kIncludedCacheSize = 200000;
 
 } // namespace
 
@@ -22,6 +23,7 @@ void RecorderWorker::open(const RecordingConfig &config, const QString &database
 {
     close();
     m_config = config;
+    m_included.clear();
     m_stats = {};
     m_droppedBefore = 0;
     m_db = std::make_unique<RecordingDatabase>();
@@ -101,7 +103,7 @@ void RecorderWorker::writeBatch()
         // A SenML record's own event repeats part of the message already recorded whole.
         if (event.derived)
             continue;
-        if (!m_config.includes(event.id)) {
+        if (!included(event.id)) {
             ++m_stats.skipped;
             continue;
         }
@@ -112,7 +114,9 @@ void RecorderWorker::writeBatch()
         message.cause = event.cause;
         message.contentFormat = event.value.contentFormat;
         message.raw = event.value.raw;
-        if (event.value.isNumeric()) {
+        // Numbers are decoded on arrival: a payload still pending is none, and asking it would
+        // decode it here (a JSON parse per message, most of what recording cost).
+        if (!event.value.isPending() && event.value.isNumeric()) {
             bool ok = false;
             const double number = event.value.toDouble(&ok);
             if (ok)
@@ -142,6 +146,21 @@ void RecorderWorker::writeBatch()
     m_stats.rows = m_db->rowCount();
     m_stats.bytes = m_db->sizeBytes();
     Q_EMIT statsChanged(m_stats);
+}
+
+bool RecorderWorker::included(const ResourceId &id)
+{
+    if (m_config.include.isEmpty())
+        return true;
+    // Include entries are parsed per call: each resource is decided once.
+    const auto found = m_included.constFind(id);
+    if (found != m_included.constEnd())
+        return *found;
+    if (m_included.size() >= kIncludedCacheSize)
+        m_included.clear();
+    const bool yes = m_config.includes(id);
+    m_included.insert(id, yes);
+    return yes;
 }
 
 void RecorderWorker::enforceRetention()
