@@ -4,6 +4,7 @@
 
 #include <QAtomicInteger>
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
 #include <QSqlDatabase>
@@ -16,6 +17,7 @@
 #include <QVariant>
 
 #include <cmath>
+#include <limits>
 
 namespace thingscape {
 
@@ -60,8 +62,27 @@ const QList<QStringList> &migrations()
             QStringLiteral("CREATE INDEX messages_resource_time_number ON messages (resource, time_ms, number)"),
             QStringLiteral("DROP INDEX messages_resource_time"),
         },
+        // 3: times relative to the database's own base (see kBaseAhead), so that they take 4
+        // bytes in the row and in the index instead of 6. An older database keeps base 0.
+        {
+            QStringLiteral("ALTER TABLE schema_version ADD COLUMN time_base {BIGINT} NOT NULL DEFAULT 0"),
+        },
     };
     return steps;
+}
+
+// A new database's time base lies this far after its creation: SQLite stores integers within
+// +-2^31 in 4 bytes, so times from a day before creation to about 48 days after it take 4
+// bytes (then 6, as absolute times always did; PostgreSQL's BIGINT takes 8 either way).
+constexpr qint64 kBaseAhead = (qint64(1) << 31) - 86400000;
+
+// A time in ms since the epoch as stored (relative to base), saturated: queries pass the
+// extremes of qint64 for "no bound".
+qint64 stored(qint64 ms, qint64 base)
+{
+    if (ms < std::numeric_limits<qint64>::min() + std::max<qint64>(0, base))
+        return std::numeric_limits<qint64>::min();
+    return ms - base;
 }
 
 QString causeKey(const Cause &cause)
@@ -193,6 +214,11 @@ bool RecordingDatabase::openConnection(const QString &database, const QString &p
     if (!ensureSchema(create, error) || !loadIds(error)) {
         return false;
     }
+    // For tests: a file that cannot grow past this many pages, so a write meets SQLite's real
+    // "database or disk is full" (SQLITE_FULL) as on a full disk.
+    if (!m_postgres && qEnvironmentVariableIsSet("THINGSCAPE_RECORDING_MAX_PAGES")) {
+        QSqlQuery(db).exec(QStringLiteral("PRAGMA max_page_count = %1").arg(qEnvironmentVariableIntValue("THINGSCAPE_RECORDING_MAX_PAGES")));
+    }
     return true;
 }
 
@@ -206,6 +232,7 @@ void RecordingDatabase::close()
     m_causes.clear();
     m_lastCauseId = -1;
     m_version = 0;
+    m_timeBase = 0;
     m_rows = -1;
     if (QSqlDatabase::contains(m_connection)) {
         {
@@ -283,8 +310,13 @@ bool RecordingDatabase::ensureSchema(bool create, QString *error)
         }
         query.finish();
     }
-    if (m_version < latestSchemaVersion())
-        return migrate(m_version, error);
+    if (m_version < latestSchemaVersion() && !migrate(m_version, error))
+        return false;
+    if (!query.exec(QStringLiteral("SELECT time_base FROM schema_version")) || !query.next()) {
+        *error = fail(tr("cannot read"), sqlError(query.lastError()));
+        return false;
+    }
+    m_timeBase = query.value(0).toLongLong();
     return true;
 }
 
@@ -303,6 +335,16 @@ bool RecordingDatabase::migrate(int from, QString *error)
                 db.rollback();
                 return false;
             }
+        }
+    }
+    if (from < 3) {
+        // Only a database without messages gets a base: the rows of an older one stay as they are.
+        query.prepare(QStringLiteral("UPDATE schema_version SET time_base = ? WHERE NOT EXISTS (SELECT 1 FROM messages)"));
+        query.addBindValue(QDateTime::currentMSecsSinceEpoch() + kBaseAhead);
+        if (!query.exec()) {
+            *error = fail(tr("cannot update the schema to version %1").arg(3), sqlError(query.lastError()));
+            db.rollback();
+            return false;
         }
     }
     if (!query.exec(QStringLiteral("UPDATE schema_version SET version = %1").arg(latestSchemaVersion())) || !db.commit()) {
@@ -431,7 +473,7 @@ bool RecordingDatabase::write(const QList<RecordedMessage> &messages, QString *e
             return false;
         m_lastCause = message.cause;
         m_lastCauseId = *cause;
-        query->bindValue(base, message.timeMs);
+        query->bindValue(base, stored(message.timeMs, m_timeBase));
         query->bindValue(base + 1, *resource);
         query->bindValue(base + 2, message.direction == Direction::Out ? 1 : 0);
         query->bindValue(base + 3, *cause);
@@ -559,8 +601,8 @@ std::optional<qint64> RecordingDatabase::count(const QStringList &uris, qint64 f
         return std::nullopt;
     QSqlQuery query(QSqlDatabase::database(m_connection, false));
     query.prepare(QStringLiteral("SELECT count(*) FROM messages WHERE time_ms >= ? AND time_ms <= ?") + resourceFilter(uris, nullptr));
-    query.addBindValue(fromMs);
-    query.addBindValue(toMs);
+    query.addBindValue(stored(fromMs, m_timeBase));
+    query.addBindValue(stored(toMs, m_timeBase));
     if (!query.exec() || !query.next()) {
         *error = fail(tr("cannot read"), sqlError(query.lastError()));
         return std::nullopt;
@@ -584,8 +626,8 @@ bool RecordingDatabase::forEach(const QStringList &uris, qint64 fromMs, qint64 t
     query.prepare(QStringLiteral("SELECT id, time_ms, resource, direction, cause, content_format, number, raw FROM messages"
                                  " WHERE time_ms >= ? AND time_ms <= ? AND id > ?")
                   + resourceFilter(uris, nullptr) + QStringLiteral(" ORDER BY id"));
-    query.addBindValue(fromMs);
-    query.addBindValue(toMs);
+    query.addBindValue(stored(fromMs, m_timeBase));
+    query.addBindValue(stored(toMs, m_timeBase));
     query.addBindValue(afterId);
     if (!query.exec()) {
         *error = fail(tr("cannot read"), sqlError(query.lastError()));
@@ -594,7 +636,7 @@ bool RecordingDatabase::forEach(const QStringList &uris, qint64 fromMs, qint64 t
     while (query.next()) {
         RecordedMessage message;
         message.id = query.value(0).toLongLong();
-        message.timeMs = query.value(1).toLongLong();
+        message.timeMs = query.value(1).toLongLong() + m_timeBase;
         const qint64 resource = query.value(2).toLongLong();
         const qint64 cause = query.value(4).toLongLong();
         if ((!m_resourceUris.contains(resource) || (!query.isNull(4) && !m_causes.contains(cause))) && !loadIds(error))
@@ -628,10 +670,10 @@ std::optional<QHash<QString, QList<RecordedBucket>>> RecordingDatabase::decimate
                                  " avg(number), count(number) FROM messages WHERE time_ms >= ? AND time_ms <= ?"
                                  " AND number IS NOT NULL")
                   + resourceFilter(uris, nullptr) + QStringLiteral(" GROUP BY resource, bucket ORDER BY resource, bucket"));
-    query.addBindValue(fromMs);
+    query.addBindValue(stored(fromMs, m_timeBase));
     query.addBindValue(width);
-    query.addBindValue(fromMs);
-    query.addBindValue(toMs);
+    query.addBindValue(stored(fromMs, m_timeBase));
+    query.addBindValue(stored(toMs, m_timeBase));
     if (!query.exec()) {
         *error = fail(tr("cannot read"), sqlError(query.lastError()));
         return std::nullopt;
@@ -639,7 +681,7 @@ std::optional<QHash<QString, QList<RecordedBucket>>> RecordingDatabase::decimate
     QHash<QString, QList<RecordedBucket>> series;
     while (query.next()) {
         RecordedBucket bucket;
-        bucket.timeMs = query.value(2).toLongLong();
+        bucket.timeMs = query.value(2).toLongLong() + m_timeBase;
         bucket.min = query.value(3).toDouble();
         bucket.max = query.value(4).toDouble();
         bucket.mean = query.value(5).toDouble();
@@ -674,14 +716,14 @@ std::optional<qint64> RecordingDatabase::enforceRetention(qint64 olderThanMs, qi
             QSqlQuery query(db);
             query.prepare(QStringLiteral("DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE time_ms < ?"
                                          " ORDER BY id LIMIT ?)"));
-            query.addBindValue(olderThanMs);
+            query.addBindValue(stored(olderThanMs, m_timeBase));
             query.addBindValue(kChunk);
             QSqlQuery oldest(db);
             if (!oldest.exec(QStringLiteral("SELECT time_ms FROM messages ORDER BY id LIMIT 1"))) {
                 *error = fail(tr("cannot apply retention"), sqlError(oldest.lastError()));
                 return std::nullopt;
             }
-            if (!oldest.next() || oldest.value(0).toLongLong() >= olderThanMs)
+            if (!oldest.next() || oldest.value(0).toLongLong() >= stored(olderThanMs, m_timeBase))
                 break;
             oldest.finish();
             if (!query.exec()) {

@@ -109,6 +109,7 @@ private:
     QString m_path; // SQLite
     bool m_postgres = false;
     int m_version = 0;
+    qint64 m_timeBase = 0; // stored times are ms since the epoch minus this
     QHash<QString, qint64> m_resourceIds;
     QHash<QString, qint64> m_causeIds; // "kind\nsource\ndepth"
     QHash<qint64, QString> m_resourceUris;
