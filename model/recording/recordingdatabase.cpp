@@ -16,6 +16,8 @@
 #include <QUrlQuery>
 #include <QVariant>
 
+#include <sqlite3.h>
+
 #include <cmath>
 #include <limits>
 
@@ -214,6 +216,11 @@ bool RecordingDatabase::openConnection(const QString &database, const QString &p
     if (!ensureSchema(create, error) || !loadIds(error)) {
         return false;
     }
+    if (!m_postgres) {
+        const QVariant handle = db.driver()->handle();
+        if (handle.isValid() && qstrcmp(handle.typeName(), "sqlite3*") == 0)
+            m_sqlite = *static_cast<sqlite3 *const *>(handle.constData());
+    }
     // For tests: a file that cannot grow past this many pages, so a write meets SQLite's real
     // "database or disk is full" (SQLITE_FULL) as on a full disk.
     if (!m_postgres && qEnvironmentVariableIsSet("THINGSCAPE_RECORDING_MAX_PAGES")) {
@@ -226,6 +233,11 @@ void RecordingDatabase::close()
 {
     m_insert.reset();
     m_insertMany.reset();
+    sqlite3_finalize(m_sqliteInsert);
+    sqlite3_finalize(m_sqliteResource);
+    m_sqliteInsert = nullptr;
+    m_sqliteResource = nullptr;
+    m_sqlite = nullptr;
     m_resourceIds.clear();
     m_resourceUris.clear();
     m_causeIds.clear();
@@ -385,6 +397,28 @@ std::optional<qint64> RecordingDatabase::resourceId(const QString &uri, QString 
     const auto found = m_resourceIds.constFind(uri);
     if (found != m_resourceIds.constEnd())
         return *found;
+    if (m_sqlite) {
+        // Prepared once: a new resource costs an insert, not a parse.
+        if (!m_sqliteResource
+            && sqlite3_prepare_v3(m_sqlite, "INSERT INTO resources (uri) VALUES (?)", -1, SQLITE_PREPARE_PERSISTENT, &m_sqliteResource, nullptr)
+                != SQLITE_OK) {
+            *error = QString::fromUtf8(sqlite3_errmsg(m_sqlite));
+            return std::nullopt;
+        }
+        const QByteArray utf8 = uri.toUtf8();
+        sqlite3_bind_text(m_sqliteResource, 1, utf8.constData(), int(utf8.size()), SQLITE_STATIC);
+        const int rc = sqlite3_step(m_sqliteResource);
+        sqlite3_reset(m_sqliteResource);
+        sqlite3_clear_bindings(m_sqliteResource);
+        if (rc != SQLITE_DONE) {
+            *error = QString::fromUtf8(sqlite3_errmsg(m_sqlite));
+            return std::nullopt;
+        }
+        const qint64 id = sqlite3_last_insert_rowid(m_sqlite);
+        m_resourceIds.insert(uri, id);
+        m_resourceUris.insert(id, uri);
+        return id;
+    }
     QSqlQuery query(QSqlDatabase::database(m_connection, false));
     query.prepare(QStringLiteral("INSERT INTO resources (uri) VALUES (?) RETURNING id"));
     query.addBindValue(uri);
@@ -448,27 +482,93 @@ bool RecordingDatabase::write(const QList<RecordedMessage> &messages, QString *e
         *error = fail(tr("cannot write"), why);
         return false;
     };
-    // Rows go kRowsPerStatement to a statement: one exec per row costs more than SQLite's insert.
+    QString why;
+    if (!(m_sqlite ? insertRowsSqlite(messages, &why) : insertRowsSql(messages, &why)))
+        return rollback(why);
+    if (!db.commit())
+        return rollback(sqlError(db.lastError()));
+    if (m_rows >= 0)
+        m_rows += messages.size();
+    return true;
+}
+
+bool RecordingDatabase::insertRowsSqlite(const QList<RecordedMessage> &messages, QString *why)
+{
+    if (!m_sqliteInsert
+        && sqlite3_prepare_v3(m_sqlite,
+                              "INSERT INTO messages (time_ms, resource, direction, cause, content_format, number, raw)"
+                              " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                              -1, SQLITE_PREPARE_PERSISTENT, &m_sqliteInsert, nullptr)
+            != SQLITE_OK) {
+        *why = QString::fromUtf8(sqlite3_errmsg(m_sqlite));
+        return false;
+    }
+    sqlite3_stmt *insert = m_sqliteInsert;
+    for (const RecordedMessage &message : messages) {
+        const std::optional<qint64> resource = resourceId(message.uri, why);
+        if (!resource)
+            return false;
+        const std::optional<qint64> cause = causeId(message.cause, why);
+        if (!cause)
+            return false;
+        m_lastCause = message.cause;
+        m_lastCauseId = *cause;
+        sqlite3_bind_int64(insert, 1, stored(message.timeMs, m_timeBase));
+        sqlite3_bind_int64(insert, 2, *resource);
+        sqlite3_bind_int(insert, 3, message.direction == Direction::Out ? 1 : 0);
+        sqlite3_bind_int64(insert, 4, *cause);
+        if (message.contentFormat >= 0)
+            sqlite3_bind_int(insert, 5, message.contentFormat);
+        else
+            sqlite3_bind_null(insert, 5);
+        if (message.number)
+            sqlite3_bind_double(insert, 6, *message.number);
+        else
+            sqlite3_bind_null(insert, 6);
+        // The bytes live until the step below; an empty payload is an empty blob, not NULL.
+        if (message.raw.isEmpty())
+            sqlite3_bind_zeroblob(insert, 7, 0);
+        else
+            sqlite3_bind_blob(insert, 7, message.raw.constData(), int(message.raw.size()), SQLITE_STATIC);
+        const int rc = sqlite3_step(insert);
+        sqlite3_reset(insert);
+        if (rc != SQLITE_DONE) {
+            *why = QString::fromUtf8(sqlite3_errmsg(m_sqlite));
+            sqlite3_clear_bindings(insert);
+            return false;
+        }
+    }
+    sqlite3_clear_bindings(insert);
+    return true;
+}
+
+bool RecordingDatabase::insertRowsSql(const QList<RecordedMessage> &messages, QString *why)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+    // Rows go kRowsPerStatement to a statement: one exec per row costs more than the insert.
     constexpr int kRowsPerStatement = 32;
     const QString insert = QStringLiteral("INSERT INTO messages (time_ms, resource, direction, cause, content_format, number, raw) VALUES ");
     const QString row = QStringLiteral("(?, ?, ?, ?, ?, ?, ?)");
     if (!m_insert) {
         m_insert = std::make_unique<QSqlQuery>(db);
-        if (!m_insert->prepare(insert + row))
-            return rollback(sqlError(m_insert->lastError()));
+        if (!m_insert->prepare(insert + row)) {
+            *why = sqlError(m_insert->lastError());
+            return false;
+        }
         QStringList rows;
         for (int i = 0; i < kRowsPerStatement; ++i)
             rows.append(row);
         m_insertMany = std::make_unique<QSqlQuery>(db);
-        if (!m_insertMany->prepare(insert + rows.join(QStringLiteral(", "))))
-            return rollback(sqlError(m_insertMany->lastError()));
+        if (!m_insertMany->prepare(insert + rows.join(QStringLiteral(", ")))) {
+            *why = sqlError(m_insertMany->lastError());
+            return false;
+        }
     }
-    QString why;
     auto bind = [&](QSqlQuery *query, int base, const RecordedMessage &message) {
-        const std::optional<qint64> resource = resourceId(message.uri, &why);
+        const std::optional<qint64> resource = resourceId(message.uri, why);
         if (!resource)
             return false;
-        const std::optional<qint64> cause = causeId(message.cause, &why);
+        const std::optional<qint64> cause = causeId(message.cause, why);
         if (!cause)
             return false;
         m_lastCause = message.cause;
@@ -489,16 +589,14 @@ bool RecordingDatabase::write(const QList<RecordedMessage> &messages, QString *e
         const int n = many ? kRowsPerStatement : 1;
         for (int i = 0; i < n; ++i) {
             if (!bind(query, i * 7, messages.at(at + i)))
-                return rollback(why);
+                return false;
         }
-        if (!query->exec())
-            return rollback(sqlError(query->lastError()));
+        if (!query->exec()) {
+            *why = sqlError(query->lastError());
+            return false;
+        }
         at += n;
     }
-    if (!db.commit())
-        return rollback(sqlError(db.lastError()));
-    if (m_rows >= 0)
-        m_rows += messages.size();
     return true;
 }
 
