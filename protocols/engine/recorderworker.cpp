@@ -5,12 +5,21 @@
 #include <QCoreApplication>
 #include <QDateTime>
 
+#ifdef Q_OS_LINUX
+#include <sys/resource.h>
+#include <unistd.h>
+#endif
+
 namespace thingscape {
 
 namespace {
 
 constexpr int kRetentionMs = 10000;
 constexpr qsizetype kIncludedCacheSize = 200000;
+// The recorder thread's niceness: when the cores are short it yields to ingest and the window,
+// queues (up to the subscription's capacity, drops counted) and catches up in bigger, cheaper
+// transactions.
+constexpr int kNice = 10;
 
 } // namespace
 
@@ -22,6 +31,10 @@ void RecorderWorker::open(const RecordingConfig &config, const QString &database
                           const std::shared_ptr<EventSubscription> &subscription)
 {
     close();
+#ifdef Q_OS_LINUX
+    // Per thread on Linux; failing (a sandbox) only leaves it at the process's niceness.
+    setpriority(PRIO_PROCESS, id_t(gettid()), kNice);
+#endif
     m_config = config;
     m_included.clear();
     m_stats = {};
