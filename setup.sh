@@ -12,7 +12,7 @@ packages=(
     build-essential cmake pkg-config
     qt6-base-dev qt6-base-dev-tools libqt6charts6-dev qt6-httpserver-dev qt6-websockets-dev
     qt6-declarative-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libqt6svg6 qt6-qpa-plugins libgl-dev
-    qcoro-qt6-dev nlohmann-json3-dev libmosquitto-dev libcoap3-dev qtkeychain-qt6-dev
+    qcoro-qt6-dev nlohmann-json3-dev libmosquitto-dev libcoap3-dev qtkeychain-qt6-dev libsqlite3-dev
     mosquitto mosquitto-clients libcoap3-bin openssl
 )
 if [ "$what" = test ]; then

@@ -52,3 +52,9 @@ pkg_check_modules(COAP QUIET IMPORTED_TARGET libcoap-3-openssl)
 if(NOT COAP_FOUND)
     message(FATAL_ERROR "libcoap3 (OpenSSL) not found: install the Debian package 'libcoap3-dev'")
 endif()
+
+# The recorder writes SQLite through the C API of the connection Qt SQL opened (same library).
+find_package(SQLite3 QUIET)
+if(NOT SQLite3_FOUND)
+    message(FATAL_ERROR "SQLite 3 not found: install the Debian package 'libsqlite3-dev'")
+endif()

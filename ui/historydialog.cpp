@@ -35,9 +35,10 @@ QString payloadText(const QByteArray &raw)
 
 } // namespace
 
-HistoryDialog::HistoryDialog(const QString &database, const QString &uri, QWidget *parent)
+HistoryDialog::HistoryDialog(const QString &database, const QString &uri, QWidget *parent, const QString &password)
     : QDialog(parent)
     , m_database(database)
+    , m_password(password)
     , m_uri(uri)
     , m_from(new QDateTimeEdit(this))
     , m_to(new QDateTimeEdit(this))
@@ -107,13 +108,14 @@ void HistoryDialog::query()
         return;
     m_status->setText(tr("Reading…"));
     const QString database = m_database;
+    const QString password = m_password;
     const QString uri = m_uri;
     const qint64 from = m_from->dateTime().toMSecsSinceEpoch();
     const qint64 to = m_to->dateTime().toMSecsSinceEpoch();
-    m_watcher.setFuture(QtConcurrent::run([database, uri, from, to] {
+    m_watcher.setFuture(QtConcurrent::run([database, password, uri, from, to] {
         Result result;
         RecordingDatabase db;
-        if (!db.open(database, {}, false, &result.error))
+        if (!db.open(database, password, false, &result.error))
             return result;
         const auto messages = db.messages(uri, from, to, kMaxRows + 1, &result.error);
         if (messages) {
@@ -182,10 +184,11 @@ void HistoryDialog::exportTo(const QString &path)
     connect(tick, &QTimer::timeout, progress, [progress, permille] { progress->setValue(permille->load()); });
     tick->start(100);
     const QString database = m_database;
-    m_exportWatcher.setFuture(QtConcurrent::run([database, options, path, cancel, permille] {
+    const QString password = m_password;
+    m_exportWatcher.setFuture(QtConcurrent::run([database, password, options, path, cancel, permille] {
         RecordingDatabase db;
         QString error;
-        if (!db.open(database, {}, false, &error))
+        if (!db.open(database, password, false, &error))
             return error;
         QSaveFile file(path);
         if (!file.open(QIODevice::WriteOnly))

@@ -23,7 +23,8 @@ class HistoryDialog : public QDialog
     Q_OBJECT
 
 public:
-    HistoryDialog(const QString &database, const QString &uri, QWidget *parent = nullptr);
+    // password: for a PostgreSQL database whose connection string has none (the recorder's).
+    HistoryDialog(const QString &database, const QString &uri, QWidget *parent = nullptr, const QString &password = {});
     ~HistoryDialog() override;
 
     QTableWidget *table() const { return m_table; }
@@ -48,6 +49,7 @@ private:
     void showResult(const Result &result);
 
     QString m_database;
+    QString m_password;
     QString m_uri;
     QDateTimeEdit *m_from;
     QDateTimeEdit *m_to;

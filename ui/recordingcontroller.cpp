@@ -109,7 +109,7 @@ void RecordingController::showHistory(const ResourceId &id)
         QMessageBox::information(m_window, tr("History"), tr("Choose a resource in the tree first."));
         return;
     }
-    auto *dialog = new HistoryDialog(database(), resource.toString(), m_window);
+    auto *dialog = new HistoryDialog(database(), resource.toString(), m_window, m_engine->recorder()->password());
     dialog->show();
     dialog->query();
 }

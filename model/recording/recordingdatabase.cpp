@@ -4,6 +4,7 @@
 
 #include <QAtomicInteger>
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
 #include <QSqlDatabase>
@@ -15,7 +16,10 @@
 #include <QUrlQuery>
 #include <QVariant>
 
+#include <sqlite3.h>
+
 #include <cmath>
+#include <limits>
 
 namespace thingscape {
 
@@ -60,8 +64,27 @@ const QList<QStringList> &migrations()
             QStringLiteral("CREATE INDEX messages_resource_time_number ON messages (resource, time_ms, number)"),
             QStringLiteral("DROP INDEX messages_resource_time"),
         },
+        // 3: times relative to the database's own base (see kBaseAhead), so that they take 4
+        // bytes in the row and in the index instead of 6. An older database keeps base 0.
+        {
+            QStringLiteral("ALTER TABLE schema_version ADD COLUMN time_base {BIGINT} NOT NULL DEFAULT 0"),
+        },
     };
     return steps;
+}
+
+// A new database's time base lies this far after its creation: SQLite stores integers within
+// +-2^31 in 4 bytes, so times from a day before creation to about 48 days after it take 4
+// bytes (then 6, as absolute times always did; PostgreSQL's BIGINT takes 8 either way).
+constexpr qint64 kBaseAhead = (qint64(1) << 31) - 86400000;
+
+// A time in ms since the epoch as stored (relative to base), saturated: queries pass the
+// extremes of qint64 for "no bound".
+qint64 stored(qint64 ms, qint64 base)
+{
+    if (ms < std::numeric_limits<qint64>::min() + std::max<qint64>(0, base))
+        return std::numeric_limits<qint64>::min();
+    return ms - base;
 }
 
 QString causeKey(const Cause &cause)
@@ -193,6 +216,16 @@ bool RecordingDatabase::openConnection(const QString &database, const QString &p
     if (!ensureSchema(create, error) || !loadIds(error)) {
         return false;
     }
+    if (!m_postgres) {
+        const QVariant handle = db.driver()->handle();
+        if (handle.isValid() && qstrcmp(handle.typeName(), "sqlite3*") == 0)
+            m_sqlite = *static_cast<sqlite3 *const *>(handle.constData());
+    }
+    // For tests: a file that cannot grow past this many pages, so a write meets SQLite's real
+    // "database or disk is full" (SQLITE_FULL) as on a full disk.
+    if (!m_postgres && qEnvironmentVariableIsSet("THINGSCAPE_RECORDING_MAX_PAGES")) {
+        QSqlQuery(db).exec(QStringLiteral("PRAGMA max_page_count = %1").arg(qEnvironmentVariableIntValue("THINGSCAPE_RECORDING_MAX_PAGES")));
+    }
     return true;
 }
 
@@ -200,12 +233,18 @@ void RecordingDatabase::close()
 {
     m_insert.reset();
     m_insertMany.reset();
+    sqlite3_finalize(m_sqliteInsert);
+    sqlite3_finalize(m_sqliteResource);
+    m_sqliteInsert = nullptr;
+    m_sqliteResource = nullptr;
+    m_sqlite = nullptr;
     m_resourceIds.clear();
     m_resourceUris.clear();
     m_causeIds.clear();
     m_causes.clear();
     m_lastCauseId = -1;
     m_version = 0;
+    m_timeBase = 0;
     m_rows = -1;
     if (QSqlDatabase::contains(m_connection)) {
         {
@@ -283,8 +322,13 @@ bool RecordingDatabase::ensureSchema(bool create, QString *error)
         }
         query.finish();
     }
-    if (m_version < latestSchemaVersion())
-        return migrate(m_version, error);
+    if (m_version < latestSchemaVersion() && !migrate(m_version, error))
+        return false;
+    if (!query.exec(QStringLiteral("SELECT time_base FROM schema_version")) || !query.next()) {
+        *error = fail(tr("cannot read"), sqlError(query.lastError()));
+        return false;
+    }
+    m_timeBase = query.value(0).toLongLong();
     return true;
 }
 
@@ -303,6 +347,16 @@ bool RecordingDatabase::migrate(int from, QString *error)
                 db.rollback();
                 return false;
             }
+        }
+    }
+    if (from < 3) {
+        // Only a database without messages gets a base: the rows of an older one stay as they are.
+        query.prepare(QStringLiteral("UPDATE schema_version SET time_base = ? WHERE NOT EXISTS (SELECT 1 FROM messages)"));
+        query.addBindValue(QDateTime::currentMSecsSinceEpoch() + kBaseAhead);
+        if (!query.exec()) {
+            *error = fail(tr("cannot update the schema to version %1").arg(3), sqlError(query.lastError()));
+            db.rollback();
+            return false;
         }
     }
     if (!query.exec(QStringLiteral("UPDATE schema_version SET version = %1").arg(latestSchemaVersion())) || !db.commit()) {
@@ -343,6 +397,28 @@ std::optional<qint64> RecordingDatabase::resourceId(const QString &uri, QString 
     const auto found = m_resourceIds.constFind(uri);
     if (found != m_resourceIds.constEnd())
         return *found;
+    if (m_sqlite) {
+        // Prepared once: a new resource costs an insert, not a parse.
+        if (!m_sqliteResource
+            && sqlite3_prepare_v3(m_sqlite, "INSERT INTO resources (uri) VALUES (?)", -1, SQLITE_PREPARE_PERSISTENT, &m_sqliteResource, nullptr)
+                != SQLITE_OK) {
+            *error = QString::fromUtf8(sqlite3_errmsg(m_sqlite));
+            return std::nullopt;
+        }
+        const QByteArray utf8 = uri.toUtf8();
+        sqlite3_bind_text(m_sqliteResource, 1, utf8.constData(), int(utf8.size()), SQLITE_STATIC);
+        const int rc = sqlite3_step(m_sqliteResource);
+        sqlite3_reset(m_sqliteResource);
+        sqlite3_clear_bindings(m_sqliteResource);
+        if (rc != SQLITE_DONE) {
+            *error = QString::fromUtf8(sqlite3_errmsg(m_sqlite));
+            return std::nullopt;
+        }
+        const qint64 id = sqlite3_last_insert_rowid(m_sqlite);
+        m_resourceIds.insert(uri, id);
+        m_resourceUris.insert(id, uri);
+        return id;
+    }
     QSqlQuery query(QSqlDatabase::database(m_connection, false));
     query.prepare(QStringLiteral("INSERT INTO resources (uri) VALUES (?) RETURNING id"));
     query.addBindValue(uri);
@@ -406,32 +482,98 @@ bool RecordingDatabase::write(const QList<RecordedMessage> &messages, QString *e
         *error = fail(tr("cannot write"), why);
         return false;
     };
-    // Rows go kRowsPerStatement to a statement: one exec per row costs more than SQLite's insert.
+    QString why;
+    if (!(m_sqlite ? insertRowsSqlite(messages, &why) : insertRowsSql(messages, &why)))
+        return rollback(why);
+    if (!db.commit())
+        return rollback(sqlError(db.lastError()));
+    if (m_rows >= 0)
+        m_rows += messages.size();
+    return true;
+}
+
+bool RecordingDatabase::insertRowsSqlite(const QList<RecordedMessage> &messages, QString *why)
+{
+    if (!m_sqliteInsert
+        && sqlite3_prepare_v3(m_sqlite,
+                              "INSERT INTO messages (time_ms, resource, direction, cause, content_format, number, raw)"
+                              " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                              -1, SQLITE_PREPARE_PERSISTENT, &m_sqliteInsert, nullptr)
+            != SQLITE_OK) {
+        *why = QString::fromUtf8(sqlite3_errmsg(m_sqlite));
+        return false;
+    }
+    sqlite3_stmt *insert = m_sqliteInsert;
+    for (const RecordedMessage &message : messages) {
+        const std::optional<qint64> resource = resourceId(message.uri, why);
+        if (!resource)
+            return false;
+        const std::optional<qint64> cause = causeId(message.cause, why);
+        if (!cause)
+            return false;
+        m_lastCause = message.cause;
+        m_lastCauseId = *cause;
+        sqlite3_bind_int64(insert, 1, stored(message.timeMs, m_timeBase));
+        sqlite3_bind_int64(insert, 2, *resource);
+        sqlite3_bind_int(insert, 3, message.direction == Direction::Out ? 1 : 0);
+        sqlite3_bind_int64(insert, 4, *cause);
+        if (message.contentFormat >= 0)
+            sqlite3_bind_int(insert, 5, message.contentFormat);
+        else
+            sqlite3_bind_null(insert, 5);
+        if (message.number)
+            sqlite3_bind_double(insert, 6, *message.number);
+        else
+            sqlite3_bind_null(insert, 6);
+        // The bytes live until the step below; an empty payload is an empty blob, not NULL.
+        if (message.raw.isEmpty())
+            sqlite3_bind_zeroblob(insert, 7, 0);
+        else
+            sqlite3_bind_blob(insert, 7, message.raw.constData(), int(message.raw.size()), SQLITE_STATIC);
+        const int rc = sqlite3_step(insert);
+        sqlite3_reset(insert);
+        if (rc != SQLITE_DONE) {
+            *why = QString::fromUtf8(sqlite3_errmsg(m_sqlite));
+            sqlite3_clear_bindings(insert);
+            return false;
+        }
+    }
+    sqlite3_clear_bindings(insert);
+    return true;
+}
+
+bool RecordingDatabase::insertRowsSql(const QList<RecordedMessage> &messages, QString *why)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connection, false);
+    // Rows go kRowsPerStatement to a statement: one exec per row costs more than the insert.
     constexpr int kRowsPerStatement = 32;
     const QString insert = QStringLiteral("INSERT INTO messages (time_ms, resource, direction, cause, content_format, number, raw) VALUES ");
     const QString row = QStringLiteral("(?, ?, ?, ?, ?, ?, ?)");
     if (!m_insert) {
         m_insert = std::make_unique<QSqlQuery>(db);
-        if (!m_insert->prepare(insert + row))
-            return rollback(sqlError(m_insert->lastError()));
+        if (!m_insert->prepare(insert + row)) {
+            *why = sqlError(m_insert->lastError());
+            return false;
+        }
         QStringList rows;
         for (int i = 0; i < kRowsPerStatement; ++i)
             rows.append(row);
         m_insertMany = std::make_unique<QSqlQuery>(db);
-        if (!m_insertMany->prepare(insert + rows.join(QStringLiteral(", "))))
-            return rollback(sqlError(m_insertMany->lastError()));
+        if (!m_insertMany->prepare(insert + rows.join(QStringLiteral(", ")))) {
+            *why = sqlError(m_insertMany->lastError());
+            return false;
+        }
     }
-    QString why;
     auto bind = [&](QSqlQuery *query, int base, const RecordedMessage &message) {
-        const std::optional<qint64> resource = resourceId(message.uri, &why);
+        const std::optional<qint64> resource = resourceId(message.uri, why);
         if (!resource)
             return false;
-        const std::optional<qint64> cause = causeId(message.cause, &why);
+        const std::optional<qint64> cause = causeId(message.cause, why);
         if (!cause)
             return false;
         m_lastCause = message.cause;
         m_lastCauseId = *cause;
-        query->bindValue(base, message.timeMs);
+        query->bindValue(base, stored(message.timeMs, m_timeBase));
         query->bindValue(base + 1, *resource);
         query->bindValue(base + 2, message.direction == Direction::Out ? 1 : 0);
         query->bindValue(base + 3, *cause);
@@ -447,16 +589,14 @@ bool RecordingDatabase::write(const QList<RecordedMessage> &messages, QString *e
         const int n = many ? kRowsPerStatement : 1;
         for (int i = 0; i < n; ++i) {
             if (!bind(query, i * 7, messages.at(at + i)))
-                return rollback(why);
+                return false;
         }
-        if (!query->exec())
-            return rollback(sqlError(query->lastError()));
+        if (!query->exec()) {
+            *why = sqlError(query->lastError());
+            return false;
+        }
         at += n;
     }
-    if (!db.commit())
-        return rollback(sqlError(db.lastError()));
-    if (m_rows >= 0)
-        m_rows += messages.size();
     return true;
 }
 
@@ -559,8 +699,8 @@ std::optional<qint64> RecordingDatabase::count(const QStringList &uris, qint64 f
         return std::nullopt;
     QSqlQuery query(QSqlDatabase::database(m_connection, false));
     query.prepare(QStringLiteral("SELECT count(*) FROM messages WHERE time_ms >= ? AND time_ms <= ?") + resourceFilter(uris, nullptr));
-    query.addBindValue(fromMs);
-    query.addBindValue(toMs);
+    query.addBindValue(stored(fromMs, m_timeBase));
+    query.addBindValue(stored(toMs, m_timeBase));
     if (!query.exec() || !query.next()) {
         *error = fail(tr("cannot read"), sqlError(query.lastError()));
         return std::nullopt;
@@ -584,8 +724,8 @@ bool RecordingDatabase::forEach(const QStringList &uris, qint64 fromMs, qint64 t
     query.prepare(QStringLiteral("SELECT id, time_ms, resource, direction, cause, content_format, number, raw FROM messages"
                                  " WHERE time_ms >= ? AND time_ms <= ? AND id > ?")
                   + resourceFilter(uris, nullptr) + QStringLiteral(" ORDER BY id"));
-    query.addBindValue(fromMs);
-    query.addBindValue(toMs);
+    query.addBindValue(stored(fromMs, m_timeBase));
+    query.addBindValue(stored(toMs, m_timeBase));
     query.addBindValue(afterId);
     if (!query.exec()) {
         *error = fail(tr("cannot read"), sqlError(query.lastError()));
@@ -594,7 +734,7 @@ bool RecordingDatabase::forEach(const QStringList &uris, qint64 fromMs, qint64 t
     while (query.next()) {
         RecordedMessage message;
         message.id = query.value(0).toLongLong();
-        message.timeMs = query.value(1).toLongLong();
+        message.timeMs = query.value(1).toLongLong() + m_timeBase;
         const qint64 resource = query.value(2).toLongLong();
         const qint64 cause = query.value(4).toLongLong();
         if ((!m_resourceUris.contains(resource) || (!query.isNull(4) && !m_causes.contains(cause))) && !loadIds(error))
@@ -628,10 +768,10 @@ std::optional<QHash<QString, QList<RecordedBucket>>> RecordingDatabase::decimate
                                  " avg(number), count(number) FROM messages WHERE time_ms >= ? AND time_ms <= ?"
                                  " AND number IS NOT NULL")
                   + resourceFilter(uris, nullptr) + QStringLiteral(" GROUP BY resource, bucket ORDER BY resource, bucket"));
-    query.addBindValue(fromMs);
+    query.addBindValue(stored(fromMs, m_timeBase));
     query.addBindValue(width);
-    query.addBindValue(fromMs);
-    query.addBindValue(toMs);
+    query.addBindValue(stored(fromMs, m_timeBase));
+    query.addBindValue(stored(toMs, m_timeBase));
     if (!query.exec()) {
         *error = fail(tr("cannot read"), sqlError(query.lastError()));
         return std::nullopt;
@@ -639,7 +779,7 @@ std::optional<QHash<QString, QList<RecordedBucket>>> RecordingDatabase::decimate
     QHash<QString, QList<RecordedBucket>> series;
     while (query.next()) {
         RecordedBucket bucket;
-        bucket.timeMs = query.value(2).toLongLong();
+        bucket.timeMs = query.value(2).toLongLong() + m_timeBase;
         bucket.min = query.value(3).toDouble();
         bucket.max = query.value(4).toDouble();
         bucket.mean = query.value(5).toDouble();
@@ -674,14 +814,14 @@ std::optional<qint64> RecordingDatabase::enforceRetention(qint64 olderThanMs, qi
             QSqlQuery query(db);
             query.prepare(QStringLiteral("DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE time_ms < ?"
                                          " ORDER BY id LIMIT ?)"));
-            query.addBindValue(olderThanMs);
+            query.addBindValue(stored(olderThanMs, m_timeBase));
             query.addBindValue(kChunk);
             QSqlQuery oldest(db);
             if (!oldest.exec(QStringLiteral("SELECT time_ms FROM messages ORDER BY id LIMIT 1"))) {
                 *error = fail(tr("cannot apply retention"), sqlError(oldest.lastError()));
                 return std::nullopt;
             }
-            if (!oldest.next() || oldest.value(0).toLongLong() >= olderThanMs)
+            if (!oldest.next() || oldest.value(0).toLongLong() >= stored(olderThanMs, m_timeBase))
                 break;
             oldest.finish();
             if (!query.exec()) {

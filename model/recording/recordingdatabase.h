@@ -15,6 +15,8 @@
 
 class QSqlDatabase;
 class QSqlQuery;
+struct sqlite3;
+struct sqlite3_stmt;
 
 namespace thingscape {
 
@@ -103,12 +105,15 @@ private:
     QString fail(const QString &what, const QString &why) const;
     QString resourceFilter(const QStringList &uris, QStringList *bound);
     bool deleteOldest(qint64 rows, QString *error);
+    bool insertRowsSqlite(const QList<RecordedMessage> &messages, QString *why);
+    bool insertRowsSql(const QList<RecordedMessage> &messages, QString *why);
 
     QString m_connection;
     QString m_name;
     QString m_path; // SQLite
     bool m_postgres = false;
     int m_version = 0;
+    qint64 m_timeBase = 0; // stored times are ms since the epoch minus this
     QHash<QString, qint64> m_resourceIds;
     QHash<QString, qint64> m_causeIds; // "kind\nsource\ndepth"
     QHash<qint64, QString> m_resourceUris;
@@ -117,6 +122,11 @@ private:
     qint64 m_lastCauseId = -1;
     std::unique_ptr<QSqlQuery> m_insert;
     std::unique_ptr<QSqlQuery> m_insertMany;
+    // SQLite: the Qt driver's own connection, written through its C API (Qt's bindValue
+    // formats a placeholder name per value: most of what a row cost).
+    sqlite3 *m_sqlite = nullptr; // Not owned: the Qt connection's.
+    sqlite3_stmt *m_sqliteInsert = nullptr;
+    sqlite3_stmt *m_sqliteResource = nullptr;
     qint64 m_rows = -1; // known row count, -1 until counted
 };
 

@@ -21,14 +21,19 @@ Recorder::Recorder(ResourceStore *store, QObject *parent)
     m_thread.setObjectName(QStringLiteral("recorder"));
     m_worker->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    // The worker answers every open() in order: only the answer to the last start() decides.
     connect(m_worker, &RecorderWorker::opened, this, [this](const QString &) {
+        if (--m_opensPending > 0)
+            return;
         if (m_state == State::Opening)
             setState(State::Recording);
     });
     connect(m_worker, &RecorderWorker::failed, this, [this](const QString &error, bool opening) {
+        if (opening && --m_opensPending > 0)
+            return;
         m_error = error;
         if (opening)
-            setState(State::Off);
+            setState(m_state == State::Opening ? State::Off : m_state);
         else if (m_state == State::Recording)
             setState(State::Paused);
         Q_EMIT errorOccurred(error);
@@ -70,9 +75,11 @@ void Recorder::start(const RecordingConfig &config, const QString &database, con
 {
     m_config = config;
     m_database = database;
+    m_password = password;
     m_error.clear();
     m_stats = {};
     setState(State::Opening);
+    ++m_opensPending;
     RecorderWorker *worker = m_worker;
     QMetaObject::invokeMethod(
         m_worker,

@@ -42,6 +42,9 @@ public:
     QString error() const { return m_error; }
     RecordingConfig config() const { return m_config; }
     QString database() const { return m_database; }
+    // The password start() was given (PostgreSQL, from the secret store), for readers of the
+    // same database such as the history browser.
+    QString password() const { return m_password; }
     const RecorderStats &stats() const { return m_stats; }
 
 Q_SIGNALS:
@@ -60,9 +63,11 @@ private:
     RecorderWorker *m_worker; // Owned; lives on m_thread, deleted when it finishes.
     RecordingConfig m_config;
     QString m_database;
+    QString m_password;
     State m_state = State::Off;
     QString m_error;
     RecorderStats m_stats;
+    int m_opensPending = 0; // start()s the worker has not answered yet
 };
 
 } // namespace thingscape

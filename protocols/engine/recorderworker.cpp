@@ -5,11 +5,21 @@
 #include <QCoreApplication>
 #include <QDateTime>
 
+#ifdef Q_OS_LINUX
+#include <sys/resource.h>
+#include <unistd.h>
+#endif
+
 namespace thingscape {
 
 namespace {
 
 constexpr int kRetentionMs = 10000;
+constexpr qsizetype kIncludedCacheSize = 200000;
+// The recorder thread's niceness: when the cores are short it yields to ingest and the window,
+// queues (up to the subscription's capacity, drops counted) and catches up in bigger, cheaper
+// transactions.
+constexpr int kNice = 10;
 
 } // namespace
 
@@ -21,7 +31,12 @@ void RecorderWorker::open(const RecordingConfig &config, const QString &database
                           const std::shared_ptr<EventSubscription> &subscription)
 {
     close();
+#ifdef Q_OS_LINUX
+    // Per thread on Linux; failing (a sandbox) only leaves it at the process's niceness.
+    setpriority(PRIO_PROCESS, id_t(gettid()), kNice);
+#endif
     m_config = config;
+    m_included.clear();
     m_stats = {};
     m_droppedBefore = 0;
     m_db = std::make_unique<RecordingDatabase>();
@@ -101,7 +116,7 @@ void RecorderWorker::writeBatch()
         // A SenML record's own event repeats part of the message already recorded whole.
         if (event.derived)
             continue;
-        if (!m_config.includes(event.id)) {
+        if (!included(event.id)) {
             ++m_stats.skipped;
             continue;
         }
@@ -112,7 +127,9 @@ void RecorderWorker::writeBatch()
         message.cause = event.cause;
         message.contentFormat = event.value.contentFormat;
         message.raw = event.value.raw;
-        if (event.value.isNumeric()) {
+        // Numbers are decoded on arrival: a payload still pending is none, and asking it would
+        // decode it here (a JSON parse per message, most of what recording cost).
+        if (!event.value.isPending() && event.value.isNumeric()) {
             bool ok = false;
             const double number = event.value.toDouble(&ok);
             if (ok)
@@ -142,6 +159,21 @@ void RecorderWorker::writeBatch()
     m_stats.rows = m_db->rowCount();
     m_stats.bytes = m_db->sizeBytes();
     Q_EMIT statsChanged(m_stats);
+}
+
+bool RecorderWorker::included(const ResourceId &id)
+{
+    if (m_config.include.isEmpty())
+        return true;
+    // Include entries are parsed per call: each resource is decided once.
+    const auto found = m_included.constFind(id);
+    if (found != m_included.constEnd())
+        return *found;
+    if (m_included.size() >= kIncludedCacheSize)
+        m_included.clear();
+    const bool yes = m_config.includes(id);
+    m_included.insert(id, yes);
+    return yes;
 }
 
 void RecorderWorker::enforceRetention()

@@ -4,6 +4,7 @@
 #include "model/recording/recordingdatabase.h"
 
 #include <QElapsedTimer>
+#include <QHash>
 #include <QObject>
 #include <QTimer>
 
@@ -58,6 +59,7 @@ Q_SIGNALS:
 private:
     void writeBatch();
     void enforceRetention();
+    bool included(const ResourceId &id);
 
     RecordingConfig m_config;
     std::unique_ptr<RecordingDatabase> m_db;
@@ -68,6 +70,7 @@ private:
     quint64 m_droppedBefore = 0;
     QElapsedTimer m_rateClock;
     quint64 m_rateRows = 0;
+    QHash<ResourceId, bool> m_included; // the config's answer per resource seen
 };
 
 } // namespace thingscape

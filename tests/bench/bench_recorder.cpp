@@ -8,16 +8,23 @@
 //     THINGSCAPE_BENCH_DB when set (reused by the next run): the last hour of one resource
 //     (target < 100 ms) and 24 h of 10 resources decimated to 1000 buckets (target < 300 ms),
 //     medians of 7, against a full count of the table;
-//  3. bytes per row of that recording.
+//  3. bytes per row of that recording;
+//  4. bytes per recorded ~100-byte message with many messages per resource (1,000 resources x
+//     200 rounds through a store and the recorder, no broker), so the interned URIs are
+//     amortised as in a recording that runs for a while (target <= 150 B).
 //
 // THINGSCAPE_BENCH_QUICK=1 (set by ctest): small counts; checks only that every delivered
 // message was recorded and that the queries return what was written; no timing.
+// For a profile (callgrind: instructions per message, recording on minus off):
+// THINGSCAPE_BENCH_TOPICS / _ROUNDS / _PAIRS set the flood, THINGSCAPE_BENCH_FLOOD=off|on runs
+// only that side, THINGSCAPE_BENCH_INGEST_ONLY=1 skips parts 2-4.
 
 #include "benchingest.h"
 #include "testsupport.h"
 
 #include "model/recording/recordingconfig.h"
 #include "model/recording/recordingdatabase.h"
+#include "model/codecs/codecs.h"
 #include "model/resourcestore.h"
 #include "protocols/engine/recorder.h"
 #include "protocols/mqtt/mqttconnector.h"
@@ -164,6 +171,62 @@ Run runConnector(quint16 port, const Params &params, const QString &database)
     return run;
 }
 
+// Checkpointed first, so the file holds every row and the WAL is empty.
+qint64 checkpointedSize(const QString &database)
+{
+    {
+        QSqlDatabase raw = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("checkpoint-size"));
+        raw.setDatabaseName(database);
+        raw.open();
+        QSqlQuery(raw).exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("checkpoint-size"));
+    return QFileInfo(database).size() + QFileInfo(database + QStringLiteral("-wal")).size();
+}
+
+// Part 4: resources x rounds ~100-byte JSON messages through a store into the recorder (as the
+// flood's, one round after another), then the file's bytes per row; -1 on a failure.
+double bytesPerMessage(const QString &database, int resources, int rounds)
+{
+    QFile::remove(database);
+    QFile::remove(database + QStringLiteral("-wal"));
+    ResourceStore store;
+    Recorder recorder(&store);
+    RecordingConfig recording;
+    recording.enabled = true;
+    recorder.start(recording, database);
+    waitUntil([&] { return recorder.state() != Recorder::State::Opening; }, 30000);
+    if (recorder.state() != Recorder::State::Recording) {
+        std::fprintf(stderr, "recorder: %s\n", qPrintable(recorder.error()));
+        return -1;
+    }
+    const ResourceId endpoint = ResourceId::fromParts(QStringLiteral("mqtt"), QStringLiteral("127.0.0.1"), 1883, {});
+    QList<ResourceId> ids;
+    for (int topic = 0; topic < resources; ++topic)
+        ids.append(ResourceId::fromTopic(endpoint, QStringLiteral("site/dev%1/sensor%2").arg(topic / 10).arg(topic % 10)));
+    qint64 timeMs = QDateTime::currentMSecsSinceEpoch();
+    for (int round = 0; round < rounds; ++round) {
+        UpdateBatch batch;
+        batch.reserve(resources);
+        for (int topic = 0; topic < resources; ++topic) {
+            Update update;
+            update.id = ids.at(topic);
+            update.value = codecs::decode(payloadFor(topic, round), -1, {}, timeMs++);
+            batch.append(std::move(update));
+        }
+        store.ingestFrom(Cause::endpoint(QStringLiteral("broker")), batch);
+        recorder.flush();
+    }
+    recorder.flush();
+    const quint64 written = recorder.stats().written;
+    recorder.stop();
+    if (written != quint64(resources) * quint64(rounds)) {
+        std::fprintf(stderr, "recorder: %llu rows for %d messages\n", static_cast<unsigned long long>(written), resources * rounds);
+        return -1;
+    }
+    return double(checkpointedSize(database)) / double(written);
+}
+
 double median(std::vector<double> values)
 {
     std::sort(values.begin(), values.end());
@@ -236,6 +299,13 @@ int main(int argc, char *argv[])
     Params params;
     if (quick)
         params = Params{1000, 2, 1};
+    if (qEnvironmentVariableIsSet("THINGSCAPE_BENCH_TOPICS"))
+        params.topics = qEnvironmentVariableIntValue("THINGSCAPE_BENCH_TOPICS");
+    if (qEnvironmentVariableIsSet("THINGSCAPE_BENCH_ROUNDS"))
+        params.rounds = qEnvironmentVariableIntValue("THINGSCAPE_BENCH_ROUNDS");
+    if (qEnvironmentVariableIsSet("THINGSCAPE_BENCH_PAIRS"))
+        params.pairs = qEnvironmentVariableIntValue("THINGSCAPE_BENCH_PAIRS");
+    const QString floodSide = qEnvironmentVariable("THINGSCAPE_BENCH_FLOOD");
     QTemporaryDir dir;
     bool ok = true;
 
@@ -256,6 +326,14 @@ int main(int argc, char *argv[])
     for (int pair = 0; pair < params.pairs; ++pair) {
         Run a;
         Run b;
+        if (floodSide == QLatin1String("off") || floodSide == QLatin1String("on")) {
+            Run &only = floodSide == QLatin1String("off") ? a : b;
+            only = runConnector(broker.port(), params, floodSide == QLatin1String("on") ? flood : QString());
+            std::printf("run %d: recording %s %.0f msgs/s%s\n", pair + 1, qPrintable(floodSide), only.rate,
+                        only.complete ? "" : " (incomplete)");
+            ok = ok && only.complete;
+            continue;
+        }
         if (pair % 2 == 0) {
             a = runConnector(broker.port(), params, {});
             b = runConnector(broker.port(), params, flood);
@@ -271,6 +349,11 @@ int main(int argc, char *argv[])
                     pair + 1, a.rate, b.rate, b.rate / a.rate, static_cast<long long>(b.recorded), b.bytesPerRow);
         std::fflush(stdout);
     }
+    if (!floodSide.isEmpty()) {
+        // One side only (for a profile): nothing to compare.
+        mosquitto_lib_cleanup();
+        return ok ? 0 : 1;
+    }
     const double ratio = median(on) / median(off);
     std::printf("median: off %.0f msgs/s, on %.0f msgs/s, ratio %.2f (target >= 0.8) %s; %.1f bytes per recorded ~100-byte message "
                 "(target <= 150) %s\n",
@@ -278,6 +361,8 @@ int main(int argc, char *argv[])
                 quick ? "(quick)" : median(bytes) <= 150 ? "PASS" : "FAIL");
     std::fflush(stdout);
     mosquitto_lib_cleanup();
+    if (qEnvironmentVariableIntValue("THINGSCAPE_BENCH_INGEST_ONLY") == 1)
+        return ok ? 0 : 1;
 
     // 2. Queries on a large recording.
     const qint64 rows = quick ? 20000 : qEnvironmentVariableIsSet("THINGSCAPE_BENCH_ROWS")
@@ -367,6 +452,16 @@ int main(int argc, char *argv[])
     std::printf("baseline, count(*) of all %lld rows: %.1f ms median; ratios %.3f and %.3f\n", static_cast<long long>(rows),
                 median(fullCount), median(lastHour) / median(fullCount), median(decimated) / median(fullCount));
     std::printf("size: %.1f bytes per row (~100-byte payload and a number)\n", double(db.sizeBytes()) / double(rows));
+    db.close();
+
+    // 4. Bytes per message when each resource has many messages.
+    const int sizeResources = quick ? 100 : 1000;
+    const int sizeRounds = quick ? 5 : 200;
+    const double perMessage = bytesPerMessage(dir.filePath(QStringLiteral("size.sqlite")), sizeResources, sizeRounds);
+    if (perMessage < 0)
+        ok = false;
+    std::printf("bytes per recorded ~100-byte message, %d resources x %d rounds: %.1f (target <= 150) %s\n", sizeResources,
+                sizeRounds, perMessage, quick ? "(quick)" : perMessage <= 150 ? "PASS" : "FAIL");
     if (!ok) {
         std::fprintf(stderr, "FAIL: see above\n");
         return 1;

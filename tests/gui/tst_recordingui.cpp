@@ -22,11 +22,30 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QSignalSpy>
+#include <QScopeGuard>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 
 using namespace thingscape;
+
+namespace {
+
+// The window on a fresh session at 1366x768, its tree model under a tester.
+struct Window
+{
+    WindowModels session;
+    MainWindow window{&session};
+    QAbstractItemModelTester tester{session.treeModel(), QAbstractItemModelTester::FailureReportingMode::QtTest};
+
+    Window()
+    {
+        window.resize(1366, 768);
+        window.show();
+    }
+};
+
+} // namespace
 
 class TestRecordingUi : public QObject
 {
@@ -34,16 +53,15 @@ class TestRecordingUi : public QObject
 
 private Q_SLOTS:
     void recordPauseBrowseExportStop();
+    void fullDiskPausesWithTheErrorOnTheStatusBar();
 };
 
 void TestRecordingUi::recordPauseBrowseExportStop()
 {
     QTemporaryDir dir;
-    WindowModels session;
-    MainWindow window(&session);
-    QAbstractItemModelTester tester(session.treeModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
-    window.resize(1366, 768);
-    window.show();
+    Window fixture;
+    WindowModels &session = fixture.session;
+    MainWindow &window = fixture.window;
     Engine *engine = session.engine();
     RecordingController *recording = window.recording();
     QVERIFY(recording);
@@ -114,6 +132,52 @@ void TestRecordingUi::recordPauseBrowseExportStop()
     QCOMPARE(engine->recorder()->state(), Recorder::State::Off);
     QVERIFY(!engine->recordingConfig().enabled);
     QVERIFY(!recording->statusLabel()->isVisible());
+}
+
+void TestRecordingUi::fullDiskPausesWithTheErrorOnTheStatusBar()
+{
+    // Given a window recording into a file that cannot grow past 40 pages (SQLite then answers
+    // SQLITE_FULL, "database or disk is full", as on a full disk)
+    qputenv("THINGSCAPE_RECORDING_MAX_PAGES", "40");
+    auto unset = qScopeGuard([] { qunsetenv("THINGSCAPE_RECORDING_MAX_PAGES"); });
+    Window fixture;
+    Engine *engine = fixture.session.engine();
+    RecordingController *recording = fixture.window.recording();
+    QTemporaryDir dir;
+    RecordingConfig config;
+    config.enabled = true;
+    config.database = dir.filePath(QStringLiteral("full.sqlite"));
+    config.batchMs = 50;
+    engine->setRecordingConfig(config);
+    QTRY_COMPARE_WITH_TIMEOUT(engine->recorder()->state(), Recorder::State::Recording, 30000);
+
+    // When 400 values of 1 KiB come in, more than the file can take
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    auto ingest = [&](const QString &topic, const QByteArray &payload) {
+        Update update;
+        update.id = *ResourceId::parse(QStringLiteral("mqtt://127.0.0.1:1883/") + topic);
+        update.value = codecs::decode(payload, ContentFormat::Text, {}, now);
+        fixture.session.store()->ingest({update});
+    };
+    for (int i = 0; i < 400; ++i)
+        ingest(QStringLiteral("bulk/%1").arg(i % 20), QByteArray(1024, 'a' + char(i % 26)));
+
+    // Then recording pauses and the status bar says why
+    QTRY_COMPARE_WITH_TIMEOUT(engine->recorder()->state(), Recorder::State::Paused, 30000);
+    QVERIFY2(engine->recorder()->error().contains(QLatin1String("full")), qPrintable(engine->recorder()->error()));
+    QTRY_VERIFY(recording->statusLabel()->text().startsWith(QLatin1String("Recording paused:")));
+    QVERIFY2(recording->statusLabel()->text().contains(QLatin1String("database or disk is full")), qPrintable(recording->statusLabel()->text()));
+    QVERIFY(recording->statusLabel()->isVisible());
+    QCOMPARE(recording->pauseAction()->text(), QStringLiteral("&Resume recording"));
+    fixture.window.grab().save(qEnvironmentVariable("THINGSCAPE_SCREENSHOT_DIR", dir.path()) + QStringLiteral("/recording-full.png"));
+
+    // And the window goes on taking values in: a new resource shows in the store and the tree
+    ingest(QStringLiteral("after/full"), "still here");
+    const ResourceId after = *ResourceId::parse(QStringLiteral("mqtt://127.0.0.1:1883/after/full"));
+    QVERIFY(fixture.session.store()->find(after));
+    QCOMPARE(fixture.session.store()->find(after)->value().raw, QByteArray("still here"));
+    QTRY_VERIFY_WITH_TIMEOUT(fixture.session.treeModel()->indexForId(after).isValid(), 30000);
+    QCOMPARE(engine->recorder()->state(), Recorder::State::Paused);
 }
 
 QTEST_MAIN(TestRecordingUi)

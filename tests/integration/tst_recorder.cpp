@@ -19,6 +19,7 @@
 #include <QCborMap>
 #include <QCborValue>
 #include <QDateTime>
+#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -29,7 +30,10 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
+#include <QScopeGuard>
 #include <QTest>
+
+#include <limits>
 
 #include <signal.h>
 
@@ -140,6 +144,8 @@ private Q_SLOTS:
     void killedRecordingLosesAtMostTheLastBatch();
     void corruptAndForeignFilesRefused();
     void includeFiltersChooseWhatIsRecorded();
+    void fullDiskPausesRecordingNotTheEngine();
+    void schemaTwoIsMigratedKeepingItsTimes();
 
 private:
     void addBackends();
@@ -741,6 +747,144 @@ void TestRecorder::includeFiltersChooseWhatIsRecorded()
     QCOMPARE(db.resources(), (QStringList{base + QStringLiteral("/") + prefix + QStringLiteral("/a/temp"),
                                           base + QStringLiteral("/") + prefix + QStringLiteral("/b/temp")}));
     QCOMPARE(db.rowCount(), 2);
+}
+
+
+void TestRecorder::fullDiskPausesRecordingNotTheEngine()
+{
+    // Given a recording file that cannot grow past 40 pages (160 KiB): SQLite's writes then fail
+    // with SQLITE_FULL, "database or disk is full", as on a full disk
+    qputenv("THINGSCAPE_RECORDING_MAX_PAGES", "40");
+    auto unset = qScopeGuard([] { qunsetenv("THINGSCAPE_RECORDING_MAX_PAGES"); });
+    const QString database = newDatabase(QStringLiteral("sqlite"));
+    const QString prefix = QStringLiteral("full%1").arg(m_databases);
+    QString error;
+    std::unique_ptr<Engine> engine =
+        recordingEngine(QStringLiteral("mqtt://127.0.0.1:%1").arg(m_broker.port()), prefix + QStringLiteral("/#"), database, &error);
+    QVERIFY2(engine, qPrintable(error));
+    Recorder *recorder = engine->recorder();
+    QTRY_COMPARE_WITH_TIMEOUT(recorder->state(), Recorder::State::Recording, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(engine->endpoints()->connectedCount() == 1, 30000);
+    QSignalSpy errors(recorder, &Recorder::errorOccurred);
+
+    // Messages of 1 KiB, one a line
+    auto publish = [&](int first, int count) {
+        QProcess pub;
+        pub.start(QStringLiteral("mosquitto_pub"), {QStringLiteral("-p"), QString::number(m_broker.port()), QStringLiteral("-q"),
+                                                    QStringLiteral("1"), QStringLiteral("-t"), prefix + QStringLiteral("/bulk"), QStringLiteral("-l")});
+        if (!pub.waitForStarted())
+            return false;
+        for (int i = first; i < first + count; ++i)
+            pub.write(QByteArray::number(i).rightJustified(6, '0') + QByteArray(1018, 'x') + '\n');
+        pub.closeWriteChannel();
+        return pub.waitForFinished(60000) && pub.exitCode() == 0;
+    };
+    // 20 that fit are recorded
+    QVERIFY(publish(0, 20));
+    QTRY_COMPARE_WITH_TIMEOUT(recorder->stats().written, 20u, 30000);
+    QCOMPARE(recorder->state(), Recorder::State::Recording);
+
+    // When the broker brings 400 more, more than the file can take
+    QVERIFY(publish(20, 400));
+
+    // Then recording pauses with the error, naming the database and the cause
+    QTRY_COMPARE_WITH_TIMEOUT(recorder->state(), Recorder::State::Paused, 60000);
+    QVERIFY2(recorder->error().contains(QLatin1String("full")), qPrintable(recorder->error()));
+    QVERIFY2(recorder->error().contains(QDir::toNativeSeparators(database)), qPrintable(recorder->error()));
+    QVERIFY(!errors.isEmpty());
+    QVERIFY(recorder->stats().written >= 20);
+    QVERIFY(recorder->stats().written < 420);
+
+    // And the engine goes on taking messages in: a later one is the resource's current value
+    QTRY_COMPARE_WITH_TIMEOUT(engine->store()->messagesIn(), 420u, 60000);
+    QCOMPARE(QProcess::execute(QStringLiteral("mosquitto_pub"), {QStringLiteral("-p"), QString::number(m_broker.port()), QStringLiteral("-q"),
+                                                               QStringLiteral("1"), QStringLiteral("-t"), prefix + QStringLiteral("/after"),
+                                                               QStringLiteral("-m"), QStringLiteral("still here")}),
+             0);
+    const ResourceId after = *ResourceId::parse(QStringLiteral("mqtt://127.0.0.1:%1/%2/after").arg(m_broker.port()).arg(prefix));
+    QTRY_VERIFY_WITH_TIMEOUT(engine->store()->find(after) && engine->store()->find(after)->value().raw == "still here", 30000);
+    QCOMPARE(recorder->state(), Recorder::State::Paused);
+
+    // What was committed before the disk filled is all there, readable
+    const quint64 written = recorder->stats().written;
+    engine->stopRecording();
+    RecordingDatabase db;
+    QVERIFY2(db.open(database, {}, false, &error), qPrintable(error));
+    QCOMPARE(quint64(db.rowCount()), written);
+}
+
+void TestRecorder::schemaTwoIsMigratedKeepingItsTimes()
+{
+    // Given a recording written by schema 2 (absolute times) with one message
+    const QString path = newDatabase(QStringLiteral("sqlite"));
+    const qint64 then = QDateTime::currentMSecsSinceEpoch() - 400LL * 86400000LL;
+    {
+        QSqlDatabase raw = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("schema2"));
+        raw.setDatabaseName(path);
+        QVERIFY(raw.open());
+        QSqlQuery query(raw);
+        const QStringList statements{
+            QStringLiteral("CREATE TABLE schema_version (version INTEGER NOT NULL, application TEXT NOT NULL)"),
+            QStringLiteral("CREATE TABLE resources (id INTEGER PRIMARY KEY, uri TEXT NOT NULL UNIQUE, metadata TEXT)"),
+            QStringLiteral("CREATE TABLE causes (id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, source TEXT NOT NULL, depth INTEGER NOT NULL)"),
+            QStringLiteral("CREATE TABLE messages (id INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, resource INTEGER NOT NULL,"
+                           " direction INTEGER NOT NULL, cause INTEGER, content_format INTEGER, number REAL, raw BLOB)"),
+            QStringLiteral("CREATE INDEX messages_resource_time_number ON messages (resource, time_ms, number)"),
+            QStringLiteral("INSERT INTO schema_version (version, application) VALUES (2, 'thingscape-recording')"),
+            QStringLiteral("INSERT INTO resources (id, uri) VALUES (1, 'coap://127.0.0.1:5683/old')"),
+            QStringLiteral("INSERT INTO causes (id, kind, source, depth) VALUES (1, 0, '', 0)"),
+            QStringLiteral("INSERT INTO messages (time_ms, resource, direction, cause, content_format, number, raw)"
+                           " VALUES (%1, 1, 0, 1, 0, 21.5, '21.5')").arg(then),
+        };
+        for (const QString &statement : statements)
+            QVERIFY2(query.exec(statement), qPrintable(query.lastError().text()));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("schema2"));
+
+    // When this version opens it and records into it
+    RecordingDatabase db;
+    QString error;
+    QVERIFY2(db.open(path, {}, false, &error), qPrintable(error));
+    QCOMPARE(db.schemaVersion(), RecordingDatabase::latestSchemaVersion());
+    RecordedMessage now;
+    now.uri = QStringLiteral("coap://127.0.0.1:5683/old");
+    now.timeMs = QDateTime::currentMSecsSinceEpoch();
+    now.raw = "22";
+    now.number = 22;
+    QVERIFY2(db.write({now}, &error), qPrintable(error));
+
+    // Then the old message keeps its time, and the new one reads back as written
+    const auto messages = db.messages(now.uri, 0, std::numeric_limits<qint64>::max(), -1, &error);
+    QVERIFY2(messages, qPrintable(error));
+    QCOMPARE(messages->size(), 2);
+    QCOMPARE(messages->at(0).timeMs, then);
+    QCOMPARE(messages->at(0).raw, QByteArray("21.5"));
+    QCOMPARE(messages->at(1).timeMs, now.timeMs);
+    const auto buckets = db.decimated({now.uri}, then - 1000, then + 1000, 10, &error);
+    QVERIFY2(buckets, qPrintable(error));
+    QCOMPARE(buckets->value(now.uri).size(), 1);
+    QCOMPARE(buckets->value(now.uri).at(0).timeMs, then);
+    db.close();
+
+    // And a new recording stores its times relative to its own base, in 4 bytes (within +-2^31),
+    // while reading them back, counting and decimating in ms since the epoch
+    const QString fresh = newDatabase(QStringLiteral("sqlite"));
+    QVERIFY2(db.open(fresh, {}, true, &error), qPrintable(error));
+    QVERIFY2(db.write({now}, &error), qPrintable(error));
+    QCOMPARE(db.messages(now.uri, now.timeMs, now.timeMs, -1, &error)->value(0).timeMs, now.timeMs);
+    QCOMPARE(db.count({now.uri}, now.timeMs - 1, now.timeMs + 1, &error).value_or(-1), qint64(1));
+    QCOMPARE(db.decimated({now.uri}, now.timeMs - 5000, now.timeMs + 5000, 10, &error)->value(now.uri).value(0).timeMs, now.timeMs);
+    db.close();
+    {
+        QSqlDatabase raw = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("fresh"));
+        raw.setDatabaseName(fresh);
+        QVERIFY(raw.open());
+        QSqlQuery query(raw);
+        QVERIFY(query.exec(QStringLiteral("SELECT time_ms FROM messages")) && query.next());
+        const qint64 stored = query.value(0).toLongLong();
+        QVERIFY2(stored > -(qint64(1) << 31) && stored < (qint64(1) << 31), qPrintable(QString::number(stored)));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("fresh"));
 }
 
 QTEST_GUILESS_MAIN(TestRecorder)
