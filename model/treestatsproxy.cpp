@@ -1,5 +1,6 @@
 #include "treestatsproxy.h"
 
+#include "proxychain.h"
 #include "resourcetreemodel.h"
 
 #include <QDateTime>
@@ -222,19 +223,8 @@ QVariant TreeStatsProxy::headerData(int section, Qt::Orientation orientation, in
 
 QModelIndex TreeStatsProxy::fromTree(const QModelIndex &treeIndex) const
 {
-    // Up through the proxies between the tree and us.
-    QList<const QAbstractProxyModel *> chain;
-    for (const QAbstractItemModel *model = sourceModel(); model && model != m_tree.data();) {
-        const auto *proxy = qobject_cast<const QAbstractProxyModel *>(model);
-        if (!proxy)
-            return {};
-        chain.prepend(proxy);
-        model = proxy->sourceModel();
-    }
-    QModelIndex index = treeIndex;
-    for (const QAbstractProxyModel *proxy : std::as_const(chain))
-        index = proxy->mapFromSource(index);
-    return index.isValid() ? mapFromSource(index) : QModelIndex();
+    const QModelIndex source = mapUpFrom(m_tree, sourceModel(), treeIndex);
+    return source.isValid() ? mapFromSource(source) : QModelIndex();
 }
 
 void TreeStatsProxy::refresh()

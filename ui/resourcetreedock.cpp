@@ -2,6 +2,7 @@
 
 #include "treedecorationproxy.h"
 
+#include "model/proxychain.h"
 #include "model/treestatsproxy.h"
 
 #include "model/resource.h"
@@ -268,32 +269,12 @@ void ResourceTreeDock::showModel(QAbstractItemModel *model)
 
 QModelIndex ResourceTreeDock::toTree(const QModelIndex &viewIndex) const
 {
-    QModelIndex index = viewIndex;
-    while (index.isValid() && index.model() != m_model) {
-        const auto *proxy = qobject_cast<const QAbstractProxyModel *>(index.model());
-        if (!proxy)
-            return {};
-        index = proxy->mapToSource(index);
-    }
-    return index;
+    return mapDownTo(m_model, viewIndex);
 }
 
 QModelIndex ResourceTreeDock::toView(const QModelIndex &treeIndex) const
 {
-    if (!treeIndex.isValid())
-        return {};
-    QList<const QAbstractProxyModel *> chain;
-    for (const QAbstractItemModel *model = m_view->model(); model && model != m_model;) {
-        const auto *proxy = qobject_cast<const QAbstractProxyModel *>(model);
-        if (!proxy)
-            return {};
-        chain.prepend(proxy);
-        model = proxy->sourceModel();
-    }
-    QModelIndex index = treeIndex;
-    for (const QAbstractProxyModel *proxy : std::as_const(chain))
-        index = proxy->mapFromSource(index);
-    return index;
+    return mapUpFrom(m_model, m_view->model(), treeIndex);
 }
 
 bool ResourceTreeDock::expandBelow(const QModelIndex &parent, int cap)
