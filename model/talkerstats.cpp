@@ -174,6 +174,10 @@ void TalkerStats::ingest(const StoreBatch &batch, qint64 nowMs)
             n->messages += it->messages;
             n->bytes += it->bytes;
             n->lastMs = nowMs;
+            if (n->touched != m_touchStamp) {
+                n->touched = m_touchStamp;
+                m_touched.push_back(n);
+            }
             if (!n->rings)
                 n->rings = std::make_unique<Rings>();
             add(*n->rings, nowMs, saturating(it->messages), saturating(it->bytes));
@@ -219,6 +223,25 @@ std::optional<TalkerStats::Stats> TalkerStats::stats(const ResourceId &id, Windo
     if (!node)
         return std::nullopt;
     return statsOf(*node, window, nowMs);
+}
+
+std::optional<TalkerStats::Stats> TalkerStats::stats(const QString &uri, Window window, qint64 nowMs) const
+{
+    const Node *node = m_byUri.value(uri);
+    if (!node)
+        return std::nullopt;
+    return statsOf(*node, window, nowMs);
+}
+
+QList<ResourceId> TalkerStats::takeTouched()
+{
+    QList<ResourceId> ids;
+    ids.reserve(qsizetype(m_touched.size()));
+    for (const Node *node : m_touched)
+        ids.append(node->id);
+    m_touched.clear();
+    ++m_touchStamp;
+    return ids;
 }
 
 QList<TalkerStats::Stats> TalkerStats::top(Window window, bool byBytes, Kind kind, int count, qint64 nowMs) const

@@ -52,6 +52,12 @@ public:
     void ingest(const StoreBatch &batch, qint64 nowMs);
     // Counts for a node (a resource's URI, a folder's or an endpoint's scheme://host:port).
     std::optional<Stats> stats(const ResourceId &node, Window window, qint64 nowMs) const;
+    // The same by the node's URI text (as ResourceId::toString() spells it), for views that
+    // hold the text already.
+    std::optional<Stats> stats(const QString &uri, Window window, qint64 nowMs) const;
+    // The nodes whose counts changed since the last call (each once), for views that redraw
+    // what changed now and then rather than per batch.
+    QList<ResourceId> takeTouched();
     // The busiest nodes by message rate (or byte rate) over the window; resources, subtrees
     // (folders and endpoints) or both. Quiet nodes are left out.
     enum class Kind {
@@ -96,6 +102,7 @@ private:
         qint64 lastMs = 0;
         std::unique_ptr<Rings> rings;
         int children = 0;        // nodes whose parent this is
+        quint32 touched = 0;     // m_touchStamp when last put in m_touched
     };
 
     Node *obtain(const ResourceId &id);
@@ -107,6 +114,8 @@ private:
     QHash<QString, Node *> m_byUri;  // Not owned: into m_nodes.
     std::vector<std::unique_ptr<Node>> m_nodes;
     qint64 m_lastSweepMs = 0;
+    std::vector<Node *> m_touched; // Not owned; each node once per takeTouched()
+    quint32 m_touchStamp = 1;
 };
 
 } // namespace thingscape

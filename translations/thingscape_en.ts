@@ -5,16 +5,16 @@
     <name>DetailsView</name>
     <message numerus="yes">
         <source>{%n key(s)}</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>{%n key}</numerusform>
+            <numerusform>{%n keys}</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>[%n item(s)]</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>[%n item]</numerusform>
+            <numerusform>[%n items]</numerusform>
         </translation>
     </message>
 </context>
@@ -22,9 +22,9 @@
     <name>Value</name>
     <message numerus="yes">
         <source>(undecodable, %n byte(s))</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>(undecodable, %n byte)</numerusform>
+            <numerusform>(undecodable, %n bytes)</numerusform>
         </translation>
     </message>
 </context>
@@ -32,9 +32,9 @@
     <name>codecs</name>
     <message numerus="yes">
         <source>Invalid CBOR: %n trailing byte(s) after the data item at byte %1</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Invalid CBOR: %n trailing byte after the data item at byte %1</numerusform>
+            <numerusform>Invalid CBOR: %n trailing bytes after the data item at byte %1</numerusform>
         </translation>
     </message>
 </context>
@@ -42,16 +42,16 @@
     <name>thingscape::CoapConnector</name>
     <message numerus="yes">
         <source>%n node(s) answered</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n node answered</numerusform>
+            <numerusform>%n nodes answered</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n node(s) answered on %1</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n node answered on %1</numerusform>
+            <numerusform>%n nodes answered on %1</numerusform>
         </translation>
     </message>
 </context>
@@ -59,9 +59,9 @@
     <name>thingscape::CoapContext</name>
     <message numerus="yes">
         <source>no answer from %1 after %n transmission(s) (the server is down or a firewall drops CoAP)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>no answer from %1 after %n transmission (the server is down or a firewall drops CoAP)</numerusform>
+            <numerusform>no answer from %1 after %n transmissions (the server is down or a firewall drops CoAP)</numerusform>
         </translation>
     </message>
 </context>
@@ -69,9 +69,9 @@
     <name>thingscape::ConnectionsDialog</name>
     <message numerus="yes">
         <source>%1: no answer within %n s.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%1: no answer within %n s.</numerusform>
+            <numerusform>%1: no answer within %n s.</numerusform>
         </translation>
     </message>
 </context>
@@ -79,9 +79,9 @@
     <name>thingscape::EndpointListModel</name>
     <message numerus="yes">
         <source>%1, reconnecting in %n s</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%1, reconnecting in %n s</numerusform>
+            <numerusform>%1, reconnecting in %n s</numerusform>
         </translation>
     </message>
 </context>
@@ -89,9 +89,26 @@
     <name>thingscape::MqttConnector</name>
     <message numerus="yes">
         <source>cleared %n retained topic(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>cleared %n retained topic</numerusform>
+            <numerusform>cleared %n retained topics</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>thingscape::NodeDetails</name>
+    <message numerus="yes">
+        <source>Folder with %n child(ren), </source>
+        <translation>
+            <numerusform>Folder with %n child, </numerusform>
+            <numerusform>Folder with %n children, </numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n resource(s) below, </source>
+        <translation>
+            <numerusform>%n resource below, </numerusform>
+            <numerusform>%n resources below, </numerusform>
         </translation>
     </message>
 </context>
@@ -99,23 +116,23 @@
     <name>thingscape::ResourceTreeDock</name>
     <message numerus="yes">
         <source>Reading %n resource(s)…</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Reading %n resource…</numerusform>
+            <numerusform>Reading %n resources…</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>Copied %n URI(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Copied %n URI</numerusform>
+            <numerusform>Copied %n URIs</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>Cleared %n retained topic(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Cleared %n retained topic</numerusform>
+            <numerusform>Cleared %n retained topics</numerusform>
         </translation>
     </message>
 </context>
@@ -125,16 +142,20 @@
         <source>%n byte(s), %1
 
 </source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n byte, %1
+
+</numerusform>
+            <numerusform>%n bytes, %1
+
+</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>Exported %n message(s) to %1</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Exported %n message to %1</numerusform>
+            <numerusform>Exported %n messages to %1</numerusform>
         </translation>
     </message>
 </context>
@@ -142,23 +163,23 @@
     <name>thingscape::SystemsDock</name>
     <message numerus="yes">
         <source>Add %n resource(s) to %1</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Add %n resource to %1</numerusform>
+            <numerusform>Add %n resources to %1</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>Remove %n resource(s) from %1</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Remove %n resource from %1</numerusform>
+            <numerusform>Remove %n resources from %1</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>%n resource(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n resource</numerusform>
+            <numerusform>%n resources</numerusform>
         </translation>
     </message>
 </context>
@@ -166,9 +187,9 @@
     <name>thingscape::VerbRunner</name>
     <message numerus="yes">
         <source>%n update(s) from %1 within %2 s</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n update from %1 within %2 s</numerusform>
+            <numerusform>%n updates from %1 within %2 s</numerusform>
         </translation>
     </message>
 </context>

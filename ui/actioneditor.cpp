@@ -26,9 +26,7 @@ const char *const kKindKeys[] = {"write", "invoke", "delay", "log", "notify", "e
 
 ActionEditor::ActionEditor(RuleEngine *rules, QAbstractItemModel *knownUris, std::function<QString()> trigger,
                            QWidget *parent)
-    : QFrame(parent)
-    , m_form(new QFormLayout)
-    , m_kind(new QComboBox(this))
+    : RulePartFrame(QStringLiteral("actionEditor"), tr("Remove this action"), parent)
     , m_target(new ResourceUriEdit(knownUris, this))
     , m_expression(new ExpressionEdit(rules, std::move(trigger), this))
     , m_title(new QLineEdit(this))
@@ -37,10 +35,7 @@ ActionEditor::ActionEditor(RuleEngine *rules, QAbstractItemModel *knownUris, std
     , m_qos(new QSpinBox(this))
     , m_retain(new QCheckBox(tr("Retain"), this))
     , m_up(new QToolButton(this))
-    , m_remove(new QToolButton(this))
 {
-    setObjectName(QStringLiteral("actionEditor"));
-    setFrameShape(QFrame::StyledPanel);
     m_kind->setObjectName(QStringLiteral("actionKind"));
     m_kind->addItem(tr("Write a value"), QStringLiteral("write"));
     m_kind->addItem(tr("Invoke a WoT action"), QStringLiteral("invoke"));
@@ -67,15 +62,7 @@ ActionEditor::ActionEditor(RuleEngine *rules, QAbstractItemModel *knownUris, std
     m_up->setText(tr("Up"));
     m_up->setToolTip(tr("Run this action before the one above it"));
     m_remove->setObjectName(QStringLiteral("removeAction"));
-    m_remove->setText(tr("Remove"));
-    m_remove->setToolTip(tr("Remove this action"));
 
-    auto *kindRow = new QWidget(this);
-    auto *kindLayout = new QHBoxLayout(kindRow);
-    kindLayout->setContentsMargins(0, 0, 0, 0);
-    kindLayout->addWidget(m_kind, 1);
-    kindLayout->addWidget(m_up);
-    kindLayout->addWidget(m_remove);
     auto *mqttRow = new QWidget(this);
     auto *mqttLayout = new QHBoxLayout(mqttRow);
     mqttLayout->setContentsMargins(0, 0, 0, 0);
@@ -83,40 +70,23 @@ ActionEditor::ActionEditor(RuleEngine *rules, QAbstractItemModel *knownUris, std
     mqttLayout->addWidget(m_retain);
     mqttLayout->addStretch(1);
 
-    m_form->setContentsMargins(6, 6, 6, 6);
-    m_form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-    m_form->addRow(tr("Do:"), kindRow);
+    addKindRow(tr("Do:"), {m_up});
     m_form->addRow(tr("Resource:"), m_target);
     m_form->addRow(tr("Value:"), m_expression);
     m_form->addRow(tr("Title:"), m_title);
     m_form->addRow(tr("Seconds:"), m_delay);
     m_form->addRow(tr("Rule:"), m_rule);
     m_form->addRow(tr("MQTT QoS:"), mqttRow);
-    setLayout(m_form);
 
-    auto changed = [this](const QString &key) {
-        if (!m_updating)
-            Q_EMIT edited(key);
-    };
-    connect(m_kind, &QComboBox::currentIndexChanged, this, [this, changed] {
-        showKind();
-        changed(QStringLiteral("kind"));
-    });
-    connect(m_target, &ResourceUriEdit::edited, this, [changed] { changed(QStringLiteral("target")); });
-    connect(m_expression, &ExpressionEdit::edited, this, [changed] { changed(QStringLiteral("expression")); });
-    connect(m_title, &QLineEdit::textEdited, this, [changed] { changed(QStringLiteral("title")); });
-    connect(m_delay, &QDoubleSpinBox::valueChanged, this, [changed] { changed(QStringLiteral("delay")); });
-    connect(m_rule, &QComboBox::currentTextChanged, this, [changed] { changed(QStringLiteral("rule")); });
-    connect(m_qos, &QSpinBox::valueChanged, this, [changed] { changed(QStringLiteral("qos")); });
-    connect(m_retain, &QCheckBox::toggled, this, [changed] { changed(QStringLiteral("retain")); });
+    reportAs(m_target, &ResourceUriEdit::edited, QStringLiteral("target"));
+    reportAs(m_expression, &ExpressionEdit::edited, QStringLiteral("expression"));
+    reportAs(m_title, &QLineEdit::textEdited, QStringLiteral("title"));
+    reportAs(m_delay, &QDoubleSpinBox::valueChanged, QStringLiteral("delay"));
+    reportAs(m_rule, &QComboBox::currentTextChanged, QStringLiteral("rule"));
+    reportAs(m_qos, &QSpinBox::valueChanged, QStringLiteral("qos"));
+    reportAs(m_retain, &QCheckBox::toggled, QStringLiteral("retain"));
     connect(m_up, &QToolButton::clicked, this, &ActionEditor::moveUpRequested);
-    connect(m_remove, &QToolButton::clicked, this, &ActionEditor::removeRequested);
     showKind();
-}
-
-QString ActionEditor::kindKey() const
-{
-    return m_kind->currentData().toString();
 }
 
 void ActionEditor::setMoveUpEnabled(bool on)

@@ -1,7 +1,6 @@
 #pragma once
 
-#include <QFrame>
-#include <QJsonObject>
+#include "rulepartframe.h"
 
 #include <functional>
 
@@ -9,7 +8,6 @@ class QAbstractItemModel;
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
-class QFormLayout;
 class QLineEdit;
 class QSpinBox;
 class QToolButton;
@@ -22,7 +20,7 @@ class RuleEngine;
 
 // One action of a rule in the form: write, invoke, delay, log, notify, enable, disable, with
 // the fields each has. json() is the action as the workspace keeps it, unknown keys kept.
-class ActionEditor : public QFrame
+class ActionEditor : public RulePartFrame
 {
     Q_OBJECT
 
@@ -35,7 +33,6 @@ public:
     void setJson(const QJsonObject &json);
     // Names offered for enable / disable.
     void setRuleNames(const QStringList &names);
-    QString kindKey() const;
     // The first action has nothing above it.
     void setMoveUpEnabled(bool on);
 
@@ -43,17 +40,11 @@ public:
     ExpressionEdit *expressionEdit() const { return m_expression; }
 
 Q_SIGNALS:
-    void edited(const QString &key);
-    void removeRequested();
     void moveUpRequested();
 
 private:
-    void showKind();
+    void showKind() override;
 
-    QJsonObject m_json;
-    bool m_updating = false;
-    QFormLayout *m_form;
-    QComboBox *m_kind;
     ResourceUriEdit *m_target;
     ExpressionEdit *m_expression;
     QLineEdit *m_title;
@@ -62,7 +53,6 @@ private:
     QSpinBox *m_qos;
     QCheckBox *m_retain;
     QToolButton *m_up;
-    QToolButton *m_remove;
 };
 
 } // namespace thingscape

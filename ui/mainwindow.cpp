@@ -21,6 +21,7 @@
 
 #include "model/resourcestore.h"
 #include "model/talkerstats.h"
+#include "model/treestatsproxy.h"
 #include "protocols/endpointmanager.h"
 #include "protocols/engine/composer.h"
 #include "protocols/engine/engine.h"
@@ -120,6 +121,7 @@ MainWindow::MainWindow(WindowModels *session, QWidget *parent)
     m_talkers = new TalkerStats(session->store(), this);
     if (auto *decoration = m_treeDock->findChild<TreeDecorationProxy *>())
         decoration->setTalkerStats(m_talkers);
+    m_treeDock->statsModel()->setTalkerStats(m_talkers);
     m_talkersDock = new TopTalkersDock(m_talkers, this);
     addDockWidget(Qt::BottomDockWidgetArea, m_talkersDock);
     tabifyDockWidget(m_composeDock, m_talkersDock);

@@ -2,6 +2,9 @@
 
 #include "treedecorationproxy.h"
 
+#include "model/proxychain.h"
+#include "model/treestatsproxy.h"
+
 #include "model/resource.h"
 #include "model/rule.h"
 #include "model/resourcefilterproxymodel.h"
@@ -33,11 +36,13 @@
 #include <QPointer>
 #include <QScrollBar>
 #include <QSettings>
+#include <QSortFilterProxyModel>
 #include <QTimer>
 #include <QTreeView>
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <iterator>
 #include <memory>
 
 namespace thingscape {
@@ -70,6 +75,8 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
     , m_model(model)
     , m_endpoints(endpoints)
     , m_decoration(new TreeDecorationProxy(model, this))
+    , m_stats(new TreeStatsProxy(m_decoration, model, this))
+    , m_sort(new QSortFilterProxyModel(this))
     , m_filter(new ResourceFilterProxyModel(this))
     , m_search(new QLineEdit(this))
     , m_mode(new QComboBox(this))
@@ -89,7 +96,7 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
     // (and a 100,000-row load left it mappings that took 90 ms to drop on the first keystroke).
     // Connected before the view gets either model, so this runs before the selection model
     // moves the current row to a neighbour: a row that goes clears the details, never swaps them.
-    for (QAbstractItemModel *shown : {static_cast<QAbstractItemModel *>(m_filter), static_cast<QAbstractItemModel *>(m_decoration)}) {
+    for (QAbstractItemModel *shown : {static_cast<QAbstractItemModel *>(m_filter), static_cast<QAbstractItemModel *>(m_stats), static_cast<QAbstractItemModel *>(m_sort)}) {
         connect(shown, &QAbstractItemModel::rowsAboutToBeRemoved, this,
                 [this, shown](const QModelIndex &parent, int first, int last) {
                     if (m_view->model() == shown)
@@ -112,7 +119,7 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
     m_filterError->hide();
 
     m_view->setObjectName(QStringLiteral("resourceTree"));
-    m_view->setModel(m_decoration);
+    m_view->setModel(m_stats);
     m_view->setUniformRowHeights(true);
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_view->setDragEnabled(true);
@@ -162,7 +169,7 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
     // Column widths follow the content, computed once things settle, never per message.
     m_fitTimer->setSingleShot(true);
     connect(m_fitTimer, &QTimer::timeout, this, &ResourceTreeDock::fitColumns);
-    for (QAbstractItemModel *shown : {static_cast<QAbstractItemModel *>(m_filter), static_cast<QAbstractItemModel *>(m_decoration)}) {
+    for (QAbstractItemModel *shown : {static_cast<QAbstractItemModel *>(m_filter), static_cast<QAbstractItemModel *>(m_stats), static_cast<QAbstractItemModel *>(m_sort)}) {
         const auto ifShown = [this, shown](auto f) {
             return [this, shown, f] {
                 if (m_view->model() == shown)
@@ -218,6 +225,7 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
     m_stopObserving->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_B));
     connect(m_stopObserving, &QAction::triggered, this, [this] { observeSelected(false); });
     updateActions();
+    setUpSorting();
 }
 
 bool ResourceTreeDock::eventFilter(QObject *watched, QEvent *event)
@@ -266,20 +274,12 @@ void ResourceTreeDock::showModel(QAbstractItemModel *model)
 
 QModelIndex ResourceTreeDock::toTree(const QModelIndex &viewIndex) const
 {
-    QModelIndex index = viewIndex;
-    if (index.model() == m_filter)
-        index = m_filter->mapToSource(index);
-    if (index.model() == m_decoration)
-        index = m_decoration->mapToSource(index);
-    return index.model() == m_model ? index : QModelIndex();
+    return mapDownTo(m_model, viewIndex);
 }
 
 QModelIndex ResourceTreeDock::toView(const QModelIndex &treeIndex) const
 {
-    if (!treeIndex.isValid())
-        return {};
-    const QModelIndex decorated = m_decoration->mapFromSource(treeIndex);
-    return m_view->model() == m_filter ? m_filter->mapFromSource(decorated) : decorated;
+    return mapUpFrom(m_model, m_view->model(), treeIndex);
 }
 
 bool ResourceTreeDock::expandBelow(const QModelIndex &parent, int cap)
@@ -421,7 +421,7 @@ void ResourceTreeDock::fitColumns()
     m_fitMayShrink = false;
     m_fitting = true;
     int others = 0;
-    for (int column = ResourceTreeModel::NameColumn + 1; column < ResourceTreeModel::ColumnCount; ++column) {
+    for (int column = ResourceTreeModel::NameColumn + 1; column < m_view->model()->columnCount(); ++column) {
         if (header->isSectionHidden(column))
             continue;
         if (!m_userSizedColumns.contains(column)) {
@@ -455,8 +455,10 @@ void ResourceTreeDock::applyFilterNow()
     const auto mode = ResourceFilterProxyModel::Mode(m_mode->currentData().toInt());
     // The filter matches the tree (in slices on a large one) and then applies it in one
     // layout change, with beforeFilterApplied() and afterFilterApplied() around it.
-    if (!m_search->text().isEmpty() && !m_filter->sourceModel())
-        m_filter->setSourceModel(m_decoration);
+    if (!m_search->text().isEmpty() && !m_filter->sourceModel()) {
+        m_filter->setSourceModel(m_stats);
+        applySortTo(m_filter);
+    }
     m_filter->setFilter(mode, m_search->text());
     const bool valid = m_filter->isValid();
     m_filterError->setVisible(!valid);
@@ -484,7 +486,7 @@ void ResourceTreeDock::afterFilterApplied()
     const bool filtering = !m_filter->pattern().isEmpty();
     const bool wasFiltering = m_keptWasFiltering;
     if (filtering != wasFiltering)
-        showModel(filtering ? static_cast<QAbstractItemModel *>(m_filter) : m_decoration);
+        showModel(filtering ? static_cast<QAbstractItemModel *>(m_filter) : unfilteredModel());
 
     QItemSelectionModel *selection = m_view->selectionModel();
     const QModelIndex shownCurrent = toView(m_keptCurrent);
@@ -833,6 +835,114 @@ QDialog *ResourceTreeDock::bridgeFrom(const ResourceId &from)
     dialog->show();
     target->setFocus();
     return dialog;
+}
+
+// Sorting: by name the view shows the tree's own natural order through no sorting proxy (one
+// would map every unfolded row of a million); by anything else through m_sort, or through the
+// filter itself while one shows.
+
+namespace {
+
+const char *const kSortKeys[] = {"resources", "messages", "messageRate", "byteRate"};
+
+} // namespace
+
+QAbstractItemModel *ResourceTreeDock::unfilteredModel() const
+{
+    return m_sortColumn >= 0 ? static_cast<QAbstractItemModel *>(m_sort) : static_cast<QAbstractItemModel *>(m_stats);
+}
+
+void ResourceTreeDock::applySortTo(QSortFilterProxyModel *proxy) const
+{
+    proxy->setSortRole(TreeStatsProxy::SortKeyRole);
+    proxy->sort(m_sortColumn, m_sortOrder);
+}
+
+void ResourceTreeDock::setUpSorting()
+{
+    QHeaderView *header = m_view->header();
+    header->setSectionsClickable(true);
+    header->setSortIndicatorShown(true);
+    header->setSortIndicator(ResourceTreeModel::NameColumn, Qt::AscendingOrder);
+    connect(header, &QHeaderView::sortIndicatorChanged, this, [this](int column, Qt::SortOrder order) {
+        const bool sortable = column == ResourceTreeModel::LastUpdateColumn
+            || column >= m_stats->columnOf(TreeStatsProxy::ResourcesColumn);
+        if (column == ResourceTreeModel::NameColumn)
+            sortBy(-1, Qt::AscendingOrder);
+        else if (!sortable)
+            sortBy(m_sortColumn, m_sortOrder); // puts the indicator back
+        else
+            // Busiest and newest first when a column is picked; a second click turns it round.
+            sortBy(column, column == m_sortColumn ? order : Qt::DescendingOrder);
+    });
+    QSettings settings;
+    const QString key = settings.value(QStringLiteral("tree/sortBy")).toString();
+    const auto order = settings.value(QStringLiteral("tree/sortOrder"), int(Qt::DescendingOrder)).toInt() == int(Qt::AscendingOrder)
+        ? Qt::AscendingOrder
+        : Qt::DescendingOrder;
+    if (key == QLatin1String("lastUpdate"))
+        sortBy(ResourceTreeModel::LastUpdateColumn, order);
+    for (int i = 0; i < int(std::size(kSortKeys)); ++i) {
+        if (key == QLatin1String(kSortKeys[i]))
+            sortBy(m_stats->columnOf(TreeStatsProxy::Column(i)), order);
+    }
+}
+
+void ResourceTreeDock::sortBy(int column, Qt::SortOrder order)
+{
+    const int statsFirst = m_stats->columnOf(TreeStatsProxy::ResourcesColumn);
+    if (column != ResourceTreeModel::LastUpdateColumn && (column < statsFirst || column >= m_stats->columnCount())) {
+        column = -1;
+        order = Qt::AscendingOrder;
+    }
+    if (column != m_sortColumn || order != m_sortOrder) {
+        // What stays: the current row, the selection and the unfolded rows, as rows of the tree.
+        const bool filtering = m_view->model() == m_filter;
+        const QPersistentModelIndex current = toTree(m_view->currentIndex());
+        QList<QPersistentModelIndex> selected;
+        for (const QModelIndex &index : m_view->selectionModel()->selectedRows())
+            selected.append(toTree(index));
+        const QList<QPersistentModelIndex> expanded = filtering ? QList<QPersistentModelIndex>() : expandedTreeRows();
+        m_sortColumn = column;
+        m_sortOrder = order;
+        QString key;
+        if (column == ResourceTreeModel::LastUpdateColumn)
+            key = QStringLiteral("lastUpdate");
+        else if (column >= statsFirst)
+            key = QLatin1String(kSortKeys[column - statsFirst]);
+        QSettings settings;
+        settings.setValue(QStringLiteral("tree/sortBy"), key);
+        settings.setValue(QStringLiteral("tree/sortOrder"), int(order));
+        if (column >= 0) {
+            if (m_sort->sourceModel() != m_stats)
+                m_sort->setSourceModel(m_stats);
+            applySortTo(m_sort);
+        }
+        if (m_filter->sourceModel())
+            applySortTo(m_filter); // a layout change: the view keeps its rows by itself
+        if (!filtering && m_view->model() != unfilteredModel()) {
+            showModel(unfilteredModel());
+            for (const QPersistentModelIndex &row : expanded)
+                m_view->expand(toView(row));
+            QItemSelection kept;
+            for (const QPersistentModelIndex &row : std::as_const(selected)) {
+                const QModelIndex shownRow = toView(row);
+                if (shownRow.isValid())
+                    kept.select(shownRow, shownRow.siblingAtColumn(m_view->model()->columnCount(shownRow.parent()) - 1));
+            }
+            m_view->selectionModel()->select(kept, QItemSelectionModel::ClearAndSelect);
+            if (const QModelIndex shownCurrent = toView(current); shownCurrent.isValid())
+                m_view->selectionModel()->setCurrentIndex(shownCurrent, QItemSelectionModel::NoUpdate);
+            fitColumns();
+        }
+        if (column < 0 && m_sort->sourceModel())
+            m_sort->setSourceModel(nullptr);
+        if (m_view->currentIndex().isValid())
+            m_view->scrollTo(m_view->currentIndex());
+    }
+    const QSignalBlocker blocker(m_view->header());
+    m_view->header()->setSortIndicator(m_sortColumn < 0 ? int(ResourceTreeModel::NameColumn) : m_sortColumn, m_sortOrder);
+    m_view->header()->viewport()->update();
 }
 
 } // namespace thingscape

@@ -15,6 +15,7 @@ class QDialog;
 class QLabel;
 class QLineEdit;
 class QMenu;
+class QSortFilterProxyModel;
 class QTimer;
 class QTreeView;
 
@@ -25,6 +26,7 @@ class ResourceFilterProxyModel;
 class ResourceStore;
 class ResourceTreeModel;
 class TreeDecorationProxy;
+class TreeStatsProxy;
 
 // The resource tree: every endpoint and its resources, live values, state icons, a search box
 // (substring, MQTT wildcard, regular expression) and the per-resource actions.
@@ -63,6 +65,13 @@ public:
     // Applies the text in the search field now (instead of when typing settles); on a large
     // tree the result shows when filterApplied() says so.
     void applyFilterNow();
+    // Who talks most as columns (resources below, messages, rates); and the tree's order: by
+    // name (natural, the tree's own, sortColumn -1 or 0) or, from the header, by last update or
+    // one of those columns. Remembered in the settings; selection, unfolded rows and filter stay.
+    TreeStatsProxy *statsModel() const { return m_stats; }
+    void sortBy(int column, Qt::SortOrder order);
+    int sortColumn() const { return m_sortColumn; }
+    Qt::SortOrder sortOrder() const { return m_sortOrder; }
 
     void readSelected();
     void observeSelected(bool observe);
@@ -123,11 +132,19 @@ private:
     void updateActions();
     void scheduleFit(bool allowShrink);
     void fitColumns();
+    // The unfiltered tree as shown: the stats columns, sorted when not by name.
+    QAbstractItemModel *unfilteredModel() const;
+    void setUpSorting();
+    void applySortTo(QSortFilterProxyModel *proxy) const;
 
     ResourceStore *m_store;         // Not owned.
     ResourceTreeModel *m_model;     // Not owned.
     EndpointManager *m_endpoints;   // Not owned.
     TreeDecorationProxy *m_decoration;
+    TreeStatsProxy *m_stats;
+    QSortFilterProxyModel *m_sort; // attached only while sorting by something else than name
+    int m_sortColumn = -1;
+    Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
     ResourceFilterProxyModel *m_filter;
     QLineEdit *m_search;
     QComboBox *m_mode;

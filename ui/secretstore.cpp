@@ -13,14 +13,9 @@ namespace thingscape {
 
 namespace {
 
-const QString kPassword = QStringLiteral("password");
-const QString kKeyPassword = QStringLiteral("keyPassword");
-const QString kPskKey = QStringLiteral("pskKey");
-const QString kBearerToken = QStringLiteral("bearerToken");
-
 bool isBinaryField(const QString &field)
 {
-    return field == kPskKey;
+    return field == SecretProvider::kPskKeyField;
 }
 
 } // namespace
@@ -85,13 +80,13 @@ QStringList SecretStore::missingSecrets(const EndpointConfig &config)
 
 QString SecretStore::fieldLabel(const QString &field)
 {
-    if (field == kPassword)
+    if (field == SecretProvider::kPasswordField)
         return tr("Password");
-    if (field == kKeyPassword)
+    if (field == SecretProvider::kKeyPasswordField)
         return tr("Private key password");
-    if (field == kPskKey)
+    if (field == SecretProvider::kPskKeyField)
         return tr("Pre-shared key");
-    if (field == kBearerToken)
+    if (field == SecretProvider::kBearerTokenField)
         return tr("Bearer token");
     return field;
 }

@@ -38,9 +38,7 @@ void setIf(QLineEdit *edit, const QString &text)
 } // namespace
 
 TriggerEditor::TriggerEditor(QAbstractItemModel *knownUris, QWidget *parent)
-    : QFrame(parent)
-    , m_form(new QFormLayout)
-    , m_kind(new QComboBox(this))
+    : RulePartFrame(QStringLiteral("triggerEditor"), tr("Remove this trigger"), parent)
     , m_resource(new ResourceUriEdit(knownUris, this))
     , m_field(new QLineEdit(this))
     , m_direction(new QComboBox(this))
@@ -52,10 +50,7 @@ TriggerEditor::TriggerEditor(QAbstractItemModel *knownUris, QWidget *parent)
     , m_state(new QComboBox(this))
     , m_every(seconds(this, 0.001))
     , m_at(new QTimeEdit(this))
-    , m_remove(new QToolButton(this))
 {
-    setObjectName(QStringLiteral("triggerEditor"));
-    setFrameShape(QFrame::StyledPanel);
     m_kind->setObjectName(QStringLiteral("triggerKind"));
     m_kind->addItem(tr("Every update"), QStringLiteral("update"));
     m_kind->addItem(tr("Threshold crossed"), QStringLiteral("threshold"));
@@ -88,23 +83,14 @@ TriggerEditor::TriggerEditor(QAbstractItemModel *knownUris, QWidget *parent)
     m_at->setObjectName(QStringLiteral("triggerAt"));
     m_at->setDisplayFormat(QStringLiteral("HH:mm"));
     m_remove->setObjectName(QStringLiteral("removeTrigger"));
-    m_remove->setText(tr("Remove"));
-    m_remove->setToolTip(tr("Remove this trigger"));
 
     auto *threshold = new QWidget(this);
     auto *thresholdLayout = new QHBoxLayout(threshold);
     thresholdLayout->setContentsMargins(0, 0, 0, 0);
     thresholdLayout->addWidget(m_direction);
     thresholdLayout->addWidget(m_threshold, 1);
-    auto *kindRow = new QWidget(this);
-    auto *kindLayout = new QHBoxLayout(kindRow);
-    kindLayout->setContentsMargins(0, 0, 0, 0);
-    kindLayout->addWidget(m_kind, 1);
-    kindLayout->addWidget(m_remove);
 
-    m_form->setContentsMargins(6, 6, 6, 6);
-    m_form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-    m_form->addRow(tr("When:"), kindRow);
+    addKindRow(tr("When:"));
     m_form->addRow(tr("Resource:"), m_resource);
     m_form->addRow(tr("Field:"), m_field);
     m_form->addRow(tr("Value:"), threshold);
@@ -115,34 +101,19 @@ TriggerEditor::TriggerEditor(QAbstractItemModel *knownUris, QWidget *parent)
     m_form->addRow(tr("State:"), m_state);
     m_form->addRow(tr("Every:"), m_every);
     m_form->addRow(tr("At:"), m_at);
-    setLayout(m_form);
 
-    auto changed = [this](const QString &key) {
-        if (!m_updating)
-            Q_EMIT edited(key);
-    };
-    connect(m_kind, &QComboBox::currentIndexChanged, this, [this, changed] {
-        showKind();
-        changed(QStringLiteral("kind"));
-    });
-    connect(m_resource, &ResourceUriEdit::edited, this, [changed] { changed(QStringLiteral("resource")); });
-    connect(m_field, &QLineEdit::textEdited, this, [changed] { changed(QStringLiteral("field")); });
-    connect(m_direction, &QComboBox::currentIndexChanged, this, [changed] { changed(QStringLiteral("direction")); });
-    connect(m_threshold, &QDoubleSpinBox::valueChanged, this, [changed] { changed(QStringLiteral("threshold")); });
-    connect(m_hysteresis, &QDoubleSpinBox::valueChanged, this, [changed] { changed(QStringLiteral("hysteresis")); });
-    connect(m_hold, &QDoubleSpinBox::valueChanged, this, [changed] { changed(QStringLiteral("for")); });
-    connect(m_stale, &QDoubleSpinBox::valueChanged, this, [changed] { changed(QStringLiteral("stale")); });
-    connect(m_endpoint, &QLineEdit::textEdited, this, [changed] { changed(QStringLiteral("endpoint")); });
-    connect(m_state, &QComboBox::currentIndexChanged, this, [changed] { changed(QStringLiteral("state")); });
-    connect(m_every, &QDoubleSpinBox::valueChanged, this, [changed] { changed(QStringLiteral("every")); });
-    connect(m_at, &QTimeEdit::timeChanged, this, [changed] { changed(QStringLiteral("at")); });
-    connect(m_remove, &QToolButton::clicked, this, &TriggerEditor::removeRequested);
+    reportAs(m_resource, &ResourceUriEdit::edited, QStringLiteral("resource"));
+    reportAs(m_field, &QLineEdit::textEdited, QStringLiteral("field"));
+    reportAs(m_direction, &QComboBox::currentIndexChanged, QStringLiteral("direction"));
+    reportAs(m_threshold, &QDoubleSpinBox::valueChanged, QStringLiteral("threshold"));
+    reportAs(m_hysteresis, &QDoubleSpinBox::valueChanged, QStringLiteral("hysteresis"));
+    reportAs(m_hold, &QDoubleSpinBox::valueChanged, QStringLiteral("for"));
+    reportAs(m_stale, &QDoubleSpinBox::valueChanged, QStringLiteral("stale"));
+    reportAs(m_endpoint, &QLineEdit::textEdited, QStringLiteral("endpoint"));
+    reportAs(m_state, &QComboBox::currentIndexChanged, QStringLiteral("state"));
+    reportAs(m_every, &QDoubleSpinBox::valueChanged, QStringLiteral("every"));
+    reportAs(m_at, &QTimeEdit::timeChanged, QStringLiteral("at"));
     showKind();
-}
-
-QString TriggerEditor::kindKey() const
-{
-    return m_kind->currentData().toString();
 }
 
 QString TriggerEditor::resource() const

@@ -1,13 +1,11 @@
 #pragma once
 
-#include <QFrame>
-#include <QJsonObject>
+#include "rulepartframe.h"
 
 class QAbstractItemModel;
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
-class QFormLayout;
 class QLineEdit;
 class QTimeEdit;
 class QToolButton;
@@ -19,7 +17,7 @@ class ResourceUriEdit;
 // One trigger of a rule in the form: its kind and the fields that kind has (resource, field,
 // above / below, hysteresis, for, stale, endpoint and state, every, at). json() is the trigger
 // as the workspace keeps it, unknown keys kept.
-class TriggerEditor : public QFrame
+class TriggerEditor : public RulePartFrame
 {
     Q_OBJECT
 
@@ -29,25 +27,14 @@ public:
     QJsonObject json() const;
     // Shows json without edited().
     void setJson(const QJsonObject &json);
-    QString kindKey() const;
     // The trigger's resource ("" for schedules and endpoint states).
     QString resource() const;
 
     ResourceUriEdit *resourceEdit() const { return m_resource; }
 
-Q_SIGNALS:
-    // A change by the user; key names what changed (successive changes of one field merge into
-    // one undo step).
-    void edited(const QString &key);
-    void removeRequested();
-
 private:
-    void showKind();
+    void showKind() override;
 
-    QJsonObject m_json;
-    bool m_updating = false;
-    QFormLayout *m_form;
-    QComboBox *m_kind;
     ResourceUriEdit *m_resource;
     QLineEdit *m_field;
     QComboBox *m_direction;
@@ -59,7 +46,6 @@ private:
     QComboBox *m_state;
     QDoubleSpinBox *m_every;
     QTimeEdit *m_at;
-    QToolButton *m_remove;
 };
 
 } // namespace thingscape

@@ -20,7 +20,11 @@
 #include <net/if.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <mutex>
+#include <utility>
+#include <vector>
 
 Q_LOGGING_CATEGORY(lcCoapLib, "thingscape.coap.libcoap", QtWarningMsg)
 
@@ -103,8 +107,15 @@ QString takeDtlsReason(const QString &remote)
     return dtlsReasons.take(remote);
 }
 
+// Message ids of the RSTs libcoap logged on this thread since CoapContext::takeResets() last
+// took them: each context takes them right after its own round of coap_io_process().
+thread_local std::vector<quint16> loggedResets;
+
 void logHandler(coap_log_t level, const char *message)
 {
+    static constexpr char kReset[] = "got RST for mid=0x";
+    if (std::strncmp(message, kReset, sizeof kReset - 1) == 0)
+        loggedResets.push_back(quint16(std::strtoul(message + sizeof kReset - 1, nullptr, 16)));
     const QString text = QString::fromLocal8Bit(message).trimmed();
     if (level <= LOG_WARNING)
         noteDtlsReason(text);
@@ -420,7 +431,25 @@ bool CoapContext::start(QString *error)
     coap_context_set_keepalive(context, 0);
 
     m_io = std::make_unique<CoapIo>(context);
+    loggedResets.clear(); // from before: not ours
+    connect(m_io.get(), &CoapIo::processed, this, &CoapContext::takeResets);
     return true;
+}
+
+void CoapContext::takeResets()
+{
+    const std::vector<quint16> resets = std::exchange(loggedResets, {});
+    for (const quint16 mid : resets) {
+        const QByteArray token = m_nonRequests.take(mid);
+        if (token.isEmpty() || !m_exchanges.contains(token))
+            continue;
+        Failure failure;
+        failure.endpoint = m_tokenEndpoints.value(token);
+        failure.reason = COAP_NACK_RST;
+        failure.token = token;
+        m_failures.append(failure);
+        scheduleDispatch();
+    }
 }
 
 void CoapContext::stop()
@@ -725,7 +754,11 @@ QCoro::Task<CoapExchangeResult> CoapContext::request(ResourceId target, CoapRequ
     // The caller's deadline bounds the retransmissions too (--timeout 1 means 1 s, not 7).
     setTransmission(s, timeout);
     m_tokenTargets.insert(token, target.toString());
-    if (coap_send(s, pdu) == COAP_INVALID_MID) {
+    const bool confirmable = coap_pdu_get_type(pdu) == COAP_MESSAGE_CON;
+    const coap_mid_t mid = coap_send(s, pdu);
+    if (mid != COAP_INVALID_MID && !confirmable)
+        m_nonRequests.insert(quint16(mid), token);
+    if (mid == COAP_INVALID_MID) {
         m_exchanges.remove(token);
         m_tokenEndpoints.remove(token);
         m_tokenTargets.remove(token);
@@ -739,6 +772,8 @@ QCoro::Task<CoapExchangeResult> CoapContext::request(ResourceId target, CoapRequ
     m_exchanges.remove(token);
     m_tokenEndpoints.remove(token);
     m_tokenTargets.remove(token);
+    if (!confirmable)
+        m_nonRequests.remove(quint16(mid));
     if (!exchange->isDone() && m_transfers.contains(token)) {
         // Blocks kept coming, but not all of them in time: say how far it got, and stop
         // libcoap asking for more.

@@ -164,6 +164,10 @@ private:
     QHash<QByteArray, QString> m_tokenEndpoints;
     QHash<QByteArray, QString> m_tokenTargets; // request(): the resource, for error texts
     QSet<QByteArray> m_streams;
+    // NON requests by message id: libcoap tells no nack handler of a RST to a NON message
+    // (nothing of it is queued), only its log; takeResets() matches them after each round.
+    QHash<quint16, QByteArray> m_nonRequests;
+    void takeResets();
     QList<Arrival> m_arrivals;
     QList<Failure> m_failures;
     QHash<QByteArray, Transfer> m_transfers;

@@ -79,8 +79,10 @@ void Composer::loadHistory()
 
 void Composer::saveHistory()
 {
+    // Sending is not editing the workspace: the history goes with the next save but does not
+    // ask for one (a window closed after a few test requests would nag). Templates do.
     if (m_engine && !m_loading)
-        m_engine->setExtraValue(kComposeKey, m_history->toJson());
+        m_engine->setExtraValue(kComposeKey, m_history->toJson(), !m_historyOnly);
 }
 
 QString Composer::coapOptionName(int number)
@@ -184,7 +186,9 @@ bool Composer::buildRaw(const ComposeRequest &request, const QByteArray &payload
 quint64 Composer::send(const ComposeRequest &request, Done done)
 {
     const quint64 ticket = ++m_lastTicket;
+    m_historyOnly = true;
     m_history->add(request);
+    m_historyOnly = false;
     sendOne(request, [this, request, done](const ComposeResponse &response) {
         Q_EMIT responded(request, response);
         if (done)
@@ -305,7 +309,9 @@ quint64 Composer::repeat(const ComposeRequest &request, int intervalMs, int coun
         nextRepeat(ticket);
     });
     m_jobs.insert(ticket, job);
+    m_historyOnly = true;
     m_history->add(request);
+    m_historyOnly = false;
     job->due = true;
     QMetaObject::invokeMethod(this, [this, ticket] { nextRepeat(ticket); }, Qt::QueuedConnection);
     return ticket;

@@ -81,6 +81,7 @@ private:
     QHash<quint64, std::shared_ptr<Job>> m_jobs;
     quint64 m_lastTicket = 0;
     bool m_loading = false;
+    bool m_historyOnly = false; // the change is a request sent: no unsaved work by itself
 };
 
 } // namespace thingscape

@@ -117,12 +117,13 @@ Workspace Engine::snapshot() const
     return workspace;
 }
 
-void Engine::setExtraValue(const QString &key, const QJsonValue &value)
+void Engine::setExtraValue(const QString &key, const QJsonValue &value, bool asChange)
 {
     if (m_extra.value(key) == value)
         return;
     m_extra.insert(key, value);
-    Q_EMIT changed();
+    if (asChange)
+        Q_EMIT changed();
 }
 
 QList<System> Engine::systemsWithTitles() const

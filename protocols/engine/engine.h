@@ -82,9 +82,10 @@ public:
 
     // A top-level workspace key the engine keeps but does not use itself (the gateway's
     // settings under "gateway", the compose history under "compose"); setting it to another
-    // value counts as a change.
+    // value counts as a change (unless asChange is false: kept for the next save, which it does
+    // not ask for by itself, as for the compose history).
     QJsonValue extraValue(const QString &key) const { return m_extra.value(key); }
-    void setExtraValue(const QString &key, const QJsonValue &value);
+    void setExtraValue(const QString &key, const QJsonValue &value, bool asChange = true);
     // Recording (enginerecording.cpp): the recorder, made on first use, on its own thread.
     Recorder *recorder();
     // The workspace's "recording" settings; setting them starts or stops the recorder as

@@ -6,10 +6,10 @@ namespace thingscape {
 
 namespace {
 
-const QString kPassword = QStringLiteral("password");
-const QString kKeyPassword = QStringLiteral("keyPassword");
-const QString kPskKey = QStringLiteral("pskKey");
-const QString kBearerToken = QStringLiteral("bearerToken");
+const QString &kPassword = SecretProvider::kPasswordField;
+const QString &kKeyPassword = SecretProvider::kKeyPasswordField;
+const QString &kPskKey = SecretProvider::kPskKeyField;
+const QString &kBearerToken = SecretProvider::kBearerTokenField;
 
 // PEM keys say whether they are encrypted in their first lines; DER keys are not checked.
 bool keyFileIsEncrypted(const QString &path)

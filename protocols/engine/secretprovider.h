@@ -43,7 +43,12 @@ public:
     // after the provider is gone.
     virtual void loadSecrets(const EndpointConfig &config, Callback done) = 0;
 
-    // The secret fields of EndpointConfig by name: password, keyPassword, pskKey, bearerToken.
+    // The secret fields of EndpointConfig by name: password, keyPassword, pskKey, bearerToken
+    // (the names the keyring and the secrets file use too).
+    static inline const QString kPasswordField = QStringLiteral("password");
+    static inline const QString kKeyPasswordField = QStringLiteral("keyPassword");
+    static inline const QString kPskKeyField = QStringLiteral("pskKey");
+    static inline const QString kBearerTokenField = QStringLiteral("bearerToken");
     static QStringList secretFields();
     static QString secretValue(const EndpointConfig &config, const QString &field);
     static void setSecretValue(EndpointConfig &config, const QString &field, const QString &value);

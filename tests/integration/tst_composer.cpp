@@ -15,6 +15,8 @@
 #include <QHttpServer>
 #include <QHttpServerRequest>
 #include <QHttpServerResponse>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -50,6 +52,8 @@ private Q_SLOTS:
     void badPayloadIsRefusedBeforeSending();
     void repeatSendsCountTimes();
     void historyPersistsAcrossReopen();
+    void sendingIsNoUnsavedChange();
+    void coapResetToANonRequestIsReported();
 
 private:
     testsupport::Mosquitto m_broker;
@@ -329,6 +333,61 @@ void TestComposer::historyPersistsAcrossReopen()
     QCOMPARE(composer.history()->search(QStringLiteral("lamp")), QList<int>{1});
     QCOMPARE(composer.history()->templates().size(), 1);
     QCOMPARE(composer.history()->findTemplate(QStringLiteral("lamp on")), std::optional<ComposeRequest>(first));
+}
+
+void TestComposer::sendingIsNoUnsavedChange()
+{
+    // Given a workspace's composer and a CoAP server
+    REQUIRE_BINARY(server, "coap-server-openssl", "libcoap3-bin");
+    const quint16 port = testsupport::freeUdpPort();
+    QProcess process;
+    testsupport::dieWithParent(&process);
+    process.start(server, {"-A", "127.0.0.1", "-p", QString::number(port)});
+    QVERIFY(process.waitForStarted());
+    QVERIFY(testsupport::waitForCoapPort(port));
+    Engine engine;
+    Composer composer(&engine);
+    QSignalSpy changed(&engine, &Engine::changed);
+    // When a request is sent and answered
+    ComposeRequest request;
+    request.uri = QStringLiteral("coap://127.0.0.1:%1/time").arg(port);
+    request.method = QStringLiteral("GET");
+    const auto response = sendAndWait(composer, request);
+    QVERIFY(response);
+    QVERIFY2(response->result.ok(), qPrintable(response->result.error));
+    // Then the workspace has no unsaved change, but its next save carries the history
+    QCOMPARE(changed.count(), 0);
+    QVERIFY(engine.extraValue(QStringLiteral("compose")).toObject().value(QStringLiteral("history")).toArray().size() == 1);
+    // And a template saved is a change
+    composer.history()->saveTemplate(QStringLiteral("time"), request);
+    QCOMPARE(changed.count(), 1);
+    process.kill();
+    process.waitForFinished();
+}
+
+void TestComposer::coapResetToANonRequestIsReported()
+{
+    // Given a CoAP server, and a NON request with an unknown critical option (odd number)
+    REQUIRE_BINARY(server, "coap-server-openssl", "libcoap3-bin");
+    const quint16 port = testsupport::freeUdpPort();
+    QProcess process;
+    testsupport::dieWithParent(&process);
+    process.start(server, {"-A", "127.0.0.1", "-p", QString::number(port)});
+    QVERIFY(process.waitForStarted());
+    QVERIFY(testsupport::waitForCoapPort(port));
+    Composer composer(nullptr);
+    ComposeRequest request;
+    request.uri = QStringLiteral("coap://127.0.0.1:%1/time").arg(port);
+    request.method = QStringLiteral("GET");
+    request.confirmable = false;
+    request.coapOptions = {{65001, QByteArray("x")}};
+    // When it is sent, Then the server's reset is reported as such, not as a timeout
+    const auto response = sendAndWait(composer, request, 30000);
+    QVERIFY(response);
+    QVERIFY(!response->result.ok());
+    QVERIFY2(response->result.error.contains(QLatin1String("RST")), qPrintable(response->result.error));
+    process.kill();
+    process.waitForFinished();
 }
 
 QTEST_GUILESS_MAIN(TestComposer)

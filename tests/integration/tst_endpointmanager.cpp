@@ -383,20 +383,9 @@ void TestEndpointManager::testConnectionRunsOnTheIoThread()
 void TestEndpointManager::tdFormsBorrowAnEndpointsCredentials()
 {
     // Given a broker that needs a password, and an endpoint for it that has the password
-    QTemporaryDir dir;
-    const QString passwords = dir.filePath("passwords");
-    QProcess passwd;
-    passwd.start(testsupport::findProgram("mosquitto_passwd"), {"-b", "-c", passwords, "alice", "s3cret"});
-    QVERIFY(passwd.waitForFinished(10000));
-    QCOMPARE(passwd.exitCode(), 0);
-    QFile::setPermissions(passwords, QFile::ReadOwner | QFile::WriteOwner);
     testsupport::Mosquitto broker;
     const quint16 mqttPort = testsupport::freeTcpPort();
-    QVERIFY(broker.start(QStringLiteral("user root\nlistener %1 127.0.0.1\nallow_anonymous false\npassword_file %2\n")
-                             .arg(mqttPort)
-                             .arg(passwords),
-                         false));
-    QVERIFY(testsupport::waitForTcpPort(mqttPort));
+    QVERIFY(broker.startWithPassword(mqttPort, QStringLiteral("alice"), QStringLiteral("s3cret")));
 
     // And a Thing whose property is carried by that broker
     QHttpServer http;

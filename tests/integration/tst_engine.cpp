@@ -681,20 +681,9 @@ void TestEngine::missingSecretNamesEndpointAndField()
 void TestEngine::engineConnectsWithHeadlessSecrets()
 {
     REQUIRE_PROGRAM("mosquitto_passwd");
-    const QString passwords = m_dir.filePath(QStringLiteral("passwords"));
-    QProcess passwd;
-    passwd.start(testsupport::findProgram(QStringLiteral("mosquitto_passwd")),
-                 {QStringLiteral("-b"), QStringLiteral("-c"), passwords, QStringLiteral("bob"), QStringLiteral("hunter2")});
-    QVERIFY(passwd.waitForFinished(10000));
-    QCOMPARE(passwd.exitCode(), 0);
-    QFile::setPermissions(passwords, QFile::ReadOwner | QFile::WriteOwner);
     testsupport::Mosquitto broker;
     const quint16 port = testsupport::freeTcpPort();
-    QVERIFY(broker.start(QStringLiteral("user root\nlistener %1 127.0.0.1\nallow_anonymous false\npassword_file %2\n")
-                             .arg(port)
-                             .arg(passwords),
-                         false));
-    QVERIFY(testsupport::waitForTcpPort(port));
+    QVERIFY(broker.startWithPassword(port, QStringLiteral("bob"), QStringLiteral("hunter2")));
 
     Workspace workspace;
     EndpointConfig config;

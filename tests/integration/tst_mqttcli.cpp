@@ -344,16 +344,9 @@ void TestMqttCli::unknownHostIsExitThree()
 void TestMqttCli::passwordFromFileAndEnvironment()
 {
     QTemporaryDir dir;
-    const QString passwords = dir.filePath("passwords");
-    QProcess passwd;
-    passwd.start(testsupport::findProgram("mosquitto_passwd"), {"-b", "-c", passwords, "bob", "hunter2"});
-    QVERIFY(passwd.waitForFinished(10000));
-    QFile::setPermissions(passwords, QFile::ReadOwner | QFile::WriteOwner);
     testsupport::Mosquitto broker;
     const quint16 port = testsupport::freeTcpPort();
-    QVERIFY(broker.start(QStringLiteral("user root\nlistener %1 127.0.0.1\nallow_anonymous false\npassword_file %2\n").arg(port).arg(passwords),
-                         false));
-    QVERIFY(testsupport::waitForTcpPort(port));
+    QVERIFY(broker.startWithPassword(port, QStringLiteral("bob"), QStringLiteral("hunter2")));
     const QString target = QStringLiteral("mqtt://127.0.0.1:%1/auth/x").arg(port);
 
     QFile file(dir.filePath("pw"));

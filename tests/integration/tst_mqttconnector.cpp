@@ -555,20 +555,9 @@ void TestMqttConnector::refusedConnectionNamesHost()
 
 void TestMqttConnector::wrongPasswordIsAuthError()
 {
-    QTemporaryDir dir;
-    const QString passwords = dir.filePath("passwords");
-    QProcess passwd;
-    passwd.start(testsupport::findProgram("mosquitto_passwd"), {"-b", "-c", passwords, "alice", "s3cret"});
-    QVERIFY(passwd.waitForFinished(10000));
-    QCOMPARE(passwd.exitCode(), 0);
-    QFile::setPermissions(passwords, QFile::ReadOwner | QFile::WriteOwner);
     testsupport::Mosquitto broker;
     const quint16 port = testsupport::freeTcpPort();
-    QVERIFY(broker.start(QStringLiteral("user root\nlistener %1 127.0.0.1\nallow_anonymous false\npassword_file %2\n")
-                             .arg(port)
-                             .arg(passwords),
-                         false));
-    QVERIFY(testsupport::waitForTcpPort(port));
+    QVERIFY(broker.startWithPassword(port, QStringLiteral("alice"), QStringLiteral("s3cret")));
 
     for (int version : {4, 5}) {
         EndpointConfig config = configFor(port);

@@ -227,6 +227,24 @@ bool Mosquitto::start(const QString &extraConfig, bool defaultListener)
     return waitForTcpPort(m_port);
 }
 
+bool Mosquitto::startWithPassword(quint16 port, const QString &user, const QString &password)
+{
+    const QString passwords = m_dir.filePath(QStringLiteral("passwords"));
+    QProcess passwd;
+    passwd.start(findProgram(QStringLiteral("mosquitto_passwd")),
+                 {QStringLiteral("-b"), QStringLiteral("-c"), passwords, user, password});
+    if (!passwd.waitForFinished(10000) || passwd.exitStatus() != QProcess::NormalExit || passwd.exitCode() != 0) {
+        qWarning("mosquitto_passwd failed: %s", passwd.readAllStandardError().constData());
+        return false;
+    }
+    QFile::setPermissions(passwords, QFile::ReadOwner | QFile::WriteOwner);
+    return start(QStringLiteral("user root\nlistener %1 127.0.0.1\nallow_anonymous false\npassword_file %2\n")
+                     .arg(port)
+                     .arg(passwords),
+                 false)
+        && waitForTcpPort(port);
+}
+
 void Mosquitto::stop()
 {
     if (!m_process)

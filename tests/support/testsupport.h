@@ -54,6 +54,9 @@ public:
     ~Mosquitto();
     // extraConfig is appended to the generated config (listeners, TLS, passwords).
     bool start(const QString &extraConfig = {}, bool defaultListener = true);
+    // A broker on 127.0.0.1:port that lets in only user with password (mosquitto_passwd writes
+    // the password file into the broker's directory); true once the port answers.
+    bool startWithPassword(quint16 port, const QString &user, const QString &password);
     void stop();
     // SIGKILL: no goodbye to clients, nothing saved that was not saved already.
     void kill();

@@ -1,0 +1,272 @@
+#include "treestatsproxy.h"
+
+#include "proxychain.h"
+#include "resourcetreemodel.h"
+
+#include <QDateTime>
+#include <QLocale>
+#include <QTimer>
+
+#include <algorithm>
+
+namespace thingscape {
+
+namespace {
+
+// Rates over the last 10 s fall to zero within a bucket after the window: rows are redrawn
+// that long after they last talked.
+constexpr qint64 kRecentMs = 12'000;
+
+} // namespace
+
+TreeStatsProxy::TreeStatsProxy(QAbstractItemModel *source, ResourceTreeModel *tree, QObject *parent)
+    : QIdentityProxyModel(parent)
+    , m_tree(tree)
+    , m_timer(new QTimer(this))
+{
+    setSourceModel(source);
+    m_timer->setSingleShot(true);
+    m_timer->setInterval(kRefreshMs);
+    connect(m_timer, &QTimer::timeout, this, &TreeStatsProxy::refresh);
+}
+
+void TreeStatsProxy::setTalkerStats(TalkerStats *stats)
+{
+    if (m_stats)
+        disconnect(m_stats, nullptr, this, nullptr);
+    m_stats = stats;
+    m_recent.clear();
+    if (m_stats) {
+        connect(m_stats, &TalkerStats::updated, this, [this] {
+            if (!m_timer->isActive())
+                m_timer->start();
+        });
+    }
+    const int rows = rowCount();
+    if (rows > 0)
+        Q_EMIT dataChanged(index(0, columnOf(ResourcesColumn)), index(rows - 1, columnOf(ByteRateColumn)));
+}
+
+int TreeStatsProxy::sourceColumns() const
+{
+    return sourceModel() ? sourceModel()->columnCount() : 0;
+}
+
+int TreeStatsProxy::columnOf(Column column) const
+{
+    return sourceColumns() + int(column);
+}
+
+bool TreeStatsProxy::isOurs(const QModelIndex &index) const
+{
+    return index.isValid() && index.column() >= sourceColumns();
+}
+
+QModelIndex TreeStatsProxy::firstColumn(const QModelIndex &index) const
+{
+    return createIndex(index.row(), 0, index.internalPointer());
+}
+
+int TreeStatsProxy::columnCount(const QModelIndex &parent) const
+{
+    if (isOurs(parent))
+        return 0;
+    return sourceModel() ? QIdentityProxyModel::columnCount(parent) + ColumnCount : 0;
+}
+
+int TreeStatsProxy::rowCount(const QModelIndex &parent) const
+{
+    // Like the tree: rows hang below the first column only.
+    return isOurs(parent) ? 0 : QIdentityProxyModel::rowCount(parent);
+}
+
+bool TreeStatsProxy::hasChildren(const QModelIndex &parent) const
+{
+    return isOurs(parent) ? false : QIdentityProxyModel::hasChildren(parent);
+}
+
+QModelIndex TreeStatsProxy::index(int row, int column, const QModelIndex &parent) const
+{
+    if (column < sourceColumns())
+        return QIdentityProxyModel::index(row, column, parent);
+    if (!hasIndex(row, column, parent))
+        return {};
+    const QModelIndex first = QIdentityProxyModel::index(row, 0, parent);
+    return first.isValid() ? createIndex(row, column, first.internalPointer()) : QModelIndex();
+}
+
+QModelIndex TreeStatsProxy::parent(const QModelIndex &child) const
+{
+    return QIdentityProxyModel::parent(isOurs(child) ? firstColumn(child) : child);
+}
+
+QModelIndex TreeStatsProxy::sibling(int row, int column, const QModelIndex &idx) const
+{
+    if (!idx.isValid())
+        return {};
+    return index(row, column, parent(idx));
+}
+
+QModelIndex TreeStatsProxy::mapToSource(const QModelIndex &proxyIndex) const
+{
+    // Our cells stand for their row: the source's first column (selections, current rows and
+    // proxies above that look for the row's tree index all get the row).
+    return QIdentityProxyModel::mapToSource(isOurs(proxyIndex) ? firstColumn(proxyIndex) : proxyIndex);
+}
+
+Qt::ItemFlags TreeStatsProxy::flags(const QModelIndex &index) const
+{
+    if (!isOurs(index))
+        return QIdentityProxyModel::flags(index);
+    return QIdentityProxyModel::flags(firstColumn(index)) & ~Qt::ItemIsEditable;
+}
+
+std::optional<TalkerStats::Stats> TreeStatsProxy::statsAt(const QModelIndex &index, qint64 nowMs) const
+{
+    if (!m_stats)
+        return std::nullopt;
+    const QString uri = firstColumn(index).data(ResourceTreeModel::ResourceIdRole).toString();
+    return uri.isEmpty() ? std::nullopt : m_stats->stats(uri, kWindow, nowMs);
+}
+
+QVariant TreeStatsProxy::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid())
+        return {};
+    const int sourceCount = sourceColumns();
+    if (role == SortKeyRole) {
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        if (index.column() == ResourceTreeModel::LastUpdateColumn) {
+            const auto stats = statsAt(index, now);
+            const qint64 own = index.data(ResourceTreeModel::LastUpdateRole).toLongLong();
+            return std::max(own, stats ? stats->lastMs : 0);
+        }
+        if (index.column() < sourceCount)
+            return QIdentityProxyModel::data(index, Qt::DisplayRole);
+        const auto stats = statsAt(index, now);
+        if (!stats)
+            return -1.0;
+        switch (Column(index.column() - sourceCount)) {
+        case ResourcesColumn: return double(stats->resources);
+        case MessagesColumn: return double(stats->messages);
+        case MessageRateColumn: return stats->messagesPerSecond;
+        case ByteRateColumn: return stats->bytesPerSecond;
+        case ColumnCount: break;
+        }
+        return -1.0;
+    }
+    if (!isOurs(index))
+        return QIdentityProxyModel::data(index, role);
+    const QModelIndex first = firstColumn(index);
+    switch (role) {
+    case Qt::DisplayRole: {
+        const auto stats = statsAt(index, QDateTime::currentMSecsSinceEpoch());
+        if (!stats)
+            return {};
+        const QLocale locale;
+        switch (Column(index.column() - sourceCount)) {
+        case ResourcesColumn:
+            // A leaf is its own one resource: the count says something only for subtrees.
+            if (!hasChildren(first))
+                return {};
+            return locale.toString(stats->resources);
+        case MessagesColumn: return locale.toString(qulonglong(stats->messages));
+        case MessageRateColumn:
+            return stats->messagesPerSecond > 0 ? locale.toString(stats->messagesPerSecond, 'f', 1) : QString();
+        case ByteRateColumn:
+            if (stats->bytesPerSecond <= 0)
+                return {};
+            return tr("%1/s").arg(locale.formattedDataSize(qint64(stats->bytesPerSecond), 1,
+                                                            QLocale::DataSizeTraditionalFormat));
+        case ColumnCount: break;
+        }
+        return {};
+    }
+    case Qt::TextAlignmentRole: return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+    case Qt::EditRole:
+    case Qt::DecorationRole:
+    case Qt::CheckStateRole: return {};
+    default:
+        // Everything else is the row's: its URI, kind, tooltip and highlight.
+        return first.data(role);
+    }
+}
+
+QVariant TreeStatsProxy::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    const int sourceCount = sourceColumns();
+    if (orientation != Qt::Horizontal || section < sourceCount)
+        return QIdentityProxyModel::headerData(section, orientation, role);
+    const auto column = Column(section - sourceCount);
+    if (role == Qt::DisplayRole) {
+        switch (column) {
+        case ResourcesColumn: return tr("Resources");
+        case MessagesColumn: return tr("Messages");
+        case MessageRateColumn: return tr("Msg/s");
+        case ByteRateColumn: return tr("Bytes/s");
+        case ColumnCount: break;
+        }
+    }
+    if (role == Qt::ToolTipRole) {
+        switch (column) {
+        case ResourcesColumn: return tr("Resources at or below the row");
+        case MessagesColumn: return tr("Messages received at or below the row");
+        case MessageRateColumn: return tr("Messages per second at or below the row, over the last 10 s");
+        case ByteRateColumn: return tr("Bytes per second at or below the row, over the last 10 s");
+        case ColumnCount: break;
+        }
+    }
+    if (role == Qt::TextAlignmentRole)
+        return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+    return {};
+}
+
+QModelIndex TreeStatsProxy::fromTree(const QModelIndex &treeIndex) const
+{
+    const QModelIndex source = mapUpFrom(m_tree, sourceModel(), treeIndex);
+    return source.isValid() ? mapFromSource(source) : QModelIndex();
+}
+
+void TreeStatsProxy::refresh()
+{
+    m_timer->stop();
+    if (!m_stats || !m_tree || !sourceModel())
+        return;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (const ResourceId &id : m_stats->takeTouched())
+        m_recent.insert(id, now);
+    // One dataChanged per parent, over the rows of it that talked (and the Last update column,
+    // which folders take from here).
+    struct Range
+    {
+        int first;
+        int last;
+    };
+    QHash<QModelIndex, Range> ranges;
+    for (auto it = m_recent.begin(); it != m_recent.end();) {
+        const QModelIndex row = fromTree(m_tree->indexForId(it.key()));
+        if (row.isValid()) {
+            const QModelIndex parent = row.parent();
+            auto range = ranges.find(parent);
+            if (range == ranges.end())
+                ranges.insert(parent, Range{row.row(), row.row()});
+            else
+                *range = Range{std::min(range->first, row.row()), std::max(range->last, row.row())};
+        }
+        // Redrawn once more after its rates fell to zero, then forgotten.
+        if (now - it.value() > kRecentMs)
+            it = m_recent.erase(it);
+        else
+            ++it;
+    }
+    const int firstColumn = std::min<int>(ResourceTreeModel::LastUpdateColumn, sourceColumns());
+    const int lastColumn = columnOf(ByteRateColumn);
+    for (auto it = ranges.cbegin(); it != ranges.cend(); ++it) {
+        const QModelIndex parent = it.key();
+        Q_EMIT dataChanged(index(it->first, firstColumn, parent), index(it->last, lastColumn, parent));
+    }
+    if (!m_recent.isEmpty())
+        m_timer->start();
+}
+
+} // namespace thingscape
