@@ -1,8 +1,10 @@
 #include "mosquittoclient.h"
 
 #include <QCoreApplication>
+#include <QDeadlineTimer>
 #include <QFileInfo>
 #include <QSocketNotifier>
+#include <QThread>
 #include <QTimer>
 
 #include <mosquitto.h>
@@ -13,6 +15,7 @@
 #include <csignal>
 #include <cstring>
 #include <mutex>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 
@@ -23,6 +26,9 @@ namespace {
 // Enough to drain a burst without starving the rest of the event loop.
 constexpr int kMaxReadsPerActivation = 2000;
 constexpr int kMiscIntervalMs = 1000;
+// Before DISCONNECT: at most this long, in at most this many write turns, to send what is queued.
+constexpr int kFlushBeforeCloseMs = 250;
+constexpr int kMaxFlushTurns = 64;
 // A PUBLISH is its payload plus the topic (up to 64 KiB), packet id and properties.
 constexpr qint64 kPacketHeaderSlack = 64 * 1024 + 1024;
 // The largest packet MQTT can frame: 256 MiB of remaining length plus the fixed header.
@@ -199,10 +205,34 @@ bool MosquittoClient::connectAsync(const QString &host, quint16 port, int keepAl
     return true;
 }
 
+void MosquittoClient::flushOutgoing()
+{
+    // libmosquitto writes what it queued (PUBACKs among them) only while the socket takes it,
+    // and closing drops the rest: the broker would then send those QoS 1 messages again when
+    // the session resumes. A few write turns, bounded in time; on a GUI thread only the
+    // turns that do not wait.
+    const QCoreApplication *app = QCoreApplication::instance();
+    const bool guiThread = app && app->thread() == QThread::currentThread() && app->inherits("QGuiApplication");
+    QDeadlineTimer deadline(guiThread ? 0 : kFlushBeforeCloseMs);
+    for (int turn = 0; turn < kMaxFlushTurns && mosquitto_want_write(m_mosq); ++turn) {
+        const int socket = mosquitto_socket(m_mosq);
+        if (socket < 0)
+            return;
+        pollfd pfd{socket, POLLOUT, 0};
+        if (::poll(&pfd, 1, int(deadline.remainingTime())) <= 0)
+            return;
+        errno = 0;
+        if (mosquitto_loop_write(m_mosq, 1) != MOSQ_ERR_SUCCESS)
+            return;
+    }
+}
+
 void MosquittoClient::disconnect()
 {
     if (!m_mosq)
         return;
+    if (mosquitto_socket(m_mosq) >= 0)
+        flushOutgoing();
     mosquitto_disconnect(m_mosq);
     afterLibraryCall(MOSQ_ERR_SUCCESS);
 }

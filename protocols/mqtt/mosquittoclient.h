@@ -37,7 +37,8 @@ public:
     // Starts a non-blocking connect. host should be an address (DNS is the caller's job),
     // except where TLS must check the certificate against a name.
     bool connectAsync(const QString &host, quint16 port, int keepAlive, int *errorCode);
-    // Sends DISCONNECT and closes the socket.
+    // Sends what the library has queued (acknowledgements; a short bounded wait, none on a
+    // GUI thread), then DISCONNECT, and closes the socket.
     void disconnect();
     // Closes the socket without DISCONNECT: the broker sends the will and keeps the session.
     void abort();
@@ -108,6 +109,7 @@ private:
     static int onKeyPassword(char *buf, int size, int rwflag, void *obj);
 
     void destroyHandle();
+    void flushOutgoing();
     void onReadable();
     void onWritable();
     void onMiscTimer();
