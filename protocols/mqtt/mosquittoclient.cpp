@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 namespace thingscape {
 
@@ -26,8 +27,9 @@ namespace {
 // Enough to drain a burst without starving the rest of the event loop.
 constexpr int kMaxReadsPerActivation = 2000;
 constexpr int kMiscIntervalMs = 1000;
-// Before DISCONNECT: at most this long, in at most this many write turns, to send what is queued.
-constexpr int kFlushBeforeCloseMs = 250;
+// Closing: at most this long to send what is queued (in at most this many write turns) and,
+// after DISCONNECT, to read until the broker closes.
+constexpr int kFlushBeforeCloseMs = 500;
 constexpr int kMaxFlushTurns = 64;
 // A PUBLISH is its payload plus the topic (up to 64 KiB), packet id and properties.
 constexpr qint64 kPacketHeaderSlack = 64 * 1024 + 1024;
@@ -205,15 +207,19 @@ bool MosquittoClient::connectAsync(const QString &host, quint16 port, int keepAl
     return true;
 }
 
-void MosquittoClient::flushOutgoing()
+QDeadlineTimer MosquittoClient::closeDeadline()
+{
+    // On a GUI application's main thread nothing waits.
+    const QCoreApplication *app = QCoreApplication::instance();
+    const bool guiThread = app && app->thread() == QThread::currentThread() && app->inherits("QGuiApplication");
+    return QDeadlineTimer(guiThread ? 0 : kFlushBeforeCloseMs);
+}
+
+void MosquittoClient::flushOutgoing(QDeadlineTimer deadline)
 {
     // libmosquitto writes what it queued (PUBACKs among them) only while the socket takes it,
     // and closing drops the rest: the broker would then send those QoS 1 messages again when
-    // the session resumes. A few write turns, bounded in time; on a GUI thread only the
-    // turns that do not wait.
-    const QCoreApplication *app = QCoreApplication::instance();
-    const bool guiThread = app && app->thread() == QThread::currentThread() && app->inherits("QGuiApplication");
-    QDeadlineTimer deadline(guiThread ? 0 : kFlushBeforeCloseMs);
+    // the session resumes. A few write turns, bounded in time.
     for (int turn = 0; turn < kMaxFlushTurns && mosquitto_want_write(m_mosq); ++turn) {
         const int socket = mosquitto_socket(m_mosq);
         if (socket < 0)
@@ -227,14 +233,43 @@ void MosquittoClient::flushOutgoing()
     }
 }
 
+void MosquittoClient::drainAndClose(int fd, QDeadlineTimer deadline)
+{
+    // Our end of the connection after DISCONNECT: shut for writing (a FIN after it), and read
+    // and drop what the broker still sends until it closes, so that the close is no reset:
+    // on a reset the broker may give up the connection before it has read our last PUBACKs.
+    ::shutdown(fd, SHUT_WR);
+    char buffer[16384];
+    for (;;) {
+        pollfd pfd{fd, POLLIN, 0};
+        if (::poll(&pfd, 1, int(deadline.remainingTime())) <= 0)
+            break;
+        if (::read(fd, buffer, sizeof buffer) <= 0)
+            break;
+    }
+    ::close(fd);
+}
+
 void MosquittoClient::disconnect()
 {
     if (!m_mosq)
         return;
-    if (mosquitto_socket(m_mosq) >= 0)
-        flushOutgoing();
+    const QDeadlineTimer deadline = closeDeadline();
+    int held = -1;
+    if (mosquitto_socket(m_mosq) >= 0) {
+        flushOutgoing(deadline);
+        // A second descriptor keeps the connection open past the library's close.
+        held = ::dup(mosquitto_socket(m_mosq));
+    }
     mosquitto_disconnect(m_mosq);
+    const bool closedByLibrary = mosquitto_socket(m_mosq) < 0; // DISCONNECT written
     afterLibraryCall(MOSQ_ERR_SUCCESS);
+    if (held >= 0) {
+        if (closedByLibrary)
+            drainAndClose(held, deadline);
+        else
+            ::close(held);
+    }
 }
 
 void MosquittoClient::abort()
