@@ -300,20 +300,18 @@ void VerbRunner::collect(const Update &update)
             found.value = std::make_unique<Value>(value);
         }
     }
-    if (!update.metadata.isEmpty()) {
-        // Most topics carry only what every MQTT message says: kept as two flags.
-        Metadata rest = update.metadata;
-        if (rest.retained.isSet())
-            found.retained = *rest.retained;
-        if (rest.observable.isSet())
-            found.observable = *rest.observable;
-        rest.retained = {};
-        rest.observable = {};
-        if (!rest.isEmpty()) {
-            if (!found.meta)
-                found.meta = std::make_unique<Metadata>();
-            found.meta->merge(update.metadata);
-        }
+    // Most topics carry only what every MQTT message says: kept as two flags.
+    const Metadata &meta = update.metadata;
+    if (meta.retained.isSet())
+        found.retained = *meta.retained;
+    if (meta.observable.isSet())
+        found.observable = *meta.observable;
+    m_flagsOnly.retained = meta.retained;
+    m_flagsOnly.observable = meta.observable;
+    if (!(meta == m_flagsOnly)) {
+        if (!found.meta)
+            found.meta = std::make_unique<Metadata>();
+        found.meta->merge(meta);
     }
     // Formatted now, while the connector's thread still receives, not all at the end.
     found.line = formatFound(uri, found);

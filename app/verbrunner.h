@@ -89,6 +89,9 @@ private:
     };
     std::map<QString, Found> m_found; // by URI, the order printed
     bool m_collecting = false;
+    // Empty but for the flags of the metadata collect() compares: equal to it means the
+    // metadata says only what every MQTT message does (no copy of it per topic).
+    Metadata m_flagsOnly;
     LinePrinter m_printer;
     int m_watched = 0;
     bool m_watching = false;

@@ -1,8 +1,10 @@
 #include "mosquittoclient.h"
 
 #include <QCoreApplication>
+#include <QDeadlineTimer>
 #include <QFileInfo>
 #include <QSocketNotifier>
+#include <QThread>
 #include <QTimer>
 
 #include <mosquitto.h>
@@ -13,8 +15,10 @@
 #include <csignal>
 #include <cstring>
 #include <mutex>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 namespace thingscape {
 
@@ -23,6 +27,10 @@ namespace {
 // Enough to drain a burst without starving the rest of the event loop.
 constexpr int kMaxReadsPerActivation = 2000;
 constexpr int kMiscIntervalMs = 1000;
+// Closing: at most this long to send what is queued (in at most this many write turns) and,
+// after DISCONNECT, to read until the broker closes.
+constexpr int kFlushBeforeCloseMs = 500;
+constexpr int kMaxFlushTurns = 64;
 // A PUBLISH is its payload plus the topic (up to 64 KiB), packet id and properties.
 constexpr qint64 kPacketHeaderSlack = 64 * 1024 + 1024;
 // The largest packet MQTT can frame: 256 MiB of remaining length plus the fixed header.
@@ -199,12 +207,69 @@ bool MosquittoClient::connectAsync(const QString &host, quint16 port, int keepAl
     return true;
 }
 
+QDeadlineTimer MosquittoClient::closeDeadline()
+{
+    // On a GUI application's main thread nothing waits.
+    const QCoreApplication *app = QCoreApplication::instance();
+    const bool guiThread = app && app->thread() == QThread::currentThread() && app->inherits("QGuiApplication");
+    return QDeadlineTimer(guiThread ? 0 : kFlushBeforeCloseMs);
+}
+
+void MosquittoClient::flushOutgoing(QDeadlineTimer deadline)
+{
+    // libmosquitto writes what it queued (PUBACKs among them) only while the socket takes it,
+    // and closing drops the rest: the broker would then send those QoS 1 messages again when
+    // the session resumes. A few write turns, bounded in time.
+    for (int turn = 0; turn < kMaxFlushTurns && mosquitto_want_write(m_mosq); ++turn) {
+        const int socket = mosquitto_socket(m_mosq);
+        if (socket < 0)
+            return;
+        pollfd pfd{socket, POLLOUT, 0};
+        if (::poll(&pfd, 1, int(deadline.remainingTime())) <= 0)
+            return;
+        errno = 0;
+        if (mosquitto_loop_write(m_mosq, 1) != MOSQ_ERR_SUCCESS)
+            return;
+    }
+}
+
+void MosquittoClient::drainAndClose(int fd, QDeadlineTimer deadline)
+{
+    // Our end of the connection after DISCONNECT: shut for writing (a FIN after it), and read
+    // and drop what the broker still sends until it closes, so that the close is no reset:
+    // on a reset the broker may give up the connection before it has read our last PUBACKs.
+    ::shutdown(fd, SHUT_WR);
+    char buffer[16384];
+    for (;;) {
+        pollfd pfd{fd, POLLIN, 0};
+        if (::poll(&pfd, 1, int(deadline.remainingTime())) <= 0)
+            break;
+        if (::read(fd, buffer, sizeof buffer) <= 0)
+            break;
+    }
+    ::close(fd);
+}
+
 void MosquittoClient::disconnect()
 {
     if (!m_mosq)
         return;
+    const QDeadlineTimer deadline = closeDeadline();
+    int held = -1;
+    if (mosquitto_socket(m_mosq) >= 0) {
+        flushOutgoing(deadline);
+        // A second descriptor keeps the connection open past the library's close.
+        held = ::dup(mosquitto_socket(m_mosq));
+    }
     mosquitto_disconnect(m_mosq);
+    const bool closedByLibrary = mosquitto_socket(m_mosq) < 0; // DISCONNECT written
     afterLibraryCall(MOSQ_ERR_SUCCESS);
+    if (held >= 0) {
+        if (closedByLibrary)
+            drainAndClose(held, deadline);
+        else
+            ::close(held);
+    }
 }
 
 void MosquittoClient::abort()

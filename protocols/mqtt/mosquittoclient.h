@@ -4,6 +4,7 @@
 
 #include "model/endpointconfig.h"
 
+#include <QDeadlineTimer>
 #include <QObject>
 #include <QPointer>
 
@@ -37,7 +38,8 @@ public:
     // Starts a non-blocking connect. host should be an address (DNS is the caller's job),
     // except where TLS must check the certificate against a name.
     bool connectAsync(const QString &host, quint16 port, int keepAlive, int *errorCode);
-    // Sends DISCONNECT and closes the socket.
+    // Sends what the library has queued (acknowledgements), then DISCONNECT, then reads until
+    // the broker closes, and closes the socket (a short bounded wait, none on a GUI thread).
     void disconnect();
     // Closes the socket without DISCONNECT: the broker sends the will and keeps the session.
     void abort();
@@ -108,6 +110,9 @@ private:
     static int onKeyPassword(char *buf, int size, int rwflag, void *obj);
 
     void destroyHandle();
+    static QDeadlineTimer closeDeadline();
+    void flushOutgoing(QDeadlineTimer deadline);
+    static void drainAndClose(int fd, QDeadlineTimer deadline);
     void onReadable();
     void onWritable();
     void onMiscTimer();

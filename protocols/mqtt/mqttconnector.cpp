@@ -467,7 +467,17 @@ void MqttConnector::onMessage(const MqttMessage &message)
     if (message.retain)
         m_lastRetainedMs = now;
     bool created = false;
-    TopicInfo &info = topicInfo(topic, &created);
+    // The command line meets a retained message once per topic (discovery's burst, a watch's
+    // subscribe): caching it would only churn the small cache kept for repeating topics.
+    TopicInfo uncached;
+    TopicInfo *cached = nullptr;
+    if (m_rawValues && message.retain && !m_topics.contains(topic)) {
+        uncached = TopicInfo{ResourceId::fromTopic(config().url, topic), false};
+        created = true;
+    } else {
+        cached = &topicInfo(topic, &created);
+    }
+    TopicInfo &info = cached ? *cached : uncached;
     const ResourceId id = info.id;
     // For clearing retained topics, which the command line (raw values) never does: a million
     // topics at discovery need not be kept twice.
