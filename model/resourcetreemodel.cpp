@@ -367,24 +367,24 @@ void ResourceTreeModel::setLabel(Node *node, const QString &label)
         m_labels.remove(node);
 }
 
-std::optional<bool> ResourceTreeModel::matchedInWalk(const QModelIndex &index, quint32 stamp) const
+const ResourceTreeModel::Node *ResourceTreeModel::walkedNode(const QModelIndex &index, quint32 stamp) const
 {
     if (!index.isValid() || index.model() != this || stamp == 0 || !m_walk || stamp != m_walk->stamp || !m_walk->done)
-        return std::nullopt;
+        return nullptr;
     const Node *node = nodeFor(index);
-    if (node->serial > m_walk->serial)
-        return std::nullopt;
-    return node->matchStamp == m_walk->mark && node->selfMatch;
+    return node->serial > m_walk->serial ? nullptr : node;
+}
+
+std::optional<bool> ResourceTreeModel::matchedInWalk(const QModelIndex &index, quint32 stamp) const
+{
+    const Node *node = walkedNode(index, stamp);
+    return node ? std::optional<bool>(node->matchStamp == m_walk->mark && node->selfMatch) : std::nullopt;
 }
 
 std::optional<bool> ResourceTreeModel::subtreeMatchedInWalk(const QModelIndex &index, quint32 stamp) const
 {
-    if (!index.isValid() || index.model() != this || stamp == 0 || !m_walk || stamp != m_walk->stamp || !m_walk->done)
-        return std::nullopt;
-    const Node *node = nodeFor(index);
-    if (node->serial > m_walk->serial)
-        return std::nullopt;
-    return node->matchStamp == m_walk->mark;
+    const Node *node = walkedNode(index, stamp);
+    return node ? std::optional<bool>(node->matchStamp == m_walk->mark) : std::nullopt;
 }
 
 void ResourceTreeModel::endMatchWalk(quint32 stamp) const

@@ -187,6 +187,8 @@ private:
     // them when budgetMs is negative); true when none wait any more.
     bool addWaiting(qint64 budgetMs, qsizetype atLeast = 0);
     bool nodeMatches(const Node *node, const RowPredicate &matches) const;
+    // The row, when the done walk with that stamp answers for it (it is not newer).
+    const Node *walkedNode(const QModelIndex &index, quint32 stamp) const;
     quint32 nextWalkStamp() const;
     // Marks the rows above node (grewOld: set when one older than the walk gained its mark).
     void markUpwards(const Node *node, quint32 mark, bool *grewOld) const;

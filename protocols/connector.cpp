@@ -127,7 +127,9 @@ void Connector::sendPending()
     m_inFlightSinceMs = m_pendingSinceMs;
     m_inFlightCoalesced = m_pendingCoalesced;
     m_pendingCoalesced = 0;
-    m_coalesceAt = bite ? std::max(m_pendingLimit, 2 * m_pending.size()) : m_pendingLimit;
+    // What a bite leaves is merged as soon as it passes the limit, as after a whole batch; above
+    // it (distinct resources) once it doubled.
+    m_coalesceAt = bite && m_pending.size() > m_pendingLimit ? 2 * m_pending.size() : m_pendingLimit;
     ++m_sent;
     if (m_acknowledged)
         m_inFlight = true;

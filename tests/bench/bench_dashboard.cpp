@@ -6,6 +6,7 @@
 //    (the lateness of a 10 ms timer, bench_gui_stall's method) idle, loaded without the
 //    dashboard, and loaded with it.
 // Prints figures and ratios; asserts nothing about time. THINGSCAPE_BENCH_QUICK=1 makes it small.
+#include "benchwindow.h"
 #include "simulator.h"
 #include "testsupport.h"
 
@@ -36,6 +37,7 @@
 #include <map>
 
 using namespace thingscape;
+using bench::Stalls;
 
 namespace {
 
@@ -60,43 +62,6 @@ public:
     QList<Value> values(const ResourceId &, qint64, qint64, qsizetype) const override { return {}; }
     quint64 revision(const ResourceId &) const override { return 1; }
 };
-
-struct Stalls
-{
-    double median = 0;
-    double p99 = 0;
-    double max = 0;
-    int samples = 0;
-};
-
-Stalls measure(int durationMs)
-{
-    QList<double> lateness;
-    QElapsedTimer clock;
-    QTimer timer;
-    timer.setTimerType(Qt::PreciseTimer);
-    timer.setInterval(10);
-    qint64 last = 0;
-    QObject::connect(&timer, &QTimer::timeout, [&] {
-        const qint64 now = clock.nsecsElapsed();
-        if (last > 0)
-            lateness.append(std::max(0.0, double(now - last) / 1e6 - 10.0));
-        last = now;
-    });
-    clock.start();
-    timer.start();
-    QTest::qWait(durationMs);
-    timer.stop();
-    std::sort(lateness.begin(), lateness.end());
-    Stalls s;
-    s.samples = int(lateness.size());
-    if (lateness.isEmpty())
-        return s;
-    s.median = lateness.at(lateness.size() / 2);
-    s.p99 = lateness.at(std::min<qsizetype>(lateness.size() - 1, qsizetype(lateness.size() * 0.99)));
-    s.max = lateness.last();
-    return s;
-}
 
 double median(QList<double> values)
 {
@@ -213,26 +178,19 @@ void BenchDashboard::dashboardStallUnderLoad()
     const int devices = quick ? 5 : 50;
     const int rate = quick ? 5 : 20;
     const int durationMs = quick ? 3000 : 20000;
-    QTemporaryDir state;
-    qputenv("THINGSCAPE_STATE_DIR", state.path().toUtf8());
-    QStandardPaths::setTestModeEnabled(true);
-
     testsupport::Simulator sim;
-    QVERIFY(sim.start({QStringLiteral("--devices"), QString::number(devices), QStringLiteral("--rate"),
-                       QString::number(rate), QStringLiteral("--seed"), QStringLiteral("3")}));
+    QVERIFY(bench::startSimulator(&sim, devices, rate));
 
-    WindowModels session;
-    MainWindow window(&session);
-    window.resize(1366, 768);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
-    const Stalls idle = measure(durationMs);
+    bench::BenchWindow bench;
+    WindowModels &session = bench.session;
+    MainWindow &window = bench.window;
+    QVERIFY(bench.show());
+    const Stalls idle = bench::measureStalls(durationMs);
 
     Workspace workspace = DemoLauncher::demoWorkspace(sim.mqtt, sim.coap, sim.http);
     workspace.setDashboards({});
     window.workspace()->apply(workspace, QString());
-    QTRY_COMPARE_WITH_TIMEOUT(session.endpoints()->connectedCount(), 3, 20000);
-    QTRY_VERIFY_WITH_TIMEOUT(session.store()->size() > qsizetype(devices) * 10, 30000);
+    QVERIFY(bench::waitForDemoSite(&session, devices));
     QTest::qWait(2000);
     quint64 before = 0;
 
@@ -279,7 +237,7 @@ void BenchDashboard::dashboardStallUnderLoad()
     QTest::qWait(2000);
     const quint64 framesBefore = dock->frameClock()->frameCount();
     before = session.store()->messagesIn();
-    const Stalls withDashboard = measure(durationMs);
+    const Stalls withDashboard = bench::measureStalls(durationMs);
     const double rateDash = double(session.store()->messagesIn() - before) * 1000.0 / durationMs;
     const quint64 frames = dock->frameClock()->frameCount() - framesBefore;
     int bound = 0;
@@ -296,7 +254,7 @@ void BenchDashboard::dashboardStallUnderLoad()
     window.streamDock()->raise();
     QTest::qWait(1000);
     before = session.store()->messagesIn();
-    const Stalls loaded = measure(durationMs);
+    const Stalls loaded = bench::measureStalls(durationMs);
     const double rateIn = double(session.store()->messagesIn() - before) * 1000.0 / durationMs;
 
     std::printf("GUI event-loop stall (lateness of a 10 ms timer), %d s each, %d device sets at %d Hz\n",

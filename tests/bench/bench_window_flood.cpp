@@ -178,13 +178,9 @@ int main(int argc, char **argv)
         }
     }
 
-    if (testsupport::findProgram(QStringLiteral("mosquitto")).isEmpty()) {
-        std::fprintf(stderr, "mosquitto is not installed\n");
-        return testsupport::inCi() ? 1 : 0;
-    }
     testsupport::Mosquitto broker;
-    if (!bench::startUnlimitedBroker(&broker))
-        return 1;
+    if (const int exitCode = bench::startUnlimitedBroker(&broker); exitCode >= 0)
+        return exitCode;
 
     bench::Spinner spinner;
     if (busy)

@@ -103,8 +103,9 @@ private:
 };
 
 // A private mosquitto on a free port whose queues are unlimited: what a broker would drop is
-// not the window's doing.
-bool startUnlimitedBroker(testsupport::Mosquitto *broker);
+// not the window's doing. -1 when it runs; else it said why, and this is the bench's exit code
+// (0 when mosquitto is not installed, 1 under CI).
+int startUnlimitedBroker(testsupport::Mosquitto *broker);
 // A workspace with one MQTT endpoint subscribed to filter.
 thingscape::Workspace mqttWorkspace(const thingscape::ResourceId &endpoint, const QString &id, const QString &name,
                                     const QString &filter);

@@ -36,8 +36,29 @@ private Q_SLOTS:
     void aFloodIsHandedOverInBites();
 
 private:
+    // An endpoint on the broker for prefix/#, connected, with one message taken and nothing in
+    // flight; empty when that did not happen.
+    QString connectWarm(EndpointManager *manager, ResourceStore *store, const QString &prefix);
+
     testsupport::Mosquitto m_broker;
 };
+
+QString TestBackpressure::connectWarm(EndpointManager *manager, ResourceStore *store, const QString &prefix)
+{
+    const QString base = QStringLiteral("mqtt://127.0.0.1:%1/").arg(m_broker.port());
+    EndpointConfig config;
+    config.url = ResourceId::fromParts(QStringLiteral("mqtt"), QStringLiteral("127.0.0.1"), m_broker.port(), {});
+    config.filters = {prefix + QStringLiteral("/#")};
+    const QString id = manager->add(config);
+    manager->connectEndpoint(id);
+    if (!QTest::qWaitFor([&] { return manager->status(id).state == ConnectorState::Connected; }, 30000)
+        || !QTest::qWaitFor([&] { return !manager->status(id).discovering; }, 30000)
+        || mqtttest::publish(m_broker.port(), {"-q", "1", "-t", prefix + "/warm", "-m", "up"}) != 0
+        || !QTest::qWaitFor([&] { return store->find(rid(base + prefix + "/warm")) != nullptr; }, 30000)
+        || !QTest::qWaitFor([&] { return manager->handOverStats(id).taken == manager->handOverStats(id).sent; }, 30000))
+        return {};
+    return id;
+}
 
 void TestBackpressure::initTestCase()
 {
@@ -57,16 +78,8 @@ void TestBackpressure::floodWhileTheGuiThreadIsBlocked()
     const QString base = QStringLiteral("mqtt://127.0.0.1:%1/").arg(m_broker.port());
     ResourceStore store;
     EndpointManager manager(&store);
-    EndpointConfig config;
-    config.url = ResourceId::fromParts(QStringLiteral("mqtt"), QStringLiteral("127.0.0.1"), m_broker.port(), {});
-    config.filters = {prefix + QStringLiteral("/#")};
-    const QString id = manager.add(config);
-    manager.connectEndpoint(id);
-    QTRY_COMPARE_WITH_TIMEOUT(manager.status(id).state, ConnectorState::Connected, 30000);
-    QTRY_VERIFY_WITH_TIMEOUT(!manager.status(id).discovering, 30000);
-    QCOMPARE(mqtttest::publish(m_broker.port(), {"-q", "1", "-t", prefix + "/warm", "-m", "up"}), 0);
-    QTRY_VERIFY_WITH_TIMEOUT(store.find(rid(base + prefix + "/warm")), 30000);
-    QTRY_COMPARE_WITH_TIMEOUT(manager.handOverStats(id).taken, manager.handOverStats(id).sent, 30000);
+    const QString id = connectWarm(&manager, &store, prefix);
+    QVERIFY(!id.isEmpty());
 
     // A flood of 4 x 40,000 messages on 4 topics, from mosquitto_pub processes
     constexpr int kTopics = 4;
@@ -193,16 +206,8 @@ void TestBackpressure::aFloodIsHandedOverInBites()
     ResourceStore store;
     EndpointManager manager(&store);
     manager.setHandOverLimit(500);
-    EndpointConfig config;
-    config.url = ResourceId::fromParts(QStringLiteral("mqtt"), QStringLiteral("127.0.0.1"), m_broker.port(), {});
-    config.filters = {prefix + QStringLiteral("/#")};
-    const QString id = manager.add(config);
-    manager.connectEndpoint(id);
-    QTRY_COMPARE_WITH_TIMEOUT(manager.status(id).state, ConnectorState::Connected, 30000);
-    QTRY_VERIFY_WITH_TIMEOUT(!manager.status(id).discovering, 30000);
-    QCOMPARE(mqtttest::publish(m_broker.port(), {"-q", "1", "-t", prefix + "/warm", "-m", "up"}), 0);
-    QTRY_VERIFY_WITH_TIMEOUT(store.find(rid(base + prefix + "/warm")), 30000);
-    QTRY_COMPARE_WITH_TIMEOUT(manager.handOverStats(id).taken, manager.handOverStats(id).sent, 30000);
+    const QString id = connectWarm(&manager, &store, prefix);
+    QVERIFY(!id.isEmpty());
 
     // When 4,000 messages (fewer than the pending limit, so none is merged) pile up while the
     // GUI thread is blocked: until the connector holds all of them
