@@ -251,6 +251,9 @@ void TestDashboards::tilesOfEachKindFollowTheSite()
         QTest::qWait(int(qEnvironmentVariable("THINGSCAPE_SCREENSHOT_WAIT", QStringLiteral("1.5")).toDouble() * 1000));
         w.dock()->redrawNow();
         testsupport::saveShot(w.dock(), QStringLiteral("dashboard-full"));
+        // And its last row (the WoT action's button), scrolled to
+        w.dock()->currentView()->ensureWidgetVisible(w.dock()->currentView()->tile(QStringLiteral("toggle")));
+        testsupport::saveShot(w.dock(), QStringLiteral("dashboard-full-bottom"));
     }
 }
 

@@ -46,6 +46,16 @@ private:
     QList<Dashboard> m_after;
 };
 
+// The tile of dashboard index in a (detached) copy of the dashboards, or null.
+Tile *findTile(QList<Dashboard> *dashboards, int index, const QString &tileId)
+{
+    if (index < 0 || index >= dashboards->size())
+        return nullptr;
+    Dashboard &dashboard = (*dashboards)[index];
+    const qsizetype at = dashboard.indexOf(tileId);
+    return at < 0 ? nullptr : &dashboard.tiles[at];
+}
+
 } // namespace
 
 DashboardsDock::DashboardsDock(Engine *engine, QUndoStack *undoStack, QWidget *parent)
@@ -383,14 +393,12 @@ bool DashboardsDock::removeTile(int index, const QString &tileId)
 
 bool DashboardsDock::moveTile(int index, const QString &tileId, int dx, int dy)
 {
-    if (index < 0 || index >= m_dashboards.size())
-        return false;
     QList<Dashboard> after = m_dashboards;
-    Dashboard &dashboard = after[index];
-    const qsizetype at = dashboard.indexOf(tileId);
-    if (at < 0)
+    Tile *found = findTile(&after, index, tileId);
+    if (!found)
         return false;
-    Tile tile = dashboard.tiles.at(at);
+    Dashboard &dashboard = after[index];
+    Tile tile = *found;
     tile.column += dx;
     tile.row += dy;
     if (tile.column < 0 || tile.row < 0 || tile.column + tile.columnSpan > dashboard.columns
@@ -405,7 +413,7 @@ bool DashboardsDock::moveTile(int index, const QString &tileId, int dx, int dy)
             break;
         }
     }
-    dashboard.tiles[at] = tile;
+    *found = tile;
     Dashboard check = dashboard;
     for (const Tile &t : std::as_const(check.tiles)) {
         if (check.overlaps(t))
@@ -417,20 +425,18 @@ bool DashboardsDock::moveTile(int index, const QString &tileId, int dx, int dy)
 
 bool DashboardsDock::resizeTile(int index, const QString &tileId, int dw, int dh)
 {
-    if (index < 0 || index >= m_dashboards.size())
-        return false;
     QList<Dashboard> after = m_dashboards;
-    Dashboard &dashboard = after[index];
-    const qsizetype at = dashboard.indexOf(tileId);
-    if (at < 0)
+    Tile *found = findTile(&after, index, tileId);
+    if (!found)
         return false;
-    Tile tile = dashboard.tiles.at(at);
+    const Dashboard &dashboard = after.at(index);
+    Tile tile = *found;
     tile.columnSpan += dw;
     tile.rowSpan += dh;
     if (tile.columnSpan < 1 || tile.rowSpan < 1 || tile.column + tile.columnSpan > dashboard.columns
         || tile.row + tile.rowSpan > Dashboard::kMaxGrid || dashboard.overlaps(tile))
         return false;
-    dashboard.tiles[at] = tile;
+    *found = tile;
     edit(after, tr("Resize tile"));
     return true;
 }
