@@ -160,6 +160,10 @@ private:
     QString haNode() const { return QString(m_prefix).replace(QLatin1Char('/'), QLatin1Char('_')); }
     // An HTTP endpoint for url, added to the engine and connected; returns url.
     QString addHttpDevice(const QString &id, const QString &url);
+    // Writes payload to id through client and waits until a mosquitto_sub (subscribe: its
+    // arguments) sees expected; empty, or what went wrong.
+    QString writeSeenOnBroker(Engine *client, const ResourceId &id, const QByteArray &payload, const QStringList &subscribe,
+                              const QByteArray &expected);
     // Serves HTTP and CoAP on free ports.
     bool startWithCoap(Gateway *gateway);
 
@@ -230,6 +234,33 @@ QString TestGateway::addHttpDevice(const QString &id, const QString &url)
     m_engine->endpoints()->add(http);
     m_engine->connectEndpoint(http.id);
     return url;
+}
+
+QString TestGateway::writeSeenOnBroker(Engine *client, const ResourceId &id, const QByteArray &payload, const QStringList &subscribe,
+                                       const QByteArray &expected)
+{
+    QProcess subscriber;
+    if (!testsupport::startSubscriber(&subscriber, m_broker.port(), subscribe))
+        return QStringLiteral("mosquitto_sub did not start");
+    auto outcome = std::make_shared<std::optional<Result>>();
+    client->endpoints()->write(id, payload, WriteOptions{}, [outcome](const Result &result) { *outcome = result; });
+    QDeadlineTimer answered(20000);
+    while (!outcome->has_value() && !answered.hasExpired())
+        QTest::qWait(10);
+    QString error = !outcome->has_value() ? QStringLiteral("no outcome within 20 s")
+                  : (*outcome)->ok()      ? QString()
+                                          : QStringLiteral("the write failed: %1").arg((*outcome)->error);
+    QByteArray published;
+    QDeadlineTimer seen(20000);
+    while (error.isEmpty()
+           && !testsupport::subscriberPayloads(published += subscriber.readAllStandardOutput()).split('\n').contains(expected)) {
+        if (seen.hasExpired())
+            error = QStringLiteral("the broker never saw %1, only: %2").arg(QString::fromUtf8(expected), QString::fromUtf8(published));
+        QTest::qWait(10);
+    }
+    subscriber.kill();
+    subscriber.waitForFinished();
+    return error;
 }
 
 bool TestGateway::startWithCoap(Gateway *gateway)
@@ -601,18 +632,8 @@ void TestGateway::generatedThingDescriptionRoundTrip()
     QVERIFY2(fan, qPrintable(QStringLiteral("%1 resources, none is %2").arg(client.store()->size()).arg(href)));
     QTRY_VERIFY_WITH_TIMEOUT(fan->hasValue() && fan->value().decoded.toString() == QLatin1String("off"), 20000);
     // ...and writes through it: the MQTT device changes.
-    QProcess subscriber;
-    QVERIFY(testsupport::startSubscriber(&subscriber, m_broker.port(),
-                                         {QStringLiteral("-t"), m_prefix + QStringLiteral("/td/fan"), QStringLiteral("-R")}));
-    std::shared_ptr<std::optional<Result>> outcome = std::make_shared<std::optional<Result>>();
-    WriteOptions write;
-    client.endpoints()->write(fan->id(), "\"on\"", write, [outcome](const Result &result) { *outcome = result; });
-    QTRY_VERIFY_WITH_TIMEOUT(outcome->has_value(), 20000);
-    QVERIFY2((*outcome)->ok(), qPrintable((*outcome)->error));
-    QByteArray published;
-    QTRY_VERIFY_WITH_TIMEOUT(testsupport::subscriberPayloads(published += subscriber.readAllStandardOutput()).split('\n').contains("on"), 20000);
-    subscriber.kill();
-    subscriber.waitForFinished();
+    const QString written = writeSeenOnBroker(&client, fan->id(), "\"on\"", {QStringLiteral("-t"), m_prefix + QStringLiteral("/td/fan"), QStringLiteral("-R")}, "on");
+    QVERIFY2(written.isEmpty(), qPrintable(written));
     client.disconnectAll();
 }
 
@@ -748,16 +769,8 @@ void TestGateway::thingDescriptionsCarryActions()
     const ResourceId action = *ResourceId::parse(QStringLiteral("http://127.0.0.1:%1/resources/%2").arg(m_port).arg(idOf(bell)));
     QTRY_VERIFY_WITH_TIMEOUT(client.store()->find(action), 30000);
     QCOMPARE(client.store()->find(action)->metadata().extra.value(QLatin1String("affordance")).toString(), QStringLiteral("action"));
-    QProcess subscriber;
-    QVERIFY(testsupport::startSubscriber(&subscriber, m_broker.port(), {QStringLiteral("-t"), command}));
-    std::shared_ptr<std::optional<Result>> outcome = std::make_shared<std::optional<Result>>();
-    client.endpoints()->write(action, "\"PRESS\"", WriteOptions{}, [outcome](const Result &result) { *outcome = result; });
-    QTRY_VERIFY_WITH_TIMEOUT(outcome->has_value(), 20000);
-    QVERIFY2((*outcome)->ok(), qPrintable((*outcome)->error));
-    QByteArray published;
-    QTRY_VERIFY_WITH_TIMEOUT(testsupport::subscriberPayloads(published += subscriber.readAllStandardOutput()).split('\n').contains("PRESS"), 20000);
-    subscriber.kill();
-    subscriber.waitForFinished();
+    const QString invoked = writeSeenOnBroker(&client, action, "\"PRESS\"", {QStringLiteral("-t"), command}, "PRESS");
+    QVERIFY2(invoked.isEmpty(), qPrintable(invoked));
     client.disconnectAll();
     QCOMPARE(mqtttest::publish(m_broker.port(), {QStringLiteral("-r"), QStringLiteral("-t"),
                                                  QStringLiteral("homeassistant/button/%1/bell/config").arg(haNode()),
