@@ -158,14 +158,15 @@ private:
     QString idOf(const QString &uri) const { return GatewayId::encode(*ResourceId::parse(uri)); }
     // This run's Home Assistant node id: the prefix as one topic level.
     QString haNode() const { return QString(m_prefix).replace(QLatin1Char('/'), QLatin1Char('_')); }
-    // An HTTP endpoint for url, added to the engine and connected; returns url.
-    QString addHttpDevice(const QString &id, const QString &url);
+    // device listening on a free port, its path an endpoint of the engine, connected; returns
+    // the resource's URI.
+    QString addHttpDevice(QHttpServer *device, const QString &id, const QString &path);
     // Writes payload to id through client and waits until a mosquitto_sub (subscribe: its
     // arguments) sees expected; empty, or what went wrong.
     QString writeSeenOnBroker(Engine *client, const ResourceId &id, const QByteArray &payload, const QStringList &subscribe,
                               const QByteArray &expected);
-    // Serves HTTP and CoAP on free ports.
-    bool startWithCoap(Gateway *gateway);
+    // Serves with options on free ports (HTTP, and CoAP with options.coap).
+    static bool startOnFreePorts(Gateway *gateway, GatewayOptions options);
 
     testsupport::Mosquitto m_broker;
     QString m_prefix;
@@ -226,8 +227,9 @@ const Resource *TestGateway::waitFor(const QString &uri, const QByteArray &raw)
     return nullptr;
 }
 
-QString TestGateway::addHttpDevice(const QString &id, const QString &url)
+QString TestGateway::addHttpDevice(QHttpServer *device, const QString &id, const QString &path)
 {
+    const QString url = QStringLiteral("http://127.0.0.1:%1%2").arg(device->listen(QHostAddress::LocalHost, 0)).arg(path);
     EndpointConfig http;
     http.id = id;
     http.url = *ResourceId::parse(url);
@@ -263,11 +265,9 @@ QString TestGateway::writeSeenOnBroker(Engine *client, const ResourceId &id, con
     return error;
 }
 
-bool TestGateway::startWithCoap(Gateway *gateway)
+bool TestGateway::startOnFreePorts(Gateway *gateway, GatewayOptions options)
 {
-    GatewayOptions options;
     options.httpPort = 0;
-    options.coap = true;
     options.coapPort = 0;
     QString error;
     if (!gateway->start(options, &error))
@@ -469,10 +469,8 @@ void TestGateway::readOnlyRefusesWrites()
     QVERIFY(waitFor(uri, "5"));
     Gateway readOnly(m_engine.get());
     GatewayOptions options;
-    options.httpPort = 0;
     options.readOnly = true;
-    QString error;
-    QVERIFY2(readOnly.start(options, &error), qPrintable(error));
+    QVERIFY(startOnFreePorts(&readOnly, options));
     const HttpAnswer refused = rawRequest(readOnly.httpPort(), put(QStringLiteral("/resources/") + idOf(uri), "6"));
     QCOMPARE(refused.status, 403);
     QVERIFY(refused.json().toObject().value(QLatin1String("error")).toString().contains(QLatin1String("read-only")));
@@ -643,15 +641,15 @@ void TestGateway::coapObserveAndGet()
     // An HTTP device (a QHttpServer) feeding the same engine.
     QHttpServer device;
     device.route(QStringLiteral("/meter"), [] { return QHttpServerResponse("text/plain", "42.5"); });
-    const quint16 devicePort = device.listen(QHostAddress::LocalHost, 0);
-    QVERIFY(devicePort != 0);
-    const QString meter = addHttpDevice(QStringLiteral("meter"), QStringLiteral("http://127.0.0.1:%1/meter").arg(devicePort));
+    const QString meter = addHttpDevice(&device, QStringLiteral("meter"), QStringLiteral("/meter"));
     QVERIFY(waitFor(meter));
     const QString uri = publishRetained(QStringLiteral("coap/level"), QStringLiteral("7"));
     QVERIFY(waitFor(uri, "7"));
 
     Gateway coap(m_engine.get());
-    QVERIFY(startWithCoap(&coap));
+    GatewayOptions withCoap;
+    withCoap.coap = true;
+    QVERIFY(startOnFreePorts(&coap, withCoap));
     const QString base = QStringLiteral("coap://127.0.0.1:%1").arg(coap.coapPort());
 
     const QString core = runCoapClient({QStringLiteral("-m"), QStringLiteral("get"), base + QStringLiteral("/.well-known/core")});
@@ -695,15 +693,15 @@ void TestGateway::coapWriteAnswersWithItsOutcome()
     device.route(QStringLiteral("/valve"), QHttpServerRequest::Method::Put | QHttpServerRequest::Method::Post, [] {
         return QHttpServerResponse("text/plain", "valve jammed", QHttpServerResponder::StatusCode::InternalServerError);
     });
-    const quint16 devicePort = device.listen(QHostAddress::LocalHost, 0);
-    QVERIFY(devicePort != 0);
-    const QString valve = addHttpDevice(QStringLiteral("valve"), QStringLiteral("http://127.0.0.1:%1/valve").arg(devicePort));
+    const QString valve = addHttpDevice(&device, QStringLiteral("valve"), QStringLiteral("/valve"));
     QVERIFY(waitFor(valve, "closed"));
     const QString lamp = publishRetained(QStringLiteral("coapw/lamp"), QStringLiteral("off"));
     QVERIFY(waitFor(lamp, "off"));
 
     Gateway coap(m_engine.get());
-    QVERIFY(startWithCoap(&coap));
+    GatewayOptions withCoap;
+    withCoap.coap = true;
+    QVERIFY(startOnFreePorts(&coap, withCoap));
     const QString base = QStringLiteral("coap://127.0.0.1:%1/r/").arg(coap.coapPort());
 
     // The device's refusal comes back as the answer: 5.02 with the reason.
@@ -784,10 +782,8 @@ void TestGateway::oversizedBodiesAreRefusedEarly()
     QVERIFY(waitFor(uri, "1"));
     Gateway small(m_engine.get());
     GatewayOptions options;
-    options.httpPort = 0;
     options.maxBodyBytes = 1000;
-    QString error;
-    QVERIFY2(small.start(options, &error), qPrintable(error));
+    QVERIFY(startOnFreePorts(&small, options));
     const QByteArray head = "PUT /resources/" + idOf(uri).toLatin1() + " HTTP/1.1\r\nHost: x\r\n";
     auto refusal = [](const HttpAnswer &answer) {
         return QStringLiteral("%1 %2").arg(answer.status).arg(answer.json().toObject().value(QLatin1String("error")).toString());
