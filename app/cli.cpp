@@ -45,6 +45,7 @@ QString usage()
         "                                            (REST, SSE, WebSocket, WoT TDs) and CoAP\n"
         "  run WORKSPACE --record [PATH]             also record every message (SQLite file PATH or\n"
         "                                            a postgresql:// URL; default: beside WORKSPACE)\n"
+        "  run WORKSPACE --http ADDR:PORT [...]      also serve the gateway (serve's options)\n"
         "  export DB [--from T] [--to T] [--resource URI]... [--format csv|jsonl|senml|senml-cbor]\n"
         "            [--output FILE]                 a recorded time range (T: ISO 8601, epoch\n"
         "                                            seconds, now, -15m, -2h, -7d)\n"

@@ -158,10 +158,15 @@ private:
     QString idOf(const QString &uri) const { return GatewayId::encode(*ResourceId::parse(uri)); }
     // This run's Home Assistant node id: the prefix as one topic level.
     QString haNode() const { return QString(m_prefix).replace(QLatin1Char('/'), QLatin1Char('_')); }
-    // An HTTP endpoint for url, added to the engine and connected; returns url.
-    QString addHttpDevice(const QString &id, const QString &url);
-    // Serves HTTP and CoAP on free ports.
-    bool startWithCoap(Gateway *gateway);
+    // device listening on a free port, its path an endpoint of the engine, connected; returns
+    // the resource's URI.
+    QString addHttpDevice(QHttpServer *device, const QString &id, const QString &path);
+    // Writes payload to id through client and waits until a mosquitto_sub (subscribe: its
+    // arguments) sees expected; empty, or what went wrong.
+    QString writeSeenOnBroker(Engine *client, const ResourceId &id, const QByteArray &payload, const QStringList &subscribe,
+                              const QByteArray &expected);
+    // Serves with options on free ports (HTTP, and CoAP with options.coap).
+    static bool startOnFreePorts(Gateway *gateway, GatewayOptions options);
 
     testsupport::Mosquitto m_broker;
     QString m_prefix;
@@ -222,8 +227,9 @@ const Resource *TestGateway::waitFor(const QString &uri, const QByteArray &raw)
     return nullptr;
 }
 
-QString TestGateway::addHttpDevice(const QString &id, const QString &url)
+QString TestGateway::addHttpDevice(QHttpServer *device, const QString &id, const QString &path)
 {
+    const QString url = QStringLiteral("http://127.0.0.1:%1%2").arg(device->listen(QHostAddress::LocalHost, 0)).arg(path);
     EndpointConfig http;
     http.id = id;
     http.url = *ResourceId::parse(url);
@@ -232,11 +238,36 @@ QString TestGateway::addHttpDevice(const QString &id, const QString &url)
     return url;
 }
 
-bool TestGateway::startWithCoap(Gateway *gateway)
+QString TestGateway::writeSeenOnBroker(Engine *client, const ResourceId &id, const QByteArray &payload, const QStringList &subscribe,
+                                       const QByteArray &expected)
 {
-    GatewayOptions options;
+    QProcess subscriber;
+    if (!testsupport::startSubscriber(&subscriber, m_broker.port(), subscribe))
+        return QStringLiteral("mosquitto_sub did not start");
+    auto outcome = std::make_shared<std::optional<Result>>();
+    client->endpoints()->write(id, payload, WriteOptions{}, [outcome](const Result &result) { *outcome = result; });
+    QDeadlineTimer answered(20000);
+    while (!outcome->has_value() && !answered.hasExpired())
+        QTest::qWait(10);
+    QString error = !outcome->has_value() ? QStringLiteral("no outcome within 20 s")
+                  : (*outcome)->ok()      ? QString()
+                                          : QStringLiteral("the write failed: %1").arg((*outcome)->error);
+    QByteArray published;
+    QDeadlineTimer seen(20000);
+    while (error.isEmpty()
+           && !testsupport::subscriberPayloads(published += subscriber.readAllStandardOutput()).split('\n').contains(expected)) {
+        if (seen.hasExpired())
+            error = QStringLiteral("the broker never saw %1, only: %2").arg(QString::fromUtf8(expected), QString::fromUtf8(published));
+        QTest::qWait(10);
+    }
+    subscriber.kill();
+    subscriber.waitForFinished();
+    return error;
+}
+
+bool TestGateway::startOnFreePorts(Gateway *gateway, GatewayOptions options)
+{
     options.httpPort = 0;
-    options.coap = true;
     options.coapPort = 0;
     QString error;
     if (!gateway->start(options, &error))
@@ -438,10 +469,8 @@ void TestGateway::readOnlyRefusesWrites()
     QVERIFY(waitFor(uri, "5"));
     Gateway readOnly(m_engine.get());
     GatewayOptions options;
-    options.httpPort = 0;
     options.readOnly = true;
-    QString error;
-    QVERIFY2(readOnly.start(options, &error), qPrintable(error));
+    QVERIFY(startOnFreePorts(&readOnly, options));
     const HttpAnswer refused = rawRequest(readOnly.httpPort(), put(QStringLiteral("/resources/") + idOf(uri), "6"));
     QCOMPARE(refused.status, 403);
     QVERIFY(refused.json().toObject().value(QLatin1String("error")).toString().contains(QLatin1String("read-only")));
@@ -601,18 +630,8 @@ void TestGateway::generatedThingDescriptionRoundTrip()
     QVERIFY2(fan, qPrintable(QStringLiteral("%1 resources, none is %2").arg(client.store()->size()).arg(href)));
     QTRY_VERIFY_WITH_TIMEOUT(fan->hasValue() && fan->value().decoded.toString() == QLatin1String("off"), 20000);
     // ...and writes through it: the MQTT device changes.
-    QProcess subscriber;
-    QVERIFY(testsupport::startSubscriber(&subscriber, m_broker.port(),
-                                         {QStringLiteral("-t"), m_prefix + QStringLiteral("/td/fan"), QStringLiteral("-R")}));
-    std::shared_ptr<std::optional<Result>> outcome = std::make_shared<std::optional<Result>>();
-    WriteOptions write;
-    client.endpoints()->write(fan->id(), "\"on\"", write, [outcome](const Result &result) { *outcome = result; });
-    QTRY_VERIFY_WITH_TIMEOUT(outcome->has_value(), 20000);
-    QVERIFY2((*outcome)->ok(), qPrintable((*outcome)->error));
-    QByteArray published;
-    QTRY_VERIFY_WITH_TIMEOUT(testsupport::subscriberPayloads(published += subscriber.readAllStandardOutput()).split('\n').contains("on"), 20000);
-    subscriber.kill();
-    subscriber.waitForFinished();
+    const QString written = writeSeenOnBroker(&client, fan->id(), "\"on\"", {QStringLiteral("-t"), m_prefix + QStringLiteral("/td/fan"), QStringLiteral("-R")}, "on");
+    QVERIFY2(written.isEmpty(), qPrintable(written));
     client.disconnectAll();
 }
 
@@ -622,15 +641,15 @@ void TestGateway::coapObserveAndGet()
     // An HTTP device (a QHttpServer) feeding the same engine.
     QHttpServer device;
     device.route(QStringLiteral("/meter"), [] { return QHttpServerResponse("text/plain", "42.5"); });
-    const quint16 devicePort = device.listen(QHostAddress::LocalHost, 0);
-    QVERIFY(devicePort != 0);
-    const QString meter = addHttpDevice(QStringLiteral("meter"), QStringLiteral("http://127.0.0.1:%1/meter").arg(devicePort));
+    const QString meter = addHttpDevice(&device, QStringLiteral("meter"), QStringLiteral("/meter"));
     QVERIFY(waitFor(meter));
     const QString uri = publishRetained(QStringLiteral("coap/level"), QStringLiteral("7"));
     QVERIFY(waitFor(uri, "7"));
 
     Gateway coap(m_engine.get());
-    QVERIFY(startWithCoap(&coap));
+    GatewayOptions withCoap;
+    withCoap.coap = true;
+    QVERIFY(startOnFreePorts(&coap, withCoap));
     const QString base = QStringLiteral("coap://127.0.0.1:%1").arg(coap.coapPort());
 
     const QString core = runCoapClient({QStringLiteral("-m"), QStringLiteral("get"), base + QStringLiteral("/.well-known/core")});
@@ -674,15 +693,15 @@ void TestGateway::coapWriteAnswersWithItsOutcome()
     device.route(QStringLiteral("/valve"), QHttpServerRequest::Method::Put | QHttpServerRequest::Method::Post, [] {
         return QHttpServerResponse("text/plain", "valve jammed", QHttpServerResponder::StatusCode::InternalServerError);
     });
-    const quint16 devicePort = device.listen(QHostAddress::LocalHost, 0);
-    QVERIFY(devicePort != 0);
-    const QString valve = addHttpDevice(QStringLiteral("valve"), QStringLiteral("http://127.0.0.1:%1/valve").arg(devicePort));
+    const QString valve = addHttpDevice(&device, QStringLiteral("valve"), QStringLiteral("/valve"));
     QVERIFY(waitFor(valve, "closed"));
     const QString lamp = publishRetained(QStringLiteral("coapw/lamp"), QStringLiteral("off"));
     QVERIFY(waitFor(lamp, "off"));
 
     Gateway coap(m_engine.get());
-    QVERIFY(startWithCoap(&coap));
+    GatewayOptions withCoap;
+    withCoap.coap = true;
+    QVERIFY(startOnFreePorts(&coap, withCoap));
     const QString base = QStringLiteral("coap://127.0.0.1:%1/r/").arg(coap.coapPort());
 
     // The device's refusal comes back as the answer: 5.02 with the reason.
@@ -748,16 +767,8 @@ void TestGateway::thingDescriptionsCarryActions()
     const ResourceId action = *ResourceId::parse(QStringLiteral("http://127.0.0.1:%1/resources/%2").arg(m_port).arg(idOf(bell)));
     QTRY_VERIFY_WITH_TIMEOUT(client.store()->find(action), 30000);
     QCOMPARE(client.store()->find(action)->metadata().extra.value(QLatin1String("affordance")).toString(), QStringLiteral("action"));
-    QProcess subscriber;
-    QVERIFY(testsupport::startSubscriber(&subscriber, m_broker.port(), {QStringLiteral("-t"), command}));
-    std::shared_ptr<std::optional<Result>> outcome = std::make_shared<std::optional<Result>>();
-    client.endpoints()->write(action, "\"PRESS\"", WriteOptions{}, [outcome](const Result &result) { *outcome = result; });
-    QTRY_VERIFY_WITH_TIMEOUT(outcome->has_value(), 20000);
-    QVERIFY2((*outcome)->ok(), qPrintable((*outcome)->error));
-    QByteArray published;
-    QTRY_VERIFY_WITH_TIMEOUT(testsupport::subscriberPayloads(published += subscriber.readAllStandardOutput()).split('\n').contains("PRESS"), 20000);
-    subscriber.kill();
-    subscriber.waitForFinished();
+    const QString invoked = writeSeenOnBroker(&client, action, "\"PRESS\"", {QStringLiteral("-t"), command}, "PRESS");
+    QVERIFY2(invoked.isEmpty(), qPrintable(invoked));
     client.disconnectAll();
     QCOMPARE(mqtttest::publish(m_broker.port(), {QStringLiteral("-r"), QStringLiteral("-t"),
                                                  QStringLiteral("homeassistant/button/%1/bell/config").arg(haNode()),
@@ -771,10 +782,8 @@ void TestGateway::oversizedBodiesAreRefusedEarly()
     QVERIFY(waitFor(uri, "1"));
     Gateway small(m_engine.get());
     GatewayOptions options;
-    options.httpPort = 0;
     options.maxBodyBytes = 1000;
-    QString error;
-    QVERIFY2(small.start(options, &error), qPrintable(error));
+    QVERIFY(startOnFreePorts(&small, options));
     const QByteArray head = "PUT /resources/" + idOf(uri).toLatin1() + " HTTP/1.1\r\nHost: x\r\n";
     auto refusal = [](const HttpAnswer &answer) {
         return QStringLiteral("%1 %2").arg(answer.status).arg(answer.json().toObject().value(QLatin1String("error")).toString());
