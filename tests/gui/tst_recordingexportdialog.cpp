@@ -28,6 +28,7 @@
 #include <QLineEdit>
 #include <QListView>
 #include <QMenu>
+#include <QProcess>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
@@ -151,6 +152,17 @@ void TestRecordingExportDialog::exportTwoResourcesThenCancel()
     seen.sort();
     QCOMPARE(seen, (QStringList{QStringLiteral("a/temp=10"), QStringLiteral("a/temp=11"), QStringLiteral("a/temp=12"),
                                 QStringLiteral("b/temp=20"), QStringLiteral("b/temp=21"), QStringLiteral("b/temp=22")}));
+
+    // And the `export` verb, the same exporter, writes the same bytes
+    const QString verbFile = dir.filePath(QStringLiteral("verb.jsonl"));
+    QProcess verb;
+    verb.start(qEnvironmentVariable("THINGSCAPE_BINARY_DIR") + QStringLiteral("/app/thingscape"),
+               {QStringLiteral("export"), config.database, QStringLiteral("--resource"), kBroker + QStringLiteral("a/temp"),
+                QStringLiteral("--resource"), kBroker + QStringLiteral("b/temp"), QStringLiteral("--format"),
+                QStringLiteral("jsonl"), QStringLiteral("--output"), verbFile});
+    QVERIFY2(verb.waitForFinished(60000), qPrintable(verb.errorString()));
+    QVERIFY2(verb.exitCode() == 0, verb.readAllStandardError().constData());
+    QCOMPARE(readAll(verbFile), readAll(jsonl));
 
     // And a range that holds only b's values exports only them (as CSV)
     dialog->wholeRecordingBox()->setChecked(false);
