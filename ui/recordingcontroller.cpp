@@ -2,6 +2,7 @@
 
 #include "historydialog.h"
 #include "recordingexportdialog.h"
+#include "resourcetreedock.h"
 
 #include "model/recording/recordingconfig.h"
 #include "model/value.h"
@@ -130,9 +131,14 @@ void RecordingController::showHistory(const ResourceId &id)
 
 RecordingExportDialog *RecordingController::showExport()
 {
-    const ResourceId current = m_currentResource ? m_currentResource() : ResourceId();
+    // The tree's selection comes checked (its current resource when nothing is selected).
     QStringList checked;
-    if (current.isValid())
+    if (const auto *tree = m_window->findChild<ResourceTreeDock *>()) {
+        for (const ResourceId &id : tree->selectedResources())
+            checked.append(id.toString());
+    }
+    const ResourceId current = m_currentResource ? m_currentResource() : ResourceId();
+    if (checked.isEmpty() && current.isValid())
         checked.append(current.toString());
     auto *dialog = new RecordingExportDialog(database(), m_engine->recorder()->password(), checked, m_window);
     dialog->show();

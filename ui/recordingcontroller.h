@@ -36,7 +36,8 @@ public:
     QAction *stopAction() const { return m_stop; }
     // The history browser for a resource (the current one when id is invalid).
     void showHistory(const ResourceId &id = {});
-    // The export dialog for several resources, the current one checked; returns it (shown).
+    // The export dialog for several resources, those selected in the tree (or the current one)
+    // checked; returns it (shown).
     RecordingExportDialog *showExport();
     QAction *exportAction() const { return m_export; }
 

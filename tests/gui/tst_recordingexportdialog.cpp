@@ -13,6 +13,7 @@
 #include "ui/mainwindow.h"
 #include "ui/recordingcontroller.h"
 #include "ui/recordingexportdialog.h"
+#include "ui/resourcetreedock.h"
 #include "ui/windowmodels.h"
 
 #include <QAbstractItemModelTester>
@@ -25,6 +26,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QItemSelectionModel>
 #include <QLineEdit>
 #include <QListView>
 #include <QMenu>
@@ -35,6 +37,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTreeView>
 
 using namespace thingscape;
 
@@ -105,6 +108,19 @@ void TestRecordingExportDialog::exportTwoResourcesThenCancel()
     }
     QTRY_COMPARE_WITH_TIMEOUT(engine->recorder()->stats().rows, qint64(6 + kNoise), 60000);
 
+    // And a/temp and b/temp selected in the tree
+    auto *tree = window.findChild<ResourceTreeDock *>();
+    QVERIFY(tree);
+    const ResourceId a = *ResourceId::parse(kBroker + QStringLiteral("a/temp"));
+    const ResourceId b = *ResourceId::parse(kBroker + QStringLiteral("b/temp"));
+    QTRY_VERIFY_WITH_TIMEOUT(session.treeModel()->indexForId(a).isValid() && session.treeModel()->indexForId(b).isValid(), 30000);
+    tree->selectResource(b);
+    const QModelIndex bRow = tree->view()->currentIndex();
+    QVERIFY(bRow.isValid());
+    tree->selectResource(a);
+    tree->view()->selectionModel()->select(bRow, QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    QCOMPARE(tree->selectedResources().size(), 2);
+
     // When Recording → Export… is chosen, the dialog lists the three resources off the GUI thread
     RecordingController *recording = window.recording();
     QVERIFY(recording->menu()->actions().contains(recording->exportAction()));
@@ -114,7 +130,10 @@ void TestRecordingExportDialog::exportTwoResourcesThenCancel()
     QVERIFY(dialog->isVisible());
     new QAbstractItemModelTester(dialog->resourceList()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest, dialog);
     QTRY_COMPARE_WITH_TIMEOUT(dialog->resourceList()->model()->rowCount(), 3, 30000);
-    QVERIFY(dialog->checkedResources().isEmpty()); // No current resource in the tree.
+    // With the tree's two selected resources checked
+    QCOMPARE(dialog->checkedResources(), (QStringList{a.toString(), b.toString()}));
+    dialog->setShownChecked(false);
+    QVERIFY(dialog->checkedResources().isEmpty());
     QVERIFY(!dialog->exportButton()->isEnabled());
 
     // And the filter "temp" (any case) shows two, which are checked; JSON Lines into a file
