@@ -16,7 +16,6 @@
 #include <QFile>
 #include <QProcessEnvironment>
 #include <QRegularExpression>
-#include <QSaveFile>
 #include <QTimer>
 
 #include <cmath>
@@ -171,42 +170,33 @@ int runExport(const QStringList &args)
         printErr(verb, usage);
         return ExitUsage;
     }
-    RecordingDatabase db;
-    if (!db.open(range.database, databasePassword(range.database), false, &error)) {
-        printErr(verb, error);
-        return ExitUsage;
-    }
     RecordingExportOptions options;
     options.format = format;
     options.uris = range.uris;
     options.fromMs = range.fromMs;
     options.toMs = range.toMs;
-    QFile stdoutFile;
-    QSaveFile file(output);
-    QIODevice *out = nullptr;
+    std::optional<qint64> rows;
     if (output.isEmpty() || output == QLatin1String("-")) {
+        RecordingDatabase db;
+        if (!db.open(range.database, databasePassword(range.database), false, &error)) {
+            printErr(verb, error);
+            return ExitUsage;
+        }
+        QFile stdoutFile;
         if (!stdoutFile.open(stdout, QIODevice::WriteOnly)) {
             printErr(verb, tr("cannot write to standard output"));
             return ExitUsage;
         }
-        out = &stdoutFile;
+        rows = RecordingExport::run(db, options, &stdoutFile, {}, &error);
+        stdoutFile.flush();
     } else {
-        if (!file.open(QIODevice::WriteOnly)) {
-            printErr(verb, tr("cannot write %1: %2").arg(output, file.errorString()));
-            return ExitUsage;
-        }
-        out = &file;
+        // The window's export dialog writes files through the same call.
+        rows = RecordingExport::toFile(range.database, databasePassword(range.database), options, output, {}, &error);
     }
-    const std::optional<qint64> rows = RecordingExport::run(db, options, out, {}, &error);
     if (!rows) {
         printErr(verb, error);
         return ExitUsage;
     }
-    if (out == &file && !file.commit()) {
-        printErr(verb, tr("cannot write %1: %2").arg(output, file.errorString()));
-        return ExitUsage;
-    }
-    stdoutFile.flush();
     return *rows > 0 ? ExitSuccess : ExitNothing;
 }
 

@@ -13,7 +13,6 @@
 #include <QLabel>
 #include <QProgressDialog>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QTableWidget>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -186,23 +185,13 @@ void HistoryDialog::exportTo(const QString &path)
     const QString database = m_database;
     const QString password = m_password;
     m_exportWatcher.setFuture(QtConcurrent::run([database, password, options, path, cancel, permille] {
-        RecordingDatabase db;
         QString error;
-        if (!db.open(database, password, false, &error))
-            return error;
-        QSaveFile file(path);
-        if (!file.open(QIODevice::WriteOnly))
-            return QObject::tr("Cannot write %1: %2").arg(path, file.errorString());
-        const std::optional<qint64> rows = RecordingExport::run(db, options, &file, [&](qint64 done, qint64 total) {
+        const std::optional<qint64> rows = RecordingExport::toFile(database, password, options, path, [&](qint64 done, qint64 total) {
             permille->store(total > 0 ? int(done * 1000 / total) : 1000);
             return !cancel->load();
         }, &error);
-        if (!rows) {
-            file.cancelWriting();
+        if (!rows)
             return error;
-        }
-        if (!file.commit())
-            return QObject::tr("Cannot write %1: %2").arg(path, file.errorString());
         return QString();
     }));
     disconnect(&m_exportWatcher, nullptr, this, nullptr);

@@ -1,6 +1,8 @@
 #include "recordingcontroller.h"
 
 #include "historydialog.h"
+#include "recordingexportdialog.h"
+#include "resourcetreedock.h"
 
 #include "model/recording/recordingconfig.h"
 #include "model/value.h"
@@ -51,6 +53,7 @@ RecordingController::RecordingController(Engine *engine, QWidget *window, QStatu
     });
     m_menu->addSeparator();
     m_history = m_menu->addAction(tr("&History of this resource…"), this, [this] { showHistory(); });
+    m_export = m_menu->addAction(tr("&Export…"), this, [this] { showExport(); });
     Recorder *recorder = m_engine->recorder();
     connect(recorder, &Recorder::stateChanged, this, &RecordingController::refresh);
     connect(recorder, &Recorder::statsChanged, this, &RecordingController::refresh);
@@ -68,6 +71,18 @@ QString RecordingController::database() const
     return config.database.isEmpty() ? RecordingConfig::defaultPathFor(m_engine->path()) : config.database;
 }
 
+namespace {
+
+// The database's errors begin "Recording <database>: …"; after "Recording paused:" the word
+// would come twice, so the status bar drops it.
+QString withoutRecordingWord(const QString &error)
+{
+    const QString word = RecordingController::tr("Recording") + QLatin1Char(' ');
+    return error.startsWith(word) ? error.mid(word.size()) : error;
+}
+
+} // namespace
+
 void RecordingController::refresh()
 {
     Recorder *recorder = m_engine->recorder();
@@ -82,7 +97,7 @@ void RecordingController::refresh()
     QString text;
     switch (state) {
     case Recorder::State::Off:
-        text = recorder->error().isEmpty() ? QString() : tr("Not recording: %1").arg(recorder->error());
+        text = recorder->error().isEmpty() ? QString() : tr("Not recording: %1").arg(withoutRecordingWord(recorder->error()));
         break;
     case Recorder::State::Opening:
         text = tr("Recording: opening…");
@@ -94,7 +109,7 @@ void RecordingController::refresh()
         break;
     case Recorder::State::Paused:
         text = recorder->error().isEmpty() ? tr("Recording paused · %1 rows").arg(locale.toString(std::max<qint64>(0, stats.rows)))
-                                           : tr("Recording paused: %1").arg(recorder->error());
+                                           : tr("Recording paused: %1").arg(withoutRecordingWord(recorder->error()));
         break;
     }
     m_label->setText(text.left(200));
@@ -112,6 +127,22 @@ void RecordingController::showHistory(const ResourceId &id)
     auto *dialog = new HistoryDialog(database(), resource.toString(), m_window, m_engine->recorder()->password());
     dialog->show();
     dialog->query();
+}
+
+RecordingExportDialog *RecordingController::showExport()
+{
+    // The tree's selection comes checked (its current resource when nothing is selected).
+    QStringList checked;
+    if (const auto *tree = m_window->findChild<ResourceTreeDock *>()) {
+        for (const ResourceId &id : tree->selectedResources())
+            checked.append(id.toString());
+    }
+    const ResourceId current = m_currentResource ? m_currentResource() : ResourceId();
+    if (checked.isEmpty() && current.isValid())
+        checked.append(current.toString());
+    auto *dialog = new RecordingExportDialog(database(), m_engine->recorder()->password(), checked, m_window);
+    dialog->show();
+    return dialog;
 }
 
 } // namespace thingscape

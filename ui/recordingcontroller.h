@@ -15,6 +15,7 @@ class QWidget;
 namespace thingscape {
 
 class Engine;
+class RecordingExportDialog;
 
 // The window's face of the recorder: a Recording menu (start, pause / resume, stop, history of
 // the current resource, export) and a status-bar field with the database's size, rows and rate,
@@ -35,6 +36,10 @@ public:
     QAction *stopAction() const { return m_stop; }
     // The history browser for a resource (the current one when id is invalid).
     void showHistory(const ResourceId &id = {});
+    // The export dialog for several resources, those selected in the tree (or the current one)
+    // checked; returns it (shown).
+    RecordingExportDialog *showExport();
+    QAction *exportAction() const { return m_export; }
 
 private:
     void refresh();
@@ -49,6 +54,7 @@ private:
     QAction *m_pause;
     QAction *m_stop;
     QAction *m_history;
+    QAction *m_export;
 };
 
 } // namespace thingscape

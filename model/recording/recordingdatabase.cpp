@@ -492,6 +492,21 @@ bool RecordingDatabase::write(const QList<RecordedMessage> &messages, QString *e
     return true;
 }
 
+bool RecordingDatabase::internIds(const RecordedMessage &message, qint64 *resource, qint64 *cause, QString *why)
+{
+    const std::optional<qint64> resourceFound = resourceId(message.uri, why);
+    if (!resourceFound)
+        return false;
+    const std::optional<qint64> causeFound = causeId(message.cause, why);
+    if (!causeFound)
+        return false;
+    m_lastCause = message.cause;
+    m_lastCauseId = *causeFound;
+    *resource = *resourceFound;
+    *cause = *causeFound;
+    return true;
+}
+
 bool RecordingDatabase::insertRowsSqlite(const QList<RecordedMessage> &messages, QString *why)
 {
     if (!m_sqliteInsert
@@ -505,18 +520,14 @@ bool RecordingDatabase::insertRowsSqlite(const QList<RecordedMessage> &messages,
     }
     sqlite3_stmt *insert = m_sqliteInsert;
     for (const RecordedMessage &message : messages) {
-        const std::optional<qint64> resource = resourceId(message.uri, why);
-        if (!resource)
+        qint64 resource = 0;
+        qint64 cause = 0;
+        if (!internIds(message, &resource, &cause, why))
             return false;
-        const std::optional<qint64> cause = causeId(message.cause, why);
-        if (!cause)
-            return false;
-        m_lastCause = message.cause;
-        m_lastCauseId = *cause;
         sqlite3_bind_int64(insert, 1, stored(message.timeMs, m_timeBase));
-        sqlite3_bind_int64(insert, 2, *resource);
+        sqlite3_bind_int64(insert, 2, resource);
         sqlite3_bind_int(insert, 3, message.direction == Direction::Out ? 1 : 0);
-        sqlite3_bind_int64(insert, 4, *cause);
+        sqlite3_bind_int64(insert, 4, cause);
         if (message.contentFormat >= 0)
             sqlite3_bind_int(insert, 5, message.contentFormat);
         else
@@ -565,18 +576,14 @@ bool RecordingDatabase::insertRowsSql(const QList<RecordedMessage> &messages, QS
         }
     }
     auto bind = [&](QSqlQuery *query, int base, const RecordedMessage &message) {
-        const std::optional<qint64> resource = resourceId(message.uri, why);
-        if (!resource)
+        qint64 resource = 0;
+        qint64 cause = 0;
+        if (!internIds(message, &resource, &cause, why))
             return false;
-        const std::optional<qint64> cause = causeId(message.cause, why);
-        if (!cause)
-            return false;
-        m_lastCause = message.cause;
-        m_lastCauseId = *cause;
         query->bindValue(base, stored(message.timeMs, m_timeBase));
-        query->bindValue(base + 1, *resource);
+        query->bindValue(base + 1, resource);
         query->bindValue(base + 2, message.direction == Direction::Out ? 1 : 0);
-        query->bindValue(base + 3, *cause);
+        query->bindValue(base + 3, cause);
         query->bindValue(base + 4, message.contentFormat >= 0 ? QVariant(message.contentFormat) : QVariant(QMetaType::fromType<int>()));
         query->bindValue(base + 5, message.number ? QVariant(*message.number) : QVariant(QMetaType::fromType<double>()));
         query->bindValue(base + 6, message.raw.isNull() ? QByteArray("") : message.raw);

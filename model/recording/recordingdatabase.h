@@ -105,6 +105,8 @@ private:
     QString fail(const QString &what, const QString &why) const;
     QString resourceFilter(const QStringList &uris, QStringList *bound);
     bool deleteOldest(qint64 rows, QString *error);
+    // The message's resource and cause ids, interned where new.
+    bool internIds(const RecordedMessage &message, qint64 *resource, qint64 *cause, QString *why);
     bool insertRowsSqlite(const QList<RecordedMessage> &messages, QString *why);
     bool insertRowsSql(const QList<RecordedMessage> &messages, QString *why);
 

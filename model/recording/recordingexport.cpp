@@ -8,6 +8,7 @@
 #include <QIODevice>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSaveFile>
 #include <QStringDecoder>
 
 namespace thingscape {
@@ -210,9 +211,35 @@ std::optional<qint64> RecordingExport::run(RecordingDatabase &db, const Recordin
     default:
         break;
     }
-    if (progress)
-        progress(done, *total);
+    if (progress && !progress(done, *total)) {
+        *error = tr("cancelled");
+        return std::nullopt;
+    }
     return done;
+}
+
+std::optional<qint64> RecordingExport::toFile(const QString &database, const QString &password,
+                                              const RecordingExportOptions &options, const QString &path,
+                                              const std::function<bool(qint64 done, qint64 total)> &progress, QString *error)
+{
+    RecordingDatabase db;
+    if (!db.open(database, password, false, error))
+        return std::nullopt;
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly)) {
+        *error = tr("cannot write %1: %2").arg(path, file.errorString());
+        return std::nullopt;
+    }
+    const std::optional<qint64> rows = run(db, options, &file, progress, error);
+    if (!rows) {
+        file.cancelWriting();
+        return std::nullopt;
+    }
+    if (!file.commit()) {
+        *error = tr("cannot write %1: %2").arg(path, file.errorString());
+        return std::nullopt;
+    }
+    return rows;
 }
 
 } // namespace thingscape

@@ -43,6 +43,14 @@ public:
     static std::optional<qint64> run(RecordingDatabase &db, const RecordingExportOptions &options, QIODevice *out,
                                      const std::function<bool(qint64 done, qint64 total)> &progress, QString *error);
 
+    // Opens the recording (password for a PostgreSQL one without its own), exports into path
+    // through a QSaveFile and commits it only when every row is written: a failure or a cancel
+    // (progress returning false, also at the very end) leaves no file and an existing file at
+    // path untouched. Blocking: the window runs it off the GUI thread.
+    static std::optional<qint64> toFile(const QString &database, const QString &password,
+                                        const RecordingExportOptions &options, const QString &path,
+                                        const std::function<bool(qint64 done, qint64 total)> &progress, QString *error);
+
     // Whether a payload is shown as text (valid UTF-8 without control characters but tab and
     // line breaks).
     static bool isText(const QByteArray &raw);

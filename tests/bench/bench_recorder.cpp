@@ -217,11 +217,17 @@ double bytesPerMessage(const QString &database, int resources, int rounds)
         store.ingestFrom(Cause::endpoint(QStringLiteral("broker")), batch);
         recorder.flush();
     }
-    recorder.flush();
-    const quint64 written = recorder.stats().written;
     recorder.stop();
-    if (written != quint64(resources) * quint64(rounds)) {
-        std::fprintf(stderr, "recorder: %llu rows for %d messages\n", static_cast<unsigned long long>(written), resources * rounds);
+    RecordingDatabase db;
+    QString error;
+    if (!db.open(database, {}, false, &error)) {
+        std::fprintf(stderr, "%s\n", qPrintable(error));
+        return -1;
+    }
+    const qint64 written = db.rowCount();
+    db.close();
+    if (written != qint64(resources) * rounds) {
+        std::fprintf(stderr, "recorder: %lld rows for %d messages\n", static_cast<long long>(written), resources * rounds);
         return -1;
     }
     return double(checkpointedSize(database)) / double(written);
@@ -461,7 +467,7 @@ int main(int argc, char *argv[])
     if (perMessage < 0)
         ok = false;
     std::printf("bytes per recorded ~100-byte message, %d resources x %d rounds: %.1f (target <= 150) %s\n", sizeResources,
-                sizeRounds, perMessage, quick ? "(quick)" : perMessage <= 150 ? "PASS" : "FAIL");
+                sizeRounds, perMessage, quick ? "(quick)" : perMessage >= 0 && perMessage <= 150 ? "PASS" : "FAIL");
     if (!ok) {
         std::fprintf(stderr, "FAIL: see above\n");
         return 1;

@@ -18,6 +18,7 @@
 #include <QAbstractItemModelTester>
 #include <QAction>
 #include <QDateTime>
+#include <QDir>
 #include <QFile>
 #include <QLabel>
 #include <QMenuBar>
@@ -167,6 +168,10 @@ void TestRecordingUi::fullDiskPausesWithTheErrorOnTheStatusBar()
     QVERIFY2(engine->recorder()->error().contains(QLatin1String("full")), qPrintable(engine->recorder()->error()));
     QTRY_VERIFY(recording->statusLabel()->text().startsWith(QLatin1String("Recording paused:")));
     QVERIFY2(recording->statusLabel()->text().contains(QLatin1String("database or disk is full")), qPrintable(recording->statusLabel()->text()));
+    // The database's own "Recording <file>:" is not repeated after "Recording paused:"
+    QVERIFY2(!recording->statusLabel()->text().contains(QLatin1String("Recording paused: Recording")), qPrintable(recording->statusLabel()->text()));
+    QVERIFY2(recording->statusLabel()->text().startsWith(QStringLiteral("Recording paused: %1: ").arg(QDir::toNativeSeparators(config.database))),
+             qPrintable(recording->statusLabel()->text()));
     QVERIFY(recording->statusLabel()->isVisible());
     QCOMPARE(recording->pauseAction()->text(), QStringLiteral("&Resume recording"));
     fixture.window.grab().save(qEnvironmentVariable("THINGSCAPE_SCREENSHOT_DIR", dir.path()) + QStringLiteral("/recording-full.png"));
