@@ -10,6 +10,7 @@
 // message and resource counted at the root and the folders; the refresh signals the rows that
 // talked); no timing judged.
 
+#include "benchstats.h"
 #include "model/resourcestore.h"
 #include "model/resourcetreemodel.h"
 #include "model/talkerstats.h"
@@ -26,23 +27,11 @@
 #include <vector>
 
 using namespace thingscape;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::median;
+using bench::msSince;
 
 namespace {
-
-double msSince(Clock::time_point start)
-{
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-double median(std::vector<double> values)
-{
-    if (values.empty())
-        return 0;
-    std::sort(values.begin(), values.end());
-    const size_t n = values.size();
-    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
 
 QString topicUri(int i)
 {

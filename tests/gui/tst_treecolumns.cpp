@@ -27,15 +27,15 @@
 
 using namespace thingscape;
 
+using testsupport::kSite;
+using testsupport::kT1;
+using testsupport::kT2;
+using testsupport::kT3;
+using testsupport::kT4;
 using testsupport::publish;
 using testsupport::rid;
 
 namespace {
-
-const QString kT1 = QStringLiteral("mqtt://h:1883/site/room1/t1");
-const QString kT2 = QStringLiteral("mqtt://h:1883/site/room1/t2");
-const QString kT3 = QStringLiteral("mqtt://h:1883/site/room2/t3");
-const QString kT4 = QStringLiteral("mqtt://h:1883/site/room10/t4");
 
 struct Fixture
 {
@@ -84,8 +84,6 @@ struct Fixture
         QTest::mouseClick(header->viewport(), Qt::LeftButton, {}, at);
     }
 };
-
-const QString kSite = QStringLiteral("mqtt://h:1883/site");
 
 } // namespace
 

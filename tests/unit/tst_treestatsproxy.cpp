@@ -17,14 +17,13 @@
 
 using namespace thingscape;
 
+using testsupport::kT1;
+using testsupport::kT2;
+using testsupport::kT3;
 using testsupport::publish;
 using testsupport::rid;
 
 namespace {
-
-const QString kT1 = QStringLiteral("mqtt://h:1883/site/room1/t1");
-const QString kT2 = QStringLiteral("mqtt://h:1883/site/room1/t2");
-const QString kT3 = QStringLiteral("mqtt://h:1883/site/room2/t3");
 
 struct Fixture
 {
