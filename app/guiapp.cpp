@@ -27,7 +27,10 @@ int runGui(QApplication &app, const QStringList &args)
                           QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
         app.installTranslator(&qtTranslator);
     QTranslator translator;
-    if (translator.load(QLocale(), QStringLiteral("thingscape"), QStringLiteral("_"), QStringLiteral(":/i18n")))
+    // English is the fallback: its plural forms ("1 child", "2 children") are a translation too,
+    // also wanted in the C locale or a language without a translation of its own.
+    if (translator.load(QLocale(), QStringLiteral("thingscape"), QStringLiteral("_"), QStringLiteral(":/i18n"))
+        || translator.load(QStringLiteral("thingscape_en"), QStringLiteral(":/i18n")))
         app.installTranslator(&translator);
     app.setApplicationDisplayName(QStringLiteral("Thingscape"));
     app.setWindowIcon(appIcon());

@@ -108,6 +108,7 @@ TalkerStats::Node *TalkerStats::obtain(const ResourceId &id)
             auto made = std::make_unique<Node>();
             made->id = level;
             made->parent = parent;
+            made->rank = quint32(m_nodes.size());
             if (parent)
                 ++parent->children;
             node = made.get();
@@ -233,15 +234,16 @@ std::optional<TalkerStats::Stats> TalkerStats::stats(const QString &uri, Window 
     return statsOf(*node, window, nowMs);
 }
 
-QList<ResourceId> TalkerStats::takeTouched()
+QList<TalkerStats::Touched> TalkerStats::takeTouched()
 {
-    QList<ResourceId> ids;
-    ids.reserve(qsizetype(m_touched.size()));
+    std::sort(m_touched.begin(), m_touched.end(), [](const Node *a, const Node *b) { return a->rank < b->rank; });
+    QList<Touched> touched;
+    touched.reserve(qsizetype(m_touched.size()));
     for (const Node *node : m_touched)
-        ids.append(node->id);
+        touched.append(Touched{node->rank, node->id});
     m_touched.clear();
     ++m_touchStamp;
-    return ids;
+    return touched;
 }
 
 QList<TalkerStats::Stats> TalkerStats::top(Window window, bool byBytes, Kind kind, int count, qint64 nowMs) const

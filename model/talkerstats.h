@@ -56,8 +56,14 @@ public:
     // hold the text already.
     std::optional<Stats> stats(const QString &uri, Window window, qint64 nowMs) const;
     // The nodes whose counts changed since the last call (each once), for views that redraw
-    // what changed now and then rather than per batch.
-    QList<ResourceId> takeTouched();
+    // what changed now and then rather than per batch; parents before their children, each
+    // with its rank in that order (stable across calls: the order nodes were made in).
+    struct Touched
+    {
+        quint32 rank;
+        ResourceId id;
+    };
+    QList<Touched> takeTouched();
     // The busiest nodes by message rate (or byte rate) over the window; resources, subtrees
     // (folders and endpoints) or both. Quiet nodes are left out.
     enum class Kind {
@@ -103,6 +109,7 @@ private:
         std::unique_ptr<Rings> rings;
         int children = 0;        // nodes whose parent this is
         quint32 touched = 0;     // m_touchStamp when last put in m_touched
+        quint32 rank = 0;        // its index in m_nodes: a parent is always made first
     };
 
     Node *obtain(const ResourceId &id);

@@ -4,6 +4,8 @@
 #include "resourcetreemodel.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
+#include <QHash>
 #include <QLocale>
 #include <QTimer>
 
@@ -233,18 +235,29 @@ void TreeStatsProxy::refresh()
     if (!m_stats || !m_tree || !sourceModel())
         return;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    for (const ResourceId &id : m_stats->takeTouched())
-        m_recent.insert(id, now);
+    for (const TalkerStats::Touched &touched : m_stats->takeTouched())
+        m_recent.insert(touched.rank, Recent{touched.id, now});
     // One dataChanged per parent, over the rows of it that talked (and the Last update column,
-    // which folders take from here).
+    // which folders take from here). Parents first, and for a while only: then the rest next
+    // time, from where this one stopped.
     struct Range
     {
         int first;
         int last;
     };
     QHash<QModelIndex, Range> ranges;
-    for (auto it = m_recent.begin(); it != m_recent.end();) {
-        const QModelIndex row = fromTree(m_tree->indexForId(it.key()));
+    QElapsedTimer clock;
+    clock.start();
+    auto it = m_recent.lowerBound(m_resumeRank);
+    m_resumeRank = 0;
+    for (qsizetype done = 0, total = m_recent.size(); done < total; ++done) {
+        if (it == m_recent.end())
+            it = m_recent.begin();
+        if (m_budgetMs > 0 && done > 0 && clock.elapsed() >= m_budgetMs) {
+            m_resumeRank = it.key();
+            break;
+        }
+        const QModelIndex row = fromTree(m_tree->indexForId(it->id));
         if (row.isValid()) {
             const QModelIndex parent = row.parent();
             auto range = ranges.find(parent);
@@ -254,7 +267,7 @@ void TreeStatsProxy::refresh()
                 *range = Range{std::min(range->first, row.row()), std::max(range->last, row.row())};
         }
         // Redrawn once more after its rates fell to zero, then forgotten.
-        if (now - it.value() > kRecentMs)
+        if (now - it->lastMs > kRecentMs)
             it = m_recent.erase(it);
         else
             ++it;

@@ -2,8 +2,8 @@
 
 #include "talkerstats.h"
 
-#include <QHash>
 #include <QIdentityProxyModel>
+#include <QMap>
 #include <QPointer>
 
 class QTimer;
@@ -37,6 +37,13 @@ public:
         SortKeyRole = Qt::UserRole + 100, // double or qint64: the column's number (-1: none)
     };
     static constexpr int kRefreshMs = 1000;
+    // A refresh resolves rows for about this long, parents first; the rest waits for the next
+    // (a flood over 50,000 topics would cost seconds of the GUI thread per refresh).
+    static constexpr int kRefreshBudgetMs = 8;
+    // For tests and benchmarks: 0 means no budget.
+    void setRefreshBudgetMs(int ms) { m_budgetMs = ms; }
+    // Nodes that talked lately and wait for a refresh to redraw them.
+    qsizetype pendingRows() const { return m_recent.size(); }
     static constexpr TalkerStats::Window kWindow = TalkerStats::Window::TenSeconds;
 
     // source is the tree or a proxy chain over it (each an identity-like QAbstractProxyModel).
@@ -68,8 +75,16 @@ private:
     QPointer<ResourceTreeModel> m_tree; // Not owned.
     QPointer<TalkerStats> m_stats;      // Not owned.
     QTimer *m_timer;
-    // Nodes that talked lately (their rates still fall): URI -> when they last talked.
-    QHash<ResourceId, qint64> m_recent;
+    // Nodes that talked lately (their rates still fall), parents first (by their rank in
+    // TalkerStats): when they last talked.
+    struct Recent
+    {
+        ResourceId id;
+        qint64 lastMs = 0;
+    };
+    QMap<quint32, Recent> m_recent;
+    quint32 m_resumeRank = 0; // where a refresh that ran out of budget goes on
+    int m_budgetMs = kRefreshBudgetMs;
 };
 
 } // namespace thingscape

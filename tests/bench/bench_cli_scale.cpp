@@ -16,6 +16,7 @@
 // THINGSCAPE_BENCH_QUICK=1 (ctest): small N and M, one run; checks only that every topic and
 // message arrived (exit 1 if not); figures are printed but never judged.
 
+#include "benchstats.h"
 #include "testsupport.h"
 
 #include <QCoreApplication>
@@ -46,6 +47,7 @@ extern char **environ;
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using bench::median;
 
 struct Options
 {
@@ -208,15 +210,6 @@ private:
     bool m_subscribed = false;
     int m_acked = 0;
 };
-
-double median(std::vector<double> values)
-{
-    if (values.empty())
-        return 0;
-    std::sort(values.begin(), values.end());
-    const size_t n = values.size();
-    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
 
 struct Row
 {

@@ -8,6 +8,7 @@
 // THINGSCAPE_BENCH_QUICK=1 (set by ctest): one round, checks only the decoded sizes, values and
 // key order (no timing judged).
 
+#include "benchstats.h"
 #include "model/codecs/codecs.h"
 
 #include <QCborMap>
@@ -19,21 +20,11 @@
 #include <vector>
 
 using namespace thingscape;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::median;
+using bench::msSince;
 
 namespace {
-
-double msSince(Clock::time_point start)
-{
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-double median(std::vector<double> values)
-{
-    std::sort(values.begin(), values.end());
-    const size_t n = values.size();
-    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
 
 QByteArray objectWithKeys(int count)
 {

@@ -286,7 +286,7 @@ void TestResourceTreeDock::columnsFitTheirContent()
     Update unit = valueUpdate("coap://device.example/sensors/a-rather-long-temperature-name", "1234567.25");
     unit.metadata.unit.set(QStringLiteral("kWh"), MetaSource::SenML);
     f.store.ingest({unit, valueUpdate("mqtt://h/x", "closed"), valueUpdate("mqtt://h/y", "on")});
-    f.dock.resize(700, 400);
+    f.dock.resize(1000, 400); // wide enough for every column, the talker columns too
     f.dock.show();
     QVERIFY(QTest::qWaitForWindowExposed(&f.dock));
     f.dock.view()->expandAll();

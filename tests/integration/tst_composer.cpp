@@ -35,6 +35,14 @@ std::optional<ComposeResponse> sendAndWait(Composer &composer, const ComposeRequ
     return *result;
 }
 
+// libcoap's example server on 127.0.0.1:port; it dies with the test (and with process).
+bool startCoapServer(QProcess *process, const QString &server, quint16 port)
+{
+    testsupport::dieWithParent(process);
+    process->start(server, {QStringLiteral("-A"), QStringLiteral("127.0.0.1"), QStringLiteral("-p"), QString::number(port)});
+    return process->waitForStarted() && testsupport::waitForCoapPort(port);
+}
+
 } // namespace
 
 class TestComposer : public QObject
@@ -341,10 +349,7 @@ void TestComposer::sendingIsNoUnsavedChange()
     REQUIRE_BINARY(server, "coap-server-openssl", "libcoap3-bin");
     const quint16 port = testsupport::freeUdpPort();
     QProcess process;
-    testsupport::dieWithParent(&process);
-    process.start(server, {"-A", "127.0.0.1", "-p", QString::number(port)});
-    QVERIFY(process.waitForStarted());
-    QVERIFY(testsupport::waitForCoapPort(port));
+    QVERIFY(startCoapServer(&process, server, port));
     Engine engine;
     Composer composer(&engine);
     QSignalSpy changed(&engine, &Engine::changed);
@@ -361,8 +366,6 @@ void TestComposer::sendingIsNoUnsavedChange()
     // And a template saved is a change
     composer.history()->saveTemplate(QStringLiteral("time"), request);
     QCOMPARE(changed.count(), 1);
-    process.kill();
-    process.waitForFinished();
 }
 
 void TestComposer::coapResetToANonRequestIsReported()
@@ -371,10 +374,7 @@ void TestComposer::coapResetToANonRequestIsReported()
     REQUIRE_BINARY(server, "coap-server-openssl", "libcoap3-bin");
     const quint16 port = testsupport::freeUdpPort();
     QProcess process;
-    testsupport::dieWithParent(&process);
-    process.start(server, {"-A", "127.0.0.1", "-p", QString::number(port)});
-    QVERIFY(process.waitForStarted());
-    QVERIFY(testsupport::waitForCoapPort(port));
+    QVERIFY(startCoapServer(&process, server, port));
     Composer composer(nullptr);
     ComposeRequest request;
     request.uri = QStringLiteral("coap://127.0.0.1:%1/time").arg(port);
@@ -386,8 +386,6 @@ void TestComposer::coapResetToANonRequestIsReported()
     QVERIFY(response);
     QVERIFY(!response->result.ok());
     QVERIFY2(response->result.error.contains(QLatin1String("RST")), qPrintable(response->result.error));
-    process.kill();
-    process.waitForFinished();
 }
 
 QTEST_GUILESS_MAIN(TestComposer)

@@ -4,6 +4,12 @@
 
 namespace testsupport {
 
+const QString kSite = QStringLiteral("mqtt://h:1883/site");
+const QString kT1 = QStringLiteral("mqtt://h:1883/site/room1/t1");
+const QString kT2 = QStringLiteral("mqtt://h:1883/site/room1/t2");
+const QString kT3 = QStringLiteral("mqtt://h:1883/site/room2/t3");
+const QString kT4 = QStringLiteral("mqtt://h:1883/site/room10/t4");
+
 thingscape::ResourceId rid(const QString &uri)
 {
     return *thingscape::ResourceId::parse(uri);

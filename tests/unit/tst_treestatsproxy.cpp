@@ -17,14 +17,13 @@
 
 using namespace thingscape;
 
+using testsupport::kT1;
+using testsupport::kT2;
+using testsupport::kT3;
 using testsupport::publish;
 using testsupport::rid;
 
 namespace {
-
-const QString kT1 = QStringLiteral("mqtt://h:1883/site/room1/t1");
-const QString kT2 = QStringLiteral("mqtt://h:1883/site/room1/t2");
-const QString kT3 = QStringLiteral("mqtt://h:1883/site/room2/t3");
 
 struct Fixture
 {
@@ -34,7 +33,11 @@ struct Fixture
     TreeStatsProxy proxy{&tree, &tree};
     QAbstractItemModelTester tester{&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest};
 
-    Fixture() { proxy.setTalkerStats(&stats); }
+    Fixture()
+    {
+        proxy.setTalkerStats(&stats);
+        proxy.setRefreshBudgetMs(0); // every row at each refresh, however slow the machine
+    }
     QModelIndex row(const QString &uri, int column = 0)
     {
         const QModelIndex treeIndex = tree.indexForId(rid(uri));
@@ -154,14 +157,18 @@ void TestTreeStatsProxy::refreshSignalsOncePerParentOfTheRowsThatTalked()
     QCOMPARE(parents,
              (QSet<QString>{QStringLiteral("mqtt://h:1883/site/room1"), QStringLiteral("mqtt://h:1883/site/room2"),
                             QStringLiteral("mqtt://h:1883/site"), QStringLiteral("mqtt://h:1883"), QString()}));
-    // And the t1 row is in room1's range, t2 (quiet since the last refresh) is not
+    // And room1's range holds t1 (and t2, which talked at the first refresh: its rate still
+    // falls, so it is redrawn until that is over)
+    bool room1Seen = false;
     for (const QList<QVariant> &args : std::as_const(changed)) {
         const auto from = args.at(0).toModelIndex();
         if (from.parent() == f.row(QStringLiteral("mqtt://h:1883/site/room1"))) {
-            QCOMPARE(from.row(), f.row(kT1).row());
-            QCOMPARE(args.at(1).toModelIndex().row(), f.row(kT1).row());
+            room1Seen = true;
+            QVERIFY(from.row() <= f.row(kT1).row());
+            QVERIFY(args.at(1).toModelIndex().row() >= f.row(kT1).row());
         }
     }
+    QVERIFY(room1Seen);
 }
 
 void TestTreeStatsProxy::sortProxyOrdersSiblingsByRateAndFollowsChanges()
