@@ -211,7 +211,7 @@ double bytesPerMessage(const QString &database, int resources, int rounds)
         for (int topic = 0; topic < resources; ++topic) {
             Update update;
             update.id = ids.at(topic);
-            update.value = codecs::decode(payloadFor(topic, round), -1, {}, timeMs++);
+            update.value = codecs::decode(benchingest::payloadFor(topic, round), -1, {}, timeMs++);
             batch.append(std::move(update));
         }
         store.ingestFrom(Cause::endpoint(QStringLiteral("broker")), batch);
