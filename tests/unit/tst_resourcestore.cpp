@@ -170,14 +170,14 @@ void TestResourceStore::historyIsBoundedPerResource()
 void TestResourceStore::memoryBudgetDropsOldestFirst()
 {
     ResourceStore store;
-    const QByteArray payload(1000, 'x');
-    store.ingest({valueUpdate("mqtt://h/old", 1, 1, payload)});
-    store.ingest({valueUpdate("mqtt://h/new", 2, 2, payload)});
+    // Three payloads of their own (one buffer shared by several points is counted once)
+    store.ingest({valueUpdate("mqtt://h/old", 1, 1, QByteArray(1000, 'a'))});
+    store.ingest({valueUpdate("mqtt://h/new", 2, 2, QByteArray(1000, 'b'))});
     const qint64 onePoint = store.historyBytes() / 2;
     QVERIFY(onePoint > 1000);
     // When the budget only holds two points and a third arrives
     store.setMemoryBudget(onePoint * 2 + onePoint / 2);
-    store.ingest({valueUpdate("mqtt://h/new", 3, 3, payload)});
+    store.ingest({valueUpdate("mqtt://h/new", 3, 3, QByteArray(1000, 'c'))});
     // Then the store-wide oldest point is the one dropped, and counted
     QCOMPARE(store.droppedByBudget(), quint64(1));
     QCOMPARE(store.find(rid("mqtt://h/old"))->history().size(), 0);
