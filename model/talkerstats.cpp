@@ -75,6 +75,8 @@ TalkerStats::TalkerStats(ResourceStore *store, QObject *parent)
     : QObject(parent)
     , m_seed(size_t(QHashSeed::globalSeed()))
 {
+    // A node per tree level: a million topics make two million (see bench_talkers --memory).
+    static_assert(sizeof(void *) != 8 || sizeof(Node) <= 96, "TalkerStats::Node grew: keep its fields unpadded");
     if (store) {
         connect(store, &ResourceStore::batchApplied, this,
                 [this](const StoreBatch &batch) { ingest(batch, QDateTime::currentMSecsSinceEpoch()); });
@@ -282,9 +284,11 @@ TalkerStats::Stats TalkerStats::statsOf(const Node &node, Window window, qint64 
     if (node.rings) {
         rate(*node.rings, window, nowMs, &stats.messagesPerSecond, &stats.bytesPerSecond);
     } else if (node.oneMessages > 0) {
-        const std::pair<qint64, size_t> ring = window == Window::TenSeconds ? std::pair<qint64, size_t>(2'000, 5)
-            : window == Window::OneMinute                                   ? std::pair<qint64, size_t>(10'000, 6)
-                                                                            : std::pair<qint64, size_t>(60'000, 10);
+        // The bucket size and count of the window's ring (as rate() reads it).
+        const std::pair<qint64, size_t> ring = window == Window::TenSeconds
+            ? std::pair<qint64, size_t>(2'000, std::tuple_size_v<decltype(Rings::twoSeconds)>)
+            : window == Window::OneMinute ? std::pair<qint64, size_t>(10'000, std::tuple_size_v<decltype(Rings::tenSeconds)>)
+                                          : std::pair<qint64, size_t>(60'000, std::tuple_size_v<decltype(Rings::oneMinute)>);
         sumOne(node.oneMessages, node.oneBytes, node.lastMs, ring.first, ring.second, nowMs, &stats.messagesPerSecond,
                &stats.bytesPerSecond);
     }

@@ -20,8 +20,9 @@ struct StoreBatch;
 // Who talks most: for every node of the resource tree (endpoint, folder, resource) the
 // resources at or below it, the messages and bytes received, when the last came, and the rates
 // over the last 10 s, 1 min and 10 min, aggregated up the tree once per store batch (never per
-// message on the GUI thread). Rates live in small time-bucket rings, made for a node when it
-// talks and dropped once it has been quiet for 10 minutes.
+// message on the GUI thread). Rates live in small time-bucket rings, made for a node on its
+// second message in the last 10 minutes (the first is kept inline and counted exactly) and
+// dropped once it has been quiet for 10 minutes.
 class TalkerStats : public QObject
 {
     Q_OBJECT
