@@ -12,6 +12,7 @@ namespace thingscape {
 namespace {
 
 constexpr qint64 kSweepEveryMs = 60 * 1000;
+constexpr qint64 kShortestBucketMs = 2'000; // the 10-s ring's: the others' are multiples of it
 
 quint32 saturating(quint64 a)
 {
@@ -32,6 +33,19 @@ void addRing(Ring &ring, qint64 bucketMs, qint64 nowMs, quint32 messages, quint3
     bucket.bytes = saturating(quint64(bucket.bytes) + bytes);
 }
 
+// Whether bucket `index` is in the window ending now: the current bucket and the size - 1 before it.
+bool inWindow(quint32 index, quint32 now, size_t size)
+{
+    return index <= now && now - index < size;
+}
+
+void perSecond(quint64 m, quint64 b, qint64 bucketMs, size_t size, double *messages, double *bytes)
+{
+    const double seconds = double(bucketMs * qint64(size)) / 1000.0;
+    *messages = double(m) / seconds;
+    *bytes = double(b) / seconds;
+}
+
 template<typename Ring>
 void sumRing(const Ring &ring, qint64 bucketMs, qint64 nowMs, double *messages, double *bytes)
 {
@@ -39,22 +53,30 @@ void sumRing(const Ring &ring, qint64 bucketMs, qint64 nowMs, double *messages, 
     quint64 m = 0;
     quint64 b = 0;
     for (const auto &bucket : ring) {
-        // The buckets of the window ending now: the current one and the N - 1 before it.
-        if (bucket.index <= now && now - bucket.index < ring.size()) {
+        if (inWindow(bucket.index, now, ring.size())) {
             m += bucket.messages;
             b += bucket.bytes;
         }
     }
-    const double seconds = double(bucketMs * qint64(ring.size())) / 1000.0;
-    *messages = double(m) / seconds;
-    *bytes = double(b) / seconds;
+    perSecond(m, b, bucketMs, ring.size(), messages, bytes);
+}
+
+// The same for a ring that would hold one bucket: `messages` and `bytes` at atMs.
+void sumOne(quint32 m, quint32 b, qint64 atMs, qint64 bucketMs, size_t size, qint64 nowMs, double *messages,
+            double *bytes)
+{
+    const bool in = inWindow(quint32(atMs / bucketMs), quint32(nowMs / bucketMs), size);
+    perSecond(in ? m : 0, in ? b : 0, bucketMs, size, messages, bytes);
 }
 
 } // namespace
 
 TalkerStats::TalkerStats(ResourceStore *store, QObject *parent)
     : QObject(parent)
+    , m_seed(size_t(QHashSeed::globalSeed()))
 {
+    // A node per tree level: a million topics make two million (see bench_talkers --memory).
+    static_assert(sizeof(void *) != 8 || sizeof(Node) <= 96, "TalkerStats::Node grew: keep its fields unpadded");
     if (store) {
         connect(store, &ResourceStore::batchApplied, this,
                 [this](const StoreBatch &batch) { ingest(batch, QDateTime::currentMSecsSinceEpoch()); });
@@ -85,35 +107,58 @@ QList<ResourceId> TalkerStats::chainOf(const ResourceId &id)
     // Every folder level down to (not including) the resource itself.
     for (qsizetype i = 0; i + 1 < segments.size(); ++i) {
         path += QLatin1Char('/') + segments.at(i);
-        chain.append(ResourceId::fromParts(id.scheme(), id.host(), id.port(), path));
+        // As fromParts() spells it, sharing the endpoint's parts (no copy of scheme and host).
+        chain.append(ResourceId::fromTopic(endpoint, path.mid(1)));
     }
     if (id != endpoint)
         chain.append(id);
     return chain;
 }
 
-TalkerStats::Node *TalkerStats::find(const ResourceId &id) const
+quint32 TalkerStats::find(QStringView uri) const
 {
-    return m_byUri.value(id.toString());
+    if (m_slots.empty())
+        return kNone;
+    const size_t mask = m_slots.size() - 1;
+    for (size_t i = qHash(uri, m_seed) & mask;; i = (i + 1) & mask) {
+        const quint32 slot = m_slots[i];
+        if (slot == 0)
+            return kNone;
+        if (m_nodes[slot - 1].id.uri() == uri)
+            return slot - 1;
+    }
 }
 
-TalkerStats::Node *TalkerStats::obtain(const ResourceId &id)
+void TalkerStats::index(quint32 node)
 {
-    if (Node *node = find(id))
+    if (m_nodes.size() * 2 > m_slots.size()) {
+        // Grow: twice the slots, every node again.
+        m_slots.assign(std::max<size_t>(64, m_slots.size() * 2), 0);
+        for (quint32 n = 0; n < node; ++n)
+            index(n);
+    }
+    const size_t mask = m_slots.size() - 1;
+    size_t i = qHash(QStringView(m_nodes[node].id.uri()), m_seed) & mask;
+    while (m_slots[i] != 0)
+        i = (i + 1) & mask;
+    m_slots[i] = node + 1;
+}
+
+quint32 TalkerStats::obtain(const ResourceId &id)
+{
+    if (const quint32 node = find(id.uri()); node != kNone)
         return node;
-    Node *parent = nullptr;
+    quint32 parent = kNone;
     for (const ResourceId &level : chainOf(id)) {
-        Node *node = find(level);
-        if (!node) {
-            auto made = std::make_unique<Node>();
-            made->id = level;
-            made->parent = parent;
-            made->rank = quint32(m_nodes.size());
-            if (parent)
-                ++parent->children;
-            node = made.get();
-            m_byUri.insert(level.toString(), node);
-            m_nodes.push_back(std::move(made));
+        quint32 node = find(level.uri());
+        if (node == kNone) {
+            node = quint32(m_nodes.size());
+            Node &made = m_nodes.emplace_back();
+            made.id = level;
+            made.parent = parent;
+            if (parent != kNone)
+                ++m_nodes[parent].children;
+            index(node);
         }
         parent = node;
     }
@@ -136,23 +181,48 @@ void TalkerStats::rate(const Rings &rings, Window window, qint64 nowMs, double *
     }
 }
 
+void TalkerStats::count(Node &node, qint64 nowMs, quint64 messages, quint64 bytes)
+{
+    const qint64 previousMs = node.lastMs;
+    node.messages += messages;
+    node.bytes += bytes;
+    node.lastMs = nowMs;
+    if (node.rings) {
+        add(*node.rings, nowMs, saturating(messages), saturating(bytes));
+    } else if (node.oneMessages == 0) {
+        node.oneMessages = saturating(messages);
+        node.oneBytes = saturating(bytes);
+    } else if (previousMs / kShortestBucketMs == nowMs / kShortestBucketMs) {
+        // The same bucket of every ring: what the rings would sum there.
+        node.oneMessages = saturating(quint64(node.oneMessages) + saturating(messages));
+        node.oneBytes = saturating(quint64(node.oneBytes) + saturating(bytes));
+    } else {
+        // The second in the horizon: the rings, with both.
+        node.rings = std::make_unique<Rings>();
+        add(*node.rings, previousMs, node.oneMessages, node.oneBytes);
+        add(*node.rings, nowMs, saturating(messages), saturating(bytes));
+        node.oneMessages = 0;
+        node.oneBytes = 0;
+    }
+}
+
 void TalkerStats::ingest(const StoreBatch &batch, qint64 nowMs)
 {
     for (const Resource *resource : batch.added) {
-        Node *node = obtain(resource->id());
-        if (node->isResource)
+        const quint32 node = obtain(resource->id());
+        if (m_nodes[node].isResource)
             continue;
-        node->isResource = true;
-        for (Node *n = node; n; n = n->parent)
-            ++n->resources;
+        m_nodes[node].isResource = true;
+        for (quint32 n = node; n != kNone; n = m_nodes[n].parent)
+            ++m_nodes[n].resources;
     }
     for (const ResourceId &id : batch.removed) {
-        Node *node = find(id);
-        if (!node || !node->isResource)
+        const quint32 node = find(id.uri());
+        if (node == kNone || !m_nodes[node].isResource)
             continue;
-        node->isResource = false;
-        for (Node *n = node; n; n = n->parent)
-            --n->resources;
+        m_nodes[node].isResource = false;
+        for (quint32 n = node; n != kNone; n = m_nodes[n].parent)
+            --m_nodes[n].resources;
     }
     // Per resource first, then up the tree once per resource: a batch of 10,000 messages on
     // 10 topics costs 10 walks up, not 10,000.
@@ -170,18 +240,13 @@ void TalkerStats::ingest(const StoreBatch &batch, qint64 nowMs)
         delta.bytes += quint64(message.size());
     }
     for (auto it = deltas.cbegin(); it != deltas.cend(); ++it) {
-        Node *node = obtain(it.key());
-        for (Node *n = node; n; n = n->parent) {
-            n->messages += it->messages;
-            n->bytes += it->bytes;
-            n->lastMs = nowMs;
-            if (n->touched != m_touchStamp) {
-                n->touched = m_touchStamp;
+        for (quint32 n = obtain(it.key()); n != kNone; n = m_nodes[n].parent) {
+            Node &node = m_nodes[n];
+            if (!node.touched) {
+                node.touched = true;
                 m_touched.push_back(n);
             }
-            if (!n->rings)
-                n->rings = std::make_unique<Rings>();
-            add(*n->rings, nowMs, saturating(it->messages), saturating(it->bytes));
+            count(node, nowMs, it->messages, it->bytes);
         }
     }
     if (nowMs - m_lastSweepMs > kSweepEveryMs)
@@ -193,15 +258,18 @@ void TalkerStats::sweep(qint64 nowMs)
 {
     m_lastSweepMs = nowMs;
     const qint64 quiet = windowMs(Window::TenMinutes) + 60'000;
-    for (const auto &node : m_nodes) {
-        if (node->rings && nowMs - node->lastMs > quiet)
-            node->rings.reset();
+    for (Node &node : m_nodes) {
+        if ((node.rings || node.oneMessages > 0) && nowMs - node.lastMs > quiet) {
+            node.rings.reset();
+            node.oneMessages = 0;
+            node.oneBytes = 0;
+        }
     }
 }
 
 qsizetype TalkerStats::activeCount() const
 {
-    return std::count_if(m_nodes.cbegin(), m_nodes.cend(), [](const auto &node) { return node->rings != nullptr; });
+    return std::count_if(m_nodes.cbegin(), m_nodes.cend(), [](const Node &node) { return node.rings || node.oneMessages > 0; });
 }
 
 TalkerStats::Stats TalkerStats::statsOf(const Node &node, Window window, qint64 nowMs) const
@@ -213,52 +281,59 @@ TalkerStats::Stats TalkerStats::statsOf(const Node &node, Window window, qint64 
     stats.messages = node.messages;
     stats.bytes = node.bytes;
     stats.lastMs = node.lastMs;
-    if (node.rings)
+    if (node.rings) {
         rate(*node.rings, window, nowMs, &stats.messagesPerSecond, &stats.bytesPerSecond);
+    } else if (node.oneMessages > 0) {
+        // The bucket size and count of the window's ring (as rate() reads it).
+        const std::pair<qint64, size_t> ring = window == Window::TenSeconds
+            ? std::pair<qint64, size_t>(2'000, std::tuple_size_v<decltype(Rings::twoSeconds)>)
+            : window == Window::OneMinute ? std::pair<qint64, size_t>(10'000, std::tuple_size_v<decltype(Rings::tenSeconds)>)
+                                          : std::pair<qint64, size_t>(60'000, std::tuple_size_v<decltype(Rings::oneMinute)>);
+        sumOne(node.oneMessages, node.oneBytes, node.lastMs, ring.first, ring.second, nowMs, &stats.messagesPerSecond,
+               &stats.bytesPerSecond);
+    }
     return stats;
 }
 
 std::optional<TalkerStats::Stats> TalkerStats::stats(const ResourceId &id, Window window, qint64 nowMs) const
 {
-    const Node *node = find(id);
-    if (!node)
-        return std::nullopt;
-    return statsOf(*node, window, nowMs);
+    return stats(id.uri(), window, nowMs);
 }
 
 std::optional<TalkerStats::Stats> TalkerStats::stats(const QString &uri, Window window, qint64 nowMs) const
 {
-    const Node *node = m_byUri.value(uri);
-    if (!node)
+    const quint32 node = find(uri);
+    if (node == kNone)
         return std::nullopt;
-    return statsOf(*node, window, nowMs);
+    return statsOf(m_nodes[node], window, nowMs);
 }
 
 QList<TalkerStats::Touched> TalkerStats::takeTouched()
 {
-    std::sort(m_touched.begin(), m_touched.end(), [](const Node *a, const Node *b) { return a->rank < b->rank; });
+    std::sort(m_touched.begin(), m_touched.end());
     QList<Touched> touched;
     touched.reserve(qsizetype(m_touched.size()));
-    for (const Node *node : m_touched)
-        touched.append(Touched{node->rank, node->id});
+    for (const quint32 node : m_touched) {
+        m_nodes[node].touched = false;
+        touched.append(Touched{node, m_nodes[node].id});
+    }
     m_touched.clear();
-    ++m_touchStamp;
     return touched;
 }
 
 QList<TalkerStats::Stats> TalkerStats::top(Window window, bool byBytes, Kind kind, int count, qint64 nowMs) const
 {
     QList<Stats> all;
-    for (const auto &node : m_nodes) {
-        if (!node->rings || nowMs - node->lastMs > windowMs(window))
+    for (const Node &node : m_nodes) {
+        if ((!node.rings && node.oneMessages == 0) || nowMs - node.lastMs > windowMs(window))
             continue;
         // A subtree is a node with nodes below it; a resource with children counts as both.
-        const bool subtree = node->children > 0;
-        if (kind == Kind::Resources && !node->isResource)
+        const bool subtree = node.children > 0;
+        if (kind == Kind::Resources && !node.isResource)
             continue;
         if (kind == Kind::Subtrees && !subtree)
             continue;
-        Stats stats = statsOf(*node, window, nowMs);
+        Stats stats = statsOf(node, window, nowMs);
         if (stats.messagesPerSecond > 0)
             all.append(stats);
     }

@@ -7,6 +7,7 @@
 #include <QObject>
 
 #include <array>
+#include <deque>
 #include <optional>
 #include <memory>
 #include <vector>
@@ -19,8 +20,9 @@ struct StoreBatch;
 // Who talks most: for every node of the resource tree (endpoint, folder, resource) the
 // resources at or below it, the messages and bytes received, when the last came, and the rates
 // over the last 10 s, 1 min and 10 min, aggregated up the tree once per store batch (never per
-// message on the GUI thread). Rates live in small time-bucket rings, made for a node when it
-// talks and dropped once it has been quiet for 10 minutes.
+// message on the GUI thread). Rates live in small time-bucket rings, made for a node on its
+// second message in the last 10 minutes (the first is kept inline and counted exactly) and
+// dropped once it has been quiet for 10 minutes.
 class TalkerStats : public QObject
 {
     Q_OBJECT
@@ -74,7 +76,7 @@ public:
     QList<Stats> top(Window window, bool byBytes, Kind kind, int count, qint64 nowMs) const;
     // Drops the rate rings of nodes quiet for the longest window (done by ingest() now and then).
     void sweep(qint64 nowMs);
-    qsizetype nodeCount() const { return m_nodes.size(); }
+    qsizetype nodeCount() const { return qsizetype(m_nodes.size()); }
     qsizetype activeCount() const;
     // The nodes from the endpoint down to id (the endpoint first, id last).
     static QList<ResourceId> chainOf(const ResourceId &id);
@@ -97,32 +99,41 @@ private:
         std::array<Bucket, 6> tenSeconds;   // 1 min
         std::array<Bucket, 10> oneMinute;   // 10 min
     };
+    static constexpr quint32 kNone = 0xffffffffu;
+    // 96 bytes, the fields ordered for no padding. A node that has had one message (or one
+    // batch's messages within one 2-s bucket) in the horizon keeps it inline (at lastMs);
+    // the rings come with the second.
     struct Node
     {
         ResourceId id;
-        Node *parent = nullptr;  // Not owned.
-        bool isResource = false;
-        qint64 resources = 0;
+        std::unique_ptr<Rings> rings;
         quint64 messages = 0;
         quint64 bytes = 0;
         qint64 lastMs = 0;
-        std::unique_ptr<Rings> rings;
-        int children = 0;        // nodes whose parent this is
-        quint32 touched = 0;     // m_touchStamp when last put in m_touched
-        quint32 rank = 0;        // its index in m_nodes: a parent is always made first
+        quint32 parent = kNone;  // its index in m_nodes: a parent is always made first
+        quint32 resources = 0;
+        quint32 children = 0;    // nodes whose parent this is
+        quint32 oneMessages = 0; // without rings: the messages at lastMs (0: none in the horizon)
+        quint32 oneBytes = 0;    // without rings: their bytes (saturating)
+        bool isResource = false;
+        bool touched = false;    // in m_touched
     };
 
-    Node *obtain(const ResourceId &id);
-    Node *find(const ResourceId &id) const;
+    quint32 obtain(const ResourceId &id);
+    quint32 find(QStringView uri) const;
+    void index(quint32 node);
     Stats statsOf(const Node &node, Window window, qint64 nowMs) const;
+    static void count(Node &node, qint64 nowMs, quint64 messages, quint64 bytes);
     static void add(Rings &rings, qint64 nowMs, quint32 messages, quint32 bytes);
     static void rate(const Rings &rings, Window window, qint64 nowMs, double *messages, double *bytes);
 
-    QHash<QString, Node *> m_byUri;  // Not owned: into m_nodes.
-    std::vector<std::unique_ptr<Node>> m_nodes;
+    // The nodes by URI: open addressing over m_nodes' indices + 1 (0: empty), hashed by the
+    // node's own id text (no second copy of it), at most half full.
+    std::vector<quint32> m_slots;
+    size_t m_seed = 0;
+    std::deque<Node> m_nodes;   // a node's index is its rank
     qint64 m_lastSweepMs = 0;
-    std::vector<Node *> m_touched; // Not owned; each node once per takeTouched()
-    quint32 m_touchStamp = 1;
+    std::vector<quint32> m_touched; // each node once per takeTouched()
 };
 
 } // namespace thingscape

@@ -5,6 +5,8 @@
 // topics 4 levels deep (site/floor/device/metric). Medians of the batches after a warm-up.
 //
 //   bench_talkers [--batches N]
+//   bench_talkers --memory [--topics N]   the statistics' heap per tree node (mallinfo2) after
+//                                          one batch of N one-message topics (default 1,000,000)
 //
 // THINGSCAPE_BENCH_QUICK=1 (set by ctest): one small scenario, checks only the counts (every
 // message and resource counted at the root and the folders; the refresh signals the rows that
@@ -21,9 +23,12 @@
 #include <QDateTime>
 #include <QSignalSpy>
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <vector>
 
 using namespace thingscape;
@@ -141,6 +146,36 @@ Figures run(int topics, int perTopic, int batches, bool quick)
     return figures;
 }
 
+// The heap the statistics hold after one store batch of `topics` one-message topics: measured
+// with mallinfo2 around TalkerStats::ingest (the store's own memory is not counted).
+int memoryMode(int topics, bool quick)
+{
+    ResourceStore store;
+    auto stats = std::make_unique<TalkerStats>();
+    size_t before = 0;
+    size_t after = 0;
+    double ingestMs = 0;
+    QObject::connect(&store, &ResourceStore::batchApplied, &store, [&](const StoreBatch &applied) {
+        before = mallinfo2().uordblks;
+        const auto start = Clock::now();
+        stats->ingest(applied, QDateTime::currentMSecsSinceEpoch());
+        ingestMs = msSince(start);
+        after = mallinfo2().uordblks;
+    });
+    store.ingest(makeBatch(topics, 1));
+    const qsizetype nodes = stats->nodeCount();
+    const double perNode = nodes > 0 ? double(after - before) / double(nodes) : 0;
+    std::printf("bench_talkers --memory: %d one-message topics, %lld nodes (%lld with rates), ingest %.1f ms\n"
+                "  heap held by the statistics: %.1f MiB, %.1f bytes per node %s\n",
+                topics, qlonglong(nodes), qlonglong(stats->activeCount()), ingestMs,
+                double(after - before) / (1024.0 * 1024.0), perNode, quick ? "(not judged)" : "");
+    // Sanity: every topic and its folders became nodes, and the heap grew.
+    const qsizetype folders = (topics + 999) / 1000;
+    const bool ok = nodes == qsizetype(topics) * 2 + folders + 2 && after > before;
+    std::printf("%s\n", ok ? "ok" : "FAILED: wrong node count");
+    return ok ? 0 : 1;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -149,6 +184,14 @@ int main(int argc, char **argv)
     const bool quick = qEnvironmentVariableIsSet("THINGSCAPE_BENCH_QUICK");
     int batches = quick ? 3 : 21;
     const QStringList args = app.arguments();
+    if (args.contains(QStringLiteral("--memory")) || quick) {
+        int topics = quick ? 2000 : 1'000'000;
+        if (const qsizetype i = args.indexOf(QStringLiteral("--topics")); i > 0 && i + 1 < args.size())
+            topics = std::max(1, args.at(i + 1).toInt());
+        const int rc = memoryMode(topics, quick);
+        if (rc != 0 || !quick)
+            return rc;
+    }
     if (const qsizetype i = args.indexOf(QStringLiteral("--batches")); i > 0 && i + 1 < args.size())
         batches = std::max(1, args.at(i + 1).toInt());
 
