@@ -8,12 +8,6 @@ Resource::Resource(const ResourceId &id, quint32 key)
 {
 }
 
-const Metadata &Resource::metadata() const
-{
-    static const Metadata empty;
-    return m_metadata ? *m_metadata : empty;
-}
-
 QString Resource::title() const
 {
     const Metadata &meta = metadata();

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "history.h"
-#include "metadata.h"
+#include "metadataref.h"
 #include "resourceid.h"
 #include "update.h"
 
@@ -24,7 +24,9 @@ public:
     const ResourceId &id() const { return m_id; }
     ResourceId endpoint() const { return m_id.endpoint(); }
     quint32 key() const { return m_key; }
-    const Metadata &metadata() const;
+    const Metadata &metadata() const { return m_metadata.get(); }
+    // The same, shared (copying it costs a reference, not the metadata).
+    const MetadataRef &sharedMetadata() const { return m_metadata; }
     ResourceState state() const { return m_state; }
     bool hasValue() const { return m_history.hasCurrent(); }
     // The latest value (kept even when the memory budget emptied the history).
@@ -38,13 +40,13 @@ public:
     quint64 messageCount() const { return m_messageCount; }
     QString title() const; // the metadata title, else the last path segment
     // Whether this resource shares its metadata object with another (for tests and accounting).
-    bool sharesMetadataWith(const Resource &other) const { return m_metadata && m_metadata == other.m_metadata; }
+    bool sharesMetadataWith(const Resource &other) const { return m_metadata.sharesWith(other.m_metadata); }
 
 private:
     friend class ResourceStore;
 
     ResourceId m_id;
-    std::shared_ptr<const Metadata> m_metadata; // null: empty
+    MetadataRef m_metadata;
     History m_history;
     quint64 m_updateCount = 0;
     quint64 m_messageCount = 0;

@@ -30,7 +30,7 @@ qint64 stringCost(const QString &text)
 
 qint64 metadataCost(const Metadata &meta)
 {
-    qint64 cost = heapBlock(qint64(sizeof(Metadata))) + heapBlock(48); // the object, its shared_ptr block
+    qint64 cost = heapBlock(qint64(sizeof(detail::MetadataBlock))); // the object with its count
     for (const Sourced<QString> *field : {&meta.title, &meta.description, &meta.unit, &meta.unitCode, &meta.device,
                                           &meta.commandUri}) {
         if (field->isSet())
@@ -58,7 +58,7 @@ constexpr qint64 kBudgetQueueEntry = qint64(sizeof(std::pair<quint32, quint64>))
 
 ResourceStore::ResourceStore(QObject *parent)
     : QObject(parent)
-    , m_metadataBytes(std::make_shared<std::atomic<qint64>>(0))
+    , m_metadataBytes(new detail::MetadataAccount)
     , m_decoded(new detail::DecodeAccount)
 {
     qRegisterMetaType<thingscape::StoreBatch>();
@@ -82,18 +82,15 @@ qint64 ResourceStore::recordCost(const Resource *resource)
 
 qint64 ResourceStore::memoryBytes() const
 {
-    return m_recordBytes + m_metadataBytes->load() + m_currentOnlyBytes + keptBytes() + m_ledger.overheadBytes();
+    return m_recordBytes + m_metadataBytes->bytes.load(std::memory_order_relaxed) + m_currentOnlyBytes + keptBytes() + m_ledger.overheadBytes();
 }
 
-std::shared_ptr<const Metadata> ResourceStore::shareMetadata(Metadata &&metadata)
+MetadataRef ResourceStore::shareMetadata(Metadata &&metadata)
 {
     const qint64 cost = metadataCost(metadata);
-    m_metadataBytes->fetch_add(cost);
-    std::shared_ptr<std::atomic<qint64>> counter = m_metadataBytes;
-    return std::shared_ptr<const Metadata>(new Metadata(std::move(metadata)), [counter, cost](const Metadata *meta) {
-        counter->fetch_sub(cost);
-        delete meta;
-    });
+    MetadataRef shared(std::move(metadata));
+    shared.chargeTo(m_metadataBytes.data(), cost);
+    return shared;
 }
 
 namespace {
@@ -236,9 +233,9 @@ void ResourceStore::ingestFrom(const Cause &cause, const UpdateBatch &updates)
         if (!update.metadata.isEmpty()) {
             // Resources announced alike (every new MQTT topic: retained, observable) share one
             // merged object: the same base merged with the same update gives the same result.
-            if (m_mergeCache.result && m_mergeCache.base == resource->m_metadata
+            if (!m_mergeCache.result.isNull() && m_mergeCache.base.isSameObject(resource->m_metadata)
                 && m_mergeCache.update == update.metadata) {
-                if (resource->m_metadata != m_mergeCache.result) {
+                if (!resource->m_metadata.isSameObject(m_mergeCache.result)) {
                     resource->m_metadata = m_mergeCache.result;
                     changed = true;
                 }

@@ -165,7 +165,7 @@ private:
     void eraseResource(Resource *resource);
     void collectByPrefix(const QString &uriPrefix, QList<const Resource *> *found) const;
     void collectUnder(const QString &uri, QList<const Resource *> *found) const;
-    std::shared_ptr<const Metadata> shareMetadata(Metadata &&metadata);
+    MetadataRef shareMetadata(Metadata &&metadata);
     static qint64 recordCost(const Resource *resource);
     void compactBudgetQueue();
     void publish(const ValueEvents &events);
@@ -190,7 +190,7 @@ private:
     qint64 m_keptBytes = 0;        // what the budget covers (history + clients, payloads once)
     qint64 m_recordBytes = 0;      // resource records, their ids and index entries
     qint64 m_currentOnlyBytes = 0; // current values the budget dropped from their history
-    std::shared_ptr<std::atomic<qint64>> m_metadataBytes;
+    QExplicitlySharedDataPointer<detail::MetadataAccount> m_metadataBytes; // charged by the objects themselves
     QExplicitlySharedDataPointer<detail::DecodeAccount> m_decoded; // charged by the values themselves
     quint64 m_payloadsDroppedByBudget = 0;
     static constexpr qint64 kTrimAfterBytes = 32ll * 1024 * 1024;
@@ -200,9 +200,9 @@ private:
     // The last metadata merge: the next resource announced the same way shares its result.
     struct MergeCache
     {
-        std::shared_ptr<const Metadata> base;
-        Metadata update;
-        std::shared_ptr<const Metadata> result;
+        MetadataRef base;
+        MetadataRef update;
+        MetadataRef result;
     };
     MergeCache m_mergeCache;
     quint64 m_nextEventSeq = 1;

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "cause.h"
-#include "metadata.h"
+#include "metadataref.h"
 #include "resourceid.h"
 #include "value.h"
 
@@ -12,7 +12,7 @@
 
 namespace thingscape {
 
-enum class ResourceState {
+enum class ResourceState : quint8 {
     Unknown,
     Online,
     Stale,   // no update within its expected interval
@@ -22,18 +22,21 @@ enum class ResourceState {
 
 QString resourceStateName(ResourceState state);
 
-enum class Direction {
+enum class Direction : quint8 {
     In,  // received from a peer
     Out, // sent by us (write, publish, request)
 };
 
 // What a connector hands the store: a new value, new metadata, a state change or a removal,
 // for one resource. Connectors send these in batches (one queued hand-over per 16-50 ms).
+// Kept small (216 bytes): a flood waits in these while the window is busy. Metadata travel as one
+// shared pointer, set only when they say something new (one object for every update announced
+// alike), never per message.
 struct Update
 {
     ResourceId id;
     std::optional<Value> value;
-    Metadata metadata;                 // merged into the resource's metadata when not empty
+    MetadataRef metadata;              // merged into the resource's metadata when not empty
     std::optional<ResourceState> state;
     bool remove = false;
     Direction direction = Direction::In; // Out: recorded in the message stream only

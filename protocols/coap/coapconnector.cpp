@@ -250,8 +250,12 @@ Value CoapConnector::postValue(const ResourceId &id, const CoapResponse &respons
         update.info += QStringLiteral(" ETag %1").arg(QString::fromLatin1(response.etag.toHex()));
     if (response.maxAge)
         update.info += QStringLiteral(" Max-Age %1").arg(*response.maxAge);
-    if (response.contentFormat >= 0)
-        update.metadata.contentFormat.set(response.contentFormat, MetaSource::Protocol);
+    if (response.contentFormat >= 0) {
+        // The same object for every notification in this format: nothing allocated per message.
+        Metadata format;
+        format.contentFormat.set(response.contentFormat, MetaSource::Protocol);
+        update.metadata = MetadataRef::interned(std::move(format));
+    }
     post(update);
     if (isSenml(response.contentFormat)) {
         QString error;
@@ -271,8 +275,11 @@ Value CoapConnector::postValue(const ResourceId &id, const CoapResponse &respons
                 child.state = ResourceState::Online;
                 child.derived = true;
                 child.info = info;
-                if (!record.unit.isEmpty())
-                    child.metadata.unit.set(record.unit, MetaSource::SenML);
+                if (!record.unit.isEmpty()) {
+                    Metadata unit;
+                    unit.unit.set(record.unit, MetaSource::SenML);
+                    child.metadata = MetadataRef::interned(std::move(unit));
+                }
                 post(child);
             }
         }

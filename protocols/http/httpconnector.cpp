@@ -484,7 +484,7 @@ QCoro::Task<Result> HttpConnector::discover(const ResourceId &rootArg, std::chro
         update.metadata = md;
         update.value = codecs::decode(first.body, ContentFormat::Unknown, first.contentType, now());
         if (update.value->contentFormat >= 0)
-            update.metadata.contentFormat.set(update.value->contentFormat, MetaSource::Protocol);
+            update.metadata.edit().contentFormat.set(update.value->contentFormat, MetaSource::Protocol);
         update.state = ResourceState::Online;
         update.info = QStringLiteral("GET %1").arg(first.status);
         post(update);

@@ -229,7 +229,7 @@ QList<Update> HomeAssistantDiscovery::describe(const QString &key, const QString
     constexpr MetaSource source = MetaSource::MqttConvention;
     Update update;
     update.id = ResourceId::fromTopic(m_endpoint, target);
-    Metadata &meta = update.metadata;
+    Metadata &meta = update.metadata.edit();
     const QJsonObject device = config.value(QStringLiteral("device")).toObject();
     const QString owner = deviceName(device);
     const QJsonValue name = config.value(QStringLiteral("name"));

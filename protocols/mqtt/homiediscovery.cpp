@@ -38,9 +38,10 @@ Update HomieDiscovery::propertyUpdate(const QString &propertyTopic, const Device
 {
     Update update;
     update.id = ResourceId::fromTopic(m_endpoint, propertyTopic);
-    update.metadata.device.set(device.name, kSource);
-    update.metadata.extra.insert(QStringLiteral("convention"), QStringLiteral("homie"));
-    update.metadata.extraSource = kSource;
+    Metadata &meta = update.metadata.edit();
+    meta.device.set(device.name, kSource);
+    meta.extra.insert(QStringLiteral("convention"), QStringLiteral("homie"));
+    meta.extraSource = kSource;
     return update;
 }
 
@@ -113,7 +114,7 @@ QList<Update> HomieDiscovery::handleMessage(const QString &topic, const QByteArr
     const QString &attribute = rest.at(2);
     device.properties.insert(propertyTopic);
     Update update = propertyUpdate(propertyTopic, device);
-    Metadata &meta = update.metadata;
+    Metadata &meta = update.metadata.edit();
     if (attribute == QLatin1String("$name")) {
         meta.title.set(text, kSource);
     } else if (attribute == QLatin1String("$unit")) {
@@ -158,7 +159,7 @@ QList<Update> HomieDiscovery::describeFromJson(const QString &deviceTopic, Devic
             const QString propertyTopic = deviceTopic + QLatin1Char('/') + node.key() + QLatin1Char('/') + property.key();
             device.properties.insert(propertyTopic);
             Update update = propertyUpdate(propertyTopic, device);
-            Metadata &meta = update.metadata;
+            Metadata &meta = update.metadata.edit();
             meta.title.set(spec.value(QStringLiteral("name")).toString(property.key()), kSource);
             if (spec.contains(QStringLiteral("unit")))
                 meta.unit.set(spec.value(QStringLiteral("unit")).toString(), kSource);

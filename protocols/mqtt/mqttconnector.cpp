@@ -535,16 +535,18 @@ void MqttConnector::onMessage(const MqttMessage &message)
         update.value = codecs::decode(message.payload, ContentFormat::Unknown, message.contentType, now);
     }
     // Metadata only when it changes: an empty one spares the store a merge per message.
-    if (created || info.retained != message.retain) {
-        update.metadata.retained.set(message.retain, MetaSource::Protocol);
+    const bool retainChanged = created || info.retained != message.retain;
+    const int contentFormat = message.contentType.isEmpty() ? -1 : codecs::contentFormatForMediaType(message.contentType);
+    if (retainChanged || contentFormat >= 0) {
+        Metadata meta;
+        if (retainChanged)
+            meta.retained.set(message.retain, MetaSource::Protocol);
         info.retained = message.retain;
-    }
-    if (created)
-        update.metadata.observable.set(true, MetaSource::Protocol); // every topic can be subscribed to
-    if (!message.contentType.isEmpty()) {
-        const int contentFormat = codecs::contentFormatForMediaType(message.contentType);
+        if (created)
+            meta.observable.set(true, MetaSource::Protocol); // every topic can be subscribed to
         if (contentFormat >= 0)
-            update.metadata.contentFormat.set(contentFormat, MetaSource::Protocol);
+            meta.contentFormat.set(contentFormat, MetaSource::Protocol);
+        update.metadata = MetadataRef::interned(std::move(meta)); // one object for every topic alike
     }
     update.state = valueState;
     update.info = messageInfo(message);
@@ -986,7 +988,7 @@ QCoro::Task<ClearResult> MqttConnector::clearRetained(const ResourceId &id, bool
         post(sent);
         Update cleared;
         cleared.id = sent.id;
-        cleared.metadata.retained.set(false, MetaSource::Protocol);
+        cleared.metadata.edit().retained.set(false, MetaSource::Protocol);
         post(std::move(cleared));
     }
     // Counted down as acks arrive: each ack wakes this one waiter, which checks in O(1).

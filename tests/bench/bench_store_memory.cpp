@@ -99,8 +99,11 @@ Update updateFor(const ResourceId &endpoint, const ResourceId &id, int i, int me
     update.value = codecs::decode(payloadFor(i, message, payloadSize), ContentFormat::Unknown, {},
                                   QDateTime::currentMSecsSinceEpoch());
     if (first) {
-        update.metadata.retained.set(true, MetaSource::Protocol);
-        update.metadata.observable.set(true, MetaSource::Protocol);
+        // As the MQTT connector does: one object for every topic announced alike.
+        Metadata meta;
+        meta.retained.set(true, MetaSource::Protocol);
+        meta.observable.set(true, MetaSource::Protocol);
+        update.metadata = MetadataRef::interned(std::move(meta));
     }
     update.info = message == 0 ? retainedInfo : liveInfo;
     return update;

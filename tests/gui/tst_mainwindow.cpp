@@ -94,7 +94,7 @@ void TestMainWindow::workspaceSavedAndReopenedGivesSameEndpointsAndSystems()
         // One member has a title while its endpoint is up.
         Update titled;
         titled.id = *ResourceId::parse(QStringLiteral("mqtt://127.0.0.1:1/gh/temp"));
-        titled.metadata.title.set(QStringLiteral("Greenhouse temperature"), MetaSource::MqttConvention);
+        titled.metadata.edit().title.set(QStringLiteral("Greenhouse temperature"), MetaSource::MqttConvention);
         session.store()->ingest({titled});
         window.systemsDock()->createSystem(QStringLiteral("Greenhouse"),
                                            {*ResourceId::parse(QStringLiteral("mqtt://127.0.0.1:1/gh/temp")),
@@ -310,7 +310,7 @@ void TestMainWindow::newRuleFromTheTreeOpensTheEditorWithIt()
     const ResourceId temp = *ResourceId::parse(QStringLiteral("mqtt://127.0.0.1:1/gh/temp"));
     Update titled;
     titled.id = temp;
-    titled.metadata.title.set(QStringLiteral("Greenhouse \"temp\""), MetaSource::MqttConvention);
+    titled.metadata.edit().title.set(QStringLiteral("Greenhouse \"temp\""), MetaSource::MqttConvention);
     session.store()->ingest({titled});
     QTRY_VERIFY_WITH_TIMEOUT((window.treeDock()->selectResource(temp), window.treeDock()->currentResource() == temp), 10000);
 

@@ -178,7 +178,7 @@ void TestResourceTreeDock::observeOrStopObservingWhicheverApplies()
 {
     Fixture f;
     Update observable = valueUpdate("coap://dev/sensor", "20");
-    observable.metadata.observable.set(true, MetaSource::LinkFormat);
+    observable.metadata.edit().observable.set(true, MetaSource::LinkFormat);
     f.store.ingest({valueUpdate("mqtt://h/t", "1"), valueUpdate("coap://dev/config", "x"), observable});
     f.dock.show();
     f.dock.view()->expandAll();
@@ -256,7 +256,7 @@ void TestResourceTreeDock::hostileNamesInToolTipsShowAsText()
     Fixture f;
     f.model.addEndpoint(rid("mqtt://h"), hostile);
     Update titled = valueUpdate("mqtt://h/dev/x", "1");
-    titled.metadata.title.set(hostile, MetaSource::MqttConvention);
+    titled.metadata.edit().title.set(hostile, MetaSource::MqttConvention);
     f.store.ingest({titled});
     f.dock.view()->expandAll();
     // Then the tooltips render to the very text, tags and all
@@ -284,7 +284,7 @@ void TestResourceTreeDock::columnsFitTheirContent()
     // Given names, values, units and times of different widths
     Fixture f;
     Update unit = valueUpdate("coap://device.example/sensors/a-rather-long-temperature-name", "1234567.25");
-    unit.metadata.unit.set(QStringLiteral("kWh"), MetaSource::SenML);
+    unit.metadata.edit().unit.set(QStringLiteral("kWh"), MetaSource::SenML);
     f.store.ingest({unit, valueUpdate("mqtt://h/x", "closed"), valueUpdate("mqtt://h/y", "on")});
     f.dock.resize(1000, 400); // wide enough for every column, the talker columns too
     f.dock.show();
@@ -482,7 +482,7 @@ void TestResourceTreeDock::newRuleIsAskedForTheCurrentResource()
     Fixture f;
     QAbstractItemModelTester tester(f.dock.filterModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     Update titled = valueUpdate("mqtt://h/gh/temp", "21");
-    titled.metadata.title.set(QStringLiteral("Greenhouse temperature"), MetaSource::MqttConvention);
+    titled.metadata.edit().title.set(QStringLiteral("Greenhouse temperature"), MetaSource::MqttConvention);
     f.store.ingest({titled, valueUpdate("mqtt://h/gh/valve", "0")});
     QSignalSpy asked(&f.dock, &ResourceTreeDock::newRuleRequested);
     // Nothing selected: nothing asked

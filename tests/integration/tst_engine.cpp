@@ -534,7 +534,7 @@ void TestEngine::systemTitlesOutliveTheirEndpoint()
     UpdateBatch batch;
     Update titled;
     titled.id = lab;
-    titled.metadata.title.set(QStringLiteral("Lab temperature"), MetaSource::MqttConvention);
+    titled.metadata.edit().title.set(QStringLiteral("Lab temperature"), MetaSource::MqttConvention);
     batch.append(titled);
     Update untitled;
     untitled.id = bare;

@@ -82,8 +82,8 @@ void TestMqttConventions::nullNameFallsBackToDevice()
         R"({"name":null,"stat_t":"plug/state","cmd_t":"plug/set","dev":{"name":"Desk plug","ids":"p1"}})");
     QCOMPARE(updates.size(), 1);
     QCOMPARE(updates.first().id.toString(), uri("plug/state"));
-    QCOMPARE(*updates.first().metadata.title, QStringLiteral("Desk plug"));
-    QCOMPARE(*updates.first().metadata.commandUri, uri("plug/set"));
+    QCOMPARE(*updates.first().metadata->title, QStringLiteral("Desk plug"));
+    QCOMPARE(*updates.first().metadata->commandUri, uri("plug/set"));
     QCOMPARE(ha.commandTopicFor(QStringLiteral("plug/state")), QStringLiteral("plug/set"));
 
     // Removal forgets the command topic too.
@@ -140,15 +140,15 @@ void TestMqttConventions::homieAttributesBecomeMetadata()
     QList<Update> updates = homie.handleMessage(QStringLiteral("homie/dev/node/prop/$unit"), "%", &state);
     QCOMPARE(updates.size(), 1);
     QCOMPARE(updates.first().id.toString(), uri("homie/dev/node/prop"));
-    QCOMPARE(*updates.first().metadata.unit, QStringLiteral("%"));
-    QCOMPARE(*updates.first().metadata.device, QStringLiteral("Device"));
-    QCOMPARE(updates.first().metadata.unit.source, MetaSource::MqttConvention);
+    QCOMPARE(*updates.first().metadata->unit, QStringLiteral("%"));
+    QCOMPARE(*updates.first().metadata->device, QStringLiteral("Device"));
+    QCOMPARE(updates.first().metadata->unit.source, MetaSource::MqttConvention);
 
     updates = homie.handleMessage(QStringLiteral("homie/dev/node/prop/$settable"), "true", &state);
-    QCOMPARE(*updates.first().metadata.commandUri, uri("homie/dev/node/prop/set"));
+    QCOMPARE(*updates.first().metadata->commandUri, uri("homie/dev/node/prop/set"));
     QCOMPARE(homie.commandTopicFor(QStringLiteral("homie/dev/node/prop")), QStringLiteral("homie/dev/node/prop/set"));
     updates = homie.handleMessage(QStringLiteral("homie/dev/node/prop/$settable"), "false", &state);
-    QCOMPARE(*updates.first().metadata.writable, false);
+    QCOMPARE(*updates.first().metadata->writable, false);
     QVERIFY(homie.commandTopicFor(QStringLiteral("homie/dev/node/prop")).isEmpty());
 }
 

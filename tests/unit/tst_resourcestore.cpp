@@ -96,14 +96,14 @@ void TestResourceStore::metadataMergesAndKeepsSources()
     ResourceStore store;
     Update discovered;
     discovered.id = rid("coap://h/temp");
-    discovered.metadata.title.set(QStringLiteral("Temperature"), MetaSource::LinkFormat);
-    discovered.metadata.resourceTypes.set({QStringLiteral("temperature-c")}, MetaSource::LinkFormat);
-    discovered.metadata.observable.set(true, MetaSource::LinkFormat);
+    discovered.metadata.edit().title.set(QStringLiteral("Temperature"), MetaSource::LinkFormat);
+    discovered.metadata.edit().resourceTypes.set({QStringLiteral("temperature-c")}, MetaSource::LinkFormat);
+    discovered.metadata.edit().observable.set(true, MetaSource::LinkFormat);
     store.ingest({discovered});
 
     Update senml;
     senml.id = discovered.id;
-    senml.metadata.unit.set(QStringLiteral("Cel"), MetaSource::SenML);
+    senml.metadata.edit().unit.set(QStringLiteral("Cel"), MetaSource::SenML);
     QSignalSpy spy(&store, &ResourceStore::batchApplied);
     store.ingest({senml});
     QCOMPARE(spy.count(), 1);
@@ -206,10 +206,10 @@ void TestResourceStore::removalsAreReported()
     drop.remove = true;
     Update again;
     again.id = rid("mqtt://h/b");
-    again.metadata.unit.set(QStringLiteral("W"), MetaSource::MqttConvention);
+    again.metadata.edit().unit.set(QStringLiteral("W"), MetaSource::MqttConvention);
     Update titled;
     titled.id = rid("mqtt://h/b");
-    titled.metadata.title.set(QStringLiteral("old"), MetaSource::MqttConvention);
+    titled.metadata.edit().title.set(QStringLiteral("old"), MetaSource::MqttConvention);
     store.ingest({titled});
     store.ingest({drop, again});
     QVERIFY(store.find(rid("mqtt://h/b")));
@@ -331,7 +331,7 @@ void TestResourceStore::valueEventsKeepArrivalOrderAndCause()
     // A batch with no value change (metadata only) brings no events
     Update titled;
     titled.id = rid("mqtt://h/a");
-    titled.metadata.title.set(QStringLiteral("A"), MetaSource::Protocol);
+    titled.metadata.edit().title.set(QStringLiteral("A"), MetaSource::Protocol);
     store.ingest({titled});
     QCOMPARE(events.count(), 2);
 }
@@ -576,8 +576,8 @@ void TestResourceStore::metadataIsSharedAndCopiedOnWrite()
     UpdateBatch batch;
     for (const char *uri : {"mqtt://h/a", "mqtt://h/b"}) {
         Update update = valueUpdate(QString::fromLatin1(uri), 1);
-        update.metadata.retained.set(true, MetaSource::Protocol);
-        update.metadata.observable.set(true, MetaSource::Protocol);
+        update.metadata.edit().retained.set(true, MetaSource::Protocol);
+        update.metadata.edit().observable.set(true, MetaSource::Protocol);
         batch.append(update);
     }
     store.ingest(batch);
@@ -589,7 +589,7 @@ void TestResourceStore::metadataIsSharedAndCopiedOnWrite()
     // When one of them learns a unit
     Update unit;
     unit.id = rid("mqtt://h/b");
-    unit.metadata.unit.set(QStringLiteral("W"), MetaSource::MqttConvention);
+    unit.metadata.edit().unit.set(QStringLiteral("W"), MetaSource::MqttConvention);
     QSignalSpy spy(&store, &ResourceStore::batchApplied);
     store.ingest({unit});
     // Then only that one changes, and is reported changed

@@ -675,8 +675,8 @@ void TestResourceTreeModel::columnsAndRoles()
     ResourceTreeModel model(&store);
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     Update u = valueUpdate("coap://dev/temp", 21.5);
-    u.metadata.unit.set(QStringLiteral("Cel"), MetaSource::SenML);
-    u.metadata.title.set(QStringLiteral("Kitchen temperature"), MetaSource::LinkFormat);
+    u.metadata.edit().unit.set(QStringLiteral("Cel"), MetaSource::SenML);
+    u.metadata.edit().title.set(QStringLiteral("Kitchen temperature"), MetaSource::LinkFormat);
     store.ingest({u});
     const QModelIndex temp = model.indexForId(u.id);
     auto cell = [&](int column) { return model.index(temp.row(), column, temp.parent()).data().toString(); };
@@ -751,7 +751,7 @@ void TestResourceTreeModel::toolTipsAreEscapedPeerText()
     const QString hostile = QStringLiteral("<b>x</b><img src=\"file:///etc/passwd\">");
     model.addEndpoint(rid("mqtt://h"), hostile);
     UpdateBatch titled = topics({"a/<b>y</b>"});
-    titled.first().metadata.title.set(QStringLiteral("<i>title</i>"), MetaSource::MqttConvention);
+    titled.first().metadata.edit().title.set(QStringLiteral("<i>title</i>"), MetaSource::MqttConvention);
     store.ingest(titled);
     // When their tooltips are asked for
     const QString endpointTip = model.indexForId(rid("mqtt://h")).data(Qt::ToolTipRole).toString();
