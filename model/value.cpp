@@ -81,8 +81,7 @@ qsizetype detail::decodedHeapBytes(const QCborValue &value)
 
 qsizetype detail::pendingDecodeBytes()
 {
-    // make_shared: the control block and the object in one allocation.
-    return heapBlock(16 + qsizetype(sizeof(PendingDecode)));
+    return heapBlock(qsizetype(sizeof(PendingDecode)));
 }
 
 detail::PendingDecode::~PendingDecode()
@@ -154,11 +153,11 @@ bool DecodedValue::isPending() const
 
 namespace {
 
-std::shared_ptr<detail::PendingDecode> errorText(const QString &text)
+detail::PendingDecodePtr errorText(const QString &text)
 {
     if (text.isEmpty())
-        return nullptr;
-    auto holder = std::make_shared<detail::PendingDecode>();
+        return {};
+    detail::PendingDecodePtr holder = detail::PendingDecode::make();
     holder->error = text;
     holder->resolve(); // nothing to run: marks it done
     return holder;
@@ -191,7 +190,7 @@ char *toString(const DecodeError &error)
     return qstrdup(error.get().toUtf8().constData());
 }
 
-void Value::setPending(const std::shared_ptr<detail::PendingDecode> &pending)
+void Value::setPending(const detail::PendingDecodePtr &pending)
 {
     decoded.m_value = QCborValue();
     decoded.m_pending = pending;

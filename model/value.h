@@ -51,9 +51,10 @@ struct DecodeAccount : QSharedData
 };
 
 // A decoding that has not run yet: filled by codecs::decode (see there for what waits).
-// Laid out to stay one 128-byte heap block with its shared_ptr control block: there is one per
-// JSON value held, a million of them at a million topics.
-struct PendingDecode
+// Laid out to stay within one 128-byte heap block: there is one per JSON value held, a million of
+// them at a million topics. Counted in itself (QSharedData): a Value holds two 8-byte pointers
+// to it, not two std::shared_ptr of 16.
+struct PendingDecode : QSharedData
 {
     QByteArray raw;
     QCborValue decoded;
@@ -74,6 +75,7 @@ struct PendingDecode
     PendingDecode(const PendingDecode &) = delete;
     PendingDecode &operator=(const PendingDecode &) = delete;
     ~PendingDecode();
+    static QExplicitlySharedDataPointer<PendingDecode> make() { return QExplicitlySharedDataPointer<PendingDecode>(new PendingDecode); }
     bool isDone() const { return state.load(std::memory_order_acquire) >= Decoded; }
     void resolve();
     // From one thread (the store's), while resolve() may run on any other.
@@ -85,6 +87,7 @@ struct PendingDecode
 qsizetype decodedHeapBytes(const QCborValue &value);
 // What a pending decoding costs while it waits (its shared block; the payload is the Value's).
 qsizetype pendingDecodeBytes();
+using PendingDecodePtr = QExplicitlySharedDataPointer<PendingDecode>;
 } // namespace detail
 
 // The decoded form of a Value, read like a QCborValue. A structured payload (JSON, CBOR, text) is
@@ -133,7 +136,7 @@ public:
 private:
     friend struct Value;
     friend class DecodeError;
-    std::shared_ptr<detail::PendingDecode> m_pending;
+    detail::PendingDecodePtr m_pending;
     QCborValue m_value;
 };
 
@@ -163,7 +166,7 @@ private:
     friend struct Value;
     // One pointer, null for "no error" (nearly every value): the pending decoding of a large
     // payload, or a finished one holding just the error text. Keeps a Value 24 bytes smaller.
-    std::shared_ptr<detail::PendingDecode> m_pending;
+    detail::PendingDecodePtr m_pending;
 };
 
 // For QCOMPARE.
@@ -189,7 +192,7 @@ struct Value
     static QString sizeText(qint64 bytes);
 
     // For codecs::decode: both decoded and error come from this decoding, on first use.
-    void setPending(const std::shared_ptr<detail::PendingDecode> &pending);
+    void setPending(const detail::PendingDecodePtr &pending);
 
     bool isOversize() const { return oversizeBytes > 0; }
     // True while a payload waits for its first use (nothing has been decoded yet).

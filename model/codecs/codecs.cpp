@@ -400,7 +400,7 @@ thingscape::Value decode(const QByteArray &raw, int contentFormat, const QString
     }
     if (raw.size() > kEagerDecodeBytes && kind != Kind::Binary) {
         // Large: only the cheap checks now (they fix contentFormat); parsing waits for first use.
-        auto pending = std::make_shared<thingscape::detail::PendingDecode>();
+        thingscape::detail::PendingDecodePtr pending = thingscape::detail::PendingDecode::make();
         pending->run = &runPending;
         if (!kind) {
             pending->sniffed = true;
@@ -452,7 +452,7 @@ thingscape::Value decode(const QByteArray &raw, int contentFormat, const QString
         }
     }
     if (kind && *kind != Kind::Binary) {
-        auto pending = std::make_shared<thingscape::detail::PendingDecode>();
+        thingscape::detail::PendingDecodePtr pending = thingscape::detail::PendingDecode::make();
         pending->run = &runPending;
         pending->sniffed = sniffed;
         pending->raw = raw;
