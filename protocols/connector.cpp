@@ -3,11 +3,39 @@
 #include <QCoreApplication>
 #include <QSet>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 #include <iterator>
 #include <utility>
 
 namespace thingscape {
+
+namespace {
+
+// A backlog this large, once taken, leaves its blocks free in the heap of the thread that made
+// them (glibc keeps a freed block in its arena; only the top of a heap goes back by itself):
+// hand the free pages back then.
+constexpr qsizetype kTrimAfterBacklog = 20000;
+constexpr qint64 kTrimAtMostEveryMs = 5000;
+
+// Whether it trimmed (at most once per kTrimAtMostEveryMs across connectors).
+bool releaseFreeHeap()
+{
+    static std::atomic<qint64> lastMs{0};
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    qint64 last = lastMs.load();
+    if (now - last < kTrimAtMostEveryMs || !lastMs.compare_exchange_strong(last, now))
+        return false;
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+    return true;
+}
+
+} // namespace
 
 QString connectorStateName(ConnectorState state)
 {
@@ -54,7 +82,7 @@ void Connector::flush()
 void Connector::flushThen(std::function<void()> then)
 {
     flush();
-    if (m_pending.isEmpty())
+    if (m_pendingCount == 0)
         then();
     else
         m_afterSend.append(std::move(then)); // after the batch in flight has been taken
@@ -101,35 +129,75 @@ void Connector::handOverTaken()
         return;
     m_inFlight = false;
     ++m_taken;
-    if (m_pending.isEmpty() || m_batchTimer.isActive())
+    // A big load has been absorbed (the last of it was just taken).
+    if (m_pendingCount == 0 && m_backlogPeak >= kTrimAfterBacklog && releaseFreeHeap())
+        m_backlogPeak = 0;
+    if (m_pendingCount == 0 || m_batchTimer.isActive())
         return;
     // What waited goes out once it is a batch interval old: no faster than without backpressure.
     const qint64 age = QDateTime::currentMSecsSinceEpoch() - m_pendingSinceMs;
     m_batchTimer.start(int(std::clamp<qint64>(m_batchIntervalMs - age, 0, m_batchIntervalMs)));
 }
 
+qsizetype Connector::chunkCapacity() const
+{
+    return m_acknowledged && m_handOverLimit < std::numeric_limits<qsizetype>::max() ? m_handOverLimit
+                                                                                  : std::numeric_limits<qsizetype>::max();
+}
+
+void Connector::appendPending(Update &&update)
+{
+    const qsizetype capacity = chunkCapacity();
+    if (m_pending.empty() || m_pending.back().size() >= capacity) {
+        UpdateBatch &chunk = m_pending.emplace_back();
+        // Growing from empty moves every Update at each reallocation: start at the last size.
+        chunk.reserve(std::min(capacity, std::max<qsizetype>(m_reserve, 16)));
+    }
+    m_pending.back().append(std::move(update));
+    ++m_pendingCount;
+}
+
+UpdateBatch Connector::takePending(qsizetype n)
+{
+    UpdateBatch batch;
+    if (m_pending.empty())
+        return batch;
+    UpdateBatch &front = m_pending.front();
+    if (front.size() == n || (front.size() < n && m_pending.size() == 1)) {
+        // The common case: a whole chunk, handed over as it is.
+        batch.swap(front);
+        m_pending.pop_front();
+        m_pendingCount -= batch.size();
+        return batch;
+    }
+    batch.reserve(std::min(n, m_pendingCount));
+    while (batch.size() < n && !m_pending.empty()) {
+        UpdateBatch &chunk = m_pending.front();
+        const qsizetype take = std::min(n - batch.size(), chunk.size());
+        std::move(chunk.begin(), chunk.begin() + take, std::back_inserter(batch));
+        if (take == chunk.size())
+            m_pending.pop_front();
+        else
+            chunk.remove(0, take); // from the front: Qt moves its begin, no shift
+        m_pendingCount -= take;
+    }
+    return batch;
+}
+
 void Connector::sendPending()
 {
-    if (m_pending.isEmpty() || (m_acknowledged && m_inFlight))
+    if (m_pendingCount == 0 || (m_acknowledged && m_inFlight))
         return;
-    UpdateBatch batch;
-    const bool bite = m_acknowledged && m_pending.size() > m_handOverLimit;
-    if (bite) {
-        // The oldest first; the rest keeps its age, so it goes as soon as this is taken.
-        batch = UpdateBatch(std::make_move_iterator(m_pending.begin()),
-                            std::make_move_iterator(m_pending.begin() + m_handOverLimit));
-        m_pending.remove(0, m_handOverLimit); // from the front: Qt moves its begin, no shift
-    } else {
-        batch.swap(m_pending);
-        // Growing from empty moves every (large) Update at each reallocation: start at the last size.
-        m_pending.reserve(batch.size());
-    }
+    const bool bite = m_acknowledged && m_pendingCount > m_handOverLimit;
+    // The oldest first; the rest keeps its age, so it goes as soon as this is taken.
+    UpdateBatch batch = takePending(bite ? m_handOverLimit : m_pendingCount);
+    m_reserve = batch.size();
     m_inFlightSinceMs = m_pendingSinceMs;
     m_inFlightCoalesced = m_pendingCoalesced;
     m_pendingCoalesced = 0;
     // What a bite leaves is merged as soon as it passes the limit, as after a whole batch; above
     // it (distinct resources) once it doubled.
-    m_coalesceAt = bite && m_pending.size() > m_pendingLimit ? 2 * m_pending.size() : m_pendingLimit;
+    m_coalesceAt = bite && m_pendingCount > m_pendingLimit ? 2 * m_pendingCount : m_pendingLimit;
     ++m_sent;
     if (m_acknowledged)
         m_inFlight = true;
@@ -148,30 +216,36 @@ void Connector::coalescePending()
     // Newest first: an update whose resource gets a later value is only needed for what
     // else it carries (metadata, state, removal, an outgoing message).
     QSet<ResourceId> hasLaterValue;
-    UpdateBatch kept;
-    kept.reserve(m_pending.size());
+    std::vector<Update> kept;
+    kept.reserve(size_t(m_pendingCount));
     quint64 merged = 0;
-    for (qsizetype i = m_pending.size() - 1; i >= 0; --i) {
-        Update &update = m_pending[i];
-        const bool incomingValue = update.direction == Direction::In && update.value && !update.remove;
-        if (incomingValue) {
-            const bool valueOnly = !update.state && update.metadata.isEmpty();
-            if (valueOnly && hasLaterValue.contains(update.id)) {
-                if (!update.derived)
-                    ++merged;
-                continue;
+    std::deque<UpdateBatch> chunks = std::exchange(m_pending, {});
+    m_pendingCount = 0;
+    for (auto chunk = chunks.rbegin(); chunk != chunks.rend(); ++chunk) {
+        for (qsizetype i = chunk->size() - 1; i >= 0; --i) {
+            Update &update = (*chunk)[i];
+            const bool incomingValue = update.direction == Direction::In && update.value && !update.remove;
+            if (incomingValue) {
+                const bool valueOnly = !update.state && update.metadata.isEmpty();
+                if (valueOnly && hasLaterValue.contains(update.id)) {
+                    if (!update.derived)
+                        ++merged;
+                    continue;
+                }
+                hasLaterValue.insert(update.id);
             }
-            hasLaterValue.insert(update.id);
+            kept.push_back(std::move(update));
         }
-        kept.append(std::move(update));
+        chunk->clear();
     }
-    std::reverse(kept.begin(), kept.end());
-    m_pending = std::move(kept);
+    chunks.clear();
+    for (auto update = kept.rbegin(); update != kept.rend(); ++update)
+        appendPending(std::move(*update));
     m_pendingCoalesced += merged;
     m_coalesced += merged;
     // Distinct resources can keep it above the limit; coalesce again only once it doubled,
     // so a flood over many resources stays linear.
-    m_coalesceAt = std::max(m_pendingLimit, 2 * m_pending.size());
+    m_coalesceAt = std::max(m_pendingLimit, 2 * m_pendingCount);
 }
 
 void Connector::setPollInterval(const ResourceId &id, int ms)
@@ -189,12 +263,13 @@ void Connector::pollIntervalChanged(const ResourceId &)
 
 void Connector::post(Update update)
 {
-    if (m_pending.isEmpty())
+    if (m_pendingCount == 0)
         m_pendingSinceMs = QDateTime::currentMSecsSinceEpoch();
-    m_pending.append(std::move(update));
-    if (m_pending.size() > m_peakPending.load())
-        m_peakPending = m_pending.size();
-    if (m_pending.size() > m_coalesceAt)
+    appendPending(std::move(update));
+    if (m_pendingCount > m_peakPending.load())
+        m_peakPending = m_pendingCount;
+    m_backlogPeak = std::max(m_backlogPeak, m_pendingCount);
+    if (m_pendingCount > m_coalesceAt)
         coalescePending();
     // With a batch in flight, its acknowledgement starts the timer.
     if (!m_batchTimer.isActive() && !(m_acknowledged && m_inFlight))

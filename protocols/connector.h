@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -236,8 +237,18 @@ private:
     void sendPending();
     void handOverTaken();
     void coalescePending();
+    void appendPending(Update &&update);
+    // The oldest n updates (all when fewer wait), moved out of the pending chunks.
+    UpdateBatch takePending(qsizetype n);
+    qsizetype chunkCapacity() const;
 
-    UpdateBatch m_pending;
+    // What waits, oldest first, in chunks of at most the hand-over limit (one chunk without a
+    // limit): a bite is handed over without copying, and a backlog of a million updates is
+    // many small blocks that go as they are taken, not one array that grows by doubling.
+    std::deque<UpdateBatch> m_pending;
+    qsizetype m_pendingCount = 0;
+    qsizetype m_reserve = 0;        // a new chunk's capacity without a limit: the last batch's size
+    qsizetype m_backlogPeak = 0;    // the largest backlog since it was last empty
     QTimer m_batchTimer;
     int m_batchIntervalMs = 25;
     bool m_acknowledged = false;

@@ -34,6 +34,7 @@ private Q_SLOTS:
     void floodWhileTheGuiThreadIsBlocked();
     void behindIsShownWithItsCount();
     void aFloodIsHandedOverInBites();
+    void aBacklogInBitesIsMergedInOrder();
 
 private:
     // An endpoint on the broker for prefix/#, connected, with one message taken and nothing in
@@ -245,6 +246,81 @@ void TestBackpressure::aFloodIsHandedOverInBites()
     QVERIFY(applied.count() >= kMessages / 500);
     QCOMPARE(store.find(rid(base + prefix + "/flood"))->value().raw, QByteArray::number(kMessages - 1));
     QCOMPARE(manager.handOverStats(id).coalesced, quint64(0));
+    // Each one once, in the order sent, across the bites
+    int next = 0;
+    for (const QList<QVariant> &args : std::as_const(applied)) {
+        for (const Message &message : args.at(0).value<StoreBatch>().messages) {
+            if (message.id == rid(base + prefix + "/flood")) {
+                QCOMPARE(message.raw, QByteArray::number(next));
+                ++next;
+            }
+        }
+    }
+    QCOMPARE(next, kMessages);
+}
+
+void TestBackpressure::aBacklogInBitesIsMergedInOrder()
+{
+    // Given a manager handing over at most 500 updates at once (merging past the default pending limit)
+    const QString prefix = mqtttest::uniquePrefix(QStringLiteral("bitemerge"));
+    const QString base = QStringLiteral("mqtt://127.0.0.1:%1/").arg(m_broker.port());
+    ResourceStore store;
+    EndpointManager manager(&store);
+    manager.setHandOverLimit(500);
+    const QString id = connectWarm(&manager, &store, prefix);
+    QVERIFY(!id.isEmpty());
+
+    // When 4 topics x 10,000 messages pile up while the GUI thread is blocked, until merged
+    constexpr int kTopics = 4;
+    constexpr int kPerTopic = 10000;
+    QTemporaryDir dir;
+    std::vector<std::unique_ptr<QProcess>> publishers;
+    for (int t = 0; t < kTopics; ++t) {
+        QFile lines(dir.filePath(QStringLiteral("lines%1").arg(t)));
+        QVERIFY(lines.open(QIODevice::WriteOnly));
+        for (int i = 0; i < kPerTopic; ++i)
+            lines.write(QByteArray::number(i) + '\n');
+        lines.close();
+        auto process = std::make_unique<QProcess>();
+        testsupport::dieWithParent(process.get());
+        process->setStandardInputFile(lines.fileName());
+        process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        process->setStandardOutputFile(QProcess::nullDevice());
+        publishers.push_back(std::move(process));
+    }
+    QSignalSpy applied(&store, &ResourceStore::batchApplied);
+    const quint64 messagesBefore = store.messagesIn();
+    for (int t = 0; t < kTopics; ++t)
+        publishers[t]->start(testsupport::findProgram(QStringLiteral("mosquitto_pub")),
+                             {"-h", "127.0.0.1", "-p", QString::number(m_broker.port()), "-q", "1", "-t",
+                              prefix + QStringLiteral("/t/%1").arg(t), "-l"});
+    QElapsedTimer blocked;
+    blocked.start();
+    while (manager.handOverStats(id).coalesced == 0 && blocked.elapsed() < 120000)
+        QThread::msleep(20);
+    QVERIFY2(manager.handOverStats(id).coalesced > 0, "the GUI thread was blocked for 120 s and nothing was merged");
+    for (const auto &process : publishers)
+        QTRY_COMPARE_WITH_TIMEOUT(process->state(), QProcess::NotRunning, 120000);
+
+    // Then every topic ends at its last value, every message is taken or counted as merged,
+    // each bite holds at most 500, and each topic's values come in the order sent
+    for (int t = 0; t < kTopics; ++t) {
+        const ResourceId topic = rid(base + prefix + QStringLiteral("/t/%1").arg(t));
+        QTRY_VERIFY_WITH_TIMEOUT(store.find(topic) && store.find(topic)->value().raw == QByteArray::number(kPerTopic - 1),
+                                 60000);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(manager.handOverStats(id).taken, manager.handOverStats(id).sent, 30000);
+    QCOMPARE(store.messagesIn() - messagesBefore + manager.handOverStats(id).coalesced, quint64(kTopics * kPerTopic));
+    QHash<QString, int> last;
+    for (const QList<QVariant> &args : std::as_const(applied)) {
+        const StoreBatch batch = args.at(0).value<StoreBatch>();
+        QVERIFY2(batch.messages.size() <= 500, qPrintable(QString::number(batch.messages.size())));
+        for (const Message &message : batch.messages) {
+            const int value = message.raw.toInt();
+            QVERIFY2(value > last.value(message.id.uri(), -1), qPrintable(message.id.uri()));
+            last.insert(message.id.uri(), value);
+        }
+    }
 }
 
 QTEST_MAIN(TestBackpressure)
