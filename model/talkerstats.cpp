@@ -76,7 +76,7 @@ TalkerStats::TalkerStats(ResourceStore *store, QObject *parent)
     , m_seed(size_t(QHashSeed::globalSeed()))
 {
     // A node per tree level: a million topics make two million (see bench_talkers --memory).
-    static_assert(sizeof(void *) != 8 || sizeof(Node) <= 96, "TalkerStats::Node grew: keep its fields unpadded");
+    static_assert(sizeof(void *) != 8 || sizeof(Node) <= 88, "TalkerStats::Node grew: keep its fields unpadded");
     if (store) {
         connect(store, &ResourceStore::batchApplied, this,
                 [this](const StoreBatch &batch) { ingest(batch, QDateTime::currentMSecsSinceEpoch()); });
@@ -157,7 +157,7 @@ quint32 TalkerStats::obtain(const ResourceId &id)
             made.id = level;
             made.parent = parent;
             if (parent != kNone)
-                ++m_nodes[parent].children;
+                m_nodes[parent].hasChildren = true;
             index(node);
         }
         parent = node;
@@ -328,7 +328,7 @@ QList<TalkerStats::Stats> TalkerStats::top(Window window, bool byBytes, Kind kin
         if ((!node.rings && node.oneMessages == 0) || nowMs - node.lastMs > windowMs(window))
             continue;
         // A subtree is a node with nodes below it; a resource with children counts as both.
-        const bool subtree = node.children > 0;
+        const bool subtree = node.hasChildren;
         if (kind == Kind::Resources && !node.isResource)
             continue;
         if (kind == Kind::Subtrees && !subtree)
