@@ -66,6 +66,8 @@ public:
         ResourceId id;
     };
     QList<Touched> takeTouched();
+    // The id of the node of that rank (as takeTouched() gave it).
+    const ResourceId &nodeId(quint32 rank) const { return m_nodes[rank].id; }
     // The busiest nodes by message rate (or byte rate) over the window; resources, subtrees
     // (folders and endpoints) or both. Quiet nodes are left out.
     enum class Kind {

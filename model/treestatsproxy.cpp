@@ -235,8 +235,21 @@ void TreeStatsProxy::refresh()
     if (!m_stats || !m_tree || !sourceModel())
         return;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    for (const TalkerStats::Touched &touched : m_stats->takeTouched())
-        m_recent.insert(touched.rank, Recent{touched.id, now});
+    const QList<TalkerStats::Touched> touched = m_stats->takeTouched(); // by rank
+    if (!touched.isEmpty()) {
+        std::vector<Recent> merged;
+        merged.reserve(m_recent.size() + size_t(touched.size()));
+        auto old = m_recent.cbegin();
+        for (const TalkerStats::Touched &node : touched) {
+            while (old != m_recent.cend() && old->rank < node.rank)
+                merged.push_back(*old++);
+            if (old != m_recent.cend() && old->rank == node.rank)
+                ++old;
+            merged.push_back(Recent{node.rank, now});
+        }
+        merged.insert(merged.end(), old, m_recent.cend());
+        m_recent.swap(merged);
+    }
     // One dataChanged per parent, over the rows of it that talked (and the Last update column,
     // which folders take from here). Parents first, and for a while only: then the rest next
     // time, from where this one stopped.
@@ -248,16 +261,18 @@ void TreeStatsProxy::refresh()
     QHash<QModelIndex, Range> ranges;
     QElapsedTimer clock;
     clock.start();
-    auto it = m_recent.lowerBound(m_resumeRank);
+    constexpr qint64 kForgotten = -1;
+    auto it = std::lower_bound(m_recent.begin(), m_recent.end(), m_resumeRank,
+                               [](const Recent &recent, quint32 rank) { return recent.rank < rank; });
     m_resumeRank = 0;
-    for (qsizetype done = 0, total = m_recent.size(); done < total; ++done) {
+    for (size_t done = 0, total = m_recent.size(); done < total; ++done) {
         if (it == m_recent.end())
             it = m_recent.begin();
         if (m_budgetMs > 0 && done > 0 && clock.elapsed() >= m_budgetMs) {
-            m_resumeRank = it.key();
+            m_resumeRank = it->rank;
             break;
         }
-        const QModelIndex row = fromTree(m_tree->indexForId(it->id));
+        const QModelIndex row = fromTree(m_tree->indexForId(m_stats->nodeId(it->rank)));
         if (row.isValid()) {
             const QModelIndex parent = row.parent();
             auto range = ranges.find(parent);
@@ -268,17 +283,17 @@ void TreeStatsProxy::refresh()
         }
         // Redrawn once more after its rates fell to zero, then forgotten.
         if (now - it->lastMs > kRecentMs)
-            it = m_recent.erase(it);
-        else
-            ++it;
+            it->lastMs = kForgotten;
+        ++it;
     }
+    std::erase_if(m_recent, [](const Recent &recent) { return recent.lastMs == kForgotten; });
     const int firstColumn = std::min<int>(ResourceTreeModel::LastUpdateColumn, sourceColumns());
     const int lastColumn = columnOf(ByteRateColumn);
     for (auto it = ranges.cbegin(); it != ranges.cend(); ++it) {
         const QModelIndex parent = it.key();
         Q_EMIT dataChanged(index(it->first, firstColumn, parent), index(it->last, lastColumn, parent));
     }
-    if (!m_recent.isEmpty())
+    if (!m_recent.empty())
         m_timer->start();
 }
 
