@@ -23,6 +23,28 @@ ResourceId rid(const QString &uri)
     return *ResourceId::parse(uri);
 }
 
+// One mosquitto_pub -l per topic, not started, each with the lines 0..perTopic-1 to send; empty
+// when a file could not be written.
+std::vector<std::unique_ptr<QProcess>> linePublishers(const QTemporaryDir &dir, int topics, int perTopic)
+{
+    std::vector<std::unique_ptr<QProcess>> publishers;
+    for (int t = 0; t < topics; ++t) {
+        QFile lines(dir.filePath(QStringLiteral("lines%1").arg(t)));
+        if (!lines.open(QIODevice::WriteOnly))
+            return {};
+        for (int i = 0; i < perTopic; ++i)
+            lines.write(QByteArray::number(i) + '\n');
+        lines.close();
+        auto process = std::make_unique<QProcess>();
+        testsupport::dieWithParent(process.get());
+        process->setStandardInputFile(lines.fileName());
+        process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        process->setStandardOutputFile(QProcess::nullDevice());
+        publishers.push_back(std::move(process));
+    }
+    return publishers;
+}
+
 } // namespace
 
 class TestBackpressure : public QObject
@@ -38,14 +60,18 @@ private Q_SLOTS:
 
 private:
     // An endpoint on the broker for prefix/#, connected, with one message taken and nothing in
-    // flight; empty when that did not happen.
-    QString connectWarm(EndpointManager *manager, ResourceStore *store, const QString &prefix);
+    // flight; empty when that did not happen. handOverLimit > 0: its connector hands over at most
+    // that many updates at once.
+    QString connectWarm(EndpointManager *manager, ResourceStore *store, const QString &prefix, qsizetype handOverLimit = 0);
 
     testsupport::Mosquitto m_broker;
 };
 
-QString TestBackpressure::connectWarm(EndpointManager *manager, ResourceStore *store, const QString &prefix)
+QString TestBackpressure::connectWarm(EndpointManager *manager, ResourceStore *store, const QString &prefix,
+                                      qsizetype handOverLimit)
 {
+    if (handOverLimit > 0)
+        manager->setHandOverLimit(handOverLimit);
     const QString base = QStringLiteral("mqtt://127.0.0.1:%1/").arg(m_broker.port());
     EndpointConfig config;
     config.url = ResourceId::fromParts(QStringLiteral("mqtt"), QStringLiteral("127.0.0.1"), m_broker.port(), {});
@@ -87,20 +113,8 @@ void TestBackpressure::floodWhileTheGuiThreadIsBlocked()
     constexpr int kPerTopic = 40000;
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    std::vector<std::unique_ptr<QProcess>> publishers;
-    for (int t = 0; t < kTopics; ++t) {
-        QFile lines(dir.filePath(QStringLiteral("lines%1").arg(t)));
-        QVERIFY(lines.open(QIODevice::WriteOnly));
-        for (int i = 0; i < kPerTopic; ++i)
-            lines.write(QByteArray::number(i) + '\n');
-        lines.close();
-        auto process = std::make_unique<QProcess>();
-        testsupport::dieWithParent(process.get());
-        process->setStandardInputFile(lines.fileName());
-        process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        process->setStandardOutputFile(QProcess::nullDevice());
-        publishers.push_back(std::move(process));
-    }
+    std::vector<std::unique_ptr<QProcess>> publishers = linePublishers(dir, kTopics, kPerTopic);
+    QCOMPARE(int(publishers.size()), kTopics);
     QSignalSpy applied(&store, &ResourceStore::batchApplied);
     const Connector::HandOverStats before = manager.handOverStats(id);
     for (int t = 0; t < kTopics; ++t)
@@ -206,8 +220,7 @@ void TestBackpressure::aFloodIsHandedOverInBites()
     const QString base = QStringLiteral("mqtt://127.0.0.1:%1/").arg(m_broker.port());
     ResourceStore store;
     EndpointManager manager(&store);
-    manager.setHandOverLimit(500);
-    const QString id = connectWarm(&manager, &store, prefix);
+    const QString id = connectWarm(&manager, &store, prefix, 500);
     QVERIFY(!id.isEmpty());
 
     // When 4,000 messages (fewer than the pending limit, so none is merged) pile up while the
@@ -266,28 +279,16 @@ void TestBackpressure::aBacklogInBitesIsMergedInOrder()
     const QString base = QStringLiteral("mqtt://127.0.0.1:%1/").arg(m_broker.port());
     ResourceStore store;
     EndpointManager manager(&store);
-    manager.setHandOverLimit(500);
-    const QString id = connectWarm(&manager, &store, prefix);
+    const QString id = connectWarm(&manager, &store, prefix, 500);
     QVERIFY(!id.isEmpty());
 
     // When 4 topics x 10,000 messages pile up while the GUI thread is blocked, until merged
     constexpr int kTopics = 4;
     constexpr int kPerTopic = 10000;
     QTemporaryDir dir;
-    std::vector<std::unique_ptr<QProcess>> publishers;
-    for (int t = 0; t < kTopics; ++t) {
-        QFile lines(dir.filePath(QStringLiteral("lines%1").arg(t)));
-        QVERIFY(lines.open(QIODevice::WriteOnly));
-        for (int i = 0; i < kPerTopic; ++i)
-            lines.write(QByteArray::number(i) + '\n');
-        lines.close();
-        auto process = std::make_unique<QProcess>();
-        testsupport::dieWithParent(process.get());
-        process->setStandardInputFile(lines.fileName());
-        process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        process->setStandardOutputFile(QProcess::nullDevice());
-        publishers.push_back(std::move(process));
-    }
+    QVERIFY(dir.isValid());
+    std::vector<std::unique_ptr<QProcess>> publishers = linePublishers(dir, kTopics, kPerTopic);
+    QCOMPARE(int(publishers.size()), kTopics);
     QSignalSpy applied(&store, &ResourceStore::batchApplied);
     const quint64 messagesBefore = store.messagesIn();
     for (int t = 0; t < kTopics; ++t)
