@@ -1,6 +1,8 @@
 #include "connector.h"
 
 #include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QLoggingCategory>
 #include <QSet>
 
 #ifdef __GLIBC__
@@ -14,6 +16,8 @@
 namespace thingscape {
 
 namespace {
+
+Q_LOGGING_CATEGORY(lcMemory, "thingscape.memory", QtWarningMsg)
 
 // A backlog this large, once taken, leaves its blocks free in the heap of the thread that made
 // them (glibc keeps a freed block in its arena; only the top of a heap goes back by itself):
@@ -30,7 +34,11 @@ bool releaseFreeHeap()
     if (now - last < kTrimAtMostEveryMs || !lastMs.compare_exchange_strong(last, now))
         return false;
 #ifdef __GLIBC__
-    malloc_trim(0);
+    QElapsedTimer clock;
+    clock.start();
+    const int released = malloc_trim(0);
+    qCDebug(lcMemory, "malloc_trim after a backlog: %s in %.1f ms", released ? "released memory" : "nothing to release",
+            double(clock.nsecsElapsed()) / 1e6);
 #endif
     return true;
 }

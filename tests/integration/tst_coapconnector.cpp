@@ -180,12 +180,12 @@ void TestCoapConnector::discoverWellKnown()
     connector->flush();
     const auto time = log.metadataFor(base + QStringLiteral("/time"));
     QVERIFY(time);
-    QCOMPARE(time->metadata.resourceTypes.valueOr({}), QStringList{QStringLiteral("ticks")});
-    QCOMPARE(time->metadata.interfaces.valueOr({}), QStringList{QStringLiteral("clock")});
-    QCOMPARE(time->metadata.title.valueOr({}), QStringLiteral("Internal Clock"));
-    QCOMPARE(time->metadata.contentFormat.valueOr(-1), 0);
-    QCOMPARE(time->metadata.observable.valueOr(false), true);
-    QCOMPARE(time->metadata.observable.source, MetaSource::LinkFormat);
+    QCOMPARE(time->metadata->resourceTypes.valueOr({}), QStringList{QStringLiteral("ticks")});
+    QCOMPARE(time->metadata->interfaces.valueOr({}), QStringList{QStringLiteral("clock")});
+    QCOMPARE(time->metadata->title.valueOr({}), QStringLiteral("Internal Clock"));
+    QCOMPARE(time->metadata->contentFormat.valueOr(-1), 0);
+    QCOMPARE(time->metadata->observable.valueOr(false), true);
+    QCOMPARE(time->metadata->observable.source, MetaSource::LinkFormat);
     QVERIFY(log.metadataFor(base + QStringLiteral("/example_data")));
     QVERIFY(log.metadataFor(base + QStringLiteral("/async")));
 }
@@ -630,12 +630,12 @@ void TestCoapConnector::resourceDirectoryDraft()
     connector->flush();
     const auto temp = log.metadataFor(nodeBase + QStringLiteral("/sensors/temp"));
     QVERIFY(temp);
-    QCOMPARE(temp->metadata.resourceTypes.valueOr({}), QStringList{QStringLiteral("temperature")});
-    QCOMPARE(temp->metadata.observable.valueOr(false), true);
-    QVERIFY(temp->metadata.device.isSet());
+    QCOMPARE(temp->metadata->resourceTypes.valueOr({}), QStringList{QStringLiteral("temperature")});
+    QCOMPARE(temp->metadata->observable.valueOr(false), true);
+    QVERIFY(temp->metadata->device.isSet());
     const auto light = log.metadataFor(nodeBase + QStringLiteral("/sensors/light"));
     QVERIFY(light);
-    QCOMPARE(light->metadata.interfaces.valueOr({}), QStringList{QStringLiteral("sensor")});
+    QCOMPARE(light->metadata->interfaces.valueOr({}), QStringList{QStringLiteral("sensor")});
     QVERIFY(log.metadataFor(rdBase + QStringLiteral("/rd")));
 }
 
@@ -668,14 +668,14 @@ void TestCoapConnector::resourceDirectoryLookup()
     connector->flush();
     const auto temp = log.metadataFor(nodeBase + QStringLiteral("/sensors/temp"));
     QVERIFY(temp);
-    QCOMPARE(temp->metadata.device.valueOr({}), QStringLiteral("kitchen"));
-    QCOMPARE(temp->metadata.observable.valueOr(false), true);
+    QCOMPARE(temp->metadata->device.valueOr({}), QStringLiteral("kitchen"));
+    QCOMPARE(temp->metadata->observable.valueOr(false), true);
     const auto led = log.metadataFor(nodeBase + QStringLiteral("/actuators/led"));
     QVERIFY(led);
-    QCOMPARE(led->metadata.interfaces.valueOr({}), QStringList{QStringLiteral("core.a")});
+    QCOMPARE(led->metadata->interfaces.valueOr({}), QStringList{QStringLiteral("core.a")});
     const auto endpoint = log.metadataFor(nodeBase);
     QVERIFY(endpoint);
-    QCOMPARE(endpoint->metadata.title.valueOr({}), QStringLiteral("kitchen"));
+    QCOMPARE(endpoint->metadata->title.valueOr({}), QStringLiteral("kitchen"));
 }
 
 void TestCoapConnector::observeSurvivesServerRestart()
@@ -792,7 +792,7 @@ void TestCoapConnector::multicastDiscovery()
     }
     QVERIFY(time);
     QVERIFY(!CoapConnector::isMulticast(*time));
-    QCOMPARE(log.metadataFor(time->toString())->metadata.observable.valueOr(false), true);
+    QCOMPARE(log.metadataFor(time->toString())->metadata->observable.valueOr(false), true);
 }
 
 void TestCoapConnector::discoveryKeepsLinksWithBadAttributes()
@@ -815,11 +815,11 @@ void TestCoapConnector::discoveryKeepsLinksWithBadAttributes()
     connector->flush();
     const auto big = log.metadataFor(base + QStringLiteral("/big"));
     QVERIFY(big);
-    QCOMPARE(big->metadata.resourceTypes.valueOr({}), QStringList{QStringLiteral("blob")});
-    QVERIFY(!big->metadata.size.isSet());
+    QCOMPARE(big->metadata->resourceTypes.valueOr({}), QStringList{QStringLiteral("blob")});
+    QVERIFY(!big->metadata->size.isSet());
     const auto fine = log.metadataFor(base + QStringLiteral("/fine"));
     QVERIFY(fine);
-    QCOMPARE(fine->metadata.size.valueOr(0), qint64(1));
+    QCOMPARE(fine->metadata->size.valueOr(0), qint64(1));
 }
 
 void TestCoapConnector::endlessBlockwiseIsStopped_data()
