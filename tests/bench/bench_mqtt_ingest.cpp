@@ -14,6 +14,7 @@
 // arrived on both paths; no timing.
 
 #include "benchingest.h"
+#include "benchstats.h"
 #include "testsupport.h"
 
 #include "model/resourcestore.h"
@@ -40,13 +41,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-struct Params
-{
-    int topics = 10000;
-    int rounds = 5;
-    int pairs = 5;
-    bool oneThread = true;
-};
+using benchingest::Params;
+using bench::median;
 
 QByteArray nextSessionId()
 {
@@ -243,13 +239,6 @@ Run runConnector(quint16 port, const Params &params)
         ioThread.wait();
     }
     return run;
-}
-
-double median(std::vector<double> values)
-{
-    std::sort(values.begin(), values.end());
-    const size_t n = values.size();
-    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
 } // namespace

@@ -20,6 +20,7 @@
 // only that side, THINGSCAPE_BENCH_INGEST_ONLY=1 skips parts 2-4.
 
 #include "benchingest.h"
+#include "benchstats.h"
 #include "testsupport.h"
 
 #include "model/recording/recordingconfig.h"
@@ -54,12 +55,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-struct Params
-{
-    int topics = 10000;
-    int rounds = 5;
-    int pairs = 5;
-};
+using benchingest::Params;
+using bench::median;
 
 constexpr const char *kSessionId = "bench-recorder-session";
 
@@ -231,13 +228,6 @@ double bytesPerMessage(const QString &database, int resources, int rounds)
         return -1;
     }
     return double(checkpointedSize(database)) / double(written);
-}
-
-double median(std::vector<double> values)
-{
-    std::sort(values.begin(), values.end());
-    const size_t n = values.size();
-    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
 QString resourceUri(int i)

@@ -9,6 +9,15 @@
 
 namespace benchingest {
 
+// The size of a run: topics x rounds messages, measured in alternating pairs.
+struct Params
+{
+    int topics = 10000;
+    int rounds = 5;
+    int pairs = 5;
+    bool oneThread = true; // bench_mqtt_ingest: connector and store on one thread
+};
+
 // About 100 bytes of JSON, as a typical sensor reading; carries its topic and round.
 QByteArray payloadFor(int topic, int round);
 // Makes the persistent session sessionId (subscribed to bench/# at QoS 1), leaves it offline,
