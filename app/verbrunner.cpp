@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -279,7 +280,7 @@ void VerbRunner::collect(const Update &update)
 {
     if (update.direction != Direction::In)
         return;
-    const QString &uri = update.id.toString();
+    const QString &uri = update.id.uri();
     if (update.remove) {
         m_found.erase(uri);
         return;
@@ -339,13 +340,20 @@ QByteArray VerbRunner::formatFound(const QString &uri, const Found &found) const
                 }
             }
         } else if (!found.raw.isEmpty() && found.raw.size() <= 60 && found.raw.front() != '{' && found.raw.front() != '['
-                   && LinePrinter::appendPlainUri(line, uri)) {
-            line.append("  ");
-            if (LinePrinter::appendRawText(line, found.raw)) {
-                if (found.retained.value_or(false))
-                    line.append("  [retained]");
+                   && LinePrinter::isRawText(found.raw)) {
+            // Written in one piece: one allocation per topic.
+            static constexpr QByteArrayView retainedTag("  [retained]");
+            const bool retained = found.retained.value_or(false);
+            line.resize(uri.size() + 2 + found.raw.size() + (retained ? retainedTag.size() : 0));
+            if (char *p = LinePrinter::writePlainUri(line.data(), uri)) {
+                *p++ = ' ';
+                *p++ = ' ';
+                std::memcpy(p, found.raw.constData(), size_t(found.raw.size()));
+                if (retained)
+                    std::memcpy(p + found.raw.size(), retainedTag.data(), size_t(retainedTag.size()));
                 return line;
             }
+            line.clear();
         }
     }
     Metadata meta = found.meta ? *found.meta : Metadata();
@@ -447,7 +455,7 @@ void VerbRunner::onUpdates(const QString &endpointId, const UpdateBatch &updates
             break;
         const Value &value = *update.value;
         const qint64 timeMs = value.timeMs > 0 ? value.timeMs : QDateTime::currentMSecsSinceEpoch();
-        m_printer.update(timeMs, update.id.toString(), value, m_command.json);
+        m_printer.update(timeMs, update.id.uri(), value, m_command.json);
         ++m_watched;
     }
     // One write per batch: a pipe or a terminal still sees each batch as it comes.

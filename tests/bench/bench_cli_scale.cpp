@@ -16,6 +16,7 @@
 // THINGSCAPE_BENCH_QUICK=1 (ctest): small N and M, one run; checks only that every topic and
 // message arrived (exit 1 if not); figures are printed but never judged.
 
+#include "benchingest.h"
 #include "benchstats.h"
 #include "testsupport.h"
 
@@ -428,13 +429,9 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "no thingscape binary at %s\n", qPrintable(options.thingscape));
         return 2;
     }
-    mosquitto_lib_init();
     testsupport::Mosquitto broker;
-    // Nothing dropped for a subscriber that falls behind or is offline; a roomy window.
-    if (!broker.start(QStringLiteral("max_queued_messages 0\nmax_inflight_messages 100\n"))) {
-        std::fprintf(stderr, "cannot start mosquitto\n");
+    if (!benchingest::startBroker(broker))
         return 2;
-    }
     QTemporaryDir dir;
     std::printf("CLI scale: %s, %d run(s)%s\n", qPrintable(options.thingscape), options.runs,
                 options.quick ? " (quick: correctness only, no timing judged)" : "");

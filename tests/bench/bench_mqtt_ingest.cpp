@@ -247,9 +247,7 @@ int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
     const bool quick = qEnvironmentVariableIntValue("THINGSCAPE_BENCH_QUICK") == 1;
-    Params params;
-    if (quick)
-        params = Params{1000, 2, 1, true};
+    Params params = Params::forMode(quick);
     // --connector-only: no bare runs (for profiling).
     bool connectorOnly = false;
     const QStringList args = QCoreApplication::arguments();
@@ -276,13 +274,9 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "--topics and --pairs must be at least 1, --rounds 1 to 250\n");
         return 2;
     }
-    mosquitto_lib_init();
     testsupport::Mosquitto broker;
-    // No cap on the session's queue: every message waits for its subscriber.
-    if (!broker.start(QStringLiteral("max_queued_messages 0\nmax_inflight_messages 100\n"))) {
-        std::fprintf(stderr, "cannot start mosquitto\n");
+    if (!benchingest::startBroker(broker))
         return 2;
-    }
     std::printf("MQTT ingest: %d topics x %d rounds = %d messages of ~100 bytes, queued (QoS 1) for a persistent "
                 "session, %d alternating pairs, connector %s%s\n",
                 params.topics, params.rounds, params.topics * params.rounds, params.pairs,

@@ -292,9 +292,7 @@ int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
     const bool quick = qEnvironmentVariableIntValue("THINGSCAPE_BENCH_QUICK") == 1;
-    Params params;
-    if (quick)
-        params = Params{1000, 2, 1};
+    Params params = Params::forMode(quick);
     if (qEnvironmentVariableIsSet("THINGSCAPE_BENCH_TOPICS"))
         params.topics = qEnvironmentVariableIntValue("THINGSCAPE_BENCH_TOPICS");
     if (qEnvironmentVariableIsSet("THINGSCAPE_BENCH_ROUNDS"))
@@ -306,12 +304,9 @@ int main(int argc, char *argv[])
     bool ok = true;
 
     // 1. Ingest with recording off and on.
-    mosquitto_lib_init();
     testsupport::Mosquitto broker;
-    if (!broker.start(QStringLiteral("max_queued_messages 0\nmax_inflight_messages 100\n"))) {
-        std::fprintf(stderr, "cannot start mosquitto\n");
+    if (!benchingest::startBroker(broker))
         return 2;
-    }
     std::printf("Recording while ingesting: %d topics x %d rounds = %d messages of ~100 bytes, %d alternating pairs%s\n",
                 params.topics, params.rounds, params.topics * params.rounds, params.pairs,
                 quick ? " (quick: every message must be recorded, no timing)" : "");
