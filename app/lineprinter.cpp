@@ -42,14 +42,16 @@ constexpr auto kNotPlainUri = [] {
 char *LinePrinter::writePlainUri(char *out, const QString &uri)
 {
     // Once per line printed: one pass without a branch per character.
+    // The size is read once: a store through char * could change it for all the compiler knows.
     const char16_t *src = reinterpret_cast<const char16_t *>(uri.constData());
+    const qsizetype size = uri.size();
     unsigned notPlain = 0;
-    for (qsizetype i = 0; i < uri.size(); ++i) {
+    for (qsizetype i = 0; i < size; ++i) {
         const char16_t c = src[i];
         notPlain |= unsigned(c >> 7) | kNotPlainUri[c & 0x7f];
         out[i] = char(c);
     }
-    return notPlain ? nullptr : out + uri.size();
+    return notPlain ? nullptr : out + size;
 }
 
 bool LinePrinter::appendPlainUri(QByteArray &out, const QString &uri)

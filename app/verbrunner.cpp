@@ -258,6 +258,7 @@ QCoro::Task<int> VerbRunner::discover()
     const ResourceId root = m_command.url;
     EndpointManager *manager = m_manager;
     m_collecting = true;
+    m_endpointPrefix = m_command.url.endpointUri() + QLatin1Char('/');
     const std::function<void(EndpointManager::ResultCallback)> start = [manager, id, root, window](EndpointManager::ResultCallback done) {
         manager->discover(id, std::move(done), root, window);
     };
@@ -276,16 +277,27 @@ QCoro::Task<int> VerbRunner::discover()
     co_return printFound();
 }
 
+bool VerbRunner::FoundKey::operator<(const FoundKey &other) const
+{
+    const qsizetype from = std::min(skip, other.skip);
+    return QStringView(uri).sliced(from) < QStringView(other.uri).sliced(from);
+}
+
+VerbRunner::FoundKey VerbRunner::foundKey(const QString &uri) const
+{
+    return FoundKey{uri, uri.startsWith(m_endpointPrefix) ? m_endpointPrefix.size() : 0};
+}
+
 void VerbRunner::collect(const Update &update)
 {
     if (update.direction != Direction::In)
         return;
     const QString &uri = update.id.uri();
     if (update.remove) {
-        m_found.erase(uri);
+        m_found.erase(foundKey(uri));
         return;
     }
-    Found &found = m_found[uri];
+    Found &found = m_found[foundKey(uri)];
     found.protocol = update.id.protocol();
     if (update.value) {
         const Value &value = *update.value;
@@ -377,7 +389,7 @@ QByteArray VerbRunner::formatFound(const QString &uri, const Found &found) const
 int VerbRunner::printFound()
 {
     // Kept in order as they came: nothing left to sort at the end.
-    for (const auto &[uri, found] : m_found)
+    for (const auto &[key, found] : m_found)
         m_printer.line(found.line);
     m_printer.flush();
     return 0;
