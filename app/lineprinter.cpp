@@ -9,6 +9,7 @@
 #include <QDateTime>
 #include <QJsonObject>
 
+#include <array>
 #include <cctype>
 #include <cstring>
 
@@ -23,18 +24,43 @@ bool undecoded(const Value &value);
 
 } // namespace
 
+namespace {
+
+// ASCII that a URI printed as it is must not hold: controls, DEL, quote, backslash.
+constexpr auto kNotPlainUri = [] {
+    std::array<quint8, 128> table{};
+    for (int c = 0; c < 0x20; ++c)
+        table[size_t(c)] = 1;
+    table[0x7f] = 1;
+    table['"'] = 1;
+    table['\\'] = 1;
+    return table;
+}();
+
+} // namespace
+
+char *LinePrinter::writePlainUri(char *out, const QString &uri)
+{
+    // Once per line printed: one pass without a branch per character.
+    // The size is read once: a store through char * could change it for all the compiler knows.
+    const char16_t *src = reinterpret_cast<const char16_t *>(uri.constData());
+    const qsizetype size = uri.size();
+    unsigned notPlain = 0;
+    for (qsizetype i = 0; i < size; ++i) {
+        const char16_t c = src[i];
+        notPlain |= unsigned(c >> 7) | kNotPlainUri[c & 0x7f];
+        out[i] = char(c);
+    }
+    return notPlain ? nullptr : out + size;
+}
+
 bool LinePrinter::appendPlainUri(QByteArray &out, const QString &uri)
 {
     const qsizetype start = out.size();
     out.resize(start + uri.size());
-    char *dst = out.data() + start;
-    for (const QChar ch : uri) {
-        const char16_t c = ch.unicode();
-        if (c < 0x20 || c >= 0x7f || c == u'"' || c == u'\\') {
-            out.resize(start);
-            return false;
-        }
-        *dst++ = char(c);
+    if (!writePlainUri(out.data() + start, uri)) {
+        out.resize(start);
+        return false;
     }
     return true;
 }
@@ -71,8 +97,11 @@ void LinePrinter::flush()
 
 void LinePrinter::line(QByteArrayView text)
 {
-    m_buffer.append(text);
-    m_buffer.append('\n');
+    const qsizetype at = m_buffer.size();
+    m_buffer.resize(at + text.size() + 1);
+    char *out = m_buffer.data() + at;
+    std::memcpy(out, text.data(), size_t(text.size()));
+    out[text.size()] = '\n';
     if (m_buffer.size() >= kFlushAt) {
         std::fwrite(m_buffer.constData(), 1, size_t(m_buffer.size()), m_out);
         m_buffer.clear();
@@ -100,6 +129,13 @@ QByteArray LinePrinter::format(qint64 timeMs, const QString &uri, const Value &v
 
 void LinePrinter::appendTime(QByteArray &out, qint64 timeMs)
 {
+    const qsizetype at = out.size();
+    out.resize(at + timeSize(timeMs));
+    writeTime(out.data() + at, timeMs);
+}
+
+qsizetype LinePrinter::timeSize(qint64 timeMs)
+{
     const qint64 second = timeMs >= 0 ? timeMs / 1000 : (timeMs - 999) / 1000;
     if (second != m_cachedSecond) {
         m_cachedSecond = second;
@@ -107,10 +143,17 @@ void LinePrinter::appendTime(QByteArray &out, qint64 timeMs)
                              .toString(QStringLiteral("yyyy-MM-ddTHH:mm:ss"))
                              .toLatin1();
     }
-    const int ms = int(timeMs - second * 1000);
-    out.append(m_cachedPrefix);
-    const char tail[6] = {'.', char('0' + ms / 100), char('0' + ms / 10 % 10), char('0' + ms % 10), 'Z', '\0'};
-    out.append(tail, 5);
+    return m_cachedPrefix.size() + 5;
+}
+
+char *LinePrinter::writeTime(char *out, qint64 timeMs) const
+{
+    const int ms = int(timeMs - m_cachedSecond * 1000);
+    std::memcpy(out, m_cachedPrefix.constData(), size_t(m_cachedPrefix.size()));
+    out += m_cachedPrefix.size();
+    const char tail[5] = {'.', char('0' + ms / 100), char('0' + ms / 10 % 10), char('0' + ms % 10), 'Z'};
+    std::memcpy(out, tail, 5);
+    return out + 5;
 }
 
 bool LinePrinter::isSafeText(QByteArrayView bytes)
@@ -167,13 +210,18 @@ bool LinePrinter::isJsonNumber(QByteArrayView bytes)
     return codecs::JsonChecker(bytes, kMaxJsonDepth).numberOnly();
 }
 
-bool LinePrinter::appendRawText(QByteArray &out, const QByteArray &raw)
+bool LinePrinter::isRawText(const QByteArray &raw)
 {
     if (raw.isEmpty())
         return false;
     const char first = raw.front();
     const bool space = first == ' ' || first == '\t' || first == '\n' || first == '\r';
-    if (space || first == '"' || !isSafeText(raw))
+    return !space && first != '"' && isSafeText(raw);
+}
+
+bool LinePrinter::appendRawText(QByteArray &out, const QByteArray &raw)
+{
+    if (!isRawText(raw))
         return false;
     out.append(raw);
     return true;
@@ -185,12 +233,9 @@ namespace {
 // are the JSON value; else they are text, a JSON string.
 const char *rawJsonContentFormat(const QByteArray &raw, bool *embed)
 {
-    if (raw.isEmpty())
+    if (!LinePrinter::isRawText(raw))
         return nullptr;
     const char first = raw.front();
-    const bool space = first == ' ' || first == '\t' || first == '\n' || first == '\r';
-    if (space || first == '"' || !LinePrinter::isSafeText(raw))
-        return nullptr;
     *embed = true;
     if (first == '{' || first == '[')
         return LinePrinter::isJson(raw) ? "50" : nullptr; // else text after a failed parse: the long way
@@ -235,16 +280,22 @@ bool LinePrinter::appendFast(QByteArray &out, qint64 timeMs, const QString &uri,
         return false;
     const qsizetype start = out.size();
     if (!json) {
-        // Text: printable UTF-8 prints as it was published.
-        appendTime(out, timeMs);
-        out.append(' ');
-        if (appendPlainUri(out, uri)) {
-            out.append(' ');
-            if (appendRawText(out, value.raw))
-                return true;
+        // Text: printable UTF-8 prints as it was published, written in one piece.
+        const QByteArray &raw = value.raw;
+        if (!isRawText(raw))
+            return false;
+        const qsizetype time = timeSize(timeMs);
+        out.resize(start + time + 1 + uri.size() + 1 + raw.size());
+        char *p = writeTime(out.data() + start, timeMs);
+        *p++ = ' ';
+        p = writePlainUri(p, uri);
+        if (!p) {
+            out.resize(start);
+            return false;
         }
-        out.resize(start);
-        return false;
+        *p++ = ' ';
+        std::memcpy(p, raw.constData(), size_t(raw.size()));
+        return true;
     }
     bool embed = false;
     const char *ct = rawJsonContentFormat(value.raw, &embed);

@@ -41,9 +41,14 @@ public:
     static const char *appendRawJsonValue(QByteArray &out, const QByteArray &raw);
     // The same for text: true (and the payload appended as it is) when printable as published.
     static bool appendRawText(QByteArray &out, const QByteArray &raw);
+    // Whether appendRawText would take it.
+    static bool isRawText(const QByteArray &raw);
     // A URI printable as it is, in text and inside a JSON string (printable ASCII without quote
     // or backslash): appended; false (out untouched) otherwise.
     static bool appendPlainUri(QByteArray &out, const QString &uri);
+    // The same into room for uri.size() bytes at out: returns the end written, or nullptr when
+    // the URI is not plain (out then holds garbage).
+    static char *writePlainUri(char *out, const QString &uri);
 
     // Payload classes the raw path handles; exposed for tests.
     // Valid UTF-8 with no C0 control (tab allowed), DEL, C1 control or bidi override/isolate.
@@ -54,6 +59,10 @@ public:
     static bool isJsonNumber(QByteArrayView bytes);
 
 private:
+    // appendTime in two steps, for a line written in one piece: the room it takes (refreshing
+    // the cached second), then the text written at out (returns its end).
+    qsizetype timeSize(qint64 timeMs);
+    char *writeTime(char *out, qint64 timeMs) const;
     void appendFormatted(QByteArray &out, qint64 timeMs, const QString &uri, const Value &value, bool json);
     bool appendFast(QByteArray &out, qint64 timeMs, const QString &uri, const Value &value, bool json);
 

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -257,6 +258,7 @@ QCoro::Task<int> VerbRunner::discover()
     const ResourceId root = m_command.url;
     EndpointManager *manager = m_manager;
     m_collecting = true;
+    m_endpointPrefix = m_command.url.endpointUri() + QLatin1Char('/');
     const std::function<void(EndpointManager::ResultCallback)> start = [manager, id, root, window](EndpointManager::ResultCallback done) {
         manager->discover(id, std::move(done), root, window);
     };
@@ -275,16 +277,27 @@ QCoro::Task<int> VerbRunner::discover()
     co_return printFound();
 }
 
+bool VerbRunner::FoundKey::operator<(const FoundKey &other) const
+{
+    const qsizetype from = std::min(skip, other.skip);
+    return QStringView(uri).sliced(from) < QStringView(other.uri).sliced(from);
+}
+
+VerbRunner::FoundKey VerbRunner::foundKey(const QString &uri) const
+{
+    return FoundKey{uri, uri.startsWith(m_endpointPrefix) ? m_endpointPrefix.size() : 0};
+}
+
 void VerbRunner::collect(const Update &update)
 {
     if (update.direction != Direction::In)
         return;
-    const QString &uri = update.id.toString();
+    const QString &uri = update.id.uri();
     if (update.remove) {
-        m_found.erase(uri);
+        m_found.erase(foundKey(uri));
         return;
     }
-    Found &found = m_found[uri];
+    Found &found = m_found[foundKey(uri)];
     found.protocol = update.id.protocol();
     if (update.value) {
         const Value &value = *update.value;
@@ -339,13 +352,20 @@ QByteArray VerbRunner::formatFound(const QString &uri, const Found &found) const
                 }
             }
         } else if (!found.raw.isEmpty() && found.raw.size() <= 60 && found.raw.front() != '{' && found.raw.front() != '['
-                   && LinePrinter::appendPlainUri(line, uri)) {
-            line.append("  ");
-            if (LinePrinter::appendRawText(line, found.raw)) {
-                if (found.retained.value_or(false))
-                    line.append("  [retained]");
+                   && LinePrinter::isRawText(found.raw)) {
+            // Written in one piece: one allocation per topic.
+            static constexpr QByteArrayView retainedTag("  [retained]");
+            const bool retained = found.retained.value_or(false);
+            line.resize(uri.size() + 2 + found.raw.size() + (retained ? retainedTag.size() : 0));
+            if (char *p = LinePrinter::writePlainUri(line.data(), uri)) {
+                *p++ = ' ';
+                *p++ = ' ';
+                std::memcpy(p, found.raw.constData(), size_t(found.raw.size()));
+                if (retained)
+                    std::memcpy(p + found.raw.size(), retainedTag.data(), size_t(retainedTag.size()));
                 return line;
             }
+            line.clear();
         }
     }
     Metadata meta = found.meta ? *found.meta : Metadata();
@@ -369,7 +389,7 @@ QByteArray VerbRunner::formatFound(const QString &uri, const Found &found) const
 int VerbRunner::printFound()
 {
     // Kept in order as they came: nothing left to sort at the end.
-    for (const auto &[uri, found] : m_found)
+    for (const auto &[key, found] : m_found)
         m_printer.line(found.line);
     m_printer.flush();
     return 0;
@@ -447,7 +467,7 @@ void VerbRunner::onUpdates(const QString &endpointId, const UpdateBatch &updates
             break;
         const Value &value = *update.value;
         const qint64 timeMs = value.timeMs > 0 ? value.timeMs : QDateTime::currentMSecsSinceEpoch();
-        m_printer.update(timeMs, update.id.toString(), value, m_command.json);
+        m_printer.update(timeMs, update.id.uri(), value, m_command.json);
         ++m_watched;
     }
     // One write per batch: a pipe or a terminal still sees each batch as it comes.

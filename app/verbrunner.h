@@ -87,7 +87,18 @@ private:
         std::unique_ptr<Metadata> meta; // anything beyond retained / observable
         QByteArray line;                // as printed
     };
-    std::map<QString, Found> m_found; // by URI, the order printed
+    // A found URI and where its text past the verb's own "scheme://host:port/" starts (0 for
+    // another endpoint's): two URIs that both have that prefix compare past it. The order is
+    // the URIs' own (QString's); a million topics cost some twenty million comparisons.
+    struct FoundKey
+    {
+        QString uri;
+        qsizetype skip = 0;
+        bool operator<(const FoundKey &other) const;
+    };
+    FoundKey foundKey(const QString &uri) const;
+    std::map<FoundKey, Found> m_found; // by URI, the order printed
+    QString m_endpointPrefix;          // "scheme://host:port/" of the verb's URL
     bool m_collecting = false;
     // Empty but for the flags of the metadata collect() compares: equal to it means the
     // metadata says only what every MQTT message does (no copy of it per topic).

@@ -1,7 +1,8 @@
 #include "resourceid.h"
 
 #include <algorithm>
-#include <cstring>
+#include <array>
+#include <string_view>
 
 #include <QCoreApplication>
 #include <QUrl>
@@ -72,6 +73,26 @@ std::optional<QString> percentDecode(QStringView text, qsizetype offset, QString
         return std::nullopt;
     }
     return decoded;
+}
+
+// What a path keeps as it is in a URI: unreserved characters, sub-delims, ':', '@' and '/'.
+constexpr auto kPlainPathChars = [] {
+    std::array<bool, 128> table{};
+    for (char c = 'a'; c <= 'z'; ++c)
+        table[size_t(c)] = true;
+    for (char c = 'A'; c <= 'Z'; ++c)
+        table[size_t(c)] = true;
+    for (char c = '0'; c <= '9'; ++c)
+        table[size_t(c)] = true;
+    for (const char c : std::string_view("-._~!$&'()*+,;=:@/"))
+        table[size_t(c)] = true;
+    return table;
+}();
+
+bool isPlainPathChar(QChar ch)
+{
+    const char16_t c = ch.unicode();
+    return c < 128 && kPlainPathChars[c];
 }
 
 QString removeDotSegments(const QString &path)
@@ -283,6 +304,22 @@ ResourceId ResourceId::fromParts(const QString &scheme, const QString &host, qui
 
 ResourceId ResourceId::fromTopic(const ResourceId &endpoint, const QString &topic)
 {
+    // Once per topic (a million at discovery): most topics need no encoding, so the URI is the
+    // endpoint's own "scheme://host:port", '/' and the topic, copied into one allocation, and the
+    // id shares the endpoint's parts. This is what build() makes of them, without its appends.
+    const Parts *parts = endpoint.d.data();
+    if (parts && !parts->ownPath && parts->query.isEmpty() && parts->pathStart > 0
+        && std::all_of(topic.begin(), topic.end(), isPlainPathChar)) {
+        const qsizetype prefix = parts->pathStart;
+        ResourceId id;
+        id.m_uri = QString(prefix + 1 + topic.size(), Qt::Uninitialized);
+        QChar *out = id.m_uri.data();
+        std::copy_n(endpoint.m_uri.constData(), prefix, out);
+        out[prefix] = QLatin1Char('/');
+        std::copy_n(topic.constData(), topic.size(), out + prefix + 1);
+        id.d = endpoint.d;
+        return id;
+    }
     return build(endpoint.scheme(), endpoint.host(), endpoint.port(), QLatin1Char('/') + topic, {},
                  endpoint.d.data());
 }
@@ -305,12 +342,7 @@ ResourceId ResourceId::build(const QString &scheme, const QString &host, quint16
         + QLatin1Char(':') + QString::number(port);
     // Once per new topic on a broker (a million at discovery): most paths need no
     // percent-encoding, so skip QUrl's encoder for them.
-    const auto plain = [](QChar ch) {
-        const char16_t c = ch.unicode();
-        return (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') || (c >= u'0' && c <= u'9')
-            || (c < 0x80 && c != 0 && std::strchr("-._~!$&'()*+,;=:@/", char(c)) != nullptr);
-    };
-    const QString encoded = std::all_of(path.begin(), path.end(), plain)
+    const QString encoded = std::all_of(path.begin(), path.end(), isPlainPathChar)
         ? path
         : QString::fromLatin1(QUrl::toPercentEncoding(path, "!$&'()*+,;=:@/"));
     id.m_uri = prefix + encoded;

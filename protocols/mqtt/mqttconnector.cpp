@@ -429,7 +429,10 @@ MqttConnector::TopicInfo &MqttConnector::topicInfo(const QString &topic, bool *c
         // a small cache serves both without a million-entry table.
         if (m_topics.size() >= (m_rawValues ? kMaxCachedTopicsRaw : kMaxCachedTopics))
             m_topics.clear();
-        it = m_topics.insert(topic, TopicInfo{ResourceId::fromTopic(config().url, topic), false});
+        TopicInfo info{ResourceId::fromTopic(config().url, topic), false};
+        // Keyed by the topic inside the id's URI (shared, not copied): one string per topic.
+        const QString key = info.id.topic();
+        it = m_topics.insert(key, std::move(info));
     }
     return it.value();
 }

@@ -16,6 +16,7 @@
 // THINGSCAPE_BENCH_QUICK=1 (ctest): small N and M, one run; checks only that every topic and
 // message arrived (exit 1 if not); figures are printed but never judged.
 
+#include "benchingest.h"
 #include "benchstats.h"
 #include "testsupport.h"
 
@@ -65,6 +66,7 @@ struct Measure
     bool ok = false;      // exited 0
     double seconds = 0;
     double rssMb = 0;     // peak resident set, MiB
+    double cpuSeconds = 0; // user + system, all threads: what the load disturbs less than wall time
     qint64 lines = -1;    // of its standard output, when kept
 };
 
@@ -74,7 +76,7 @@ struct Measure
 Measure runProgram(const QStringList &args, const QString &outPath, const QString &errPath)
 {
     const QString rssPath = errPath + QStringLiteral(".rss");
-    std::vector<std::string> storage{"/usr/bin/time", "-f", "%M", "-o", rssPath.toStdString()};
+    std::vector<std::string> storage{"/usr/bin/time", "-f", "%M %U %S", "-o", rssPath.toStdString()};
     for (const QString &arg : args)
         storage.push_back(arg.toStdString());
     std::vector<char *> argv;
@@ -103,7 +105,9 @@ Measure runProgram(const QStringList &args, const QString &outPath, const QStrin
     QFile rss(rssPath);
     if (rss.open(QIODevice::ReadOnly)) {
         const QList<QByteArray> lines = rss.readAll().trimmed().split('\n');
-        m.rssMb = lines.last().trimmed().toDouble() / 1024.0;
+        const QList<QByteArray> fields = lines.last().trimmed().split(' ');
+        m.rssMb = fields.value(0).toDouble() / 1024.0;
+        m.cpuSeconds = fields.value(1).toDouble() + fields.value(2).toDouble();
     }
     m.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     if (!outPath.isEmpty()) {
@@ -269,7 +273,7 @@ bool discoverBench(const Options &options, quint16 port, const QString &dir)
     const QStringList theirs{QStringLiteral("/usr/bin/mosquitto_sub"), QStringLiteral("-p"), QString::number(port),
                              QStringLiteral("-t"), QStringLiteral("site/#"), QStringLiteral("--retained-only"),
                              QStringLiteral("-C"), QString::number(options.topics), QStringLiteral("-W"), QStringLiteral("900")};
-    std::vector<double> ourTime, ourRss, theirTime, theirRss;
+    std::vector<double> ourTime, ourRss, theirTime, theirRss, ourCpu, theirCpu;
     bool complete = true;
     const QString out = dir + QStringLiteral("/discover.out");
     const QString err = dir + QStringLiteral("/discover.err");
@@ -279,12 +283,13 @@ bool discoverBench(const Options &options, quint16 port, const QString &dir)
             const Measure m = runProgram(oursNow ? ours : theirs, out, err);
             const bool listed = m.ok && m.lines == options.topics;
             complete = complete && listed;
-            std::printf("  run %d %-14s %7.2f s  %7.1f MiB  %lld lines%s\n", run + 1,
-                        oursNow ? "thingscape" : "mosquitto_sub", m.seconds, m.rssMb, static_cast<long long>(m.lines),
-                        listed ? "" : "  INCOMPLETE");
+            std::printf("  run %d %-14s %7.2f s  %6.2f s CPU  %7.1f MiB  %lld lines%s\n", run + 1,
+                        oursNow ? "thingscape" : "mosquitto_sub", m.seconds, m.cpuSeconds, m.rssMb,
+                        static_cast<long long>(m.lines), listed ? "" : "  INCOMPLETE");
             std::fflush(stdout);
             (oursNow ? ourTime : theirTime).push_back(m.seconds);
             (oursNow ? ourRss : theirRss).push_back(m.rssMb);
+            (oursNow ? ourCpu : theirCpu).push_back(m.cpuSeconds);
         }
     }
     if (options.quick) {
@@ -300,6 +305,9 @@ bool discoverBench(const Options &options, quint16 port, const QString &dir)
     const QString label = QStringLiteral("discover %1 topics").arg(options.topics);
     addRow(label + QStringLiteral(": time"), t, base, QStringLiteral("s"), QStringLiteral("<= 2x mosquitto_sub"),
            t <= 2 * base);
+    // Not judged: the broker's own work is in the wall time, not in a subscriber's CPU time.
+    addRow(label + QStringLiteral(": CPU time"), median(ourCpu), median(theirCpu), QStringLiteral("s"),
+           QStringLiteral("(shown only)"), true);
     addRow(label + QStringLiteral(": peak RSS"), median(ourRss), median(theirRss), QStringLiteral("MiB"),
            QStringLiteral("<= 1024 MiB"), median(ourRss) <= 1024);
     if (!complete)
@@ -355,9 +363,11 @@ bool watchBench(const Options &options, quint16 port, const QString &dir)
                 options.quick ? "a file" : "/dev/null");
     std::fflush(stdout);
     bool complete = true;
+    std::vector<std::vector<double>> cpu(variants.size()); // CPU seconds per variant
     for (int run = 0; run < options.runs; ++run) {
         for (size_t k = 0; k < variants.size(); ++k) {
-            Variant &variant = variants[(k + size_t(run)) % variants.size()];
+            const size_t index = (k + size_t(run)) % variants.size();
+            Variant &variant = variants[index];
             if (!queueFor(port, id, messages)) {
                 std::fprintf(stderr, "cannot queue the messages\n");
                 return false;
@@ -365,10 +375,11 @@ bool watchBench(const Options &options, quint16 port, const QString &dir)
             const Measure m = runProgram(variant.args, out, err);
             const bool all = m.ok && (out.isEmpty() || m.lines == options.messages);
             complete = complete && all;
-            std::printf("  run %d %-18s %7.2f s  %8.0f msg/s%s\n", run + 1, variant.name, m.seconds,
-                        options.messages / m.seconds, all ? "" : "  INCOMPLETE");
+            std::printf("  run %d %-18s %7.2f s  %6.2f s CPU  %8.0f msg/s%s\n", run + 1, variant.name, m.seconds,
+                        m.cpuSeconds, options.messages / m.seconds, all ? "" : "  INCOMPLETE");
             std::fflush(stdout);
             variant.times.push_back(m.seconds);
+            cpu[index].push_back(m.cpuSeconds);
         }
     }
     const double base = median(variants[0].times);
@@ -380,6 +391,11 @@ bool watchBench(const Options &options, quint16 port, const QString &dir)
            base / text >= 0.9);
     addRow(label + QStringLiteral(": --json speed"), base / json, 1.0, QStringLiteral("x"), QStringLiteral(">= 0.7x"),
            base / json >= 0.7);
+    // Not judged: CPU time per message, which the machine's load disturbs less than wall time.
+    addRow(label + QStringLiteral(": text CPU time"), median(cpu[1]), median(cpu[0]), QStringLiteral("s"),
+           QStringLiteral("(shown only)"), true);
+    addRow(label + QStringLiteral(": --json CPU time"), median(cpu[2]), median(cpu[0]), QStringLiteral("s"),
+           QStringLiteral("(shown only)"), true);
     if (!complete)
         std::fprintf(stderr, "FAIL: watch did not get every message\n");
     return complete;
@@ -428,13 +444,9 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "no thingscape binary at %s\n", qPrintable(options.thingscape));
         return 2;
     }
-    mosquitto_lib_init();
     testsupport::Mosquitto broker;
-    // Nothing dropped for a subscriber that falls behind or is offline; a roomy window.
-    if (!broker.start(QStringLiteral("max_queued_messages 0\nmax_inflight_messages 100\n"))) {
-        std::fprintf(stderr, "cannot start mosquitto\n");
+    if (!benchingest::startBroker(broker))
         return 2;
-    }
     QTemporaryDir dir;
     std::printf("CLI scale: %s, %d run(s)%s\n", qPrintable(options.thingscape), options.runs,
                 options.quick ? " (quick: correctness only, no timing judged)" : "");

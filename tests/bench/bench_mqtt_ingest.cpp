@@ -14,6 +14,7 @@
 // arrived on both paths; no timing.
 
 #include "benchingest.h"
+#include "benchstats.h"
 #include "testsupport.h"
 
 #include "model/resourcestore.h"
@@ -40,13 +41,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-struct Params
-{
-    int topics = 10000;
-    int rounds = 5;
-    int pairs = 5;
-    bool oneThread = true;
-};
+using benchingest::Params;
+using bench::median;
 
 QByteArray nextSessionId()
 {
@@ -245,22 +241,13 @@ Run runConnector(quint16 port, const Params &params)
     return run;
 }
 
-double median(std::vector<double> values)
-{
-    std::sort(values.begin(), values.end());
-    const size_t n = values.size();
-    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
 } // namespace
 
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
     const bool quick = qEnvironmentVariableIntValue("THINGSCAPE_BENCH_QUICK") == 1;
-    Params params;
-    if (quick)
-        params = Params{1000, 2, 1, true};
+    Params params = Params::forMode(quick);
     // --connector-only: no bare runs (for profiling).
     bool connectorOnly = false;
     const QStringList args = QCoreApplication::arguments();
@@ -287,13 +274,9 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "--topics and --pairs must be at least 1, --rounds 1 to 250\n");
         return 2;
     }
-    mosquitto_lib_init();
     testsupport::Mosquitto broker;
-    // No cap on the session's queue: every message waits for its subscriber.
-    if (!broker.start(QStringLiteral("max_queued_messages 0\nmax_inflight_messages 100\n"))) {
-        std::fprintf(stderr, "cannot start mosquitto\n");
+    if (!benchingest::startBroker(broker))
         return 2;
-    }
     std::printf("MQTT ingest: %d topics x %d rounds = %d messages of ~100 bytes, queued (QoS 1) for a persistent "
                 "session, %d alternating pairs, connector %s%s\n",
                 params.topics, params.rounds, params.topics * params.rounds, params.pairs,

@@ -20,6 +20,7 @@
 // only that side, THINGSCAPE_BENCH_INGEST_ONLY=1 skips parts 2-4.
 
 #include "benchingest.h"
+#include "benchstats.h"
 #include "testsupport.h"
 
 #include "model/recording/recordingconfig.h"
@@ -54,12 +55,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-struct Params
-{
-    int topics = 10000;
-    int rounds = 5;
-    int pairs = 5;
-};
+using benchingest::Params;
+using bench::median;
 
 constexpr const char *kSessionId = "bench-recorder-session";
 
@@ -233,13 +230,6 @@ double bytesPerMessage(const QString &database, int resources, int rounds)
     return double(checkpointedSize(database)) / double(written);
 }
 
-double median(std::vector<double> values)
-{
-    std::sort(values.begin(), values.end());
-    const size_t n = values.size();
-    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
 QString resourceUri(int i)
 {
     return QStringLiteral("mqtt://127.0.0.1:1883/site/room%1/temperature").arg(i);
@@ -302,9 +292,7 @@ int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
     const bool quick = qEnvironmentVariableIntValue("THINGSCAPE_BENCH_QUICK") == 1;
-    Params params;
-    if (quick)
-        params = Params{1000, 2, 1};
+    Params params = Params::forMode(quick);
     if (qEnvironmentVariableIsSet("THINGSCAPE_BENCH_TOPICS"))
         params.topics = qEnvironmentVariableIntValue("THINGSCAPE_BENCH_TOPICS");
     if (qEnvironmentVariableIsSet("THINGSCAPE_BENCH_ROUNDS"))
@@ -316,12 +304,9 @@ int main(int argc, char *argv[])
     bool ok = true;
 
     // 1. Ingest with recording off and on.
-    mosquitto_lib_init();
     testsupport::Mosquitto broker;
-    if (!broker.start(QStringLiteral("max_queued_messages 0\nmax_inflight_messages 100\n"))) {
-        std::fprintf(stderr, "cannot start mosquitto\n");
+    if (!benchingest::startBroker(broker))
         return 2;
-    }
     std::printf("Recording while ingesting: %d topics x %d rounds = %d messages of ~100 bytes, %d alternating pairs%s\n",
                 params.topics, params.rounds, params.topics * params.rounds, params.pairs,
                 quick ? " (quick: every message must be recorded, no timing)" : "");

@@ -1,5 +1,7 @@
 #include "benchingest.h"
 
+#include "testsupport.h"
+
 #include <QString>
 
 #include <mosquitto.h>
@@ -57,6 +59,21 @@ bool publishAll(quint16 port, int topics, int rounds)
 }
 
 } // namespace
+
+Params Params::forMode(bool quick)
+{
+    return quick ? Params{1000, 2, 1, true} : Params{};
+}
+
+bool startBroker(testsupport::Mosquitto &broker)
+{
+    mosquitto_lib_init();
+    if (!broker.start(QStringLiteral("max_queued_messages 0\nmax_inflight_messages 100\n"))) {
+        std::fprintf(stderr, "cannot start mosquitto\n");
+        return false;
+    }
+    return true;
+}
 
 QByteArray payloadFor(int topic, int round)
 {

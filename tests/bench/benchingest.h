@@ -7,7 +7,28 @@
 
 #include <QByteArray>
 
+namespace testsupport {
+class Mosquitto;
+}
+
 namespace benchingest {
+
+// The size of a run: topics x rounds messages, measured in alternating pairs.
+struct Params
+{
+    int topics = 10000;
+    int rounds = 5;
+    int pairs = 5;
+    bool oneThread = true; // bench_mqtt_ingest: connector and store on one thread
+
+    // The default size, or ctest's quick one (THINGSCAPE_BENCH_QUICK=1).
+    static Params forMode(bool quick);
+};
+
+// mosquitto_lib_init(), then a private broker that queues without limit for a subscriber that
+// falls behind or is offline, with a roomy in-flight window. False, with a line on stderr, when
+// it cannot start.
+bool startBroker(testsupport::Mosquitto &broker);
 
 // About 100 bytes of JSON, as a typical sensor reading; carries its topic and round.
 QByteArray payloadFor(int topic, int round);

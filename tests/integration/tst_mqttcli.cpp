@@ -13,6 +13,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
+
 namespace {
 
 struct Run
@@ -75,6 +77,7 @@ private Q_SLOTS:
     void discoverJson();
     void discoverNothingIsExitOne();
     void discoverEndsWhenTheBrokerHasSentAll();
+    void discoverListsTopicsInUriOrder();
     void getJsonAndText();
     void getTimeoutIsExitOne();
     void putThenGet();
@@ -187,6 +190,29 @@ void TestMqttCli::discoverEndsWhenTheBrokerHasSentAll()
     const Run plain = run({"discover", url(prefix + "/#"), "--json"}, QProcessEnvironment::systemEnvironment(), 120000);
     QVERIFY2(plain.exitCode == 0, qPrintable(plain.err));
     QCOMPARE(jsonLines(plain.out).size(), 5);
+}
+
+void TestMqttCli::discoverListsTopicsInUriOrder()
+{
+    // Given retained topics published out of order, differing before, at and after an
+    // 8-byte boundary of their URIs, one a prefix of another, upper and lower case
+    const QString prefix = mqtttest::uniquePrefix("cliorder");
+    const QStringList levels{"dev10", "dev2", "dev1", "Dev3", "dev1/a", "dev", "de", "long-name-past-eight/b",
+                             "long-name-past-eight/B", "long-name-past-eight", "~", "_x", "dev10/z9", "dev10/z10"};
+    QStringList expected;
+    for (const QString &level : levels) {
+        QCOMPARE(mqtttest::publish(m_broker.port(), {"-r", "-t", prefix + QLatin1Char('/') + level, "-m", "1"}), 0);
+        expected.append(url(prefix + QLatin1Char('/') + level));
+    }
+    std::sort(expected.begin(), expected.end());
+    // When they are discovered
+    const Run r = run({"discover", url(prefix + "/#")}, QProcessEnvironment::systemEnvironment(), 120000);
+    // Then each is listed once, in the URIs' own (QString) order
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+    const QStringList lines = r.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), expected.size());
+    for (qsizetype i = 0; i < lines.size(); ++i)
+        QVERIFY2(lines.at(i).startsWith(expected.at(i) + QLatin1Char(' ')), qPrintable(lines.at(i) + " / " + expected.at(i)));
 }
 
 void TestMqttCli::getJsonAndText()

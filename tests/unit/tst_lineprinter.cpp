@@ -52,6 +52,8 @@ private Q_SLOTS:
     void textPrintsThePayloadOrEscapes_data();
     void textPrintsThePayloadOrEscapes();
     void timeMatchesValueFormatter();
+    void urisThatAreNotPlainGoTheLongWay_data();
+    void urisThatAreNotPlainGoTheLongWay();
     void classifiers();
     void buffersUntilFlushed();
 };
@@ -129,6 +131,39 @@ void TestLinePrinter::timeMatchesValueFormatter()
         printer.appendTime(out, ms);
         QCOMPARE(QString::fromLatin1(out), ValueFormatter::timeText(ms));
     }
+}
+
+void TestLinePrinter::urisThatAreNotPlainGoTheLongWay_data()
+{
+    QTest::addColumn<QString>("uri");
+    QTest::newRow("plain") << kUri;
+    QTest::newRow("quote") << QStringLiteral("mqtt://h:1/a\"b");
+    QTest::newRow("backslash") << QStringLiteral("mqtt://h:1/a\\b");
+    QTest::newRow("control") << QStringLiteral("mqtt://h:1/a\x01b");
+    QTest::newRow("DEL") << QStringLiteral("mqtt://h:1/a\x7f");
+    QTest::newRow("non-ASCII") << QStringLiteral("mqtt://h:1/k\u00fcche");
+    QTest::newRow("U+0122 (low byte a quote)") << QStringLiteral("mqtt://h:1/\u0122");
+}
+
+void TestLinePrinter::urisThatAreNotPlainGoTheLongWay()
+{
+    // Given a printable payload and a URI, plain or not
+    QFETCH(QString, uri);
+    LinePrinter printer;
+    // When it is printed as text and as JSON
+    const QByteArray text = printer.format(kTime, uri, rawValue("21.5"), false);
+    const QByteArray json = printer.format(kTime, uri, rawValue("21.5"), true);
+    // Then the text line is what the decoding path prints, and the JSON line names the URI exactly
+    const QByteArray expected = ValueFormatter::terminalSafe(ValueFormatter::timeText(kTime) + QLatin1Char(' ') + uri
+                                                             + QLatin1String(" 21.5"))
+                                    .toUtf8();
+    QCOMPARE(text, expected);
+    QCOMPARE(parse(json).value(QStringLiteral("uri")).toString(), uri);
+    // And the plain check agrees with what it wrote
+    QByteArray out;
+    const bool plain = LinePrinter::appendPlainUri(out, uri);
+    QCOMPARE(plain, uri == kUri);
+    QCOMPARE(out, plain ? uri.toLatin1() : QByteArray());
 }
 
 void TestLinePrinter::classifiers()
