@@ -9,6 +9,8 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include <memory>
+
 using namespace thingscape;
 
 namespace {
@@ -66,6 +68,24 @@ QStringList freshFilter(const QStringList &topics, Mode mode, const QString &pat
     return shown(&filter);
 }
 
+// A filter over those topics that walks a few hundred rows per event-loop turn, under a tester.
+struct SlicedFilter
+{
+    explicit SlicedFilter(const QStringList &topics)
+    {
+        store.ingest(topicBatch(topics));
+        filter.setSliceMs(0);
+        filter.setSourceModel(&tree);
+        tester = std::make_unique<QAbstractItemModelTester>(&filter,
+                                                            QAbstractItemModelTester::FailureReportingMode::QtTest);
+    }
+
+    ResourceStore store;
+    ResourceTreeModel tree{&store};
+    ResourceFilterProxyModel filter;
+    std::unique_ptr<QAbstractItemModelTester> tester;
+};
+
 } // namespace
 
 class TestResourceFilter : public QObject
@@ -99,13 +119,9 @@ void TestResourceFilter::keystrokesGiveWhatAFreshFilterGives()
     QFETCH(QStringList, keystrokes);
     // Given a filter over 2,000 devices, walking in small slices
     const QStringList topics = devices(0, 2000);
-    ResourceStore store;
-    store.ingest(topicBatch(topics));
-    ResourceTreeModel tree(&store);
-    ResourceFilterProxyModel filter;
-    filter.setSliceMs(0);
-    filter.setSourceModel(&tree);
-    QAbstractItemModelTester tester(&filter, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    SlicedFilter f(topics);
+    ResourceTreeModel &tree = f.tree;
+    ResourceFilterProxyModel &filter = f.filter;
     for (const QString &pattern : std::as_const(keystrokes)) {
         // When each keystroke is applied
         filter.setFilter(Mode(mode), pattern);
@@ -122,13 +138,9 @@ void TestResourceFilter::aFilterTypedWhileRowsArriveAndGo()
 {
     // Given 3,000 devices and a filter that walks a few hundred rows per event-loop turn
     QStringList topics = devices(0, 3000);
-    ResourceStore store;
-    store.ingest(topicBatch(topics));
-    ResourceTreeModel tree(&store);
-    ResourceFilterProxyModel filter;
-    filter.setSliceMs(0);
-    filter.setSourceModel(&tree);
-    QAbstractItemModelTester tester(&filter, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    SlicedFilter f(topics);
+    ResourceStore &store = f.store;
+    ResourceFilterProxyModel &filter = f.filter;
     QSignalSpy applied(&filter, &ResourceFilterProxyModel::applied);
     // When a pattern is typed and, while its walk goes on, rows arrive (matching or not, under
     // new and old parents) and go, and a second key is typed
