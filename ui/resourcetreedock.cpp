@@ -465,12 +465,13 @@ void ResourceTreeDock::applyFilter()
     // On a large tree a burst of keys would walk it per key: keys that come fast wait for
     // typing to settle. A key after a pause applies at once (the answer is what the user waits
     // for; a walk still going when the next key comes is abandoned for the new one).
+    // Counted from when the last key was handled: keys that queued up behind it are a burst.
     const bool burst = m_sinceLastKey.isValid() && m_sinceLastKey.elapsed() < kFilterDelayMs;
-    m_sinceLastKey.start();
     if (m_store->size() > kFilterDelayRows && (burst || m_filterTimer->isActive()))
         m_filterTimer->start();
     else
         applyFilterNow();
+    m_sinceLastKey.start();
 }
 
 void ResourceTreeDock::applyFilterNow()
