@@ -6,6 +6,8 @@
 #include <QCoreApplication>
 #include <QTimer>
 
+#include <algorithm>
+
 namespace thingscape {
 
 ResourceFilterProxyModel::ResourceFilterProxyModel(QObject *parent)
@@ -94,11 +96,29 @@ void ResourceFilterProxyModel::rebuild()
     startWalk();
 }
 
+quint32 ResourceFilterProxyModel::narrowedWalk() const
+{
+    // A substring that contains the last applied one can only match rows that matched it
+    // (ASCII only: case folding beyond it need not keep substrings).
+    const auto ascii = [](const QString &text) {
+        return std::all_of(text.cbegin(), text.cend(), [](QChar c) { return c.unicode() < 128; });
+    };
+    if (!m_tree || m_walk == 0 || m_pendingWalk != 0 || m_mode != Mode::Substring || m_walkMode != Mode::Substring
+        || m_walkPattern.isEmpty() || !ascii(m_pattern) || !ascii(m_walkPattern)
+        || !m_pattern.contains(m_walkPattern, Qt::CaseInsensitive))
+        return 0;
+    return m_walk;
+}
+
 void ResourceFilterProxyModel::startWalk()
 {
+    const quint32 narrows = isValid() ? narrowedWalk() : 0;
     m_walkTimer->stop();
     m_recheckTimer->stop();
-    endWalks();
+    if (narrows != 0 && m_tree)
+        m_tree->endMatchWalk(m_pendingWalk); // the applied walk's marks guide the new one
+    else
+        endWalks();
     m_pendingWalk = 0;
     if (!m_tree || m_pattern.isEmpty() || !isValid()) {
         m_walk = 0;
@@ -107,7 +127,7 @@ void ResourceFilterProxyModel::startWalk()
     }
     // A substring in the URI is checked by the walk itself, on what each row adds to its parent.
     m_pendingWalk = m_tree->startMatchWalk([this](const ResourceTreeModel::RowText &row) { return rowMatches(row); },
-                                           m_mode == Mode::Substring ? m_pattern : QString());
+                                           m_mode == Mode::Substring ? m_pattern : QString(), narrows);
     // A small tree is done at once (as if there were no slices); a large one goes on later.
     continueWalk();
 }
@@ -126,13 +146,15 @@ void ResourceFilterProxyModel::continueWalk()
         apply();
         return;
     }
-    if (!m_tree->continueMatchWalk(m_pendingWalk, kSliceMs)) {
+    if (!m_tree->continueMatchWalk(m_pendingWalk, m_sliceMs)) {
         if (!m_walkTimer->isActive())
             m_walkTimer->start();
         return;
     }
     m_walkTimer->stop();
     m_walk = m_pendingWalk;
+    m_walkPattern = m_pattern;
+    m_walkMode = m_mode;
     m_pendingWalk = 0;
     apply();
 }
@@ -254,6 +276,20 @@ bool ResourceFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex
     if (!index.isValid())
         return false;
     return acceptsTreeRow(index);
+}
+
+qint64 ResourceFilterProxyModel::matchCount() const
+{
+    if (!m_tree || m_pattern.isEmpty() || !isValid() || m_pendingWalk != 0)
+        return -1;
+    return m_tree->matchesInWalk(m_walk);
+}
+
+int ResourceFilterProxyModel::shownChildrenUpTo(const QModelIndex &treeIndex, int limit) const
+{
+    if (!m_tree || m_pattern.isEmpty() || !isValid() || m_pendingWalk != 0)
+        return -1;
+    return m_tree->subtreeMatchedChildren(treeIndex, m_walk, limit);
 }
 
 bool ResourceFilterProxyModel::acceptsTreeRow(const QModelIndex &index) const

@@ -7,6 +7,8 @@
 #include <QSortFilterProxyModel>
 #include <QStringList>
 
+#include <algorithm>
+
 class QTimer;
 
 namespace thingscape {
@@ -46,6 +48,14 @@ public:
     // A new pattern is being matched; applied() comes when it is shown.
     bool isApplying() const { return m_pendingWalk != 0; }
     static constexpr int kSliceMs = 20;
+    // The walk's slice (0: a few hundred rows a slice, as tests use to see rows arrive mid-walk).
+    void setSliceMs(int sliceMs) { m_sliceMs = std::max(0, sliceMs); }
+    // How many of the tree row's children show, counting no further than limit, from the last
+    // walk's marks (no row is mapped); -1 when they cannot say (use rowCount() then).
+    int shownChildrenUpTo(const QModelIndex &treeIndex, int limit) const;
+    // Resources that match by themselves (the rows above them show too), as of the last walk
+    // and what arrived since; -1 while there is no applied pattern.
+    qint64 matchCount() const;
     bool isValid() const { return m_error.isEmpty(); }
     QString errorString() const { return m_error; }
 
@@ -69,6 +79,8 @@ protected:
 private:
     void rebuild();
     void startWalk();
+    // The applied walk the new pattern narrows (see ResourceTreeModel::startMatchWalk), or 0.
+    quint32 narrowedWalk() const;
     void continueWalk();
     void apply();
     bool rowMatches(const ResourceTreeModel::RowText &row) const;
@@ -80,6 +92,9 @@ private:
     QPointer<ResourceTreeModel> m_tree; // Not owned: the tree below the source proxies.
     quint32 m_walk = 0;                  // the tree's stamp for the rows that match by themselves
     quint32 m_pendingWalk = 0;           // the walk in progress for the current pattern
+    QString m_walkPattern;               // what m_walk matched
+    Mode m_walkMode = Mode::Substring;
+    int m_sliceMs = kSliceMs;
     QTimer *m_walkTimer;
     QTimer *m_recheckTimer; // coalesces re-checks when matches arrive below hidden rows
     QMetaObject::Connection m_grewConnection;

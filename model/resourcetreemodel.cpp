@@ -108,11 +108,46 @@ struct ResourceTreeModel::MatchWalk
     quint32 serial = 0;   // rows above this were made after the walk started
     quint64 removals = 0; // the model's count when the walk (re)started
     bool done = false;
+    qint64 matchCount = 0; // resources that matched by themselves (this pass, and new ones since)
+    // The mark of the walk this one narrows: rows without it (or this walk's) are skipped with
+    // all below them. Only on the first pass: a restart finds both marks mixed.
+    quint32 narrowMark = 0;
     std::vector<Frame> stack;
     QString path;
     QString uri;
     QString emptyName;
 };
+
+namespace {
+
+// The walk's rows are scattered in memory: a cache miss or more per row, one after another.
+// Asking ahead for the siblings still to come (their row, then their key's text and their first
+// child) lets those misses overlap instead (the rows are not changed, only read earlier).
+template<typename Children>
+inline void prefetchSiblings(const Children &children, size_t next)
+{
+    const size_t size = children.size();
+    if (next + 8 < size)
+        __builtin_prefetch(children[next + 8].get());
+    if (next + 4 < size) {
+        const auto *ahead = children[next + 4].get();
+        __builtin_prefetch(ahead->key.view().data());
+        if (!ahead->children.empty())
+            __builtin_prefetch(ahead->children.data());
+    }
+    if (next + 2 < size) {
+        const auto *ahead = children[next + 2].get();
+        if (!ahead->children.empty())
+            __builtin_prefetch(ahead->children.front().get());
+    }
+    if (next + 1 < size) {
+        const auto *ahead = children[next + 1].get();
+        if (!ahead->children.empty())
+            __builtin_prefetch(ahead->children.front()->key.view().data());
+    }
+}
+
+} // namespace
 
 namespace {
 
@@ -387,6 +422,29 @@ std::optional<bool> ResourceTreeModel::subtreeMatchedInWalk(const QModelIndex &i
     return node ? std::optional<bool>(node->matchStamp == m_walk->mark) : std::nullopt;
 }
 
+int ResourceTreeModel::subtreeMatchedChildren(const QModelIndex &parent, quint32 stamp, int limit) const
+{
+    if (stamp == 0 || !m_walk || stamp != m_walk->stamp || !m_walk->done
+        || (parent.isValid() && parent.model() != this))
+        return -1;
+    // Rows newer than the walk carry marks too (markNewRows()): counted as they are.
+    const quint32 mark = m_walk->mark;
+    const auto &children = nodeFor(parent)->children;
+    int count = 0;
+    for (size_t i = 0; i < children.size() && count < limit; ++i) {
+        if (i + 8 < children.size())
+            __builtin_prefetch(children[i + 8].get());
+        if (children[i]->matchStamp == mark)
+            ++count;
+    }
+    return count;
+}
+
+qint64 ResourceTreeModel::matchesInWalk(quint32 stamp) const
+{
+    return stamp != 0 && m_walk && stamp == m_walk->stamp && m_walk->done ? m_walk->matchCount : -1;
+}
+
 void ResourceTreeModel::endMatchWalk(quint32 stamp) const
 {
     if (m_walk && m_walk->stamp == stamp)
@@ -470,9 +528,12 @@ bool containsAsciiFolded(QStringView haystack, QStringView lowerNeedle)
 
 } // namespace
 
-quint32 ResourceTreeModel::startMatchWalk(const RowPredicate &matches, const QString &uriSubstring) const
+quint32 ResourceTreeModel::startMatchWalk(const RowPredicate &matches, const QString &uriSubstring,
+                                          quint32 narrows) const
 {
+    const quint32 narrowMark = narrows != 0 && m_walk && m_walk->stamp == narrows && m_walk->done ? m_walk->mark : 0;
     m_walk = std::make_unique<MatchWalk>();
+    m_walk->narrowMark = narrowMark;
     m_walk->matches = matches;
     m_walk->asciiNeedle = std::all_of(uriSubstring.cbegin(), uriSubstring.cend(), [](QChar c) { return c.unicode() < 128; });
     m_walk->needle = m_walk->asciiNeedle ? uriSubstring.toLower() : uriSubstring;
@@ -504,9 +565,12 @@ bool ResourceTreeModel::continueMatchWalk(quint32 stamp, qint64 budgetMs) const
         return true;
     if (walk.removals != m_removals) {
         // (Re)start: rows the stack points at may be gone. Rows made since keep their marks.
+        if (walk.mark != 0)
+            walk.narrowMark = 0;
         walk.removals = m_removals;
         walk.serial = m_lastSerial;
         walk.mark = nextWalkStamp();
+        walk.matchCount = 0;
         walk.stack.clear();
         walk.stack.push_back(MatchWalk::Frame{m_root.get(), 0, 0, 0, false, false, false});
     }
@@ -531,6 +595,7 @@ bool ResourceTreeModel::continueMatchWalk(quint32 stamp, qint64 budgetMs) const
             stack.pop_back();
             continue;
         }
+        prefetchSiblings(top.node->children, top.next);
         const Node *node = top.node->children[top.next++].get();
         const MatchWalk::Frame parent = top;
         if (parent.fast && parent.uriContains && !node->isEndpoint) {
@@ -538,10 +603,13 @@ bool ResourceTreeModel::continueMatchWalk(quint32 stamp, qint64 budgetMs) const
             // subtree without reading a key or building a string (the parent is marked).
             node->matchStamp = walk.mark;
             node->selfMatch = true;
+            walk.matchCount += node->resource && node->serial <= walk.serial ? 1 : 0;
             if (!node->children.empty())
                 stack.push_back(MatchWalk::Frame{node, 0, parent.pathSize, parent.uriSize, true, parent.plain, true});
             continue;
         }
+        if (walk.narrowMark != 0 && node->matchStamp != walk.narrowMark && node->matchStamp != walk.mark)
+            continue; // nothing in or below it matched the wider pattern: nothing can match this one
         bool matched = false;
         MatchWalk::Frame frame{node, 0, 0, 0, false, false, false};
         const QStringView key = node->key.view();
@@ -603,6 +671,8 @@ bool ResourceTreeModel::continueMatchWalk(quint32 stamp, qint64 budgetMs) const
         }
         node->selfMatch = matched;
         if (matched) {
+            // Rows newer than the pass were counted as they came (markNewRows()).
+            walk.matchCount += node->resource && node->serial <= walk.serial ? 1 : 0;
             // The rows above it show too: the filter answers each row from its own mark.
             node->matchStamp = walk.mark;
             markUpwards(node, walk.mark, nullptr);
@@ -993,6 +1063,8 @@ void ResourceTreeModel::markNewRows(const std::vector<const Node *> &roots)
         const Node *node = stack.back();
         stack.pop_back();
         node->selfMatch = nodeMatches(node, m_walk->matches);
+        if (node->selfMatch && node->resource)
+            ++m_walk->matchCount;
         if (node->selfMatch) {
             node->matchStamp = mark;
             markUpwards(node, mark, &grewOld);

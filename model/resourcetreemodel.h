@@ -104,8 +104,10 @@ public:
     quint32 markMatchingRows(const RowPredicate &matches, const QString &uriSubstring = {}) const;
     // The same in slices, so a million rows never freeze the window: start, then continue until
     // it says done. One walk at a time: starting another abandons the one before. A walk that a
-    // removal interrupts starts over by itself.
-    quint32 startMatchWalk(const RowPredicate &matches, const QString &uriSubstring = {}) const;
+    // removal interrupts starts over by itself. narrows: the stamp of the latest walk, done,
+    // when every row this one can match matched in it too (a narrowing keystroke): rows it
+    // found nothing in or below are not visited again.
+    quint32 startMatchWalk(const RowPredicate &matches, const QString &uriSubstring = {}, quint32 narrows = 0) const;
     // Goes on for about budgetMs (at least one row); true once the walk with that stamp is done.
     bool continueMatchWalk(quint32 stamp, qint64 budgetMs) const;
     // Whether the walk with that stamp is still the model's (done or not).
@@ -119,6 +121,13 @@ public:
     // older than the walk gains a mark), and rows that showed only for removed ones lose theirs
     // (with a dataChanged).
     std::optional<bool> subtreeMatchedInWalk(const QModelIndex &index, quint32 stamp) const;
+    // How many of parent's children the done walk with that stamp marked (they or a row below
+    // them matched), counting no further than limit; -1 when that walk cannot answer. Reads the
+    // marks only: a filter decides what to unfold without mapping rows it will not show.
+    int subtreeMatchedChildren(const QModelIndex &parent, quint32 stamp, int limit) const;
+    // Resources the done walk with that stamp found matching by themselves, and those that
+    // arrived matching since (rows removed since are still counted); -1 when it cannot say.
+    qint64 matchesInWalk(quint32 stamp) const;
     // Drops the walk with that stamp (a filter cleared): rows then arrive without being matched.
     void endMatchWalk(quint32 stamp) const;
     // The predicate on one row, with its text built as data() builds it.

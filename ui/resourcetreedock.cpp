@@ -81,6 +81,7 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
     , m_search(new QLineEdit(this))
     , m_mode(new QComboBox(this))
     , m_filterError(new QLabel(this))
+    , m_filterStatus(new QLabel(this))
     , m_view(new TreeView(this))
     , m_highlightTimer(new QTimer(this))
     , m_fitTimer(new QTimer(this))
@@ -117,6 +118,10 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
     m_filterError->setTextFormat(Qt::PlainText);
     m_filterError->setStyleSheet(QStringLiteral("color: palette(highlight);"));
     m_filterError->hide();
+    m_filterStatus->setObjectName(QStringLiteral("treeFilterStatus"));
+    m_filterStatus->setTextFormat(Qt::PlainText);
+    m_filterStatus->setEnabled(false); // greyed: a note, not a control
+    m_filterStatus->hide();
 
     m_view->setObjectName(QStringLiteral("resourceTree"));
     m_view->setModel(m_stats);
@@ -142,6 +147,7 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
 
     auto *searchRow = new QHBoxLayout;
     searchRow->addWidget(m_search, 1);
+    searchRow->addWidget(m_filterStatus);
     searchRow->addWidget(m_mode);
     auto *content = new QWidget(this);
     auto *layout = new QVBoxLayout(content);
@@ -177,6 +183,11 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
             };
         };
         connect(shown, &QAbstractItemModel::rowsInserted, this, ifShown([this] { scheduleFit(false); }));
+        if (shown == m_filter) {
+            // Matches arriving or going change the count.
+            connect(shown, &QAbstractItemModel::rowsInserted, this, &ResourceTreeDock::updateFilterStatus);
+            connect(shown, &QAbstractItemModel::rowsRemoved, this, &ResourceTreeDock::updateFilterStatus);
+        }
         connect(shown, &QAbstractItemModel::rowsRemoved, this, ifShown([this] { scheduleFit(true); }));
         connect(shown, &QAbstractItemModel::modelReset, this, ifShown([this] { scheduleFit(true); }));
         connect(shown, &QAbstractItemModel::layoutChanged, this, ifShown([this] { scheduleFit(true); }));
@@ -308,10 +319,19 @@ bool ResourceTreeDock::expandBelow(const QModelIndex &parent, int cap)
         const int treeRows = m_model->rowCount(toTree(child));
         if (treeRows == 0)
             continue;
-        // Too many in the tree: the filter may still show few of them (it counts a row with
-        // hundreds of thousands of children in milliseconds, so only those are left alone).
-        if (shown + treeRows > cap
-            && (model != m_filter || treeRows > kExpandCountLimit || shown + model->rowCount(child) > cap)) {
+        // Too many in the tree: the filter may still show few of them. Counted from the filter's
+        // marks (up to what fits), not by mapping the row: at 1,000,000 that mapped hundreds of
+        // thousands of rows that stay folded.
+        if (shown + treeRows > cap && model == m_filter) {
+            const int fits = cap - shown;
+            int filtered = m_filter->shownChildrenUpTo(toTree(child), fits + 1);
+            if (filtered < 0 && treeRows <= kExpandCountLimit)
+                filtered = model->rowCount(child);
+            if (filtered < 0 || filtered > fits) {
+                capped = true;
+                continue;
+            }
+        } else if (shown + treeRows > cap) {
             capped = true;
             continue;
         }
@@ -442,11 +462,16 @@ void ResourceTreeDock::fitColumns()
 
 void ResourceTreeDock::applyFilter()
 {
-    // On a large tree each keystroke would walk it: wait for typing to settle.
-    if (m_store->size() > kFilterDelayRows)
+    // On a large tree a burst of keys would walk it per key: keys that come fast wait for
+    // typing to settle. A key after a pause applies at once (the answer is what the user waits
+    // for; a walk still going when the next key comes is abandoned for the new one).
+    // Counted from when the last key was handled: keys that queued up behind it are a burst.
+    const bool burst = m_sinceLastKey.isValid() && m_sinceLastKey.elapsed() < kFilterDelayMs;
+    if (m_store->size() > kFilterDelayRows && (burst || m_filterTimer->isActive()))
         m_filterTimer->start();
     else
         applyFilterNow();
+    m_sinceLastKey.start();
 }
 
 void ResourceTreeDock::applyFilterNow()
@@ -463,6 +488,19 @@ void ResourceTreeDock::applyFilterNow()
     const bool valid = m_filter->isValid();
     m_filterError->setVisible(!valid);
     m_filterError->setText(valid ? QString() : m_filter->errorString());
+    updateFilterStatus();
+}
+
+void ResourceTreeDock::updateFilterStatus()
+{
+    QString text;
+    if (m_filter->isApplying()) {
+        text = tr("filtering…");
+    } else if (const qint64 matches = m_filter->matchCount(); matches >= 0) {
+        text = matches == 1 ? tr("1 match") : tr("%L1 matches").arg(matches);
+    }
+    m_filterStatus->setText(text);
+    m_filterStatus->setVisible(!text.isEmpty());
 }
 
 void ResourceTreeDock::beforeFilterApplied()
@@ -523,6 +561,7 @@ void ResourceTreeDock::afterFilterApplied()
         fitColumns();
     if (shownCurrent.isValid())
         m_view->scrollTo(shownCurrent);
+    updateFilterStatus();
     Q_EMIT filterApplied();
 }
 

@@ -34,7 +34,8 @@ class TreeStatsProxy;
 // Built for a million rows: without a filter the view shows the tree through the decoration
 // proxy alone (a QSortFilterProxyModel would build a mapping per unfolded row); with one it
 // shows the filter, applied in one layout change with the tree folded first and only the first
-// kExpandCap rows of matches unfolded. On a large tree typing settles for kFilterDelayMs first.
+// kExpandCap rows of matches unfolded. On a large tree a keystroke after a pause applies at
+// once; keys typed faster than kFilterDelayMs apart wait for typing to settle.
 class ResourceTreeDock : public QDockWidget
 {
     Q_OBJECT
@@ -57,7 +58,8 @@ public:
     static constexpr int kExpandCap = 500;
     // Rows with more children than this are not counted through the filter to decide.
     static constexpr int kExpandCountLimit = 200000;
-    // With more resources than this, the filter waits kFilterDelayMs for typing to settle.
+    // With more resources than this, keys typed within kFilterDelayMs of the one before wait
+    // for typing to settle (the first one never waits).
     static constexpr qsizetype kFilterDelayRows = 20000;
     // New resources the tree takes at once from a store batch; the rest follow in slices.
     static constexpr qsizetype kInsertAtOnce = 2000;
@@ -112,6 +114,7 @@ protected:
 private:
     void showContextMenu(const QPoint &pos);
     void applyFilter();
+    void updateFilterStatus();
     // Around the filter's layout change: what to keep, then the view around the new result.
     void beforeFilterApplied();
     void afterFilterApplied();
@@ -149,6 +152,7 @@ private:
     QLineEdit *m_search;
     QComboBox *m_mode;
     QLabel *m_filterError;
+    QLabel *m_filterStatus; // "filtering…" while a pattern is matched, then how many match
     QTreeView *m_view;
     QTimer *m_highlightTimer;
     QTimer *m_fitTimer;
@@ -163,6 +167,7 @@ private:
     QAction *m_observe;
     QAction *m_stopObserving;
     QElapsedTimer m_sinceLastBatch;
+    QElapsedTimer m_sinceLastKey; // the search field's last edit
     QStringList m_systemNames;
     ResourceId m_shown;            // what currentResourceChanged last announced
     bool m_currentVanishing = false; // the current row is being filtered out or removed

@@ -4,7 +4,8 @@
 // filter keystroke latency (narrowing "dev" -> "dev4", widening back) and the expand latency of
 // the node with the most children. Each figure is printed beside its target with PASS / FAIL.
 //
-//   bench_tree_scale [--topics N] [--floors F] [--expand-all] [--skip-filter] [--screenshot PNG]
+//   bench_tree_scale [--topics N] [--floors F] [--expand-all] [--skip-filter] [--filter-rounds R]
+//                    [--screenshot PNG]
 //
 // N defaults to 1,000,000 (THINGSCAPE_BENCH_QUICK=1, as ctest runs it: 2,000, where only
 // correctness is asserted, never time). Buildings are 10: b0 has one floor, the widest node
@@ -123,6 +124,9 @@ void row(const char *what, double value, const char *unit, const QString &target
 // Returns the latency (ms) and the worst GUI stall while it happened.
 std::pair<double, double> typeFilter(ResourceTreeDock *dock, const QString &text, StallMonitor *monitor)
 {
+    // One character after a pause, as a user types looking at the result (keys typed faster
+    // than this wait for typing to settle).
+    QTest::qWait(ResourceTreeDock::kFilterDelayMs);
     monitor->start();
     QElapsedTimer clock;
     clock.start();
@@ -139,6 +143,23 @@ std::pair<double, double> typeFilter(ResourceTreeDock *dock, const QString &text
     QTest::qWait(30); // one more timer tick so a freeze at the end is counted
     monitor->stop();
     return {ms, std::max(monitor->max(), 0.0)};
+}
+
+// The median latency and the median worst stall of the rounds.
+std::pair<double, double> medians(const QList<std::pair<double, double>> &rounds)
+{
+    QList<double> shown;
+    QList<double> stalls;
+    for (const auto &[ms, stall] : rounds) {
+        shown.append(ms);
+        stalls.append(stall);
+    }
+    const auto median = [](QList<double> values) {
+        std::sort(values.begin(), values.end());
+        const qsizetype n = values.size();
+        return n == 0 ? 0.0 : n % 2 ? values.at(n / 2) : (values.at(n / 2 - 1) + values.at(n / 2)) / 2;
+    };
+    return {median(shown), median(stalls)};
 }
 
 } // namespace
@@ -180,6 +201,7 @@ int main(int argc, char **argv)
     bool expandAll = false;
     bool skipFilter = false; // the filter before issue 12 froze for minutes at 100,000
     QString screenshot;      // the window under the filter "dev4", as a user sees it
+    int filterRounds = 1;    // the keystrokes again on the same tree: their medians
     const QStringList args = app.arguments();
     for (qsizetype i = 1; i < args.size(); ++i) {
         if (args.at(i) == QLatin1String("--topics") && i + 1 < args.size())
@@ -192,8 +214,11 @@ int main(int argc, char **argv)
             skipFilter = true;
         else if (args.at(i) == QLatin1String("--screenshot") && i + 1 < args.size())
             screenshot = args.at(++i);
+        else if (args.at(i) == QLatin1String("--filter-rounds") && i + 1 < args.size())
+            filterRounds = std::max(1, args.at(++i).toInt());
         else {
-            std::fprintf(stderr, "usage: bench_tree_scale [--topics N] [--floors F] [--expand-all] [--skip-filter] [--screenshot PNG]\n");
+            std::fprintf(stderr, "usage: bench_tree_scale [--topics N] [--floors F] [--expand-all] [--skip-filter] "
+                                 "[--filter-rounds R] [--screenshot PNG]\n");
             return 2;
         }
     }
@@ -265,11 +290,15 @@ int main(int argc, char **argv)
 
     ResourceTreeDock *dock = window.treeDock();
     QTreeView *view = dock->view();
-    // Filter keystrokes: "dev" (everything), narrowing to "dev4", widening back, clearing.
+    // Filter keystrokes: "dev" (everything), narrowing to "dev4", widening back, clearing; each
+    // round again on the same tree, the figures are the rounds' medians.
+    std::printf("bench_tree_scale: all in, filtering (pid %lld)\n", QCoreApplication::applicationPid());
+    std::fflush(stdout);
     std::pair<double, double> dev, dev4, widen, clear;
-    if (!skipFilter) {
-        dev = typeFilter(dock, QStringLiteral("dev"), &monitor);
-        dev4 = typeFilter(dock, QStringLiteral("dev4"), &monitor);
+    QList<std::pair<double, double>> devRounds, dev4Rounds, widenRounds, clearRounds;
+    for (int round = 0; round < (skipFilter ? 0 : filterRounds); ++round) {
+        devRounds.append(typeFilter(dock, QStringLiteral("dev"), &monitor));
+        dev4Rounds.append(typeFilter(dock, QStringLiteral("dev4"), &monitor));
         // Correctness: under dev4, a dev4… row is shown and a dev5… row is not.
         {
             const ResourceId dev4Id = ResourceId::fromTopic(endpoint, QString::fromLatin1(topicFor(4, floors)));
@@ -277,12 +306,24 @@ int main(int argc, char **argv)
             check(viewIndexFor(view, tree->indexForId(dev4Id)).isValid(), "dev4 shows under the filter dev4");
             check(!viewIndexFor(view, tree->indexForId(dev5Id)).isValid(), "dev5 is hidden under the filter dev4");
         }
-        if (!screenshot.isEmpty()) {
+        if (!screenshot.isEmpty() && round == 0) {
             QTest::qWait(1200); // column widths and the status bar settle
             window.grab().save(screenshot);
         }
-        widen = typeFilter(dock, QStringLiteral("dev"), &monitor);
-        clear = typeFilter(dock, QString(), &monitor);
+        widenRounds.append(typeFilter(dock, QStringLiteral("dev"), &monitor));
+        clearRounds.append(typeFilter(dock, QString(), &monitor));
+        std::printf("  round %d: \"\" -> dev %.1f / %.1f ms, dev -> dev4 %.1f / %.1f ms, dev4 -> dev %.1f / %.1f ms, "
+                    "cleared %.1f / %.1f ms (shown / worst stall)\n",
+                    round + 1, devRounds.last().first, devRounds.last().second, dev4Rounds.last().first,
+                    dev4Rounds.last().second, widenRounds.last().first, widenRounds.last().second,
+                    clearRounds.last().first, clearRounds.last().second);
+        std::fflush(stdout);
+    }
+    if (!skipFilter) {
+        dev = medians(devRounds);
+        dev4 = medians(dev4Rounds);
+        widen = medians(widenRounds);
+        clear = medians(clearRounds);
     }
 
     // Expand the widest node (site/b0/f0), everything else folded.

@@ -22,6 +22,7 @@
 #include <QPushButton>
 #include <QHeaderView>
 #include <QLabel>
+#include <QSet>
 #include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
@@ -94,6 +95,7 @@ private Q_SLOTS:
     void statusBarShowsTheStoresMemory();
     void asteriskUnfoldsAtMostTheCap();
     void largeTreeFilterWaitsForTypingAndUnfoldsACap();
+    void narrowingAndWideningKeepTheSelectionAndCountMatches();
     void newRuleIsAskedForTheCurrentResource();
     void bridgeTargetIsCompletedAndChecked();
 
@@ -438,10 +440,12 @@ void TestResourceTreeDock::largeTreeFilterWaitsForTypingAndUnfoldsACap()
     QSignalSpy shown(&f.dock, &ResourceTreeDock::currentResourceChanged);
     // When a filter is typed
     QTest::keyClicks(f.dock.searchField(), QStringLiteral("dev44"));
-    // Then it applies once typing settled (never per keystroke on a tree this size)
-    QTRY_VERIFY_WITH_TIMEOUT(applied.size() >= 1, 30000);
+    // Then the first key applies at once and the rest once typing settled (never per keystroke
+    // on a tree this size)
+    QTRY_VERIFY_WITH_TIMEOUT(f.dock.filterModel()->pattern() == QStringLiteral("dev44")
+                                 && !f.dock.filterModel()->isApplying() && applied.size() >= 1,
+                             30000);
     QVERIFY(applied.size() < 5);
-    QCOMPARE(f.dock.filterModel()->pattern(), QStringLiteral("dev44"));
     // And the selection stayed where it was, shown
     QCOMPARE(f.dock.currentResource(), kept);
     QCOMPARE(shown.size(), 0);
@@ -475,6 +479,57 @@ void TestResourceTreeDock::largeTreeFilterWaitsForTypingAndUnfoldsACap()
     QCOMPARE(f.model.rowCount(f.model.indexForId(rid("mqtt://h/site"))), 100);
 }
 
+void TestResourceTreeDock::narrowingAndWideningKeepTheSelectionAndCountMatches()
+{
+    // Given a large tree (its filter walks in slices) with two devices selected, the first current
+    Fixture f;
+    QAbstractItemModelTester tester(f.dock.filterModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    f.store.ingest(devices(int(ResourceTreeDock::kFilterDelayRows) + 1000));
+    f.dock.resize(900, 500);
+    f.dock.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&f.dock));
+    const ResourceId first = rid("mqtt://h/site/f1/dev4401/metric");
+    const ResourceId second = rid("mqtt://h/site/f2/dev4402/metric");
+    f.dock.selectResource(second);
+    const QPersistentModelIndex secondRow = f.dock.view()->currentIndex();
+    f.dock.selectResource(first);
+    f.dock.view()->selectionModel()->select(secondRow, QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    const auto selected = [&f] {
+        const QList<ResourceId> ids = f.dock.selectedResources();
+        return QSet<ResourceId>(ids.cbegin(), ids.cend());
+    };
+    QCOMPARE(selected(), QSet<ResourceId>({first, second}));
+    QSignalSpy shown(&f.dock, &ResourceTreeDock::currentResourceChanged);
+    const auto *status = f.dock.findChild<QLabel *>(QStringLiteral("treeFilterStatus"));
+    QVERIFY(status);
+    const auto type = [&f](const QString &text) {
+        f.dock.searchField()->setText(text);
+        return QTest::qWaitFor(
+            [&] { return f.dock.filterModel()->pattern() == text && !f.dock.filterModel()->isApplying(); }, 30000);
+    };
+    // When a filter that shows both is typed, Then both stay selected and it says how many match
+    QVERIFY(type(QStringLiteral("dev44")));
+    QVERIFY(type(QStringLiteral("dev440"))); // dev440, dev4400 … dev4409
+    QCOMPARE(selected(), QSet<ResourceId>({first, second}));
+    QCOMPARE(f.dock.currentResource(), first);
+    QCOMPARE(status->text(), QStringLiteral("11 matches"));
+    // When a narrowing key hides the second, Then the first stays selected and current
+    QVERIFY(type(QStringLiteral("dev4401")));
+    QCOMPARE(selected(), QSet<ResourceId>({first}));
+    QCOMPARE(f.dock.currentResource(), first);
+    QCOMPARE(status->text(), QStringLiteral("1 match"));
+    // When a widening key shows the second again, Then the selection stays as it was (never grows)
+    QVERIFY(type(QStringLiteral("dev440")));
+    QCOMPARE(selected(), QSet<ResourceId>({first}));
+    QCOMPARE(f.dock.currentResource(), first);
+    QCOMPARE(status->text(), QStringLiteral("11 matches"));
+    // And clearing the filter keeps it, with the details never changed, and the count goes
+    QVERIFY(type(QString()));
+    QCOMPARE(selected(), QSet<ResourceId>({first}));
+    QCOMPARE(f.dock.currentResource(), first);
+    QCOMPARE(shown.size(), 0);
+    QVERIFY(status->isHidden());
+}
 
 void TestResourceTreeDock::newRuleIsAskedForTheCurrentResource()
 {
