@@ -66,6 +66,9 @@ public:
         ResourceId id;
     };
     QList<Touched> takeTouched();
+    // Forgets which nodes changed (for a view that redraws what it shows instead); returns how
+    // many there were.
+    qsizetype dropTouched();
     // The busiest nodes by message rate (or byte rate) over the window; resources, subtrees
     // (folders and endpoints) or both. Quiet nodes are left out.
     enum class Kind {
