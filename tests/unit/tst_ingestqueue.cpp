@@ -49,6 +49,19 @@ struct Applied
     }
 };
 
+// A queue with a 1 ms budget whose store takes at least 2 ms a slice: one apply per slice.
+struct Sliced
+{
+    Sliced()
+        : queue(applied.apply())
+    {
+        applied.slowMs = 2;
+        queue.setSliceMs(1);
+    }
+    Applied applied;
+    IngestQueue queue;
+};
+
 QStringList urisOf(const QList<UpdateBatch> &batches)
 {
     QStringList uris;
@@ -92,10 +105,9 @@ void TestIngestQueue::withoutSlicesABatchIsAppliedWholeThenTheNextIsWanted()
 void TestIngestQueue::slicesLetTheEventLoopRunAndKeepOrder()
 {
     // Given a queue with a 1 ms budget whose store takes at least 2 ms a slice
-    Applied applied;
-    applied.slowMs = 2;
-    IngestQueue queue(applied.apply());
-    queue.setSliceMs(1);
+    Sliced sliced;
+    Applied &applied = sliced.applied;
+    IngestQueue &queue = sliced.queue;
     // And a timer that counts the event loop's turns while slices are applied
     int turns = 0;
     int turnsSeenBySlices = 0;
@@ -122,10 +134,9 @@ void TestIngestQueue::slicesLetTheEventLoopRunAndKeepOrder()
 
 void TestIngestQueue::aSourcesNextBatchIsWantedOnceNothingOfItsOwnWaitsAhead()
 {
-    Applied applied;
-    applied.slowMs = 2;
-    IngestQueue queue(applied.apply());
-    queue.setSliceMs(1);
+    Sliced sliced;
+    Applied &applied = sliced.applied;
+    IngestQueue &queue = sliced.queue;
     int one = 0;
     int two = 0;
     int otherSource = 0;
@@ -151,10 +162,9 @@ void TestIngestQueue::aSourcesNextBatchIsWantedOnceNothingOfItsOwnWaitsAhead()
 
 void TestIngestQueue::whenAppliedRunsAfterEverythingPushedBefore()
 {
-    Applied applied;
-    applied.slowMs = 2;
-    IngestQueue queue(applied.apply());
-    queue.setSliceMs(1);
+    Sliced sliced;
+    Applied &applied = sliced.applied;
+    IngestQueue &queue = sliced.queue;
     // Nothing waiting: at once
     bool now = false;
     queue.whenApplied([&] { now = true; });
@@ -171,10 +181,9 @@ void TestIngestQueue::whenAppliedRunsAfterEverythingPushedBefore()
 
 void TestIngestQueue::aDroppedSourceIsNeverApplied()
 {
-    Applied applied;
-    applied.slowMs = 2;
-    IngestQueue queue(applied.apply());
-    queue.setSliceMs(1);
+    Sliced sliced;
+    Applied &applied = sliced.applied;
+    IngestQueue &queue = sliced.queue;
     int gone = 0;
     int kept = 0;
     queue.push(QStringLiteral("gone"), &gone, batchOf(QStringLiteral("gone"), 0, 400), {});
