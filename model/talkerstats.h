@@ -68,6 +68,9 @@ public:
     QList<Touched> takeTouched();
     // The id of the node of that rank (as takeTouched() gave it).
     const ResourceId &nodeId(quint32 rank) const { return m_nodes[rank].id; }
+    // Forgets which nodes changed (for a view that redraws what it shows instead); returns how
+    // many there were.
+    qsizetype dropTouched();
     // The busiest nodes by message rate (or byte rate) over the window; resources, subtrees
     // (folders and endpoints) or both. Quiet nodes are left out.
     enum class Kind {

@@ -55,6 +55,11 @@ public:
     int columnOf(Column column) const;
     // Sends the pending dataChanged now (tests; the timer does it otherwise).
     void refresh();
+    // Off: no dataChanged per row that talked, only statsRefreshed() once a refresh, for a view
+    // that redraws what it shows (a million new rows cost no signal each). A sort proxy that sorts
+    // by these columns needs them on (the default).
+    void setRowSignals(bool on);
+    bool rowSignals() const { return m_rowSignals; }
 
     int columnCount(const QModelIndex &parent = {}) const override;
     int rowCount(const QModelIndex &parent = {}) const override;
@@ -66,6 +71,11 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
     Qt::ItemFlags flags(const QModelIndex &index) const override;
+
+Q_SIGNALS:
+    // Once per refresh while nodes talk and for a while after (rates fall with time): what the
+    // new columns show may have changed anywhere.
+    void statsRefreshed();
 
 private:
     int sourceColumns() const;
@@ -87,6 +97,8 @@ private:
     };
     std::vector<Recent> m_recent; // by rank
     quint32 m_resumeRank = 0; // where a refresh that ran out of budget goes on
+    bool m_rowSignals = true;
+    qint64 m_lastTalkMs = 0;  // without row signals: when nodes last talked
     int m_budgetMs = kRefreshBudgetMs;
 };
 

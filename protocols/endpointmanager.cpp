@@ -1,6 +1,7 @@
 #include "endpointmanager.h"
 
 #include "connectorfactory.h"
+#include "ingestqueue.h"
 #include "wakeup.h"
 
 #include "model/resourcestore.h"
@@ -29,7 +30,7 @@ Result endpointGone(const QString &what)
 // caller's (receiver's) thread, exactly once: a connector deleted mid-operation drops its
 // coroutine's result, so then done gets `gone`.
 template<typename R, typename Start, typename Done>
-void runOn(Connector *connector, QObject *receiver, Start start, Done done, const R &gone)
+void runOn(Connector *connector, EndpointManager *receiver, Start start, Done done, const R &gone)
 {
     // Its own context for the connector's end: destroyConnector() cuts the connector's ties to
     // the receiver. Deleted once answered, or with the receiver.
@@ -48,10 +49,15 @@ void runOn(Connector *connector, QObject *receiver, Start start, Done done, cons
         connector,
         [connector, receiver, start = std::move(start), answer]() mutable {
             QCoro::connect(start(connector), connector, [connector, receiver, answer](const R &result) {
-                // Updates the operation produced reach the GUI thread before its result does.
+                // Updates the operation produced reach the GUI thread, and the store, before its
+                // result does.
                 connector->flushThen([receiver, answer, result]() mutable {
                     QMetaObject::invokeMethod(
-                        receiver, [answer, result]() mutable { answer(result); }, Qt::QueuedConnection);
+                        receiver,
+                        [receiver, answer, result]() mutable {
+                            receiver->whenDelivered([answer, result]() mutable { answer(result); });
+                        },
+                        Qt::QueuedConnection);
                 });
             });
         },
@@ -61,7 +67,7 @@ void runOn(Connector *connector, QObject *receiver, Start start, Done done, cons
 // The same, for a connector that may be missing: then done gets the failure at once.
 // done may be empty.
 template<typename R, typename Start>
-void runOrFail(Connector *connector, const R &failure, QObject *receiver, Start start,
+void runOrFail(Connector *connector, const R &failure, EndpointManager *receiver, Start start,
                const std::function<void(const R &)> &done, const R &gone)
 {
     if (!connector) {
@@ -141,6 +147,11 @@ EndpointManager::EndpointManager(ResourceStore *store, QObject *parent)
     : QObject(parent)
     , m_store(store)
     , m_ioContext(new QObject)
+    , m_ingest(new IngestQueue(
+          [this](const QString &endpointId, const UpdateBatch &updates) {
+              m_store->ingestFrom(Cause::endpoint(endpointId), updates);
+          },
+          this))
 {
     m_ioThread.setObjectName(QStringLiteral("thingscape-io"));
     m_ioContext->moveToThread(&m_ioThread);
@@ -311,7 +322,7 @@ EndpointConfig EndpointManager::endpoint(const QString &id) const
     return m_entries.value(id).config;
 }
 
-void EndpointManager::ingestFrom(const QString &endpointId, const UpdateBatch &updates)
+void EndpointManager::announce(const QString &endpointId, const UpdateBatch &updates)
 {
     auto it = m_entries.find(endpointId);
     if (it != m_entries.end()) {
@@ -333,8 +344,21 @@ void EndpointManager::ingestFrom(const QString &endpointId, const UpdateBatch &u
         }
     }
     Q_EMIT updatesArrived(endpointId, updates);
-    if (m_storeIngest)
-        m_store->ingestFrom(Cause::endpoint(endpointId), updates);
+}
+
+void EndpointManager::setApplySliceMs(int ms)
+{
+    m_ingest->setSliceMs(ms);
+}
+
+qsizetype EndpointManager::updatesWaiting() const
+{
+    return m_ingest->waiting();
+}
+
+void EndpointManager::whenDelivered(std::function<void()> then)
+{
+    m_ingest->whenApplied(std::move(then));
 }
 
 QString EndpointManager::endpointFor(const ResourceId &id) const
@@ -397,10 +421,15 @@ void EndpointManager::ensureConnector(Entry &entry)
         const qint64 waited = handOver.inFlightSinceMs > 0
             ? std::max<qint64>(0, QDateTime::currentMSecsSinceEpoch() - handOver.inFlightSinceMs)
             : 0;
-        ingestFrom(id, updates);
-        if (m_storeIngest)
-            m_store->noteHandOver(waited, handOver.inFlightCoalesced);
-        raw->acknowledgeHandOver();
+        announce(id, updates);
+        if (!m_storeIngest) {
+            raw->acknowledgeHandOver();
+            return;
+        }
+        m_store->noteHandOver(waited, handOver.inFlightCoalesced);
+        // The store takes it now or in slices; the connector may send its next batch as soon
+        // as nothing of its own waits ahead of this one.
+        m_ingest->push(id, raw, updates, [raw] { raw->acknowledgeHandOver(); });
     }, Qt::QueuedConnection);
     connect(raw, &Connector::statusChanged, this,
             [this, id, raw](ConnectorState state, const QString &lastError, const QDateTime &nextRetry) {
@@ -424,6 +453,8 @@ void EndpointManager::destroyConnector(Entry &entry, bool wait)
     entry.connector = nullptr;
     entry.initialObserved = false;
     disconnect(connector, nullptr, this, nullptr);
+    // What it sent and the store has not taken yet goes with it.
+    m_ingest->dropSource(connector);
     if (!m_ioThread.isRunning()) {
         delete connector;
         return;

@@ -15,6 +15,7 @@
 
 namespace thingscape {
 
+class IngestQueue;
 class ResourceStore;
 
 // The live side of a workspace's endpoints: one connector per endpoint, all living on one
@@ -66,6 +67,15 @@ public:
     // A connector made from now on hands over at most this many updates a batch (see
     // Connector::setHandOverLimit()); by default all that wait.
     void setHandOverLimit(qsizetype updates) { m_handOverLimit = updates; }
+    // The store takes what arrives in slices of about this many ms of this thread each, one per
+    // event-loop turn (see IngestQueue); 0, the default: each batch whole as it arrives.
+    void setApplySliceMs(int ms);
+    // Updates received and not yet in the store.
+    qsizetype updatesWaiting() const;
+    // Runs then once everything received so far is in the store (now when nothing waits). An
+    // operation's result (read, write, discover...) reaches its callback this way, after the
+    // updates it produced.
+    void whenDelivered(std::function<void()> then);
 
     // Connects, then discovers, then observes every resource discovery marked observable.
     void connectEndpoint(const QString &id);
@@ -143,7 +153,9 @@ private:
     void ensureConnector(Entry &entry);
     void autoObserve(const QString &id);
 
-    void ingestFrom(const QString &endpointId, const UpdateBatch &updates);
+    // Notes resources found under other hosts and emits updatesArrived (the store takes the
+    // batch through m_ingest).
+    void announce(const QString &endpointId, const UpdateBatch &updates);
 
     struct TestRun
     {
@@ -164,6 +176,7 @@ private:
     bool m_storeIngest = true;
     bool m_coalescing = true;
     qsizetype m_handOverLimit = 0; // 0: no limit
+    IngestQueue *m_ingest;         // Owned (a child).
     QHash<QString, Entry> m_entries;
     QStringList m_order;
 };

@@ -210,6 +210,15 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
         scheduleFit(true);
     });
 
+    // The count and rate columns are redrawn where they show, not signalled row by row (a
+    // million new rows would be); a sort by them needs the rows (see sortBy()).
+    m_stats->setRowSignals(false);
+    connect(m_stats, &TreeStatsProxy::statsRefreshed, this, [this] {
+        m_view->viewport()->update();
+        if (!m_fitTimer->isActive())
+            m_fitTimer->start(1000);
+    });
+
     // The highlight fades by itself: repaint for a moment after each batch, then stop.
     m_highlightTimer->setInterval(100);
     connect(m_highlightTimer, &QTimer::timeout, this, [this] {
@@ -944,6 +953,7 @@ void ResourceTreeDock::sortBy(int column, Qt::SortOrder order)
         const QList<QPersistentModelIndex> expanded = filtering ? QList<QPersistentModelIndex>() : expandedTreeRows();
         m_sortColumn = column;
         m_sortOrder = order;
+        m_stats->setRowSignals(column >= 0);
         QString key;
         if (column == ResourceTreeModel::LastUpdateColumn)
             key = QStringLiteral("lastUpdate");

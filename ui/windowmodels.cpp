@@ -25,6 +25,9 @@ WindowModels::WindowModels(QObject *parent)
     // A flood reaches the window in bites of at most this many updates, one per event-loop
     // turn, so it keeps answering while a million retained topics arrive.
     endpoints->setHandOverLimit(kHandOverLimit);
+    // And the store takes each bite in slices of the GUI thread's time, so input and painting
+    // get their turn however long a bite takes on this machine.
+    endpoints->setApplySliceMs(kApplySliceMs);
     // The tree shows every endpoint from the moment it is added, with its connection state.
     auto showState = [this, endpoints](const QString &id) {
         const EndpointConfig config = endpoints->endpoint(id);

@@ -23,6 +23,7 @@ class WindowModels : public QObject
 public:
     // Updates a connector hands the window at most at once (see EndpointManager::setHandOverLimit()).
     static constexpr qsizetype kHandOverLimit = 1000;
+    static constexpr int kApplySliceMs = 8;
 
     explicit WindowModels(QObject *parent = nullptr);
     ~WindowModels() override;

@@ -194,7 +194,7 @@ int main(int argc, char **argv)
         return publish(quint16(std::atoi(argv[2])), std::atoll(argv[3]), std::atoi(argv[4]));
 
     qputenv("QT_QPA_PLATFORM", "offscreen");
-    QApplication app(argc, argv);
+    bench::TracingApplication app(argc, argv);
     const bool quick = qEnvironmentVariableIsSet("THINGSCAPE_BENCH_QUICK");
     qint64 topics = quick ? 2000 : 1000000;
     int floors = 100;
@@ -260,6 +260,7 @@ int main(int argc, char **argv)
     monitor.start();
     QElapsedTimer loadClock;
     loadClock.start();
+    const double cpuAtStart = bench::threadCpuMs();
     window.workspace()->apply(workspace, QString());
     ResourceStore *store = session.store();
     const bool allIn = waitFor([&] { return store->size() >= topics; }, 3600 * 1000, 20);
@@ -279,9 +280,12 @@ int main(int argc, char **argv)
     ResourceTreeModel *tree = session.treeModel();
     const bool treeIn = waitFor([&] { return tree->waitingResources() == 0; }, 3600 * 1000, 20);
     const double settleMs = double(loadClock.elapsed());
+    const double loadCpuMs = bench::threadCpuMs() - cpuAtStart;
     monitor.stop();
     const double loadP99 = monitor.percentile(0.99);
     const double loadMax = monitor.max();
+    const double loadCpuP99 = monitor.cpuPercentile(0.99);
+    const double loadCpuMax = monitor.cpuMax();
     check(allIn, "every topic reaches the store");
     check(treeIn, "the tree takes every topic");
     const ResourceId lastId = ResourceId::fromTopic(endpoint, QString::fromLatin1(topicFor(topics - 1, floors)));
@@ -385,6 +389,9 @@ int main(int argc, char **argv)
     std::printf("  %-44s %12.0f /s\n", "  topics per second", double(topics) * 1000.0 / std::max(1.0, loadMs));
     row("GUI stall while loading, p99", loadP99, "ms", QStringLiteral("< 50 ms"), loadP99 < 50);
     row("GUI stall while loading, max", loadMax, "ms", QStringLiteral("-"), true, false);
+    std::printf("  %-44s %12.1f ms  (max %.1f ms)\n", "  the same from GUI-thread CPU time, p99", loadCpuP99, loadCpuMax);
+    std::printf("  %-44s %12.1f s   (%.1f us a topic)\n", "  GUI-thread CPU time until all in the tree", loadCpuMs / 1000.0,
+                loadCpuMs * 1000.0 / double(topics));
     const auto keystroke = [&](const char *what, const std::pair<double, double> &figures) {
         row(what, figures.first, "ms", QStringLiteral("< 500 ms"), figures.first < 500);
         std::printf("  %-44s %12.1f ms\n", "    worst GUI stall meanwhile", figures.second);

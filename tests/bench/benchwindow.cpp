@@ -9,15 +9,54 @@
 #include "protocols/endpointmanager.h"
 
 #include <QFile>
+#include <QPointer>
 #include <QStandardPaths>
 #include <QTest>
+#include <QThread>
 
 #include <mosquitto.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 
 namespace bench {
+
+double threadCpuMs()
+{
+    timespec now{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return double(now.tv_sec) * 1e3 + double(now.tv_nsec) / 1e6;
+}
+
+TracingApplication::TracingApplication(int &argc, char **argv)
+    : QApplication(argc, argv)
+    , m_traceMs(qEnvironmentVariable("THINGSCAPE_BENCH_TRACE_MS").toDouble())
+{
+}
+
+bool TracingApplication::notify(QObject *receiver, QEvent *event)
+{
+    if (m_traceMs <= 0 || m_depth > 0 || QThread::currentThread() != thread())
+        return QApplication::notify(receiver, event);
+    const int type = int(event->type());
+    const QPointer<QObject> alive(receiver); // it may go while it handles the event
+    QElapsedTimer clock;
+    clock.start();
+    const double cpuBefore = threadCpuMs();
+    ++m_depth;
+    const bool result = QApplication::notify(receiver, event);
+    --m_depth;
+    const double ms = double(clock.nsecsElapsed()) / 1e6;
+    if (ms >= m_traceMs) {
+        const QObject *owner = alive ? alive->parent() : nullptr;
+        std::fprintf(stderr, "slow event %7.1f ms (CPU %6.1f ms): type %d to %s '%s' (parent %s)\n", ms,
+                     threadCpuMs() - cpuBefore, type,
+                     alive ? alive->metaObject()->className() : "(deleted)",
+                     alive ? qPrintable(alive->objectName()) : "", owner ? owner->metaObject()->className() : "-");
+    }
+    return result;
+}
 
 double rssMb()
 {
@@ -51,12 +90,17 @@ StallMonitor::StallMonitor()
         const qint64 now = m_clock.nsecsElapsed();
         m_lateness.append(std::max(0.0, double(now - m_last) / 1e6 - 10.0));
         m_last = now;
+        const double cpu = threadCpuMs();
+        m_cpuLateness.append(std::max(0.0, cpu - m_cpuLast - 10.0));
+        m_cpuLast = cpu;
     });
 }
 
 void StallMonitor::start()
 {
     m_lateness.clear();
+    m_cpuLateness.clear();
+    m_cpuLast = threadCpuMs();
     m_clock.start();
     m_last = m_clock.nsecsElapsed();
     m_timer.start();
@@ -67,13 +111,31 @@ void StallMonitor::stop()
     m_timer.stop();
 }
 
-double StallMonitor::percentile(double p) const
+namespace {
+
+double percentileOf(QList<double> sorted, double p)
 {
-    if (m_lateness.isEmpty())
+    if (sorted.isEmpty())
         return 0;
-    QList<double> sorted = m_lateness;
     std::sort(sorted.begin(), sorted.end());
     return sorted.at(std::min<qsizetype>(sorted.size() - 1, qsizetype(double(sorted.size()) * p)));
+}
+
+} // namespace
+
+double StallMonitor::percentile(double p) const
+{
+    return percentileOf(m_lateness, p);
+}
+
+double StallMonitor::cpuPercentile(double p) const
+{
+    return percentileOf(m_cpuLateness, p);
+}
+
+double StallMonitor::cpuMax() const
+{
+    return m_cpuLateness.isEmpty() ? 0 : *std::max_element(m_cpuLateness.cbegin(), m_cpuLateness.cend());
 }
 
 double StallMonitor::max() const

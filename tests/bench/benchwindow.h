@@ -8,6 +8,7 @@
 #include "ui/mainwindow.h"
 #include "ui/windowmodels.h"
 
+#include <QApplication>
 #include <QElapsedTimer>
 #include <QList>
 #include <QSize>
@@ -32,6 +33,23 @@ class Workspace;
 
 namespace bench {
 
+// CPU time this thread has used, in ms: what the code took, whatever else the machine ran.
+double threadCpuMs();
+
+// The application of a window bench. With THINGSCAPE_BENCH_TRACE_MS=N set, every event the GUI
+// thread's event loop took N ms or more for is printed to stderr (what, for whom, how long): where
+// the stalls a StallMonitor counts come from.
+class TracingApplication : public QApplication
+{
+public:
+    TracingApplication(int &argc, char **argv);
+    bool notify(QObject *receiver, QEvent *event) override;
+
+private:
+    double m_traceMs = 0;
+    int m_depth = 0;
+};
+
 // This process's resident set, in MiB.
 double rssMb();
 
@@ -48,6 +66,11 @@ public:
     void stop();
     double percentile(double p) const;
     double max() const;
+    // The same from the GUI thread's own CPU time between ticks (less 10 ms): what the window's
+    // code held the thread for, whatever else the machine ran meanwhile (on a loaded machine the
+    // wall-clock lateness is mostly waiting for a core).
+    double cpuPercentile(double p) const;
+    double cpuMax() const;
     qsizetype samples() const { return m_lateness.size(); }
 
 private:
@@ -55,6 +78,8 @@ private:
     QElapsedTimer m_clock;
     qint64 m_last = 0;
     QList<double> m_lateness;
+    double m_cpuLast = 0;
+    QList<double> m_cpuLateness;
 };
 
 struct Stalls
