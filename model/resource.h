@@ -39,6 +39,9 @@ public:
     QString title() const; // the metadata title, else the last path segment
     // Whether this resource shares its metadata object with another (for tests and accounting).
     bool sharesMetadataWith(const Resource &other) const { return m_metadata && m_metadata == other.m_metadata; }
+    // The metadata object itself (null: empty), for readers on other threads: it is never
+    // changed in place, a change replaces it.
+    std::shared_ptr<const Metadata> sharedMetadata() const { return m_metadata; }
 
 private:
     friend class ResourceStore;
