@@ -73,6 +73,9 @@ HistoryDialog::HistoryDialog(const QString &database, const QString &uri, QWidge
     for (const RecordingExportFormatInfo &choice : RecordingExport::formats())
         m_format->addItem(RecordingExport::label(choice), int(choice.format));
     m_format->setToolTip(tr("Export format; \"From file name\" goes by the suffix (.csv, .jsonl, .json, .cbor)"));
+    auto *formatLabel = new QLabel(tr("F&ormat"), this);
+    formatLabel->setBuddy(m_format);
+    range->addWidget(formatLabel);
     range->addWidget(m_format);
     range->addWidget(m_export);
     m_table->setColumnCount(5);
