@@ -22,15 +22,6 @@ bool isEventStream(const QString &contentType)
 // Streams stay open for long; a quiet one is reopened rather than reported as broken.
 constexpr int kStreamIdleMs = 60000;
 
-// A payload of its own, not a slice of a bigger buffer it would keep alive (a reply's chunk, a
-// parser's grown line): a value held in a pending batch or the store keeps only its bytes.
-QByteArray ownBytes(const QByteArray &bytes)
-{
-    if (bytes.size() > codecs::kEagerDecodeBytes || (bytes.isDetached() && bytes.capacity() <= bytes.size() + 64))
-        return bytes;
-    return QByteArray(bytes.constData(), bytes.size());
-}
-
 } // namespace
 
 QString httpWatchModeName(HttpWatchMode mode)
@@ -248,7 +239,7 @@ void HttpWatch::onPollFinished()
     }
     Update update;
     update.id = m_id;
-    update.value = codecs::decode(ownBytes(response.body), ContentFormat::Unknown, response.contentType,
+    update.value = codecs::decode(response.body, ContentFormat::Unknown, response.contentType,
                                   QDateTime::currentMSecsSinceEpoch());
     update.state = ResourceState::Online;
     update.info = QStringLiteral("GET %1").arg(response.status);
@@ -301,7 +292,7 @@ void HttpWatch::deliverSse(const QList<SseEvent> &events)
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         update.value = event.oversizeBytes > 0
             ? Value::oversized(event.oversizeBytes, m_sse.maxBytes(), now, true)
-            : codecs::decode(ownBytes(event.data), ContentFormat::Unknown, {}, now);
+            : codecs::decode(HttpClient::ownBytes(event.data), ContentFormat::Unknown, {}, now);
         update.state = ResourceState::Online;
         update.info = event.lastEventId.isEmpty() ? QStringLiteral("SSE %1").arg(event.type)
                                                   : QStringLiteral("SSE %1 id %2").arg(event.type, event.lastEventId);
@@ -355,7 +346,7 @@ void HttpWatch::openWebSocket()
     auto deliver = [this](const QByteArray &bytes, const QString &info) {
         Update update;
         update.id = m_id;
-        update.value = codecs::decode(ownBytes(bytes), ContentFormat::Unknown, {}, QDateTime::currentMSecsSinceEpoch());
+        update.value = codecs::decode(HttpClient::ownBytes(bytes), ContentFormat::Unknown, {}, QDateTime::currentMSecsSinceEpoch());
         update.state = ResourceState::Online;
         update.info = info;
         postUpdate(std::move(update));
