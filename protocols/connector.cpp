@@ -148,6 +148,7 @@ void Connector::coalescePending()
     // Newest first: an update whose resource gets a later value is only needed for what
     // else it carries (metadata, state, removal, an outgoing message).
     QSet<ResourceId> hasLaterValue;
+    QHash<ResourceId, qsizetype> laterValue; // where in kept, unless a removal came between
     UpdateBatch kept;
     kept.reserve(m_pending.size());
     quint64 merged = 0;
@@ -156,12 +157,24 @@ void Connector::coalescePending()
         const bool incomingValue = update.direction == Direction::In && update.value && !update.remove;
         if (incomingValue) {
             const bool valueOnly = !update.state && update.metadata.isEmpty();
-            if (valueOnly && hasLaterValue.contains(update.id)) {
-                if (!update.derived)
-                    ++merged;
-                continue;
+            if (hasLaterValue.contains(update.id)) {
+                // Its metadata goes into the later value's (which wins where both set a field);
+                // its state does not matter: a later value without a state means online.
+                if (const auto later = laterValue.constFind(update.id); !valueOnly && later != laterValue.cend()) {
+                    Metadata folded = std::move(update.metadata);
+                    folded.merge(kept[*later].metadata);
+                    kept[*later].metadata = std::move(folded);
+                }
+                if (valueOnly || laterValue.contains(update.id)) {
+                    if (!update.derived)
+                        ++merged;
+                    continue;
+                }
             }
             hasLaterValue.insert(update.id);
+            laterValue.insert(update.id, kept.size());
+        } else if (update.remove) {
+            laterValue.remove(update.id); // nothing folds across a removal
         }
         kept.append(std::move(update));
     }
