@@ -19,6 +19,7 @@
 #include <QTimer>
 
 #include <cmath>
+#include <functional>
 #include <cstdio>
 
 namespace thingscape {
@@ -87,6 +88,59 @@ bool takeRangeOption(const QStringList &args, qsizetype &i, const QString &toNam
     return true;
 }
 
+// Parses a recording verb's arguments: the database, the range options (toName ends the
+// range) and the verb's own options, each with a value, which own() takes (false: it said why).
+// Says what is wrong, with the usage where it helps; false then.
+bool parseVerbArguments(const QString &verb, const QString &usage, const QStringList &args, const QString &toName,
+                        const QStringList &ownOptions, const std::function<bool(const QString &, const QString &)> &own,
+                        RangeOptions *range)
+{
+    QString error;
+    for (qsizetype i = 2; i < args.size(); ++i) {
+        bool used = false;
+        if (!takeRangeOption(args, i, toName, range, &used, &error)) {
+            printErr(verb, error);
+            return false;
+        }
+        if (used)
+            continue;
+        const QString &arg = args.at(i);
+        if (ownOptions.contains(arg)) {
+            if (i + 1 >= args.size()) {
+                printErr(verb, tr("%1 needs a value").arg(arg));
+                return false;
+            }
+            if (!own(arg, args.at(++i)))
+                return false;
+        } else if (arg.startsWith(QLatin1String("--"))) {
+            printErr(verb, tr("unknown option %1").arg(arg));
+            printErr(verb, usage);
+            return false;
+        } else if (range->database.isEmpty()) {
+            range->database = arg;
+        } else {
+            printErr(verb, tr("one database at a time: \"%1\" is one too many").arg(arg));
+            return false;
+        }
+    }
+    if (range->database.isEmpty()) {
+        printErr(verb, tr("'%1' needs a recording database").arg(verb));
+        printErr(verb, usage);
+        return false;
+    }
+    return true;
+}
+
+// Opens the verb's recording for reading, or says why not.
+bool openRecording(const QString &verb, const QString &database, RecordingDatabase *db)
+{
+    QString error;
+    if (db->open(database, databasePassword(database), false, &error))
+        return true;
+    printErr(verb, error);
+    return false;
+}
+
 } // namespace
 
 std::optional<qint64> parseTimeArgument(const QString &text, QString *error)
@@ -129,47 +183,23 @@ int runExport(const QStringList &args)
     RecordingExportFormat format = RecordingExportFormat::Csv;
     QString output;
     QString error;
-    for (qsizetype i = 2; i < args.size(); ++i) {
-        bool used = false;
-        if (!takeRangeOption(args, i, QStringLiteral("--to"), &range, &used, &error)) {
-            printErr(verb, error);
-            return ExitUsage;
-        }
-        if (used)
-            continue;
-        const QString &arg = args.at(i);
-        if (arg == QLatin1String("--format") || arg == QLatin1String("--output")) {
-            if (i + 1 >= args.size()) {
-                printErr(verb, tr("%1 needs a value").arg(arg));
-                return ExitUsage;
-            }
-            const QString value = args.at(++i);
-            if (arg == QLatin1String("--output")) {
-                output = value;
-            } else {
-                const std::optional<RecordingExportFormat> parsed = RecordingExport::parseFormat(value, &error);
-                if (!parsed) {
-                    printErr(verb, error);
-                    return ExitUsage;
-                }
-                format = *parsed;
-            }
-        } else if (arg.startsWith(QLatin1String("--"))) {
-            printErr(verb, tr("unknown option %1").arg(arg));
-            printErr(verb, usage);
-            return ExitUsage;
-        } else if (range.database.isEmpty()) {
-            range.database = arg;
-        } else {
-            printErr(verb, tr("one database at a time: \"%1\" is one too many").arg(arg));
-            return ExitUsage;
-        }
-    }
-    if (range.database.isEmpty()) {
-        printErr(verb, tr("'export' needs a recording database"));
-        printErr(verb, usage);
+    const bool parsed = parseVerbArguments(verb, usage, args, QStringLiteral("--to"), {QStringLiteral("--format"), QStringLiteral("--output")},
+                                           [&](const QString &option, const QString &value) {
+                                               if (option == QLatin1String("--output")) {
+                                                   output = value;
+                                                   return true;
+                                               }
+                                               const std::optional<RecordingExportFormat> known = RecordingExport::parseFormat(value, &error);
+                                               if (!known) {
+                                                   printErr(verb, error);
+                                                   return false;
+                                               }
+                                               format = *known;
+                                               return true;
+                                           },
+                                           &range);
+    if (!parsed)
         return ExitUsage;
-    }
     RecordingExportOptions options;
     options.format = format;
     options.uris = range.uris;
@@ -178,10 +208,8 @@ int runExport(const QStringList &args)
     std::optional<qint64> rows;
     if (output.isEmpty() || output == QLatin1String("-")) {
         RecordingDatabase db;
-        if (!db.open(range.database, databasePassword(range.database), false, &error)) {
-            printErr(verb, error);
+        if (!openRecording(verb, range.database, &db))
             return ExitUsage;
-        }
         QFile stdoutFile;
         if (!stdoutFile.open(stdout, QIODevice::WriteOnly)) {
             printErr(verb, tr("cannot write to standard output"));
@@ -207,68 +235,48 @@ int runReplay(const QStringList &args)
     RangeOptions range;
     ReplayOptions options;
     QString error;
-    for (qsizetype i = 2; i < args.size(); ++i) {
-        bool used = false;
-        if (!takeRangeOption(args, i, QStringLiteral("--until"), &range, &used, &error)) {
-            printErr(verb, error);
-            return ExitUsage;
-        }
-        if (used)
-            continue;
-        const QString &arg = args.at(i);
-        if (arg == QLatin1String("--to") || arg == QLatin1String("--prefix") || arg == QLatin1String("--speed")
-            || arg == QLatin1String("--qos")) {
-            if (i + 1 >= args.size()) {
-                printErr(verb, tr("%1 needs a value").arg(arg));
-                return ExitUsage;
+    const auto takeOption = [&](const QString &arg, const QString &value) {
+        if (arg == QLatin1String("--to")) {
+            const std::optional<ResourceId> target = ResourceId::parse(value, &error);
+            if (!target) {
+                printErr(verb, tr("--to \"%1\": %2").arg(value, error));
+                return false;
             }
-            const QString value = args.at(++i);
-            if (arg == QLatin1String("--to")) {
-                const std::optional<ResourceId> target = ResourceId::parse(value, &error);
-                if (!target) {
-                    printErr(verb, tr("--to \"%1\": %2").arg(value, error));
-                    return ExitUsage;
-                }
-                options.target = target->endpoint();
-                // A path on the target is a prefix.
-                const QString path = target->protocol() == Protocol::Mqtt ? target->topic() : target->path().mid(1);
-                if (!path.isEmpty() && options.prefix.isEmpty())
-                    options.prefix = path;
-            } else if (arg == QLatin1String("--prefix")) {
-                options.prefix = value;
-            } else if (arg == QLatin1String("--qos")) {
-                bool ok = false;
-                options.qos = value.toInt(&ok);
-                if (!ok || options.qos < 0 || options.qos > 2) {
-                    printErr(verb, tr("--qos needs 0, 1 or 2, not \"%1\"").arg(value));
-                    return ExitUsage;
-                }
-            } else if (value == QLatin1String("max")) {
-                options.speed = 0;
-            } else {
-                bool ok = false;
-                QString number = value;
-                if (number.endsWith(QLatin1Char('x')))
-                    number.chop(1);
-                options.speed = number.toDouble(&ok);
-                if (!ok || !std::isfinite(options.speed) || options.speed <= 0) {
-                    printErr(verb, tr("--speed needs a factor above 0 (1, 10, 0.5) or max, not \"%1\"").arg(value));
-                    return ExitUsage;
-                }
+            options.target = target->endpoint();
+            // A path on the target is a prefix.
+            const QString path = target->protocol() == Protocol::Mqtt ? target->topic() : target->path().mid(1);
+            if (!path.isEmpty() && options.prefix.isEmpty())
+                options.prefix = path;
+        } else if (arg == QLatin1String("--prefix")) {
+            options.prefix = value;
+        } else if (arg == QLatin1String("--qos")) {
+            bool ok = false;
+            options.qos = value.toInt(&ok);
+            if (!ok || options.qos < 0 || options.qos > 2) {
+                printErr(verb, tr("--qos needs 0, 1 or 2, not \"%1\"").arg(value));
+                return false;
             }
-        } else if (arg.startsWith(QLatin1String("--"))) {
-            printErr(verb, tr("unknown option %1").arg(arg));
-            printErr(verb, usage);
-            return ExitUsage;
-        } else if (range.database.isEmpty()) {
-            range.database = arg;
+        } else if (value == QLatin1String("max")) {
+            options.speed = 0;
         } else {
-            printErr(verb, tr("one database at a time: \"%1\" is one too many").arg(arg));
-            return ExitUsage;
+            bool ok = false;
+            QString number = value;
+            if (number.endsWith(QLatin1Char('x')))
+                number.chop(1);
+            options.speed = number.toDouble(&ok);
+            if (!ok || !std::isfinite(options.speed) || options.speed <= 0) {
+                printErr(verb, tr("--speed needs a factor above 0 (1, 10, 0.5) or max, not \"%1\"").arg(value));
+                return false;
+            }
         }
-    }
-    if (range.database.isEmpty() || !options.target.isValid()) {
-        printErr(verb, range.database.isEmpty() ? tr("'replay' needs a recording database") : tr("'replay' needs --to URL"));
+        return true;
+    };
+    if (!parseVerbArguments(verb, usage, args, QStringLiteral("--until"),
+                            {QStringLiteral("--to"), QStringLiteral("--prefix"), QStringLiteral("--speed"), QStringLiteral("--qos")}, takeOption,
+                            &range))
+        return ExitUsage;
+    if (!options.target.isValid()) {
+        printErr(verb, tr("'replay' needs --to URL"));
         printErr(verb, usage);
         return ExitUsage;
     }
@@ -276,10 +284,8 @@ int runReplay(const QStringList &args)
     options.fromMs = range.fromMs;
     options.toMs = range.toMs;
     RecordingDatabase db;
-    if (!db.open(range.database, databasePassword(range.database), false, &error)) {
-        printErr(verb, error);
+    if (!openRecording(verb, range.database, &db))
         return ExitUsage;
-    }
 
     Engine engine;
     HeadlessSecretProvider secrets;

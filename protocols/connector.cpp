@@ -224,6 +224,7 @@ void Connector::coalescePending()
     // Newest first: an update whose resource gets a later value is only needed for what
     // else it carries (metadata, state, removal, an outgoing message).
     QSet<ResourceId> hasLaterValue;
+    QHash<ResourceId, size_t> laterValue; // where in kept, unless a removal came between
     std::vector<Update> kept;
     kept.reserve(size_t(m_pendingCount));
     quint64 merged = 0;
@@ -235,12 +236,25 @@ void Connector::coalescePending()
             const bool incomingValue = update.direction == Direction::In && update.value && !update.remove;
             if (incomingValue) {
                 const bool valueOnly = !update.state && update.metadata.isEmpty();
-                if (valueOnly && hasLaterValue.contains(update.id)) {
-                    if (!update.derived)
-                        ++merged;
-                    continue;
+                if (hasLaterValue.contains(update.id)) {
+                    // Its metadata goes into the later value's (which wins where both set a field);
+                    // its state does not matter: a later value without a state means online.
+                    if (const auto later = laterValue.constFind(update.id); !valueOnly && later != laterValue.cend()
+                        && !update.metadata.isEmpty() && !update.metadata.isSameObject(kept[*later].metadata)) {
+                        Metadata folded = update.metadata.get();
+                        folded.merge(kept[*later].metadata.get());
+                        kept[*later].metadata = MetadataRef(std::move(folded));
+                    }
+                    if (valueOnly || laterValue.contains(update.id)) {
+                        if (!update.derived)
+                            ++merged;
+                        continue;
+                    }
                 }
                 hasLaterValue.insert(update.id);
+                laterValue.insert(update.id, kept.size());
+            } else if (update.remove) {
+                laterValue.remove(update.id); // nothing folds across a removal
             }
             kept.push_back(std::move(update));
         }

@@ -1,7 +1,9 @@
 #include "historydialog.h"
 
-#include "model/recording/recordingexport.h"
+#include "model/plaintooltip.h"
+#include "model/recording/recordedmetadata.h"
 
+#include <QComboBox>
 #include <QDateTime>
 #include <QDateTimeEdit>
 #include <QDialogButtonBox>
@@ -10,6 +12,7 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QJsonDocument>
 #include <QLabel>
 #include <QProgressDialog>
 #include <QPushButton>
@@ -43,6 +46,8 @@ HistoryDialog::HistoryDialog(const QString &database, const QString &uri, QWidge
     , m_to(new QDateTimeEdit(this))
     , m_table(new QTableWidget(this))
     , m_status(new QLabel(this))
+    , m_metadata(new QLabel(this))
+    , m_format(new QComboBox(this))
     , m_export(new QPushButton(tr("&Export…"), this))
 {
     setObjectName(QStringLiteral("historyDialog"));
@@ -63,6 +68,15 @@ HistoryDialog::HistoryDialog(const QString &database, const QString &uri, QWidge
     range->addWidget(m_to);
     range->addWidget(refresh);
     range->addStretch();
+    m_format->setObjectName(QStringLiteral("exportFormat"));
+    m_format->addItem(tr("From file name"));
+    for (const RecordingExportFormatInfo &choice : RecordingExport::formats())
+        m_format->addItem(RecordingExport::label(choice), int(choice.format));
+    m_format->setToolTip(tr("Export format; \"From file name\" goes by the suffix (.csv, .jsonl, .json, .cbor)"));
+    auto *formatLabel = new QLabel(tr("F&ormat"), this);
+    formatLabel->setBuddy(m_format);
+    range->addWidget(formatLabel);
+    range->addWidget(m_format);
     range->addWidget(m_export);
     m_table->setColumnCount(5);
     m_table->setHorizontalHeaderLabels({tr("Time"), tr("Direction"), tr("Cause"), tr("Number"), tr("Payload")});
@@ -78,6 +92,11 @@ HistoryDialog::HistoryDialog(const QString &database, const QString &uri, QWidge
     name->setTextFormat(Qt::PlainText);
     name->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(name);
+    m_metadata->setObjectName(QStringLiteral("recordedMetadata"));
+    m_metadata->setTextFormat(Qt::PlainText);
+    m_metadata->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_metadata->setWordWrap(true);
+    layout->addWidget(m_metadata);
     layout->addLayout(range);
     layout->addWidget(m_table, 1);
     layout->addWidget(m_status);
@@ -85,10 +104,18 @@ HistoryDialog::HistoryDialog(const QString &database, const QString &uri, QWidge
     resize(900, 520);
     connect(refresh, &QPushButton::clicked, this, &HistoryDialog::query);
     connect(m_export, &QPushButton::clicked, this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export history"), QString(),
-                                                          tr("CSV (*.csv);;JSON Lines (*.jsonl);;SenML JSON (*.json);;SenML CBOR (*.cbor)"));
-        if (!path.isEmpty())
-            exportTo(path);
+        // The chosen format's filter comes first; a name without a suffix gets the filter's.
+        QStringList filters;
+        for (const RecordingExportFormatInfo &choice : RecordingExport::formats())
+            filters.append(tr("%1 (*.%2)").arg(RecordingExport::label(choice), QLatin1String(choice.suffix)));
+        const int chosen = std::max(0, m_format->currentIndex() - 1);
+        QString selected = filters.at(chosen);
+        QString path = QFileDialog::getSaveFileName(this, tr("Export history"), QString(), filters.join(QStringLiteral(";;")), &selected);
+        if (path.isEmpty())
+            return;
+        if (QFileInfo(path).suffix().isEmpty())
+            path += QLatin1Char('.') + QLatin1String(RecordingExport::formats().at(std::max<qsizetype>(0, filters.indexOf(selected))).suffix);
+        exportTo(path);
     });
     connect(&m_watcher, &QFutureWatcher<Result>::finished, this, [this] { showResult(m_watcher.result()); });
 }
@@ -116,6 +143,7 @@ void HistoryDialog::query()
         RecordingDatabase db;
         if (!db.open(database, password, false, &result.error))
             return result;
+        result.metadata = db.metadata(uri, &result.metadataError);
         const auto messages = db.messages(uri, from, to, kMaxRows + 1, &result.error);
         if (messages) {
             result.messages = *messages;
@@ -127,9 +155,24 @@ void HistoryDialog::query()
     }));
 }
 
+void HistoryDialog::showMetadata(const Result &result)
+{
+    if (!result.metadata) {
+        m_metadata->setText(tr("Metadata: %1").arg(result.metadataError));
+        m_metadata->setToolTip({});
+    } else if (result.metadata->isEmpty()) {
+        m_metadata->setText(tr("Metadata: none recorded"));
+        m_metadata->setToolTip({});
+    } else {
+        m_metadata->setText(tr("Metadata: %1").arg(RecordedMetadata::summary(*result.metadata)));
+        m_metadata->setToolTip(plainToolTip(QString::fromUtf8(QJsonDocument(*result.metadata).toJson(QJsonDocument::Indented))));
+    }
+}
+
 void HistoryDialog::showResult(const Result &result)
 {
     m_table->setRowCount(0);
+    showMetadata(result);
     if (!result.error.isEmpty()) {
         m_status->setText(result.error);
         Q_EMIT loaded(-1);
@@ -163,12 +206,8 @@ void HistoryDialog::exportTo(const QString &path)
 {
     if (m_exportWatcher.isRunning())
         return;
-    const QString suffix = QFileInfo(path).suffix().toLower();
     RecordingExportOptions options;
-    options.format = suffix == QLatin1String("jsonl") ? RecordingExportFormat::JsonLines
-        : suffix == QLatin1String("json")             ? RecordingExportFormat::SenmlJson
-        : suffix == QLatin1String("cbor")             ? RecordingExportFormat::SenmlCbor
-                                                      : RecordingExportFormat::Csv;
+    options.format = formatFor(path);
     options.uris = {m_uri};
     options.fromMs = m_from->dateTime().toMSecsSinceEpoch();
     options.toMs = m_to->dateTime().toMSecsSinceEpoch();
@@ -202,6 +241,13 @@ void HistoryDialog::exportTo(const QString &path)
         m_status->setText(message);
         Q_EMIT exported(error.isEmpty(), message);
     });
+}
+
+RecordingExportFormat HistoryDialog::formatFor(const QString &path) const
+{
+    if (m_format->currentIndex() > 0)
+        return RecordingExportFormat(m_format->currentData().toInt());
+    return RecordingExport::forSuffix(QFileInfo(path).suffix()).value_or(RecordingExportFormat::Csv);
 }
 
 } // namespace thingscape

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "model/recording/recordingdatabase.h"
+#include "model/recording/recordingexport.h"
 
 #include <QDialog>
 #include <QFutureWatcher>
@@ -8,6 +9,7 @@
 #include <atomic>
 #include <memory>
 
+class QComboBox;
 class QDateTimeEdit;
 class QLabel;
 class QPushButton;
@@ -15,9 +17,10 @@ class QTableWidget;
 
 namespace thingscape {
 
-// The recorded history of one resource: a time range, a table of its messages (time,
-// direction, cause, number, raw payload as text or hex), and export of that range with a
-// progress bar and cancel. Every query runs off the GUI thread on its own connection.
+// The recorded history of one resource: its recorded metadata in a line, a time range, a table
+// of its messages (time, direction, cause, number, raw payload as text or hex), and export of
+// that range in a chosen format with a progress bar and cancel. Every query runs off the GUI
+// thread on its own connection.
 class HistoryDialog : public QDialog
 {
     Q_OBJECT
@@ -29,11 +32,17 @@ public:
 
     QTableWidget *table() const { return m_table; }
     QLabel *statusLabel() const { return m_status; }
+    // The resource's recorded metadata, one line (the JSON in its tooltip).
+    QLabel *metadataLabel() const { return m_metadata; }
+    // The export format: "From file name" (the suffix: .csv, .jsonl, .json SenML, .cbor SenML
+    // CBOR, else CSV) or one format whatever the file is called.
+    QComboBox *formatBox() const { return m_format; }
     // Runs the query for the range shown; loaded() when the table is filled.
     void query();
-    // Exports the range to path (format from its suffix: .csv, .jsonl, .json SenML,
-    // .cbor SenML CBOR) with a progress dialog; exported() when done.
+    // Exports the range to path in the chosen format with a progress dialog; exported() when done.
     void exportTo(const QString &path);
+    // The format exportTo(path) writes.
+    RecordingExportFormat formatFor(const QString &path) const;
 
 Q_SIGNALS:
     void loaded(int rows);
@@ -45,7 +54,10 @@ private:
         QList<RecordedMessage> messages;
         QString error;
         bool truncated = false;
+        std::optional<QJsonObject> metadata; // none: it could not be read (metadataError)
+        QString metadataError;
     };
+    void showMetadata(const Result &result);
     void showResult(const Result &result);
 
     QString m_database;
@@ -55,6 +67,8 @@ private:
     QDateTimeEdit *m_to;
     QTableWidget *m_table;
     QLabel *m_status;
+    QLabel *m_metadata;
+    QComboBox *m_format;
     QPushButton *m_export;
     QFutureWatcher<Result> m_watcher;
     QFutureWatcher<QString> m_exportWatcher;

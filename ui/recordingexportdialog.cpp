@@ -30,20 +30,6 @@ namespace thingscape {
 
 namespace {
 
-struct FormatChoice
-{
-    const char *label;
-    const char *name; // As the `export` verb's --format takes it.
-    const char *suffix;
-};
-
-constexpr FormatChoice kFormats[] = {
-    {QT_TRANSLATE_NOOP("thingscape::RecordingExportDialog", "CSV"), "csv", "csv"},
-    {QT_TRANSLATE_NOOP("thingscape::RecordingExportDialog", "JSON Lines"), "jsonl", "jsonl"},
-    {QT_TRANSLATE_NOOP("thingscape::RecordingExportDialog", "SenML JSON"), "senml", "json"},
-    {QT_TRANSLATE_NOOP("thingscape::RecordingExportDialog", "SenML CBOR"), "senml-cbor", "cbor"},
-};
-
 const QString kGroup = QStringLiteral("recordingExport");
 
 } // namespace
@@ -101,8 +87,8 @@ RecordingExportDialog::RecordingExportDialog(const QString &database, const QStr
     range->addWidget(m_to);
     range->addStretch();
 
-    for (const FormatChoice &choice : kFormats)
-        m_format->addItem(tr(choice.label), QString::fromLatin1(choice.name));
+    for (const RecordingExportFormatInfo &choice : RecordingExport::formats())
+        m_format->addItem(RecordingExport::label(choice), QString::fromLatin1(choice.name));
     auto *browse = new QPushButton(tr("&Browse…"), this);
     auto *file = new QHBoxLayout;
     file->addWidget(m_path, 1);
@@ -161,8 +147,8 @@ RecordingExportDialog::RecordingExportDialog(const QString &database, const QStr
     });
     connect(browse, &QPushButton::clicked, this, [this] {
         QString filters;
-        const FormatChoice &choice = kFormats[std::max(0, m_format->currentIndex())];
-        filters = tr("%1 (*.%2)").arg(tr(choice.label), QString::fromLatin1(choice.suffix));
+        const RecordingExportFormatInfo &choice = RecordingExport::formats().at(std::max(0, m_format->currentIndex()));
+        filters = tr("%1 (*.%2)").arg(RecordingExport::label(choice), QString::fromLatin1(choice.suffix));
         const QString start = m_path->text().isEmpty() ? QDir::homePath() : m_path->text();
         const QString path = QFileDialog::getSaveFileName(this, tr("Export recording"), start, filters);
         if (!path.isEmpty())
@@ -282,16 +268,14 @@ void RecordingExportDialog::updateButtons()
 
 QString RecordingExportDialog::suffixedPath(const QString &path) const
 {
-    const FormatChoice &choice = kFormats[std::max(0, m_format->currentIndex())];
+    const RecordingExportFormatInfo &choice = RecordingExport::formats().at(std::max(0, m_format->currentIndex()));
     const QString wanted = QString::fromLatin1(choice.suffix);
     const QFileInfo info(path);
     const QString suffix = info.suffix().toLower();
     if (suffix == wanted)
         return path;
-    for (const FormatChoice &other : kFormats) {
-        if (suffix == QLatin1String(other.suffix))
-            return path.left(path.size() - suffix.size()) + wanted;
-    }
+    if (RecordingExport::forSuffix(suffix))
+        return path.left(path.size() - suffix.size()) + wanted;
     return path + QLatin1Char('.') + wanted;
 }
 

@@ -7,6 +7,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
+#include <QJsonDocument>
 #include <QSqlDatabase>
 #include <QSqlDriver>
 #include <QSqlError>
@@ -397,16 +398,28 @@ std::optional<qint64> RecordingDatabase::resourceId(const QString &uri, QString 
     const auto found = m_resourceIds.constFind(uri);
     if (found != m_resourceIds.constEnd())
         return *found;
+    // A new resource whose metadata came with the batch takes it into its row.
+    QByteArray metadata;
+    if (m_newMetadata) {
+        const auto known = m_newMetadata->find(uri);
+        if (known != m_newMetadata->end()) {
+            metadata = *known;
+            m_newMetadata->erase(known);
+        }
+    }
     if (m_sqlite) {
         // Prepared once: a new resource costs an insert, not a parse.
         if (!m_sqliteResource
-            && sqlite3_prepare_v3(m_sqlite, "INSERT INTO resources (uri) VALUES (?)", -1, SQLITE_PREPARE_PERSISTENT, &m_sqliteResource, nullptr)
+            && sqlite3_prepare_v3(m_sqlite, "INSERT INTO resources (uri, metadata) VALUES (?, ?)", -1, SQLITE_PREPARE_PERSISTENT,
+                                  &m_sqliteResource, nullptr)
                 != SQLITE_OK) {
             *error = QString::fromUtf8(sqlite3_errmsg(m_sqlite));
             return std::nullopt;
         }
         const QByteArray utf8 = uri.toUtf8();
         sqlite3_bind_text(m_sqliteResource, 1, utf8.constData(), int(utf8.size()), SQLITE_STATIC);
+        if (!metadata.isEmpty())
+            sqlite3_bind_text(m_sqliteResource, 2, metadata.constData(), int(metadata.size()), SQLITE_STATIC);
         const int rc = sqlite3_step(m_sqliteResource);
         sqlite3_reset(m_sqliteResource);
         sqlite3_clear_bindings(m_sqliteResource);
@@ -420,8 +433,9 @@ std::optional<qint64> RecordingDatabase::resourceId(const QString &uri, QString 
         return id;
     }
     QSqlQuery query(QSqlDatabase::database(m_connection, false));
-    query.prepare(QStringLiteral("INSERT INTO resources (uri) VALUES (?) RETURNING id"));
+    query.prepare(QStringLiteral("INSERT INTO resources (uri, metadata) VALUES (?, ?) RETURNING id"));
     query.addBindValue(uri);
+    query.addBindValue(metadata.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(QString::fromUtf8(metadata)));
     if (!query.exec() || !query.next()) {
         *error = sqlError(query.lastError());
         return std::nullopt;
@@ -458,7 +472,13 @@ std::optional<qint64> RecordingDatabase::causeId(const Cause &cause, QString *er
 
 bool RecordingDatabase::write(const QList<RecordedMessage> &messages, QString *error)
 {
-    if (messages.isEmpty())
+    return write(messages, {}, error);
+}
+
+bool RecordingDatabase::write(const QList<RecordedMessage> &messages, const QList<RecordedResourceMetadata> &metadata,
+                              QString *error)
+{
+    if (messages.isEmpty() && metadata.isEmpty())
         return true;
     QSqlDatabase db = QSqlDatabase::database(m_connection, false);
     if (!db.transaction()) {
@@ -483,13 +503,64 @@ bool RecordingDatabase::write(const QList<RecordedMessage> &messages, QString *e
         return false;
     };
     QString why;
-    if (!(m_sqlite ? insertRowsSqlite(messages, &why) : insertRowsSql(messages, &why)))
+    QHash<QString, QByteArray> newMetadata;
+    for (const RecordedResourceMetadata &item : metadata)
+        newMetadata.insert(item.uri, item.json);
+    m_newMetadata = newMetadata.isEmpty() ? nullptr : &newMetadata;
+    const bool inserted = m_sqlite ? insertRowsSqlite(messages, &why) : insertRowsSql(messages, &why);
+    m_newMetadata = nullptr;
+    // What the rows did not take is for resources already there (or not recorded at all).
+    if (!inserted || !updateMetadata(newMetadata, &why))
         return rollback(why);
     if (!db.commit())
         return rollback(sqlError(db.lastError()));
     if (m_rows >= 0)
         m_rows += messages.size();
     return true;
+}
+
+bool RecordingDatabase::updateMetadata(const QHash<QString, QByteArray> &metadata, QString *why)
+{
+    QSqlQuery query(QSqlDatabase::database(m_connection, false));
+    for (auto it = metadata.begin(); it != metadata.end(); ++it) {
+        const auto id = m_resourceIds.constFind(it.key());
+        if (id == m_resourceIds.constEnd())
+            continue;
+        query.prepare(QStringLiteral("UPDATE resources SET metadata = ? WHERE id = ?"));
+        query.addBindValue(it->isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(QString::fromUtf8(*it)));
+        query.addBindValue(*id);
+        if (!query.exec()) {
+            *why = sqlError(query.lastError());
+            return false;
+        }
+    }
+    return true;
+}
+
+std::optional<QJsonObject> RecordingDatabase::metadata(const QString &uri, QString *error)
+{
+    QSqlQuery query(QSqlDatabase::database(m_connection, false));
+    query.prepare(QStringLiteral("SELECT metadata FROM resources WHERE uri = ?"));
+    query.addBindValue(uri);
+    if (!query.exec()) {
+        *error = fail(tr("cannot read"), sqlError(query.lastError()));
+        return std::nullopt;
+    }
+    if (!query.next()) {
+        *error = fail(tr("cannot read"), tr("%1 is not in the recording").arg(uri));
+        return std::nullopt;
+    }
+    if (query.isNull(0))
+        return QJsonObject();
+    QJsonParseError parse;
+    const QJsonDocument document = QJsonDocument::fromJson(query.value(0).toString().toUtf8(), &parse);
+    if (!document.isObject()) {
+        *error = fail(tr("cannot read the metadata of %1").arg(uri), parse.error != QJsonParseError::NoError
+                                                                         ? parse.errorString()
+                                                                         : tr("not a JSON object"));
+        return std::nullopt;
+    }
+    return document.object();
 }
 
 bool RecordingDatabase::internIds(const RecordedMessage &message, qint64 *resource, qint64 *cause, QString *why)

@@ -5,6 +5,7 @@
 
 #include <QByteArray>
 #include <QHash>
+#include <QJsonObject>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -31,6 +32,13 @@ struct RecordedMessage
     int contentFormat = -1;
     std::optional<double> number; // the decoded number, where there is one
     QByteArray raw;
+};
+
+// A resource's metadata for the resources table: JSON text (RecordedMetadata), empty for none.
+struct RecordedResourceMetadata
+{
+    QString uri;
+    QByteArray json;
 };
 
 // One bucket of a decimated series (for charts).
@@ -70,6 +78,15 @@ public:
 
     // Appends the messages in one transaction. On failure nothing of it is kept.
     bool write(const QList<RecordedMessage> &messages, QString *error);
+    // The same, and in the same transaction sets the metadata of resources: those the messages
+    // add get it with their row, those already there are updated; the metadata of a resource
+    // that is in neither is left out (hasResource() says which were written).
+    bool write(const QList<RecordedMessage> &messages, const QList<RecordedResourceMetadata> &metadata, QString *error);
+    // Whether the resource has its row (as far as this connection knows).
+    bool hasResource(const QString &uri) const { return m_resourceIds.contains(uri); }
+    // The resource's recorded metadata (an empty object for none); nullopt and *error on a
+    // failure, or when the resource is not in the recording.
+    std::optional<QJsonObject> metadata(const QString &uri, QString *error);
 
     qint64 rowCount(QString *error = nullptr);
     // The bytes it takes: the file and its WAL (SQLite), the tables and indexes (PostgreSQL).
@@ -109,6 +126,7 @@ private:
     bool internIds(const RecordedMessage &message, qint64 *resource, qint64 *cause, QString *why);
     bool insertRowsSqlite(const QList<RecordedMessage> &messages, QString *why);
     bool insertRowsSql(const QList<RecordedMessage> &messages, QString *why);
+    bool updateMetadata(const QHash<QString, QByteArray> &metadata, QString *why);
 
     QString m_connection;
     QString m_name;
@@ -129,6 +147,8 @@ private:
     sqlite3 *m_sqlite = nullptr; // Not owned: the Qt connection's.
     sqlite3_stmt *m_sqliteInsert = nullptr;
     sqlite3_stmt *m_sqliteResource = nullptr;
+    // During write(): metadata for resources it adds, taken out as each one is added.
+    QHash<QString, QByteArray> *m_newMetadata = nullptr;
     qint64 m_rows = -1; // known row count, -1 until counted
 };
 

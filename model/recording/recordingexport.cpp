@@ -60,6 +60,31 @@ std::optional<bool> booleanOf(const RecordedMessage &message)
 
 } // namespace
 
+const QList<RecordingExportFormatInfo> &RecordingExport::formats()
+{
+    static const QList<RecordingExportFormatInfo> all{
+        {RecordingExportFormat::Csv, "csv", "csv", QT_TRANSLATE_NOOP("RecordingExport", "CSV")},
+        {RecordingExportFormat::JsonLines, "jsonl", "jsonl", QT_TRANSLATE_NOOP("RecordingExport", "JSON Lines")},
+        {RecordingExportFormat::SenmlJson, "senml", "json", QT_TRANSLATE_NOOP("RecordingExport", "SenML JSON")},
+        {RecordingExportFormat::SenmlCbor, "senml-cbor", "cbor", QT_TRANSLATE_NOOP("RecordingExport", "SenML CBOR")},
+    };
+    return all;
+}
+
+QString RecordingExport::label(const RecordingExportFormatInfo &info)
+{
+    return QCoreApplication::translate("RecordingExport", info.label);
+}
+
+std::optional<RecordingExportFormat> RecordingExport::forSuffix(const QString &suffix)
+{
+    for (const RecordingExportFormatInfo &known : formats()) {
+        if (suffix.compare(QLatin1String(known.suffix), Qt::CaseInsensitive) == 0)
+            return known.format;
+    }
+    return std::nullopt;
+}
+
 std::optional<RecordingExportFormat> RecordingExport::parseFormat(const QString &name, QString *error)
 {
     if (name == QLatin1String("csv"))

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QList>
 #include <QString>
 #include <QStringList>
 
@@ -20,6 +21,16 @@ enum class RecordingExportFormat {
     SenmlCbor,
 };
 
+// A format as lists offer it: the `export` verb's --format name, the file suffix it goes by, and
+// a label to show (translated in the context "RecordingExport").
+struct RecordingExportFormatInfo
+{
+    RecordingExportFormat format;
+    const char *name;
+    const char *suffix;
+    const char *label;
+};
+
 struct RecordingExportOptions
 {
     RecordingExportFormat format = RecordingExportFormat::Csv;
@@ -36,6 +47,12 @@ class RecordingExport
 public:
     // "csv", "jsonl", "senml" (JSON), "senml-json", "senml-cbor"; nullopt and *error otherwise.
     static std::optional<RecordingExportFormat> parseFormat(const QString &name, QString *error);
+    // Every format, in the order a list offers them: CSV, JSON Lines, SenML JSON, SenML CBOR.
+    static const QList<RecordingExportFormatInfo> &formats();
+    // The label of a format from formats(), translated.
+    static QString label(const RecordingExportFormatInfo &info);
+    // The format a file suffix names (csv, jsonl, json, cbor); nullopt for any other.
+    static std::optional<RecordingExportFormat> forSuffix(const QString &suffix);
 
     // progress(done, total) is called every few thousand rows and at the end; returning false
     // cancels (the output is then incomplete and *error says "cancelled"). Returns the rows

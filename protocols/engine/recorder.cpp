@@ -48,7 +48,34 @@ Recorder::Recorder(ResourceStore *store, QObject *parent)
         m_stats = stats;
         Q_EMIT statsChanged();
     });
+    // Before the batch's value events reach the worker's queue (the store emits it first).
+    connect(m_store, &ResourceStore::batchApplied, this, &Recorder::postMetadata);
     m_thread.start();
+}
+
+void Recorder::postMetadata(const StoreBatch &batch)
+{
+    if (m_state != State::Opening && m_state != State::Recording)
+        return;
+    QList<RecorderMetadata> metadata;
+    metadata.reserve(batch.added.size() + batch.changed.size());
+    for (const QList<const Resource *> *resources : {&batch.added, &batch.changed}) {
+        for (const Resource *resource : *resources)
+            metadata.append({resource->id(), resource->sharedMetadata()});
+    }
+    // A write is no change of the resource written: its metadata goes with its event all the same.
+    for (const Message &message : batch.messages) {
+        if (message.direction != Direction::Out)
+            continue;
+        if (const Resource *resource = m_store->find(message.id))
+            metadata.append({resource->id(), resource->sharedMetadata()});
+    }
+    if (metadata.isEmpty())
+        return;
+    RecorderWorker *worker = m_worker;
+    QMetaObject::invokeMethod(
+        m_worker, [worker, metadata = std::move(metadata), lastSeq = m_store->valueEventCount()] { worker->noteMetadata(metadata, lastSeq); },
+        Qt::QueuedConnection);
 }
 
 Recorder::~Recorder()

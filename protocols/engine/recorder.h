@@ -8,6 +8,7 @@
 namespace thingscape {
 
 class ResourceStore;
+struct StoreBatch;
 
 // Records the store's value events into a database (SQLite or PostgreSQL) on its own thread,
 // in batched transactions (a killed process loses at most the last batch period). Off,
@@ -55,6 +56,8 @@ Q_SIGNALS:
 
 private:
     void setState(State state);
+    // Hands the worker the metadata of what a store batch added or changed.
+    void postMetadata(const StoreBatch &batch);
 
     std::shared_ptr<EventSubscription> subscribe();
 

@@ -1,6 +1,7 @@
 #include "recorderworker.h"
 
 #include "model/eventsubscription.h"
+#include "model/recording/recordedmetadata.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -21,6 +22,11 @@ constexpr qsizetype kIncludedCacheSize = 200000;
 // transactions.
 constexpr int kNice = 10;
 
+bool sameMetadata(const MetadataRef &a, const MetadataRef &b)
+{
+    return a.isSameObject(b) || a.get() == b.get();
+}
+
 } // namespace
 
 RecorderWorker::RecorderWorker() = default;
@@ -37,6 +43,9 @@ void RecorderWorker::open(const RecordingConfig &config, const QString &database
 #endif
     m_config = config;
     m_included.clear();
+    m_pendingMetadata.clear();
+    m_writtenMetadata.clear();
+    m_lastSeq = 0;
     m_stats = {};
     m_droppedBefore = 0;
     m_db = std::make_unique<RecordingDatabase>();
@@ -74,6 +83,7 @@ void RecorderWorker::pause()
     if (m_subscription)
         m_stats.dropped += m_subscription->dropped() - m_droppedBefore;
     m_subscription.reset();
+    m_pendingMetadata.clear();
 }
 
 void RecorderWorker::resume(const std::shared_ptr<EventSubscription> &subscription)
@@ -100,6 +110,65 @@ void RecorderWorker::close()
         m_retentionTimer->stop();
     }
     m_db.reset();
+    m_pendingMetadata.clear();
+    m_writtenMetadata.clear();
+}
+
+void RecorderWorker::noteMetadata(const QList<RecorderMetadata> &metadata, quint64 lastSeq)
+{
+    if (!m_db || !m_subscription)
+        return;
+    for (const RecorderMetadata &item : metadata) {
+        PendingMetadata &pending = m_pendingMetadata[item.id.uri()];
+        pending.id = item.id;
+        pending.metadata = item.metadata;
+        pending.seq = lastSeq;
+    }
+}
+
+QList<RecordedResourceMetadata> RecorderWorker::changedMetadata()
+{
+    QList<RecordedResourceMetadata> changed;
+    // Every new MQTT topic shares one metadata object: turned into JSON once.
+    bool serialized = false;
+    const Metadata *lastSource = nullptr;
+    QByteArray lastJson;
+    for (auto it = m_pendingMetadata.begin(); it != m_pendingMetadata.end();) {
+        const auto written = m_writtenMetadata.find(it.key());
+        if (written != m_writtenMetadata.end() && sameMetadata(*written, it->metadata)) {
+            *written = it->metadata; // the next comparison is the pointers'
+            it = m_pendingMetadata.erase(it);
+            continue;
+        }
+        if (!included(it->id)) {
+            it = m_pendingMetadata.erase(it);
+            continue;
+        }
+        const Metadata *source = it->metadata.isNull() ? nullptr : &it->metadata.get();
+        if (!serialized || source != lastSource) {
+            serialized = true;
+            lastSource = source;
+            lastJson = lastSource ? RecordedMetadata::toText(*lastSource) : QByteArray();
+        }
+        changed.append({it.key(), lastJson});
+        ++it;
+    }
+    return changed;
+}
+
+void RecorderWorker::metadataWritten()
+{
+    // What is left pending is what changedMetadata() handed to the database.
+    for (auto it = m_pendingMetadata.begin(); it != m_pendingMetadata.end();) {
+        if (m_db->hasResource(it.key()))
+            m_writtenMetadata.insert(it.key(), it->metadata);
+        else if (it->seq > m_lastSeq) {
+            ++it; // its value events are still to come: the resource may get its row then
+            continue;
+        }
+        // Else its events went by without a row (not recorded, derived, dropped).
+        it = m_pendingMetadata.erase(it);
+    }
 }
 
 void RecorderWorker::writeBatch()
@@ -107,6 +176,8 @@ void RecorderWorker::writeBatch()
     if (!m_db || !m_subscription)
         return;
     const ValueEvents events = m_subscription->drain();
+    if (!events.isEmpty())
+        m_lastSeq = std::max(m_lastSeq, events.last().seq);
     const quint64 dropped = m_subscription->dropped();
     m_stats.dropped += dropped - m_droppedBefore;
     m_droppedBefore = dropped;
@@ -137,16 +208,19 @@ void RecorderWorker::writeBatch()
         }
         batch.append(std::move(message));
     }
-    if (!batch.isEmpty()) {
+    const QList<RecordedResourceMetadata> metadata = changedMetadata();
+    if (!batch.isEmpty() || !metadata.isEmpty()) {
         QString error;
-        if (!m_db->write(batch, &error)) {
+        if (!m_db->write(batch, metadata, &error)) {
             // A full disk, a lost server: stop taking events (the app goes on) until resumed.
             m_stats.dropped += quint64(batch.size());
             m_subscription.reset();
+            m_pendingMetadata.clear();
             Q_EMIT failed(error, false);
             Q_EMIT statsChanged(m_stats);
             return;
         }
+        metadataWritten();
         m_stats.written += quint64(batch.size());
         m_rateRows += quint64(batch.size());
     }

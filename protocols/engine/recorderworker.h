@@ -1,5 +1,6 @@
 #pragma once
 
+#include "model/metadataref.h"
 #include "model/recording/recordingconfig.h"
 #include "model/recording/recordingdatabase.h"
 
@@ -27,6 +28,14 @@ struct RecorderStats
     QString database;      // where (no password)
 };
 
+// A resource's metadata as the store held it after a batch: shared and never changed in place,
+// so the recorder thread may read it (it never reads the store).
+struct RecorderMetadata
+{
+    ResourceId id;
+    MetadataRef metadata; // null: none
+};
+
 // The recorder's half that lives on its own thread: takes the store's value events, writes
 // them in one transaction per batch period, enforces retention between batches.
 class RecorderWorker : public QObject
@@ -47,6 +56,10 @@ public:
     void close();
     // Writes what is queued now.
     void flush();
+    // The metadata of the resources a store batch added or changed, posted before the batch's
+    // value events (whose seqs end at lastSeq): written with a resource's first row, and again
+    // when it changes.
+    void noteMetadata(const QList<RecorderMetadata> &metadata, quint64 lastSeq);
 
 Q_SIGNALS:
     void opened(const QString &database);
@@ -60,6 +73,10 @@ private:
     void writeBatch();
     void enforceRetention();
     bool included(const ResourceId &id);
+    // The metadata to write with the batch: what changed since it was last written.
+    QList<RecordedResourceMetadata> changedMetadata();
+    // After the database took them: remembers what each row now holds.
+    void metadataWritten();
 
     RecordingConfig m_config;
     std::unique_ptr<RecordingDatabase> m_db;
@@ -71,6 +88,15 @@ private:
     QElapsedTimer m_rateClock;
     quint64 m_rateRows = 0;
     QHash<ResourceId, bool> m_included; // the config's answer per resource seen
+    struct PendingMetadata
+    {
+        ResourceId id;
+        MetadataRef metadata;
+        quint64 seq = 0; // the last value event of the batch it came with
+    };
+    QHash<QString, PendingMetadata> m_pendingMetadata; // by URI, the latest
+    QHash<QString, MetadataRef> m_writtenMetadata; // what each row holds
+    quint64 m_lastSeq = 0; // the last value event taken
 };
 
 } // namespace thingscape

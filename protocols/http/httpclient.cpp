@@ -2,6 +2,7 @@
 #include "httpreply.h"
 #include "replywait.h"
 
+#include "model/codecs/codecs.h"
 #include "model/value.h"
 
 #include <QAbstractSocket>
@@ -337,7 +338,7 @@ HttpResponse HttpClient::evaluate(QNetworkReply *reply, bool timedOut) const
     qint64 received = 0;
     if (collector) {
         collector->drain();
-        response.body = collector->body;
+        response.body = ownBytes(collector->body);
         received = collector->received;
         response.oversizeBytes = collector->oversizeBytes;
         response.oversizeAtLeast = collector->oversizeAtLeast;
@@ -493,6 +494,13 @@ HttpResponse HttpClient::evaluate(QNetworkReply *reply, bool timedOut) const
         break;
     }
     return response;
+}
+
+QByteArray HttpClient::ownBytes(const QByteArray &bytes)
+{
+    if (bytes.size() > codecs::kEagerDecodeBytes || (bytes.isDetached() && bytes.capacity() <= bytes.size() + 64))
+        return bytes;
+    return QByteArray(bytes.constData(), bytes.size());
 }
 
 QByteArray HttpClient::takeBody(QNetworkReply *reply)

@@ -92,6 +92,10 @@ public:
     // The failure message for a refused / unreachable / TLS problem on host:port.
     static Result describeNetworkError(const QString &hostPort, int socketError, const QString &detail);
     static QString truncated(const QByteArray &body, int maxChars = 200);
+    // A payload of its own, not a slice of a bigger buffer it would keep alive (a reply's
+    // chunk, a parser's grown line): a value held in a pending batch or the store keeps only
+    // its bytes. Large payloads are returned as they are.
+    static QByteArray ownBytes(const QByteArray &bytes);
     static constexpr int kMaxRedirects = 10;
     // Adds the endpoint's TLS settings (CA, client certificate) to a configuration.
     QSslConfiguration sslConfiguration();

@@ -670,7 +670,12 @@ QCoro::Task<ReadResult> HttpConnector::read(const ResourceId &idArg, std::chrono
     Update update;
     update.id = id;
     update.value = value;
-    update.state = ResourceState::Online;
+    // Said once: a value keeps the resource online in the store, and value-only updates of a
+    // resource merge while the consumer holds the hand-over (events asking for reads).
+    if (!m_readOnline.contains(id)) {
+        m_readOnline.insert(id);
+        update.state = ResourceState::Online;
+    }
     update.info = QStringLiteral("GET %1").arg(response.status);
     post(update);
     co_return ReadResult{Result::success(), id, value};

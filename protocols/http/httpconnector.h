@@ -77,6 +77,7 @@ private:
     HttpClient *m_client; // Owned (child).
     QHash<ResourceId, Binding> m_bindings;
     QHash<ResourceId, HttpWatch *> m_watches; // Owned (children).
+    QSet<ResourceId> m_readOnline; // resources whose read has said they are online
     std::map<QString, std::unique_ptr<Connector>> m_children; // without an EndpointBroker only
     QHash<QString, QPointer<Connector>> m_lent;  // endpoint URI -> the broker's connector
     QHash<ResourceId, ResourceId> m_childAliases;  // child's id -> our resource id

@@ -129,6 +129,20 @@ void HttpWatch::reportFailure(const Result &result)
     update.id = m_id;
     update.state = ResourceState::Error;
     update.info = result.error;
+    postUpdate(std::move(update));
+}
+
+void HttpWatch::postUpdate(Update update)
+{
+    // A value with the same state as the last update posted carries no state: the connector
+    // merges value-only updates of a resource that wait in its pending batch (an event stream
+    // faster than its consumer), and a value alone keeps the resource online in the store.
+    if (update.state) {
+        if (update.value && m_postedState == update.state)
+            update.state.reset();
+        else
+            m_postedState = update.state;
+    }
     Q_EMIT received(update);
 }
 
@@ -201,7 +215,7 @@ void HttpWatch::onPollFinished()
                                         QDateTime::currentMSecsSinceEpoch(), response.oversizeAtLeast);
         update.state = ResourceState::Online;
         update.info = QStringLiteral("GET %1 (oversize)").arg(response.status);
-        Q_EMIT received(update);
+        postUpdate(std::move(update));
         scheduleNext(m_mode == HttpWatchMode::LongPoll ? m_intervalMs : next);
         return;
     }
@@ -229,7 +243,7 @@ void HttpWatch::onPollFinished()
                                   QDateTime::currentMSecsSinceEpoch());
     update.state = ResourceState::Online;
     update.info = QStringLiteral("GET %1").arg(response.status);
-    Q_EMIT received(update);
+    postUpdate(std::move(update));
     scheduleNext(next);
 }
 
@@ -245,6 +259,7 @@ void HttpWatch::openSse()
     if (!m_sse.lastEventId().isEmpty())
         options.headers.append(qMakePair(QByteArray("Last-Event-ID"), m_sse.lastEventId().toUtf8()));
     m_sse.reset();
+    m_postedState.reset(); // a reopened stream says again that the resource is online
     m_replyIsStream = true;
     m_reply = m_client->start(m_url, options);
     connect(m_reply.get(), &QNetworkReply::metaDataChanged, this, [this] {
@@ -277,11 +292,11 @@ void HttpWatch::deliverSse(const QList<SseEvent> &events)
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         update.value = event.oversizeBytes > 0
             ? Value::oversized(event.oversizeBytes, m_sse.maxBytes(), now, true)
-            : codecs::decode(event.data, ContentFormat::Unknown, {}, now);
+            : codecs::decode(HttpClient::ownBytes(event.data), ContentFormat::Unknown, {}, now);
         update.state = ResourceState::Online;
         update.info = event.lastEventId.isEmpty() ? QStringLiteral("SSE %1").arg(event.type)
                                                   : QStringLiteral("SSE %1 id %2").arg(event.type, event.lastEventId);
-        Q_EMIT received(update);
+        postUpdate(std::move(update));
     }
 }
 
@@ -331,10 +346,10 @@ void HttpWatch::openWebSocket()
     auto deliver = [this](const QByteArray &bytes, const QString &info) {
         Update update;
         update.id = m_id;
-        update.value = codecs::decode(bytes, ContentFormat::Unknown, {}, QDateTime::currentMSecsSinceEpoch());
+        update.value = codecs::decode(HttpClient::ownBytes(bytes), ContentFormat::Unknown, {}, QDateTime::currentMSecsSinceEpoch());
         update.state = ResourceState::Online;
         update.info = info;
-        Q_EMIT received(update);
+        postUpdate(std::move(update));
     };
     connect(socket, &QWebSocket::textMessageReceived, this,
             [deliver](const QString &text) { deliver(text.toUtf8(), QStringLiteral("WebSocket text")); });
@@ -362,7 +377,7 @@ void HttpWatch::openWebSocket()
             update.value = Value::oversized(limit + 1, limit, QDateTime::currentMSecsSinceEpoch(), true);
             update.state = ResourceState::Online;
             update.info = QStringLiteral("WebSocket (oversize)");
-            Q_EMIT received(update);
+            postUpdate(std::move(update));
         }
         if (m_startResult && m_startResult->ok())
             scheduleNext(m_intervalMs);

@@ -65,6 +65,8 @@ private:
     void scheduleNext(int ms);
     void reportStart(const Result &result);
     void reportFailure(const Result &result);
+    // Emits received(), without a state that did not change since the last update.
+    void postUpdate(Update update);
     void stopReply();
 
     HttpClient *m_client; // Not owned.
@@ -83,6 +85,7 @@ private:
     QByteArray m_lastModified;
     std::optional<Result> m_startResult;
     bool m_failing = false;
+    std::optional<ResourceState> m_postedState; // of the last update emitted
 };
 
 } // namespace thingscape

@@ -6,6 +6,9 @@
 #
 # Each benchmark's whole output goes to BUILD/bench-logs/NAME.log. Extra arguments for one
 # benchmark: BENCH_ARGS_<name>, e.g. BENCH_ARGS_bench_cli_scale="--topics 100000".
+#
+# bench_window_steady runs 10 minutes of the simulator plus a 5,000 msg/s flood (issue 12's flat
+# memory): BENCH_ARGS_bench_window_steady="--minutes 3" shortens it.
 set -u -o pipefail
 build=${1:-build}
 bench_dir="$build/tests/bench"

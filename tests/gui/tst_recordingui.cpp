@@ -4,7 +4,9 @@
 #include "testsupport.h"
 
 #include "model/codecs/codecs.h"
+#include "model/recording/recordedmetadata.h"
 #include "model/recording/recordingconfig.h"
+#include "model/recording/recordingdatabase.h"
 #include "model/resourcestore.h"
 #include "model/resourcetreemodel.h"
 #include "protocols/engine/engine.h"
@@ -17,9 +19,15 @@
 
 #include <QAbstractItemModelTester>
 #include <QAction>
+#include <QCborArray>
+#include <QCborValue>
+#include <QComboBox>
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QMenuBar>
 #include <QSignalSpy>
@@ -55,6 +63,7 @@ class TestRecordingUi : public QObject
 private Q_SLOTS:
     void recordPauseBrowseExportStop();
     void fullDiskPausesWithTheErrorOnTheStatusBar();
+    void historyShowsMetadataAndExportsInTheChosenFormat();
 };
 
 void TestRecordingUi::recordPauseBrowseExportStop()
@@ -84,6 +93,10 @@ void TestRecordingUi::recordPauseBrowseExportStop()
     for (int i = 0; i < 3; ++i) {
         Update update;
         update.id = id;
+        if (i == 0) {
+            update.metadata.title.set(QStringLiteral("Greenhouse temperature"), MetaSource::User);
+            update.metadata.unit.set(QStringLiteral("Cel"), MetaSource::SenML);
+        }
         Value value = codecs::decode(QByteArray::number(20 + i), ContentFormat::Text);
         value.timeMs = now - 1000 + i;
         update.value = value;
@@ -103,7 +116,9 @@ void TestRecordingUi::recordPauseBrowseExportStop()
     recording->pauseAction()->trigger();
     QCOMPARE(engine->recorder()->state(), Recorder::State::Recording);
 
-    // The history browser shows the three values, queried off the GUI thread
+    // The history browser shows the three values, queried off the GUI thread, and the
+    // resource's metadata above them
+    engine->recorder()->flush();
     recording->showHistory(id);
     HistoryDialog *history = window.findChild<HistoryDialog *>();
     QVERIFY(history);
@@ -111,6 +126,8 @@ void TestRecordingUi::recordPauseBrowseExportStop()
     QTRY_VERIFY_WITH_TIMEOUT(history->table()->rowCount() == 3, 30000);
     QCOMPARE(history->table()->item(0, 4)->text(), QStringLiteral("20"));
     QCOMPARE(history->table()->item(2, 3)->text(), QStringLiteral("22"));
+    QCOMPARE(history->metadataLabel()->text(), QStringLiteral("Metadata: Greenhouse temperature · unit °C · unitCode Cel"));
+    QVERIFY(history->metadataLabel()->toolTip().contains(QLatin1String("&quot;senml&quot;")));
     window.grab().save(dir.filePath(QStringLiteral("window.png")));
     history->grab().save(qEnvironmentVariable("THINGSCAPE_SCREENSHOT_DIR", dir.path()) + QStringLiteral("/history.png"));
     window.grab().save(qEnvironmentVariable("THINGSCAPE_SCREENSHOT_DIR", dir.path()) + QStringLiteral("/recording-window.png"));
@@ -183,6 +200,84 @@ void TestRecordingUi::fullDiskPausesWithTheErrorOnTheStatusBar()
     QCOMPARE(fixture.session.store()->find(after)->value().raw, QByteArray("still here"));
     QTRY_VERIFY_WITH_TIMEOUT(fixture.session.treeModel()->indexForId(after).isValid(), 30000);
     QCOMPARE(engine->recorder()->state(), Recorder::State::Paused);
+}
+
+void TestRecordingUi::historyShowsMetadataAndExportsInTheChosenFormat()
+{
+    // Given a recording of two values of a resource with metadata, and one of a resource without
+    QTemporaryDir dir;
+    const QString database = dir.filePath(QStringLiteral("formats.sqlite"));
+    const QString uri = QStringLiteral("coap://127.0.0.1:5683/time");
+    const QString bare = QStringLiteral("coap://127.0.0.1:5683/bare");
+    {
+        RecordingDatabase db;
+        QString error;
+        QVERIFY2(db.open(database, {}, true, &error), qPrintable(error));
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        QList<RecordedMessage> messages;
+        for (int i = 0; i < 2; ++i) {
+            RecordedMessage message;
+            message.uri = uri;
+            message.timeMs = now - 1000 + i;
+            message.raw = QByteArray::number(7 + i);
+            message.number = 7 + i;
+            messages.append(message);
+        }
+        RecordedMessage other = messages.first();
+        other.uri = bare;
+        messages.append(other);
+        Metadata metadata;
+        metadata.resourceTypes.set({QStringLiteral("ticks")}, MetaSource::LinkFormat);
+        metadata.observable.set(true, MetaSource::LinkFormat);
+        QVERIFY2(db.write(messages, {{uri, RecordedMetadata::toText(metadata)}}, &error), qPrintable(error));
+    }
+    HistoryDialog history(database, uri);
+    history.resize(1000, 500);
+    history.show();
+    QSignalSpy loaded(&history, &HistoryDialog::loaded);
+    history.query();
+    QTRY_COMPARE_WITH_TIMEOUT(loaded.size(), 1, 30000);
+    QCOMPARE(loaded.at(0).at(0).toInt(), 2);
+    QCOMPARE(history.metadataLabel()->text(), QStringLiteral("Metadata: observable · rt ticks"));
+    HistoryDialog bareHistory(database, bare);
+    QSignalSpy bareLoaded(&bareHistory, &HistoryDialog::loaded);
+    bareHistory.query();
+    QTRY_COMPARE_WITH_TIMEOUT(bareLoaded.size(), 1, 30000);
+    QCOMPARE(bareHistory.metadataLabel()->text(), QStringLiteral("Metadata: none recorded"));
+
+    QSignalSpy exported(&history, &HistoryDialog::exported);
+    auto exportTo = [&](const QString &name) {
+        const int before = int(exported.size());
+        const QString path = dir.filePath(name);
+        history.exportTo(path);
+        [&] { QTRY_COMPARE_WITH_TIMEOUT(exported.size(), before + 1, 30000); }();
+        QFile file(path);
+        file.open(QIODevice::ReadOnly);
+        return file.readAll();
+    };
+    // When the format is left to the file name, the suffix decides (anything else: CSV)
+    QCOMPARE(history.formatBox()->currentIndex(), 0);
+    QCOMPARE(history.formatFor(QStringLiteral("a.jsonl")), RecordingExportFormat::JsonLines);
+    QCOMPARE(history.formatFor(QStringLiteral("a.json")), RecordingExportFormat::SenmlJson);
+    QVERIFY(exportTo(QStringLiteral("auto.txt")).startsWith("time,resource,direction"));
+    QCborParserError cborError;
+    QCOMPARE(QCborValue::fromCbor(exportTo(QStringLiteral("auto.cbor")), &cborError).toArray().size(), 2);
+    QCOMPARE(cborError.error, QCborError::NoError);
+
+    // When a format is chosen, it is written whatever the file is called
+    history.formatBox()->setCurrentIndex(history.formatBox()->findText(QStringLiteral("JSON Lines")));
+    QCOMPARE(history.formatFor(QStringLiteral("a.csv")), RecordingExportFormat::JsonLines);
+    const QList<QByteArray> lines = exportTo(QStringLiteral("chosen.csv")).trimmed().split('\n');
+    QCOMPARE(lines.size(), 2);
+    for (const QByteArray &line : lines)
+        QCOMPARE(QJsonDocument::fromJson(line).object().value(QStringLiteral("resource")).toString(), uri);
+    history.formatBox()->setCurrentIndex(history.formatBox()->findText(QStringLiteral("SenML JSON")));
+    const QJsonArray senml = QJsonDocument::fromJson(exportTo(QStringLiteral("chosen.data"))).array();
+    QCOMPARE(senml.size(), 2);
+    QCOMPARE(senml.at(1).toObject().value(QStringLiteral("v")).toDouble(), 8.0);
+    for (const QVariantList &outcome : exported)
+        QVERIFY2(outcome.at(0).toBool(), qPrintable(outcome.at(1).toString()));
+    history.grab().save(qEnvironmentVariable("THINGSCAPE_SCREENSHOT_DIR", dir.path()) + QStringLiteral("/history-metadata.png"));
 }
 
 QTEST_MAIN(TestRecordingUi)

@@ -29,6 +29,8 @@
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QSqlRecord>
+#include <QUrl>
 #include <QTemporaryDir>
 #include <QScopeGuard>
 #include <QTest>
@@ -146,6 +148,10 @@ private Q_SLOTS:
     void includeFiltersChooseWhatIsRecorded();
     void fullDiskPausesRecordingNotTheEngine();
     void schemaTwoIsMigratedKeepingItsTimes();
+    void mqttMetadataIsRecordedAndUpdated_data();
+    void mqttMetadataIsRecordedAndUpdated();
+    void coapDiscoveryMetadataIsRecorded_data();
+    void coapDiscoveryMetadataIsRecorded();
 
 private:
     void addBackends();
@@ -154,6 +160,16 @@ private:
     bool startPostgres(QString *why);
     std::unique_ptr<Engine> recordingEngine(const QString &brokerUrl, const QString &filter, const QString &database,
                                             QString *error, const QStringList &include = {});
+    // The same with any endpoint (its workspace JSON).
+    std::unique_ptr<Engine> recordingEngineFor(const QJsonObject &endpoint, const QString &database, QString *error,
+                                               const QStringList &include = {});
+    // The resources table's metadata column of uri, straight from the database: the JSON
+    // object, or a string saying why there is none ("no row", "NULL", an error).
+    QJsonValue metadataColumn(const QString &database, const QString &uri);
+    // How many rows the resources table has for uri.
+    int resourceRows(const QString &database, const QString &uri);
+    // A query on a fresh connection to the database (SQLite path or PostgreSQL URL).
+    QList<QVariantList> select(const QString &database, const QString &sql, const QVariantList &values, QString *error);
     QString thingscape() const;
 
     QTemporaryDir m_dir;
@@ -287,16 +303,22 @@ QString TestRecorder::newDatabase(const QString &backend)
 std::unique_ptr<Engine> TestRecorder::recordingEngine(const QString &brokerUrl, const QString &filter, const QString &database,
                                                       QString *error, const QStringList &include)
 {
+    return recordingEngineFor(QJsonObject{{QStringLiteral("id"), QStringLiteral("broker")},
+                                          {QStringLiteral("url"), brokerUrl},
+                                          {QStringLiteral("filters"), QJsonArray{filter}}},
+                              database, error, include);
+}
+
+std::unique_ptr<Engine> TestRecorder::recordingEngineFor(const QJsonObject &endpoint, const QString &database, QString *error,
+                                                         const QStringList &include)
+{
     auto engine = std::make_unique<Engine>();
     const QString path = m_dir.filePath(QStringLiteral("ws%1.json").arg(++m_databases));
     QFile file(path);
     file.open(QIODevice::WriteOnly);
     file.write(QJsonDocument(QJsonObject{
                                  {QStringLiteral("thingscape"), 1},
-                                 {QStringLiteral("endpoints"),
-                                  QJsonArray{QJsonObject{{QStringLiteral("id"), QStringLiteral("broker")},
-                                                         {QStringLiteral("url"), brokerUrl},
-                                                         {QStringLiteral("filters"), QJsonArray{filter}}}}},
+                                 {QStringLiteral("endpoints"), QJsonArray{endpoint}},
                              })
                    .toJson());
     file.close();
@@ -885,6 +907,185 @@ void TestRecorder::schemaTwoIsMigratedKeepingItsTimes()
         QVERIFY2(stored > -(qint64(1) << 31) && stored < (qint64(1) << 31), qPrintable(QString::number(stored)));
     }
     QSqlDatabase::removeDatabase(QStringLiteral("fresh"));
+}
+
+QList<QVariantList> TestRecorder::select(const QString &database, const QString &sql, const QVariantList &values, QString *error)
+{
+    QList<QVariantList> rows;
+    const QString connection = QStringLiteral("select%1").arg(++m_databases);
+    {
+        QSqlDatabase db;
+        if (RecordingConfig::isPostgresTarget(database)) {
+            const QUrl url(database);
+            db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), connection);
+            db.setHostName(url.host());
+            db.setPort(url.port());
+            db.setUserName(url.userName());
+            db.setDatabaseName(url.path().mid(1));
+        } else {
+            db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection);
+            db.setDatabaseName(database);
+        }
+        if (db.open()) {
+            QSqlQuery query(db);
+            query.prepare(sql);
+            for (const QVariant &value : values)
+                query.addBindValue(value);
+            if (!query.exec())
+                *error = query.lastError().text();
+            while (query.next()) {
+                QVariantList row;
+                for (int i = 0; i < query.record().count(); ++i)
+                    row.append(query.value(i));
+                rows.append(row);
+            }
+        } else {
+            *error = db.lastError().text();
+        }
+    }
+    QSqlDatabase::removeDatabase(connection);
+    return rows;
+}
+
+QJsonValue TestRecorder::metadataColumn(const QString &database, const QString &uri)
+{
+    QString error;
+    const QList<QVariantList> rows = select(database, QStringLiteral("SELECT metadata FROM resources WHERE uri = ?"), {uri}, &error);
+    if (!error.isEmpty())
+        return error;
+    if (rows.isEmpty())
+        return QStringLiteral("no row");
+    if (rows.first().first().isNull())
+        return QStringLiteral("NULL");
+    QJsonParseError parse;
+    const QJsonDocument document = QJsonDocument::fromJson(rows.first().first().toString().toUtf8(), &parse);
+    if (!document.isObject())
+        return QStringLiteral("not a JSON object: ") + rows.first().first().toString();
+    return document.object();
+}
+
+int TestRecorder::resourceRows(const QString &database, const QString &uri)
+{
+    QString error;
+    const QList<QVariantList> rows = select(database, QStringLiteral("SELECT count(*) FROM resources WHERE uri = ?"), {uri}, &error);
+    return rows.isEmpty() ? -1 : rows.first().first().toInt();
+}
+
+void TestRecorder::mqttMetadataIsRecordedAndUpdated_data()
+{
+    addBackends();
+}
+
+void TestRecorder::mqttMetadataIsRecordedAndUpdated()
+{
+    QFETCH(QString, backend);
+    if (backend == QLatin1String("postgresql") && !m_pgSkip.isEmpty())
+        QSKIP(qPrintable(m_pgSkip));
+    // Given a retained value on the broker before Thingscape subscribes (over MQTT 5)
+    const QString prefix = QStringLiteral("meta%1x%2").arg(QDateTime::currentMSecsSinceEpoch()).arg(m_databases);
+    const QString port = QString::number(m_broker.port());
+    QCOMPARE(QProcess::execute(QStringLiteral("mosquitto_pub"), {QStringLiteral("-p"), port, QStringLiteral("-t"), prefix + QStringLiteral("/kept"),
+                                                                QStringLiteral("-m"), QStringLiteral("1"), QStringLiteral("-r")}),
+             0);
+    const QString database = newDatabase(backend);
+    QString error;
+    const QString base = QStringLiteral("mqtt://127.0.0.1:%1").arg(m_broker.port());
+    std::unique_ptr<Engine> engine = recordingEngineFor(QJsonObject{{QStringLiteral("id"), QStringLiteral("broker")},
+                                                                    {QStringLiteral("url"), base},
+                                                                    {QStringLiteral("mqttVersion"), 5},
+                                                                    {QStringLiteral("filters"), QJsonArray{prefix + QStringLiteral("/#")}}},
+                                                        database, &error);
+    QVERIFY2(engine, qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(engine->recorder()->state(), Recorder::State::Recording, 30000);
+
+    // When it is recorded, then its row carries the connector's metadata: retained, observable
+    const QString kept = base + QLatin1Char('/') + prefix + QStringLiteral("/kept");
+    const QJsonObject protocol{{QStringLiteral("observable"), QStringLiteral("protocol")}, {QStringLiteral("retained"), QStringLiteral("protocol")}};
+    const QJsonObject retained{{QStringLiteral("observable"), true}, {QStringLiteral("retained"), true}, {QStringLiteral("sources"), protocol}};
+    QTRY_COMPARE_WITH_TIMEOUT(metadataColumn(database, kept), QJsonValue(retained), 30000);
+
+    // When a live message comes with an MQTT 5 content type, and a new topic is published live
+    QTRY_VERIFY_WITH_TIMEOUT(engine->endpoints()->connectedCount() == 1, 30000);
+    QCOMPARE(QProcess::execute(QStringLiteral("mosquitto_pub"), {QStringLiteral("-p"), port, QStringLiteral("-V"), QStringLiteral("5"), QStringLiteral("-D"),
+                                                                QStringLiteral("publish"), QStringLiteral("content-type"), QStringLiteral("application/json"),
+                                                                QStringLiteral("-t"), prefix + QStringLiteral("/kept"), QStringLiteral("-m"), QStringLiteral("{\"a\": 2}")}),
+             0);
+    QCOMPARE(QProcess::execute(QStringLiteral("mosquitto_pub"), {QStringLiteral("-p"), port, QStringLiteral("-t"), prefix + QStringLiteral("/live"),
+                                                                QStringLiteral("-m"), QStringLiteral("3")}),
+             0);
+
+    // Then the same row is updated: not retained, JSON (content format 50), from the protocol
+    QJsonObject changedSources = protocol;
+    changedSources.insert(QStringLiteral("ct"), QStringLiteral("protocol"));
+    const QJsonObject live{{QStringLiteral("ct"), 50}, {QStringLiteral("observable"), true}, {QStringLiteral("retained"), false},
+                           {QStringLiteral("sources"), changedSources}};
+    QTRY_COMPARE_WITH_TIMEOUT(metadataColumn(database, kept), QJsonValue(live), 30000);
+    QCOMPARE(resourceRows(database, kept), 1);
+    // And the live topic's row has its own, never retained
+    const QJsonObject fresh{{QStringLiteral("observable"), true}, {QStringLiteral("retained"), false}, {QStringLiteral("sources"), protocol}};
+    QTRY_COMPARE_WITH_TIMEOUT(metadataColumn(database, base + QLatin1Char('/') + prefix + QStringLiteral("/live")), QJsonValue(fresh), 30000);
+
+    // And the recording reads it back as the history browser shows it
+    engine.reset();
+    RecordingDatabase db;
+    QVERIFY2(db.open(database, {}, false, &error), qPrintable(error));
+    QCOMPARE(db.metadata(kept, &error).value_or(QJsonObject()), live);
+    QCOMPARE(db.messages(kept, 0, std::numeric_limits<qint64>::max(), -1, &error).value_or(QList<RecordedMessage>()).size(), 2);
+    QVERIFY(!db.metadata(base + QStringLiteral("/nowhere"), &error));
+    QVERIFY2(error.contains(QLatin1String("not in the recording")), qPrintable(error));
+    QCOMPARE(QProcess::execute(QStringLiteral("mosquitto_pub"), {QStringLiteral("-p"), port, QStringLiteral("-t"), prefix + QStringLiteral("/kept"),
+                                                                QStringLiteral("-r"), QStringLiteral("-n")}),
+             0);
+}
+
+void TestRecorder::coapDiscoveryMetadataIsRecorded_data()
+{
+    addBackends();
+}
+
+void TestRecorder::coapDiscoveryMetadataIsRecorded()
+{
+    QFETCH(QString, backend);
+    if (backend == QLatin1String("postgresql") && !m_pgSkip.isEmpty())
+        QSKIP(qPrintable(m_pgSkip));
+    // Given libcoap's example server, whose /time says in /.well-known/core:
+    // </time>;if="clock";rt="ticks";title="Internal Clock";ct=0;obs
+    REQUIRE_BINARY(server, "coap-server-openssl", "libcoap3-bin");
+    const quint16 port = testsupport::freeUdpPort();
+    QProcess process;
+    testsupport::dieWithParent(&process);
+    process.start(server, {QStringLiteral("-A"), QStringLiteral("127.0.0.1"), QStringLiteral("-p"), QString::number(port)});
+    QVERIFY(process.waitForStarted(10000));
+    auto stop = qScopeGuard([&] {
+        process.kill();
+        process.waitForFinished(10000);
+    });
+    QVERIFY(testsupport::waitForCoapPort(port, 10000));
+
+    // When Thingscape discovers it, observes /time and records
+    const QString database = newDatabase(backend);
+    QString error;
+    const QString base = QStringLiteral("coap://127.0.0.1:%1").arg(port);
+    std::unique_ptr<Engine> engine = recordingEngineFor(QJsonObject{{QStringLiteral("id"), QStringLiteral("coap")}, {QStringLiteral("url"), base}},
+                                                        database, &error);
+    QVERIFY2(engine, qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(engine->recorder()->state(), Recorder::State::Recording, 30000);
+
+    // Then /time's row carries what discovery said, each from link-format
+    const QString time = base + QStringLiteral("/time");
+    QTRY_VERIFY_WITH_TIMEOUT(metadataColumn(database, time).toObject().contains(QStringLiteral("rt")), 30000);
+    const QJsonObject metadata = metadataColumn(database, time).toObject();
+    QCOMPARE(metadata.value(QStringLiteral("rt")), QJsonValue(QJsonArray{QStringLiteral("ticks")}));
+    QCOMPARE(metadata.value(QStringLiteral("if")), QJsonValue(QJsonArray{QStringLiteral("clock")}));
+    QCOMPARE(metadata.value(QStringLiteral("title")), QJsonValue(QStringLiteral("Internal Clock")));
+    QCOMPARE(metadata.value(QStringLiteral("ct")), QJsonValue(0));
+    QCOMPARE(metadata.value(QStringLiteral("observable")), QJsonValue(true));
+    const QJsonObject sources = metadata.value(QStringLiteral("sources")).toObject();
+    for (const QString &key : {QStringLiteral("rt"), QStringLiteral("if"), QStringLiteral("title")})
+        QCOMPARE(sources.value(key).toString(), QStringLiteral("link-format"));
+    QCOMPARE(resourceRows(database, time), 1);
+    // And a resource discovered but never observed, so never recorded, has no row
+    QCOMPARE(metadataColumn(database, base + QStringLiteral("/async")), QJsonValue(QStringLiteral("no row")));
 }
 
 QTEST_GUILESS_MAIN(TestRecorder)
