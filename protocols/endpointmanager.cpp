@@ -733,9 +733,12 @@ quint64 EndpointManager::testConnection(const EndpointConfig &config, std::chron
             auto *timer = new QTimer(connector);
             timer->setSingleShot(true);
             QObject::connect(timer, &QTimer::timeout, connector, [connector, finish, target, timeout] {
+                // A named count: a call in translate()'s count argument sends Qt 6.4's lupdate
+                // into an endless loop.
+                const int seconds = int(std::max<qint64>(1, timeout.count() / 1000));
                 finish(Result::failure(ErrorKind::Timeout,
                                        QCoreApplication::translate("EndpointManager", "%1: no answer within %n s.",
-                                                                   nullptr, int(std::max<qint64>(1, timeout.count() / 1000)))
+                                                                   nullptr, seconds)
                                            .arg(target)));
                 // Stops reconnecting; the attempt then ends and the connector goes.
                 connector->disconnectFromEndpoint();
