@@ -86,8 +86,9 @@ void TestEndpointShutdown::quittingDropsTheQueuedBacklog()
     const ResourceId flooded = rid(base + prefix + QStringLiteral("/flood"));
     QTRY_VERIFY_WITH_TIMEOUT(store.find(flooded) != nullptr, 60000);
 
-    // And 100,000 writes queued for the I/O thread behind it, numbered, retained on one topic
-    constexpr int kWrites = 100000;
+    // And 200,000 writes queued for the I/O thread behind it, numbered, retained on one topic
+    // (the I/O thread takes about as long over one as the queueing does: about half are left)
+    constexpr int kWrites = 200000;
     const ResourceId out = rid(base + prefix + QStringLiteral("/out"));
     WriteOptions options;
     options.retain = true;
