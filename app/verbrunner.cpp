@@ -146,7 +146,7 @@ QDeadlineTimer VerbRunner::verbDeadline() const
 
 template<typename R>
 QCoro::Task<std::optional<R>> VerbRunner::await(const std::function<void(std::function<void(const R &)>)> &start,
-                                                QDeadlineTimer deadline)
+                                                QDeadlineTimer deadline, const std::function<bool()> &enough)
 {
     auto outcome = std::make_shared<std::optional<R>>();
     QPointer<Wakeup> wakeup(m_wakeup);
@@ -155,7 +155,7 @@ QCoro::Task<std::optional<R>> VerbRunner::await(const std::function<void(std::fu
         if (wakeup)
             wakeup->notify();
     });
-    while (!*outcome && !deadline.hasExpired()) {
+    while (!*outcome && !deadline.hasExpired() && !(enough && enough())) {
         const std::chrono::milliseconds wait = remaining(deadline);
         co_await m_wakeup->wait(wait);
     }
@@ -209,6 +209,9 @@ QCoro::Task<int> VerbRunner::run()
         endpoint.extra.insert(QStringLiteral("rawValues"), true);
         endpoint.extra.insert(QStringLiteral("discoverEndsWhenComplete"), true);
     }
+    // A persistent session keeps what watch does not read: read no more than it prints.
+    if (m_command.verb == Verb::Watch && m_command.count > 0 && !endpoint.cleanSession)
+        endpoint.extra.insert(QStringLiteral("messageLimit"), m_command.count);
     m_endpointId = m_manager->add(endpoint);
     // A persistent session's queued messages come right after the connection is accepted,
     // before the subscription is renewed: they are part of what watch prints.
@@ -516,15 +519,18 @@ QCoro::Task<int> VerbRunner::watch()
     const std::function<void(EndpointManager::ResultCallback)> start = [manager, url](EndpointManager::ResultCallback done) {
         manager->observe(url, std::move(done));
     };
-    const std::optional<Result> observed = co_await await<Result>(start, deadline);
+    auto done = [this] { return m_command.count > 0 && m_watched >= m_command.count; };
+    // A persistent session's queue may hold the whole --count before the subscription is
+    // confirmed (and nothing is read beyond the count, its confirmation neither).
+    const std::optional<Result> observed = co_await await<Result>(start, deadline, done);
     if (!self)
         co_return 3;
-    if (!observed)
+    if (!observed && !done())
         co_return timedOut(tr("%1 could not be observed").arg(m_command.url.toString()));
-    if (!observed->ok())
+    if (observed && !observed->ok())
         co_return fail(*observed);
-    printNotice(*observed);
-    auto done = [this] { return m_command.count > 0 && m_watched >= m_command.count; };
+    if (observed)
+        printNotice(*observed);
     while (!done() && !m_gaveUp && !deadline.hasExpired()) {
         const std::chrono::milliseconds wait = remaining(deadline);
         co_await m_wakeup->wait(wait);

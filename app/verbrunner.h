@@ -42,10 +42,10 @@ public:
 
 private:
     // Starts an EndpointManager call and waits for its callback, at most until the deadline;
-    // nullopt when the deadline passed first.
+    // nullopt when the deadline passed first, or enough() said so first.
     template<typename R>
     QCoro::Task<std::optional<R>> await(const std::function<void(std::function<void(const R &)>)> &start,
-                                        QDeadlineTimer deadline);
+                                        QDeadlineTimer deadline, const std::function<bool()> &enough = {});
 
     QCoro::Task<int> discover();
     QCoro::Task<int> get();

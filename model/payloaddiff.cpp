@@ -14,6 +14,7 @@ namespace thingscape {
 
 namespace {
 
+// lupdate does not see plural (%n) strings through this: those call translate() themselves.
 QString tr(const char *text, int n = -1)
 {
     return QCoreApplication::translate("PayloadDiff", text, nullptr, n);
@@ -222,11 +223,11 @@ PayloadDiff::Result PayloadDiff::diff(const QByteArray &beforeIn, const QByteArr
         }
         QStringList parts;
         if (changed)
-            parts << tr("%n changed", changed);
+            parts << QCoreApplication::translate("PayloadDiff", "%n changed", nullptr, changed);
         if (added)
-            parts << tr("%n added", added);
+            parts << QCoreApplication::translate("PayloadDiff", "%n added", nullptr, added);
         if (removed)
-            parts << tr("%n removed", removed);
+            parts << QCoreApplication::translate("PayloadDiff", "%n removed", nullptr, removed);
         result.summary = parts.isEmpty() ? tr("same structure and values") : parts.join(QStringLiteral(", "));
     } else if (isText(before) && isText(after)) {
         result.mode = Mode::Text;
@@ -245,7 +246,8 @@ PayloadDiff::Result PayloadDiff::diff(const QByteArray &beforeIn, const QByteArr
         for (const HexRow &row : std::as_const(result.hex))
             differing += int(std::count(row.differs.cbegin(), row.differs.cend(), true));
         result.identical = differing == 0;
-        result.summary = result.identical ? tr("same bytes") : tr("%n bytes differ", differing);
+        result.summary = result.identical ? tr("same bytes")
+                                          : QCoreApplication::translate("PayloadDiff", "%n bytes differ", nullptr, differing);
     }
     if (cut)
         result.summary += tr(" (first %1 bytes compared)").arg(maxBytes);

@@ -19,6 +19,10 @@ namespace thingscape {
 
 namespace {
 
+// Operations queued for the I/O thread and dropped there unrun, counted on the thread that
+// dropped them (the manager's, in ~EndpointManager).
+thread_local qint64 t_droppedOperations = 0;
+
 // The failure an operation gets when its endpoint goes (removed, replaced) before it answered.
 Result endpointGone(const QString &what)
 {
@@ -45,9 +49,15 @@ void runOn(Connector *connector, EndpointManager *receiver, Start start, Done do
     };
     QObject::connect(
         connector, &QObject::destroyed, guard, [answer, gone]() mutable { answer(gone); }, Qt::QueuedConnection);
+    std::shared_ptr<bool> started(new bool(false), [](bool *ran) {
+        if (!*ran)
+            ++t_droppedOperations;
+        delete ran;
+    });
     QMetaObject::invokeMethod(
         connector,
-        [connector, receiver, start = std::move(start), answer]() mutable {
+        [connector, receiver, start = std::move(start), answer, started]() mutable {
+            *started = true;
             QCoro::connect(start(connector), connector, [connector, receiver, answer](const R &result) {
                 // Updates the operation produced reach the GUI thread, and the store, before its
                 // result does.
@@ -160,6 +170,19 @@ EndpointManager::EndpointManager(ResourceStore *store, QObject *parent)
 
 EndpointManager::~EndpointManager()
 {
+    // Quitting never waits behind a backlog on the I/O thread (operations queued by the
+    // thousand, under a flood): what has not started there is dropped. Nothing answers an
+    // operation any more, so the connectors' deaths need not be reported to their callers
+    // either (thousands of queued reports, each removed one by one with its context).
+    const qint64 droppedBefore = t_droppedOperations;
+    for (const Entry &entry : std::as_const(m_entries)) {
+        if (!entry.connector)
+            continue;
+        QCoreApplication::removePostedEvents(entry.connector, QEvent::MetaCall);
+        QObject::disconnect(entry.connector, &QObject::destroyed, nullptr, nullptr);
+    }
+    if (const qint64 dropped = t_droppedOperations - droppedBefore; dropped > 0)
+        qWarning("Closing the endpoints: dropped %lld queued operation(s) that had not started.", dropped);
     for (Entry &entry : m_entries)
         destroyConnector(entry, true);
     // Test connectors still connecting go now, so that none reports to a deleted manager.
@@ -764,9 +787,12 @@ quint64 EndpointManager::testConnection(const EndpointConfig &config, std::chron
             auto *timer = new QTimer(connector);
             timer->setSingleShot(true);
             QObject::connect(timer, &QTimer::timeout, connector, [connector, finish, target, timeout] {
+                // A named count: a call in translate()'s count argument sends Qt 6.4's lupdate
+                // into an endless loop.
+                const int seconds = int(std::max<qint64>(1, timeout.count() / 1000));
                 finish(Result::failure(ErrorKind::Timeout,
                                        QCoreApplication::translate("EndpointManager", "%1: no answer within %n s.",
-                                                                   nullptr, int(std::max<qint64>(1, timeout.count() / 1000)))
+                                                                   nullptr, seconds)
                                            .arg(target)));
                 // Stops reconnecting; the attempt then ends and the connector goes.
                 connector->disconnectFromEndpoint();

@@ -19,6 +19,83 @@
     </message>
 </context>
 <context>
+    <name>EndpointManager</name>
+    <message numerus="yes">
+        <source>%1: no answer within %n s.</source>
+        <translation>
+            <numerusform>%1: no answer within %n s.</numerusform>
+            <numerusform>%1: no answer within %n s.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>PayloadDiff</name>
+    <message numerus="yes">
+        <source>%n changed</source>
+        <translation>
+            <numerusform>%n changed</numerusform>
+            <numerusform>%n changed</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n added</source>
+        <translation>
+            <numerusform>%n added</numerusform>
+            <numerusform>%n added</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n removed</source>
+        <translation>
+            <numerusform>%n removed</numerusform>
+            <numerusform>%n removed</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n bytes differ</source>
+        <translation>
+            <numerusform>%n byte differs</numerusform>
+            <numerusform>%n bytes differ</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>PayloadText</name>
+    <message numerus="yes">
+        <source>
+… (%n byte(s) in all)</source>
+        <translation>
+            <numerusform>
+… (%n byte in all)</numerusform>
+            <numerusform>
+… (%n bytes in all)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Too large to decode here: the first %n byte(s) as they came.
+
+</source>
+        <translation>
+            <numerusform>Too large to decode here: the first %n byte as they came.
+
+</numerusform>
+            <numerusform>Too large to decode here: the first %n bytes as they came.
+
+</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>StreamModel</name>
+    <message numerus="yes">
+        <source>(%n byte(s)) </source>
+        <translation>
+            <numerusform>(%n byte) </numerusform>
+            <numerusform>(%n bytes) </numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>Value</name>
     <message numerus="yes">
         <source>(undecodable, %n byte(s))</source>
@@ -66,12 +143,29 @@
     </message>
 </context>
 <context>
-    <name>thingscape::ConnectionsDialog</name>
+    <name>thingscape::ComposeDock</name>
     <message numerus="yes">
-        <source>%1: no answer within %n s.</source>
+        <source>%n bytes</source>
         <translation>
-            <numerusform>%1: no answer within %n s.</numerusform>
-            <numerusform>%1: no answer within %n s.</numerusform>
+            <numerusform>%n byte</numerusform>
+            <numerusform>%n bytes</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source> · %n byte(s)</source>
+        <translation>
+            <numerusform> · %n byte</numerusform>
+            <numerusform> · %n bytes</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>thingscape::DashboardsDock</name>
+    <message numerus="yes">
+        <source>Add %n tile(s)</source>
+        <translation>
+            <numerusform>Add %n tile</numerusform>
+            <numerusform>Add %n tiles</numerusform>
         </translation>
     </message>
 </context>
@@ -86,12 +180,29 @@
     </message>
 </context>
 <context>
+    <name>thingscape::HistoryDialog</name>
+    <message numerus="yes">
+        <source>%n message(s)</source>
+        <translation>
+            <numerusform>%n message</numerusform>
+            <numerusform>%n messages</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>thingscape::MqttConnector</name>
     <message numerus="yes">
         <source>cleared %n retained topic(s)</source>
         <translation>
             <numerusform>cleared %n retained topic</numerusform>
             <numerusform>cleared %n retained topics</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 did not acknowledge clearing %n retained topic(s)</source>
+        <translation>
+            <numerusform>%1 did not acknowledge clearing %n retained topic</numerusform>
+            <numerusform>%1 did not acknowledge clearing %n retained topics</numerusform>
         </translation>
     </message>
 </context>
@@ -109,6 +220,44 @@
         <translation>
             <numerusform>%n resource below, </numerusform>
             <numerusform>%n resources below, </numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n s</source>
+        <translation>
+            <numerusform>%n s</numerusform>
+            <numerusform>%n s</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1, next try in %n s</source>
+        <translation>
+            <numerusform>%1, next try in %n s</numerusform>
+            <numerusform>%1, next try in %n s</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>thingscape::RecordingExportDialog</name>
+    <message numerus="yes">
+        <source>Exported %n message(s) to %1</source>
+        <translation>
+            <numerusform>Exported %n message to %1</numerusform>
+            <numerusform>Exported %n messages to %1</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n of %1 checked</source>
+        <translation>
+            <numerusform>%n of %1 checked</numerusform>
+            <numerusform>%n of %1 checked</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Exporting %n resource(s)…</source>
+        <translation>
+            <numerusform>Exporting %n resource…</numerusform>
+            <numerusform>Exporting %n resources…</numerusform>
         </translation>
     </message>
 </context>
@@ -133,6 +282,54 @@
         <translation>
             <numerusform>Cleared %n retained topic</numerusform>
             <numerusform>Cleared %n retained topics</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n selected rows</source>
+        <translation>
+            <numerusform>%n selected row</numerusform>
+            <numerusform>%n selected rows</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Clear %n retained topic(s) under %1? Other clients will no longer receive them.</source>
+        <translation>
+            <numerusform>Clear %n retained topic under %1? Other clients will no longer receive them.</numerusform>
+            <numerusform>Clear %n retained topics under %1? Other clients will no longer receive them.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Clearing %n retained topic(s)…</source>
+        <translation>
+            <numerusform>Clearing %n retained topic…</numerusform>
+            <numerusform>Clearing %n retained topics…</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Polling %n resource(s) every %1 s</source>
+        <translation>
+            <numerusform>Polling %n resource every %1 s</numerusform>
+            <numerusform>Polling %n resources every %1 s</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>thingscape::RulesEditor</name>
+    <message numerus="yes">
+        <source>%n rule(s), no problems.</source>
+        <translation>
+            <numerusform>%n rule, no problems.</numerusform>
+            <numerusform>%n rules, no problems.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>thingscape::StatusIndicators</name>
+    <message numerus="yes">
+        <source>Ingestion behind: %n message(s) merged</source>
+        <translation>
+            <numerusform>Ingestion behind: %n message merged</numerusform>
+            <numerusform>Ingestion behind: %n messages merged</numerusform>
         </translation>
     </message>
 </context>

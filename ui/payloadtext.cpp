@@ -9,6 +9,7 @@ namespace thingscape::payloadtext {
 
 namespace {
 
+// lupdate does not see plural (%n) strings through this: those call translate() themselves.
 QString tr(const char *text, int n = -1)
 {
     return QCoreApplication::translate("PayloadText", text, nullptr, n);
@@ -16,7 +17,7 @@ QString tr(const char *text, int n = -1)
 
 QString moreNote(qsizetype total)
 {
-    return tr("\n… (%n byte(s) in all)", int(total));
+    return QCoreApplication::translate("PayloadText", "\n… (%n byte(s) in all)", nullptr, int(total));
 }
 
 } // namespace
@@ -57,8 +58,9 @@ QString decodedText(const QByteArray &raw, int contentFormat, qint64 timeMs)
     QStringDecoder utf8(QStringDecoder::Utf8);
     const QString text = utf8(head);
     const QString body = utf8.hasError() ? codecs::hexView(head) : text;
-    return capped(tr("Too large to decode here: the first %n byte(s) as they came.\n\n", int(head.size())) + body
-                  + moreNote(raw.size()));
+    const QString intro = QCoreApplication::translate(
+        "PayloadText", "Too large to decode here: the first %n byte(s) as they came.\n\n", nullptr, int(head.size()));
+    return capped(intro + body + moreNote(raw.size()));
 }
 
 QString hexText(const QByteArray &raw)

@@ -436,7 +436,7 @@ QCoro::Task<Result> CoapConnector::registerObservation(ResourceId id, bool initi
     it->firstResponse = first.get();
     m_observationTokens.insert(token, id);
 
-    co_await qCoro(first.get(), &CoapExchange::finished, requestTimeout());
+    co_await first->waitUntilDone(requestTimeout());
     if (!self)
         co_return Result::failure(ErrorKind::Connection, tr("the CoAP connection was closed"));
     it = m_observations.find(id);

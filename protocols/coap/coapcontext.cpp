@@ -765,8 +765,7 @@ QCoro::Task<CoapExchangeResult> CoapContext::request(ResourceId target, CoapRequ
         co_return CoapExchangeResult{Result::failure(ErrorKind::Connection, tr("cannot send to %1").arg(target.hostPort())), {}};
     }
     rearm();
-    if (!exchange->isDone())
-        co_await qCoro(exchange.get(), &CoapExchange::finished, timeout);
+    co_await exchange->waitUntilDone(timeout);
     if (!self)
         co_return CoapExchangeResult{Result::failure(ErrorKind::Connection, tr("the CoAP connection was closed")), {}};
     m_exchanges.remove(token);

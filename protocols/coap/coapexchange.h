@@ -3,7 +3,10 @@
 #include "coapmessage.h"
 #include "protocols/connector.h"
 
+#include <QCoro/QCoroTask>
 #include <QObject>
+
+#include <chrono>
 
 namespace thingscape {
 
@@ -28,6 +31,9 @@ public:
     const CoapExchangeResult &outcome() const { return m_outcome; }
     bool isDone() const { return m_done; }
     void finish(const CoapExchangeResult &outcome);
+    // Resumes once it is done or timeout has passed, whichever comes first (exactly once, even
+    // when both fall due in the same turn). The awaiting coroutine owns the exchange.
+    QCoro::Task<> waitUntilDone(std::chrono::milliseconds timeout);
 
 Q_SIGNALS:
     void finished();

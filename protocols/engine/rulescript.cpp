@@ -172,9 +172,11 @@ RuleScript::~RuleScript()
 
 QJSValue RuleScript::compiled(const QString &expression, QString *error)
 {
-    const auto it = m_functions.constFind(expression);
-    if (it != m_functions.constEnd())
-        return *it;
+    const auto it = m_functions.find(expression);
+    if (it != m_functions.end()) {
+        it->lastUse = ++m_uses;
+        return it->function;
+    }
     // On its own lines, so that a trailing // comment cannot swallow the closing parenthesis.
     QStringList stack;
     const QJSValue function = m_engine->evaluate(
@@ -187,7 +189,16 @@ QJSValue RuleScript::compiled(const QString &expression, QString *error)
                                     : QCoreApplication::translate("RuleScript", "not an expression");
         return {};
     }
-    m_functions.insert(expression, function);
+    if (m_functions.size() >= kMaxCompiled) {
+        // One scan per compile beyond the bound: cheap beside compiling.
+        auto oldest = m_functions.begin();
+        for (auto entry = m_functions.begin(); entry != m_functions.end(); ++entry) {
+            if (entry->lastUse < oldest->lastUse)
+                oldest = entry;
+        }
+        m_functions.erase(oldest);
+    }
+    m_functions.insert(expression, Compiled{function, ++m_uses});
     return function;
 }
 

@@ -40,6 +40,9 @@ class RuleScript
 {
 public:
     static constexpr int kDefaultLimitMs = 100;
+    // Compiled expressions kept; beyond, the least recently used goes (rules made and edited
+    // over a long session, Evaluate now in the editor, expressions built from values).
+    static constexpr qsizetype kMaxCompiled = 1000;
     using Lookup = std::function<QJsonValue(const QString &uri)>;
 
     explicit RuleScript(Lookup resource, int limitMs = kDefaultLimitMs);
@@ -48,6 +51,8 @@ public:
     ScriptResult evaluate(const QString &expression, const ScriptScope &scope);
     // The syntax error of expression (with its line), empty when it compiles. Compiles only.
     QString check(const QString &expression);
+    qsizetype compiledCount() const { return m_functions.size(); }
+    bool isCompiled(const QString &expression) const { return m_functions.contains(expression); }
 
     // What a write sends for a script's result: strings as UTF-8, numbers and booleans as
     // text, objects and arrays as JSON (*json set). *error for undefined or a function.
@@ -61,7 +66,13 @@ private:
 
     std::unique_ptr<QJSEngine> m_engine;
     std::unique_ptr<ScriptWatchdog> m_watchdog;
-    QHash<QString, QJSValue> m_functions;
+    struct Compiled
+    {
+        QJSValue function;
+        quint64 lastUse = 0;
+    };
+    QHash<QString, Compiled> m_functions;
+    quint64 m_uses = 0;
     Lookup m_lookup;
 };
 

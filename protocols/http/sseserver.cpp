@@ -83,20 +83,18 @@ void SseServer::readRequest(QTcpSocket *socket)
         socket->disconnectFromHost();
         return;
     }
-    socket->write("HTTP/1.1 200 OK\r\n"
-                  "Content-Type: text/event-stream\r\n"
-                  "Cache-Control: no-cache\r\n"
-                  "Connection: keep-alive\r\n"
-                  "Access-Control-Allow-Origin: *\r\n"
-                  "\r\n"
-                  "retry: 2000\n\n");
-    m_subscribers.insert(path, socket);
+    subscribe(path, socket);
 }
 
 void SseServer::adopt(const QByteArray &path, QTcpSocket *socket)
 {
     connect(socket, &QTcpSocket::disconnected, this, [this, socket] { drop(socket); });
     connect(socket, &QObject::destroyed, this, [this, socket, path] { m_subscribers.remove(path, socket); });
+    subscribe(path, socket);
+}
+
+void SseServer::subscribe(const QByteArray &path, QTcpSocket *socket)
+{
     socket->write("HTTP/1.1 200 OK\r\n"
                   "Content-Type: text/event-stream\r\n"
                   "Cache-Control: no-cache\r\n"
@@ -105,6 +103,7 @@ void SseServer::adopt(const QByteArray &path, QTcpSocket *socket)
                   "\r\n"
                   "retry: 2000\n\n");
     m_subscribers.insert(path, socket);
+    // Adopted streams come without listen(): the keep-alives start with the first of them.
     if (!m_keepAlive.isActive())
         m_keepAlive.start();
 }

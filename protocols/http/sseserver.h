@@ -42,6 +42,8 @@ public:
 private:
     void accept();
     void readRequest(QTcpSocket *socket);
+    // Answers with the event-stream headers; from then on socket gets path's events.
+    void subscribe(const QByteArray &path, QTcpSocket *socket);
     void drop(QTcpSocket *socket);
 
     QTcpServer m_server;

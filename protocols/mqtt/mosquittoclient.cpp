@@ -366,7 +366,7 @@ void MosquittoClient::onReadable()
         return;
     int rc = MOSQ_ERR_SUCCESS;
     // loop_read handles about one packet per call: drain what the socket holds.
-    for (int i = 0; i < kMaxReadsPerActivation; ++i) {
+    for (int i = 0; i < kMaxReadsPerActivation && m_messagesLeft != 0; ++i) {
         errno = 0;
         rc = mosquitto_loop_read(m_mosq, 1);
         if (rc != MOSQ_ERR_SUCCESS || errno == EAGAIN || errno == EWOULDBLOCK || mosquitto_socket(m_mosq) < 0)
@@ -439,6 +439,15 @@ void MosquittoClient::updateNotifiers()
     }
     if (m_writeNotifier)
         m_writeNotifier->setEnabled(mosquitto_want_write(m_mosq));
+    if (m_readNotifier && m_messagesLeft == 0)
+        m_readNotifier->setEnabled(false);
+}
+
+void MosquittoClient::setMessageLimit(qint64 messages, const QString &uncounted)
+{
+    m_messagesLeft = std::max<qint64>(messages, -1);
+    m_uncountedTopic = uncounted.toUtf8();
+    updateNotifiers();
 }
 
 void MosquittoClient::scheduleDispatch()
@@ -502,6 +511,9 @@ void MosquittoClient::onDisconnect(struct mosquitto *, void *obj, int rc, const 
 void MosquittoClient::onMessage(struct mosquitto *, void *obj, const struct mosquitto_message *message,
                                 const mosquitto_property *props)
 {
+    auto *client = static_cast<MosquittoClient *>(obj);
+    if (client->m_messagesLeft > 0 && client->m_uncountedTopic != message->topic)
+        --client->m_messagesLeft;
     MqttMessage copy;
     copy.topic = QString::fromUtf8(message->topic);
     copy.payload = QByteArray(static_cast<const char *>(message->payload), message->payloadlen);

@@ -53,6 +53,12 @@ public:
     int subscribe(const QString &filter, int qos, int *errorCode);
     int unsubscribe(const QString &filter, int *errorCode);
 
+    // Reads at most this many messages (those on topic `uncounted` aside), then stops reading
+    // from the socket: libmosquitto acknowledges every QoS 1/2 message it reads, so what the
+    // broker sent beyond stays unacknowledged and is sent again when the session resumes.
+    // (Over TLS, records OpenSSL has already decrypted may add a few.)
+    void setMessageLimit(qint64 messages, const QString &uncounted);
+
     int protocolVersion() const { return m_protocolVersion; }
     // The last error the library logged (OpenSSL errors among them), for messages.
     QString lastLogError() const { return m_lastLogError; }
@@ -134,6 +140,8 @@ private:
     bool m_dispatchScheduled = false;
     bool m_dispatching = false;
     std::vector<Event> m_events;
+    qint64 m_messagesLeft = -1; // -1: no limit (setMessageLimit)
+    QByteArray m_uncountedTopic;
 };
 
 } // namespace thingscape

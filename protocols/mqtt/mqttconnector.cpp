@@ -158,6 +158,10 @@ void MqttConnector::ensureClient()
     connect(m_client.get(), &MosquittoClient::messageReceived, this, &MqttConnector::onMessage);
     connect(m_client.get(), &MosquittoClient::published, this, &MqttConnector::onPublished);
     connect(m_client.get(), &MosquittoClient::subscribed, this, &MqttConnector::onSubscribed);
+    // The command line's watch --count on a persistent session: nothing read beyond the count,
+    // so nothing beyond it is acknowledged and lost to the next session.
+    if (const QJsonValue limit = config().extra.value(QStringLiteral("messageLimit")); limit.isDouble())
+        m_client->setMessageLimit(qint64(limit.toDouble()), m_syncTopic);
     m_reconnectTimer = new QTimer(this);
     m_reconnectTimer->setSingleShot(true);
     connect(m_reconnectTimer, &QTimer::timeout, this, [this] { reconnectInBackground(); });

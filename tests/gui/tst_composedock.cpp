@@ -10,6 +10,7 @@
 #include "protocols/engine/composer.h"
 #include "protocols/engine/engine.h"
 #include "protocols/engine/secretprovider.h" // engine.h keeps a QPointer to one
+#include "tests/support/composepeers.h"
 #include "tests/support/testsupport.h"
 
 #include <QComboBox>
@@ -77,7 +78,7 @@ void TestComposeDock::mqttWithPropertiesSentByCtrlReturn()
     REQUIRE_BINARY(sub, "mosquitto_sub", "mosquitto-clients");
     const QString topic = QStringLiteral("composedock/%1/cmd").arg(QCoreApplication::applicationPid());
     QProcess subscriber;
-    QVERIFY(testsupport::startSubscriber(&subscriber, m_broker.port(), {"-V", "5", "-q", "1", "-t", topic, "-C", "1", "-F", "%C|%R|%D|%P|%q|%r|%p"}));
+    QVERIFY(testsupport::startMqtt5Subscriber(&subscriber, m_broker.port(), topic, QStringLiteral("%C|%R|%D|%P|%q|%r|%p")));
 
     Engine engine;
     Composer composer(&engine);
@@ -116,15 +117,9 @@ void TestComposeDock::mqttWithPropertiesSentByCtrlReturn()
 void TestComposeDock::coapCustomOptionSeenByTheServer()
 {
     REQUIRE_BINARY(server, "coap-server-openssl", "libcoap3-bin");
-    const quint16 port = testsupport::freeUdpPort();
-    QProcess process;
-    testsupport::dieWithParent(&process);
-    process.setProcessChannelMode(QProcess::MergedChannels);
-    process.start(server, {"-A", "127.0.0.1", "-p", QString::number(port), "-v", "7"});
-    QVERIFY(process.waitForStarted());
-    QVERIFY(testsupport::waitForCoapPort(port));
-    QByteArray log;
-    connect(&process, &QProcess::readyRead, this, [&] { log += process.readAll(); });
+    testsupport::CoapServerProcess coapServer;
+    QVERIFY(coapServer.start(server, true));
+    const quint16 port = coapServer.port();
 
     Engine engine;
     Composer composer(&engine);
@@ -143,12 +138,10 @@ void TestComposeDock::coapCustomOptionSeenByTheServer()
     QCOMPARE(dock.lastResponse().status, 205);
     QVERIFY2(dock.responseText().contains(QLatin1String("2.05 Content")), qPrintable(dock.responseText()));
     QVERIFY2(dock.responseText().contains(QLatin1String("Max-Age: ")), qPrintable(dock.responseText()));
-    QTRY_VERIFY_WITH_TIMEOUT(log.contains("65002:\\xBE\\xEF"), 10000);
-    QVERIFY2(log.contains("t:NON"), log.constData());
-    QVERIFY2(log.contains("2050:\\x68\\x69"), log.constData());
+    QTRY_VERIFY_WITH_TIMEOUT(coapServer.log().contains("65002:\\xBE\\xEF"), 10000);
+    QVERIFY2(coapServer.log().contains("t:NON"), coapServer.log().constData());
+    QVERIFY2(coapServer.log().contains("2050:\\x68\\x69"), coapServer.log().constData());
     grabIfAsked(&dock, QStringLiteral("compose-coap"));
-    process.kill();
-    process.waitForFinished();
 }
 
 void TestComposeDock::httpHeadersSeenByTheServer()

@@ -10,6 +10,7 @@
 #include "protocols/engine/composer.h"
 #include "protocols/engine/engine.h"
 #include "protocols/engine/secretprovider.h" // engine.h keeps a QPointer to one
+#include "tests/support/composepeers.h"
 #include "tests/support/testsupport.h"
 
 #include <QHttpServer>
@@ -33,14 +34,6 @@ std::optional<ComposeResponse> sendAndWait(Composer &composer, const ComposeRequ
     composer.send(request, [result](const ComposeResponse &response) { *result = response; });
     (void)QTest::qWaitFor([result] { return result->has_value(); }, timeoutMs);
     return *result;
-}
-
-// libcoap's example server on 127.0.0.1:port; it dies with the test (and with process).
-bool startCoapServer(QProcess *process, const QString &server, quint16 port)
-{
-    testsupport::dieWithParent(process);
-    process->start(server, {QStringLiteral("-A"), QStringLiteral("127.0.0.1"), QStringLiteral("-p"), QString::number(port)});
-    return process->waitForStarted() && testsupport::waitForCoapPort(port);
 }
 
 } // namespace
@@ -78,8 +71,7 @@ void TestComposer::mqttPublishCarriesMqtt5Properties()
     REQUIRE_BINARY(sub, "mosquitto_sub", "mosquitto-clients");
     const QString topic = mqtttest::uniquePrefix(QStringLiteral("compose")) + QStringLiteral("/props");
     QProcess subscriber;
-    QVERIFY(testsupport::startSubscriber(&subscriber, m_broker.port(),
-                                         {"-V", "5", "-q", "1", "-t", topic, "-C", "1", "-F", "%t|%C|%R|%D|%E|%P|%q|%p"}));
+    QVERIFY(testsupport::startMqtt5Subscriber(&subscriber, m_broker.port(), topic, QStringLiteral("%t|%C|%R|%D|%E|%P|%q|%p")));
 
     Composer composer(nullptr);
     ComposeRequest request;
@@ -166,15 +158,9 @@ void TestComposer::mqttReplyTimesOut()
 void TestComposer::coapRequestCarriesOptionsByNumber()
 {
     REQUIRE_BINARY(server, "coap-server-openssl", "libcoap3-bin");
-    const quint16 port = testsupport::freeUdpPort();
-    QProcess process;
-    testsupport::dieWithParent(&process);
-    process.setProcessChannelMode(QProcess::MergedChannels);
-    process.start(server, {"-A", "127.0.0.1", "-p", QString::number(port), "-v", "7"});
-    QVERIFY(process.waitForStarted());
-    QVERIFY(testsupport::waitForCoapPort(port));
-    QByteArray log;
-    connect(&process, &QProcess::readyRead, this, [&] { log += process.readAll(); });
+    testsupport::CoapServerProcess coapServer;
+    QVERIFY(coapServer.start(server, true));
+    const quint16 port = coapServer.port();
 
     Composer composer(nullptr);
     ComposeRequest request;
@@ -194,11 +180,9 @@ void TestComposer::coapRequestCarriesOptionsByNumber()
         names << name;
     QVERIFY2(names.contains(QLatin1String("Max-Age")), qPrintable(names.join(QLatin1Char(',')))); // named, not numbered
     // The server's debug log shows the request's options as it received them.
-    QTRY_VERIFY_WITH_TIMEOUT(log.contains("65000:\\x01\\x02"), 10000);
-    QVERIFY2(log.contains("2048:\\x68\\x65\\x6C\\x6C\\x6F"), log.constData());
-    QVERIFY2(log.contains("Accept:text/plain"), log.constData());
-    process.kill();
-    process.waitForFinished();
+    QTRY_VERIFY_WITH_TIMEOUT(coapServer.log().contains("65000:\\x01\\x02"), 10000);
+    QVERIFY2(coapServer.log().contains("2048:\\x68\\x65\\x6C\\x6C\\x6F"), coapServer.log().constData());
+    QVERIFY2(coapServer.log().contains("Accept:text/plain"), coapServer.log().constData());
 }
 
 void TestComposer::coapUnknownMethodIsAUsageError()
@@ -347,9 +331,9 @@ void TestComposer::sendingIsNoUnsavedChange()
 {
     // Given a workspace's composer and a CoAP server
     REQUIRE_BINARY(server, "coap-server-openssl", "libcoap3-bin");
-    const quint16 port = testsupport::freeUdpPort();
-    QProcess process;
-    QVERIFY(startCoapServer(&process, server, port));
+    testsupport::CoapServerProcess coapServer;
+    QVERIFY(coapServer.start(server));
+    const quint16 port = coapServer.port();
     Engine engine;
     Composer composer(&engine);
     QSignalSpy changed(&engine, &Engine::changed);
@@ -372,9 +356,9 @@ void TestComposer::coapResetToANonRequestIsReported()
 {
     // Given a CoAP server, and a NON request with an unknown critical option (odd number)
     REQUIRE_BINARY(server, "coap-server-openssl", "libcoap3-bin");
-    const quint16 port = testsupport::freeUdpPort();
-    QProcess process;
-    QVERIFY(startCoapServer(&process, server, port));
+    testsupport::CoapServerProcess coapServer;
+    QVERIFY(coapServer.start(server));
+    const quint16 port = coapServer.port();
     Composer composer(nullptr);
     ComposeRequest request;
     request.uri = QStringLiteral("coap://127.0.0.1:%1/time").arg(port);

@@ -165,8 +165,21 @@ private:
     // arguments) sees expected; empty, or what went wrong.
     QString writeSeenOnBroker(Engine *client, const ResourceId &id, const QByteArray &payload, const QStringList &subscribe,
                               const QByteArray &expected);
+    // client (a second engine) with the gateway's HTTP side as its endpoint "gateway", connecting.
+    void connectToGateway(Engine *client) const;
     // Serves with options on free ports (HTTP, and CoAP with options.coap).
     static bool startOnFreePorts(Gateway *gateway, GatewayOptions options);
+    // The CoAP tests' set-up: device (an HTTP endpoint of the engine answering deviceValue at
+    // path) and topic (retained, holding value), both in the store; then gateway serving CoAP
+    // only. Their URIs and the gateway's coap://127.0.0.1:port; all empty if one failed.
+    struct CoapSetUp
+    {
+        QString device;
+        QString topic;
+        QString base;
+    };
+    CoapSetUp setUpCoap(Gateway *gateway, QHttpServer *device, const QString &id, const QString &path,
+                        const QByteArray &deviceValue, const QString &topic, const QString &value);
 
     testsupport::Mosquitto m_broker;
     QString m_prefix;
@@ -225,6 +238,29 @@ const Resource *TestGateway::waitFor(const QString &uri, const QByteArray &raw)
         QTest::qWait(10);
     }
     return nullptr;
+}
+
+void TestGateway::connectToGateway(Engine *client) const
+{
+    EndpointConfig config;
+    config.id = QStringLiteral("gateway");
+    config.url = *ResourceId::parse(QStringLiteral("http://127.0.0.1:%1").arg(m_port));
+    client->endpoints()->add(config);
+    client->connectEndpoint(config.id);
+}
+
+TestGateway::CoapSetUp TestGateway::setUpCoap(Gateway *gateway, QHttpServer *device, const QString &id, const QString &path,
+                                              const QByteArray &deviceValue, const QString &topic, const QString &value)
+{
+    CoapSetUp setUp;
+    setUp.device = addHttpDevice(device, id, path);
+    setUp.topic = publishRetained(topic, value);
+    GatewayOptions withCoap;
+    withCoap.coap = true;
+    if (!waitFor(setUp.device, deviceValue) || !waitFor(setUp.topic, value.toUtf8()) || !startOnFreePorts(gateway, withCoap))
+        return {};
+    setUp.base = QStringLiteral("coap://127.0.0.1:%1").arg(gateway->coapPort());
+    return setUp;
 }
 
 QString TestGateway::addHttpDevice(QHttpServer *device, const QString &id, const QString &path)
@@ -615,11 +651,7 @@ void TestGateway::generatedThingDescriptionRoundTrip()
 
     // A second engine discovers the gateway as a Web of Things site...
     Engine client;
-    EndpointConfig config;
-    config.id = QStringLiteral("gateway");
-    config.url = *ResourceId::parse(QStringLiteral("http://127.0.0.1:%1").arg(m_port));
-    client.endpoints()->add(config);
-    client.connectEndpoint(config.id);
+    connectToGateway(&client);
     const Resource *fan = nullptr;
     QDeadlineTimer deadline(30000);
     const QString href = QStringLiteral("http://127.0.0.1:%1/resources/%2").arg(m_port).arg(idOf(uri));
@@ -641,16 +673,13 @@ void TestGateway::coapObserveAndGet()
     // An HTTP device (a QHttpServer) feeding the same engine.
     QHttpServer device;
     device.route(QStringLiteral("/meter"), [] { return QHttpServerResponse("text/plain", "42.5"); });
-    const QString meter = addHttpDevice(&device, QStringLiteral("meter"), QStringLiteral("/meter"));
-    QVERIFY(waitFor(meter));
-    const QString uri = publishRetained(QStringLiteral("coap/level"), QStringLiteral("7"));
-    QVERIFY(waitFor(uri, "7"));
-
     Gateway coap(m_engine.get());
-    GatewayOptions withCoap;
-    withCoap.coap = true;
-    QVERIFY(startOnFreePorts(&coap, withCoap));
-    const QString base = QStringLiteral("coap://127.0.0.1:%1").arg(coap.coapPort());
+    const CoapSetUp setUp = setUpCoap(&coap, &device, QStringLiteral("meter"), QStringLiteral("/meter"), "42.5",
+                                      QStringLiteral("coap/level"), QStringLiteral("7"));
+    QVERIFY(!setUp.base.isEmpty());
+    const QString &meter = setUp.device;
+    const QString &uri = setUp.topic;
+    const QString &base = setUp.base;
 
     const QString core = runCoapClient({QStringLiteral("-m"), QStringLiteral("get"), base + QStringLiteral("/.well-known/core")});
     QVERIFY2(core.contains(QStringLiteral("</r/%1>").arg(idOf(uri))), qPrintable(core));
@@ -693,16 +722,13 @@ void TestGateway::coapWriteAnswersWithItsOutcome()
     device.route(QStringLiteral("/valve"), QHttpServerRequest::Method::Put | QHttpServerRequest::Method::Post, [] {
         return QHttpServerResponse("text/plain", "valve jammed", QHttpServerResponder::StatusCode::InternalServerError);
     });
-    const QString valve = addHttpDevice(&device, QStringLiteral("valve"), QStringLiteral("/valve"));
-    QVERIFY(waitFor(valve, "closed"));
-    const QString lamp = publishRetained(QStringLiteral("coapw/lamp"), QStringLiteral("off"));
-    QVERIFY(waitFor(lamp, "off"));
-
     Gateway coap(m_engine.get());
-    GatewayOptions withCoap;
-    withCoap.coap = true;
-    QVERIFY(startOnFreePorts(&coap, withCoap));
-    const QString base = QStringLiteral("coap://127.0.0.1:%1/r/").arg(coap.coapPort());
+    const CoapSetUp setUp = setUpCoap(&coap, &device, QStringLiteral("valve"), QStringLiteral("/valve"), "closed",
+                                      QStringLiteral("coapw/lamp"), QStringLiteral("off"));
+    QVERIFY(!setUp.base.isEmpty());
+    const QString &valve = setUp.device;
+    const QString &lamp = setUp.topic;
+    const QString base = setUp.base + QStringLiteral("/r/");
 
     // The device's refusal comes back as the answer: 5.02 with the reason.
     const QString failed = runCoapClient({QStringLiteral("-m"), QStringLiteral("put"), QStringLiteral("-e"), QStringLiteral("open"),
@@ -759,11 +785,7 @@ void TestGateway::thingDescriptionsCarryActions()
 
     // Our own HTTP connector takes the gateway's TDs and invokes the action through it.
     Engine client;
-    EndpointConfig endpoint;
-    endpoint.id = QStringLiteral("gateway");
-    endpoint.url = *ResourceId::parse(QStringLiteral("http://127.0.0.1:%1").arg(m_port));
-    client.endpoints()->add(endpoint);
-    client.connectEndpoint(endpoint.id);
+    connectToGateway(&client);
     const ResourceId action = *ResourceId::parse(QStringLiteral("http://127.0.0.1:%1/resources/%2").arg(m_port).arg(idOf(bell)));
     QTRY_VERIFY_WITH_TIMEOUT(client.store()->find(action), 30000);
     QCOMPARE(client.store()->find(action)->metadata().extra.value(QLatin1String("affordance")).toString(), QStringLiteral("action"));

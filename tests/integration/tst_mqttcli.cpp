@@ -14,6 +14,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <memory>
 
 namespace {
 
@@ -97,9 +98,19 @@ private Q_SLOTS:
     void watchPrintsWhatTheSessionQueued();
     void watchPrintsEveryMessageOfAFlood();
     void watchResumedTwicePrintsNoMessageTwice();
+    void watchCountLosesNothingOfAResumedSession();
 
 private:
     void queueNumbers(const testsupport::Mosquitto &broker, const QString &prefix, const QString &session, int count);
+    // A broker of its own (no cap on the offline queue) with count numbered messages queued
+    // for a persistent session: what the resumed-session tests start from.
+    struct QueuedSession
+    {
+        std::unique_ptr<testsupport::Mosquitto> broker = std::make_unique<testsupport::Mosquitto>();
+        QString target; // the watch URL: mqtt://127.0.0.1:port/prefix/#
+        QString session;
+    };
+    QueuedSession queueForSession(const QString &name, int count);
     QString url(const QString &topic) const { return QStringLiteral("mqtt://127.0.0.1:%1/%2").arg(m_broker.port()).arg(topic); }
     testsupport::Mosquitto m_broker;
 };
@@ -674,6 +685,20 @@ void TestMqttCli::queueNumbers(const testsupport::Mosquitto &broker, const QStri
     QCOMPARE(publish.exitCode(), 0);
 }
 
+TestMqttCli::QueuedSession TestMqttCli::queueForSession(const QString &name, int count)
+{
+    QueuedSession queued;
+    if (!queued.broker->start(QStringLiteral("max_queued_messages 0\n"))) {
+        QTest::qFail("the broker did not start", __FILE__, __LINE__);
+        return queued;
+    }
+    const QString prefix = mqtttest::uniquePrefix(name);
+    queued.target = QStringLiteral("mqtt://127.0.0.1:%1/%2/#").arg(queued.broker->port()).arg(prefix);
+    queued.session = QStringLiteral("thingscape-%1-%2").arg(name).arg(QCoreApplication::applicationPid());
+    queueNumbers(*queued.broker, prefix, queued.session, count);
+    return queued;
+}
+
 void TestMqttCli::watchPrintsEveryMessageOfAFlood()
 {
     // Given 30,000 messages on one topic queued for a persistent session (they arrive far
@@ -705,15 +730,12 @@ void TestMqttCli::watchPrintsEveryMessageOfAFlood()
 void TestMqttCli::watchResumedTwicePrintsNoMessageTwice()
 {
     // Given 20,000 messages queued for a persistent session (many more than one watch takes)
-    testsupport::Mosquitto broker; // its own: no cap on the offline queue
-    QVERIFY(broker.start(QStringLiteral("max_queued_messages 0\n")));
-    const QString prefix = mqtttest::uniquePrefix("cliresume");
-    const QString target = QStringLiteral("mqtt://127.0.0.1:%1/%2/#").arg(broker.port()).arg(prefix);
-    const QString session = QStringLiteral("thingscape-resume-%1").arg(QCoreApplication::applicationPid());
     constexpr int kMessages = 20000;
-    queueNumbers(broker, prefix, session, kMessages);
+    const QueuedSession queued = queueForSession(QStringLiteral("cliresume"), kMessages);
     if (QTest::currentTestFailed())
         return;
+    const QString &target = queued.target;
+    const QString &session = queued.session;
 
     // When watch takes a part of the queue and stops, several times over (each stop leaves
     // messages in flight: the ones it acknowledged must not come again)
@@ -749,6 +771,57 @@ void TestMqttCli::watchResumedTwicePrintsNoMessageTwice()
     QVERIFY2(duplicates == 0, qPrintable(QStringLiteral("%1 messages printed again, first: %2")
                                              .arg(duplicates)
                                              .arg(firstDuplicates.join(QStringLiteral(", ")))));
+}
+
+void TestMqttCli::watchCountLosesNothingOfAResumedSession()
+{
+    // Given 5,000 messages queued for a persistent session
+    constexpr int kMessages = 5000;
+    constexpr int kCount = 100;
+    const QueuedSession queued = queueForSession(QStringLiteral("clicount"), kMessages);
+    if (QTest::currentTestFailed())
+        return;
+    const QString &target = queued.target;
+    const QString &session = queued.session;
+
+    // When watch takes 100 of them at a time, again and again (libmosquitto acknowledges every
+    // message it reads: one read beyond the count would be gone for the next run)
+    QList<int> seen(kMessages, 0);
+    int printed = 0;
+    for (int pass = 0; pass < kMessages / kCount; ++pass) {
+        const Run r = run({"watch", target, "--qos", "1", "--session", session, "--count", QString::number(kCount),
+                           "--timeout", "60"},
+                          QProcessEnvironment::systemEnvironment(), 120000);
+        const QStringList out = r.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        for (const QString &line : out) {
+            bool ok = false;
+            const int n = line.section(QLatin1Char(' '), -1).toInt(&ok);
+            QVERIFY2(ok && n >= 0 && n < kMessages, qPrintable(line));
+            ++seen[n];
+        }
+        printed += int(out.size());
+        // Then each run prints its 100 (one finding fewer waited out its timeout: the queue
+        // had run dry early)
+        QVERIFY2(r.exitCode == 0 && out.size() == kCount,
+                 qPrintable(QStringLiteral("pass %1: exit %2, %3 lines, %4 in all; %5")
+                                .arg(pass)
+                                .arg(r.exitCode)
+                                .arg(out.size())
+                                .arg(printed)
+                                .arg(r.err)));
+    }
+
+    // And over all runs every message was printed exactly once
+    QStringList wrong;
+    for (int n = 0; n < kMessages && wrong.size() < 5; ++n) {
+        if (seen[n] != 1)
+            wrong << QStringLiteral("%1 printed %2 times").arg(n).arg(seen[n]);
+    }
+    QVERIFY2(wrong.isEmpty(), qPrintable(wrong.join(QStringLiteral(", "))));
+    // And nothing is left for another run
+    const Run last = run({"watch", target, "--qos", "1", "--session", session, "--count", "1", "--timeout", "1"});
+    QCOMPARE(last.exitCode, 1);
+    QVERIFY2(last.out.isEmpty(), qPrintable(last.out));
 }
 
 QTEST_GUILESS_MAIN(TestMqttCli)

@@ -3,6 +3,7 @@
 // instances splitting one topic's messages with --share: each acted on exactly once.
 #include "mqtttesthelpers.h"
 #include "testsupport.h"
+#include "verbtesthelpers.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -15,14 +16,7 @@
 
 #include <signal.h>
 
-namespace {
-
-QString thingscape()
-{
-    return qEnvironmentVariable("THINGSCAPE_BINARY_DIR") + QStringLiteral("/app/thingscape");
-}
-
-} // namespace
+using verbtest::thingscape;
 
 class TestRunVerb : public QObject
 {
@@ -43,39 +37,23 @@ private:
     bool waitForSubscriptions(const QString &needle, int count);
     void startRun(QProcess *process, const QStringList &args);
 
-    testsupport::Mosquitto m_broker;
-    QTemporaryDir m_dir;
+    verbtest::Peers m_peers;
+    testsupport::Mosquitto &m_broker = m_peers.broker;
     QString m_prefix;
     QString m_brokerLog;
 };
 
 void TestRunVerb::initTestCase()
 {
-    REQUIRE_BINARY(mosquitto, "mosquitto", "mosquitto")
     REQUIRE_BINARY(sub, "mosquitto_sub", "mosquitto-clients")
-    QVERIFY(QFile::exists(thingscape()));
-    QVERIFY(m_dir.isValid());
-    QVERIFY(m_broker.start(QStringLiteral("log_type subscribe\n")));
+    if (!m_peers.start(QStringLiteral("log_type subscribe\n")))
+        return;
 }
 
 QString TestRunVerb::writeWorkspace(const QString &name, const QString &rules, const QString &endpointUrl)
 {
     m_prefix = mqtttest::uniquePrefix(QStringLiteral("run"));
-    const QString base = QStringLiteral("mqtt://127.0.0.1:%1").arg(m_broker.port());
-    QString text = QStringLiteral(R"J({
-  "thingscape": 1,
-  "endpoints": [{"id": "broker", "url": "%1", "filters": ["%2/#"]}],
-  "rules": %3
-}
-)J")
-                       .arg(endpointUrl.isEmpty() ? base : endpointUrl, m_prefix, rules);
-    text.replace(QStringLiteral("%B"), base + QLatin1Char('/') + m_prefix);
-    const QString path = m_dir.filePath(name);
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        return {};
-    file.write(text.toUtf8());
-    return path;
+    return m_peers.writeWorkspace(name, m_prefix, rules, endpointUrl);
 }
 
 bool TestRunVerb::waitForSubscriptions(const QString &needle, int count)
@@ -121,7 +99,7 @@ void TestRunVerb::brokenWorkspaceExits2WithPosition()
     QVERIFY(run.readAllStandardOutput().isEmpty());
 
     QProcess missing;
-    startRun(&missing, {m_dir.filePath(QStringLiteral("nope.thingscape"))});
+    startRun(&missing, {m_peers.dir.filePath(QStringLiteral("nope.thingscape"))});
     QVERIFY(missing.waitForFinished(20000));
     QCOMPARE(missing.exitCode(), 2);
 }

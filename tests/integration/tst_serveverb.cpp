@@ -3,6 +3,7 @@
 // bearer token generated, printed once and kept when bound beyond loopback; `run --http` serving the same.
 #include "mqtttesthelpers.h"
 #include "testsupport.h"
+#include "verbtesthelpers.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -15,14 +16,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-namespace {
-
-QString thingscape()
-{
-    return qEnvironmentVariable("THINGSCAPE_BINARY_DIR") + QStringLiteral("/app/thingscape");
-}
-
-} // namespace
+using verbtest::thingscape;
 
 class TestServeVerb : public QObject
 {
@@ -46,8 +40,8 @@ private:
     QJsonObject firstItem(const QString &url);
     QNetworkReply *request(const QByteArray &verb, const QUrl &url, const QByteArray &body = {}, const QByteArray &token = {});
 
-    testsupport::Mosquitto m_broker;
-    QTemporaryDir m_dir;
+    verbtest::Peers m_peers;
+    testsupport::Mosquitto &m_broker = m_peers.broker;
     QString m_prefix;
     QString m_workspace;
     QNetworkAccessManager m_network;
@@ -55,20 +49,12 @@ private:
 
 void TestServeVerb::initTestCase()
 {
-    REQUIRE_BINARY(mosquitto, "mosquitto", "mosquitto")
     REQUIRE_BINARY(pub, "mosquitto_pub", "mosquitto-clients")
-    QVERIFY(QFile::exists(thingscape()));
-    QVERIFY(m_dir.isValid());
-    QVERIFY(m_broker.start());
+    if (!m_peers.start())
+        return;
     m_prefix = mqtttest::uniquePrefix(QStringLiteral("serve"));
-    m_workspace = m_dir.filePath(QStringLiteral("serve.thingscape"));
-    QFile file(m_workspace);
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write(QStringLiteral(R"({"thingscape": 1, "endpoints": [{"id": "broker", "url": "mqtt://127.0.0.1:%1", "filters": ["%2/#"]}]})")
-                   .arg(m_broker.port())
-                   .arg(m_prefix)
-                   .toUtf8());
-    file.close();
+    m_workspace = m_peers.writeWorkspace(QStringLiteral("serve.thingscape"), m_prefix);
+    QVERIFY(!m_workspace.isEmpty());
     QCOMPARE(mqtttest::publish(m_broker.port(), {QStringLiteral("-r"), QStringLiteral("-t"), m_prefix + QStringLiteral("/boiler/temp"),
                                                  QStringLiteral("-m"), QStringLiteral("64")}),
              0);

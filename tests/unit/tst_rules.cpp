@@ -44,6 +44,7 @@ private Q_SLOTS:
     void statefulRulesCannotBeShared();
     void scriptSeesItsScope();
     void scriptHasNoFileNetworkOrProcessAccess();
+    void compiledExpressionsAreBounded();
     void infiniteLoopIsInterrupted();
     void payloadOfResults();
     void traceJsonHasTheKeys();
@@ -294,6 +295,31 @@ void TestRules::scriptHasNoFileNetworkOrProcessAccess()
     QVERIFY2(tried.error.contains(QStringLiteral("ReferenceError")), qPrintable(tried.error));
     const ScriptResult xhr = script.evaluate(QStringLiteral("new XMLHttpRequest()"), scope);
     QVERIFY(!xhr.ok());
+}
+
+void TestRules::compiledExpressionsAreBounded()
+{
+    // Given a rule thread's script, with one expression in steady use
+    RuleScript script({});
+    const ScriptScope scope{QJsonValue(3), QJsonValue(), QString(), 0};
+    const QString hot = QStringLiteral("value * 2");
+    // When many more distinct expressions than it keeps are evaluated (as rules edited over a
+    // long session, or expressions made from values, would be)
+    constexpr int kDistinct = int(RuleScript::kMaxCompiled) * 5 / 2;
+    for (int i = 0; i < kDistinct; ++i) {
+        const ScriptResult result = script.evaluate(QStringLiteral("value + %1").arg(i), scope);
+        QVERIFY2(result.ok(), qPrintable(result.error));
+        QCOMPARE(result.value.toInt(), 3 + i);
+        if (i % 100 == 0)
+            QCOMPARE(script.evaluate(hot, scope).value.toInt(), 6);
+    }
+    // Then no more than the bound stay compiled: the one in use among them, the oldest gone
+    QVERIFY2(script.compiledCount() <= RuleScript::kMaxCompiled, qPrintable(QString::number(script.compiledCount())));
+    QVERIFY(script.isCompiled(hot));
+    QVERIFY(script.isCompiled(QStringLiteral("value + %1").arg(kDistinct - 1)));
+    QVERIFY(!script.isCompiled(QStringLiteral("value + 0")));
+    // And one evicted still evaluates (compiled again)
+    QCOMPARE(script.evaluate(QStringLiteral("value + 0"), scope).value.toInt(), 3);
 }
 
 void TestRules::infiniteLoopIsInterrupted()
