@@ -94,8 +94,8 @@ void TestRecordingUi::recordPauseBrowseExportStop()
         Update update;
         update.id = id;
         if (i == 0) {
-            update.metadata.title.set(QStringLiteral("Greenhouse temperature"), MetaSource::User);
-            update.metadata.unit.set(QStringLiteral("Cel"), MetaSource::SenML);
+            update.metadata.edit().title.set(QStringLiteral("Greenhouse temperature"), MetaSource::User);
+            update.metadata.edit().unit.set(QStringLiteral("Cel"), MetaSource::SenML);
         }
         Value value = codecs::decode(QByteArray::number(20 + i), ContentFormat::Text);
         value.timeMs = now - 1000 + i;

@@ -402,15 +402,28 @@ void TestSimulator::coapWellKnownCore()
 
 void TestSimulator::coapObserve()
 {
+    // The lab's temperature is notified when its two-decimal reading changes; left alone it can
+    // drift by less than that for seconds (it follows the simulated time of day). With the
+    // radiator valve fully open it warms by about 0.02 °C a tick, so the reading changes on
+    // almost every tick: the registration's answer plus at least one notification.
+    const QString coap = m_sim.url("coap");
+    const QByteArray valveBefore = coapGet(QStringLiteral("/actuators/valve")).trimmed();
+    QCOMPARE(run(m_coapClient, {QStringLiteral("-m"), QStringLiteral("put"), QStringLiteral("-e"),
+                                QStringLiteral("100"), coap + "/actuators/valve"})
+                 .exitCode,
+             0);
     // Values are printed back to back; each reading has exactly two decimals.
     const QByteArray temperatures =
-        run(m_coapClient, {QStringLiteral("-s"), QStringLiteral("5"), m_sim.url("coap") + "/sensors/temperature"})
-            .out;
+        run(m_coapClient, {QStringLiteral("-s"), QStringLiteral("6"), coap + "/sensors/temperature"}).out;
+    QCOMPARE(run(m_coapClient, {QStringLiteral("-m"), QStringLiteral("put"), QStringLiteral("-e"),
+                                QString::fromLatin1(valveBefore), coap + "/actuators/valve"})
+                 .exitCode,
+             0);
     static const QRegularExpression reading(QStringLiteral("-?\\d+\\.\\d\\d"));
     qsizetype count = 0;
     for (auto it = reading.globalMatch(QString::fromLatin1(temperatures)); it.hasNext(); it.next())
         ++count;
-    QVERIFY2(count >= 3, temperatures.constData());
+    QVERIFY2(count >= 2, temperatures.constData());
 
     const QByteArray meter =
         run(m_coapClient, {QStringLiteral("-s"), QStringLiteral("4"), m_sim.url("coap") + "/meters/energy"}).out;
