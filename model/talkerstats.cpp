@@ -126,7 +126,7 @@ quint32 TalkerStats::find(QStringView uri) const
         const quint32 slot = m_slots[i];
         if (slot == 0)
             return kNone;
-        if (m_nodes[slot - 1].id.uri() == uri)
+        if (uriOf(m_nodes[slot - 1]) == uri)
             return slot - 1;
     }
 }
@@ -140,20 +140,36 @@ void TalkerStats::index(quint32 node)
             index(n);
     }
     const size_t mask = m_slots.size() - 1;
-    size_t i = qHash(QStringView(m_nodes[node].id.uri()), m_seed) & mask;
+    size_t i = qHash(uriOf(m_nodes[node]), m_seed) & mask;
     while (m_slots[i] != 0)
         i = (i + 1) & mask;
     m_slots[i] = node + 1;
+}
+
+QStringView TalkerStats::uriOf(const Node &node)
+{
+    return node.prefix == 0 ? QStringView(node.id.uri()) : QStringView(node.id.uri()).left(node.prefix);
+}
+
+ResourceId TalkerStats::idOf(const Node &node)
+{
+    if (node.prefix == 0)
+        return node.id;
+    // The id's URI ends with its topic as it is (see obtain()).
+    const QString &uri = node.id.uri();
+    const qsizetype base = uri.size() - node.id.pathView().size();
+    return ResourceId::fromTopic(node.id, uri.mid(base + 1, node.prefix - base - 1));
 }
 
 quint32 TalkerStats::obtain(const ResourceId &id)
 {
     if (const quint32 node = find(id.uri()); node != kNone)
         return node;
-    const auto make = [this](const ResourceId &level, quint32 parent) {
+    const auto make = [this](const ResourceId &level, quint32 parent, qsizetype prefix = 0) {
         const quint32 node = quint32(m_nodes.size());
         Node &made = m_nodes.emplace_back();
         made.id = level;
+        made.prefix = quint16(prefix);
         made.parent = parent;
         if (parent != kNone)
             m_nodes[parent].hasChildren = true;
@@ -162,12 +178,13 @@ quint32 TalkerStats::obtain(const ResourceId &id)
     };
     // A new MQTT topic: up its URI to the nearest level already known (in a flood of new topics
     // its device's or floor's), and only the levels missing below that are made. Where the topic
-    // needs no percent-encoding, a level's URI is the topic's up to a '/', as chainOf() spells it.
-    // Building every level's id was 60 % of the window's time while a million topics came.
-    if (id.protocol() == Protocol::Mqtt) {
+    // needs no percent-encoding, a level's URI is the topic's up to a '/', as chainOf() spells it:
+    // the level shares the topic's id and keeps where its URI ends. Building every level's id was
+    // 60 % of the window's time while a million topics came, and its string 130 bytes a topic.
+    if (id.protocol() == Protocol::Mqtt && id.uri().size() <= std::numeric_limits<quint16>::max()) {
         const QString &uri = id.uri();
-        const QString path = id.path();
-        if (!path.isEmpty() && uri.endsWith(path)) {
+        const QStringView path = id.pathView();
+        if (!path.isEmpty() && QStringView(uri).endsWith(path)) {
             const qsizetype base = uri.size() - path.size(); // the endpoint's URI ends here
             QVarLengthArray<qsizetype, 8> missing;            // where missing levels' URIs end, deepest first
             quint32 known = kNone;
@@ -181,7 +198,7 @@ quint32 TalkerStats::obtain(const ResourceId &id)
             if (known != kNone) {
                 quint32 parent = known;
                 for (qsizetype i = missing.size() - 1; i >= 0; --i)
-                    parent = make(ResourceId::fromTopic(id, path.mid(1, missing[i] - base - 1)), parent);
+                    parent = make(id, parent, missing[i]);
                 return make(id, parent);
             }
         }
@@ -313,7 +330,6 @@ qsizetype TalkerStats::activeCount() const
 TalkerStats::Stats TalkerStats::statsOf(const Node &node, Window window, qint64 nowMs) const
 {
     Stats stats;
-    stats.id = node.id;
     stats.isResource = node.isResource;
     stats.resources = node.resources;
     stats.messages = node.messages;
@@ -335,10 +351,23 @@ TalkerStats::Stats TalkerStats::statsOf(const Node &node, Window window, qint64 
 
 std::optional<TalkerStats::Stats> TalkerStats::stats(const ResourceId &id, Window window, qint64 nowMs) const
 {
-    return stats(id.uri(), window, nowMs);
+    std::optional<Stats> found = counts(id.uri(), window, nowMs);
+    if (found)
+        found->id = id;
+    return found;
 }
 
 std::optional<TalkerStats::Stats> TalkerStats::stats(const QString &uri, Window window, qint64 nowMs) const
+{
+    const quint32 node = find(uri);
+    if (node == kNone)
+        return std::nullopt;
+    Stats found = statsOf(m_nodes[node], window, nowMs);
+    found.id = idOf(m_nodes[node]);
+    return found;
+}
+
+std::optional<TalkerStats::Stats> TalkerStats::counts(QStringView uri, Window window, qint64 nowMs) const
 {
     const quint32 node = find(uri);
     if (node == kNone)
@@ -360,16 +389,31 @@ QList<TalkerStats::Touched> TalkerStats::takeTouched()
     touched.reserve(qsizetype(m_touched.size()));
     for (const quint32 node : m_touched) {
         m_nodes[node].touched = false;
-        touched.append(Touched{node, m_nodes[node].id});
+        touched.append(Touched{node, idOf(m_nodes[node])});
     }
     m_touched.clear();
     return touched;
 }
 
+std::vector<quint32> TalkerStats::takeTouchedRanks()
+{
+    std::sort(m_touched.begin(), m_touched.end());
+    for (const quint32 node : m_touched)
+        m_nodes[node].touched = false;
+    return std::exchange(m_touched, {});
+}
+
 QList<TalkerStats::Stats> TalkerStats::top(Window window, bool byBytes, Kind kind, int count, qint64 nowMs) const
 {
-    QList<Stats> all;
-    for (const Node &node : m_nodes) {
+    // Ranked by node, the ids built for the top ones only (a folder's is built).
+    struct Ranked
+    {
+        quint32 node;
+        Stats stats;
+    };
+    std::vector<Ranked> all;
+    for (quint32 n = 0; n < quint32(m_nodes.size()); ++n) {
+        const Node &node = m_nodes[n];
         if ((!node.rings && node.oneMessages == 0) || nowMs - node.lastMs > windowMs(window))
             continue;
         // A subtree is a node with nodes below it; a resource with children counts as both.
@@ -380,17 +424,22 @@ QList<TalkerStats::Stats> TalkerStats::top(Window window, bool byBytes, Kind kin
             continue;
         Stats stats = statsOf(node, window, nowMs);
         if (stats.messagesPerSecond > 0)
-            all.append(stats);
+            all.push_back(Ranked{n, stats});
     }
-    auto key = [byBytes](const Stats &s) { return byBytes ? s.bytesPerSecond : s.messagesPerSecond; };
-    const qsizetype n = std::min<qsizetype>(count, all.size());
-    std::partial_sort(all.begin(), all.begin() + n, all.end(), [&key](const Stats &a, const Stats &b) {
+    auto key = [byBytes](const Ranked &r) { return byBytes ? r.stats.bytesPerSecond : r.stats.messagesPerSecond; };
+    const size_t n = std::min(size_t(std::max(count, 0)), all.size());
+    std::partial_sort(all.begin(), all.begin() + qsizetype(n), all.end(), [this, &key](const Ranked &a, const Ranked &b) {
         if (key(a) != key(b))
             return key(a) > key(b);
-        return a.id < b.id;
+        return uriOf(m_nodes[a.node]) < uriOf(m_nodes[b.node]);
     });
-    all.resize(n);
-    return all;
+    QList<Stats> top;
+    top.reserve(qsizetype(n));
+    for (size_t i = 0; i < n; ++i) {
+        top.append(all[i].stats);
+        top.last().id = idOf(m_nodes[all[i].node]);
+    }
+    return top;
 }
 
 } // namespace thingscape

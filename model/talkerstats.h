@@ -66,8 +66,14 @@ public:
         ResourceId id;
     };
     QList<Touched> takeTouched();
-    // The id of the node of that rank (as takeTouched() gave it).
-    const ResourceId &nodeId(quint32 rank) const { return m_nodes[rank].id; }
+    // The same as ranks only (no ids built): for views that look a node up by rank when they
+    // redraw it.
+    std::vector<quint32> takeTouchedRanks();
+    // The id of the node of that rank (as takeTouched() gave it). A folder's is built here: a
+    // node keeps only a shared reference to a resource's URI below it.
+    ResourceId nodeId(quint32 rank) const { return idOf(m_nodes[rank]); }
+    // stats() without the id (which a folder would build): for views that hold the URI.
+    std::optional<Stats> counts(QStringView uri, Window window, qint64 nowMs) const;
     // Forgets which nodes changed (for a view that redraws what it shows instead); returns how
     // many there were.
     qsizetype dropTouched();
@@ -110,6 +116,9 @@ private:
     // the rings come with the second.
     struct Node
     {
+        // A folder of a plain MQTT topic shares the id of the first resource seen below it and
+        // is its URI's first `prefix` characters (0: the node is the id itself): no string of
+        // its own (130 bytes a topic at a million topics).
         ResourceId id;
         std::unique_ptr<Rings> rings;
         quint64 messages = 0;
@@ -122,11 +131,16 @@ private:
         bool isResource = false;
         bool touched = false;    // in m_touched
         bool hasChildren = false; // a node's parent is this one
+        quint16 prefix = 0;
     };
 
     quint32 obtain(const ResourceId &id);
     quint32 find(QStringView uri) const;
     void index(quint32 node);
+    // The node's URI (a view into its id's) and its id (built for a folder).
+    static QStringView uriOf(const Node &node);
+    static ResourceId idOf(const Node &node);
+    // Without the id.
     Stats statsOf(const Node &node, Window window, qint64 nowMs) const;
     static void count(Node &node, qint64 nowMs, quint64 messages, quint64 bytes);
     static void add(Rings &rings, qint64 nowMs, quint32 messages, quint32 bytes);

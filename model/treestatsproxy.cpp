@@ -128,7 +128,7 @@ std::optional<TalkerStats::Stats> TreeStatsProxy::statsAt(const QModelIndex &ind
     if (!m_stats)
         return std::nullopt;
     const QString uri = firstColumn(index).data(ResourceTreeModel::ResourceIdRole).toString();
-    return uri.isEmpty() ? std::nullopt : m_stats->stats(uri, kWindow, nowMs);
+    return uri.isEmpty() ? std::nullopt : m_stats->counts(uri, kWindow, nowMs);
 }
 
 QVariant TreeStatsProxy::data(const QModelIndex &index, int role) const
@@ -256,17 +256,17 @@ void TreeStatsProxy::refresh()
             m_timer->start();
         return;
     }
-    const QList<TalkerStats::Touched> touched = m_stats->takeTouched(); // by rank
-    if (!touched.isEmpty()) {
+    const std::vector<quint32> touched = m_stats->takeTouchedRanks();
+    if (!touched.empty()) {
         std::vector<Recent> merged;
-        merged.reserve(m_recent.size() + size_t(touched.size()));
+        merged.reserve(m_recent.size() + touched.size());
         auto old = m_recent.cbegin();
-        for (const TalkerStats::Touched &node : touched) {
-            while (old != m_recent.cend() && old->rank < node.rank)
+        for (const quint32 rank : touched) {
+            while (old != m_recent.cend() && old->rank < rank)
                 merged.push_back(*old++);
-            if (old != m_recent.cend() && old->rank == node.rank)
+            if (old != m_recent.cend() && old->rank == rank)
                 ++old;
-            merged.push_back(Recent{node.rank, now});
+            merged.push_back(Recent{rank, now});
         }
         merged.insert(merged.end(), old, m_recent.cend());
         m_recent.swap(merged);

@@ -3,7 +3,6 @@
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QLoggingCategory>
-#include <QSet>
 
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -223,8 +222,10 @@ void Connector::coalescePending()
 {
     // Newest first: an update whose resource gets a later value is only needed for what
     // else it carries (metadata, state, removal, an outgoing message).
-    QSet<ResourceId> hasLaterValue;
-    QHash<ResourceId, size_t> laterValue; // where in kept, unless a removal came between
+    // Where in kept the later value of a resource is; kNoFold: there is one, but a removal came
+    // between (nothing folds across it). One lookup per update.
+    constexpr qsizetype kNoFold = -1;
+    QHash<ResourceId, qsizetype> laterValue;
     std::vector<Update> kept;
     kept.reserve(size_t(m_pendingCount));
     quint64 merged = 0;
@@ -236,25 +237,29 @@ void Connector::coalescePending()
             const bool incomingValue = update.direction == Direction::In && update.value && !update.remove;
             if (incomingValue) {
                 const bool valueOnly = !update.state && update.metadata.isEmpty();
-                if (hasLaterValue.contains(update.id)) {
+                const auto later = laterValue.find(update.id);
+                if (later != laterValue.end()) {
+                    const bool folds = *later != kNoFold;
                     // Its metadata goes into the later value's (which wins where both set a field);
                     // its state does not matter: a later value without a state means online.
-                    if (const auto later = laterValue.constFind(update.id); !valueOnly && later != laterValue.cend()
-                        && !update.metadata.isEmpty() && !update.metadata.isSameObject(kept[*later].metadata)) {
+                    if (folds && !valueOnly && !update.metadata.isEmpty()
+                        && !update.metadata.isSameObject(kept[size_t(*later)].metadata)) {
                         Metadata folded = update.metadata.get();
-                        folded.merge(kept[*later].metadata.get());
-                        kept[*later].metadata = MetadataRef(std::move(folded));
+                        folded.merge(kept[size_t(*later)].metadata.get());
+                        kept[size_t(*later)].metadata = MetadataRef(std::move(folded));
                     }
-                    if (valueOnly || laterValue.contains(update.id)) {
+                    if (valueOnly || folds) {
                         if (!update.derived)
                             ++merged;
                         continue;
                     }
+                    *later = qsizetype(kept.size());
+                } else {
+                    laterValue.insert(update.id, qsizetype(kept.size()));
                 }
-                hasLaterValue.insert(update.id);
-                laterValue.insert(update.id, kept.size());
             } else if (update.remove) {
-                laterValue.remove(update.id); // nothing folds across a removal
+                if (const auto later = laterValue.find(update.id); later != laterValue.end())
+                    *later = kNoFold; // nothing folds across a removal
             }
             kept.push_back(std::move(update));
         }

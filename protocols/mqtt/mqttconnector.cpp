@@ -487,10 +487,11 @@ void MqttConnector::onMessage(const MqttMessage &message)
     TopicInfo &info = cached ? *cached : uncached;
     const ResourceId id = info.id;
     // For clearing retained topics, which the command line (raw values) never does: a million
-    // topics at discovery need not be kept twice.
+    // topics at discovery need not be kept twice. Kept as the topic inside the id's URI (shared,
+    // not the message's own copy of it: 70 bytes a topic).
     if (!m_rawValues) {
         if (message.retain && !message.payload.isEmpty())
-            m_retainedTopics.insert(topic);
+            m_retainedTopics.insert(id.topic());
         else if (message.payload.isEmpty())
             m_retainedTopics.remove(topic);
     }
