@@ -425,20 +425,38 @@ void MqttConnector::onSubscribed(int mid, const QList<int> &grantedQos)
 
 MqttConnector::TopicInfo &MqttConnector::topicInfo(const QString &topic, bool *created)
 {
-    auto it = m_topics.find(topic);
-    *created = it == m_topics.end();
-    if (*created) {
+    TopicInfo *info = m_topics.find(topic);
+    if (!info) {
         // Bounded: a broker with endless unique topics must not grow this without end.
         // The command line meets most topics once (discovery) or a few over and over (watch):
-        // a small cache serves both without a million-entry table.
-        if (m_topics.size() >= (m_rawValues ? kMaxCachedTopicsRaw : kMaxCachedTopics))
-            m_topics.clear();
-        TopicInfo info{ResourceId::fromTopic(config().url, topic), false};
-        // Keyed by the topic inside the id's URI (shared, not copied): one string per topic.
-        const QString key = info.id.topic();
-        it = m_topics.insert(key, std::move(info));
+        // a small cache serves both without a million-entry table. The window keeps the topics
+        // retained on the broker (for clearing them) and drops the rest; the limit then doubles
+        // over what stays, so a broker with a million retained topics is not pruned per topic.
+        const qsizetype limit = m_rawValues ? kMaxCachedTopicsRaw : kMaxCachedTopics;
+        if (m_topicLimit < 0)
+            m_topicLimit = limit;
+        if (m_topics.size() >= m_topicLimit) {
+            if (m_rawValues)
+                m_topics.clear();
+            else
+                m_topics.keepOnly([](const TopicInfo &kept) { return kept.retainedOnBroker; });
+            m_topicLimit = std::max(limit, 2 * m_topics.size());
+        }
+        info = &m_topics.insert(ResourceId::fromTopic(config().url, topic));
     }
-    return it.value();
+    *created = !info->known;
+    info->known = true;
+    return *info;
+}
+
+QSet<QString> MqttConnector::retainedTopics() const
+{
+    QSet<QString> topics;
+    for (const TopicInfo &info : m_topics.entries()) {
+        if (info.retainedOnBroker)
+            topics.insert(info.id.topic());
+    }
+    return topics;
 }
 
 bool MqttConnector::takeDiscoveryMessage(const MqttMessage &message)
@@ -478,22 +496,20 @@ void MqttConnector::onMessage(const MqttMessage &message)
     // subscribe): caching it would only churn the small cache kept for repeating topics.
     TopicInfo uncached;
     TopicInfo *cached = nullptr;
-    if (m_rawValues && message.retain && !m_topics.contains(topic)) {
-        uncached = TopicInfo{ResourceId::fromTopic(config().url, topic), false};
+    if (m_rawValues && message.retain && !m_topics.find(topic)) {
+        uncached.id = ResourceId::fromTopic(config().url, topic);
         created = true;
     } else {
         cached = &topicInfo(topic, &created);
     }
     TopicInfo &info = cached ? *cached : uncached;
     const ResourceId id = info.id;
-    // For clearing retained topics, which the command line (raw values) never does: a million
-    // topics at discovery need not be kept twice. Kept as the topic inside the id's URI (shared,
-    // not the message's own copy of it: 70 bytes a topic).
+    // For clearing retained topics, which the command line (raw values) never does.
     if (!m_rawValues) {
         if (message.retain && !message.payload.isEmpty())
-            m_retainedTopics.insert(id.topic());
+            info.retainedOnBroker = true;
         else if (message.payload.isEmpty())
-            m_retainedTopics.remove(topic);
+            info.retainedOnBroker = false;
     }
 
     QList<Update> derived;
@@ -515,8 +531,10 @@ void MqttConnector::onMessage(const MqttMessage &message)
     // A message after a removal describes the topic anew (and `info` must not outlive this).
     auto forgetRemoved = [this, &derived] {
         for (const Update &update : std::as_const(derived)) {
-            if (update.remove)
-                m_topics.remove(update.id.topic());
+            if (!update.remove)
+                continue;
+            if (TopicInfo *removed = m_topics.find(TopicTable::topicOf(update.id)))
+                removed->known = false;
         }
     };
     if (haConfig && message.payload.isEmpty()) {
@@ -957,13 +975,15 @@ QCoro::Task<ClearResult> MqttConnector::clearRetained(const ResourceId &id, bool
     QStringList topics;
     // One topic is cleared even when we never saw it retained (the broker may hold it);
     // below a topic only what the broker handed out as retained.
-    if (!topic.isEmpty() && (!recursive || m_retainedTopics.contains(topic)))
+    const TopicInfo *own = topic.isEmpty() ? nullptr : m_topics.find(topic);
+    if (!topic.isEmpty() && (!recursive || (own && own->retainedOnBroker)))
         topics.append(topic);
     if (recursive) {
         const QString prefix = topic.isEmpty() ? QString() : topic + QLatin1Char('/');
-        for (const QString &retained : std::as_const(m_retainedTopics)) {
-            if (retained.startsWith(prefix) && retained != topic)
-                topics.append(retained);
+        for (const TopicInfo &info : m_topics.entries()) {
+            const QStringView retained = TopicTable::topicOf(info.id);
+            if (info.retainedOnBroker && retained.startsWith(prefix) && retained != topic)
+                topics.append(retained.toString());
         }
         std::sort(topics.begin(), topics.end());
     }
@@ -988,7 +1008,8 @@ QCoro::Task<ClearResult> MqttConnector::clearRetained(const ResourceId &id, bool
         }
         mids.append(mid);
         claimAck(mid, ackSerialBefore, waiter.get());
-        m_retainedTopics.remove(clear);
+        if (TopicInfo *cleared = m_topics.find(clear))
+            cleared->retainedOnBroker = false;
         Update sent;
         sent.id = ResourceId::fromTopic(config().url, clear);
         sent.direction = Direction::Out;

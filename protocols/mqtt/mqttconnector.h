@@ -3,6 +3,7 @@
 #include "homeassistantdiscovery.h"
 #include "homiediscovery.h"
 #include "mqttmessage.h"
+#include "topictable.h"
 
 #include "protocols/connector.h"
 
@@ -48,7 +49,7 @@ public:
     Capabilities capabilities() const override;
     QList<ResourceId> initialObservations() const override;
     // The topics seen with a retained message, for clearing.
-    QSet<QString> retainedTopics() const { return m_retainedTopics; }
+    QSet<QString> retainedTopics() const;
     // QoS of the subscriptions; default 0 with a clean session, 1 with a persistent one.
     int subscribeQos() const { return m_subscribeQos; }
     void setSubscribeQos(int qos);
@@ -63,11 +64,7 @@ public:
     static QString droppedCounterTopic();
 
 private:
-    struct TopicInfo
-    {
-        ResourceId id;
-        bool retained = false; // as last told to the store
-    };
+    using TopicInfo = TopicTable::Entry;
     struct PendingRead
     {
         QString topic;
@@ -136,8 +133,10 @@ private:
     void claimAck(int mid, quint64 publishedAfter, Wakeup *waiter);
     std::map<quint64, PendingRead> m_reads;
     quint64 m_nextReadToken = 1;
-    QSet<QString> m_retainedTopics;
-    QHash<QString, TopicInfo> m_topics; // every topic seen: its id, what the store knows of it
+    // Topics seen: their ids, what the store knows of them, which are retained on the broker.
+    // Bounded (see topicInfo()), except by the topics the broker holds retained.
+    TopicTable m_topics;
+    qsizetype m_topicLimit = -1; // when to drop what is not retained (-1: not yet set)
     // The command line decodes only what it prints: values go out with their raw bytes only.
     bool m_rawValues = false;
     // The command line's discovery ends once the broker has sent everything it had (the end
