@@ -3,6 +3,8 @@
 #include <QMetaType>
 #include <QString>
 
+#include <utility>
+
 namespace thingscape {
 
 enum class CauseKind {
@@ -15,10 +17,20 @@ enum class CauseKind {
 
 // What caused a value change. Rules need it to detect loops (a rule run triggered by its own
 // writes), the stream to show who wrote what.
+// 32 bytes: the string first and the two small fields after it share one word (kind first made it
+// 40, in every update and value event). Built as before, kind first.
 struct Cause
 {
-    CauseKind kind = CauseKind::Unknown;
+    Cause() = default;
+    Cause(CauseKind causeKind, QString causeSource, int causeDepth)
+        : source(std::move(causeSource))
+        , kind(causeKind)
+        , depth(causeDepth)
+    {
+    }
+
     QString source;
+    CauseKind kind = CauseKind::Unknown;
     int depth = 0; // Rule: 1 for a rule triggered by a peer or user, n+1 for one triggered by a depth-n rule
 
     static Cause endpoint(const QString &endpointId) { return {CauseKind::Endpoint, endpointId, 0}; }

@@ -29,7 +29,7 @@ enum class Direction : quint8 {
 
 // What a connector hands the store: a new value, new metadata, a state change or a removal,
 // for one resource. Connectors send these in batches (one queued hand-over per 16-50 ms).
-// Kept small (216 bytes): a flood waits in these while the window is busy. Metadata travel as one
+// Kept small (200 bytes): a flood waits in these while the window is busy. Metadata travel as one
 // shared pointer, set only when they say something new (one object for every update announced
 // alike), never per message.
 struct Update
