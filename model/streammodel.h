@@ -2,6 +2,7 @@
 
 #include "message.h"
 #include "resourcestore.h"
+#include "sharedstringslice.h"
 
 #include <QAbstractTableModel>
 #include <QPointer>
@@ -10,6 +11,7 @@ class QTimer;
 
 #include <algorithm>
 #include <deque>
+#include <memory>
 #include <vector>
 
 namespace thingscape {
@@ -89,7 +91,8 @@ public:
     // Empties the log and what was kept aside while paused; totalReceived() goes on counting.
     void clear();
 
-    const Message &message(int row) const;
+    // The row's message, put together from the row (which keeps no Message, see Entry).
+    Message message(int row) const;
     quint64 sequence(int row) const;
     QString summary(int row) const;
     quint64 totalReceived() const { return m_totalReceived; }
@@ -106,15 +109,32 @@ Q_SIGNALS:
     void pausedChanged(bool paused);
 
 private:
+    // What few rows have: an info text, a payload let go of.
+    struct Extra
+    {
+        QString info;
+        qint64 droppedBytes = 0;
+    };
+    // 112 bytes a row (a whole Message, its summary and its charge were 168): the id and the payload are
+    // shared with the store, the rest is fixed-size, and display text is built in data().
     struct Entry
     {
-        Message message;
+        ResourceId id;
+        QByteArray raw;
+        qint64 timeMs = 0;
         quint64 seq = 0;
+        std::unique_ptr<Extra> extra;
+        // Shares the value's decoding: reading it may decode the payload, so it is kept as it is.
+        DecodeError error;
         // Bounded, one line, made on first use (shown, filtered, or before its payload goes):
         // most rows of a flood are never shown, and making it decodes the payload.
-        mutable QString summary;
+        mutable SharedStringSlice summary;
+        int contentFormat = ContentFormat::Unknown;
+        Direction direction = Direction::In;
         mutable bool summarised = false;
-        mutable qsizetype cost = 0; // what it was charged to the store's budget, besides its payload
+
+        Message message() const;
+        qint64 size() const { return extra && extra->droppedBytes > 0 ? extra->droppedBytes : raw.size(); }
     };
 
     static Entry makeEntry(const Message &message, quint64 seq);
@@ -124,11 +144,13 @@ private:
     bool takeIncoming(qint64 budgetMs, qsizetype atLeast = 0);
     void insertEntries(std::vector<Entry> incoming);
     void trimPending();
+    // What a row is charged to the store's budget, besides its payload.
+    static qsizetype costOf(const Entry &entry);
     void charge(Entry &entry);
     void discharge(const Entry &entry);
     void eraseFront(std::deque<Entry> &entries, qsizetype count);
     QString displayText(const Entry &entry, int column) const;
-    const QString &summaryOf(const Entry &entry) const;
+    QString summaryOf(const Entry &entry) const;
 
     QPointer<ResourceStore> m_store; // Not owned.
     std::deque<Entry> m_entries;
