@@ -132,8 +132,7 @@ qsizetype StreamModel::costOf(const Entry &entry)
 {
     // Made of what the row holds, which changes only between a discharge() and a charge() (or,
     // for a summary made on first use, is charged as it is made): no field of its own needed.
-    const qsizetype extra = entry.extra ? 32 + qsizetype(sizeof(Extra)) : 0;
-    return qsizetype(sizeof(Entry)) + extra + stringBytes(entry.summary);
+    return qsizetype(sizeof(Entry)) + stringBytes(entry.summary);
 }
 
 void StreamModel::charge(Entry &entry)
@@ -184,9 +183,7 @@ bool StreamModel::dropOldestPayload()
             // a string of its own size
             entry.summary = SharedStringSlice(entry.summary.view().left(kDroppedSummaryChars - 1).toString() + QChar(0x2026));
         }
-        if (!entry.extra)
-            entry.extra = std::make_unique<Extra>();
-        entry.extra->droppedBytes = entry.raw.size();
+        entry.droppedBytes = quint32(std::min<qint64>(entry.raw.size(), std::numeric_limits<quint32>::max()));
         entry.raw = QByteArray();
         charge(entry);
         ++m_payloadsDropped;
@@ -268,7 +265,7 @@ bool StreamModel::takeIncoming(qint64 budgetMs, qsizetype atLeast)
 
 StreamModel::Entry StreamModel::makeEntry(const Message &message, quint64 seq)
 {
-    static_assert(sizeof(Entry) <= 112, "a stream row stays compact");
+    static_assert(sizeof(Entry) <= 128, "a stream row stays compact");
     Entry entry;
     entry.id = message.id;
     entry.raw = message.raw;
@@ -276,9 +273,9 @@ StreamModel::Entry StreamModel::makeEntry(const Message &message, quint64 seq)
     entry.seq = seq;
     entry.contentFormat = message.contentFormat;
     entry.direction = message.direction;
+    entry.info = message.info;
     entry.error = message.error;
-    if (!message.info.isEmpty() || message.droppedBytes > 0)
-        entry.extra.reset(new Extra{message.info, message.droppedBytes});
+    entry.droppedBytes = quint32(std::clamp<qint64>(message.droppedBytes, 0, std::numeric_limits<quint32>::max()));
     return entry;
 }
 
@@ -290,11 +287,9 @@ Message StreamModel::Entry::message() const
     message.id = id;
     message.raw = raw;
     message.contentFormat = contentFormat;
+    message.info = info;
     message.error = error;
-    if (extra) {
-        message.info = extra->info;
-        message.droppedBytes = extra->droppedBytes;
-    }
+    message.droppedBytes = droppedBytes;
     return message;
 }
 

@@ -11,7 +11,6 @@ class QTimer;
 
 #include <algorithm>
 #include <deque>
-#include <memory>
 #include <vector>
 
 namespace thingscape {
@@ -109,32 +108,28 @@ Q_SIGNALS:
     void pausedChanged(bool paused);
 
 private:
-    // What few rows have: an info text, a payload let go of.
-    struct Extra
-    {
-        QString info;
-        qint64 droppedBytes = 0;
-    };
-    // 112 bytes a row (a whole Message, its summary and its charge were 168): the id and the payload are
-    // shared with the store, the rest is fixed-size, and display text is built in data().
+    // 128 bytes a row (a whole Message, its summary and its charge were 168): the id, the payload
+    // and the info text are shared with the store and the connector, the rest is fixed-size, and
+    // display text is built in data().
     struct Entry
     {
         ResourceId id;
         QByteArray raw;
-        qint64 timeMs = 0;
-        quint64 seq = 0;
-        std::unique_ptr<Extra> extra;
-        // Shares the value's decoding: reading it may decode the payload, so it is kept as it is.
-        DecodeError error;
+        QString info;
         // Bounded, one line, made on first use (shown, filtered, or before its payload goes):
         // most rows of a flood are never shown, and making it decodes the payload.
         mutable SharedStringSlice summary;
-        int contentFormat = ContentFormat::Unknown;
-        Direction direction = Direction::In;
-        mutable bool summarised = false;
+        qint64 timeMs = 0;
+        quint64 seq = 0;
+        // Shares the value's decoding: reading it may decode the payload, so it is kept as it is.
+        DecodeError error;
+        quint32 droppedBytes = 0; // the payload's size once it was let go of (saturated)
+        Direction direction : 8 = Direction::In;
+        mutable bool summarised : 1 = false;
+        int contentFormat : 23 = ContentFormat::Unknown; // CoAP's are 16 bits, unknown is -1
 
         Message message() const;
-        qint64 size() const { return extra && extra->droppedBytes > 0 ? extra->droppedBytes : raw.size(); }
+        qint64 size() const { return droppedBytes > 0 ? qint64(droppedBytes) : raw.size(); }
     };
 
     static Entry makeEntry(const Message &message, quint64 seq);
