@@ -4,6 +4,7 @@
 #include "plaintooltip.h"
 #include "resourcestore.h"
 #include "compactchildren.h"
+#include "fixedsizepool.h"
 #include "sharedstringslice.h"
 
 #include <QCborArray>
@@ -23,11 +24,14 @@ namespace thingscape {
 
 using Key = SharedStringSlice;
 
-// 56 bytes a row (a 64-byte heap block; it was 96 plus 32 for a single child's vector): the key
-// shares its resource's URI, the children are one word (CompactChildren), labels (SenML names)
-// and endpoint ids live in side tables, the flags share a word with the row.
+// 56 bytes a row, from a pool (it was a 96-byte heap chunk plus 32 for a single child's vector):
+// the key shares its resource's URI, the children are one word (CompactChildren), labels (SenML
+// names) and endpoint ids live in side tables, the flags share a word with the row.
 struct ResourceTreeModel::Node
 {
+    static void *operator new(size_t size);
+    static void operator delete(void *node);
+
     Node *parent = nullptr; // Not owned.
     const Resource *resource = nullptr; // Not owned (the store's).
     Key key;              // the path level; for endpoints the endpoint URI
@@ -42,6 +46,30 @@ struct ResourceTreeModel::Node
     void renumberChildren(size_t from) { children.markStale(from); }
     void refreshRows() { children.refreshRows(); }
 };
+
+namespace {
+
+// The rows' pool (objectSize: a row's). Never destroyed: a model in a static may outlive any
+// other static.
+FixedSizePool &nodePool(size_t objectSize)
+{
+    static auto *pool = new FixedSizePool(objectSize);
+    return *pool;
+}
+
+} // namespace
+
+void *ResourceTreeModel::Node::operator new(size_t size)
+{
+    Q_ASSERT(size == sizeof(Node));
+    Q_UNUSED(size);
+    return nodePool(sizeof(Node)).allocate();
+}
+
+void ResourceTreeModel::Node::operator delete(void *node)
+{
+    nodePool(sizeof(Node)).deallocate(node);
+}
 
 // Depth first with one buffer for the topic and one for the URI; MQTT rows below an endpoint
 // get their text by appending their level. Endpoints, CoAP / HTTP rows (queries, trailing

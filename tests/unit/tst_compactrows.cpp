@@ -1,6 +1,7 @@
 // The compact pieces under the resource tree's rows and the stream's rows: a string slice that
 // shares its buffer (SharedStringSlice) and a one-word list of owned children (CompactChildren).
 #include "model/compactchildren.h"
+#include "model/fixedsizepool.h"
 #include "model/sharedstringslice.h"
 
 #include <QTest>
@@ -152,6 +153,30 @@ private Q_SLOTS:
         children.erase(children.begin(), children.end());
         QVERIFY(children.empty());
         QCOMPARE(alive, 0);
+    }
+
+    void poolReusesFreedObjectsAndGivesBlocksBackWhenEmpty()
+    {
+        FixedSizePool pool(56, 4);
+        std::vector<void *> objects;
+        for (int i = 0; i < 9; ++i)
+            objects.push_back(pool.allocate());
+        QCOMPARE(pool.blocks(), size_t(3)); // 4 a block
+        QCOMPARE(pool.liveObjects(), size_t(9));
+        // Objects are 56 bytes apart within a block: no per-object header
+        QCOMPARE(static_cast<char *>(objects[1]) - static_cast<char *>(objects[0]), 56);
+        void *freed = objects[5];
+        pool.deallocate(freed);
+        QCOMPARE(pool.allocate(), freed); // reused before a new block is taken
+        QCOMPARE(pool.blocks(), size_t(3));
+        for (void *object : objects)
+            pool.deallocate(object);
+        QCOMPARE(pool.liveObjects(), size_t(0));
+        QCOMPARE(pool.blocks(), size_t(0));
+        void *again = pool.allocate(); // and starts over
+        QVERIFY(again);
+        QCOMPARE(pool.blocks(), size_t(1));
+        pool.deallocate(again);
     }
 };
 
