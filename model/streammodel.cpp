@@ -281,16 +281,7 @@ StreamModel::Entry StreamModel::makeEntry(const Message &message, quint64 seq)
 
 Message StreamModel::Entry::message() const
 {
-    Message message;
-    message.timeMs = timeMs;
-    message.direction = direction;
-    message.id = id;
-    message.raw = raw;
-    message.contentFormat = contentFormat;
-    message.info = info;
-    message.error = error;
-    message.droppedBytes = droppedBytes;
-    return message;
+    return Message{timeMs, direction, id, raw, contentFormat, info, error, droppedBytes};
 }
 
 QString StreamModel::summaryOf(const Entry &entry) const
