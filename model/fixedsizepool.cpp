@@ -1,6 +1,7 @@
 #include "fixedsizepool.h"
 
 #include <algorithm>
+#include <cassert>
 #include <new>
 
 namespace thingscape {
@@ -18,7 +19,11 @@ FixedSizePool::~FixedSizePool()
 
 void *FixedSizePool::allocate()
 {
-    std::lock_guard lock(m_mutex);
+#ifndef NDEBUG
+    if (m_live == 0)
+        m_thread = std::this_thread::get_id();
+    assert(m_thread == std::this_thread::get_id() && "FixedSizePool used from two threads");
+#endif
     ++m_live;
     if (m_free) {
         void *object = m_free;
@@ -40,7 +45,7 @@ void FixedSizePool::deallocate(void *object) noexcept
 {
     if (!object)
         return;
-    std::lock_guard lock(m_mutex);
+    assert(m_thread == std::this_thread::get_id() && "FixedSizePool used from two threads");
     *static_cast<void **>(object) = m_free;
     m_free = object;
     if (--m_live == 0)
@@ -49,13 +54,11 @@ void FixedSizePool::deallocate(void *object) noexcept
 
 std::size_t FixedSizePool::liveObjects() const
 {
-    std::lock_guard lock(m_mutex);
     return m_live;
 }
 
 std::size_t FixedSizePool::blocks() const
 {
-    std::lock_guard lock(m_mutex);
     return m_blocks.size();
 }
 

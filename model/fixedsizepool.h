@@ -1,7 +1,7 @@
 #pragma once
 
 #include <cstddef>
-#include <mutex>
+#include <thread>
 #include <vector>
 
 namespace thingscape {
@@ -9,7 +9,9 @@ namespace thingscape {
 // Objects of one size carved from large blocks, without malloc's 8-byte header and 16-byte
 // rounding per object: a 56-byte tree row takes 56 bytes, not a 64-byte heap chunk. Freed
 // objects are reused; the blocks go back to the heap once no object is left (a workspace closed).
-// Thread-safe.
+// Not thread-safe, and takes no lock: one thread makes and frees the objects (the tree's rows: the
+// GUI thread, where the models live). Debug builds assert it (the thread of the first object since
+// the pool was last empty).
 class FixedSizePool
 {
 public:
@@ -26,7 +28,6 @@ public:
 private:
     void releaseBlocks() noexcept;
 
-    mutable std::mutex m_mutex;
     const std::size_t m_size;
     const std::size_t m_perBlock;
     std::vector<void *> m_blocks;
@@ -34,6 +35,9 @@ private:
     char *m_next = nullptr;   // never used yet in the newest block
     char *m_end = nullptr;
     std::size_t m_live = 0;
+#ifndef NDEBUG
+    std::thread::id m_thread; // debug builds: the one thread allowed while objects are live
+#endif
 };
 
 } // namespace thingscape
