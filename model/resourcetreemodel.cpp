@@ -3,6 +3,9 @@
 #include "naturalcompare.h"
 #include "plaintooltip.h"
 #include "resourcestore.h"
+#include "compactchildren.h"
+#include "fixedsizepool.h"
+#include "sharedstringslice.h"
 
 #include <QCborArray>
 #include <QCborMap>
@@ -19,66 +22,54 @@
 
 namespace thingscape {
 
-// A path level without a string of its own: a view into a string shared (implicitly, no copy)
-// with a resource's decoded path, so a million rows hold no heap string each. Endpoint URIs,
-// CoAP / HTTP leaves with a query or a trailing '/', and rows named by their full URI hold
-// the whole string instead.
-class ResourceTreeKey
-{
-public:
-    ResourceTreeKey() = default;
-    explicit ResourceTreeKey(const QString &whole)
-        : m_source(whole)
-        , m_length(quint32(whole.size()))
-    {
-    }
-    ResourceTreeKey(const QString &source, qsizetype offset, qsizetype length)
-        : m_source(source)
-        , m_offset(quint32(offset))
-        , m_length(quint32(length))
-    {
-    }
-    QStringView view() const { return QStringView(m_source).mid(m_offset, m_length); }
-    QString toString() const
-    {
-        return m_offset == 0 && m_length == quint32(m_source.size()) ? m_source : view().toString();
-    }
+using Key = SharedStringSlice;
 
-private:
-    QString m_source;
-    quint32 m_offset = 0;
-    quint32 m_length = 0;
-};
-using Key = ResourceTreeKey;
-
-// 88 bytes a row (a 96-byte heap block): labels (SenML names) and endpoint ids live in side
-// tables, the flags share a word with the row.
+// 56 bytes a row, from a pool (it was a 96-byte heap chunk plus 32 for a single child's vector):
+// the key shares its resource's URI, the children are one word (CompactChildren), labels (SenML
+// names) and endpoint ids live in side tables, the flags share a word with the row.
 struct ResourceTreeModel::Node
 {
+    static void *operator new(size_t size);
+    static void operator delete(void *node);
+
     Node *parent = nullptr; // Not owned.
-    std::vector<std::unique_ptr<Node>> children; // sorted by key (keyLess)
     const Resource *resource = nullptr; // Not owned (the store's).
     Key key;              // the path level; for endpoints the endpoint URI
+    CompactChildren<Node> children; // sorted by key (keyLess); rows renumbered lazily
     quint32 serial = 0;   // when it was made (compared with a walk's serial)
-    // Children from here on may have a stale row. Renumbered on the next look-up, not on every
-    // insert: thousands of inserts in the middle would otherwise cost O(children) each.
-    quint32 staleFrom = UINT32_MAX;
     mutable quint32 matchStamp = 0; // the walk's mark when it or a row below it matched
-    int row : 29 = 0;     // index in parent->children; current below staleFrom of the parent
+    int row : 29 = 0;     // index in parent->children; current once the parent's refreshRows() ran
     bool isEndpoint : 1 = false;
     bool hasLabel : 1 = false;           // shown by its label (m_labels) instead of its key
     mutable bool selfMatch : 1 = false;  // its own text matched (when matchStamp is the walk's mark)
 
-    void renumberChildren(size_t from) { staleFrom = std::min(staleFrom, quint32(from)); }
-    void refreshRows()
-    {
-        if (staleFrom == UINT32_MAX)
-            return;
-        for (size_t i = staleFrom; i < children.size(); ++i)
-            children[i]->row = int(i);
-        staleFrom = UINT32_MAX;
-    }
+    void renumberChildren(size_t from) { children.markStale(from); }
+    void refreshRows() { children.refreshRows(); }
 };
+
+namespace {
+
+// The rows' pool (objectSize: a row's). Never destroyed: a model in a static may outlive any
+// other static.
+FixedSizePool &nodePool(size_t objectSize)
+{
+    static auto *pool = new FixedSizePool(objectSize);
+    return *pool;
+}
+
+} // namespace
+
+void *ResourceTreeModel::Node::operator new(size_t size)
+{
+    Q_ASSERT(size == sizeof(Node));
+    Q_UNUSED(size);
+    return nodePool(sizeof(Node)).allocate();
+}
+
+void ResourceTreeModel::Node::operator delete(void *node)
+{
+    nodePool(sizeof(Node)).deallocate(node);
+}
 
 // Depth first with one buffer for the topic and one for the URI; MQTT rows below an endpoint
 // get their text by appending their level. Endpoints, CoAP / HTTP rows (queries, trailing
@@ -284,7 +275,7 @@ ResourceTreeModel::Node *ResourceTreeModel::findChild(const Node *parent, QStrin
         return m_endpointNodes.value(key.toString());
     const auto &children = parent->children;
     const auto it = std::lower_bound(children.begin(), children.end(), key,
-                                     [](const std::unique_ptr<Node> &n, QStringView k) { return keyLess(n->key.view(), k); });
+                                     [](const auto &n, QStringView k) { return keyLess(n->key.view(), k); });
     if (it == children.end() || (*it)->key.view() != key)
         return nullptr;
     return it->get();
@@ -378,7 +369,7 @@ const Resource *ResourceTreeModel::resourceAt(const QModelIndex &index) const
 
 std::unique_ptr<ResourceTreeModel::Node> ResourceTreeModel::makeNode()
 {
-    static_assert(sizeof(Node) <= 88, "a row fits a 96-byte heap block");
+    static_assert(sizeof(Node) <= 56, "a row fits a 64-byte heap block");
     auto node = std::make_unique<Node>();
     // Saturates after 4 billion rows: rows made after that count as old for a walk, and
     // markNewRows() has marked them anyway.
@@ -1035,7 +1026,7 @@ void ResourceTreeModel::addResources(const QList<const Resource *> &resources, Q
 
     for (Node *node : std::as_const(unsorted)) {
         std::sort(node->children.begin(), node->children.end(),
-                  [](const std::unique_ptr<Node> &a, const std::unique_ptr<Node> &b) { return keyLess(a->key.view(), b->key.view()); });
+                  [](const auto &a, const auto &b) { return keyLess(a->key.view(), b->key.view()); });
         node->renumberChildren(0);
     }
     std::vector<const Node *> newRoots;
@@ -1086,7 +1077,7 @@ void ResourceTreeModel::unmarkEmptied(Node *parent, QSet<Node *> *dirty)
     for (Node *node = parent; node && node != m_root.get() && node->matchStamp == mark && !node->selfMatch;
          node = node->parent) {
         const bool stillBelow = std::any_of(node->children.cbegin(), node->children.cend(),
-                                            [mark](const std::unique_ptr<Node> &child) { return child->matchStamp == mark; });
+                                            [mark](const auto &child) { return child->matchStamp == mark; });
         if (stillBelow)
             return;
         node->matchStamp = 0;
@@ -1097,7 +1088,7 @@ void ResourceTreeModel::unmarkEmptied(Node *parent, QSet<Node *> *dirty)
 void ResourceTreeModel::insertChildren(Node *parent, std::vector<std::unique_ptr<Node>> newChildren)
 {
     std::sort(newChildren.begin(), newChildren.end(),
-              [](const std::unique_ptr<Node> &a, const std::unique_ptr<Node> &b) { return keyLess(a->key.view(), b->key.view()); });
+              [](const auto &a, const auto &b) { return keyLess(a->key.view(), b->key.view()); });
     const QModelIndex parentIndex = indexFor(parent);
     auto &children = parent->children;
     size_t next = 0;
@@ -1106,7 +1097,7 @@ void ResourceTreeModel::insertChildren(Node *parent, std::vector<std::unique_ptr
         // while the next new node sorts before the existing child at that position.
         const QStringView firstKey = newChildren[next]->key.view();
         const auto at = std::lower_bound(children.begin(), children.end(), firstKey,
-                                         [](const std::unique_ptr<Node> &n, QStringView k) { return keyLess(n->key.view(), k); });
+                                         [](const auto &n, QStringView k) { return keyLess(n->key.view(), k); });
         const size_t position = size_t(at - children.begin());
         size_t end = next + 1;
         if (at != children.end()) {
@@ -1122,8 +1113,7 @@ void ResourceTreeModel::insertChildren(Node *parent, std::vector<std::unique_ptr
             if (newChildren[i]->isEndpoint)
                 m_endpointNodes.insert(newChildren[i]->key.toString(), newChildren[i].get());
         }
-        children.insert(children.begin() + qsizetype(position), std::make_move_iterator(newChildren.begin() + qsizetype(next)),
-                        std::make_move_iterator(newChildren.begin() + qsizetype(end)));
+        children.insert(position, newChildren.begin() + qsizetype(next), newChildren.begin() + qsizetype(end));
         parent->renumberChildren(position);
         endInsertRows();
         next = end;
@@ -1371,12 +1361,11 @@ void ResourceTreeModel::setEndpointParent(const ResourceId &endpoint, const Reso
     Node *from = node->parent;
     const int row = rowOf(node);
     const auto at = std::lower_bound(container->children.begin(), container->children.end(), QStringView(uri),
-                                     [](const std::unique_ptr<Node> &n, QStringView k) { return keyLess(n->key.view(), k); });
+                                     [](const auto &n, QStringView k) { return keyLess(n->key.view(), k); });
     const int destination = int(at - container->children.begin());
     if (!beginMoveRows(indexFor(from), row, row, indexFor(container), destination))
         return;
-    std::unique_ptr<Node> moved = std::move(from->children[size_t(row)]);
-    from->children.erase(from->children.begin() + row);
+    std::unique_ptr<Node> moved = from->children.take(size_t(row));
     from->renumberChildren(size_t(row));
     moved->parent = container;
     container->children.insert(container->children.begin() + destination, std::move(moved));

@@ -121,12 +121,19 @@ StreamModel::~StreamModel()
 
 namespace {
 
-qsizetype stringBytes(const QString &text)
+qsizetype stringBytes(const SharedStringSlice &text)
 {
-    return text.isEmpty() || !text.isDetached() ? 0 : 32 + 2 * text.capacity();
+    return text.isEmpty() ? 0 : 32 + 2 * text.size();
 }
 
 } // namespace
+
+qsizetype StreamModel::costOf(const Entry &entry)
+{
+    // Made of what the row holds, which changes only between a discharge() and a charge() (or,
+    // for a summary made on first use, is charged as it is made): no field of its own needed.
+    return qsizetype(sizeof(Entry)) + stringBytes(entry.summary);
+}
 
 void StreamModel::charge(Entry &entry)
 {
@@ -134,14 +141,13 @@ void StreamModel::charge(Entry &entry)
         return;
     // The row and its summary (the id and the info text are shared; the error text, made when the
     // store's value is decoded, is charged with that decoding).
-    entry.cost = qsizetype(sizeof(Entry)) + (entry.summarised ? stringBytes(entry.summary) : 0);
-    m_store->keep(entry.cost, entry.message.raw);
+    m_store->keep(costOf(entry), entry.raw);
 }
 
 void StreamModel::discharge(const Entry &entry)
 {
     if (m_store)
-        m_store->letGo(entry.cost, entry.message.raw);
+        m_store->letGo(costOf(entry), entry.raw);
 }
 
 void StreamModel::eraseFront(std::deque<Entry> &entries, qsizetype count)
@@ -156,8 +162,8 @@ void StreamModel::eraseFront(std::deque<Entry> &entries, qsizetype count)
 qint64 StreamModel::oldestDroppableMs() const
 {
     for (auto i = size_t(m_payloadFrom); i < m_entries.size(); ++i) {
-        if (!m_entries[i].message.raw.isEmpty())
-            return m_entries[i].message.timeMs;
+        if (!m_entries[i].raw.isEmpty())
+            return m_entries[i].timeMs;
     }
     return std::numeric_limits<qint64>::max();
 }
@@ -166,18 +172,19 @@ bool StreamModel::dropOldestPayload()
 {
     while (size_t(m_payloadFrom) < m_entries.size()) {
         Entry &entry = m_entries[size_t(m_payloadFrom++)];
-        if (entry.message.raw.isEmpty())
+        if (entry.raw.isEmpty())
             continue;
         // The row keeps a short summary, made while the payload is there.
         discharge(entry);
         if (!entry.summarised) {
-            entry.summary = summaryText(entry.message, kDroppedSummaryChars);
+            entry.summary = SharedStringSlice(summaryText(entry.message(), kDroppedSummaryChars));
             entry.summarised = true;
         } else if (entry.summary.size() > kDroppedSummaryChars) {
-            entry.summary = entry.summary.left(kDroppedSummaryChars - 1) + QChar(0x2026); // a string of its own size
+            // a string of its own size
+            entry.summary = SharedStringSlice(entry.summary.view().left(kDroppedSummaryChars - 1).toString() + QChar(0x2026));
         }
-        entry.message.droppedBytes = entry.message.raw.size();
-        entry.message.raw = QByteArray();
+        entry.droppedBytes = quint32(std::min<qint64>(entry.raw.size(), std::numeric_limits<quint32>::max()));
+        entry.raw = QByteArray();
         charge(entry);
         ++m_payloadsDropped;
         return true;
@@ -258,25 +265,37 @@ bool StreamModel::takeIncoming(qint64 budgetMs, qsizetype atLeast)
 
 StreamModel::Entry StreamModel::makeEntry(const Message &message, quint64 seq)
 {
+    static_assert(sizeof(Entry) <= 128, "a stream row stays compact");
     Entry entry;
-    entry.message = message;
+    entry.id = message.id;
+    entry.raw = message.raw;
+    entry.timeMs = message.timeMs;
     entry.seq = seq;
+    entry.contentFormat = message.contentFormat;
+    entry.direction = message.direction;
+    entry.info = message.info;
+    entry.error = message.error;
+    entry.droppedBytes = quint32(std::clamp<qint64>(message.droppedBytes, 0, std::numeric_limits<quint32>::max()));
     return entry;
 }
 
-const QString &StreamModel::summaryOf(const Entry &entry) const
+Message StreamModel::Entry::message() const
+{
+    return Message{timeMs, direction, id, raw, contentFormat, info, error, droppedBytes};
+}
+
+QString StreamModel::summaryOf(const Entry &entry) const
 {
     if (entry.summarised)
-        return entry.summary;
-    entry.summary = summaryText(entry.message, kSummaryChars);
+        return entry.summary.toString();
+    const QString text = summaryText(entry.message(), kSummaryChars);
+    entry.summary = SharedStringSlice(text);
     entry.summarised = true;
     // Charged now that it exists (the budget is enforced with the next batch, never from here).
     const qsizetype bytes = stringBytes(entry.summary);
-    if (m_store && bytes > 0) {
+    if (m_store && bytes > 0)
         m_store->keep(bytes, QByteArray());
-        entry.cost += bytes;
-    }
-    return entry.summary;
+    return text;
 }
 
 void StreamModel::insertEntries(std::vector<Entry> incoming)
@@ -365,10 +384,10 @@ void StreamModel::clear()
     endResetModel();
 }
 
-const Message &StreamModel::message(int row) const
+Message StreamModel::message(int row) const
 {
     Q_ASSERT(row >= 0 && row < rowCount());
-    return m_entries[size_t(row)].message;
+    return m_entries[size_t(row)].message();
 }
 
 quint64 StreamModel::sequence(int row) const
@@ -385,18 +404,17 @@ QString StreamModel::summary(int row) const
 
 QString StreamModel::displayText(const Entry &entry, int column) const
 {
-    const Message &message = entry.message;
     switch (column) {
     case TimeColumn:
-        return QDateTime::fromMSecsSinceEpoch(message.timeMs).toLocalTime().toString(QStringLiteral("HH:mm:ss.zzz"));
+        return QDateTime::fromMSecsSinceEpoch(entry.timeMs).toLocalTime().toString(QStringLiteral("HH:mm:ss.zzz"));
     case DirectionColumn:
-        return message.direction == Direction::In ? tr("\u2190 in") : tr("\u2192 out");
+        return entry.direction == Direction::In ? tr("\u2190 in") : tr("\u2192 out");
     case ProtocolColumn:
-        return message.id.scheme().toUpper();
+        return entry.id.scheme().toUpper();
     case ResourceColumn:
-        return message.id.toString();
+        return entry.id.toString();
     case SizeColumn:
-        return QString::number(message.size());
+        return QString::number(entry.size());
     case SummaryColumn:
         return summaryOf(entry);
     default:
@@ -409,31 +427,31 @@ QVariant StreamModel::data(const QModelIndex &index, int role) const
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const Entry &entry = m_entries[size_t(index.row())];
-    const Message &message = entry.message;
+    const ResourceId &id = entry.id;
     switch (role) {
     case Qt::DisplayRole:
         return displayText(entry, index.column());
     case Qt::ToolTipRole:
         if (index.column() == TimeColumn)
-            return QDateTime::fromMSecsSinceEpoch(message.timeMs).toLocalTime().toString(Qt::ISODateWithMs);
+            return QDateTime::fromMSecsSinceEpoch(entry.timeMs).toLocalTime().toString(Qt::ISODateWithMs);
         // Decode errors quote the payload: never rich text.
-        if (index.column() == SummaryColumn && !message.error.isEmpty())
-            return plainToolTip(message.error);
+        if (index.column() == SummaryColumn && !entry.error.isEmpty())
+            return plainToolTip(entry.error);
         return {};
     case Qt::TextAlignmentRole:
         if (index.column() == SizeColumn)
             return int(Qt::AlignRight | Qt::AlignVCenter);
         return {};
     case DirectionRole:
-        return int(message.direction);
+        return int(entry.direction);
     case ProtocolRole:
-        return protocolName(message.id.protocol());
+        return protocolName(id.protocol());
     case EndpointRole:
-        return message.id.endpointUri();
+        return id.endpointUri();
     case ResourceIdRole:
-        return message.id.toString();
+        return id.toString();
     case TimeRole:
-        return message.timeMs;
+        return entry.timeMs;
     case SequenceRole:
         return qulonglong(entry.seq);
     case SummaryRole:

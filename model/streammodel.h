@@ -2,6 +2,7 @@
 
 #include "message.h"
 #include "resourcestore.h"
+#include "sharedstringslice.h"
 
 #include <QAbstractTableModel>
 #include <QPointer>
@@ -89,7 +90,8 @@ public:
     // Empties the log and what was kept aside while paused; totalReceived() goes on counting.
     void clear();
 
-    const Message &message(int row) const;
+    // The row's message, put together from the row (which keeps no Message, see Entry).
+    Message message(int row) const;
     quint64 sequence(int row) const;
     QString summary(int row) const;
     quint64 totalReceived() const { return m_totalReceived; }
@@ -106,15 +108,28 @@ Q_SIGNALS:
     void pausedChanged(bool paused);
 
 private:
+    // 128 bytes a row (a whole Message, its summary and its charge were 168): the id, the payload
+    // and the info text are shared with the store and the connector, the rest is fixed-size, and
+    // display text is built in data().
     struct Entry
     {
-        Message message;
-        quint64 seq = 0;
+        ResourceId id;
+        QByteArray raw;
+        QString info;
         // Bounded, one line, made on first use (shown, filtered, or before its payload goes):
         // most rows of a flood are never shown, and making it decodes the payload.
-        mutable QString summary;
-        mutable bool summarised = false;
-        mutable qsizetype cost = 0; // what it was charged to the store's budget, besides its payload
+        mutable SharedStringSlice summary;
+        qint64 timeMs = 0;
+        quint64 seq = 0;
+        // Shares the value's decoding: reading it may decode the payload, so it is kept as it is.
+        DecodeError error;
+        quint32 droppedBytes = 0; // the payload's size once it was let go of (saturated)
+        Direction direction : 8 = Direction::In;
+        mutable bool summarised : 1 = false;
+        int contentFormat : 23 = ContentFormat::Unknown; // CoAP's are 16 bits, unknown is -1
+
+        Message message() const;
+        qint64 size() const { return droppedBytes > 0 ? qint64(droppedBytes) : raw.size(); }
     };
 
     static Entry makeEntry(const Message &message, quint64 seq);
@@ -124,11 +139,13 @@ private:
     bool takeIncoming(qint64 budgetMs, qsizetype atLeast = 0);
     void insertEntries(std::vector<Entry> incoming);
     void trimPending();
+    // What a row is charged to the store's budget, besides its payload.
+    static qsizetype costOf(const Entry &entry);
     void charge(Entry &entry);
     void discharge(const Entry &entry);
     void eraseFront(std::deque<Entry> &entries, qsizetype count);
     QString displayText(const Entry &entry, int column) const;
-    const QString &summaryOf(const Entry &entry) const;
+    QString summaryOf(const Entry &entry) const;
 
     QPointer<ResourceStore> m_store; // Not owned.
     std::deque<Entry> m_entries;

@@ -491,6 +491,8 @@ void TestResourceTreeDock::narrowingAndWideningKeepTheSelectionAndCountMatches()
     f.dock.resize(900, 500);
     f.dock.show();
     QVERIFY(QTest::qWaitForWindowExposed(&f.dock));
+    // The tree takes all but the first rows in slices: the devices to select must be in it.
+    QTRY_COMPARE_WITH_TIMEOUT(f.model.waitingResources(), qsizetype(0), 60000);
     const ResourceId first = rid("mqtt://h/site/f1/dev4401/metric");
     const ResourceId second = rid("mqtt://h/site/f2/dev4402/metric");
     f.dock.selectResource(second);

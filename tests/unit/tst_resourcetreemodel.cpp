@@ -4,6 +4,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QCborValue>
+#include <QItemSelectionModel>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QElapsedTimer>
@@ -89,6 +90,7 @@ private Q_SLOTS:
     void updatesArePerRowUntilHalfChanged();
     void removalsPruneEmptyLevels();
     void intermediateResourceIsOneRow();
+    void anOnlyChildGainsAndLosesSiblingsKeepingRowsAndSelection();
     void mixedBatch();
     void persistentIndexSurvivesInsertsBefore();
     void endpointsAndTheirState();
@@ -401,6 +403,45 @@ void TestResourceTreeModel::removalsPruneEmptyLevels()
     QCOMPARE(removed.count(), 1);
     QCOMPARE(allPaths(&model), QStringList({"<mqtt://h:1883>"}));
     QCOMPARE(name(model.index(0, 0)), QStringLiteral("Broker"));
+}
+
+void TestResourceTreeModel::anOnlyChildGainsAndLosesSiblingsKeepingRowsAndSelection()
+{
+    // Given "x/y/z": x and y are path levels named from z's URI, y with z as its only child
+    ResourceStore store;
+    ResourceTreeModel model(&store);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QItemSelectionModel selection(&model);
+    store.ingest(topics({QStringLiteral("x/y/z")}));
+    const QPersistentModelIndex z = model.indexForId(rid("mqtt://h/x/y/z"));
+    QVERIFY(z.isValid());
+    QCOMPARE(z.row(), 0);
+    selection.select(z, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+
+    // When siblings arrive before and after it, in two batches
+    store.ingest(topics({QStringLiteral("x/y/m"), QStringLiteral("x/y/a")}));
+    store.ingest(topics({QStringLiteral("x/y/zz"), QStringLiteral("x/y/b")}));
+    // Then every row sits where its name sorts, and z stays selected
+    QCOMPARE(allPaths(&model), QStringList({"<mqtt://h:1883>", "x", "x/y", "x/y/a", "x/y/b", "x/y/m", "x/y/z", "x/y/zz"}));
+    QCOMPARE(z.row(), 3);
+    QCOMPARE(model.indexForId(rid("mqtt://h/x/y/zz")).row(), 4);
+    QVERIFY(selection.isSelected(z));
+
+    // When all but one go again, z is an only child at row 0, still selected
+    store.remove({rid("mqtt://h/x/y/a"), rid("mqtt://h/x/y/b"), rid("mqtt://h/x/y/m"), rid("mqtt://h/x/y/zz")});
+    QCOMPARE(allPaths(&model), QStringList({"<mqtt://h:1883>", "x", "x/y", "x/y/z"}));
+    QCOMPARE(z.row(), 0);
+    QVERIFY(selection.isSelected(z));
+
+    // When z goes while a sibling came, the levels named from z's URI keep their names
+    store.ingest(topics({QStringLiteral("x/y/q")}));
+    store.remove({rid("mqtt://h/x/y/z")});
+    QVERIFY(!z.isValid());
+    QCOMPARE(allPaths(&model), QStringList({"<mqtt://h:1883>", "x", "x/y", "x/y/q"}));
+    const QModelIndex y = model.indexForId(rid("mqtt://h/x/y"));
+    QCOMPARE(name(y), QStringLiteral("y"));
+    QCOMPARE(name(y.parent()), QStringLiteral("x"));
+    QCOMPARE(y.data(Role::PathRole).toString(), QStringLiteral("x/y"));
 }
 
 void TestResourceTreeModel::intermediateResourceIsOneRow()
