@@ -158,7 +158,7 @@ int main(int argc, char **argv)
     std::printf("  %-28s %10s %10s %10s %10s   (medians, ms)\n", "keystroke", "GUI CPU", "first rows", "done",
                 "longest turn");
     const auto print = [](const char *what, const std::vector<Keystroke> &figures) {
-        std::printf("  %-28s %10.1f %10.1f %10.1f %10.1f\n", what, medianOf(figures, &Keystroke::cpu),
+        std::printf("  %-28s %10.1f %10.1f %10.1f %10.1f   medians\n", what, medianOf(figures, &Keystroke::cpu),
                     medianOf(figures, &Keystroke::first), medianOf(figures, &Keystroke::done),
                     medianOf(figures, &Keystroke::turn));
     };
