@@ -274,6 +274,9 @@ void ResourceTreeDock::connectSelection()
                 // A row on its way out moved the current index: clearVanishedCurrent() decides.
                 if (m_currentVanishing)
                     return;
+                // A row picked while a filter's first rows show is what stays.
+                if (current.isValid())
+                    m_keptForWholeResult = false;
                 setShownResource(
                     ResourceId::parse(current.data(ResourceTreeModel::ResourceIdRole).toString()).value_or(ResourceId()));
                 updateActions();

@@ -11,12 +11,12 @@
 // N defaults to 1,000,000 (THINGSCAPE_BENCH_QUICK=1, as ctest runs it: 2,000 topics, where only
 // the rows are checked, never time).
 #include "benchstats.h"
+#include "storefeed.h"
 
 #include "model/resourcefilterproxymodel.h"
 #include "model/resourcestore.h"
 #include "model/resourcetreemodel.h"
 
-#include <QCborValue>
 #include <QCoreApplication>
 #include <QElapsedTimer>
 
@@ -120,18 +120,10 @@ int main(int argc, char **argv)
 
     ResourceStore store;
     for (qint64 from = 0; from < topics; from += 10000) {
-        UpdateBatch batch;
-        for (qint64 i = from; i < std::min(topics, from + 10000); ++i) {
-            Update update;
-            update.id = *ResourceId::parse(QStringLiteral("mqtt://h/") + topicFor(i));
-            Value value;
-            value.timeMs = 1000;
-            value.raw = "1";
-            value.decoded = QCborValue(1);
-            update.value = value;
-            batch.append(update);
-        }
-        store.ingest(batch);
+        QStringList uris;
+        for (qint64 i = from; i < std::min(topics, from + 10000); ++i)
+            uris.append(QStringLiteral("mqtt://h/") + topicFor(i));
+        testsupport::publish(&store, uris, 1);
     }
     ResourceTreeModel tree(&store);
     ResourceFilterProxyModel filter;

@@ -511,7 +511,7 @@ void TestResourceTreeDock::aSlicedFilterShowsItsFirstRowsAndKeepsTheSelection()
     QCOMPARE(applied.size(), 0);
     QCOMPARE(status->text(), QStringLiteral("filtering…"));
     QStringList uris = shownUris(f.dock.view());
-    QVERIFY(uris.contains(QStringLiteral("mqtt://h:1883/site/f0/dev290")));
+    QVERIFY(uris.contains(QStringLiteral("mqtt://h:1883/site/f0/dev2900")));
     QVERIFY(!uris.contains(QStringLiteral("mqtt://h:1883/site/f99/dev2999")));
     // And once the walk is done all of it shows, the selection where it was and the details
     // never changed
