@@ -68,6 +68,9 @@ public:
     static QString checkTopicFilter(const QString &filter);
 
     void setSourceModel(QAbstractItemModel *sourceModel) override;
+    // Yes from the walk's marks where a child is marked (see shownChildrenUpTo()), without
+    // mapping the row.
+    bool hasChildren(const QModelIndex &parent = {}) const override;
 
 Q_SIGNALS:
     void validityChanged(bool valid);
