@@ -22,8 +22,9 @@ namespace thingscape {
 // and applied with one layout change (invalidate()), never row by row: removing rows one run at
 // a time walks every persistent index per run, which froze the window for minutes at 100,000
 // rows. Rows that arrive later are matched as they come. On a large tree the walk goes in
-// slices of kSliceMs on the event loop and the result is applied when it is complete: the
-// window never freezes, and until then it shows the previous result.
+// slices of kSliceMs on the event loop: the window never freezes. The first matches show as
+// soon as a slice finds some (rows the walk has not reached yet stay hidden until it is done),
+// the whole result when the walk is done; a new pattern drops the walk under way.
 class ResourceFilterProxyModel : public QSortFilterProxyModel
 {
     Q_OBJECT
@@ -45,9 +46,10 @@ public:
     void setMode(Mode mode);
     // Both at once: one walk instead of two.
     void setFilter(Mode mode, const QString &pattern);
-    // A new pattern is being matched; applied() comes when it is shown.
+    // A new pattern is being matched; applied() comes when it is shown (and once before that,
+    // with isApplying() still true, when the walk's first matches show).
     bool isApplying() const { return m_pendingWalk != 0; }
-    static constexpr int kSliceMs = 20;
+    static constexpr int kSliceMs = 12;
     // The walk's slice (0: a few hundred rows a slice, as tests use to see rows arrive mid-walk).
     void setSliceMs(int sliceMs) { m_sliceMs = std::max(0, sliceMs); }
     // How many of the tree row's children show, counting no further than limit, from the last
@@ -66,10 +68,14 @@ public:
     static QString checkTopicFilter(const QString &filter);
 
     void setSourceModel(QAbstractItemModel *sourceModel) override;
+    // Yes from the walk's marks where a child is marked (see shownChildrenUpTo()), without
+    // mapping the row.
+    bool hasChildren(const QModelIndex &parent = {}) const override;
 
 Q_SIGNALS:
     void validityChanged(bool valid);
-    // Around the one layout change that shows a new pattern's result.
+    // Around the one layout change that shows a new pattern's result (its first matches while
+    // isApplying(), then all of it).
     void aboutToApply();
     void applied();
 
@@ -79,6 +85,8 @@ protected:
 private:
     void rebuild();
     void startWalk();
+    // The walk whose marks the rows answer from: the one under way, else the applied one.
+    quint32 shownWalk() const;
     // The applied walk the new pattern narrows (see ResourceTreeModel::startMatchWalk), or 0.
     quint32 narrowedWalk() const;
     void continueWalk();
@@ -95,6 +103,7 @@ private:
     QString m_walkPattern;               // what m_walk matched
     Mode m_walkMode = Mode::Substring;
     int m_sliceMs = kSliceMs;
+    qint64 m_partialShown = -1; // rows of the walk under way that matched when last shown (-1: none shown)
     QTimer *m_walkTimer;
     QTimer *m_recheckTimer; // coalesces re-checks when matches arrive below hidden rows
     QMetaObject::Connection m_grewConnection;

@@ -100,6 +100,7 @@ struct ResourceTreeModel::MatchWalk
     quint64 removals = 0; // the model's count when the walk (re)started
     bool done = false;
     qint64 matchCount = 0; // resources that matched by themselves (this pass, and new ones since)
+    qint64 rowsMatched = 0; // rows this pass found matching by themselves so far
     // The mark of the walk this one narrows: rows without it (or this walk's) are skipped with
     // all below them. Only on the first pass: a restart finds both marks mixed.
     quint32 narrowMark = 0;
@@ -393,9 +394,11 @@ void ResourceTreeModel::setLabel(Node *node, const QString &label)
         m_labels.remove(node);
 }
 
-const ResourceTreeModel::Node *ResourceTreeModel::walkedNode(const QModelIndex &index, quint32 stamp) const
+const ResourceTreeModel::Node *ResourceTreeModel::walkedNode(const QModelIndex &index, quint32 stamp,
+                                                             bool underWay) const
 {
-    if (!index.isValid() || index.model() != this || stamp == 0 || !m_walk || stamp != m_walk->stamp || !m_walk->done)
+    if (!index.isValid() || index.model() != this || stamp == 0 || !m_walk || stamp != m_walk->stamp
+        || m_walk->mark == 0 || (!underWay && !m_walk->done))
         return nullptr;
     const Node *node = nodeFor(index);
     return node->serial > m_walk->serial ? nullptr : node;
@@ -409,13 +412,16 @@ std::optional<bool> ResourceTreeModel::matchedInWalk(const QModelIndex &index, q
 
 std::optional<bool> ResourceTreeModel::subtreeMatchedInWalk(const QModelIndex &index, quint32 stamp) const
 {
-    const Node *node = walkedNode(index, stamp);
+    // A walk under way answers too, from what it has marked so far (rows it has not reached yet
+    // say no): a filter shows its first matches at once, and unfolding a row mid-walk reads marks
+    // instead of matching every row below it.
+    const Node *node = walkedNode(index, stamp, true);
     return node ? std::optional<bool>(node->matchStamp == m_walk->mark) : std::nullopt;
 }
 
 int ResourceTreeModel::subtreeMatchedChildren(const QModelIndex &parent, quint32 stamp, int limit) const
 {
-    if (stamp == 0 || !m_walk || stamp != m_walk->stamp || !m_walk->done
+    if (stamp == 0 || !m_walk || stamp != m_walk->stamp || m_walk->mark == 0
         || (parent.isValid() && parent.model() != this))
         return -1;
     // Rows newer than the walk carry marks too (markNewRows()): counted as they are.
@@ -429,6 +435,11 @@ int ResourceTreeModel::subtreeMatchedChildren(const QModelIndex &parent, quint32
             ++count;
     }
     return count;
+}
+
+qint64 ResourceTreeModel::rowsMatchedSoFar(quint32 stamp) const
+{
+    return stamp != 0 && m_walk && stamp == m_walk->stamp ? m_walk->rowsMatched : -1;
 }
 
 qint64 ResourceTreeModel::matchesInWalk(quint32 stamp) const
@@ -562,6 +573,7 @@ bool ResourceTreeModel::continueMatchWalk(quint32 stamp, qint64 budgetMs) const
         walk.serial = m_lastSerial;
         walk.mark = nextWalkStamp();
         walk.matchCount = 0;
+        walk.rowsMatched = 0;
         walk.stack.clear();
         walk.stack.push_back(MatchWalk::Frame{m_root.get(), 0, 0, 0, false, false, false});
     }
@@ -595,6 +607,7 @@ bool ResourceTreeModel::continueMatchWalk(quint32 stamp, qint64 budgetMs) const
             node->matchStamp = walk.mark;
             node->selfMatch = true;
             walk.matchCount += node->resource && node->serial <= walk.serial ? 1 : 0;
+            ++walk.rowsMatched;
             if (!node->children.empty())
                 stack.push_back(MatchWalk::Frame{node, 0, parent.pathSize, parent.uriSize, true, parent.plain, true});
             continue;
@@ -664,6 +677,7 @@ bool ResourceTreeModel::continueMatchWalk(quint32 stamp, qint64 budgetMs) const
         if (matched) {
             // Rows newer than the pass were counted as they came (markNewRows()).
             walk.matchCount += node->resource && node->serial <= walk.serial ? 1 : 0;
+            ++walk.rowsMatched;
             // The rows above it show too: the filter answers each row from its own mark.
             node->matchStamp = walk.mark;
             markUpwards(node, walk.mark, nullptr);

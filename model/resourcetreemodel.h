@@ -112,17 +112,22 @@ public:
     bool continueMatchWalk(quint32 stamp, qint64 budgetMs) const;
     // Whether the walk with that stamp is still the model's (done or not).
     bool hasMatchWalk(quint32 stamp) const;
+    // Rows the walk with that stamp has found matching by themselves so far (this pass); -1
+    // when it is not the model's walk.
+    qint64 rowsMatchedSoFar(quint32 stamp) const;
     // Whether the walk with that stamp matched the row; nullopt when the row is newer than the
-    // walk or a later walk took its place (only the latest walk's marks are kept).
+    // walk or a later walk took its place (only the latest walk's marks are kept), and while the
+    // walk is under way.
     std::optional<bool> matchedInWalk(const QModelIndex &index, quint32 stamp) const;
     // Whether the walk with that stamp matched the row or a row below it (what a filter that
     // keeps the path to every match shows); nullopt as for matchedInWalk(). Kept up to date as
     // rows come and go: new matching rows mark the rows above them (matchWalkGrew() when a row
     // older than the walk gains a mark), and rows that showed only for removed ones lose theirs
-    // (with a dataChanged).
+    // (with a dataChanged). A walk under way answers from what it has marked so far (false for
+    // rows it has not reached yet).
     std::optional<bool> subtreeMatchedInWalk(const QModelIndex &index, quint32 stamp) const;
-    // How many of parent's children the done walk with that stamp marked (they or a row below
-    // them matched), counting no further than limit; -1 when that walk cannot answer. Reads the
+    // How many of parent's children the walk with that stamp marked (they or a row below them
+    // matched; so far, while it is under way), counting no further than limit; -1 when that walk cannot answer. Reads the
     // marks only: a filter decides what to unfold without mapping rows it will not show.
     int subtreeMatchedChildren(const QModelIndex &parent, quint32 stamp, int limit) const;
     // Resources the done walk with that stamp found matching by themselves, and those that
@@ -196,8 +201,9 @@ private:
     // them when budgetMs is negative); true when none wait any more.
     bool addWaiting(qint64 budgetMs, qsizetype atLeast = 0);
     bool nodeMatches(const Node *node, const RowPredicate &matches) const;
-    // The row, when the done walk with that stamp answers for it (it is not newer).
-    const Node *walkedNode(const QModelIndex &index, quint32 stamp) const;
+    // The row, when the walk with that stamp (done, or also under way) answers for it (it is
+    // not newer).
+    const Node *walkedNode(const QModelIndex &index, quint32 stamp, bool underWay = false) const;
     quint32 nextWalkStamp() const;
     // Marks the rows above node (grewOld: set when one older than the walk gained its mark).
     void markUpwards(const Node *node, quint32 mark, bool *grewOld) const;

@@ -274,6 +274,9 @@ void ResourceTreeDock::connectSelection()
                 // A row on its way out moved the current index: clearVanishedCurrent() decides.
                 if (m_currentVanishing)
                     return;
+                // A row picked while a filter's first rows show is what stays.
+                if (current.isValid())
+                    m_keptForWholeResult = false;
                 setShownResource(
                     ResourceId::parse(current.data(ResourceTreeModel::ResourceIdRole).toString()).value_or(ResourceId()));
                 updateActions();
@@ -516,11 +519,14 @@ void ResourceTreeDock::beforeFilterApplied()
 {
     const bool filtering = !m_filter->pattern().isEmpty();
     m_keptWasFiltering = m_view->model() == m_filter;
-    // What stays: the current row and the selection, as rows of the tree.
-    m_keptCurrent = toTree(m_view->currentIndex());
-    m_keptSelection.clear();
-    for (const QModelIndex &index : m_view->selectionModel()->selectedRows())
-        m_keptSelection.append(toTree(index));
+    // What stays: the current row and the selection, as rows of the tree (unless a walk's first
+    // matches left them out: then those of before it).
+    if (!m_keptForWholeResult) {
+        m_keptCurrent = toTree(m_view->currentIndex());
+        m_keptSelection.clear();
+        for (const QModelIndex &index : m_view->selectionModel()->selectedRows())
+            m_keptSelection.append(toTree(index));
+    }
     if (filtering && !m_keptWasFiltering)
         m_unfilteredExpanded = expandedTreeRows();
     // Every unfolded row is a persistent index the filter's change has to map: fold first.
@@ -537,12 +543,21 @@ void ResourceTreeDock::afterFilterApplied()
 
     QItemSelectionModel *selection = m_view->selectionModel();
     const QModelIndex shownCurrent = toView(m_keptCurrent);
-    if (m_keptCurrent.isValid() && !shownCurrent.isValid()) {
+    // Only the walk's first matches show: a row it has not reached yet may still match.
+    const bool firstRows = filtering && m_filter->isApplying();
+    const bool keptForWholeResult = m_keptForWholeResult;
+    m_keptForWholeResult = firstRows && m_keptCurrent.isValid() && !shownCurrent.isValid();
+    if (m_keptForWholeResult) {
+        // Not shown yet, maybe later: the details stay on it meanwhile.
+        m_currentVanishing = true;
+        selection->clear();
+        m_currentVanishing = false;
+    } else if (m_keptCurrent.isValid() && !shownCurrent.isValid()) {
         // Filtered out: the selection goes, it never moves to a row the user did not pick.
         selection->clear();
         setShownResource(ResourceId());
         updateActions();
-    } else if (filtering != wasFiltering) {
+    } else if (filtering != wasFiltering || keptForWholeResult) {
         QItemSelection kept;
         for (const QPersistentModelIndex &row : std::as_const(m_keptSelection)) {
             const QModelIndex shownRow = toView(row);
@@ -553,8 +568,10 @@ void ResourceTreeDock::afterFilterApplied()
         if (shownCurrent.isValid())
             selection->setCurrentIndex(shownCurrent, QItemSelectionModel::NoUpdate);
     }
-    m_keptCurrent = QPersistentModelIndex();
-    m_keptSelection.clear();
+    if (!m_keptForWholeResult) {
+        m_keptCurrent = QPersistentModelIndex();
+        m_keptSelection.clear();
+    }
     if (!filtering && m_view->model() != m_filter && m_filter->sourceModel())
         m_filter->setSourceModel(nullptr);
     if (filtering) {
@@ -571,7 +588,10 @@ void ResourceTreeDock::afterFilterApplied()
     if (shownCurrent.isValid())
         m_view->scrollTo(shownCurrent);
     updateFilterStatus();
-    Q_EMIT filterApplied();
+    if (firstRows)
+        Q_EMIT filterFirstRowsShown();
+    else
+        Q_EMIT filterApplied();
 }
 
 ResourceId ResourceTreeDock::currentResource() const

@@ -107,6 +107,9 @@ Q_SIGNALS:
     void statusMessage(const QString &message);
     // The search field's text is applied to the tree.
     void filterApplied();
+    // Its first matches show while the rest of the tree is still being matched (filterApplied()
+    // follows; not on a tree matched in one go).
+    void filterFirstRowsShown();
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
@@ -163,6 +166,8 @@ private:
     QPersistentModelIndex m_keptCurrent;
     QList<QPersistentModelIndex> m_keptSelection;
     bool m_keptWasFiltering = false;
+    // The kept current row is not among a walk's first matches: kept for its whole result.
+    bool m_keptForWholeResult = false;
     QAction *m_copyUri;
     QAction *m_observe;
     QAction *m_stopObserving;

@@ -13,6 +13,7 @@
 // filter changes rows under 9 F parents at once (what made it quadratic).
 // Internal: "--publish PORT N F" is the publisher child (its own process, so its memory is not
 // the window's).
+#include "benchstats.h"
 #include "benchwindow.h"
 #include "testsupport.h"
 
@@ -120,46 +121,67 @@ void row(const char *what, double value, const char *unit, const QString &target
     std::fflush(stdout);
 }
 
-// Sets the filter text as a keystroke does and waits until the view shows the result.
-// Returns the latency (ms) and the worst GUI stall while it happened.
-std::pair<double, double> typeFilter(ResourceTreeDock *dock, const QString &text, StallMonitor *monitor)
+// One keystroke's figures (ms): until its first matches show (the whole result, when the walk
+// took one slice), until the walk is done and its result shows, the worst GUI-thread stall
+// meanwhile by wall clock and by the GUI thread's own CPU time, and that thread's CPU time.
+struct Keystroke
+{
+    double first = 0;
+    double done = 0;
+    double stall = 0;
+    double cpuStall = 0;
+    double cpu = 0;
+};
+
+// Sets the filter text as a keystroke does and waits until the view shows the whole result.
+Keystroke typeFilter(ResourceTreeDock *dock, const QString &text, StallMonitor *monitor)
 {
     // One character after a pause, as a user types looking at the result (keys typed faster
     // than this wait for typing to settle).
     QTest::qWait(ResourceTreeDock::kFilterDelayMs);
     monitor->start();
+    const double cpuAtStart = bench::threadCpuMs();
     QElapsedTimer clock;
     clock.start();
     bool applied = false;
+    double first = -1;
+    const auto shown = [&] {
+        // What the user sees: the view laid out and painted.
+        dock->view()->viewport()->repaint();
+        if (first < 0)
+            first = double(clock.nsecsElapsed()) / 1e6;
+    };
+    const QMetaObject::Connection firstRows = QObject::connect(dock, &ResourceTreeDock::filterFirstRowsShown, shown);
     const QMetaObject::Connection done = QObject::connect(dock, &ResourceTreeDock::filterApplied, [&] { applied = true; });
     dock->searchField()->setText(text);
     waitFor([&] { return applied; }, 600000, 1);
     QObject::disconnect(done);
+    QObject::disconnect(firstRows);
     check(applied, "the filter applies");
-    // What the user sees: the view laid out and painted.
     dock->view()->viewport()->repaint();
     QCoreApplication::processEvents();
-    const double ms = double(clock.nsecsElapsed()) / 1e6;
+    Keystroke figures;
+    figures.done = double(clock.nsecsElapsed()) / 1e6;
+    figures.first = first < 0 ? figures.done : first;
+    figures.cpu = bench::threadCpuMs() - cpuAtStart;
     QTest::qWait(30); // one more timer tick so a freeze at the end is counted
     monitor->stop();
-    return {ms, std::max(monitor->max(), 0.0)};
+    figures.stall = std::max(monitor->max(), 0.0);
+    figures.cpuStall = std::max(monitor->cpuMax(), 0.0);
+    return figures;
 }
 
-// The median latency and the median worst stall of the rounds.
-std::pair<double, double> medians(const QList<std::pair<double, double>> &rounds)
+// Each figure's median over the rounds.
+Keystroke medians(const QList<Keystroke> &rounds)
 {
-    QList<double> shown;
-    QList<double> stalls;
-    for (const auto &[ms, stall] : rounds) {
-        shown.append(ms);
-        stalls.append(stall);
-    }
-    const auto median = [](QList<double> values) {
-        std::sort(values.begin(), values.end());
-        const qsizetype n = values.size();
-        return n == 0 ? 0.0 : n % 2 ? values.at(n / 2) : (values.at(n / 2 - 1) + values.at(n / 2)) / 2;
+    const auto of = [&rounds](double Keystroke::*field) {
+        std::vector<double> values;
+        for (const Keystroke &round : rounds)
+            values.push_back(round.*field);
+        return bench::median(values);
     };
-    return {median(shown), median(stalls)};
+    return {of(&Keystroke::first), of(&Keystroke::done), of(&Keystroke::stall), of(&Keystroke::cpuStall),
+            of(&Keystroke::cpu)};
 }
 
 } // namespace
@@ -311,8 +333,8 @@ int main(int argc, char **argv)
     // round again on the same tree, the figures are the rounds' medians.
     std::printf("bench_tree_scale: all in, filtering (pid %lld)\n", QCoreApplication::applicationPid());
     std::fflush(stdout);
-    std::pair<double, double> dev, dev4, widen, clear;
-    QList<std::pair<double, double>> devRounds, dev4Rounds, widenRounds, clearRounds;
+    Keystroke dev, dev4, widen, clear;
+    QList<Keystroke> devRounds, dev4Rounds, widenRounds, clearRounds;
     for (int round = 0; round < (skipFilter ? 0 : filterRounds); ++round) {
         devRounds.append(typeFilter(dock, QStringLiteral("dev"), &monitor));
         dev4Rounds.append(typeFilter(dock, QStringLiteral("dev4"), &monitor));
@@ -329,11 +351,15 @@ int main(int argc, char **argv)
         }
         widenRounds.append(typeFilter(dock, QStringLiteral("dev"), &monitor));
         clearRounds.append(typeFilter(dock, QString(), &monitor));
-        std::printf("  round %d: \"\" -> dev %.1f / %.1f ms, dev -> dev4 %.1f / %.1f ms, dev4 -> dev %.1f / %.1f ms, "
-                    "cleared %.1f / %.1f ms (shown / worst stall)\n",
-                    round + 1, devRounds.last().first, devRounds.last().second, dev4Rounds.last().first,
-                    dev4Rounds.last().second, widenRounds.last().first, widenRounds.last().second,
-                    clearRounds.last().first, clearRounds.last().second);
+        const auto print = [](const char *what, const Keystroke &k) {
+            std::printf(" %s %.1f / %.1f / %.1f (cpu %.1f) / cpu %.1f ms;", what, k.first, k.done, k.stall, k.cpuStall, k.cpu);
+        };
+        std::printf("  round %d (first rows / done / worst stall (its GUI-thread CPU) / GUI-thread CPU):", round + 1);
+        print("\"\" -> dev", devRounds.last());
+        print("dev -> dev4", dev4Rounds.last());
+        print("dev4 -> dev", widenRounds.last());
+        print("cleared", clearRounds.last());
+        std::printf("\n");
         std::fflush(stdout);
     }
     if (!skipFilter) {
@@ -406,9 +432,13 @@ int main(int argc, char **argv)
     std::printf("  %-44s %12.1f ms  (max %.1f ms)\n", "  the same from GUI-thread CPU time, p99", loadCpuP99, loadCpuMax);
     std::printf("  %-44s %12.1f s   (%.1f us a topic)\n", "  GUI-thread CPU time until all in the tree", loadCpuMs / 1000.0,
                 loadCpuMs * 1000.0 / double(topics));
-    const auto keystroke = [&](const char *what, const std::pair<double, double> &figures) {
-        row(what, figures.first, "ms", QStringLiteral("< 500 ms"), figures.first < 500);
-        std::printf("  %-44s %12.1f ms\n", "    worst GUI stall meanwhile", figures.second);
+    const auto keystroke = [&](const char *what, const Keystroke &figures) {
+        std::printf("  %s\n", what);
+        row("    keystroke -> first rows shown", figures.first, "ms", QStringLiteral("< 500 ms"), figures.first < 500);
+        row("    keystroke -> walk done, all shown", figures.done, "ms", QStringLiteral("< 500 ms"), figures.done < 500);
+        row("    longest GUI-thread stall meanwhile", figures.stall, "ms", QStringLiteral("< 500 ms"), figures.stall < 500);
+        std::printf("  %-44s %12.1f ms  (the GUI thread's CPU time in that stall: %.1f ms)\n",
+                    "    GUI-thread CPU time until done", figures.cpu, figures.cpuStall);
     };
     if (!skipFilter) {
         keystroke("filter \"\" -> \"dev\" (all match)", dev);

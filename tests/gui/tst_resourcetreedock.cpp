@@ -96,6 +96,7 @@ private Q_SLOTS:
     void asteriskUnfoldsAtMostTheCap();
     void largeTreeFilterWaitsForTypingAndUnfoldsACap();
     void narrowingAndWideningKeepTheSelectionAndCountMatches();
+    void aSlicedFilterShowsItsFirstRowsAndKeepsTheSelection();
     void newRuleIsAskedForTheCurrentResource();
     void bridgeTargetIsCompletedAndChecked();
 
@@ -480,6 +481,48 @@ void TestResourceTreeDock::largeTreeFilterWaitsForTypingAndUnfoldsACap()
     QTRY_VERIFY_WITH_TIMEOUT(applied.size() >= 1, 30000);
     QCOMPARE(view->model()->rowCount(), 1);
     QCOMPARE(f.model.rowCount(f.model.indexForId(rid("mqtt://h/site"))), 100);
+}
+
+void TestResourceTreeDock::aSlicedFilterShowsItsFirstRowsAndKeepsTheSelection()
+{
+    // Given 3,000 devices, the row the filter's walk reaches last selected, and a filter that
+    // walks a few hundred rows per event-loop turn
+    Fixture f;
+    f.store.ingest(devices(3000));
+    f.dock.resize(900, 500);
+    f.dock.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&f.dock));
+    QTRY_VERIFY(f.model.waitingResources() == 0);
+    QAbstractItemModelTester tester(f.dock.filterModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    f.dock.filterModel()->setSliceMs(0);
+    const ResourceId kept = rid("mqtt://h/site/f99/dev2999/metric");
+    f.dock.selectResource(kept);
+    QCOMPARE(f.dock.currentResource(), kept);
+    QSignalSpy firstRows(&f.dock, &ResourceTreeDock::filterFirstRowsShown);
+    QSignalSpy applied(&f.dock, &ResourceTreeDock::filterApplied);
+    QSignalSpy shown(&f.dock, &ResourceTreeDock::currentResourceChanged);
+    const auto *status = f.dock.findChild<QLabel *>(QStringLiteral("treeFilterStatus"));
+    QVERIFY(status);
+    // When a filter is typed
+    f.dock.searchField()->setText(QStringLiteral("dev29"));
+    // Then its first matches show at once, saying it is still filtering, before the walk
+    // reaches the selected row
+    QCOMPARE(firstRows.size(), 1);
+    QCOMPARE(applied.size(), 0);
+    QCOMPARE(status->text(), QStringLiteral("filtering…"));
+    QStringList uris = shownUris(f.dock.view());
+    QVERIFY(uris.contains(QStringLiteral("mqtt://h:1883/site/f0/dev2900")));
+    QVERIFY(!uris.contains(QStringLiteral("mqtt://h:1883/site/f99/dev2999")));
+    // And once the walk is done all of it shows, the selection where it was and the details
+    // never changed
+    QTRY_COMPARE_WITH_TIMEOUT(applied.size(), 1, 30000);
+    QCOMPARE(firstRows.size(), 1);
+    QCOMPARE(f.dock.currentResource(), kept);
+    QCOMPARE(f.dock.selectedResources(), QList<ResourceId>({kept}));
+    QCOMPARE(shown.size(), 0);
+    QCOMPARE(status->text(), QStringLiteral("111 matches")); // dev29, dev290 … dev299, dev2900 … dev2999
+    uris = shownUris(f.dock.view());
+    QVERIFY(uris.contains(QStringLiteral("mqtt://h:1883/site/f99/dev2999")));
 }
 
 void TestResourceTreeDock::narrowingAndWideningKeepTheSelectionAndCountMatches()

@@ -97,6 +97,8 @@ private Q_SLOTS:
     void keystrokesGiveWhatAFreshFilterGives();
     void aFilterTypedWhileRowsArriveAndGo();
     void shownChildrenAreCountedFromTheMarks();
+    void tinySlicesShowTheFirstMatchesThenAll();
+    void aNewKeyDropsTheWalkUnderWay();
 };
 
 void TestResourceFilter::keystrokesGiveWhatAFreshFilterGives_data()
@@ -213,6 +215,81 @@ void TestResourceFilter::shownChildrenAreCountedFromTheMarks()
     // And a new match below the row counts at once
     store.ingest(topicBatch({QStringLiteral("site/f3/dev1x/metric")}));
     QCOMPARE(filter.shownChildrenUpTo(floor3, 1000), 12);
+}
+
+void TestResourceFilter::tinySlicesShowTheFirstMatchesThenAll()
+{
+    // Given 3,000 devices and a filter that walks a few hundred rows per event-loop turn
+    const QStringList topics = devices(0, 3000);
+    SlicedFilter f(topics);
+    ResourceFilterProxyModel &filter = f.filter;
+    const QStringList whole = freshFilter(topics, Mode::Substring, QStringLiteral("dev9"));
+    QList<bool> applyingWhenApplied;
+    connect(&filter, &ResourceFilterProxyModel::applied, &filter,
+            [&] { applyingWhenApplied.append(filter.isApplying()); });
+    // When a pattern is typed
+    filter.setPattern(QStringLiteral("dev9"));
+    // Then its first matches show at once, while the walk goes on
+    QCOMPARE(applyingWhenApplied, QList<bool>({true}));
+    const QStringList first = shown(&filter);
+    QVERIFY(!first.isEmpty());
+    QVERIFY(first.size() < whole.size());
+    // And every turn shows only rows of the whole result, in its order; unfolding a row the walk
+    // has not reached yet shows nothing of it
+    const QModelIndex lastFloor = f.tree.indexForId(*ResourceId::parse(QStringLiteral("mqtt://h/site/f9")));
+    QVERIFY(lastFloor.isValid());
+    QCOMPARE(filter.shownChildrenUpTo(lastFloor, 1000), 0);
+    int turns = 0;
+    while (filter.isApplying()) {
+        QCoreApplication::processEvents();
+        ++turns;
+        QVERIFY2(turns < 100000, "the walk never ends");
+        const QStringList rows = shown(&filter);
+        QStringList inOrder = whole;
+        inOrder.removeIf([&rows](const QString &row) { return !rows.contains(row); });
+        QCOMPARE(rows, inOrder);
+    }
+    // And when it is done the whole result shows, as a fresh filter shows it, and the count
+    QVERIFY2(turns > 5, qPrintable(QString::number(turns)));
+    QCOMPARE(applyingWhenApplied, QList<bool>({true, false}));
+    QCOMPARE(shown(&filter), whole);
+    QCOMPARE(filter.matchCount(), 111); // dev9, dev90 … dev99, dev900 … dev999
+    QCOMPARE(filter.shownChildrenUpTo(lastFloor, 1000), filter.rowCount(filter.mapFromSource(lastFloor)));
+    QCOMPARE(filter.shownChildrenUpTo(lastFloor, 1000), 12); // dev9, dev99, dev909 … dev999
+}
+
+void TestResourceFilter::aNewKeyDropsTheWalkUnderWay()
+{
+    // Given 3,000 devices, a filter walking in tiny slices, and the first matches of "dev1" shown
+    const QStringList topics = devices(0, 3000);
+    SlicedFilter f(topics);
+    ResourceFilterProxyModel &filter = f.filter;
+    const QStringList dev1 = freshFilter(topics, Mode::Substring, QStringLiteral("dev1"));
+    const QStringList dev2 = freshFilter(topics, Mode::Substring, QStringLiteral("dev2"));
+    QSignalSpy applied(&filter, &ResourceFilterProxyModel::applied);
+    filter.setPattern(QStringLiteral("dev1"));
+    QCoreApplication::processEvents();
+    QVERIFY(filter.isApplying());
+    QVERIFY(!applied.isEmpty());
+    QVERIFY(!shown(&filter).isEmpty());
+    // When a new key comes before that walk is done
+    filter.setPattern(QStringLiteral("dev2"));
+    // Then from its first slice on only rows of the new pattern show, and never a row only the
+    // old one matches, however many turns the old walk had left
+    QVERIFY(filter.isApplying());
+    int turns = 0;
+    do {
+        const QStringList rows = shown(&filter);
+        for (const QString &row : rows)
+            QVERIFY2(dev2.contains(row), qPrintable(row));
+        QCoreApplication::processEvents();
+        QVERIFY2(++turns < 100000, "the walk never ends");
+    } while (filter.isApplying());
+    QCOMPARE(filter.pattern(), QStringLiteral("dev2"));
+    QCOMPARE(shown(&filter), dev2);
+    QVERIFY(!dev2.contains(QStringLiteral("mqtt://h:1883/site/f1/dev1/metric (4)")));
+    QVERIFY(dev1.contains(QStringLiteral("mqtt://h:1883/site/f1/dev1/metric (4)")));
+    QCOMPARE(filter.matchCount(), 1111); // dev2, dev20 … dev29, dev200 … dev299, dev2000 … dev2999
 }
 
 QTEST_GUILESS_MAIN(TestResourceFilter)

@@ -1015,6 +1015,11 @@ void TestResourceTreeModel::filterWalkInSlicesStartsOverAfterARemoval()
     // Then nothing is answered from it yet
     const QModelIndex a = model.indexForId(rid("mqtt://h/a"));
     QVERIFY(!model.matchedInWalk(model.index(0, 0, a), stamp).has_value());
+    // But a filter reads what it has marked so far: a row it matched says so, one it has not
+    // reached yet says no
+    QCOMPARE(model.subtreeMatchedInWalk(model.indexForId(rid("mqtt://h/a/7")), stamp), std::optional<bool>(true));
+    QCOMPARE(model.subtreeMatchedInWalk(model.indexForId(rid("mqtt://h/a/2997")), stamp), std::optional<bool>(false));
+    QCOMPARE(model.subtreeMatchedInWalk(a, stamp), std::optional<bool>(true));
     // When rows go while it walks, and it goes on to the end
     store.remove({rid("mqtt://h/a/7"), rid("mqtt://h/a/17"), rid("mqtt://h/a/2999")});
     int slices = 1;
