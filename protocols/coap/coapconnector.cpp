@@ -454,9 +454,14 @@ QCoro::Task<Result> CoapConnector::registerObservation(ResourceId id, bool initi
     if (!first->isDone() || !first->outcome().result.ok()) {
         const Result failure = first->isDone() ? first->outcome().result
                                                : context()->timeoutResult(id, requestTimeout());
-        m_observationTokens.remove(token);
-        context()->forget(token);
-        it->token.clear();
+        if (first->isDone()) {
+            m_observationTokens.remove(token);
+            context()->forget(token);
+            it->token.clear();
+        }
+        // else no answer in time: the next attempt goes under the same token, so an answer that
+        // comes late still counts instead of being reset, and libcoap keeps one request, not one
+        // per attempt (with the I/O thread saturated, answers came ~10 s late by the hundred)
         it->needsRegister = true;
         noteFailure(failure);
         co_return failure;
@@ -547,6 +552,7 @@ void CoapConnector::handleNotification(Observation &observation, const CoapRespo
     observation.lastSeq = response.observe;
     observation.lastSeqMs = response.receivedMs;
     observation.lastNotificationMs = response.receivedMs;
+    observation.needsRegister = false; // a registration that timed out was answered after all
     observation.maxAge = response.maxAge.value_or(60);
     postValue(observation.id, response,
               first ? QStringLiteral("GET observe %1").arg(coapCodeText(response.code))
