@@ -36,12 +36,7 @@ private:
 
 void TestCoalesceBites::initTestCase()
 {
-    if (testsupport::findProgram(QStringLiteral("mosquitto")).isEmpty()
-        || testsupport::findProgram(QStringLiteral("mosquitto_pub")).isEmpty()) {
-        if (qEnvironmentVariable("CI") == QLatin1String("true"))
-            QFAIL("mosquitto / mosquitto_pub are not installed (required under CI=true)");
-        QSKIP("mosquitto is not installed");
-    }
+    REQUIRE_BINARY(mosquitto, "mosquitto", "mosquitto")
     QVERIFY(m_broker.start());
 }
 
