@@ -203,8 +203,10 @@ void Connector::sendPending()
     m_inFlightCoalesced = m_pendingCoalesced;
     m_pendingCoalesced = 0;
     // What a bite leaves is merged as soon as it passes the limit, as after a whole batch; above
-    // it (distinct resources) once it doubled.
-    m_coalesceAt = bite && m_pendingCount > m_pendingLimit ? 2 * m_pendingCount : m_pendingLimit;
+    // it (distinct resources) once it doubled since the last merge, or since this bite if that is
+    // sooner. Never later: a backlog that grows faster than bites go out would move the
+    // threshold ahead of itself at every bite and never be merged (issue 12, steady load).
+    m_coalesceAt = m_pendingCount > m_pendingLimit ? std::min(m_coalesceAt, 2 * m_pendingCount) : m_pendingLimit;
     ++m_sent;
     if (m_acknowledged)
         m_inFlight = true;

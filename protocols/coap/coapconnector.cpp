@@ -421,8 +421,15 @@ QCoro::Task<Result> CoapConnector::registerObservation(ResourceId id, bool initi
     get.pathSegments = coapPathSegments(id);
     get.query = id.query();
     get.observe = 0;
+    // Non-confirmable: NSTART (1) lets one confirmable request to a server be outstanding at a
+    // time, so a thousand registrations queued behind each other, those still queued after the
+    // timeout were given up and sent again (queued again), and the late answers to the given-up
+    // ones were reset: a churn that never settled under load (issue 12, steady load). A lost
+    // registration is sent again after the timeout, as before.
+    get.confirmable = false;
     Result error;
-    const QByteArray token = context()->send(id, get, &error, *address);
+    // Registered again (its Max-Age passed in silence): under the same token, see CoapContext::send().
+    const QByteArray token = context()->send(id, get, &error, *address, {}, it->token);
     if (token.isEmpty()) {
         it->registering = false;
         it->needsRegister = true;
@@ -447,9 +454,14 @@ QCoro::Task<Result> CoapConnector::registerObservation(ResourceId id, bool initi
     if (!first->isDone() || !first->outcome().result.ok()) {
         const Result failure = first->isDone() ? first->outcome().result
                                                : context()->timeoutResult(id, requestTimeout());
-        m_observationTokens.remove(token);
-        context()->forget(token);
-        it->token.clear();
+        if (first->isDone()) {
+            m_observationTokens.remove(token);
+            context()->forget(token);
+            it->token.clear();
+        }
+        // else no answer in time: the next attempt goes under the same token, so an answer that
+        // comes late still counts instead of being reset, and libcoap keeps one request, not one
+        // per attempt (with the I/O thread saturated, answers came ~10 s late by the hundred)
         it->needsRegister = true;
         noteFailure(failure);
         co_return failure;
@@ -540,6 +552,7 @@ void CoapConnector::handleNotification(Observation &observation, const CoapRespo
     observation.lastSeq = response.observe;
     observation.lastSeqMs = response.receivedMs;
     observation.lastNotificationMs = response.receivedMs;
+    observation.needsRegister = false; // a registration that timed out was answered after all
     observation.maxAge = response.maxAge.value_or(60);
     postValue(observation.id, response,
               first ? QStringLiteral("GET observe %1").arg(coapCodeText(response.code))
@@ -596,13 +609,8 @@ void CoapConnector::checkObservations()
         // RFC 7641 3.3.1: once Max-Age has passed without a notification the client can no
         // longer trust the observation (the server may have restarted): register again.
         const qint64 silentFor = now - it->lastNotificationMs;
-        if (silentFor > qint64(it->maxAge) * 1000 + m_reregisterMarginMs) {
-            // The old token is forgotten: if the server still notifies it, it gets a RST.
-            m_observationTokens.remove(it->token);
-            context()->forget(it->token);
-            it->token.clear();
-            registerObservation(id, false);
-        }
+        if (silentFor > qint64(it->maxAge) * 1000 + m_reregisterMarginMs)
+            registerObservation(id, false); // under the same token: the server renews its registration
     }
 }
 

@@ -27,6 +27,7 @@
 #include <vector>
 
 Q_LOGGING_CATEGORY(lcCoapLib, "thingscape.coap.libcoap", QtWarningMsg)
+Q_LOGGING_CATEGORY(lcCoapTokens, "thingscape.coap.tokens", QtWarningMsg)
 
 namespace thingscape {
 
@@ -226,8 +227,12 @@ struct CoapCallbacks
         CoapContext *self = owner(session);
         const coap_bin_const_t rawToken = coap_pdu_get_token(received);
         const QByteArray token(reinterpret_cast<const char *>(rawToken.s), qsizetype(rawToken.length));
-        if (!self || (!self->m_exchanges.contains(token) && !self->m_streams.contains(token)))
+        if (!self || (!self->m_exchanges.contains(token) && !self->m_streams.contains(token))) {
+            qCDebug(lcCoapTokens, "refused %s: %s mid %d code %d observe %d", token.toHex().constData(),
+                    coap_pdu_get_type(received) == COAP_MESSAGE_CON ? "CON" : "NON/ACK", int(coap_pdu_get_mid(received)),
+                    int(coap_pdu_get_code(received)), int(uintOption(received, COAP_OPTION_OBSERVE).value_or(-1)));
             return COAP_RESPONSE_FAIL; // nobody waits: RST tells an observing server to stop
+        }
         CoapResponse response;
         const int code = coap_pdu_get_code(received);
         response.code = COAP_RESPONSE_CLASS(code) * 100 + (code & 0x1f);
@@ -646,11 +651,13 @@ coap_pdu_t *CoapContext::buildPdu(coap_session_t *session, const CoapRequest &re
         *error = Result::failure(ErrorKind::Connection, tr("cannot build a CoAP request"));
         return nullptr;
     }
-    uint8_t tokenBytes[8];
-    size_t tokenLength = 0;
-    coap_session_new_token(session, &tokenLength, tokenBytes);
-    coap_add_token(pdu, tokenLength, tokenBytes);
-    *token = QByteArray(reinterpret_cast<const char *>(tokenBytes), qsizetype(tokenLength));
+    if (token->isEmpty() || token->size() > 8) {
+        uint8_t tokenBytes[8];
+        size_t tokenLength = 0;
+        coap_session_new_token(session, &tokenLength, tokenBytes);
+        *token = QByteArray(reinterpret_cast<const char *>(tokenBytes), qsizetype(tokenLength));
+    }
+    coap_add_token(pdu, size_t(token->size()), reinterpret_cast<const uint8_t *>(token->constData()));
 
     coap_optlist_t *options = nullptr;
     const QStringList segments = request.pathSegments.isEmpty()
@@ -694,7 +701,7 @@ coap_pdu_t *CoapContext::buildPdu(coap_session_t *session, const CoapRequest &re
 }
 
 QByteArray CoapContext::send(const ResourceId &target, const CoapRequest &request, Result *error,
-                             const QHostAddress &resolved, const QString &interfaceName)
+                             const QHostAddress &resolved, const QString &interfaceName, const QByteArray &reuseToken)
 {
     QString why;
     if (!start(&why)) {
@@ -712,12 +719,13 @@ QByteArray CoapContext::send(const ResourceId &target, const CoapRequest &reques
     coap_session_t *s = session(target.endpoint(), address, interfaceName, error);
     if (!s)
         return {};
-    QByteArray token;
+    QByteArray token = reuseToken;
     coap_pdu_t *pdu = buildPdu(s, request, &token, error);
     if (!pdu)
         return {};
     m_tokenEndpoints.insert(token, m_sessionNames.value(s));
     m_streams.insert(token);
+    qCDebug(lcCoapTokens, "stream %s: %s", token.toHex().constData(), qPrintable(target.path()));
     if (coap_send(s, pdu) == COAP_INVALID_MID) {
         m_streams.remove(token);
         m_tokenEndpoints.remove(token);
@@ -837,6 +845,7 @@ Result CoapContext::timeoutResult(const ResourceId &target, std::chrono::millise
 
 void CoapContext::forget(const QByteArray &token)
 {
+    qCDebug(lcCoapTokens, "forget %s", token.toHex().constData());
     m_streams.remove(token);
     m_tokenEndpoints.remove(token);
 }

@@ -74,9 +74,13 @@ public:
     // response goes out through responseReceived(token, ...), failures through
     // requestFailed(token, ...). Returns the token, or empty with *error set.
     // address: the target's resolved host (null: the host must be an address literal);
-    // interfaceName: the network interface for multicast.
+    // interfaceName: the network interface for multicast; reuseToken: send under this token of
+    // an earlier send() (an observation registered again, RFC 7641 3.3.1): late answers to the
+    // earlier request still count, and libcoap drops what it kept for it instead of keeping
+    // both (a new token per re-registration left one entry behind each time).
     QByteArray send(const ResourceId &target, const CoapRequest &request, Result *error,
-                    const QHostAddress &address = {}, const QString &interfaceName = {});
+                    const QHostAddress &address = {}, const QString &interfaceName = {},
+                    const QByteArray &reuseToken = {});
     // Stops handing out responses for the token (later notifications are answered with RST).
     void forget(const QByteArray &token);
     // Deregisters an observation at the server (GET with Observe: 1) and forgets the token.
@@ -139,6 +143,7 @@ private:
 
     coap_session_t *session(const ResourceId &endpoint, const QHostAddress &address, const QString &interfaceName,
                             Result *error);
+    // *token: when not empty, the token to use; else a new one is made and stored there.
     coap_pdu_t *buildPdu(coap_session_t *session, const CoapRequest &request, QByteArray *token, Result *error);
     void process();
     void rearm();

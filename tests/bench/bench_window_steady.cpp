@@ -1,8 +1,10 @@
 // Flat memory under steady load (issue 12): the main window offscreen on the simulated site at
 // --devices 200 --rate 20 plus a flood of 5,000 msg/s over 50,000 topics on a private mosquitto,
 // with the default limits (history capacity, the store's 96 MiB budget), for --minutes N. RSS is
-// printed every minute with the store's own figures; the result is RSS's growth from minute 2 to
-// minute N against the target < 5 %.
+// printed every minute with the store's own figures, malloc's heap in use and free heap (RSS
+// growing over a flat heap is fragmentation, a growing heap is something kept), the updates
+// received and not yet in the store, and each connector's largest backlog so far; the result is
+// RSS's growth from minute 2 to minute N against the target < 5 %.
 //
 //   bench_window_steady [--minutes N] [--devices D] [--rate R] [--flood-rate F] [--topics T]
 //
@@ -30,6 +32,10 @@
 #include <QProcess>
 #include <QTest>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 #include <cstdio>
 
@@ -53,8 +59,23 @@ struct Sample
     double storeMb = 0;    // everything the store holds (its own accounting)
     double keptMb = 0;     // what its budget covers
     double messagesPerS = 0;
+    double heapMb = 0;     // malloc's blocks in use (mallinfo2: arenas + mmapped): RSS above it is free heap kept
+    double freeMb = 0;     // free blocks malloc keeps in its arenas
+    qsizetype waiting = 0; // updates received and not yet in the store
+    qsizetype pendingPeak = 0; // the largest pending batch of any connector so far
     QString load;          // the machine's load average (1, 5, 15 min)
 };
+
+void measureHeap(Sample *sample)
+{
+#ifdef __GLIBC__
+    const struct mallinfo2 info = mallinfo2();
+    sample->heapMb = double(info.uordblks + info.hblkhd) / 1048576.0;
+    sample->freeMb = double(info.fordblks) / 1048576.0;
+#else
+    Q_UNUSED(sample)
+#endif
+}
 
 QString loadAverage()
 {
@@ -149,13 +170,32 @@ int main(int argc, char **argv)
     std::printf("bench_window_steady: the window on the simulated site (--devices %d --rate %d) and a flood of %d msg/s over %d "
                 "topics, %d %s, default limits\n",
                 params.devices, params.rate, params.floodRate, params.topics, params.minutes, quick ? "s (quick)" : "min");
-    std::printf("  %-8s %10s %12s %12s %10s  %s\n", quick ? "second" : "minute", "RSS MB", "store MB", "budget MB", "msg/s", "load");
-    QList<Sample> samples{Sample{bench::rssMb(), double(store->memoryBytes()) / 1048576.0, double(store->keptBytes()) / 1048576.0, 0,
-                                 loadAverage()}};
-    std::printf("  %-8d %10.1f %12.1f %12.1f %10s  %s\n", 0, samples.first().rssMb, samples.first().storeMb, samples.first().keptMb, "-",
-                qPrintable(samples.first().load));
-    std::fflush(stdout);
+    std::printf("  %-8s %9s %9s %9s %9s %9s %8s %9s %9s  %s\n", quick ? "second" : "minute", "RSS MB", "heap MB", "free MB",
+                "store MB", "budget MB", "msg/s", "waiting", "pend.peak", "load");
     quint64 lastIn = store->messagesIn();
+    const auto sampleNow = [&](int index, qint64 elapsedMs) {
+        Sample sample;
+        sample.rssMb = bench::rssMb();
+        measureHeap(&sample);
+        sample.storeMb = double(store->memoryBytes()) / 1048576.0;
+        sample.keptMb = double(store->keptBytes()) / 1048576.0;
+        sample.messagesPerS = elapsedMs > 0 ? double(store->messagesIn() - lastIn) * 1000.0 / double(elapsedMs) : 0;
+        lastIn = store->messagesIn();
+        sample.waiting = session.endpoints()->updatesWaiting();
+        QStringList peaks; // per connector, in the order of the endpoints printed at the end
+        for (const EndpointConfig &config : session.endpoints()->endpoints()) {
+            const qsizetype peak = session.endpoints()->handOverStats(config.id).peakPending;
+            sample.pendingPeak = std::max(sample.pendingPeak, peak);
+            peaks.append(QString::number(peak));
+        }
+        sample.load = loadAverage();
+        std::printf("  %-8d %9.1f %9.1f %9.1f %9.1f %9.1f %8.0f %9lld %9lld  %s  (peaks %s)\n", index, sample.rssMb, sample.heapMb,
+                    sample.freeMb, sample.storeMb, sample.keptMb, sample.messagesPerS, qlonglong(sample.waiting),
+                    qlonglong(sample.pendingPeak), qPrintable(sample.load), qPrintable(peaks.join(QLatin1Char('/'))));
+        std::fflush(stdout);
+        return sample;
+    };
+    QList<Sample> samples{sampleNow(0, 0)};
     QElapsedTimer clock;
     clock.start();
     for (int minute = 1; minute <= params.minutes; ++minute) {
@@ -163,14 +203,7 @@ int main(int argc, char **argv)
         const qint64 due = qint64(minute) * params.sampleMs;
         while (clock.elapsed() < due)
             QTest::qWait(int(std::min<qint64>(500, due - clock.elapsed())));
-        Sample sample{bench::rssMb(), double(store->memoryBytes()) / 1048576.0, double(store->keptBytes()) / 1048576.0, 0,
-                      loadAverage()};
-        sample.messagesPerS = double(store->messagesIn() - lastIn) * 1000.0 / params.sampleMs;
-        lastIn = store->messagesIn();
-        samples.append(sample);
-        std::printf("  %-8d %10.1f %12.1f %12.1f %10.0f  %s\n", minute, sample.rssMb, sample.storeMb, sample.keptMb, sample.messagesPerS,
-                    qPrintable(sample.load));
-        std::fflush(stdout);
+        samples.append(sampleNow(minute, params.sampleMs));
     }
 
     const int from = std::min(2, params.minutes);
@@ -181,6 +214,12 @@ int main(int argc, char **argv)
     std::printf("  %-40s %10llu  (dropped by the budget: %llu history points, %llu stream payloads)\n", "messages in", qulonglong(store->messagesIn()),
                 qulonglong(store->droppedByBudget()), qulonglong(store->payloadsDroppedByBudget()));
     std::printf("  %-40s %10lld\n", "resources", qlonglong(store->size()));
+    // Per connector: a backlog that keeps growing shows here (hand-overs sent / taken, merged, peak).
+    for (const EndpointConfig &config : session.endpoints()->endpoints()) {
+        const Connector::HandOverStats stats = session.endpoints()->handOverStats(config.id);
+        std::printf("  %-40s sent %llu taken %llu merged %llu peak pending %lld\n", qPrintable(config.url.toString().left(40)),
+                    qulonglong(stats.sent), qulonglong(stats.taken), qulonglong(stats.coalesced), qlonglong(stats.peakPending));
+    }
     std::fflush(stdout);
 
     if (publisher.state() != QProcess::NotRunning) {

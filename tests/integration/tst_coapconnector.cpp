@@ -362,6 +362,8 @@ void TestCoapConnector::reregistersWhenServerForgets()
     connector->setObserveCheckIntervalMs(100);
     connector->setReregisterMarginMs(500);
     int registrations = 0;
+    QList<QByteArray> tokens;
+    QList<int> types;
     QObject::connect(&peer, &QUdpSocket::readyRead, &peer, [&] {
         while (peer.hasPendingDatagrams()) {
             QHostAddress client;
@@ -372,6 +374,8 @@ void TestCoapConnector::reregistersWhenServerForgets()
                 continue; // not a GET
             ++registrations;
             const QByteArray token = datagram.mid(4, datagram[0] & 0x0f);
+            tokens.append(token);
+            types.append((quint8(datagram[0]) >> 4) & 0x03);
             const quint16 mid = quint16((quint8(datagram[2]) << 8) | quint8(datagram[3]));
             peer.writeDatagram(coapMessage(2, 0x45, mid, token, quint32(registrations), 1, "x"), client, clientPort);
         }
@@ -381,6 +385,12 @@ void TestCoapConnector::reregistersWhenServerForgets()
     QCOMPARE(registrations, 1);
     QTRY_VERIFY_WITH_TIMEOUT(registrations >= 2, 5000);
     QVERIFY(connector->reregistrations() >= 1);
+    // Under the same token (nothing left behind per re-registration) and non-confirmable (a
+    // thousand registrations do not queue behind each other: NSTART is for confirmable ones)
+    QVERIFY(!tokens.first().isEmpty());
+    QCOMPARE(tokens.at(1), tokens.first());
+    QCOMPARE(types.first(), 1);
+    QCOMPARE(types.at(1), 1);
 }
 
 void TestCoapConnector::unreachablePort()
