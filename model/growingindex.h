@@ -66,12 +66,13 @@ public:
     void insert(Handle handle)
     {
         const Key key = m_keyOf(handle);
+        // Grown first: a handle in place of one with its key must find that one in the old table.
+        if ((m_size + m_oldLive + 1) * 2 > m_slots.size())
+            grow();
         if (const size_t at = findOld(key); at != kNowhere) {
             m_old[at] = tombstone();
             --m_oldLive;
         }
-        if ((m_size + m_oldLive + 1) * 2 > m_slots.size())
-            grow();
         const size_t mask = m_slots.size() - 1;
         size_t i = hashOf(key) & mask;
         for (; m_slots[i] != Handle{}; i = (i + 1) & mask) {
