@@ -64,19 +64,19 @@ void TestLiveTreeView::changedRowsRepaintTogetherAtABoundedRate()
 
     // When a thousand values change, the event loop running between changes
     for (int i = 0; i < 1000; ++i) {
-        model.item(i % 50)->child((i / 50) % 40, 1)->setText(QString::number(i));
+        model.item(i % 50)->child((i / 50) % 40, 1)->setText(QString::number(i + 1));
         QCoreApplication::processEvents();
     }
 
     // Then at most one repaint went (the first change's), the rest wait for it
     QVERIFY2(view.repaintCount() <= repaints + 1, qPrintable(QString::number(view.repaintCount() - repaints)));
-    QVERIFY(view.deferredCount() >= 999);
+    QVERIFY2(view.deferredCount() >= 999, qPrintable(QStringLiteral("%1 deferred, %2 repaints").arg(view.deferredCount()).arg(view.repaintCount() - repaints)));
     QVERIFY2(counter.paints <= 2, qPrintable(QString::number(counter.paints)));
     // And once the interval allows, the view is painted with the last values
     const int paintsBefore = counter.paints;
     view.setRepaintInterval(0);
     QTRY_VERIFY(counter.paints > paintsBefore);
-    QCOMPARE(view.model()->data(model.index(19, 1, model.index(49, 0))).toString(), QStringLiteral("999"));
+    QCOMPARE(view.model()->data(model.index(19, 1, model.index(49, 0))).toString(), QStringLiteral("1000"));
 }
 
 void TestLiveTreeView::anOpenEditorFollowsItsRowAtOnce()
@@ -90,7 +90,7 @@ void TestLiveTreeView::anOpenEditorFollowsItsRowAtOnce()
     view.setRepaintInterval(3600 * 1000);
     const QModelIndex cell = model.index(1, 1);
     view.edit(cell);
-    QTRY_COMPARE(view.state(), QAbstractItemView::EditingState);
+    QTRY_VERIFY(view.indexWidget(cell));
     auto *editor = qobject_cast<QLineEdit *>(view.indexWidget(cell));
     QVERIFY(editor);
     // When its data changes
