@@ -1,24 +1,28 @@
 #include "livetreeview.h"
 
-#include <QTimer>
-
-#include <algorithm>
+#include "boundedrate.h"
 
 namespace thingscape {
 
 LiveTreeView::LiveTreeView(QWidget *parent)
     : QTreeView(parent)
-    , m_pendingRepaint(new QTimer(this))
+    , m_repaintRate(new BoundedRate(kRepaintIntervalMs, [this] { repaintChanged(); }, this))
 {
-    m_pendingRepaint->setSingleShot(true);
-    connect(m_pendingRepaint, &QTimer::timeout, this, &LiveTreeView::repaintNow);
 }
 
 void LiveTreeView::setRepaintInterval(int ms)
 {
-    m_intervalMs = std::max(0, ms);
-    if (m_pendingRepaint->isActive())
-        m_pendingRepaint->start(int(std::max<qint64>(0, m_intervalMs - m_sinceRepaint.elapsed())));
+    m_repaintRate->setInterval(ms);
+}
+
+quint64 LiveTreeView::repaintCount() const
+{
+    return m_repaintRate->runs();
+}
+
+quint64 LiveTreeView::deferredCount() const
+{
+    return m_repaintRate->deferred();
 }
 
 void LiveTreeView::dataChanged(const QModelIndex &topLeft, const QModelIndex &bottomRight, const QList<int> &roles)
@@ -29,23 +33,13 @@ void LiveTreeView::dataChanged(const QModelIndex &topLeft, const QModelIndex &bo
         QTreeView::dataChanged(topLeft, bottomRight, roles);
         return;
     }
-    if (m_pendingRepaint->isActive()) {
-        ++m_deferred;
-        return;
-    }
-    if (m_sinceRepaint.isValid() && m_sinceRepaint.elapsed() < m_intervalMs) {
-        ++m_deferred;
-        m_pendingRepaint->start(int(m_intervalMs - m_sinceRepaint.elapsed()));
-        return;
-    }
-    repaintNow();
+    repaintChanged();
 }
 
-void LiveTreeView::repaintNow()
+void LiveTreeView::repaintChanged()
 {
-    m_sinceRepaint.start();
-    ++m_repaints;
-    viewport()->update();
+    if (m_repaintRate->allowNow())
+        viewport()->update();
 }
 
 } // namespace thingscape

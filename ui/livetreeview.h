@@ -1,11 +1,10 @@
 #pragma once
 
-#include <QElapsedTimer>
 #include <QTreeView>
 
-class QTimer;
-
 namespace thingscape {
+
+class BoundedRate;
 
 // A tree view for rows whose values change thousands of times a second. A changed row is not
 // repainted on its own: QTreeView finds a row's rectangle by a linear search over its unfolded
@@ -23,21 +22,17 @@ public:
 
     // kRepaintIntervalMs unless set (tests set it long, to see the deferral without timing).
     void setRepaintInterval(int ms);
-    // Repaints that changed data asked for, and changes that joined one already waiting.
-    quint64 repaintCount() const { return m_repaints; }
-    quint64 deferredCount() const { return m_deferred; }
+    // Repaints that changed data asked for, and repaints put off (however many changes joined).
+    quint64 repaintCount() const;
+    quint64 deferredCount() const;
 
     void dataChanged(const QModelIndex &topLeft, const QModelIndex &bottomRight,
                      const QList<int> &roles = QList<int>()) override;
 
 private:
-    void repaintNow();
+    void repaintChanged();
 
-    QElapsedTimer m_sinceRepaint;
-    QTimer *m_pendingRepaint;
-    quint64 m_repaints = 0;
-    quint64 m_deferred = 0;
-    int m_intervalMs = kRepaintIntervalMs;
+    BoundedRate *m_repaintRate;
 };
 
 } // namespace thingscape
