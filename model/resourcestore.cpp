@@ -48,10 +48,9 @@ qint64 metadataCost(const Metadata &meta)
     return cost;
 }
 
-// QHash keeps spans of 128 entries with a byte of offset per slot; entries are moved into the
-// span's storage. About 1.5 slots per entry after growth.
-constexpr qint64 kByIdEntry = qint64((sizeof(QString) + sizeof(void *)) * 3 / 2 + 2);
-constexpr qint64 kByKeyEntry = qint64((sizeof(quint32) + sizeof(void *)) * 3 / 2 + 2);
+// A GrowingIndex slot is a pointer, its tables a quarter to a half full: about 3 slots an entry.
+constexpr qint64 kByIdEntry = qint64(sizeof(void *)) * 3;
+constexpr qint64 kByKeyEntry = qint64(sizeof(void *)) * 3;
 constexpr qint64 kBudgetQueueEntry = qint64(sizeof(std::pair<quint32, quint64>));
 
 } // namespace
@@ -68,7 +67,7 @@ ResourceStore::ResourceStore(QObject *parent)
 
 ResourceStore::~ResourceStore()
 {
-    qDeleteAll(m_resources);
+    m_resources.forEach([](Resource *resource) { delete resource; });
 }
 
 qint64 ResourceStore::recordCost(const Resource *resource)
@@ -144,12 +143,12 @@ void ResourceStore::enforceMemoryBudget()
 Resource *ResourceStore::obtain(const ResourceId &id, StoreBatch &batch, bool *created)
 {
     *created = false;
-    if (Resource *existing = m_byId.value(id.uri()))
+    if (Resource *existing = m_byId.find(id.uri()))
         return existing;
     const quint32 key = m_nextKey++;
     auto *resource = new Resource(id, key);
-    m_resources.insert(key, resource);
-    m_byId.insert(id.uri(), resource);
+    m_resources.insert(resource);
+    m_byId.insert(resource);
     m_recordBytes += recordCost(resource);
     batch.added.append(resource);
     *created = true;
@@ -291,7 +290,7 @@ void ResourceStore::ingestFrom(const Cause &cause, const UpdateBatch &updates)
         for (const ResourceId &id : std::as_const(removals)) {
             if (!pendingRemovals.remove(id)) // taken back by a later update, or a duplicate
                 continue;
-            Resource *resource = m_byId.value(id.uri());
+            Resource *resource = m_byId.find(id.uri());
             if (!resource)
                 continue;
             // Added and removed in the same batch: the models never hear of it.
@@ -456,7 +455,7 @@ void ResourceStore::enforceBudget()
         qint64 storeMs = std::numeric_limits<qint64>::max();
         while (!m_budgetQueue.empty()) {
             const auto [key, seq] = m_budgetQueue.front();
-            Resource *resource = m_resources.value(key);
+            Resource *resource = m_resources.find(key);
             if (!resource || resource->m_history.isEmpty() || resource->m_history.oldest().seq != seq) {
                 m_budgetQueue.pop_front(); // already dropped by the per-resource capacity
                 continue;
@@ -502,7 +501,7 @@ void ResourceStore::compactBudgetQueue()
 {
     std::deque<std::pair<quint32, quint64>> live;
     for (const auto &entry : m_budgetQueue) {
-        const Resource *resource = m_resources.value(entry.first);
+        const Resource *resource = m_resources.find(entry.first);
         if (!resource)
             continue;
         const History &history = resource->m_history;
@@ -527,16 +526,16 @@ void ResourceStore::eraseResource(Resource *resource)
 
 const Resource *ResourceStore::find(const ResourceId &id) const
 {
-    return m_byId.value(id.uri());
+    return m_byId.find(id.uri());
 }
 
 void ResourceStore::collectByPrefix(const QString &uriPrefix, QList<const Resource *> *found) const
 {
     // No string copies: the URI is compared where it lies.
-    for (const Resource *resource : m_resources) {
+    m_resources.forEach([&](const Resource *resource) {
         if (resource->id().uri().startsWith(uriPrefix))
             found->append(resource);
-    }
+    });
 }
 
 void ResourceStore::collectUnder(const QString &uri, QList<const Resource *> *found) const
@@ -545,11 +544,11 @@ void ResourceStore::collectUnder(const QString &uri, QList<const Resource *> *fo
     while (base.endsWith(QLatin1Char('/')))
         base.chop(1);
     const qsizetype length = base.size();
-    for (const Resource *resource : m_resources) {
+    m_resources.forEach([&](const Resource *resource) {
         const QString &text = resource->id().uri();
         if (text.startsWith(base) && (text.size() == length || text.at(length) == QLatin1Char('/')))
             found->append(resource);
-    }
+    });
 }
 
 namespace {
@@ -589,8 +588,7 @@ QList<const Resource *> ResourceStore::resources() const
 {
     QList<const Resource *> all;
     all.reserve(qsizetype(m_resources.size()));
-    for (const Resource *resource : m_resources)
-        all.append(resource);
+    m_resources.forEach([&all](const Resource *resource) { all.append(resource); });
     std::sort(all.begin(), all.end(), [](const Resource *a, const Resource *b) { return a->key() < b->key(); });
     return all;
 }
@@ -640,8 +638,7 @@ void ResourceStore::clear()
 void ResourceStore::setHistoryCapacity(int points)
 {
     m_historyCapacity = std::max(1, points);
-    for (Resource *resource : std::as_const(m_resources))
-        trimToCapacity(resource);
+    m_resources.forEach([this](Resource *resource) { trimToCapacity(resource); });
 }
 
 void ResourceStore::setMemoryBudget(qint64 bytes)

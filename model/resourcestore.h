@@ -1,5 +1,6 @@
 #pragma once
 
+#include "growingindex.h"
 #include "message.h"
 #include "payloadledger.h"
 #include "resource.h"
@@ -171,10 +172,18 @@ private:
     void publish(const ValueEvents &events);
     bool wantsEvents() const;
 
-    // Owned (deleted in eraseResource() and the destructor). By URI text: a QString key is
-    // half a ResourceId's size, and a ResourceId hashes by it anyway.
-    QHash<QString, Resource *> m_byId;
-    QHash<quint32, Resource *> m_resources; // by key
+    // Owned (deleted in eraseResource() and the destructor). By URI text, read from the
+    // record (no copy of it), in tables that grow without a pause (see GrowingIndex).
+    struct UriOf
+    {
+        QStringView operator()(const Resource *resource) const { return resource->id().uri(); }
+    };
+    struct KeyOf
+    {
+        quint32 operator()(const Resource *resource) const { return resource->key(); }
+    };
+    GrowingIndex<Resource *, QStringView, UriOf> m_byId;
+    GrowingIndex<Resource *, quint32, KeyOf> m_resources; // by key
     // Store-wide order of history points: (resource key, point seq), oldest first.
     std::deque<std::pair<quint32, quint64>> m_budgetQueue;
     quint32 m_nextKey = 1;

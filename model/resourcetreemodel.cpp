@@ -282,6 +282,11 @@ ResourceTreeModel::Node *ResourceTreeModel::findChild(const Node *parent, QStrin
     return it->get();
 }
 
+const Resource *ResourceTreeModel::NodeResource::operator()(const Node *node) const
+{
+    return node->resource;
+}
+
 ResourceTreeModel::Node *ResourceTreeModel::findNode(const ResourceId &id) const
 {
     if (!id.isValid())
@@ -916,7 +921,7 @@ void ResourceTreeModel::onBatchApplied(const StoreBatch &batch)
         addWaiting(-1);
     prune(vacated, &dirty);
     for (const Resource *resource : batch.changed) {
-        if (Node *node = m_byResource.value(resource))
+        if (Node *node = m_byResource.find(resource))
             dirty.insert(node);
     }
     emitChanged(dirty);
@@ -1033,7 +1038,7 @@ void ResourceTreeModel::addResources(const QList<const Resource *> &resources, Q
             m_byResource.remove(node->resource);
         node->resource = resource;
         setLabel(node, senmlLabel(node));
-        m_byResource.insert(resource, node);
+        m_byResource.insert(node);
         if (!isNew)
             dirty->insert(node);
     }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "growingindex.h"
 #include "resourceid.h"
 
 #include <QAbstractItemModel>
@@ -233,9 +234,13 @@ private:
 
     ResourceStore *m_store; // Not owned.
     std::unique_ptr<Node> m_root;
-    // The store's resources by pointer (a few words each, no id copy); removed resources are
-    // found by their path.
-    QHash<const Resource *, Node *> m_byResource;
+    // The store's resources by pointer (a slot each, no id copy), in a table that grows without
+    // a pause; removed resources are found by their path. A node is in it while its resource is.
+    struct NodeResource
+    {
+        const Resource *operator()(const Node *node) const;
+    };
+    GrowingIndex<Node *, const Resource *, NodeResource> m_byResource;
     QHash<QString, Node *> m_endpointNodes; // endpoint URI -> node
     QHash<QString, ResourceId> m_endpointIds; // endpoint URI -> its id (kept, a few per endpoint)
     QHash<const Node *, QString> m_labels;    // SenML records shown by their own name

@@ -75,7 +75,6 @@ void sumOne(quint32 m, quint32 b, qint64 atMs, qint64 bucketMs, size_t size, qin
 
 TalkerStats::TalkerStats(ResourceStore *store, QObject *parent)
     : QObject(parent)
-    , m_seed(size_t(QHashSeed::globalSeed()))
 {
     // A node per tree level: a million topics make two million (see bench_talkers --memory).
     static_assert(sizeof(void *) != 8 || sizeof(Node) <= 88, "TalkerStats::Node grew: keep its fields unpadded");
@@ -117,33 +116,20 @@ QList<ResourceId> TalkerStats::chainOf(const ResourceId &id)
     return chain;
 }
 
+QStringView TalkerStats::NodeUri::operator()(quint32 slot) const
+{
+    return uriOf(owner->m_nodes[slot - 1]);
+}
+
 quint32 TalkerStats::find(QStringView uri) const
 {
-    if (m_slots.empty())
-        return kNone;
-    const size_t mask = m_slots.size() - 1;
-    for (size_t i = qHash(uri, m_seed) & mask;; i = (i + 1) & mask) {
-        const quint32 slot = m_slots[i];
-        if (slot == 0)
-            return kNone;
-        if (uriOf(m_nodes[slot - 1]) == uri)
-            return slot - 1;
-    }
+    const quint32 slot = m_index.find(uri);
+    return slot == 0 ? kNone : slot - 1;
 }
 
 void TalkerStats::index(quint32 node)
 {
-    if (m_nodes.size() * 2 > m_slots.size()) {
-        // Grow: twice the slots, every node again.
-        m_slots.assign(std::max<size_t>(64, m_slots.size() * 2), 0);
-        for (quint32 n = 0; n < node; ++n)
-            index(n);
-    }
-    const size_t mask = m_slots.size() - 1;
-    size_t i = qHash(uriOf(m_nodes[node]), m_seed) & mask;
-    while (m_slots[i] != 0)
-        i = (i + 1) & mask;
-    m_slots[i] = node + 1;
+    m_index.insert(node + 1);
 }
 
 QStringView TalkerStats::uriOf(const Node &node)

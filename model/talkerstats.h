@@ -1,5 +1,6 @@
 #pragma once
 
+#include "growingindex.h"
 #include "resourceid.h"
 
 #include <QHash>
@@ -146,10 +147,15 @@ private:
     static void add(Rings &rings, qint64 nowMs, quint32 messages, quint32 bytes);
     static void rate(const Rings &rings, Window window, qint64 nowMs, double *messages, double *bytes);
 
-    // The nodes by URI: open addressing over m_nodes' indices + 1 (0: empty), hashed by the
-    // node's own id text (no second copy of it), at most half full.
-    std::vector<quint32> m_slots;
-    size_t m_seed = 0;
+    // The nodes by URI: m_nodes' indices + 1 (0: empty), hashed by the node's own id text (no
+    // second copy of it), in a table that grows without a pause (2,000,000 nodes at a million
+    // topics: rehashing them at once held the GUI thread for up to 420 ms).
+    struct NodeUri
+    {
+        const TalkerStats *owner = nullptr;
+        QStringView operator()(quint32 slot) const;
+    };
+    GrowingIndex<quint32, QStringView, NodeUri> m_index{NodeUri{this}};
     std::deque<Node> m_nodes;   // a node's index is its rank
     qint64 m_lastSweepMs = 0;
     std::vector<quint32> m_touched; // each node once per takeTouched()

@@ -4,6 +4,7 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <ctime>
 #include <utility>
 
 namespace thingscape {
@@ -16,6 +17,18 @@ constexpr qsizetype kFirstSliceUpdates = 64;
 constexpr qsizetype kMinSliceUpdates = 16;
 // How fast the estimate follows the last slice (the mix of new resources and values changes).
 constexpr double kFollow = 0.3;
+// A slice gets at least this share of its budget in CPU time however busy the machine (each
+// slice has a fixed cost: the store batch's signal and every model's turn), and the share is
+// measured only on slices long enough for the clocks to tell.
+constexpr double kMinCpuShare = 0.25;
+constexpr double kMinShareSampleMs = 0.5;
+
+qint64 threadCpuNs()
+{
+    timespec now{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return qint64(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
 
 } // namespace
 
@@ -158,7 +171,10 @@ void IngestQueue::runSlice()
         const qsizetype remaining = head.updates.size() - head.next;
         qsizetype count = remaining;
         if (m_sliceMs > 0) {
-            const qsizetype fits = m_updatesPerMs > 0 ? qsizetype(m_updatesPerMs * double(leftNs) / 1e6) : kFirstSliceUpdates;
+            // What fits the wall-clock budget left: the updates per ms of CPU, times the share
+            // of a core the thread has been getting.
+            const qsizetype fits = m_updatesPerMs > 0 ? qsizetype(m_updatesPerMs * m_cpuShare * double(leftNs) / 1e6)
+                                                      : kFirstSliceUpdates;
             count = std::min(remaining, std::max(kMinSliceUpdates, fits));
         }
         const UpdateBatch slice = head.next == 0 && count == head.updates.size() ? head.updates
@@ -166,14 +182,22 @@ void IngestQueue::runSlice()
         head.next += count;
         m_waiting -= count;
         const QString endpointId = head.endpointId;
-        QElapsedTimer took;
-        took.start();
+        const qint64 cpuBefore = threadCpuNs();
+        const qint64 wallBefore = clock.nsecsElapsed();
         m_apply(endpointId, slice);
         applied = true;
-        const double ms = double(took.nsecsElapsed()) / 1e6;
+        // The cost from the GUI thread's own CPU time, which a busy machine does not change;
+        // apart from it, the share of a core the thread got (on a busy machine 8 ms of work
+        // took 30-50 ms of wall clock, and the window was that long frozen).
+        const double ms = double(threadCpuNs() - cpuBefore) / 1e6;
+        const double wallMs = double(clock.nsecsElapsed() - wallBefore) / 1e6;
         if (count >= kMinSliceUpdates && ms > 0) {
             const double rate = double(count) / ms;
             m_updatesPerMs = m_updatesPerMs > 0 ? m_updatesPerMs + kFollow * (rate - m_updatesPerMs) : rate;
+        }
+        if (wallMs >= kMinShareSampleMs) {
+            const double share = std::clamp(ms / wallMs, kMinCpuShare, 1.0);
+            m_cpuShare += kFollow * (share - m_cpuShare);
         }
     }
     m_running = false;

@@ -16,8 +16,9 @@ namespace thingscape {
 // budget set (the window sets one), a batch is applied in slices of about that many ms of the
 // GUI thread each (the store and every model that follows it in the same call), one slice per
 // event-loop turn, so input and painting get their turn between slices however large a flood
-// is. The slice size follows the cost of the last slices (updates per ms), so a batch of value
-// updates goes in one slice and one full of new resources in several. Without a budget (the
+// is. The slice size follows the cost of the last slices (updates per ms of CPU), so a batch of
+// value updates goes in one slice and one full of new resources in several, and the share of a
+// core the thread got, so a busy machine gets shorter slices rather than longer freezes. Without a budget (the
 // default: the command line, tests) a batch is applied whole when it arrives, as before.
 //
 // A source (a connector) has at most one batch in flight: its next batch is wanted as soon as
@@ -69,7 +70,8 @@ private:
     QTimer *m_timer;
     int m_sliceMs = 0;
     qsizetype m_waiting = 0;
-    double m_updatesPerMs = 0; // measured; 0 until the first slice
+    double m_updatesPerMs = 0; // measured in the GUI thread's CPU time; 0 until the first slice
+    double m_cpuShare = 1;     // that thread's CPU time per wall-clock time in the last slices
     bool m_running = false;    // inside runSlice (an apply may push or ask whenApplied)
 };
 

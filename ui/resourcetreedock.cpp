@@ -1,5 +1,6 @@
 #include "resourcetreedock.h"
 
+#include "livetreeview.h"
 #include "treedecorationproxy.h"
 
 #include "model/proxychain.h"
@@ -51,10 +52,10 @@ namespace {
 
 // QTreeView lays out again on every expand() unless a layout is pending anyway: unfolding
 // hundreds of rows one by one cost O(rows) each.
-class TreeView : public QTreeView
+class TreeView : public LiveTreeView
 {
 public:
-    using QTreeView::QTreeView;
+    using LiveTreeView::LiveTreeView;
     using QTreeView::scheduleDelayedItemsLayout;
 };
 

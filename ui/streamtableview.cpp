@@ -1,8 +1,9 @@
 #include "streamtableview.h"
 
+#include "boundedrate.h"
+
 #include <QHeaderView>
 #include <QStyledItemDelegate>
-#include <QTimer>
 
 #include <algorithm>
 
@@ -31,37 +32,34 @@ protected:
 
 StreamTableView::StreamTableView(QWidget *parent)
     : QTableView(parent)
-    , m_pendingLayout(new QTimer(this))
+    , m_layoutRate(new BoundedRate(kMinLayoutIntervalMs, [this] { doItemsLayout(); }, this))
 {
     verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 4);
     setWordWrap(false);
     setItemDelegate(new CappedTextDelegate(this));
-    m_pendingLayout->setSingleShot(true);
-    connect(m_pendingLayout, &QTimer::timeout, this, &StreamTableView::doItemsLayout);
 }
 
 void StreamTableView::setMinLayoutInterval(int ms)
 {
-    m_minIntervalMs = ms;
-    if (m_pendingLayout->isActive())
-        m_pendingLayout->start(int(std::max<qint64>(0, ms - m_sinceLayout.elapsed())));
+    m_layoutRate->setInterval(ms);
+}
+
+quint64 StreamTableView::layoutCount() const
+{
+    return m_layoutRate->runs();
+}
+
+quint64 StreamTableView::deferredLayoutCount() const
+{
+    return m_layoutRate->deferred();
 }
 
 void StreamTableView::doItemsLayout()
 {
     // Rows inserted or removed ask for a layout per batch: one per interval is enough for the eye.
-    if (m_sinceLayout.isValid() && m_sinceLayout.elapsed() < m_minIntervalMs) {
-        if (!m_pendingLayout->isActive()) {
-            ++m_deferred;
-            m_pendingLayout->start(int(std::max<qint64>(0, m_minIntervalMs - m_sinceLayout.elapsed())));
-        }
-        return;
-    }
-    m_pendingLayout->stop();
-    m_sinceLayout.start();
-    ++m_layouts;
-    QTableView::doItemsLayout();
+    if (m_layoutRate->allowNow())
+        QTableView::doItemsLayout();
 }
 
 } // namespace thingscape

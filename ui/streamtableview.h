@@ -1,11 +1,10 @@
 #pragma once
 
-#include <QElapsedTimer>
 #include <QTableView>
 
-class QTimer;
-
 namespace thingscape {
+
+class BoundedRate;
 
 // The message stream's table: rows of one height (no per-row size hint, no text layout to
 // measure) and at most one relayout and repaint per kMinLayoutIntervalMs however fast rows
@@ -26,15 +25,11 @@ public:
     // kMinLayoutIntervalMs unless set (tests set it long, to see the deferral without timing).
     void setMinLayoutInterval(int ms);
     // Layouts done and put off since construction (for tests and benchmarks).
-    quint64 layoutCount() const { return m_layouts; }
-    quint64 deferredLayoutCount() const { return m_deferred; }
+    quint64 layoutCount() const;
+    quint64 deferredLayoutCount() const;
 
 private:
-    QElapsedTimer m_sinceLayout;
-    QTimer *m_pendingLayout;
-    quint64 m_layouts = 0;
-    quint64 m_deferred = 0;
-    int m_minIntervalMs = kMinLayoutIntervalMs;
+    BoundedRate *m_layoutRate;
 };
 
 } // namespace thingscape

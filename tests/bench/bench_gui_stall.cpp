@@ -60,7 +60,7 @@ void BenchGuiStall::stallUnderLoad()
         spinner.start();
 
     testsupport::Simulator sim;
-    QVERIFY(bench::startSimulator(&sim, devices, rate));
+    QVERIFY2(bench::startSimulator(&sim, devices, rate), "the simulated site did not start (see above)");
 
     bench::BenchWindow bench(QSize(1400, 900));
     WindowModels &session = bench.session;
@@ -90,7 +90,10 @@ void BenchGuiStall::stallUnderLoad()
                 loaded.median, loaded.p99, loaded.max, loaded.samples, rateIn, qlonglong(session.store()->size()));
     std::printf("  ratio loaded/idle: median %.2f  p99 %.2f\n", idle.median > 0 ? loaded.median / idle.median : 0.0,
                 idle.p99 > 0 ? loaded.p99 / idle.p99 : 0.0);
-    std::printf("  loaded p99 %.2f ms  target < 50 ms %s\n", loaded.p99, loaded.p99 < 50 ? "PASS" : "FAIL");
+    std::printf("  by the GUI thread's own CPU time: idle p99 %.2f ms max %.2f ms; loaded p99 %.2f ms max %.2f ms\n",
+                idle.cpuP99, idle.cpuMax, loaded.cpuP99, loaded.cpuMax);
+    std::printf("  loaded p99 %.2f ms  target < 50 ms %s  (CPU-based %.2f ms %s)\n", loaded.p99,
+                loaded.p99 < 50 ? "PASS" : "FAIL", loaded.cpuP99, loaded.cpuP99 < 50 ? "PASS" : "FAIL");
     std::fflush(stdout);
     QVERIFY(loaded.samples > 0);
     QVERIFY(rateIn > 0);
@@ -109,7 +112,7 @@ int main(int argc, char **argv)
     }
     g_busy = g_busy || qEnvironmentVariableIsSet("THINGSCAPE_BENCH_BUSY");
     int restCount = int(rest.size());
-    QApplication app(restCount, rest.data());
+    bench::TracingApplication app(restCount, rest.data());
     BenchGuiStall bench;
     return QTest::qExec(&bench, restCount, rest.data());
 }

@@ -154,6 +154,8 @@ Stalls measureStalls(int durationMs)
     s.median = monitor.percentile(0.5);
     s.p99 = monitor.percentile(0.99);
     s.max = monitor.max();
+    s.cpuP99 = monitor.cpuPercentile(0.99);
+    s.cpuMax = monitor.cpuMax();
     return s;
 }
 

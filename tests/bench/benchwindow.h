@@ -88,6 +88,9 @@ struct Stalls
     double p99 = 0;
     double max = 0;
     int samples = 0;
+    // The same from the GUI thread's own CPU time (see StallMonitor::cpuPercentile()).
+    double cpuP99 = 0;
+    double cpuMax = 0;
 };
 // The event loop run for durationMs under a StallMonitor.
 Stalls measureStalls(int durationMs);

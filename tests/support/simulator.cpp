@@ -2,15 +2,31 @@
 
 #include "testsupport.h"
 
+#include <QCoreApplication>
 #include <QDeadlineTimer>
+#include <QDir>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
+
+#include <cstdio>
 
 namespace testsupport {
 
 bool Simulator::start(const QStringList &args)
 {
-    m_process.setProgram(qEnvironmentVariable("THINGSCAPE_BINARY_DIR") + QStringLiteral("/app/thingscape-sim"));
+    // ctest names the build directory; run by hand, a test or bench binary sits two levels
+    // below it (build/tests/bench/...). A bench run by hand once failed with no word of why.
+    QString binaryDir = qEnvironmentVariable("THINGSCAPE_BINARY_DIR");
+    if (binaryDir.isEmpty())
+        binaryDir = QCoreApplication::applicationDirPath() + QStringLiteral("/../..");
+    const QString program = QDir::cleanPath(binaryDir + QStringLiteral("/app/thingscape-sim"));
+    if (!QFileInfo(program).isExecutable()) {
+        std::fprintf(stderr, "thingscape-sim not found at %s: set THINGSCAPE_BINARY_DIR to the build directory\n",
+                     qPrintable(program));
+        return false;
+    }
+    m_process.setProgram(program);
     m_process.setArguments(QStringList{QStringLiteral("--print-endpoints")} + args);
     m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
     dieWithParent(&m_process);

@@ -6,7 +6,8 @@
 
 namespace testsupport {
 
-// thingscape-sim (from $THINGSCAPE_BINARY_DIR/app) as a child process that dies with the
+// thingscape-sim (from $THINGSCAPE_BINARY_DIR/app, else the build directory two levels above
+// the running binary) as a child process that dies with the
 // test; start() waits for the endpoint URLs it prints. The destructor stops it with SIGTERM.
 class Simulator
 {
