@@ -1,19 +1,15 @@
+#include "appidentity.h"
 #include "cli.h"
-#include "guiapp.h"
+#include "guilauncher.h"
 
-#include <QApplication>
 #include <QCoreApplication>
 
 #include <memory>
 
 int main(int argc, char *argv[])
 {
-    QStringList args;
-    for (int i = 0; i < argc; ++i)
-        args << QString::fromLocal8Bit(argv[i]);
-    QCoreApplication::setOrganizationName(QStringLiteral("Thingscape"));
-    QCoreApplication::setApplicationName(QStringLiteral("thingscape"));
-    QCoreApplication::setApplicationVersion(QStringLiteral(THINGSCAPE_VERSION));
+    const QStringList args = thingscape::argumentList(argc, argv);
+    thingscape::setApplicationIdentity();
 
     // Verbs, --help and --version run without a display.
     {
@@ -27,6 +23,5 @@ int main(int argc, char *argv[])
             return exitCode;
     }
 
-    QApplication app(argc, argv);
-    return thingscape::runGui(app, args);
+    return thingscape::execWindow(argv);
 }
