@@ -1,6 +1,5 @@
 #include "verbrunner.h"
 
-#include "urisort.h"
 #include "valueformatter.h"
 
 #include "model/codecs/codecs.h"
@@ -262,6 +261,7 @@ QCoro::Task<int> VerbRunner::discover()
     const ResourceId root = m_command.url;
     EndpointManager *manager = m_manager;
     m_collecting = true;
+    m_endpointPrefix = m_command.url.endpointUri() + QLatin1Char('/');
     const std::function<void(EndpointManager::ResultCallback)> start = [manager, id, root, window](EndpointManager::ResultCallback done) {
         manager->discover(id, std::move(done), root, window);
     };
@@ -390,14 +390,26 @@ QByteArray VerbRunner::formatFound(const QString &uri, const Found &found) const
 
 int VerbRunner::printFound()
 {
-    // In the URIs' own (QString's) order.
-    std::vector<UriRef> order;
+    // In the URIs' own (QString's) order. Two URIs that both start with the verb's own
+    // "scheme://host:port/" compare from past it; another endpoint's compare whole.
+    struct Entry
+    {
+        QStringView uri;
+        qsizetype skip;
+        const Found *found;
+    };
+    std::vector<Entry> order;
     order.reserve(size_t(m_foundIndex.size()));
-    for (auto it = m_foundIndex.cbegin(); it != m_foundIndex.cend(); ++it)
-        order.push_back(UriRef{it.key(), *it});
-    sortByUri(order);
-    for (const UriRef &ref : order)
-        m_printer.line(m_found[size_t(ref.index)].line);
+    for (auto it = m_foundIndex.cbegin(); it != m_foundIndex.cend(); ++it) {
+        const QString &uri = it.key();
+        order.push_back(Entry{uri, uri.startsWith(m_endpointPrefix) ? m_endpointPrefix.size() : 0, &m_found[size_t(*it)]});
+    }
+    std::sort(order.begin(), order.end(), [](const Entry &a, const Entry &b) {
+        const qsizetype from = std::min(a.skip, b.skip);
+        return a.uri.sliced(from) < b.uri.sliced(from);
+    });
+    for (const Entry &entry : order)
+        m_printer.line(entry.found->line);
     m_printer.flush();
     return 0;
 }

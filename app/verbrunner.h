@@ -93,6 +93,7 @@ private:
     // per topic); the records sit in chunks (a removed topic's stays, emptied).
     QHash<QString, qsizetype> m_foundIndex; // into m_found
     std::deque<Found> m_found;
+    QString m_endpointPrefix;          // "scheme://host:port/" of the verb's URL
     bool m_collecting = false;
     // Empty but for the flags of the metadata collect() compares: equal to it means the
     // metadata says only what every MQTT message does (no copy of it per topic).
