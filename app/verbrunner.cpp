@@ -273,11 +273,22 @@ QCoro::Task<int> VerbRunner::discover()
     if (!result->ok())
         co_return fail(*result);
     printNotice(*result);
-    if (m_foundIndex.isEmpty()) {
+    if (m_found.empty()) {
         printErr(tr("nothing found under %1 within %2 s").arg(m_command.url.toString(), seconds(window)));
         co_return 1;
     }
     co_return printFound();
+}
+
+bool VerbRunner::FoundKey::operator<(const FoundKey &other) const
+{
+    const qsizetype from = std::min(skip, other.skip);
+    return QStringView(uri).sliced(from) < QStringView(other.uri).sliced(from);
+}
+
+VerbRunner::FoundKey VerbRunner::foundKey(const QString &uri) const
+{
+    return FoundKey{uri, uri.startsWith(m_endpointPrefix) ? m_endpointPrefix.size() : 0};
 }
 
 void VerbRunner::collect(const Update &update)
@@ -286,20 +297,10 @@ void VerbRunner::collect(const Update &update)
         return;
     const QString &uri = update.id.uri();
     if (update.remove) {
-        if (const auto it = m_foundIndex.constFind(uri); it != m_foundIndex.cend()) {
-            m_found[size_t(*it)] = Found();
-            m_foundIndex.erase(it);
-        }
+        m_found.erase(foundKey(uri));
         return;
     }
-    // One lookup, whether the URI is new or not.
-    const qsizetype known = m_foundIndex.size();
-    qsizetype &index = m_foundIndex[uri];
-    if (m_foundIndex.size() != known) {
-        index = qsizetype(m_found.size());
-        m_found.emplace_back();
-    }
-    Found &found = m_found[size_t(index)];
+    Found &found = m_found[foundKey(uri)];
     found.protocol = update.id.protocol();
     if (update.value) {
         const Value &value = *update.value;
@@ -390,26 +391,9 @@ QByteArray VerbRunner::formatFound(const QString &uri, const Found &found) const
 
 int VerbRunner::printFound()
 {
-    // In the URIs' own (QString's) order. Two URIs that both start with the verb's own
-    // "scheme://host:port/" compare from past it; another endpoint's compare whole.
-    struct Entry
-    {
-        QStringView uri;
-        qsizetype skip;
-        const Found *found;
-    };
-    std::vector<Entry> order;
-    order.reserve(size_t(m_foundIndex.size()));
-    for (auto it = m_foundIndex.cbegin(); it != m_foundIndex.cend(); ++it) {
-        const QString &uri = it.key();
-        order.push_back(Entry{uri, uri.startsWith(m_endpointPrefix) ? m_endpointPrefix.size() : 0, &m_found[size_t(*it)]});
-    }
-    std::sort(order.begin(), order.end(), [](const Entry &a, const Entry &b) {
-        const qsizetype from = std::min(a.skip, b.skip);
-        return a.uri.sliced(from) < b.uri.sliced(from);
-    });
-    for (const Entry &entry : order)
-        m_printer.line(entry.found->line);
+    // Kept in order as they came: nothing left to sort at the end.
+    for (const auto &[key, found] : m_found)
+        m_printer.line(found.line);
     m_printer.flush();
     return 0;
 }

@@ -9,13 +9,12 @@
 #include <QCoro/QCoroTask>
 #include <QDeadlineTimer>
 #include <QElapsedTimer>
-#include <QHash>
 #include <QObject>
 
 #include <functional>
 #include <memory>
 #include <optional>
-#include <deque>
+#include <map>
 
 namespace thingscape {
 
@@ -88,11 +87,17 @@ private:
         std::unique_ptr<Metadata> meta; // anything beyond retained / observable
         QByteArray line;                // as printed
     };
-    // What was found, by URI, in no order: sorted once when printed. A hash and one sort cost
-    // less than keeping a million topics ordered as they come (no tree to rebalance, no node
-    // per topic); the records sit in chunks (a removed topic's stays, emptied).
-    QHash<QString, qsizetype> m_foundIndex; // into m_found
-    std::deque<Found> m_found;
+    // A found URI and where its text past the verb's own "scheme://host:port/" starts (0 for
+    // another endpoint's): two URIs that both have that prefix compare past it. The order is
+    // the URIs' own (QString's); a million topics cost some twenty million comparisons.
+    struct FoundKey
+    {
+        QString uri;
+        qsizetype skip = 0;
+        bool operator<(const FoundKey &other) const;
+    };
+    FoundKey foundKey(const QString &uri) const;
+    std::map<FoundKey, Found> m_found; // by URI, the order printed
     QString m_endpointPrefix;          // "scheme://host:port/" of the verb's URL
     bool m_collecting = false;
     // Empty but for the flags of the metadata collect() compares: equal to it means the
