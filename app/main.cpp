@@ -1,8 +1,10 @@
 #include "appidentity.h"
+#include "catalogue.h"
 #include "cli.h"
 #include "guilauncher.h"
 
 #include <QCoreApplication>
+#include <QTranslator>
 
 #include <memory>
 
@@ -17,6 +19,9 @@ int main(int argc, char *argv[])
         bool headless = false;
         {
             QCoreApplication core(argc, argv);
+            // The verbs' plurals ("1 update", "5 updates") come from the catalogue too.
+            QTranslator catalogue;
+            thingscape::installCatalogue(core, catalogue);
             headless = thingscape::runHeadless(args, &exitCode);
         }
         if (headless)
