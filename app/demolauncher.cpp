@@ -30,6 +30,13 @@ QString DemoLauncher::simulatorPath()
     const QString beside = QCoreApplication::applicationDirPath() + QStringLiteral("/thingscape-sim");
     if (QFileInfo(beside).isExecutable())
         return beside;
+#ifdef THINGSCAPE_BINDIR_FROM_GUI
+    // Installed, the window lives under libexec and the simulator beside `thingscape`.
+    const QString installed = QCoreApplication::applicationDirPath()
+        + QStringLiteral("/" THINGSCAPE_BINDIR_FROM_GUI "/thingscape-sim");
+    if (QFileInfo(installed).isExecutable())
+        return QFileInfo(installed).canonicalFilePath();
+#endif
     return QStandardPaths::findExecutable(QStringLiteral("thingscape-sim"));
 }
 

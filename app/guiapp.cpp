@@ -1,5 +1,6 @@
 #include "guiapp.h"
 
+#include "catalogue.h"
 #include "demolauncher.h"
 #include "sim/signalwatcher.h"
 
@@ -27,11 +28,7 @@ int runGui(QApplication &app, const QStringList &args)
                           QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
         app.installTranslator(&qtTranslator);
     QTranslator translator;
-    // English is the fallback: its plural forms ("1 child", "2 children") are a translation too,
-    // also wanted in the C locale or a language without a translation of its own.
-    if (translator.load(QLocale(), QStringLiteral("thingscape"), QStringLiteral("_"), QStringLiteral(":/i18n"))
-        || translator.load(QStringLiteral("thingscape_en"), QStringLiteral(":/i18n")))
-        app.installTranslator(&translator);
+    installCatalogue(app, translator);
     app.setApplicationDisplayName(QStringLiteral("Thingscape"));
     app.setWindowIcon(appIcon());
     app.setDesktopFileName(QStringLiteral("org.thingscape.Thingscape"));

@@ -1,19 +1,17 @@
+#include "appidentity.h"
+#include "catalogue.h"
 #include "cli.h"
-#include "guiapp.h"
+#include "guilauncher.h"
 
-#include <QApplication>
 #include <QCoreApplication>
+#include <QTranslator>
 
 #include <memory>
 
 int main(int argc, char *argv[])
 {
-    QStringList args;
-    for (int i = 0; i < argc; ++i)
-        args << QString::fromLocal8Bit(argv[i]);
-    QCoreApplication::setOrganizationName(QStringLiteral("Thingscape"));
-    QCoreApplication::setApplicationName(QStringLiteral("thingscape"));
-    QCoreApplication::setApplicationVersion(QStringLiteral(THINGSCAPE_VERSION));
+    const QStringList args = thingscape::argumentList(argc, argv);
+    thingscape::setApplicationIdentity();
 
     // Verbs, --help and --version run without a display.
     {
@@ -21,12 +19,14 @@ int main(int argc, char *argv[])
         bool headless = false;
         {
             QCoreApplication core(argc, argv);
+            // The verbs' plurals ("1 update", "5 updates") come from the catalogue too.
+            QTranslator catalogue;
+            thingscape::installCatalogue(core, catalogue);
             headless = thingscape::runHeadless(args, &exitCode);
         }
         if (headless)
             return exitCode;
     }
 
-    QApplication app(argc, argv);
-    return thingscape::runGui(app, args);
+    return thingscape::execWindow(argv);
 }

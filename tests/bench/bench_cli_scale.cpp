@@ -7,12 +7,14 @@
 //    that the subscriber's own speed is measured, not a publisher's; `thingscape watch
 //    mqtt://…/bench/# --count M` (text, then --json) vs `mosquitto_sub -t bench/# -C M`, both
 //    to /dev/null.
+//  - start-up: `thingscape discover` against a closed port (connection refused) vs
+//    `mosquitto_sub` against the same: the fixed cost of every verb (loading, start, exit).
 //
 // Each figure is the median of --runs runs (default 3, alternating order) and is printed
 // beside its baseline and target with PASS / FAIL.
 //
 // Usage: bench_cli_scale [--topics N] [--messages M] [--runs R] [--thingscape PATH]
-//                        [--skip-discover] [--skip-watch]
+//                        [--skip-discover] [--skip-watch] [--skip-startup]
 // THINGSCAPE_BENCH_QUICK=1 (ctest): small N and M, one run; checks only that every topic and
 // message arrived (exit 1 if not); figures are printed but never judged.
 
@@ -58,12 +60,14 @@ struct Options
     QString thingscape;
     bool discover = true;
     bool watch = true;
+    bool startup = true;
     bool quick = false;
 };
 
 struct Measure
 {
-    bool ok = false;      // exited 0
+    bool ok = false;      // exited with the expected code (0 unless told)
+    int exitCode = -1;
     double seconds = 0;
     double rssMb = 0;     // peak resident set, MiB
     double cpuSeconds = 0; // user + system, all threads: what the load disturbs less than wall time
@@ -73,7 +77,7 @@ struct Measure
 // Runs a program to completion; stdout to outPath (or /dev/null), stderr to errPath. Peak RSS
 // through /usr/bin/time: wait4's ru_maxrss of a posix_spawn child counts this process's own
 // peak (the child shares our address space until exec).
-Measure runProgram(const QStringList &args, const QString &outPath, const QString &errPath)
+Measure runProgram(const QStringList &args, const QString &outPath, const QString &errPath, int expectedExit = 0)
 {
     const QString rssPath = errPath + QStringLiteral(".rss");
     std::vector<std::string> storage{"/usr/bin/time", "-f", "%M %U %S", "-o", rssPath.toStdString()};
@@ -109,7 +113,8 @@ Measure runProgram(const QStringList &args, const QString &outPath, const QStrin
         m.rssMb = fields.value(0).toDouble() / 1024.0;
         m.cpuSeconds = fields.value(1).toDouble() + fields.value(2).toDouble();
     }
-    m.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    m.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    m.ok = expectedExit < 0 || m.exitCode == expectedExit; // < 0: any
     if (!outPath.isEmpty()) {
         QFile file(outPath);
         if (file.open(QIODevice::ReadOnly)) {
@@ -401,6 +406,46 @@ bool watchBench(const Options &options, quint16 port, const QString &dir)
     return complete;
 }
 
+// The fixed cost of a verb: a connection refused at once, so what is measured is loading,
+// starting and exiting. 20 runs each, alternating, medians (shown only, not judged).
+bool startupBench(const Options &options, const QString &dir)
+{
+    const quint16 closed = testsupport::freeTcpPort(); // nothing listens there
+    const QStringList ours{options.thingscape, QStringLiteral("discover"),
+                           QStringLiteral("mqtt://127.0.0.1:%1/x").arg(closed)};
+    const QStringList theirs{QStringLiteral("/usr/bin/mosquitto_sub"), QStringLiteral("-p"), QString::number(closed),
+                             QStringLiteral("-t"), QStringLiteral("x")};
+    const int runs = options.quick ? 2 : 20;
+    std::vector<double> ourTime, theirTime, ourCpu, theirCpu, ourRss;
+    bool refused = true;
+    const QString err = dir + QStringLiteral("/startup.err");
+    for (int run = 0; run < runs; ++run) {
+        for (int turn = 0; turn < 2; ++turn) {
+            const bool oursNow = (run + turn) % 2 == 0;
+            const Measure m = runProgram(oursNow ? ours : theirs, QString(), err, oursNow ? 3 : -1);
+            if (oursNow) {
+                // Exit 3, saying so: a refused connection, not a crash or a usage error.
+                QFile file(err);
+                refused = refused && m.exitCode == 3 && file.open(QIODevice::ReadOnly) && file.readAll().contains("refused");
+            }
+            (oursNow ? ourTime : theirTime).push_back(m.seconds);
+            (oursNow ? ourCpu : theirCpu).push_back(m.cpuSeconds);
+            if (oursNow)
+                ourRss.push_back(m.rssMb);
+        }
+    }
+    std::printf("start-up: %d runs each against a closed port: thingscape %.3f s (CPU %.3f s, %.1f MiB), "
+                "mosquitto_sub %.3f s (CPU %.3f s)\n",
+                runs, median(ourTime), median(ourCpu), median(ourRss), median(theirTime), median(theirCpu));
+    addRow(QStringLiteral("start-up, connection refused: time"), median(ourTime), median(theirTime), QStringLiteral("s"),
+           QStringLiteral("(shown only)"), true);
+    addRow(QStringLiteral("start-up, connection refused: CPU"), median(ourCpu), median(theirCpu), QStringLiteral("s"),
+           QStringLiteral("(shown only)"), true);
+    if (!refused)
+        std::fprintf(stderr, "FAIL: thingscape did not report the refused connection with exit code 3\n");
+    return refused;
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -433,9 +478,11 @@ int main(int argc, char *argv[])
             options.discover = false;
         else if (arg == QLatin1String("--skip-watch"))
             options.watch = false;
+        else if (arg == QLatin1String("--skip-startup"))
+            options.startup = false;
         else {
             std::fprintf(stderr, "usage: bench_cli_scale [--topics N] [--messages M] [--runs R] [--thingscape PATH] "
-                                 "[--skip-discover] [--skip-watch]\n");
+                                 "[--skip-discover] [--skip-watch] [--skip-startup]\n");
             return 2;
         }
     }
@@ -451,6 +498,8 @@ int main(int argc, char *argv[])
     std::printf("CLI scale: %s, %d run(s)%s\n", qPrintable(options.thingscape), options.runs,
                 options.quick ? " (quick: correctness only, no timing judged)" : "");
     bool complete = true;
+    if (options.startup)
+        complete = startupBench(options, dir.path()) && complete;
     if (options.discover)
         complete = discoverBench(options, broker.port(), dir.path()) && complete;
     if (options.watch)

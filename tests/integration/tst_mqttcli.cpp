@@ -99,6 +99,7 @@ private Q_SLOTS:
     void watchPrintsEveryMessageOfAFlood();
     void watchResumedTwicePrintsNoMessageTwice();
     void watchCountLosesNothingOfAResumedSession();
+    void watchSummaryHasEnglishPlurals();
 
 private:
     void queueNumbers(const testsupport::Mosquitto &broker, const QString &prefix, const QString &session, int count);
@@ -822,6 +823,57 @@ void TestMqttCli::watchCountLosesNothingOfAResumedSession()
     const Run last = run({"watch", target, "--qos", "1", "--session", session, "--count", "1", "--timeout", "1"});
     QCOMPARE(last.exitCode, 1);
     QVERIFY2(last.out.isEmpty(), qPrintable(last.out));
+}
+
+void TestMqttCli::watchSummaryHasEnglishPlurals()
+{
+    // Given one retained topic under a prefix and two under another
+    const QString one = mqtttest::uniquePrefix("clione");
+    const QString two = mqtttest::uniquePrefix("clitwo");
+    QCOMPARE(mqtttest::publish(m_broker.port(), {"-r", "-t", one + "/a", "-m", "1"}), 0);
+    QCOMPARE(mqtttest::publish(m_broker.port(), {"-r", "-t", two + "/a", "-m", "1"}), 0);
+    QCOMPARE(mqtttest::publish(m_broker.port(), {"-r", "-t", two + "/b", "-m", "2"}), 0);
+
+    // When watch waits for more updates than come (its timeout is generous: the retained ones
+    // arrive however loaded the machine is; both wait at once), in the C locale and in a language
+    // without a catalogue of its own, and in the C locale for a topic nothing is published to
+    QProcessEnvironment cLocale = QProcessEnvironment::systemEnvironment();
+    cLocale.remove(QStringLiteral("DISPLAY"));
+    cLocale.remove(QStringLiteral("WAYLAND_DISPLAY"));
+    cLocale.insert(QStringLiteral("LC_ALL"), QStringLiteral("C"));
+    QProcessEnvironment german = cLocale;
+    german.insert(QStringLiteral("LC_ALL"), QStringLiteral("de_DE.UTF-8"));
+    german.insert(QStringLiteral("LANG"), QStringLiteral("de_DE.UTF-8"));
+    QProcess watchOne;
+    QProcess watchTwo;
+    watchOne.setProcessEnvironment(cLocale);
+    watchTwo.setProcessEnvironment(german);
+    watchOne.start(binary(), {"watch", url(one + "/#"), "--count", "2", "--timeout", "10"});
+    watchTwo.start(binary(), {"watch", url(two + "/#"), "--count", "3", "--timeout", "10"});
+    const Run none = run({"watch", url(one + "/silent"), "--timeout", "0.5"}, cLocale);
+    QVERIFY(watchOne.waitForFinished(120000));
+    QVERIFY(watchTwo.waitForFinished(120000));
+    const QString outOne = QString::fromUtf8(watchOne.readAllStandardOutput());
+    const QString errOne = QString::fromUtf8(watchOne.readAllStandardError());
+    const QString outTwo = QString::fromUtf8(watchTwo.readAllStandardOutput());
+    const QString errTwo = QString::fromUtf8(watchTwo.readAllStandardError());
+
+    // Then each printed what came, and its summary line counts it in English: singular for one,
+    // plural for two and for none, never "update(s)"
+    QCOMPARE(watchOne.exitCode(), 1);
+    QCOMPARE(outOne.split(QLatin1Char('\n'), Qt::SkipEmptyParts).size(), 1);
+    // (the summary names the URL as typed, its "#" escaped)
+    QVERIFY2(errOne.startsWith(QStringLiteral("thingscape: 1 update from ") + url(one + "/%23 within 10 s")),
+             qPrintable(errOne));
+    QCOMPARE(watchTwo.exitCode(), 1);
+    QCOMPARE(outTwo.split(QLatin1Char('\n'), Qt::SkipEmptyParts).size(), 2);
+    QVERIFY2(errTwo.startsWith(QStringLiteral("thingscape: 2 updates from ") + url(two + "/%23 within 10 s")),
+             qPrintable(errTwo));
+    QCOMPARE(none.exitCode, 1);
+    QVERIFY2(none.err.startsWith(QStringLiteral("thingscape: 0 updates from ") + url(one + "/silent within 0.5 s")),
+             qPrintable(none.err));
+    for (const QString &err : {errOne, errTwo, none.err})
+        QVERIFY2(!err.contains(QStringLiteral("(s)")), qPrintable(err));
 }
 
 QTEST_GUILESS_MAIN(TestMqttCli)
