@@ -154,10 +154,13 @@ Run runConnector(quint16 port, const Params &params)
     auto connector = std::make_unique<MqttConnector>(config);
     MqttConnector *raw = connector.get();
     raw->setSubscribeQos(1);
+    // Nothing merged: every message counts. On one thread too: with the machine idle the socket
+    // can deliver more than the default 10,000 waiting updates before the batch timer runs, and
+    // merging them (as the window would under a backlog) made whole runs "incomplete".
+    raw->setPendingLimit(std::numeric_limits<qsizetype>::max());
     if (!params.oneThread) {
-        // As the endpoint manager does it: one batch in flight, nothing merged (every message counts).
+        // As the endpoint manager does it: one batch in flight.
         raw->setAcknowledgedHandOver(true);
-        raw->setPendingLimit(std::numeric_limits<qsizetype>::max());
         ioThread.start();
         raw->moveToThread(&ioThread);
     }
@@ -310,7 +313,7 @@ int main(int argc, char *argv[])
     const double connectorMedian = median(connector);
     const double ratio = connectorMedian / bareMedian;
     std::printf("median: bare %.0f msgs/s, connector+store %.0f msgs/s, ratio %.2f (target >= 0.9) %s\n", bareMedian,
-                connectorMedian, ratio, quick ? "(quick)" : ratio >= 0.9 ? "PASS" : "FAIL");
+                connectorMedian, ratio, quick ? "(quick)" : complete && ratio >= 0.9 ? "PASS" : "FAIL");
     mosquitto_lib_cleanup();
     if (!complete) {
         std::fprintf(stderr, "FAIL: messages went missing\n");
