@@ -77,7 +77,7 @@ TalkerStats::TalkerStats(ResourceStore *store, QObject *parent)
     : QObject(parent)
 {
     // A node per tree level: a million topics make two million (see bench_talkers --memory).
-    static_assert(sizeof(void *) != 8 || sizeof(Node) <= 88, "TalkerStats::Node grew: keep its fields unpadded");
+    static_assert(sizeof(void *) != 8 || sizeof(Node) <= 48, "TalkerStats::Node grew: keep its fields unpadded");
     if (store) {
         connect(store, &ResourceStore::batchApplied, this,
                 [this](const StoreBatch &batch) { ingest(batch, QDateTime::currentMSecsSinceEpoch()); });
@@ -118,7 +118,7 @@ QList<ResourceId> TalkerStats::chainOf(const ResourceId &id)
 
 QStringView TalkerStats::NodeUri::operator()(quint32 slot) const
 {
-    return uriOf(owner->m_nodes[slot - 1]);
+    return owner->uriOf(owner->m_nodes[slot - 1]);
 }
 
 quint32 TalkerStats::find(QStringView uri) const
@@ -132,29 +132,32 @@ void TalkerStats::index(quint32 node)
     m_index.insert(node + 1);
 }
 
-QStringView TalkerStats::uriOf(const Node &node)
+QStringView TalkerStats::uriOf(const Node &node) const
 {
-    return node.prefix == 0 ? QStringView(node.id.uri()) : QStringView(node.id.uri()).left(node.prefix);
+    const QString &uri = m_ids[node.id].uri();
+    return node.prefix == 0 ? QStringView(uri) : QStringView(uri).left(node.prefix);
 }
 
-ResourceId TalkerStats::idOf(const Node &node)
+ResourceId TalkerStats::idOf(const Node &node) const
 {
+    const ResourceId &id = m_ids[node.id];
     if (node.prefix == 0)
-        return node.id;
+        return id;
     // The id's URI ends with its topic as it is (see obtain()).
-    const QString &uri = node.id.uri();
-    const qsizetype base = uri.size() - node.id.pathView().size();
-    return ResourceId::fromTopic(node.id, uri.mid(base + 1, node.prefix - base - 1));
+    const QString &uri = id.uri();
+    const qsizetype base = uri.size() - id.pathView().size();
+    return ResourceId::fromTopic(id, uri.mid(base + 1, node.prefix - base - 1));
 }
 
 quint32 TalkerStats::obtain(const ResourceId &id)
 {
     if (const quint32 node = find(id.uri()); node != kNone)
         return node;
-    const auto make = [this](const ResourceId &level, quint32 parent, qsizetype prefix = 0) {
+    // A node of the id at m_ids[idIndex] (or its first `prefix` characters).
+    const auto make = [this](quint32 idIndex, quint32 parent, qsizetype prefix = 0) {
         const quint32 node = quint32(m_nodes.size());
         Node &made = m_nodes.emplace_back();
-        made.id = level;
+        made.id = idIndex;
         made.prefix = quint16(prefix);
         made.parent = parent;
         if (parent != kNone)
@@ -182,17 +185,23 @@ quint32 TalkerStats::obtain(const ResourceId &id)
                 missing.append(cut);
             }
             if (known != kNone) {
+                const quint32 idIndex = quint32(m_ids.size());
+                m_ids.push_back(id);
                 quint32 parent = known;
                 for (qsizetype i = missing.size() - 1; i >= 0; --i)
-                    parent = make(id, parent, missing[i]);
-                return make(id, parent);
+                    parent = make(idIndex, parent, missing[i]);
+                return make(idIndex, parent);
             }
         }
     }
     quint32 parent = kNone;
     for (const ResourceId &level : chainOf(id)) {
-        const quint32 node = find(level.uri());
-        parent = node != kNone ? node : make(level, parent);
+        quint32 node = find(level.uri());
+        if (node == kNone) {
+            m_ids.push_back(level);
+            node = make(quint32(m_ids.size() - 1), parent);
+        }
+        parent = node;
     }
     return parent;
 }
@@ -213,14 +222,37 @@ void TalkerStats::rate(const Rings &rings, Window window, qint64 nowMs, double *
     }
 }
 
+quint32 TalkerStats::makeRings()
+{
+    if (!m_freeRings.empty()) {
+        const quint32 slot = m_freeRings.back();
+        m_freeRings.pop_back();
+        m_rings[slot] = std::make_unique<Rings>();
+        return slot;
+    }
+    m_rings.push_back(std::make_unique<Rings>());
+    return quint32(m_rings.size() - 1);
+}
+
+void TalkerStats::dropRings(Node &node)
+{
+    if (node.hasRings) {
+        m_rings[node.rings].reset();
+        m_freeRings.push_back(node.rings);
+        node.hasRings = false;
+    }
+    node.oneMessages = 0;
+    node.oneBytes = 0;
+}
+
 void TalkerStats::count(Node &node, qint64 nowMs, quint64 messages, quint64 bytes)
 {
     const qint64 previousMs = node.lastMs;
     node.messages += messages;
     node.bytes += bytes;
     node.lastMs = nowMs;
-    if (node.rings) {
-        add(*node.rings, nowMs, saturating(messages), saturating(bytes));
+    if (node.hasRings) {
+        add(*m_rings[node.rings], nowMs, saturating(messages), saturating(bytes));
     } else if (node.oneMessages == 0) {
         node.oneMessages = saturating(messages);
         node.oneBytes = saturating(bytes);
@@ -230,11 +262,13 @@ void TalkerStats::count(Node &node, qint64 nowMs, quint64 messages, quint64 byte
         node.oneBytes = saturating(quint64(node.oneBytes) + saturating(bytes));
     } else {
         // The second in the horizon: the rings, with both.
-        node.rings = std::make_unique<Rings>();
-        add(*node.rings, previousMs, node.oneMessages, node.oneBytes);
-        add(*node.rings, nowMs, saturating(messages), saturating(bytes));
-        node.oneMessages = 0;
+        const quint32 slot = makeRings();
+        Rings &rings = *m_rings[slot];
+        add(rings, previousMs, node.oneMessages, node.oneBytes);
+        add(rings, nowMs, saturating(messages), saturating(bytes));
         node.oneBytes = 0;
+        node.rings = slot;
+        node.hasRings = true;
     }
 }
 
@@ -300,17 +334,14 @@ void TalkerStats::sweep(qint64 nowMs)
     m_lastSweepMs = nowMs;
     const qint64 quiet = windowMs(Window::TenMinutes) + 60'000;
     for (Node &node : m_nodes) {
-        if ((node.rings || node.oneMessages > 0) && nowMs - node.lastMs > quiet) {
-            node.rings.reset();
-            node.oneMessages = 0;
-            node.oneBytes = 0;
-        }
+        if (isActive(node) && nowMs - node.lastMs > quiet)
+            dropRings(node);
     }
 }
 
 qsizetype TalkerStats::activeCount() const
 {
-    return std::count_if(m_nodes.cbegin(), m_nodes.cend(), [](const Node &node) { return node.rings || node.oneMessages > 0; });
+    return std::count_if(m_nodes.cbegin(), m_nodes.cend(), [](const Node &node) { return isActive(node); });
 }
 
 TalkerStats::Stats TalkerStats::statsOf(const Node &node, Window window, qint64 nowMs) const
@@ -321,8 +352,8 @@ TalkerStats::Stats TalkerStats::statsOf(const Node &node, Window window, qint64 
     stats.messages = node.messages;
     stats.bytes = node.bytes;
     stats.lastMs = node.lastMs;
-    if (node.rings) {
-        rate(*node.rings, window, nowMs, &stats.messagesPerSecond, &stats.bytesPerSecond);
+    if (node.hasRings) {
+        rate(*m_rings[node.rings], window, nowMs, &stats.messagesPerSecond, &stats.bytesPerSecond);
     } else if (node.oneMessages > 0) {
         // The bucket size and count of the window's ring (as rate() reads it).
         const std::pair<qint64, size_t> ring = window == Window::TenSeconds
@@ -400,7 +431,7 @@ QList<TalkerStats::Stats> TalkerStats::top(Window window, bool byBytes, Kind kin
     std::vector<Ranked> all;
     for (quint32 n = 0; n < quint32(m_nodes.size()); ++n) {
         const Node &node = m_nodes[n];
-        if ((!node.rings && node.oneMessages == 0) || nowMs - node.lastMs > windowMs(window))
+        if (!isActive(node) || nowMs - node.lastMs > windowMs(window))
             continue;
         // A subtree is a node with nodes below it; a resource with children counts as both.
         const bool subtree = node.hasChildren;

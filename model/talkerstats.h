@@ -112,38 +112,45 @@ private:
         std::array<Bucket, 10> oneMinute;   // 10 min
     };
     static constexpr quint32 kNone = 0xffffffffu;
-    // 88 bytes, the fields ordered for no padding (two million of them at a million topics). A node that has had one message (or one
-    // batch's messages within one 2-s bucket) in the horizon keeps it inline (at lastMs);
-    // the rings come with the second.
+    // 48 bytes, the fields ordered for no padding (two million of them at a million topics:
+    // a node per tree level). A node that has had one message (or one batch's messages within
+    // one 2-s bucket) in the horizon keeps it inline (at lastMs); the rings come with the second.
+    // Its id is an index into m_ids: a folder of a plain MQTT topic shares the id of the first
+    // resource seen below it and is its URI's first `prefix` characters (0: the node is the id
+    // itself), so only nodes that are an id of their own hold one (32 bytes).
     struct Node
     {
-        // A folder of a plain MQTT topic shares the id of the first resource seen below it and
-        // is its URI's first `prefix` characters (0: the node is the id itself): no string of
-        // its own (130 bytes a topic at a million topics).
-        ResourceId id;
-        std::unique_ptr<Rings> rings;
         quint64 messages = 0;
         quint64 bytes = 0;
         qint64 lastMs = 0;
         quint32 parent = kNone;  // its index in m_nodes: a parent is always made first
         quint32 resources = 0;
-        quint32 oneMessages = 0; // without rings: the messages at lastMs (0: none in the horizon)
+        quint32 id = 0;          // its index in m_ids
+        union {
+            quint32 oneMessages = 0; // without rings: the messages at lastMs (0: none in the horizon)
+            quint32 rings;           // with rings (hasRings): their index in m_rings
+        };
         quint32 oneBytes = 0;    // without rings: their bytes (saturating)
-        bool isResource = false;
-        bool touched = false;    // in m_touched
-        bool hasChildren = false; // a node's parent is this one
         quint16 prefix = 0;
+        bool isResource : 1 = false; // a resource of the store
+        bool touched : 1 = false;    // in m_touched
+        bool hasChildren : 1 = false; // a node's parent is this one
+        bool hasRings : 1 = false;
     };
 
     quint32 obtain(const ResourceId &id);
     quint32 find(QStringView uri) const;
     void index(quint32 node);
     // The node's URI (a view into its id's) and its id (built for a folder).
-    static QStringView uriOf(const Node &node);
-    static ResourceId idOf(const Node &node);
+    QStringView uriOf(const Node &node) const;
+    ResourceId idOf(const Node &node) const;
     // Without the id.
     Stats statsOf(const Node &node, Window window, qint64 nowMs) const;
-    static void count(Node &node, qint64 nowMs, quint64 messages, quint64 bytes);
+    void count(Node &node, qint64 nowMs, quint64 messages, quint64 bytes);
+    // Whether the node counts toward rates (rings, or one message inline).
+    static bool isActive(const Node &node) { return node.hasRings || node.oneMessages > 0; }
+    quint32 makeRings();
+    void dropRings(Node &node);
     static void add(Rings &rings, qint64 nowMs, quint32 messages, quint32 bytes);
     static void rate(const Rings &rings, Window window, qint64 nowMs, double *messages, double *bytes);
 
@@ -157,6 +164,10 @@ private:
     };
     GrowingIndex<quint32, QStringView, NodeUri> m_index{NodeUri{this}};
     std::deque<Node> m_nodes;   // a node's index is its rank
+    std::deque<ResourceId> m_ids; // the ids nodes are or share (nodes are never dropped, nor are these)
+    // Rate rings of the nodes that have them; a swept node's slot is reused.
+    std::vector<std::unique_ptr<Rings>> m_rings;
+    std::vector<quint32> m_freeRings;
     qint64 m_lastSweepMs = 0;
     std::vector<quint32> m_touched; // each node once per takeTouched()
 };

@@ -49,6 +49,7 @@ private Q_SLOTS:
     void secondMessageCrossesToTheRings();
     void twoMessagesInOneBucketStayExact();
     void thousandsOfNodesFoundByUri();
+    void sweptRingsAreReusedEmpty();
 };
 
 void TestTalkerInline::oneMessageRatesAsTheRingsGave()
@@ -190,6 +191,43 @@ void TestTalkerInline::thousandsOfNodesFoundByUri()
     for (qsizetype i = 1; i < touched.size(); ++i)
         QVERIFY(touched.at(i - 1).rank < touched.at(i).rank);
     QVERIFY(stats.takeTouched().isEmpty());
+}
+
+void TestTalkerInline::sweptRingsAreReusedEmpty()
+{
+    // Given two topics with rings (messages in two 2-s buckets), swept after 20 quiet minutes
+    TalkerStats stats;
+    const QString a = QStringLiteral("mqtt://h:1883/a/t");
+    const QString b = QStringLiteral("mqtt://h:1883/b/t");
+    for (const qint64 at : {kStart + 500, kStart + 2'500}) {
+        StoreBatch batch = batchOf(a, {10, 10});
+        batch.messages.append(batchOf(b, {5}).messages);
+        stats.ingest(batch, at);
+    }
+    QCOMPARE(stats.stats(a, Window::TenSeconds, kStart + 2'500)->messagesPerSecond, 0.4);
+    const qint64 later = kStart + 20 * 60'000;
+    stats.sweep(later);
+    QCOMPARE(stats.activeCount(), 0);
+    // When a new topic and then one of the old ones get rings again (reusing the swept ones)
+    const QString c = QStringLiteral("mqtt://h:1883/c/t");
+    stats.ingest(batchOf(c, {7}), later);
+    stats.ingest(batchOf(c, {7, 7}), later + 2'000);
+    stats.ingest(batchOf(b, {3}), later + 2'000);
+    stats.ingest(batchOf(b, {3}), later + 4'000);
+    // Then each counts only its own messages since: nothing of what the swept rings held
+    const auto cs = stats.stats(c, Window::TenSeconds, later + 4'000);
+    QCOMPARE(cs->messagesPerSecond, 0.3);
+    QCOMPARE(cs->bytesPerSecond, 2.1);
+    const auto bs = stats.stats(b, Window::TenMinutes, later + 4'000);
+    QCOMPARE(bs->messages, 4u);
+    QCOMPARE(bs->messagesPerSecond, 2.0 / 600);
+    QCOMPARE(bs->bytesPerSecond, 6.0 / 600);
+    QCOMPARE(stats.stats(a, Window::TenMinutes, later + 4'000)->messagesPerSecond, 0.0);
+    QCOMPARE(stats.stats(QStringLiteral("mqtt://h:1883"), Window::TenSeconds, later + 4'000)->messagesPerSecond, 0.5);
+    // a, its folder and both old messages' totals stay; the endpoint counts everything
+    QCOMPARE(stats.stats(a, Window::TenMinutes, later + 4'000)->messages, 4u);
+    QCOMPARE(stats.stats(QStringLiteral("mqtt://h:1883"), Window::TenMinutes, later + 4'000)->messages, 11u);
+    QCOMPARE(stats.activeCount(), 5); // the endpoint, b, c and their folders
 }
 
 QTEST_GUILESS_MAIN(TestTalkerInline)
