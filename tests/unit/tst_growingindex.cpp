@@ -61,6 +61,7 @@ private Q_SLOTS:
     void removalsAndReinsertsWhileMovingMatchAQHash();
     void noInsertPaysForTheWholeRehash();
     void integerHandlesAndReserve();
+    void slotsStayAFewPerHandle();
 };
 
 void TestGrowingIndex::findsWhatWasInsertedThroughGrowth()
@@ -160,6 +161,36 @@ void TestGrowingIndex::integerHandlesAndReserve()
     // And cleared, it is empty
     index.clear();
     QCOMPARE(index.size(), 0);
+    QCOMPARE(index.find(0u), 0u);
+}
+
+void TestGrowingIndex::slotsStayAFewPerHandle()
+{
+    // Given an index fed 200,000 handles (a million-topic window holds several such)
+    struct ById
+    {
+        quint32 operator()(quint32 handle) const { return handle * 2654435761u; }
+    };
+    GrowingIndex<quint32, quint32, ById> index;
+    size_t growths = 0;
+    size_t lastSlots = 0;
+    for (quint32 i = 1; i <= 200000; ++i) {
+        index.insert(i);
+        if (index.isGrowing())
+            continue;
+        // Then once a growth has moved over, the old table is gone and the one left is at
+        // most 60 % full and at least 40 % (after its first growths): 1.7-2.5 slots a handle
+        const size_t held = index.slotCount();
+        QVERIFY2(size_t(index.size()) * 5 <= held * 3, qPrintable(QStringLiteral("%1 in %2").arg(index.size()).arg(held)));
+        if (held != lastSlots && lastSlots != 0)
+            ++growths;
+        lastSlots = held;
+        if (i > 1000)
+            QVERIFY2(size_t(index.size()) * 5 >= held * 2 - 5, qPrintable(QStringLiteral("%1 in %2").arg(index.size()).arg(held)));
+    }
+    QVERIFY(growths > 10);
+    for (quint32 i = 1; i <= 200000; i += 997)
+        QCOMPARE(index.find(i * 2654435761u), i);
     QCOMPARE(index.find(0u), 0u);
 }
 
