@@ -17,10 +17,8 @@ namespace thingscape {
 // moves a few entries of the old one over, so the whole move is spread over the inserts that
 // fill the new table; a find looks in both while the move goes on.
 //
-// Open addressing (linear probing), at most 60 % full, no copy of the key: a slot is one handle
-// (8 bytes for a pointer), where a QHash<QString, T *> entry takes about 50. A table grows by half
-// (any size: a key's home slot is its hash scaled to the size, not masked), so a table of n
-// handles holds 1.7-2.5 n slots, where doubling at half full held 2-4 n.
+// Open addressing (linear probing), at most half full, no copy of the key: a slot is one handle
+// (8 bytes for a pointer), where a QHash<QString, T *> entry takes about 50.
 // KeyOf: a callable (Handle) -> Key, with qHash(Key, seed) and Key == Key. Handle{} is empty;
 // the all-ones handle is reserved.
 template <typename Handle, typename Key, typename KeyOf>
@@ -29,15 +27,10 @@ class GrowingIndex
     static_assert(std::is_pointer_v<Handle> || std::is_integral_v<Handle>, "a handle is a pointer or an index");
 
 public:
-    // Old slots moved per insert or remove while the table grows. The new table has 1.5 times
-    // the old's s slots and takes 0.3 s inserts before it grows again, so 4 would just do; but
-    // the old table is held until the move is done, and a load that stops mid-move keeps it: at
-    // 64 it goes after s / 64 changes (under 3 % of the handles held), and an insert reads at
-    // most 64 more keys, never a whole table's.
-    static constexpr size_t kMovesPerChange = 64;
-    // Fullest a table gets, as a fraction: linear probing's probes grow fast past about 2/3.
-    static constexpr size_t kMaxLoadNum = 3;
-    static constexpr size_t kMaxLoadDen = 5;
+    // Old slots moved per insert or remove while the table grows: the move is done before the
+    // new table is half full (it has twice the slots of the old: a quarter of the new is the
+    // old's size, so 2 per insert would just do; 8 leaves room for removals, which also move).
+    static constexpr size_t kMovesPerChange = 8;
 
     explicit GrowingIndex(KeyOf keyOf = KeyOf())
         : m_keyOf(keyOf)
@@ -55,8 +48,8 @@ public:
     Handle find(const Key &key) const
     {
         if (!m_slots.empty()) {
-            const size_t n = m_slots.size();
-            for (size_t i = homeOf(key, n);; i = next(i, n)) {
+            const size_t mask = m_slots.size() - 1;
+            for (size_t i = hashOf(key) & mask;; i = (i + 1) & mask) {
                 const Handle h = m_slots[i];
                 if (h == Handle{})
                     break;
@@ -74,15 +67,15 @@ public:
     {
         const Key key = m_keyOf(handle);
         // Grown first: a handle in place of one with its key must find that one in the old table.
-        if (tooFull(m_size + m_oldLive + 1, m_slots.size()))
+        if ((m_size + m_oldLive + 1) * 2 > m_slots.size())
             grow();
         if (const size_t at = findOld(key); at != kNowhere) {
             m_old[at] = tombstone();
             --m_oldLive;
         }
-        const size_t n = m_slots.size();
-        size_t i = homeOf(key, n);
-        for (; m_slots[i] != Handle{}; i = next(i, n)) {
+        const size_t mask = m_slots.size() - 1;
+        size_t i = hashOf(key) & mask;
+        for (; m_slots[i] != Handle{}; i = (i + 1) & mask) {
             if (m_keyOf(m_slots[i]) == key) {
                 m_slots[i] = handle;
                 moveSome();
@@ -103,8 +96,8 @@ public:
             --m_oldLive;
             removed = true;
         } else if (!m_slots.empty()) {
-            const size_t n = m_slots.size();
-            for (size_t i = homeOf(key, n); m_slots[i] != Handle{}; i = next(i, n)) {
+            const size_t mask = m_slots.size() - 1;
+            for (size_t i = hashOf(key) & mask; m_slots[i] != Handle{}; i = (i + 1) & mask) {
                 if (m_keyOf(m_slots[i]) == key) {
                     eraseAt(i);
                     removed = true;
@@ -129,7 +122,7 @@ public:
     void reserve(qsizetype count)
     {
         finishMove();
-        if (!tooFull(size_t(count), m_slots.size()))
+        if (size_t(count) * 2 <= m_slots.size())
             return;
         std::vector<Handle> old;
         old.swap(m_slots);
@@ -167,24 +160,15 @@ private:
             return Handle(~Handle(0));
     }
     static bool live(Handle h) { return h != Handle{} && h != tombstone(); }
-    static bool tooFull(size_t count, size_t tableSize) { return count * kMaxLoadDen > tableSize * kMaxLoadNum; }
-    static size_t grown(size_t tableSize) { return tableSize + tableSize / 2; }
     static size_t capacityFor(size_t count)
     {
         size_t n = kMinSlots;
-        while (tooFull(count, n))
-            n = grown(n);
+        while (n < count * 2)
+            n *= 2;
         return n;
     }
 
-    // The key's home slot in a table of n: its hash scaled to [0, n) (Lemire's multiply-shift,
-    // on the hash's 32 folded bits: qHash mixes them all), so n need not be a power of two.
-    size_t homeOf(const Key &key, size_t n) const
-    {
-        const quint64 h = quint64(qHash(key, m_seed));
-        return size_t((quint64(quint32(h ^ (h >> 32))) * quint64(n)) >> 32);
-    }
-    static size_t next(size_t i, size_t n) { return i + 1 == n ? 0 : i + 1; }
+    size_t hashOf(const Key &key) const { return size_t(qHash(key, m_seed)); }
 
     // Where the key sits in the old table, not yet moved; kNowhere when it does not (moved
     // handles are tombstones there, and the old table takes no inserts, so its chains hold).
@@ -192,8 +176,8 @@ private:
     {
         if (m_old.empty() || m_oldLive == 0)
             return kNowhere;
-        const size_t n = m_old.size();
-        for (size_t i = homeOf(key, n);; i = next(i, n)) {
+        const size_t mask = m_old.size() - 1;
+        for (size_t i = hashOf(key) & mask;; i = (i + 1) & mask) {
             const Handle h = m_old[i];
             if (h == Handle{})
                 return kNowhere;
@@ -205,10 +189,10 @@ private:
     // Into the new table, known absent and with room.
     void place(Handle handle)
     {
-        const size_t n = m_slots.size();
-        size_t i = homeOf(m_keyOf(handle), n);
+        const size_t mask = m_slots.size() - 1;
+        size_t i = hashOf(m_keyOf(handle)) & mask;
         while (m_slots[i] != Handle{})
-            i = next(i, n);
+            i = (i + 1) & mask;
         m_slots[i] = handle;
         ++m_size;
     }
@@ -222,7 +206,7 @@ private:
         m_oldLive = m_size;
         m_size = 0;
         m_cursor = 0;
-        m_slots.assign(std::max(kMinSlots, grown(m_old.size())), Handle{});
+        m_slots.assign(std::max(kMinSlots, m_old.size() * 2), Handle{});
         if (m_oldLive == 0)
             m_old = {};
     }
@@ -253,14 +237,14 @@ private:
     // Backward-shift deletion (linear probing keeps its chains without tombstones).
     void eraseAt(size_t hole)
     {
-        const size_t n = m_slots.size();
+        const size_t mask = m_slots.size() - 1;
         size_t i = hole;
         for (;;) {
-            i = next(i, n);
+            i = (i + 1) & mask;
             const Handle h = m_slots[i];
             if (h == Handle{})
                 break;
-            const size_t home = homeOf(m_keyOf(h), n);
+            const size_t home = hashOf(m_keyOf(h)) & mask;
             // h may fill the hole when its home is not in (hole, i], cyclically.
             const bool stays = hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
             if (!stays) {

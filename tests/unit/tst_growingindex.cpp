@@ -179,16 +179,16 @@ void TestGrowingIndex::slotsStayAFewPerHandle()
         if (index.isGrowing())
             continue;
         // Then once a growth has moved over, the old table is gone and the one left is at
-        // most 60 % full and at least 40 % (after its first growths): 1.7-2.5 slots a handle
+        // most half full and at least a quarter: 2-4 slots a handle
         const size_t held = index.slotCount();
-        QVERIFY2(size_t(index.size()) * 5 <= held * 3, qPrintable(QStringLiteral("%1 in %2").arg(index.size()).arg(held)));
+        QVERIFY2(size_t(index.size()) * 2 <= held, qPrintable(QStringLiteral("%1 in %2").arg(index.size()).arg(held)));
         if (held != lastSlots && lastSlots != 0)
             ++growths;
         lastSlots = held;
         if (i > 1000)
-            QVERIFY2(size_t(index.size()) * 5 >= held * 2 - 5, qPrintable(QStringLiteral("%1 in %2").arg(index.size()).arg(held)));
+            QVERIFY2(size_t(index.size()) * 4 >= held, qPrintable(QStringLiteral("%1 in %2").arg(index.size()).arg(held)));
     }
-    QVERIFY(growths > 10);
+    QVERIFY(growths > 8);
     for (quint32 i = 1; i <= 200000; i += 997)
         QCOMPARE(index.find(i * 2654435761u), i);
     QCOMPARE(index.find(0u), 0u);
