@@ -186,7 +186,7 @@ quint32 TalkerStats::obtain(const ResourceId &id)
             }
             if (known != kNone) {
                 const quint32 idIndex = quint32(m_ids.size());
-                m_ids.push_back(id);
+                m_ids.emplace_back(id);
                 quint32 parent = known;
                 for (qsizetype i = missing.size() - 1; i >= 0; --i)
                     parent = make(idIndex, parent, missing[i]);
@@ -198,7 +198,7 @@ quint32 TalkerStats::obtain(const ResourceId &id)
     for (const ResourceId &level : chainOf(id)) {
         quint32 node = find(level.uri());
         if (node == kNone) {
-            m_ids.push_back(level);
+            m_ids.emplace_back(level);
             node = make(quint32(m_ids.size() - 1), parent);
         }
         parent = node;
@@ -333,15 +333,17 @@ void TalkerStats::sweep(qint64 nowMs)
 {
     m_lastSweepMs = nowMs;
     const qint64 quiet = windowMs(Window::TenMinutes) + 60'000;
-    for (Node &node : m_nodes) {
+    m_nodes.forEach([&](Node &node) {
         if (isActive(node) && nowMs - node.lastMs > quiet)
             dropRings(node);
-    }
+    });
 }
 
 qsizetype TalkerStats::activeCount() const
 {
-    return std::count_if(m_nodes.cbegin(), m_nodes.cend(), [](const Node &node) { return isActive(node); });
+    qsizetype active = 0;
+    m_nodes.forEach([&](const Node &node) { active += isActive(node) ? 1 : 0; });
+    return active;
 }
 
 TalkerStats::Stats TalkerStats::statsOf(const Node &node, Window window, qint64 nowMs) const

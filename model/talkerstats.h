@@ -1,5 +1,6 @@
 #pragma once
 
+#include "chunkedlist.h"
 #include "growingindex.h"
 #include "resourceid.h"
 
@@ -8,7 +9,6 @@
 #include <QObject>
 
 #include <array>
-#include <deque>
 #include <optional>
 #include <memory>
 #include <vector>
@@ -163,8 +163,8 @@ private:
         QStringView operator()(quint32 slot) const;
     };
     GrowingIndex<quint32, QStringView, NodeUri> m_index{NodeUri{this}};
-    std::deque<Node> m_nodes;   // a node's index is its rank
-    std::deque<ResourceId> m_ids; // the ids nodes are or share (nodes are never dropped, nor are these)
+    ChunkedList<Node, 1024> m_nodes;     // a node's index is its rank
+    ChunkedList<ResourceId, 1024> m_ids; // the ids nodes are or share (nodes are never dropped, nor are these)
     // Rate rings of the nodes that have them; a swept node's slot is reused.
     std::vector<std::unique_ptr<Rings>> m_rings;
     std::vector<quint32> m_freeRings;
