@@ -5,6 +5,7 @@
 #include "sharedstringslice.h"
 
 #include <QAbstractTableModel>
+#include <QHash>
 #include <QPointer>
 
 class QTimer;
@@ -92,6 +93,8 @@ public:
 
     // The row's message, put together from the row (which keeps no Message, see Entry).
     Message message(int row) const;
+    // The row's resource URI (message(row).id as text) without building the message.
+    QString resourceUri(int row) const;
     quint64 sequence(int row) const;
     QString summary(int row) const;
     quint64 totalReceived() const { return m_totalReceived; }
@@ -99,6 +102,8 @@ public:
     quint64 dropped() const { return m_dropped; }
     // Rows whose payload was let go of for the memory budget.
     quint64 payloadsDropped() const { return m_payloadsDropped; }
+    // The distinct (info, content format, direction) the rows and the messages kept aside share.
+    qsizetype kindCount() const { return qsizetype(m_kinds.size()); }
 
     // BudgetClient
     qint64 oldestDroppableMs() const override;
@@ -108,14 +113,14 @@ Q_SIGNALS:
     void pausedChanged(bool paused);
 
 private:
-    // 128 bytes a row (a whole Message, its summary and its charge were 168): the id, the payload
-    // and the info text are shared with the store and the connector, the rest is fixed-size, and
-    // display text is built in data().
+    // 80 bytes a row (a whole Message, its summary and its charge were 168): the URI, the
+    // payload and the summary are slices of buffers shared with the store and the connector; the
+    // info text, content format and direction, which few messages tell apart, are one of the
+    // model's kinds; display text is built in data().
     struct Entry
     {
-        ResourceId id;
-        QByteArray raw;
-        QString info;
+        SharedStringSlice uri; // the resource's id, parsed again only for message()
+        SharedByteSlice raw;
         // Bounded, one line, made on first use (shown, filtered, or before its payload goes):
         // most rows of a flood are never shown, and making it decodes the payload.
         mutable SharedStringSlice summary;
@@ -124,15 +129,34 @@ private:
         // Shares the value's decoding: reading it may decode the payload, so it is kept as it is.
         DecodeError error;
         quint32 droppedBytes = 0; // the payload's size once it was let go of (saturated)
-        Direction direction : 8 = Direction::In;
+        quint32 kind : 31 = 0;    // in m_kinds
         mutable bool summarised : 1 = false;
-        int contentFormat : 23 = ContentFormat::Unknown; // CoAP's are 16 bits, unknown is -1
 
-        Message message() const;
         qint64 size() const { return droppedBytes > 0 ? qint64(droppedBytes) : raw.size(); }
     };
+    // What rows share: the info text, content format and direction of a message.
+    struct Kind
+    {
+        QString info;
+        int contentFormat = ContentFormat::Unknown;
+        Direction direction = Direction::In;
 
-    static Entry makeEntry(const Message &message, quint64 seq);
+        friend bool operator==(const Kind &a, const Kind &b)
+        {
+            return a.contentFormat == b.contentFormat && a.direction == b.direction && a.info == b.info;
+        }
+        friend size_t qHash(const Kind &kind, size_t seed = 0) noexcept
+        {
+            return qHashMulti(seed, kind.info, kind.contentFormat, int(kind.direction));
+        }
+    };
+
+    Entry makeEntry(const Message &message, quint64 seq);
+    quint32 kindOf(const Message &message);
+    // Drops the kinds no row uses any more, when there are many (messages with ever new infos).
+    void collectKinds();
+    // The row's message; without its id (parsed from the URI) when withId is false.
+    Message messageOf(const Entry &entry, bool withId = true) const;
     void onBatchApplied(const StoreBatch &batch);
     // Makes rows of waiting messages: at least atLeast, then until budgetMs have passed (all
     // of them when negative); true when none wait.
@@ -161,6 +185,11 @@ private:
     quint64 m_totalReceived = 0;
     quint64 m_dropped = 0;
     quint64 m_payloadsDropped = 0;
+    std::vector<Kind> m_kinds;
+    QHash<Kind, quint32> m_kindIndex;
+    quint32 m_lastKind = 0;
+    size_t m_collectKindsAt = kCollectKindsAt;
+    static constexpr size_t kCollectKindsAt = 1024;
 };
 
 } // namespace thingscape
