@@ -184,6 +184,7 @@ void StreamModel::eraseFront(std::deque<Entry> &entries, qsizetype count)
     for (qsizetype i = 0; i < count; ++i)
         discharge(entries[size_t(i)]);
     entries.erase(entries.begin(), entries.begin() + count);
+    (&entries == &m_entries ? m_entrySeqs : m_pendingSeqs).popFront(count);
     if (&entries == &m_entries)
         m_payloadFrom = std::max<qsizetype>(0, m_payloadFrom - count);
 }
@@ -267,7 +268,8 @@ bool StreamModel::takeIncoming(qint64 budgetMs, qsizetype atLeast)
                                              : std::min(qsizetype(m_incoming.size()), std::max(kAppendChunk, atLeast - done));
         if (m_paused) {
             for (qsizetype i = 0; i < count; ++i) {
-                m_pending.push_back(makeEntry(m_incoming.front(), m_totalReceived++));
+                m_pending.push_back(makeEntry(m_incoming.front()));
+                m_pendingSeqs.push(m_totalReceived++);
                 charge(m_pending.back());
                 m_incoming.pop_front();
             }
@@ -276,12 +278,14 @@ bool StreamModel::takeIncoming(qint64 budgetMs, qsizetype atLeast)
         } else {
             std::vector<Entry> incoming;
             incoming.reserve(size_t(count));
+            SequenceRuns seqs;
             for (qsizetype i = 0; i < count; ++i) {
-                incoming.push_back(makeEntry(m_incoming.front(), m_totalReceived++));
+                incoming.push_back(makeEntry(m_incoming.front()));
+                seqs.push(m_totalReceived++);
                 charge(incoming.back());
                 m_incoming.pop_front();
             }
-            insertEntries(std::move(incoming));
+            insertEntries(std::move(incoming), std::move(seqs));
         }
         done += count;
     }
@@ -295,14 +299,13 @@ bool StreamModel::takeIncoming(qint64 budgetMs, qsizetype atLeast)
     return m_incoming.empty();
 }
 
-StreamModel::Entry StreamModel::makeEntry(const Message &message, quint64 seq)
+StreamModel::Entry StreamModel::makeEntry(const Message &message)
 {
-    static_assert(sizeof(Entry) <= 80, "a stream row stays compact");
+    static_assert(sizeof(Entry) <= 72, "a stream row stays compact: seven to a 512-byte block of std::deque");
     Entry entry;
     entry.uri = SharedStringSlice(message.id.uri());
     entry.raw = SharedByteSlice(message.raw);
     entry.timeMs = message.timeMs;
-    entry.seq = seq;
     entry.kind = kindOf(message);
     entry.error = message.error;
     entry.droppedBytes = quint32(std::clamp<qint64>(message.droppedBytes, 0, std::numeric_limits<quint32>::max()));
@@ -366,6 +369,35 @@ Message StreamModel::messageOf(const Entry &entry, bool withId) const
     return message;
 }
 
+void StreamModel::SequenceRuns::push(quint64 seq)
+{
+    if (m_runs.empty() || m_runs.back().seq + (m_end - m_runs.back().position) != seq)
+        m_runs.push_back({m_end, seq});
+    ++m_end;
+}
+
+void StreamModel::SequenceRuns::popFront(qsizetype count)
+{
+    m_front = std::min(m_end, m_front + quint64(std::max<qsizetype>(0, count)));
+    if (m_front == m_end) {
+        m_runs.clear();
+        return;
+    }
+    while (m_runs.size() > 1 && m_runs[1].position <= m_front)
+        m_runs.pop_front();
+}
+
+quint64 StreamModel::SequenceRuns::at(qsizetype row) const
+{
+    Q_ASSERT(row >= 0 && m_front + quint64(row) < m_end);
+    const quint64 position = m_front + quint64(row);
+    // The last run starting at or before the row.
+    auto run = std::upper_bound(m_runs.cbegin(), m_runs.cend(), position,
+                                [](quint64 p, const Run &r) { return p < r.position; });
+    --run;
+    return run->seq + (position - run->position);
+}
+
 QString StreamModel::summaryOf(const Entry &entry) const
 {
     if (entry.summarised)
@@ -380,7 +412,7 @@ QString StreamModel::summaryOf(const Entry &entry) const
     return text;
 }
 
-void StreamModel::insertEntries(std::vector<Entry> incoming)
+void StreamModel::insertEntries(std::vector<Entry> incoming, SequenceRuns seqs)
 {
     if (incoming.empty())
         return;
@@ -390,6 +422,7 @@ void StreamModel::insertEntries(std::vector<Entry> incoming)
         for (qsizetype i = 0; i < skip; ++i)
             discharge(incoming[size_t(i)]);
         incoming.erase(incoming.begin(), incoming.begin() + skip);
+        seqs.popFront(skip);
     }
     const qsizetype overflow = qsizetype(m_entries.size() + incoming.size()) - m_capacity;
     if (overflow > 0) {
@@ -402,6 +435,8 @@ void StreamModel::insertEntries(std::vector<Entry> incoming)
     const int first = int(m_entries.size());
     beginInsertRows({}, first, first + int(incoming.size()) - 1);
     std::move(incoming.begin(), incoming.end(), std::back_inserter(m_entries));
+    for (qsizetype i = 0; i < qsizetype(incoming.size()); ++i)
+        m_entrySeqs.push(seqs.at(i));
     endInsertRows();
 }
 
@@ -449,8 +484,9 @@ void StreamModel::resume()
     m_paused = false;
     std::vector<Entry> pending(std::make_move_iterator(m_pending.begin()), std::make_move_iterator(m_pending.end()));
     m_pending.clear();
+    SequenceRuns seqs = std::exchange(m_pendingSeqs, SequenceRuns());
     m_pendingCount = 0;
-    insertEntries(std::move(pending));
+    insertEntries(std::move(pending), std::move(seqs));
     Q_EMIT pausedChanged(false);
 }
 
@@ -482,7 +518,7 @@ QString StreamModel::resourceUri(int row) const
 quint64 StreamModel::sequence(int row) const
 {
     Q_ASSERT(row >= 0 && row < rowCount());
-    return m_entries[size_t(row)].seq;
+    return m_entrySeqs.at(row);
 }
 
 QString StreamModel::summary(int row) const
@@ -542,7 +578,7 @@ QVariant StreamModel::data(const QModelIndex &index, int role) const
     case TimeRole:
         return entry.timeMs;
     case SequenceRole:
-        return qulonglong(entry.seq);
+        return qulonglong(m_entrySeqs.at(index.row()));
     case SummaryRole:
         return summaryOf(entry);
     default:

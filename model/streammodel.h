@@ -113,10 +113,11 @@ Q_SIGNALS:
     void pausedChanged(bool paused);
 
 private:
-    // 80 bytes a row (a whole Message, its summary and its charge were 168): the URI, the
-    // payload and the summary are slices of buffers shared with the store and the connector; the
-    // info text, content format and direction, which few messages tell apart, are one of the
-    // model's kinds; display text is built in data().
+    // 72 bytes a row, seven to a block of std::deque (a whole Message, its summary and its charge
+    // were 168): the URI, the payload and the summary are slices of buffers shared with the store
+    // and the connector; the info text, content format and direction, which few messages tell
+    // apart, are one of the model's kinds; the sequence number is the row's place in a run
+    // (SequenceRuns); display text is built in data().
     struct Entry
     {
         SharedStringSlice uri; // the resource's id, parsed again only for message()
@@ -125,7 +126,6 @@ private:
         // most rows of a flood are never shown, and making it decodes the payload.
         mutable SharedStringSlice summary;
         qint64 timeMs = 0;
-        quint64 seq = 0;
         // Shares the value's decoding: reading it may decode the payload, so it is kept as it is.
         DecodeError error;
         quint32 droppedBytes = 0; // the payload's size once it was let go of (saturated)
@@ -134,6 +134,27 @@ private:
 
         qint64 size() const { return droppedBytes > 0 ? qint64(droppedBytes) : raw.size(); }
     };
+    // The sequence numbers of a list of rows: they count on by one from row to row but where
+    // messages were dropped before they became rows, so a run per such gap stands for them all.
+    class SequenceRuns
+    {
+    public:
+        void push(quint64 seq); // of a row added at the back
+        void popFront(qsizetype count);
+        quint64 at(qsizetype row) const;
+        qsizetype runCount() const { return qsizetype(m_runs.size()); }
+
+    private:
+        struct Run
+        {
+            quint64 position; // of its first row, counted since the list began
+            quint64 seq;
+        };
+        std::deque<Run> m_runs;
+        quint64 m_front = 0; // the position of row 0
+        quint64 m_end = 0;   // past the last row
+    };
+
     // What rows share: the info text, content format and direction of a message.
     struct Kind
     {
@@ -151,7 +172,7 @@ private:
         }
     };
 
-    Entry makeEntry(const Message &message, quint64 seq);
+    Entry makeEntry(const Message &message);
     quint32 kindOf(const Message &message);
     // Drops the kinds no row uses any more, when there are many (messages with ever new infos).
     void collectKinds();
@@ -161,7 +182,7 @@ private:
     // Makes rows of waiting messages: at least atLeast, then until budgetMs have passed (all
     // of them when negative); true when none wait.
     bool takeIncoming(qint64 budgetMs, qsizetype atLeast = 0);
-    void insertEntries(std::vector<Entry> incoming);
+    void insertEntries(std::vector<Entry> incoming, SequenceRuns seqs);
     void trimPending();
     // What a row is charged to the store's budget, besides its payload.
     static qsizetype costOf(const Entry &entry);
@@ -173,8 +194,10 @@ private:
 
     QPointer<ResourceStore> m_store; // Not owned.
     std::deque<Entry> m_entries;
+    SequenceRuns m_entrySeqs;
     qsizetype m_payloadFrom = 0; // rows before it have no payload left to let go of
     std::deque<Entry> m_pending;
+    SequenceRuns m_pendingSeqs;
     std::deque<Message> m_incoming; // appended, waiting for their turn (not charged yet)
     qsizetype m_appendAtOnce = kAppendAtOnce;
     int m_appendSliceMs = kAppendSliceMs;

@@ -85,6 +85,7 @@ private Q_SLOTS:
     void budgetLetsGoOfTheOldestPayloadsFirst();
     void rowsGiveBackTheMessageTheyShare();
     void infosNoRowUsesAreLetGo();
+    void sequenceNumbersSurviveGaps();
 };
 
 void TestStreamModel::fedByTheStore()
@@ -682,6 +683,50 @@ void TestStreamModel::infosNoRowUsesAreLetGo()
     model.append({message("mqtt://h/t", "1", Direction::Out, QStringLiteral("publish qos 0"))});
     QCOMPARE(model.message(0).info, QStringLiteral("publish qos 0"));
     QCOMPARE(model.message(0).direction, Direction::Out);
+}
+
+void TestStreamModel::sequenceNumbersSurviveGaps()
+{
+    // Given a small ring whose messages carry their number since the start as payload
+    StreamModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setCapacity(100);
+    model.setAppendAtOnce(64);
+    model.setAppendSliceMs(0);
+    auto numbersMatch = [&model] {
+        for (int row = 0; row < model.rowCount(); ++row) {
+            const quint64 number = model.message(row).raw.toULongLong();
+            if (model.sequence(row) != number
+                || model.index(row, 0).data(StreamModel::SequenceRole).toULongLong() != number) {
+                qWarning("row %d: sequence %llu, message %llu", row, qulonglong(model.sequence(row)), qulonglong(number));
+                return false;
+            }
+        }
+        return true;
+    };
+    model.append(numbered(0, 50));
+    QTRY_VERIFY(model.waitingMessages() == 0);
+    QVERIFY(numbersMatch());
+    // When messages are dropped while paused (more than the ring keeps, some before they are rows)
+    model.pause();
+    model.append(numbered(50, 300));
+    model.append(numbered(350, 10));
+    model.resume();
+    QTRY_VERIFY(model.waitingMessages() == 0);
+    // Then every row still has its own number
+    QCOMPARE(model.rowCount(), 100);
+    QCOMPARE(model.sequence(99), quint64(359));
+    QVERIFY(numbersMatch());
+    // and so after a flood larger than the ring, taken in slices, and after a clear
+    model.append(numbered(360, 250));
+    QTRY_VERIFY(model.waitingMessages() == 0);
+    QCOMPARE(model.sequence(0), quint64(510));
+    QVERIFY(numbersMatch());
+    model.clear();
+    model.append(numbered(610, 5));
+    QTRY_VERIFY(model.waitingMessages() == 0);
+    QCOMPARE(model.rowCount(), 5);
+    QVERIFY(numbersMatch());
 }
 
 QTEST_GUILESS_MAIN(TestStreamModel)
