@@ -326,6 +326,11 @@ quint32 StreamModel::kindOf(const Message &message)
     Kind kind{message.info, message.contentFormat, message.direction};
     auto found = m_kindIndex.constFind(kind);
     if (found == m_kindIndex.cend()) {
+        // The index only finds kinds again; it is not what keeps them. Where every info is new
+        // (CoAP's "notify 2.05 #N") it would cost more than the rows save, so it is emptied at its
+        // limit: a kind it forgot that comes again is a second kind alike, which costs nothing else.
+        if (m_kindIndex.size() >= kKindIndexLimit)
+            m_kindIndex.clear();
         found = m_kindIndex.insert(kind, quint32(m_kinds.size()));
         m_kinds.push_back(std::move(kind));
     }
@@ -352,8 +357,8 @@ void StreamModel::collectKinds()
     renumber(m_pending);
     m_kinds = std::move(kept);
     m_kindIndex.clear();
-    for (size_t i = 0; i < m_kinds.size(); ++i)
-        m_kindIndex.insert(m_kinds[i], quint32(i));
+    for (size_t i = m_kinds.size() - std::min(m_kinds.size(), size_t(kKindIndexLimit)); i < m_kinds.size(); ++i)
+        m_kindIndex.insert(m_kinds[i], quint32(i)); // the newest
     m_lastKind = 0;
     // Amortised: rows are walked again only after half as many new kinds as there are now (at
     // least kCollectKindsAt), so a stream whose every info is new (CoAP's "notify 2.05 #N") holds

@@ -213,6 +213,7 @@ private:
     quint32 m_lastKind = 0;
     size_t m_collectKindsAt = kCollectKindsAt;
     static constexpr size_t kCollectKindsAt = 1024;
+    static constexpr qsizetype kKindIndexLimit = 4096;
 };
 
 } // namespace thingscape

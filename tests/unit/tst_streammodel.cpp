@@ -683,6 +683,20 @@ void TestStreamModel::infosNoRowUsesAreLetGo()
     model.append({message("mqtt://h/t", "1", Direction::Out, QStringLiteral("publish qos 0"))});
     QCOMPARE(model.message(0).info, QStringLiteral("publish qos 0"));
     QCOMPARE(model.message(0).direction, Direction::Out);
+
+    // Given more rows than the kinds' index keeps, each with an info of its own, then old ones again
+    StreamModel wide;
+    QAbstractItemModelTester wideTester(&wide, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QList<Message> many;
+    for (int n = 0; n < 6000; ++n)
+        many.append(message(QStringLiteral("coap://dev/r"), QByteArray::number(n), Direction::In,
+                            QStringLiteral("notify 2.05 #%1").arg(n % 5000)));
+    wide.append(many);
+    QTRY_COMPARE(wide.rowCount(), 6000);
+    // Then every row still reads its own info
+    for (int row = 0; row < wide.rowCount(); ++row)
+        QCOMPARE(wide.message(row).info, QStringLiteral("notify 2.05 #%1").arg(row % 5000));
+    QVERIFY(wide.kindCount() <= 6000);
 }
 
 void TestStreamModel::sequenceNumbersSurviveGaps()
