@@ -1,43 +1,45 @@
 #include "sharedstringslice.h"
 
-#include <utility>
-
 namespace thingscape {
 
 namespace {
 
 constexpr quint32 kTail = 0x80000000u;
 
-const char16_t *unitsOf(const QArrayData *d)
+template<typename Unit>
+const Unit *unitsOf(const QArrayData *d)
 {
-    return reinterpret_cast<const char16_t *>(d);
+    return reinterpret_cast<const Unit *>(d);
 }
 
 } // namespace
 
-SharedStringSlice::SharedStringSlice(const QString &whole)
-    : SharedStringSlice(whole, 0, whole.size())
+template<typename String>
+SharedSlice<String>::SharedSlice(const String &whole)
+    : SharedSlice(whole, 0, whole.size())
 {
 }
 
-SharedStringSlice::SharedStringSlice(const QString &source, qsizetype offset, qsizetype length)
+template<typename String>
+SharedSlice<String>::SharedSlice(const String &source, qsizetype offset, qsizetype length)
 {
     if (length <= 0)
         return;
-    QString owner = source;
+    String owner = source;
     if (!owner.data_ptr().d_ptr()) {
         // Static or raw text: the slice gets a buffer of its own.
-        owner = QStringView(source).mid(offset, length).toString();
+        owner = String(source.constData() + offset, length);
         offset = 0;
     }
-    QString::DataPointer &data = owner.data_ptr();
+    typename String::DataPointer &data = owner.data_ptr();
     m_d = data.d_ptr();
     m_d->ref();
-    m_offset = quint32(reinterpret_cast<const char16_t *>(owner.constData()) + offset - unitsOf(m_d));
+    m_offset = quint32(reinterpret_cast<const Unit *>(owner.constData()) + offset - unitsOf<Unit>(m_d));
     m_length = quint32(length) | (offset + length == owner.size() ? kTail : 0);
 }
 
-SharedStringSlice::SharedStringSlice(const SharedStringSlice &other)
+template<typename String>
+SharedSlice<String>::SharedSlice(const SharedSlice &other)
     : m_d(other.m_d)
     , m_offset(other.m_offset)
     , m_length(other.m_length)
@@ -46,23 +48,26 @@ SharedStringSlice::SharedStringSlice(const SharedStringSlice &other)
         m_d->ref();
 }
 
-SharedStringSlice::SharedStringSlice(SharedStringSlice &&other) noexcept
+template<typename String>
+SharedSlice<String>::SharedSlice(SharedSlice &&other) noexcept
     : m_d(std::exchange(other.m_d, nullptr))
     , m_offset(std::exchange(other.m_offset, 0))
     , m_length(std::exchange(other.m_length, 0))
 {
 }
 
-SharedStringSlice &SharedStringSlice::operator=(const SharedStringSlice &other)
+template<typename String>
+SharedSlice<String> &SharedSlice<String>::operator=(const SharedSlice &other)
 {
     if (this != &other) {
-        SharedStringSlice copy(other);
+        SharedSlice copy(other);
         *this = std::move(copy);
     }
     return *this;
 }
 
-SharedStringSlice &SharedStringSlice::operator=(SharedStringSlice &&other) noexcept
+template<typename String>
+SharedSlice<String> &SharedSlice<String>::operator=(SharedSlice &&other) noexcept
 {
     if (this != &other) {
         release();
@@ -73,35 +78,42 @@ SharedStringSlice &SharedStringSlice::operator=(SharedStringSlice &&other) noexc
     return *this;
 }
 
-SharedStringSlice::~SharedStringSlice()
+template<typename String>
+SharedSlice<String>::~SharedSlice()
 {
     release();
 }
 
-void SharedStringSlice::release()
+template<typename String>
+void SharedSlice<String>::release()
 {
     if (!m_d)
         return;
     // Hands the reference back to a string, whose destructor frees the buffer if it was the last.
-    QString::DataPointer adopted(static_cast<QTypedArrayData<char16_t> *>(m_d),
-                                 const_cast<char16_t *>(unitsOf(m_d) + m_offset), 0);
+    typename String::DataPointer adopted(static_cast<QTypedArrayData<Unit> *>(m_d),
+                                         const_cast<Unit *>(unitsOf<Unit>(m_d) + m_offset), 0);
     m_d = nullptr;
 }
 
-QStringView SharedStringSlice::view() const
+template<typename String>
+typename SharedSlice<String>::View SharedSlice<String>::view() const
 {
-    return m_d ? QStringView(unitsOf(m_d) + m_offset, qsizetype(m_length & ~kTail)) : QStringView();
+    return m_d ? View(unitsOf<Unit>(m_d) + m_offset, qsizetype(m_length & ~kTail)) : View();
 }
 
-QString SharedStringSlice::toString() const
+template<typename String>
+String SharedSlice<String>::toString() const
 {
     if (!m_d)
         return {};
     if (!(m_length & kTail))
-        return view().toString();
+        return String(reinterpret_cast<const typename String::value_type *>(unitsOf<Unit>(m_d) + m_offset), size());
     m_d->ref();
-    return QString(QString::DataPointer(static_cast<QTypedArrayData<char16_t> *>(m_d), const_cast<char16_t *>(unitsOf(m_d) + m_offset),
-                                        qsizetype(m_length & ~kTail)));
+    return String(typename String::DataPointer(static_cast<QTypedArrayData<Unit> *>(m_d),
+                                               const_cast<Unit *>(unitsOf<Unit>(m_d) + m_offset), qsizetype(m_length & ~kTail)));
 }
+
+template class SharedSlice<QString>;
+template class SharedSlice<QByteArray>;
 
 } // namespace thingscape

@@ -90,6 +90,35 @@ QString summaryText(const Message &message, int maxChars)
     return text;
 }
 
+// The parts of a normalised resource URI (see ResourceId) that the columns show, read from its
+// text: a row keeps no parsed id.
+QStringView schemeOf(QStringView uri)
+{
+    const qsizetype colon = uri.indexOf(QLatin1Char(':'));
+    return colon < 0 ? QStringView() : uri.left(colon);
+}
+
+Protocol protocolOf(QStringView uri)
+{
+    const QStringView scheme = schemeOf(uri);
+    if (scheme.startsWith(QLatin1String("mqtt")))
+        return Protocol::Mqtt;
+    if (scheme.startsWith(QLatin1String("coap")))
+        return Protocol::Coap;
+    return Protocol::Http;
+}
+
+QStringView endpointOf(QStringView uri)
+{
+    const qsizetype schemeEnd = uri.indexOf(QLatin1String("://"));
+    if (schemeEnd < 0)
+        return {};
+    qsizetype end = schemeEnd + 3;
+    while (end < uri.size() && uri[end] != QLatin1Char('/') && uri[end] != QLatin1Char('?') && uri[end] != QLatin1Char('#'))
+        ++end;
+    return uri.left(end);
+}
+
 } // namespace
 
 StreamModel::StreamModel(ResourceStore *store, QObject *parent)
@@ -141,13 +170,13 @@ void StreamModel::charge(Entry &entry)
         return;
     // The row and its summary (the id and the info text are shared; the error text, made when the
     // store's value is decoded, is charged with that decoding).
-    m_store->keep(costOf(entry), entry.raw);
+    m_store->keep(costOf(entry), entry.raw.toString());
 }
 
 void StreamModel::discharge(const Entry &entry)
 {
     if (m_store)
-        m_store->letGo(costOf(entry), entry.raw);
+        m_store->letGo(costOf(entry), entry.raw.toString());
 }
 
 void StreamModel::eraseFront(std::deque<Entry> &entries, qsizetype count)
@@ -155,6 +184,7 @@ void StreamModel::eraseFront(std::deque<Entry> &entries, qsizetype count)
     for (qsizetype i = 0; i < count; ++i)
         discharge(entries[size_t(i)]);
     entries.erase(entries.begin(), entries.begin() + count);
+    (&entries == &m_entries ? m_entrySeqs : m_pendingSeqs).popFront(count);
     if (&entries == &m_entries)
         m_payloadFrom = std::max<qsizetype>(0, m_payloadFrom - count);
 }
@@ -177,14 +207,14 @@ bool StreamModel::dropOldestPayload()
         // The row keeps a short summary, made while the payload is there.
         discharge(entry);
         if (!entry.summarised) {
-            entry.summary = SharedStringSlice(summaryText(entry.message(), kDroppedSummaryChars));
+            entry.summary = SharedStringSlice(summaryText(messageOf(entry, false), kDroppedSummaryChars));
             entry.summarised = true;
         } else if (entry.summary.size() > kDroppedSummaryChars) {
             // a string of its own size
             entry.summary = SharedStringSlice(entry.summary.view().left(kDroppedSummaryChars - 1).toString() + QChar(0x2026));
         }
         entry.droppedBytes = quint32(std::min<qint64>(entry.raw.size(), std::numeric_limits<quint32>::max()));
-        entry.raw = QByteArray();
+        entry.raw = SharedByteSlice();
         charge(entry);
         ++m_payloadsDropped;
         return true;
@@ -238,7 +268,8 @@ bool StreamModel::takeIncoming(qint64 budgetMs, qsizetype atLeast)
                                              : std::min(qsizetype(m_incoming.size()), std::max(kAppendChunk, atLeast - done));
         if (m_paused) {
             for (qsizetype i = 0; i < count; ++i) {
-                m_pending.push_back(makeEntry(m_incoming.front(), m_totalReceived++));
+                m_pending.push_back(makeEntry(m_incoming.front()));
+                m_pendingSeqs.push(m_totalReceived++);
                 charge(m_pending.back());
                 m_incoming.pop_front();
             }
@@ -247,15 +278,20 @@ bool StreamModel::takeIncoming(qint64 budgetMs, qsizetype atLeast)
         } else {
             std::vector<Entry> incoming;
             incoming.reserve(size_t(count));
+            SequenceRuns seqs;
             for (qsizetype i = 0; i < count; ++i) {
-                incoming.push_back(makeEntry(m_incoming.front(), m_totalReceived++));
+                incoming.push_back(makeEntry(m_incoming.front()));
+                seqs.push(m_totalReceived++);
                 charge(incoming.back());
                 m_incoming.pop_front();
             }
-            insertEntries(std::move(incoming));
+            insertEntries(std::move(incoming), std::move(seqs));
         }
         done += count;
     }
+    // Here, where every entry made is in a row or kept aside, never while some are being made.
+    if (m_kinds.size() >= m_collectKindsAt)
+        collectKinds();
     if (done > 0 && m_store)
         m_store->enforceMemoryBudget();
     if (m_incoming.empty())
@@ -263,32 +299,117 @@ bool StreamModel::takeIncoming(qint64 budgetMs, qsizetype atLeast)
     return m_incoming.empty();
 }
 
-StreamModel::Entry StreamModel::makeEntry(const Message &message, quint64 seq)
+StreamModel::Entry StreamModel::makeEntry(const Message &message)
 {
-    static_assert(sizeof(Entry) <= 128, "a stream row stays compact");
+    static_assert(sizeof(Entry) <= 72, "a stream row stays compact: seven to a 512-byte block of std::deque");
     Entry entry;
-    entry.id = message.id;
-    entry.raw = message.raw;
+    entry.uri = SharedStringSlice(message.id.uri());
+    entry.raw = SharedByteSlice(message.raw);
     entry.timeMs = message.timeMs;
-    entry.seq = seq;
-    entry.contentFormat = message.contentFormat;
-    entry.direction = message.direction;
-    entry.info = message.info;
+    entry.kind = kindOf(message);
     entry.error = message.error;
     entry.droppedBytes = quint32(std::clamp<qint64>(message.droppedBytes, 0, std::numeric_limits<quint32>::max()));
     return entry;
 }
 
-Message StreamModel::Entry::message() const
+quint32 StreamModel::kindOf(const Message &message)
 {
-    return Message{timeMs, direction, id, raw, contentFormat, info, error, droppedBytes};
+    // Nearly every message is of the kind before it (a connector hands out one info string per
+    // kind of message), so that one is checked first, by its buffer.
+    if (m_lastKind < m_kinds.size()) {
+        const Kind &last = m_kinds[m_lastKind];
+        if (last.contentFormat == message.contentFormat && last.direction == message.direction
+            && last.info.size() == message.info.size()
+            && (last.info.constData() == message.info.constData() || last.info == message.info))
+            return m_lastKind;
+    }
+    Kind kind{message.info, message.contentFormat, message.direction};
+    auto found = m_kindIndex.constFind(kind);
+    if (found == m_kindIndex.cend()) {
+        // The index only finds kinds again; it is not what keeps them. Where every info is new
+        // (CoAP's "notify 2.05 #N") it would cost more than the rows save, so it is emptied at its
+        // limit: a kind it forgot that comes again is a second kind alike, which costs nothing else.
+        if (m_kindIndex.size() >= kKindIndexLimit)
+            m_kindIndex.clear();
+        found = m_kindIndex.insert(kind, quint32(m_kinds.size()));
+        m_kinds.push_back(std::move(kind));
+    }
+    m_lastKind = found.value();
+    return m_lastKind;
+}
+
+void StreamModel::collectKinds()
+{
+    constexpr quint32 kUnused = std::numeric_limits<quint32>::max();
+    std::vector<quint32> remap(m_kinds.size(), kUnused);
+    std::vector<Kind> kept;
+    auto renumber = [&](std::deque<Entry> &entries) {
+        for (Entry &entry : entries) {
+            quint32 &to = remap[entry.kind];
+            if (to == kUnused) {
+                to = quint32(kept.size());
+                kept.push_back(m_kinds[entry.kind]);
+            }
+            entry.kind = to;
+        }
+    };
+    renumber(m_entries);
+    renumber(m_pending);
+    m_kinds = std::move(kept);
+    m_kindIndex.clear();
+    for (size_t i = m_kinds.size() - std::min(m_kinds.size(), size_t(kKindIndexLimit)); i < m_kinds.size(); ++i)
+        m_kindIndex.insert(m_kinds[i], quint32(i)); // the newest
+    m_lastKind = 0;
+    // Amortised: rows are walked again only after half as many new kinds as there are now (at
+    // least kCollectKindsAt), so a stream whose every info is new (CoAP's "notify 2.05 #N") holds
+    // at most 1.5 kinds a row.
+    m_collectKindsAt = m_kinds.size() + std::max(kCollectKindsAt, m_kinds.size() / 2);
+}
+
+Message StreamModel::messageOf(const Entry &entry, bool withId) const
+{
+    const Kind &kind = m_kinds[entry.kind];
+    Message message{entry.timeMs, kind.direction, {}, entry.raw.toString(), kind.contentFormat, kind.info, entry.error,
+                    entry.droppedBytes};
+    if (withId && !entry.uri.isEmpty())
+        message.id = ResourceId::parse(entry.uri.toString()).value_or(ResourceId());
+    return message;
+}
+
+void StreamModel::SequenceRuns::push(quint64 seq)
+{
+    if (m_runs.empty() || m_runs.back().seq + (m_end - m_runs.back().position) != seq)
+        m_runs.push_back({m_end, seq});
+    ++m_end;
+}
+
+void StreamModel::SequenceRuns::popFront(qsizetype count)
+{
+    m_front = std::min(m_end, m_front + quint64(std::max<qsizetype>(0, count)));
+    if (m_front == m_end) {
+        m_runs.clear();
+        return;
+    }
+    while (m_runs.size() > 1 && m_runs[1].position <= m_front)
+        m_runs.pop_front();
+}
+
+quint64 StreamModel::SequenceRuns::at(qsizetype row) const
+{
+    Q_ASSERT(row >= 0 && m_front + quint64(row) < m_end);
+    const quint64 position = m_front + quint64(row);
+    // The last run starting at or before the row.
+    auto run = std::upper_bound(m_runs.cbegin(), m_runs.cend(), position,
+                                [](quint64 p, const Run &r) { return p < r.position; });
+    --run;
+    return run->seq + (position - run->position);
 }
 
 QString StreamModel::summaryOf(const Entry &entry) const
 {
     if (entry.summarised)
         return entry.summary.toString();
-    const QString text = summaryText(entry.message(), kSummaryChars);
+    const QString text = summaryText(messageOf(entry, false), kSummaryChars);
     entry.summary = SharedStringSlice(text);
     entry.summarised = true;
     // Charged now that it exists (the budget is enforced with the next batch, never from here).
@@ -298,7 +419,7 @@ QString StreamModel::summaryOf(const Entry &entry) const
     return text;
 }
 
-void StreamModel::insertEntries(std::vector<Entry> incoming)
+void StreamModel::insertEntries(std::vector<Entry> incoming, SequenceRuns seqs)
 {
     if (incoming.empty())
         return;
@@ -308,6 +429,7 @@ void StreamModel::insertEntries(std::vector<Entry> incoming)
         for (qsizetype i = 0; i < skip; ++i)
             discharge(incoming[size_t(i)]);
         incoming.erase(incoming.begin(), incoming.begin() + skip);
+        seqs.popFront(skip);
     }
     const qsizetype overflow = qsizetype(m_entries.size() + incoming.size()) - m_capacity;
     if (overflow > 0) {
@@ -320,6 +442,8 @@ void StreamModel::insertEntries(std::vector<Entry> incoming)
     const int first = int(m_entries.size());
     beginInsertRows({}, first, first + int(incoming.size()) - 1);
     std::move(incoming.begin(), incoming.end(), std::back_inserter(m_entries));
+    for (qsizetype i = 0; i < qsizetype(incoming.size()); ++i)
+        m_entrySeqs.push(seqs.at(i));
     endInsertRows();
 }
 
@@ -367,8 +491,9 @@ void StreamModel::resume()
     m_paused = false;
     std::vector<Entry> pending(std::make_move_iterator(m_pending.begin()), std::make_move_iterator(m_pending.end()));
     m_pending.clear();
+    SequenceRuns seqs = std::exchange(m_pendingSeqs, SequenceRuns());
     m_pendingCount = 0;
-    insertEntries(std::move(pending));
+    insertEntries(std::move(pending), std::move(seqs));
     Q_EMIT pausedChanged(false);
 }
 
@@ -381,19 +506,26 @@ void StreamModel::clear()
     eraseFront(m_pending, qsizetype(m_pending.size()));
     m_payloadFrom = 0;
     m_pendingCount = 0;
+    collectKinds(); // none is left
     endResetModel();
 }
 
 Message StreamModel::message(int row) const
 {
     Q_ASSERT(row >= 0 && row < rowCount());
-    return m_entries[size_t(row)].message();
+    return messageOf(m_entries[size_t(row)]);
+}
+
+QString StreamModel::resourceUri(int row) const
+{
+    Q_ASSERT(row >= 0 && row < rowCount());
+    return m_entries[size_t(row)].uri.toString();
 }
 
 quint64 StreamModel::sequence(int row) const
 {
     Q_ASSERT(row >= 0 && row < rowCount());
-    return m_entries[size_t(row)].seq;
+    return m_entrySeqs.at(row);
 }
 
 QString StreamModel::summary(int row) const
@@ -408,11 +540,11 @@ QString StreamModel::displayText(const Entry &entry, int column) const
     case TimeColumn:
         return QDateTime::fromMSecsSinceEpoch(entry.timeMs).toLocalTime().toString(QStringLiteral("HH:mm:ss.zzz"));
     case DirectionColumn:
-        return entry.direction == Direction::In ? tr("\u2190 in") : tr("\u2192 out");
+        return m_kinds[entry.kind].direction == Direction::In ? tr("\u2190 in") : tr("\u2192 out");
     case ProtocolColumn:
-        return entry.id.scheme().toUpper();
+        return schemeOf(entry.uri.view()).toString().toUpper();
     case ResourceColumn:
-        return entry.id.toString();
+        return entry.uri.toString();
     case SizeColumn:
         return QString::number(entry.size());
     case SummaryColumn:
@@ -427,7 +559,7 @@ QVariant StreamModel::data(const QModelIndex &index, int role) const
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const Entry &entry = m_entries[size_t(index.row())];
-    const ResourceId &id = entry.id;
+    const QStringView uri = entry.uri.view();
     switch (role) {
     case Qt::DisplayRole:
         return displayText(entry, index.column());
@@ -443,17 +575,17 @@ QVariant StreamModel::data(const QModelIndex &index, int role) const
             return int(Qt::AlignRight | Qt::AlignVCenter);
         return {};
     case DirectionRole:
-        return int(entry.direction);
+        return int(m_kinds[entry.kind].direction);
     case ProtocolRole:
-        return protocolName(id.protocol());
+        return protocolName(protocolOf(uri));
     case EndpointRole:
-        return id.endpointUri();
+        return endpointOf(uri).toString();
     case ResourceIdRole:
-        return id.toString();
+        return entry.uri.toString();
     case TimeRole:
         return entry.timeMs;
     case SequenceRole:
-        return qulonglong(entry.seq);
+        return qulonglong(m_entrySeqs.at(index.row()));
     case SummaryRole:
         return summaryOf(entry);
     default:

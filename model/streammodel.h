@@ -5,6 +5,7 @@
 #include "sharedstringslice.h"
 
 #include <QAbstractTableModel>
+#include <QHash>
 #include <QPointer>
 
 class QTimer;
@@ -92,6 +93,8 @@ public:
 
     // The row's message, put together from the row (which keeps no Message, see Entry).
     Message message(int row) const;
+    // The row's resource URI (message(row).id as text) without building the message.
+    QString resourceUri(int row) const;
     quint64 sequence(int row) const;
     QString summary(int row) const;
     quint64 totalReceived() const { return m_totalReceived; }
@@ -99,6 +102,8 @@ public:
     quint64 dropped() const { return m_dropped; }
     // Rows whose payload was let go of for the memory budget.
     quint64 payloadsDropped() const { return m_payloadsDropped; }
+    // The distinct (info, content format, direction) the rows and the messages kept aside share.
+    qsizetype kindCount() const { return qsizetype(m_kinds.size()); }
 
     // BudgetClient
     qint64 oldestDroppableMs() const override;
@@ -108,36 +113,76 @@ Q_SIGNALS:
     void pausedChanged(bool paused);
 
 private:
-    // 128 bytes a row (a whole Message, its summary and its charge were 168): the id, the payload
-    // and the info text are shared with the store and the connector, the rest is fixed-size, and
-    // display text is built in data().
+    // 72 bytes a row, seven to a block of std::deque (a whole Message, its summary and its charge
+    // were 168): the URI, the payload and the summary are slices of buffers shared with the store
+    // and the connector; the info text, content format and direction, which few messages tell
+    // apart, are one of the model's kinds; the sequence number is the row's place in a run
+    // (SequenceRuns); display text is built in data().
     struct Entry
     {
-        ResourceId id;
-        QByteArray raw;
-        QString info;
+        SharedStringSlice uri; // the resource's id, parsed again only for message()
+        SharedByteSlice raw;
         // Bounded, one line, made on first use (shown, filtered, or before its payload goes):
         // most rows of a flood are never shown, and making it decodes the payload.
         mutable SharedStringSlice summary;
         qint64 timeMs = 0;
-        quint64 seq = 0;
         // Shares the value's decoding: reading it may decode the payload, so it is kept as it is.
         DecodeError error;
         quint32 droppedBytes = 0; // the payload's size once it was let go of (saturated)
-        Direction direction : 8 = Direction::In;
+        quint32 kind : 31 = 0;    // in m_kinds
         mutable bool summarised : 1 = false;
-        int contentFormat : 23 = ContentFormat::Unknown; // CoAP's are 16 bits, unknown is -1
 
-        Message message() const;
         qint64 size() const { return droppedBytes > 0 ? qint64(droppedBytes) : raw.size(); }
     };
+    // The sequence numbers of a list of rows: they count on by one from row to row but where
+    // messages were dropped before they became rows, so a run per such gap stands for them all.
+    class SequenceRuns
+    {
+    public:
+        void push(quint64 seq); // of a row added at the back
+        void popFront(qsizetype count);
+        quint64 at(qsizetype row) const;
+        qsizetype runCount() const { return qsizetype(m_runs.size()); }
 
-    static Entry makeEntry(const Message &message, quint64 seq);
+    private:
+        struct Run
+        {
+            quint64 position; // of its first row, counted since the list began
+            quint64 seq;
+        };
+        std::deque<Run> m_runs;
+        quint64 m_front = 0; // the position of row 0
+        quint64 m_end = 0;   // past the last row
+    };
+
+    // What rows share: the info text, content format and direction of a message.
+    struct Kind
+    {
+        QString info;
+        int contentFormat = ContentFormat::Unknown;
+        Direction direction = Direction::In;
+
+        friend bool operator==(const Kind &a, const Kind &b)
+        {
+            return a.contentFormat == b.contentFormat && a.direction == b.direction && a.info == b.info;
+        }
+        friend size_t qHash(const Kind &kind, size_t seed = 0) noexcept
+        {
+            return qHashMulti(seed, kind.info, kind.contentFormat, int(kind.direction));
+        }
+    };
+
+    Entry makeEntry(const Message &message);
+    quint32 kindOf(const Message &message);
+    // Drops the kinds no row uses any more, when there are many (messages with ever new infos).
+    void collectKinds();
+    // The row's message; without its id (parsed from the URI) when withId is false.
+    Message messageOf(const Entry &entry, bool withId = true) const;
     void onBatchApplied(const StoreBatch &batch);
     // Makes rows of waiting messages: at least atLeast, then until budgetMs have passed (all
     // of them when negative); true when none wait.
     bool takeIncoming(qint64 budgetMs, qsizetype atLeast = 0);
-    void insertEntries(std::vector<Entry> incoming);
+    void insertEntries(std::vector<Entry> incoming, SequenceRuns seqs);
     void trimPending();
     // What a row is charged to the store's budget, besides its payload.
     static qsizetype costOf(const Entry &entry);
@@ -149,8 +194,10 @@ private:
 
     QPointer<ResourceStore> m_store; // Not owned.
     std::deque<Entry> m_entries;
+    SequenceRuns m_entrySeqs;
     qsizetype m_payloadFrom = 0; // rows before it have no payload left to let go of
     std::deque<Entry> m_pending;
+    SequenceRuns m_pendingSeqs;
     std::deque<Message> m_incoming; // appended, waiting for their turn (not charged yet)
     qsizetype m_appendAtOnce = kAppendAtOnce;
     int m_appendSliceMs = kAppendSliceMs;
@@ -161,6 +208,12 @@ private:
     quint64 m_totalReceived = 0;
     quint64 m_dropped = 0;
     quint64 m_payloadsDropped = 0;
+    std::vector<Kind> m_kinds;
+    QHash<Kind, quint32> m_kindIndex;
+    quint32 m_lastKind = 0;
+    size_t m_collectKindsAt = kCollectKindsAt;
+    static constexpr size_t kCollectKindsAt = 1024;
+    static constexpr qsizetype kKindIndexLimit = 4096;
 };
 
 } // namespace thingscape

@@ -61,7 +61,7 @@ void StreamResourceActions::toggleOnlyThis()
     if (!filter->resource().isEmpty()) {
         filter->setResource(QString());
     } else if (const int row = selectedRow(); row >= 0) {
-        const QString uri = m_model->message(row).id.toString();
+        const QString uri = m_model->resourceUri(row);
         filter->setResource(uri);
         Q_EMIT m_dock->statusMessage(tr("Message stream: only %1").arg(uri));
     }
@@ -72,10 +72,11 @@ int StreamResourceActions::previousOfSameResource(const StreamModel *model, int 
 {
     if (row < 0 || row >= model->rowCount())
         return -1;
-    const ResourceId id = model->message(row).id;
+    // By the URI's text: a row keeps no parsed id (message() parses it).
+    const QString uri = model->resourceUri(row);
     const int stop = std::max(0, row - maxScan);
     for (int r = row - 1; r >= stop; --r) {
-        if (model->message(r).id == id)
+        if (model->resourceUri(r) == uri)
             return r;
     }
     return -1;
@@ -90,7 +91,7 @@ std::optional<PayloadDiff::Result> StreamResourceActions::diffSelected(QString *
     }
     const int previous = previousOfSameResource(m_model, row);
     if (previous < 0) {
-        *error = tr("No earlier message of %1 in the stream.").arg(m_model->message(row).id.toString());
+        *error = tr("No earlier message of %1 in the stream.").arg(m_model->resourceUri(row));
         return std::nullopt;
     }
     const Message &after = m_model->message(row);

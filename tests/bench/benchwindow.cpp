@@ -7,6 +7,7 @@
 #include "model/resourcestore.h"
 #include "model/workspace.h"
 #include "protocols/endpointmanager.h"
+#include "ui/windowheap.h"
 
 #include <QFile>
 #include <QPointer>
@@ -30,7 +31,9 @@ double threadCpuMs()
 }
 
 TracingApplication::TracingApplication(int &argc, char **argv)
-    : QApplication(argc, argv)
+    // The window's malloc policy first, as its main() sets it: glibc reads it when a second
+    // thread first allocates, and QApplication may start one.
+    : QApplication((thingscape::applyWindowHeapPolicy(), argc), argv)
     , m_traceMs(qEnvironmentVariable("THINGSCAPE_BENCH_TRACE_MS").toDouble())
 {
 }

@@ -94,6 +94,37 @@ private Q_SLOTS:
         QVERIFY(SharedStringSlice().view().isEmpty());
     }
 
+    void byteSliceSharesAPayloadAndOutlivesIt()
+    {
+        // Given a payload on the heap, as a connector hands it over
+        SharedByteSlice whole;
+        SharedByteSlice part;
+        const char *bytes = nullptr;
+        {
+            QByteArray payload("{\"t\":21.5}\x00\xff", 12);
+            bytes = payload.constData();
+            whole = SharedByteSlice(payload);
+            part = SharedByteSlice(payload, 2, 1);
+            // When sliced, then the bytes are shared, not copied
+            QVERIFY(whole.view().data() == bytes);
+            QVERIFY(part.view().data() == bytes + 2);
+        }
+        // and outlive the array they came from: the whole one is given back sharing its buffer
+        const QByteArray back = whole.toString();
+        QVERIFY(back.constData() == bytes);
+        QCOMPARE(back, QByteArray("{\"t\":21.5}\x00\xff", 12));
+        QCOMPARE(back.constData()[back.size()], '\0');
+        QCOMPARE(whole.size(), 12);
+        QCOMPARE(part.toString(), QByteArray("t")); // not a tail: a copy of its own
+        // Raw data is copied once; an empty array makes an empty slice
+        static const char raw[] = "static";
+        const SharedByteSlice copied(QByteArray::fromRawData(raw, 6));
+        QVERIFY(copied.view().data() != raw);
+        QCOMPARE(copied.toString(), QByteArray("static"));
+        QVERIFY(SharedByteSlice(QByteArray()).isEmpty());
+        QVERIFY(SharedByteSlice().toString().isNull());
+    }
+
     void slicesCopyAndMoveWithTheirText()
     {
         SharedStringSlice a(QStringLiteral("x/%1").arg(42), 2, 2);

@@ -83,6 +83,9 @@ private Q_SLOTS:
     void largePayloadSharedWithTheStoreCountsOnce();
     void nothingIsDecodedUntilShown();
     void budgetLetsGoOfTheOldestPayloadsFirst();
+    void rowsGiveBackTheMessageTheyShare();
+    void infosNoRowUsesAreLetGo();
+    void sequenceNumbersSurviveGaps();
 };
 
 void TestStreamModel::fedByTheStore()
@@ -595,6 +598,149 @@ void TestStreamModel::budgetLetsGoOfTheOldestPayloadsFirst()
     }
     QVERIFY(store.droppedByBudget() + model.payloadsDropped() > 0);
     QCOMPARE(store.payloadsDroppedByBudget(), model.payloadsDropped());
+}
+
+void TestStreamModel::rowsGiveBackTheMessageTheyShare()
+{
+    // Given messages of every protocol, with topics a URI must encode, an IPv6 host and a query
+    const QList<ResourceId> ids = {
+        ResourceId::fromTopic(rid("mqtt://broker"), QStringLiteral("home/living room/t%C/#x/caf\u00e9")),
+        ResourceId::fromTopic(rid("mqtt://broker"), QStringLiteral("a//b/")),
+        rid("mqtts://[::1]:8883/secure/topic"),
+        rid("coap://dev/sensors/temp?unit=C"),
+        rid("coaps://dev:5684/x"),
+        rid("http://web:8080/things/lamp/properties/on"),
+        rid("https://web/"),
+    };
+    StreamModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QList<Message> messages;
+    for (const ResourceId &id : ids) {
+        Message m = message(QStringLiteral("mqtt://unused"), QByteArray("payload of ") + id.uri().toUtf8(),
+                            messages.size() % 2 ? Direction::Out : Direction::In,
+                            messages.size() % 3 ? QStringLiteral("info %1").arg(messages.size() % 3) : QString(),
+                            messages.size() % 2 ? ContentFormat::Json : ContentFormat::Text, 1700000000000 + messages.size());
+        m.id = id;
+        messages.append(m);
+    }
+    model.append(messages);
+    // When each row is read back, then it is the message given, sharing its payload's bytes
+    QCOMPARE(model.rowCount(), int(ids.size()));
+    for (int row = 0; row < model.rowCount(); ++row) {
+        const Message &given = messages.at(row);
+        const Message back = model.message(row);
+        QCOMPARE(back.id, given.id);
+        QCOMPARE(back.id.topic(), given.id.topic());
+        QCOMPARE(back.id.endpointUri(), given.id.endpointUri());
+        QCOMPARE(back.raw, given.raw);
+        QCOMPARE(back.raw.constData(), given.raw.constData());
+        QCOMPARE(back.info, given.info);
+        QCOMPARE(back.contentFormat, given.contentFormat);
+        QCOMPARE(back.direction, given.direction);
+        QCOMPARE(back.timeMs, given.timeMs);
+        QCOMPARE(model.resourceUri(row), given.id.uri());
+        // and the columns read the URI's text as the id would
+        const QModelIndex index = model.index(row, 0);
+        QCOMPARE(index.data(StreamModel::ResourceIdRole).toString(), given.id.uri());
+        QCOMPARE(index.data(StreamModel::EndpointRole).toString(), given.id.endpointUri());
+        QCOMPARE(index.data(StreamModel::ProtocolRole).toString(), protocolName(given.id.protocol()));
+        QCOMPARE(model.index(row, StreamModel::ProtocolColumn).data().toString(), given.id.scheme().toUpper());
+        QCOMPARE(index.data(StreamModel::DirectionRole).toInt(), int(given.direction));
+    }
+}
+
+void TestStreamModel::infosNoRowUsesAreLetGo()
+{
+    // Given a small ring fed messages whose info is new every time (a connector quoting errors)
+    StreamModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setCapacity(50);
+    for (int round = 0; round < 100; ++round) {
+        QList<Message> batch;
+        for (int i = 0; i < 50; ++i) {
+            const int n = round * 50 + i;
+            batch.append(message(QStringLiteral("coap://dev/r%1").arg(n % 7), QByteArray::number(n), Direction::In,
+                                 QStringLiteral("error %1").arg(n), n % 2 ? ContentFormat::Json : ContentFormat::Text));
+        }
+        model.append(batch);
+    }
+    // Then what the rows share stays bounded by what the ring holds, not what went through it
+    QCOMPARE(model.rowCount(), 50);
+    QVERIFY2(model.kindCount() <= 2 * 1024, qPrintable(QString::number(model.kindCount())));
+    // and every row still tells its own info, format and direction
+    for (int row = 0; row < model.rowCount(); ++row) {
+        const int n = 4950 + row;
+        const Message back = model.message(row);
+        QCOMPARE(back.info, QStringLiteral("error %1").arg(n));
+        QCOMPARE(back.contentFormat, n % 2 ? ContentFormat::Json : ContentFormat::Text);
+        QCOMPARE(back.raw, QByteArray::number(n));
+        QCOMPARE(model.index(row, StreamModel::SummaryColumn).data().toString(),
+                 QStringLiteral("error %1 \u00b7 %1").arg(n));
+    }
+    // When the log is cleared, then nothing is kept for rows gone
+    model.clear();
+    QCOMPARE(model.kindCount(), qsizetype(0));
+    model.append({message("mqtt://h/t", "1", Direction::Out, QStringLiteral("publish qos 0"))});
+    QCOMPARE(model.message(0).info, QStringLiteral("publish qos 0"));
+    QCOMPARE(model.message(0).direction, Direction::Out);
+
+    // Given more rows than the kinds' index keeps, each with an info of its own, then old ones again
+    StreamModel wide;
+    QAbstractItemModelTester wideTester(&wide, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QList<Message> many;
+    for (int n = 0; n < 6000; ++n)
+        many.append(message(QStringLiteral("coap://dev/r"), QByteArray::number(n), Direction::In,
+                            QStringLiteral("notify 2.05 #%1").arg(n % 5000)));
+    wide.append(many);
+    QTRY_COMPARE(wide.rowCount(), 6000);
+    // Then every row still reads its own info
+    for (int row = 0; row < wide.rowCount(); ++row)
+        QCOMPARE(wide.message(row).info, QStringLiteral("notify 2.05 #%1").arg(row % 5000));
+    QVERIFY(wide.kindCount() <= 6000);
+}
+
+void TestStreamModel::sequenceNumbersSurviveGaps()
+{
+    // Given a small ring whose messages carry their number since the start as payload
+    StreamModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setCapacity(100);
+    model.setAppendAtOnce(64);
+    model.setAppendSliceMs(0);
+    auto numbersMatch = [&model] {
+        for (int row = 0; row < model.rowCount(); ++row) {
+            const quint64 number = model.message(row).raw.toULongLong();
+            if (model.sequence(row) != number
+                || model.index(row, 0).data(StreamModel::SequenceRole).toULongLong() != number) {
+                qWarning("row %d: sequence %llu, message %llu", row, qulonglong(model.sequence(row)), qulonglong(number));
+                return false;
+            }
+        }
+        return true;
+    };
+    model.append(numbered(0, 50));
+    QTRY_VERIFY(model.waitingMessages() == 0);
+    QVERIFY(numbersMatch());
+    // When messages are dropped while paused (more than the ring keeps, some before they are rows)
+    model.pause();
+    model.append(numbered(50, 300));
+    model.append(numbered(350, 10));
+    model.resume();
+    QTRY_VERIFY(model.waitingMessages() == 0);
+    // Then every row still has its own number
+    QCOMPARE(model.rowCount(), 100);
+    QCOMPARE(model.sequence(99), quint64(359));
+    QVERIFY(numbersMatch());
+    // and so after a flood larger than the ring, taken in slices, and after a clear
+    model.append(numbered(360, 250));
+    QTRY_VERIFY(model.waitingMessages() == 0);
+    QCOMPARE(model.sequence(0), quint64(510));
+    QVERIFY(numbersMatch());
+    model.clear();
+    model.append(numbered(610, 5));
+    QTRY_VERIFY(model.waitingMessages() == 0);
+    QCOMPARE(model.rowCount(), 5);
+    QVERIFY(numbersMatch());
 }
 
 QTEST_GUILESS_MAIN(TestStreamModel)
