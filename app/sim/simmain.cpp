@@ -2,8 +2,11 @@
 #include "simoptions.h"
 #include "sitesimulator.h"
 
+#include "app/catalogue.h"
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QTranslator>
 
 #include <coap3/coap.h>
 #include <mosquitto.h>
@@ -106,6 +109,9 @@ int main(int argc, char *argv[])
     QCoreApplication::setOrganizationName(QStringLiteral("Thingscape"));
     QCoreApplication::setApplicationName(QStringLiteral("thingscape-sim"));
     QCoreApplication::setApplicationVersion(QStringLiteral(THINGSCAPE_VERSION));
+    // Its plurals ("1 device set", "5 device sets") come from the application's catalogue.
+    QTranslator catalogue;
+    thingscape::installCatalogue(app, catalogue);
 
     SimOptions options;
     bool printEndpoints = false;

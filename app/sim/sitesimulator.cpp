@@ -131,8 +131,7 @@ void SiteSimulator::checkReady()
     const QJsonObject endpoints = QJsonDocument::fromJson(endpointsJson()).object();
     for (auto it = endpoints.begin(); it != endpoints.end(); ++it)
         parts.append(QStringLiteral("%1 %2").arg(it.key(), it.value().toString()));
-    note(QStringLiteral("%1 device set(s) at %2 Hz; listening on %3")
-             .arg(m_options.devices)
+    note(tr("%n device set(s) at %1 Hz; listening on %2", nullptr, m_options.devices)
              .arg(m_options.rate)
              .arg(parts.join(QStringLiteral(", "))));
     emit ready();

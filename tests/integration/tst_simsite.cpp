@@ -106,6 +106,7 @@ private Q_SLOTS:
     void writesChangeLaterReads();
     void cliVerbsSeeEveryProtocol();
     void connectorsKeepUpWithALoadedSite();
+    void announcesDeviceSetsInEnglishPlurals();
 
 private:
     testsupport::Simulator m_sim;
@@ -333,6 +334,31 @@ void TestSimSite::connectorsKeepUpWithALoadedSite()
     QVERIFY(double(coapCounts[2]) > double(coapCounts[0]) * 0.7);
     QVERIFY2(lagMs[2] >= 0, "no telemetry with a time stamp arrived");
     QVERIFY2(lagMs[2] < 3000, "MQTT telemetry in the store is more than 3 s old");
+}
+
+void TestSimSite::announcesDeviceSetsInEnglishPlurals()
+{
+    // Its own processes (CoAP only: nothing else is needed to announce), in the C locale and in a
+    // language without a catalogue of its own: both read English plurals, never "set(s)".
+    const QList<std::pair<int, QString>> cases{{1, QStringLiteral("C")}, {3, QStringLiteral("de_DE.UTF-8")}};
+    for (const auto &[devices, locale] : cases) {
+        QProcess sim;
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert(QStringLiteral("LC_ALL"), locale);
+        environment.insert(QStringLiteral("LANGUAGE"), locale);
+        sim.setProcessEnvironment(environment);
+        sim.start(binary(QStringLiteral("thingscape-sim")),
+                  {QStringLiteral("--no-mqtt"), QStringLiteral("--no-http"), QStringLiteral("--devices"),
+                   QString::number(devices), QStringLiteral("--rate"), QStringLiteral("0.1")});
+        QVERIFY2(sim.waitForStarted(10000), qPrintable(sim.errorString()));
+        QByteArray err;
+        QTRY_VERIFY_WITH_TIMEOUT((err += sim.readAllStandardError()).contains("listening on"), 30000);
+        sim.terminate();
+        QVERIFY(sim.waitForFinished(30000));
+        const QByteArray expected = devices == 1 ? QByteArray("1 device set at ") : QByteArray("3 device sets at ");
+        QVERIFY2(err.contains(expected), err.constData());
+        QVERIFY2(!err.contains("set(s)"), err.constData());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestSimSite)
