@@ -134,7 +134,7 @@ private:
     std::map<quint64, PendingRead> m_reads;
     quint64 m_nextReadToken = 1;
     // Topics seen: their ids, what the store knows of them, which are retained on the broker.
-    // Bounded (see topicInfo()), except by the topics the broker holds retained.
+    // Bounded (see the constructor and topicInfo()), except by the topics the broker holds retained.
     TopicTable m_topics;
     // The command line decodes only what it prints: values go out with their raw bytes only.
     bool m_rawValues = false;

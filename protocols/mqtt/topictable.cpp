@@ -1,5 +1,7 @@
 #include "topictable.h"
 
+#include <algorithm>
+
 namespace thingscape {
 
 TopicTable::TopicTable()
