@@ -120,6 +120,7 @@ int main(int argc, char *argv[])
 
     SignalWatcher signalWatcher;
     QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &app, [](int) { QCoreApplication::quit(); });
+    signalWatcher.watchHoldSignal();
 
     mosquitto_lib_init();
     coap_startup();
@@ -134,6 +135,13 @@ int main(int argc, char *argv[])
                 std::fflush(stdout);
             });
         }
+        QObject::connect(&signalWatcher, &SignalWatcher::holdRequested, &site, [&site, printEndpoints] {
+            const QByteArray line = site.hold() + '\n';
+            if (printEndpoints) {
+                std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
+                std::fflush(stdout);
+            }
+        });
         QString error;
         if (!site.start(&error)) {
             std::fprintf(stderr, "thingscape-sim: %s\n", qPrintable(error));

@@ -152,6 +152,16 @@ QByteArray SiteSimulator::endpointsJson() const
     return '{' + fields.join(", ") + '}';
 }
 
+QByteArray SiteSimulator::hold()
+{
+    m_tick.stop();
+    m_slowTick.stop();
+    note(QStringLiteral("holding every value (SIGUSR1)"));
+    const QJsonObject telemetry = m_mqtt ? m_mqtt->telemetrySequences() : QJsonObject();
+    const QJsonObject held{{QStringLiteral("held"), QJsonObject{{QStringLiteral("telemetry"), telemetry}}}};
+    return QJsonDocument(held).toJson(QJsonDocument::Compact);
+}
+
 void SiteSimulator::tick()
 {
     const qint64 now = m_clock.elapsed();
