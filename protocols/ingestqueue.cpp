@@ -1,10 +1,11 @@
 #include "ingestqueue.h"
 
+#include "threadcputime.h"
+
 #include <QElapsedTimer>
 #include <QTimer>
 
 #include <algorithm>
-#include <ctime>
 #include <utility>
 
 namespace thingscape {
@@ -22,13 +23,6 @@ constexpr double kFollow = 0.3;
 // measured only on slices long enough for the clocks to tell.
 constexpr double kMinCpuShare = 0.25;
 constexpr double kMinShareSampleMs = 0.5;
-
-qint64 threadCpuNs()
-{
-    timespec now{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-    return qint64(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
-}
 
 } // namespace
 

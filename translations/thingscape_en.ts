@@ -390,4 +390,14 @@
         </translation>
     </message>
 </context>
+<context>
+    <name>thingscape::sim::SiteSimulator</name>
+    <message numerus="yes">
+        <source>%n device set(s) at %1 Hz; listening on %2</source>
+        <translation>
+            <numerusform>%n device set at %1 Hz; listening on %2</numerusform>
+            <numerusform>%n device sets at %1 Hz; listening on %2</numerusform>
+        </translation>
+    </message>
+</context>
 </TS>

@@ -377,6 +377,14 @@ void MqttDevices::publishHomieValues(int index)
     publish(node + "/pressure", number(model->pressure(), 1));
 }
 
+QJsonObject MqttDevices::telemetrySequences() const
+{
+    QJsonObject sequences;
+    for (int i = 0; i < int(m_models.size()); ++i)
+        sequences.insert(m_models[i]->id(QStringLiteral("door-sensor")), qint64(m_telemetrySequence[i]));
+    return sequences;
+}
+
 void MqttDevices::publishTelemetry()
 {
     if (!m_connected)

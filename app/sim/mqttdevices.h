@@ -2,6 +2,7 @@
 
 #include <QByteArray>
 #include <QHash>
+#include <QJsonObject>
 #include <QObject>
 #include <QTimer>
 
@@ -35,6 +36,8 @@ public:
     void publishTelemetry();
     // Slow tick (1 Hz): Home Assistant states, Homie values when their interval is due.
     void publishStates();
+    // The "seq" of each door sensor's last telemetry message, by device id (0: none yet).
+    QJsonObject telemetrySequences() const;
 
 signals:
     // On every (re)connection, once the discovery messages are out.

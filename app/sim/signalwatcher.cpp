@@ -39,12 +39,24 @@ SignalWatcher::SignalWatcher(QObject *parent)
     ::signal(SIGPIPE, SIG_IGN);
 }
 
+void SignalWatcher::watchHoldSignal()
+{
+    if (!m_notifier)
+        return;
+    struct sigaction action = {};
+    action.sa_handler = onSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    ::sigaction(SIGUSR1, &action, nullptr);
+}
+
 SignalWatcher::~SignalWatcher()
 {
     if (!m_notifier)
         return;
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGTERM, SIG_DFL);
+    ::signal(SIGUSR1, SIG_DFL);
     m_notifier.reset();
     ::close(g_signalSockets[0]);
     ::close(g_signalSockets[1]);
@@ -54,7 +66,11 @@ SignalWatcher::~SignalWatcher()
 void SignalWatcher::readSignal()
 {
     unsigned char byte = 0;
-    if (::read(g_signalSockets[1], &byte, 1) == 1)
+    if (::read(g_signalSockets[1], &byte, 1) != 1)
+        return;
+    if (byte == SIGUSR1)
+        emit holdRequested();
+    else
         emit terminationRequested(byte);
 }
 

@@ -19,9 +19,12 @@ public:
     ~SignalWatcher() override;
 
     bool isValid() const { return m_notifier != nullptr; }
+    // Also turns SIGUSR1 into holdRequested() (thingscape-sim: hold every value).
+    void watchHoldSignal();
 
 signals:
     void terminationRequested(int signalNumber);
+    void holdRequested();
 
 private:
     void readSignal();

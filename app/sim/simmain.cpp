@@ -2,8 +2,11 @@
 #include "simoptions.h"
 #include "sitesimulator.h"
 
+#include "app/catalogue.h"
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QTranslator>
 
 #include <coap3/coap.h>
 #include <mosquitto.h>
@@ -106,6 +109,9 @@ int main(int argc, char *argv[])
     QCoreApplication::setOrganizationName(QStringLiteral("Thingscape"));
     QCoreApplication::setApplicationName(QStringLiteral("thingscape-sim"));
     QCoreApplication::setApplicationVersion(QStringLiteral(THINGSCAPE_VERSION));
+    // Its plurals ("1 device set", "5 device sets") come from the application's catalogue.
+    QTranslator catalogue;
+    thingscape::installCatalogue(app, catalogue);
 
     SimOptions options;
     bool printEndpoints = false;
@@ -114,6 +120,7 @@ int main(int argc, char *argv[])
 
     SignalWatcher signalWatcher;
     QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &app, [](int) { QCoreApplication::quit(); });
+    signalWatcher.watchHoldSignal();
 
     mosquitto_lib_init();
     coap_startup();
@@ -128,6 +135,13 @@ int main(int argc, char *argv[])
                 std::fflush(stdout);
             });
         }
+        QObject::connect(&signalWatcher, &SignalWatcher::holdRequested, &site, [&site, printEndpoints] {
+            const QByteArray line = site.hold() + '\n';
+            if (printEndpoints) {
+                std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
+                std::fflush(stdout);
+            }
+        });
         QString error;
         if (!site.start(&error)) {
             std::fprintf(stderr, "thingscape-sim: %s\n", qPrintable(error));

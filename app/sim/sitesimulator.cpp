@@ -131,8 +131,7 @@ void SiteSimulator::checkReady()
     const QJsonObject endpoints = QJsonDocument::fromJson(endpointsJson()).object();
     for (auto it = endpoints.begin(); it != endpoints.end(); ++it)
         parts.append(QStringLiteral("%1 %2").arg(it.key(), it.value().toString()));
-    note(QStringLiteral("%1 device set(s) at %2 Hz; listening on %3")
-             .arg(m_options.devices)
+    note(tr("%n device set(s) at %1 Hz; listening on %2", nullptr, m_options.devices)
              .arg(m_options.rate)
              .arg(parts.join(QStringLiteral(", "))));
     emit ready();
@@ -151,6 +150,16 @@ QByteArray SiteSimulator::endpointsJson() const
         fields.append("\"sse\": \"http://127.0.0.1:" + QByteArray::number(m_http->ssePort()) + '"');
     }
     return '{' + fields.join(", ") + '}';
+}
+
+QByteArray SiteSimulator::hold()
+{
+    m_tick.stop();
+    m_slowTick.stop();
+    note(QStringLiteral("holding every value (SIGUSR1)"));
+    const QJsonObject telemetry = m_mqtt ? m_mqtt->telemetrySequences() : QJsonObject();
+    const QJsonObject held{{QStringLiteral("held"), QJsonObject{{QStringLiteral("telemetry"), telemetry}}}};
+    return QJsonDocument(held).toJson(QJsonDocument::Compact);
 }
 
 void SiteSimulator::tick()

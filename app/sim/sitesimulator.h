@@ -33,6 +33,10 @@ public:
     bool isReady() const { return m_announced; }
     // {"mqtt": "mqtt://127.0.0.1:P", "coap": ..., "http": ..., "sse": ...}, parts not running omitted.
     QByteArray endpointsJson() const;
+    // Stops every update (the values stay as they are; writes still apply; what is already
+    // handed to the broker still goes out) and returns, as one JSON line,
+    // {"held": {"telemetry": {"door-sensor": 812, ...}}}: each door sensor's last "seq".
+    QByteArray hold();
 
 signals:
     // Emitted once, when every part that will run is listening.

@@ -66,6 +66,8 @@ MqttConnector::MqttConnector(const EndpointConfig &config, QObject *parent)
     if (const QJsonValue qos = config.extra.value(QStringLiteral("subscribeQos")); qos.isDouble())
         m_subscribeQos = std::clamp(qos.toInt(), 0, 2);
     m_rawValues = config.extra.value(QStringLiteral("rawValues")).toBool();
+    if (!m_rawValues)
+        m_topics.setBound(kMaxCachedTopics, [](const TopicInfo &info) { return !info.retainedOnBroker; });
     m_discoverEndsWhenComplete = config.extra.value(QStringLiteral("discoverEndsWhenComplete")).toBool();
     m_clientId = config.clientId;
     if (m_clientId.isEmpty())
@@ -429,19 +431,11 @@ MqttConnector::TopicInfo &MqttConnector::topicInfo(const QString &topic, bool *c
     if (!info) {
         // Bounded: a broker with endless unique topics must not grow this without end.
         // The command line meets most topics once (discovery) or a few over and over (watch):
-        // a small cache serves both without a million-entry table. The window keeps the topics
-        // retained on the broker (for clearing them) and drops the rest; the limit then doubles
-        // over what stays, so a broker with a million retained topics is not pruned per topic.
-        const qsizetype limit = m_rawValues ? kMaxCachedTopicsRaw : kMaxCachedTopics;
-        if (m_topicLimit < 0)
-            m_topicLimit = limit;
-        if (m_topics.size() >= m_topicLimit) {
-            if (m_rawValues)
-                m_topics.clear();
-            else
-                m_topics.keepOnly([](const TopicInfo &kept) { return kept.retainedOnBroker; });
-            m_topicLimit = std::max(limit, 2 * m_topics.size());
-        }
+        // a small cache serves both without a million-entry table. The window's table keeps the
+        // topics retained on the broker (for clearing them) and drops the rest, a few per new
+        // topic (see the constructor).
+        if (m_rawValues && m_topics.size() >= kMaxCachedTopicsRaw)
+            m_topics.clear();
         info = &m_topics.insert(ResourceId::fromTopic(config().url, topic));
     }
     *created = !info->known;
@@ -452,10 +446,10 @@ MqttConnector::TopicInfo &MqttConnector::topicInfo(const QString &topic, bool *c
 QSet<QString> MqttConnector::retainedTopics() const
 {
     QSet<QString> topics;
-    for (const TopicInfo &info : m_topics.entries()) {
+    m_topics.forEach([&topics](const TopicInfo &info) {
         if (info.retainedOnBroker)
             topics.insert(info.id.topic());
-    }
+    });
     return topics;
 }
 
@@ -980,11 +974,11 @@ QCoro::Task<ClearResult> MqttConnector::clearRetained(const ResourceId &id, bool
         topics.append(topic);
     if (recursive) {
         const QString prefix = topic.isEmpty() ? QString() : topic + QLatin1Char('/');
-        for (const TopicInfo &info : m_topics.entries()) {
+        m_topics.forEach([&](const TopicInfo &info) {
             const QStringView retained = TopicTable::topicOf(info.id);
             if (info.retainedOnBroker && retained.startsWith(prefix) && retained != topic)
                 topics.append(retained.toString());
-        }
+        });
         std::sort(topics.begin(), topics.end());
     }
     const auto waiter = std::make_unique<Wakeup>();

@@ -134,9 +134,8 @@ private:
     std::map<quint64, PendingRead> m_reads;
     quint64 m_nextReadToken = 1;
     // Topics seen: their ids, what the store knows of them, which are retained on the broker.
-    // Bounded (see topicInfo()), except by the topics the broker holds retained.
+    // Bounded (see the constructor and topicInfo()), except by the topics the broker holds retained.
     TopicTable m_topics;
-    qsizetype m_topicLimit = -1; // when to drop what is not retained (-1: not yet set)
     // The command line decodes only what it prints: values go out with their raw bytes only.
     bool m_rawValues = false;
     // The command line's discovery ends once the broker has sent everything it had (the end

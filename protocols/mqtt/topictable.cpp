@@ -1,14 +1,17 @@
 #include "topictable.h"
 
-#include <QHashFunctions>
-
 #include <algorithm>
 
 namespace thingscape {
 
 TopicTable::TopicTable()
-    : m_seed(size_t(QHashSeed::globalSeed()))
+    : m_index(TopicOfEntry{&m_entries})
 {
+}
+
+QStringView TopicTable::TopicOfEntry::operator()(quint32 handle) const
+{
+    return topicOf((*entries)[handle - 1].id);
 }
 
 QStringView TopicTable::topicOf(const ResourceId &id)
@@ -17,22 +20,10 @@ QStringView TopicTable::topicOf(const ResourceId &id)
     return path.isEmpty() ? path : path.mid(1);
 }
 
-size_t TopicTable::slotFor(QStringView topic) const
-{
-    const size_t mask = m_slots.size() - 1;
-    for (size_t i = qHash(topic, m_seed) & mask;; i = (i + 1) & mask) {
-        const quint32 slot = m_slots[i];
-        if (slot == 0 || topicOf(m_entries[slot - 1].id) == topic)
-            return i;
-    }
-}
-
 TopicTable::Entry *TopicTable::find(QStringView topic)
 {
-    if (m_slots.empty())
-        return nullptr;
-    const quint32 slot = m_slots[slotFor(topic)];
-    return slot == 0 ? nullptr : &m_entries[slot - 1];
+    const quint32 handle = m_index.find(topic);
+    return handle == 0 ? nullptr : &m_entries[handle - 1];
 }
 
 const TopicTable::Entry *TopicTable::find(QStringView topic) const
@@ -40,47 +31,69 @@ const TopicTable::Entry *TopicTable::find(QStringView topic) const
     return const_cast<TopicTable *>(this)->find(topic);
 }
 
-void TopicTable::place(quint32 entry)
-{
-    m_slots[slotFor(topicOf(m_entries[entry].id))] = entry + 1;
-}
-
-void TopicTable::rebuild()
-{
-    size_t wanted = 64;
-    while (wanted < 2 * m_entries.size())
-        wanted *= 2;
-    m_slots.assign(wanted, 0);
-    for (quint32 entry = 0; entry < quint32(m_entries.size()); ++entry)
-        place(entry);
-}
-
 TopicTable::Entry &TopicTable::insert(const ResourceId &id)
 {
-    Entry &entry = m_entries.emplace_back();
+    // Before the new entry exists, so that it is never the one dropped.
+    if (m_bound > 0 && !isSweeping() && size() >= m_sweepAt) {
+        m_sweepNext = 0;
+        m_sweepEnd = m_entries.size();
+    }
+    if (isSweeping())
+        sweepSome();
+    quint32 number;
+    if (!m_free.empty()) {
+        number = m_free.back();
+        m_free.pop_back();
+    } else {
+        number = quint32(m_entries.size());
+        m_entries.emplace_back();
+    }
+    Entry &entry = m_entries[number];
     entry.id = id;
-    if (2 * m_entries.size() > m_slots.size())
-        rebuild();
-    else
-        place(quint32(m_entries.size() - 1));
+    m_index.insert(number + 1);
     return entry;
+}
+
+void TopicTable::sweepSome()
+{
+    const size_t end = std::min(m_sweepEnd, m_sweepNext + size_t(kSweepPerInsert));
+    for (; m_sweepNext < end; ++m_sweepNext) {
+        Entry &entry = m_entries[m_sweepNext];
+        if (entry.id.uri().isEmpty() || !m_droppable(entry))
+            continue;
+        m_index.remove(topicOf(entry.id));
+        entry = Entry();
+        m_free.push_back(quint32(m_sweepNext));
+    }
+    if (m_sweepNext >= m_sweepEnd) {
+        m_sweepEnd = 0;
+        m_sweepAt = std::max(m_bound, 2 * size());
+    }
+}
+
+void TopicTable::setBound(qsizetype bound, std::function<bool(const Entry &)> droppable)
+{
+    m_bound = std::max<qsizetype>(bound, 0);
+    m_sweepAt = m_bound;
+    m_droppable = std::move(droppable);
+    m_sweepEnd = 0;
 }
 
 void TopicTable::clear()
 {
-    m_slots.clear();
+    m_index.clear();
     m_entries.clear();
+    m_free.clear();
+    m_sweepEnd = 0;
+    m_sweepAt = m_bound;
 }
 
-void TopicTable::keepOnly(const std::function<bool(const Entry &)> &keep)
+void TopicTable::forEach(const std::function<void(const Entry &)> &visit) const
 {
-    std::deque<Entry> kept;
-    for (Entry &entry : m_entries) {
-        if (keep(entry))
-            kept.push_back(std::move(entry));
+    for (const Entry &entry : m_entries) {
+        if (!entry.id.uri().isEmpty())
+            visit(entry);
     }
-    m_entries.swap(kept);
-    rebuild();
 }
 
 } // namespace thingscape

@@ -11,18 +11,19 @@
 // N defaults to 1,000,000 (THINGSCAPE_BENCH_QUICK=1, as ctest runs it: 2,000 topics, where only
 // the rows are checked, never time).
 #include "benchstats.h"
+#include "keystroke.h"
 #include "storefeed.h"
 
 #include "model/resourcefilterproxymodel.h"
 #include "model/resourcestore.h"
 #include "model/resourcetreemodel.h"
+#include "protocols/threadcputime.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
 
 #include <algorithm>
 #include <cstdio>
-#include <ctime>
 #include <vector>
 
 using namespace thingscape;
@@ -41,18 +42,10 @@ QString topicFor(qint64 i)
 
 double cpuMs()
 {
-    timespec now{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-    return double(now.tv_sec) * 1e3 + double(now.tv_nsec) / 1e6;
+    return double(threadCpuNs()) / 1e6;
 }
 
-struct Keystroke
-{
-    double cpu = 0;   // the GUI thread's CPU time until done
-    double first = 0; // wall time until the first matches show (until done if at once)
-    double done = 0;  // wall time until done
-    double turn = 0;  // the longest event-loop turn meanwhile (the setFilter() call included)
-};
+using bench::Keystroke;
 
 Keystroke type(ResourceFilterProxyModel *filter, const QString &text)
 {
@@ -67,11 +60,12 @@ Keystroke type(ResourceFilterProxyModel *filter, const QString &text)
     clock.start();
     filter->setFilter(ResourceFilterProxyModel::Mode::Substring, text);
     double last = double(clock.nsecsElapsed()) / 1e6;
-    figures.turn = last;
+    // The longest event-loop turn meanwhile, the setFilter() call included (no stall by CPU time).
+    figures.stall = last;
     while (filter->isApplying()) {
         QCoreApplication::processEvents();
         const double now = double(clock.nsecsElapsed()) / 1e6;
-        figures.turn = std::max(figures.turn, now - last);
+        figures.stall = std::max(figures.stall, now - last);
         last = now;
     }
     figures.done = double(clock.nsecsElapsed()) / 1e6;
@@ -79,14 +73,6 @@ Keystroke type(ResourceFilterProxyModel *filter, const QString &text)
     figures.first = first < 0 ? figures.done : first;
     QObject::disconnect(shown);
     return figures;
-}
-
-double medianOf(const std::vector<Keystroke> &rounds, double Keystroke::*field)
-{
-    std::vector<double> values;
-    for (const Keystroke &round : rounds)
-        values.push_back(round.*field);
-    return bench::median(values);
 }
 
 // Resources whose own URI contains "dev" + prefix: devD for every D written starting with it.
@@ -149,10 +135,10 @@ int main(int argc, char **argv)
     }
     std::printf("  %-28s %10s %10s %10s %10s   (medians, ms)\n", "keystroke", "GUI CPU", "first rows", "done",
                 "longest turn");
-    const auto print = [](const char *what, const std::vector<Keystroke> &figures) {
-        std::printf("  %-28s %10.1f %10.1f %10.1f %10.1f   medians\n", what, medianOf(figures, &Keystroke::cpu),
-                    medianOf(figures, &Keystroke::first), medianOf(figures, &Keystroke::done),
-                    medianOf(figures, &Keystroke::turn));
+    const auto print = [](const char *what, const std::vector<Keystroke> &rounds) {
+        const Keystroke figures = bench::medians(rounds);
+        std::printf("  %-28s %10.1f %10.1f %10.1f %10.1f   medians\n", what, figures.cpu, figures.first, figures.done,
+                    figures.stall);
     };
     print("\"\" -> dev (all match)", dev);
     print("dev -> dev4 (narrowing)", dev4);

@@ -50,6 +50,7 @@
 #endif
 
 using namespace thingscape;
+using bench::Keystroke;
 using bench::rssMb;
 using bench::StallMonitor;
 using bench::waitFor;
@@ -121,18 +122,6 @@ void row(const char *what, double value, const char *unit, const QString &target
     std::fflush(stdout);
 }
 
-// One keystroke's figures (ms): until its first matches show (the whole result, when the walk
-// took one slice), until the walk is done and its result shows, the worst GUI-thread stall
-// meanwhile by wall clock and by the GUI thread's own CPU time, and that thread's CPU time.
-struct Keystroke
-{
-    double first = 0;
-    double done = 0;
-    double stall = 0;
-    double cpuStall = 0;
-    double cpu = 0;
-};
-
 // Sets the filter text as a keystroke does and waits until the view shows the whole result.
 Keystroke typeFilter(ResourceTreeDock *dock, const QString &text, StallMonitor *monitor)
 {
@@ -169,19 +158,6 @@ Keystroke typeFilter(ResourceTreeDock *dock, const QString &text, StallMonitor *
     figures.stall = std::max(monitor->max(), 0.0);
     figures.cpuStall = std::max(monitor->cpuMax(), 0.0);
     return figures;
-}
-
-// Each figure's median over the rounds.
-Keystroke medians(const QList<Keystroke> &rounds)
-{
-    const auto of = [&rounds](double Keystroke::*field) {
-        std::vector<double> values;
-        for (const Keystroke &round : rounds)
-            values.push_back(round.*field);
-        return bench::median(values);
-    };
-    return {of(&Keystroke::first), of(&Keystroke::done), of(&Keystroke::stall), of(&Keystroke::cpuStall),
-            of(&Keystroke::cpu)};
 }
 
 } // namespace
@@ -334,10 +310,10 @@ int main(int argc, char **argv)
     std::printf("bench_tree_scale: all in, filtering (pid %lld)\n", QCoreApplication::applicationPid());
     std::fflush(stdout);
     Keystroke dev, dev4, widen, clear;
-    QList<Keystroke> devRounds, dev4Rounds, widenRounds, clearRounds;
+    std::vector<Keystroke> devRounds, dev4Rounds, widenRounds, clearRounds;
     for (int round = 0; round < (skipFilter ? 0 : filterRounds); ++round) {
-        devRounds.append(typeFilter(dock, QStringLiteral("dev"), &monitor));
-        dev4Rounds.append(typeFilter(dock, QStringLiteral("dev4"), &monitor));
+        devRounds.push_back(typeFilter(dock, QStringLiteral("dev"), &monitor));
+        dev4Rounds.push_back(typeFilter(dock, QStringLiteral("dev4"), &monitor));
         // Correctness: under dev4, a dev4… row is shown and a dev5… row is not.
         {
             const ResourceId dev4Id = ResourceId::fromTopic(endpoint, QString::fromLatin1(topicFor(4, floors)));
@@ -349,16 +325,16 @@ int main(int argc, char **argv)
             QTest::qWait(1200); // column widths and the status bar settle
             window.grab().save(screenshot);
         }
-        widenRounds.append(typeFilter(dock, QStringLiteral("dev"), &monitor));
-        clearRounds.append(typeFilter(dock, QString(), &monitor));
+        widenRounds.push_back(typeFilter(dock, QStringLiteral("dev"), &monitor));
+        clearRounds.push_back(typeFilter(dock, QString(), &monitor));
         const auto print = [](const char *what, const Keystroke &k) {
             std::printf(" %s %.1f / %.1f / %.1f (cpu %.1f) / cpu %.1f ms;", what, k.first, k.done, k.stall, k.cpuStall, k.cpu);
         };
         std::printf("  round %d (first rows / done / worst stall (its GUI-thread CPU) / GUI-thread CPU):", round + 1);
-        print("\"\" -> dev", devRounds.last());
-        print("dev -> dev4", dev4Rounds.last());
-        print("dev4 -> dev", widenRounds.last());
-        print("cleared", clearRounds.last());
+        print("\"\" -> dev", devRounds.back());
+        print("dev -> dev4", dev4Rounds.back());
+        print("dev4 -> dev", widenRounds.back());
+        print("cleared", clearRounds.back());
         std::printf("\n");
         std::fflush(stdout);
     }

@@ -7,6 +7,7 @@
 #include "model/resourcestore.h"
 #include "model/workspace.h"
 #include "protocols/endpointmanager.h"
+#include "protocols/threadcputime.h"
 #include "ui/windowheap.h"
 
 #include <QFile>
@@ -19,15 +20,12 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <ctime>
 
 namespace bench {
 
 double threadCpuMs()
 {
-    timespec now{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-    return double(now.tv_sec) * 1e3 + double(now.tv_nsec) / 1e6;
+    return double(thingscape::threadCpuNs()) / 1e6;
 }
 
 TracingApplication::TracingApplication(int &argc, char **argv)

@@ -5,6 +5,8 @@
 // GUI thread's stalls, RSS, a busy core, a publisher child's QoS 1 end marker and a private
 // mosquitto that queues without limit.
 
+#include "keystroke.h"
+
 #include "ui/mainwindow.h"
 #include "ui/windowmodels.h"
 

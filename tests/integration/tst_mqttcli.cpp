@@ -4,7 +4,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QJsonArray>
-#include <QElapsedTimer>
 #include <QProcessEnvironment>
 #include <QRandomGenerator>
 #include <QSet>
@@ -560,14 +559,13 @@ void TestMqttCli::timeoutCoversConnecting()
     QVERIFY(silent.listen(QHostAddress::LocalHost));
     const QString target = QStringLiteral("%1://127.0.0.1:%2/x").arg(scheme).arg(silent.serverPort());
     for (const char *verb : {"get", "watch"}) {
-        QElapsedTimer clock;
-        clock.start();
         const Run r = run({QString::fromLatin1(verb), target, "--timeout", "2"});
-        const qint64 elapsed = clock.elapsed();
         QVERIFY2(r.exitCode == 1, qPrintable(QStringLiteral("%1: exit %2: %3").arg(verb).arg(r.exitCode).arg(r.err)));
-        QVERIFY2(r.err.contains(QStringLiteral("127.0.0.1:%1").arg(silent.serverPort())), qPrintable(r.err));
-        // The deadline is the user's 2 s, not a connector's own 10 s (generous margin for load).
-        QVERIFY2(elapsed < 5000, qPrintable(QStringLiteral("%1 took %2 ms").arg(verb).arg(elapsed)));
+        // The deadline that ended it is the user's 2 s while connecting, not a connector's own
+        // connect timeout (that one says why the connection failed): told by what it says, not
+        // by a clock, which a busy machine stretches.
+        const QString userDeadline = QStringLiteral("no answer from 127.0.0.1:%1 within 2 s").arg(silent.serverPort());
+        QVERIFY2(r.err.contains(userDeadline), qPrintable(QStringLiteral("%1: %2").arg(verb, r.err)));
     }
 }
 

@@ -5,6 +5,7 @@
 #include "testsupport.h"
 
 #include "model/resourcestore.h"
+#include "model/valueevent.h"
 #include "protocols/connectorfactory.h"
 
 #include <QCoro/QCoroTask>
@@ -17,6 +18,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <limits>
 
 using namespace thingscape;
 using namespace std::chrono_literals;
@@ -106,6 +108,7 @@ private Q_SLOTS:
     void writesChangeLaterReads();
     void cliVerbsSeeEveryProtocol();
     void connectorsKeepUpWithALoadedSite();
+    void announcesDeviceSetsInEnglishPlurals();
 
 private:
     testsupport::Simulator m_sim;
@@ -282,8 +285,11 @@ void TestSimSite::cliVerbsSeeEveryProtocol()
 void TestSimSite::connectorsKeepUpWithALoadedSite()
 {
     // 50 device sets at 20 Hz: the JSON telemetry alone is 1,000 MQTT messages a second, plus
-    // 50 x 3 observable CoAP sensors at 20 Hz. The connectors must keep up: the rate received
-    // in the last window as in the first, and the delay from the device stamp stays small.
+    // 50 x 3 observable CoAP sensors at 20 Hz. Keeping up, shown without a clock (a busy machine
+    // only makes it take longer): every telemetry message from the first one seen reaches the
+    // store, in order, none missing; once the site holds still, the store has each door sensor's
+    // last message; every observed CoAP sensor kept notifying. How fresh the values stay under
+    // this load (the delay from the device stamp) is bench_soak's "lag" column.
     testsupport::Simulator loaded;
     QVERIFY(loaded.start({QStringLiteral("--seed"), QStringLiteral("7"), QStringLiteral("--devices"), QStringLiteral("50"), QStringLiteral("--rate"), QStringLiteral("20"),
                           QStringLiteral("--no-http")}));
@@ -291,48 +297,126 @@ void TestSimSite::connectorsKeepUpWithALoadedSite()
     QVERIFY(connectAndDiscover(mqtt, loaded.mqtt + QStringLiteral("/site/#")).ok());
     Live coap(loaded.coap);
     QVERIFY(connectAndDiscover(coap, loaded.coap).ok());
-    int observed = 0;
+
+    // Each door sensor's telemetry "seq" as the store takes it: a step of one is the next
+    // message, the same one again a duplicate delivery (overlapping subscriptions), anything
+    // else a message lost or out of order.
+    struct Telemetry
+    {
+        qint64 last = -1;
+        qint64 received = 0;
+        qint64 skipped = 0;
+    };
+    QHash<QString, Telemetry> telemetry;
+    connect(&mqtt.store, &ResourceStore::valueEvents, this, [&telemetry](const ValueEvents &events) {
+        for (const ValueEvent &event : events) {
+            if (event.derived || !event.id.uri().endsWith(QStringLiteral("/telemetry")))
+                continue;
+            const QJsonObject message = QJsonDocument::fromJson(event.value.raw).object();
+            Telemetry &device = telemetry[message.value(QStringLiteral("id")).toString()];
+            const qint64 seq = message.value(QStringLiteral("seq")).toInteger(-1);
+            if (device.last >= 0 && seq != device.last && seq != device.last + 1)
+                ++device.skipped;
+            if (seq != device.last)
+                ++device.received;
+            device.last = seq;
+        }
+    });
+    QHash<QString, int> notifications; // by CoAP sensor URI
+    connect(&coap.store, &ResourceStore::valueEvents, this, [&notifications](const ValueEvents &events) {
+        for (const ValueEvent &event : events)
+            ++notifications[event.id.uri()];
+    });
+    QStringList sensors;
     for (const Resource *resource : coap.store.resources()) {
         if (resource->metadata().observable.valueOr(false) && resource->id().path().startsWith(QStringLiteral("/sensors/"))) {
             QVERIFY(QCoro::waitFor(coap.connector->observe(resource->id())).ok());
-            ++observed;
+            sensors.append(resource->id().uri());
         }
     }
-    QCOMPARE(observed, 150);
+    QCOMPARE(sensors.size(), 150);
 
-    const int windowMs = 10000; // three windows: the 30 s the issue asks for
-    QList<quint64> mqttCounts;
-    QList<quint64> coapCounts;
-    QList<qint64> lagMs;
-    for (int window = 0; window < 3; ++window) {
-        const quint64 mqttBefore = mqtt.store.messagesIn();
-        const quint64 coapBefore = coap.store.messagesIn();
-        QTest::qWait(windowMs);
-        mqttCounts.append(mqtt.store.messagesIn() - mqttBefore);
-        coapCounts.append(coap.store.messagesIn() - coapBefore);
-        // Lag: how old each door sensor's newest telemetry is when we look ("ts", ISO 8601 UTC).
-        qint64 worst = -1;
-        for (const Resource *resource : mqtt.store.findByPrefix(loaded.mqtt + QStringLiteral("/site/"))) {
-            const QString ts = resource->value().decoded.toMap().value(QStringLiteral("ts")).toString();
-            const QDateTime stamp = QDateTime::fromString(ts, Qt::ISODateWithMs);
-            if (stamp.isValid())
-                worst = std::max<qint64>(worst, stamp.msecsTo(QDateTime::currentDateTimeUtc()));
+    // The load runs until every door sensor delivered 200 messages (10 s at full speed), every
+    // sensor's value came and every temperature (whose noise changes it nearly every tick; a
+    // sensor notifies only a change) notified 20 times, however long a busy machine takes.
+    const auto isTemperature = [](const QString &uri) { return uri.contains(QStringLiteral("/sensors/temperature")); };
+    const auto loadedLongEnough = [&] {
+        if (telemetry.size() < 50)
+            return false;
+        for (const Telemetry &device : std::as_const(telemetry)) {
+            if (device.received < 200)
+                return false;
         }
-        lagMs.append(worst);
+        return std::all_of(sensors.cbegin(), sensors.cend(), [&](const QString &uri) {
+            return notifications.value(uri) >= (isTemperature(uri) ? 20 : 1);
+        });
+    };
+    const auto progress = [&] {
+        qint64 fewestMessages = telemetry.size() < 50 ? 0 : std::numeric_limits<qint64>::max();
+        for (const Telemetry &device : std::as_const(telemetry))
+            fewestMessages = std::min(fewestMessages, device.received);
+        int fewestTemperature = std::numeric_limits<int>::max();
+        int fewest = std::numeric_limits<int>::max();
+        for (const QString &uri : std::as_const(sensors)) {
+            fewest = std::min(fewest, notifications.value(uri));
+            if (isTemperature(uri))
+                fewestTemperature = std::min(fewestTemperature, notifications.value(uri));
+        }
+        return QStringLiteral("%1 door sensors heard, the fewest messages of one: %2; the fewest notifications of a "
+                              "CoAP temperature: %3, of any sensor: %4")
+            .arg(telemetry.size()).arg(fewestMessages).arg(fewestTemperature).arg(fewest);
+    };
+    QTRY_VERIFY2_WITH_TIMEOUT(loadedLongEnough(), qPrintable(progress()), 120000);
+
+    // The site holds still and says what it sent last; the store must end with exactly that.
+    const QJsonObject held = loaded.hold().value(QStringLiteral("telemetry")).toObject();
+    QCOMPARE(held.size(), 50);
+    const auto caughtUp = [&] {
+        for (auto it = held.begin(); it != held.end(); ++it) {
+            if (telemetry.value(it.key()).last != it.value().toInteger())
+                return false;
+        }
+        return true;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(caughtUp(), 60000);
+    qint64 received = 0;
+    for (auto it = held.begin(); it != held.end(); ++it) {
+        const Telemetry device = telemetry.value(it.key());
+        QVERIFY2(device.skipped == 0, qPrintable(QStringLiteral("%1: %2 telemetry messages lost or out of order")
+                                                     .arg(it.key()).arg(device.skipped)));
+        received += device.received;
+        // The store's current value is that last message, too.
+        const Resource *resource = mqtt.find(loaded.mqtt + QStringLiteral("/site/") + it.key() + QStringLiteral("/telemetry"));
+        QVERIFY(resource);
+        QCOMPARE(QJsonDocument::fromJson(resource->value().raw).object().value(QStringLiteral("seq")).toInteger(),
+                 it.value().toInteger());
     }
-    qInfo("MQTT messages per %d ms window: %llu %llu %llu; CoAP notifications: %llu %llu %llu; worst lag ms: %lld %lld %lld",
-          windowMs, mqttCounts[0], mqttCounts[1], mqttCounts[2], coapCounts[0], coapCounts[1], coapCounts[2],
-          lagMs[0], lagMs[1], lagMs[2]);
-    const double expectedMqtt = 50 * 20 * windowMs / 1000.0;
-    for (int i = 0; i < 3; ++i) {
-        QVERIFY2(mqttCounts[i] > expectedMqtt * 0.7, "MQTT ingest fell behind the site's rate");
-        QVERIFY2(coapCounts[i] > 0, "CoAP notifications stopped");
+    qInfo("%lld telemetry messages in order, none lost; %s", received, qPrintable(progress()));
+}
+
+void TestSimSite::announcesDeviceSetsInEnglishPlurals()
+{
+    // Its own processes (CoAP only: nothing else is needed to announce), in the C locale and in a
+    // language without a catalogue of its own: both read English plurals, never "set(s)".
+    const QList<std::pair<int, QString>> cases{{1, QStringLiteral("C")}, {3, QStringLiteral("de_DE.UTF-8")}};
+    for (const auto &[devices, locale] : cases) {
+        QProcess sim;
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert(QStringLiteral("LC_ALL"), locale);
+        environment.insert(QStringLiteral("LANGUAGE"), locale);
+        sim.setProcessEnvironment(environment);
+        sim.start(binary(QStringLiteral("thingscape-sim")),
+                  {QStringLiteral("--no-mqtt"), QStringLiteral("--no-http"), QStringLiteral("--devices"),
+                   QString::number(devices), QStringLiteral("--rate"), QStringLiteral("0.1")});
+        QVERIFY2(sim.waitForStarted(10000), qPrintable(sim.errorString()));
+        QByteArray err;
+        QTRY_VERIFY_WITH_TIMEOUT((err += sim.readAllStandardError()).contains("listening on"), 30000);
+        sim.terminate();
+        QVERIFY(sim.waitForFinished(30000));
+        const QByteArray expected = devices == 1 ? QByteArray("1 device set at ") : QByteArray("3 device sets at ");
+        QVERIFY2(err.contains(expected), err.constData());
+        QVERIFY2(!err.contains("set(s)"), err.constData());
     }
-    // No growing queue: the last window is not slower than the first, and data stays fresh.
-    QVERIFY(double(mqttCounts[2]) > double(mqttCounts[0]) * 0.8);
-    QVERIFY(double(coapCounts[2]) > double(coapCounts[0]) * 0.7);
-    QVERIFY2(lagMs[2] >= 0, "no telemetry with a time stamp arrived");
-    QVERIFY2(lagMs[2] < 3000, "MQTT telemetry in the store is more than 3 s old");
 }
 
 QTEST_GUILESS_MAIN(TestSimSite)

@@ -9,6 +9,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <csignal>
 #include <cstdio>
 
 namespace testsupport {
@@ -47,6 +48,19 @@ bool Simulator::start(const QStringList &args)
         return args.contains(QStringLiteral("--no-") + QLatin1String(part)) || !url.isEmpty();
     };
     return wanted("mqtt", mqtt) && wanted("coap", coap) && wanted("http", http);
+}
+
+QJsonObject Simulator::hold(int timeoutMs)
+{
+    if (m_process.state() != QProcess::Running || ::kill(pid_t(m_process.processId()), SIGUSR1) != 0)
+        return {};
+    QByteArray line;
+    QDeadlineTimer deadline(timeoutMs);
+    while (!line.contains('\n') && !deadline.hasExpired()) {
+        m_process.waitForReadyRead(200);
+        line += m_process.readAllStandardOutput();
+    }
+    return QJsonDocument::fromJson(line.left(line.indexOf('\n'))).object().value(QStringLiteral("held")).toObject();
 }
 
 Simulator::~Simulator()

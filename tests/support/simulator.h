@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QJsonObject>
 #include <QProcess>
 #include <QString>
 #include <QStringList>
@@ -20,6 +21,9 @@ public:
     // args go after --print-endpoints. True once every part not switched off (--no-http...)
     // printed its URL.
     bool start(const QStringList &args = {});
+    // SIGUSR1: the simulator stops updating and says what it sent last; returns that line's
+    // "held" object ({"telemetry": {"door-sensor-1": 812, ...}}), empty if none came in time.
+    QJsonObject hold(int timeoutMs = 30000);
 
     QString mqtt;
     QString coap;

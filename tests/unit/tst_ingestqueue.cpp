@@ -5,11 +5,10 @@
 // an apply that takes at least 2 ms of CPU, so slices are many on any machine.
 
 #include "protocols/ingestqueue.h"
+#include "protocols/threadcputime.h"
 
 #include <QTimer>
 #include <QtTest>
-
-#include <ctime>
 
 using namespace thingscape;
 
@@ -28,9 +27,7 @@ UpdateBatch batchOf(const QString &prefix, int first, int count)
 
 double threadCpuMs()
 {
-    timespec now{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-    return double(now.tv_sec) * 1e3 + double(now.tv_nsec) / 1e6;
+    return double(threadCpuNs()) / 1e6;
 }
 
 // What the store got, slice by slice.
