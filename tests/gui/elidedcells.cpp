@@ -1,5 +1,7 @@
 #include "elidedcells.h"
 
+#include "ui/treecelldelegate.h"
+
 #include <QAbstractItemView>
 #include <QHeaderView>
 #include <QStyle>
@@ -46,6 +48,9 @@ QStringList elidedCells(const QAbstractItemView *view)
             option.rect = view->visualRect(index);
             option.widget = view;
             probe.initStyleOption(&option, index);
+            // The resource tree's delegate shows some cells shorter than their data.
+            if (const auto *cells = qobject_cast<const thingscape::TreeCellDelegate *>(view->itemDelegateForIndex(index)))
+                cells->initStyleOption(&option, index);
             if (option.text.isEmpty() || option.rect.width() <= 0)
                 continue;
             const QRect textRect = style->subElementRect(QStyle::SE_ItemViewItemText, &option, view);

@@ -6,6 +6,7 @@
 #include "model/resource.h"
 #include "model/resourcestore.h"
 #include "model/resourcetreemodel.h"
+#include "model/treestatsproxy.h"
 #include "protocols/endpointmanager.h"
 #include "ui/mainwindow.h"
 #include "ui/statusindicators.h"
@@ -97,6 +98,7 @@ private Q_SLOTS:
     void largeTreeFilterWaitsForTypingAndUnfoldsACap();
     void narrowingAndWideningKeepTheSelectionAndCountMatches();
     void aSlicedFilterShowsItsFirstRowsAndKeepsTheSelection();
+    void foldsAmongTheFirstRowsStayForTheWholeResult();
     void newRuleIsAskedForTheCurrentResource();
     void bridgeTargetIsCompletedAndChecked();
 
@@ -523,6 +525,81 @@ void TestResourceTreeDock::aSlicedFilterShowsItsFirstRowsAndKeepsTheSelection()
     QCOMPARE(status->text(), QStringLiteral("111 matches")); // dev29, dev290 … dev299, dev2900 … dev2999
     uris = shownUris(f.dock.view());
     QVERIFY(uris.contains(QStringLiteral("mqtt://h:1883/site/f99/dev2999")));
+}
+
+void TestResourceTreeDock::foldsAmongTheFirstRowsStayForTheWholeResult()
+{
+    // Given 10 devices under "a" and 600 under "b" (more than a filter unfolds), and a filter
+    // that walks a few hundred rows per event-loop turn
+    Fixture f;
+    UpdateBatch batch;
+    for (int i = 0; i < 10; ++i)
+        batch.append(valueUpdate(QStringLiteral("mqtt://h/a/dev%1/metric").arg(i), "1"));
+    for (int i = 0; i < 600; ++i)
+        batch.append(valueUpdate(QStringLiteral("mqtt://h/b/dev%1/metric").arg(i), "1"));
+    f.store.ingest(batch);
+    f.dock.resize(900, 500);
+    f.dock.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&f.dock));
+    QTRY_VERIFY(f.model.waitingResources() == 0);
+    QAbstractItemModelTester filterTester(f.dock.filterModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester statsTester(f.dock.statsModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    f.dock.filterModel()->setSliceMs(0);
+    QSignalSpy firstRows(&f.dock, &ResourceTreeDock::filterFirstRowsShown);
+    QSignalSpy applied(&f.dock, &ResourceTreeDock::filterApplied);
+    QTreeView *view = f.dock.view();
+    const auto childWithUri = [view](const QModelIndex &parent, const QString &uri) {
+        for (int row = 0; row < view->model()->rowCount(parent); ++row) {
+            const QModelIndex child = view->model()->index(row, 0, parent);
+            if (child.data(ResourceTreeModel::ResourceIdRole).toString() == uri)
+                return child;
+        }
+        return QModelIndex();
+    };
+
+    // When a filter matching every device is typed, its first matches show: all of a, part of b
+    f.dock.searchField()->setText(QStringLiteral("dev"));
+    QCOMPARE(firstRows.size(), 1);
+    QCOMPARE(applied.size(), 0);
+    const QModelIndex endpoint = view->model()->index(0, 0);
+    const QModelIndex a = childWithUri(endpoint, QStringLiteral("mqtt://h:1883/a"));
+    const QModelIndex b = childWithUri(endpoint, QStringLiteral("mqtt://h:1883/b"));
+    QVERIFY(a.isValid() && b.isValid());
+    QVERIFY(view->isExpanded(a) && view->isExpanded(b));
+    const QModelIndex aDev3 = childWithUri(a, QStringLiteral("mqtt://h:1883/a/dev3"));
+    QVERIFY(aDev3.isValid());
+    QVERIFY(view->isExpanded(aDev3));
+    // (a device of b that the filter left folded: its rows reached the cap)
+    QModelIndex folded;
+    for (int row = view->model()->rowCount(b) - 1; row >= 0 && !folded.isValid(); --row) {
+        const QModelIndex device = view->model()->index(row, 0, b);
+        if (!view->isExpanded(device))
+            folded = device;
+    }
+    QVERIFY(folded.isValid());
+    QVERIFY(view->model()->rowCount(b) < 600);
+    const QString foldedUri = folded.data(ResourceTreeModel::ResourceIdRole).toString();
+    // And the user folds a/dev3 and unfolds that device of b (as clicking their arrows does)
+    view->collapse(aDev3);
+    view->expand(folded);
+
+    // Then when the whole result shows (b's 600 devices are more than the filter unfolds), the
+    // user's fold and unfold are still there, and the rest is unfolded as the filter does it
+    QTRY_COMPARE_WITH_TIMEOUT(applied.size(), 1, 30000);
+    QCOMPARE(firstRows.size(), 1);
+    QStringList uris = shownUris(view);
+    QVERIFY2(uris.contains(foldedUri + QStringLiteral("/metric")), qPrintable(foldedUri));
+    QVERIFY(uris.contains(QStringLiteral("mqtt://h:1883/a/dev3")));
+    QVERIFY(!uris.contains(QStringLiteral("mqtt://h:1883/a/dev3/metric")));
+    QVERIFY(uris.contains(QStringLiteral("mqtt://h:1883/a/dev4/metric")));
+    QVERIFY(uris.contains(QStringLiteral("mqtt://h:1883/b/dev599")));
+
+    // When another pattern is typed, Then it unfolds as the filter does, not as the user did before
+    f.dock.searchField()->setText(QStringLiteral("dev3"));
+    QTRY_VERIFY_WITH_TIMEOUT(applied.size() >= 2 && !f.dock.filterModel()->isApplying(), 30000);
+    uris = shownUris(view);
+    QVERIFY(uris.contains(QStringLiteral("mqtt://h:1883/a/dev3/metric")));
+    QVERIFY(uris.contains(QStringLiteral("mqtt://h:1883/b/dev399/metric")));
 }
 
 void TestResourceTreeDock::narrowingAndWideningKeepTheSelectionAndCountMatches()
