@@ -16,18 +16,20 @@ namespace thingscape {
 namespace {
 
 // Three significant digits and a unit ("1.23k", "12.3M", "456 KB"); where rounding reaches the
-// next step it reads as that step ("9.996k" is "10.0k", "999.7k" is "1.00M").
+// next step it reads as that step ("9.996k" is "10.0k", "999.7k" is "1.00M"). With a base of
+// 1,024 the step is at 1,000 all the same ("0.98 MB", not "1,003 KB").
 QString scaled(double value, double base, const QStringList &units, const QLocale &locale)
 {
+    const double next = std::min(base, 1000.0);
     qsizetype unit = 0;
-    while (unit + 1 < units.size() && value >= base) {
+    while (unit + 1 < units.size() && value >= next) {
         value /= base;
         ++unit;
     }
     int decimals = unit == 0 ? 0 : value < 10 ? 2 : value < 100 ? 1 : 0;
     const double step = std::pow(10.0, decimals);
     const double rounded = std::round(value * step) / step;
-    if (unit + 1 < units.size() && rounded >= base) {
+    if (unit + 1 < units.size() && rounded >= next) {
         value /= base;
         ++unit;
         decimals = 2;

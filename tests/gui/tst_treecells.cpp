@@ -160,7 +160,9 @@ void TestTreeCells::compactFormats_data()
     QTest::newRow("bytes 512") << "bytes" << 512.0 << "512 B";
     QTest::newRow("bytes 1,536") << "bytes" << 1536.0 << "1.50 KB";
     QTest::newRow("bytes 12,800") << "bytes" << 12800.0 << "12.5 KB";
+    QTest::newRow("bytes 1,000 KiB steps up") << "bytes" << 1024000.0 << "0.98 MB";
     QTest::newRow("bytes 1,048,000 steps up") << "bytes" << 1048000.0 << "1.00 MB";
+    QTest::newRow("bytes 999.7 steps up") << "bytes" << 999.7 << "0.98 KB";
     QTest::newRow("bytes 3.5 MiB") << "bytes" << 3.5 * 1024 * 1024 << "3.50 MB";
 }
 
@@ -249,8 +251,8 @@ void TestTreeCells::columnsHideAndShowFromTheHeaderMenuRemembered()
                                        ResourceTreeModel::LastUpdateColumn, messages, rate}));
         // And the value says its unit
         Update update = testsupport::repeatedUpdates({kT1}, 1).constFirst();
-        update.value.raw = "42.5";
-        update.value.decoded = QCborValue(42.5);
+        update.value->raw = "42.5";
+        update.value->decoded = QCborValue(42.5);
         update.metadata.edit().unit.set(QStringLiteral("°C"), MetaSource::SenML);
         f.store.ingest({update});
         const QModelIndex t1 = f.rowOf(kT1);
