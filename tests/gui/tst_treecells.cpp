@@ -10,6 +10,7 @@
 #include "model/treestatsproxy.h"
 #include "protocols/endpointmanager.h"
 #include "storefeed.h"
+#include "treedockfixture.h"
 #include "ui/resourcetreedock.h"
 #include "ui/treecelldelegate.h"
 
@@ -41,19 +42,8 @@ using testsupport::rid;
 
 namespace {
 
-struct Fixture
+struct Fixture : testsupport::TreeDockFixture
 {
-    ResourceStore store;
-    ResourceTreeModel model{&store};
-    EndpointManager endpoints{&store};
-    TalkerStats stats{&store};
-    ResourceTreeDock dock{&store, &model, &endpoints};
-
-    Fixture()
-    {
-        dock.statsModel()->setTalkerStats(&stats);
-        dock.statsModel()->setRefreshBudgetMs(0);
-    }
     // A row of the view by its URI (unfolded down to it).
     QModelIndex rowOf(const QString &uri)
     {
