@@ -1040,6 +1040,8 @@ void ResourceTreeDock::sortBy(int column, Qt::SortOrder order)
     const QSignalBlocker blocker(m_view->header());
     m_view->header()->setSortIndicator(m_sortColumn < 0 ? int(ResourceTreeModel::NameColumn) : m_sortColumn, m_sortOrder);
     m_view->header()->viewport()->update();
+    // Only the sorted column has room for the arrow (TreeHeaderView): the widths change.
+    scheduleFit(true);
 }
 
 // Folds and unfolds while a filter's first matches show.

@@ -110,6 +110,7 @@ private Q_SLOTS:
     void compactFormats();
     void cellsShowShortFiguresAndTheirTooltipsExactOnes();
     void columnsHideAndShowFromTheHeaderMenuRemembered();
+    void onlyTheSortedColumnMakesRoomForItsArrow();
 
 private:
     QTemporaryDir m_state;
@@ -290,6 +291,32 @@ void TestTreeCells::columnsHideAndShowFromTheHeaderMenuRemembered()
     }
     Fixture f;
     QCOMPARE(shownColumns(f.dock.view()->header()), defaults);
+}
+
+void TestTreeCells::onlyTheSortedColumnMakesRoomForItsArrow()
+{
+    // Given the tree by name, shown
+    Fixture f;
+    publish(&f.store, {kT1, kT2, kT3, kT4}, 3);
+    f.dock.statsModel()->refresh();
+    f.dock.resize(900, 400);
+    f.dock.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&f.dock));
+    QHeaderView *header = f.dock.view()->header();
+    const int rate = f.dock.statsModel()->columnOf(TreeStatsProxy::MessageRateColumn);
+    const int messages = f.dock.statsModel()->columnOf(TreeStatsProxy::MessagesColumn);
+    const int rateHint = header->sectionSizeHint(rate);
+    const int messagesHint = header->sectionSizeHint(messages);
+    // When it is sorted by message rate
+    f.dock.sortBy(rate, Qt::DescendingOrder);
+    // Then the Msg/s column asks for room for the arrow, and gets it; the others ask for none
+    QVERIFY2(header->sectionSizeHint(rate) > rateHint,
+             qPrintable(QStringLiteral("%1 -> %2").arg(rateHint).arg(header->sectionSizeHint(rate))));
+    QCOMPARE(header->sectionSizeHint(messages), messagesHint);
+    QTRY_VERIFY_WITH_TIMEOUT(header->sectionSize(rate) >= header->sectionSizeHint(rate), 5000);
+    // And back by name, it gives the room back
+    f.dock.sortBy(-1, Qt::AscendingOrder);
+    QCOMPARE(header->sectionSizeHint(rate), rateHint);
 }
 
 QTEST_MAIN(TestTreeCells)
