@@ -86,22 +86,21 @@ QString TreeCellDelegate::compactTime(qint64 ms, const QLocale &locale)
     return time.toString(QStringLiteral("yyyy-MM-dd"));
 }
 
-QString TreeCellDelegate::cellText(const QModelIndex &index, const QLocale &locale) const
+QString TreeCellDelegate::cellText(const QModelIndex &index, const QString &modelText, const QLocale &locale) const
 {
     const int column = index.column();
     if (column == m_lastUpdateColumn)
         return compactTime(index.data(ResourceTreeModel::LastUpdateRole).toLongLong(), locale);
     if (column == ResourceTreeModel::ValueColumn && m_unitInValue) {
         const QString unit = index.siblingAtColumn(ResourceTreeModel::UnitColumn).data().toString();
-        const QString value = index.data(Qt::DisplayRole).toString();
-        if (unit.isEmpty() || value.isEmpty())
+        if (unit.isEmpty() || modelText.isEmpty())
             return {};
-        return value + QChar(0x00A0) + unit; // no break between them
+        return modelText + QChar(0x00A0) + unit; // no break between them
     }
     if (column < m_statsFirstColumn || column >= m_statsFirstColumn + TreeStatsProxy::ColumnCount)
         return {};
     // Blank where the model leaves it blank (a leaf's resources, a rate of nothing).
-    if (index.data(Qt::DisplayRole).toString().isEmpty())
+    if (modelText.isEmpty())
         return QStringLiteral("");
     const double value = index.data(TreeStatsProxy::SortKeyRole).toDouble();
     switch (TreeStatsProxy::Column(column - m_statsFirstColumn)) {
@@ -117,7 +116,7 @@ QString TreeCellDelegate::cellText(const QModelIndex &index, const QLocale &loca
 void TreeCellDelegate::initStyleOption(QStyleOptionViewItem *option, const QModelIndex &index) const
 {
     QStyledItemDelegate::initStyleOption(option, index);
-    const QString text = cellText(index, option->locale);
+    const QString text = cellText(index, option->text, option->locale);
     if (!text.isNull())
         option->text = text;
 }

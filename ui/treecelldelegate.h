@@ -35,8 +35,9 @@ public:
     static QString compactTime(qint64 ms, const QLocale &locale);
 
 private:
-    // The cell's own text, or a null string for a column left as the model shows it.
-    QString cellText(const QModelIndex &index, const QLocale &locale) const;
+    // The cell's own text, or a null string for a column left as the model shows it
+    // (modelText: what the model shows there).
+    QString cellText(const QModelIndex &index, const QString &modelText, const QLocale &locale) const;
     // The exact figure behind a cell, or a null string.
     QString exactText(const QModelIndex &index) const;
 
