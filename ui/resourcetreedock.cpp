@@ -45,6 +45,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <limits>
 #include <iterator>
 #include <memory>
 
@@ -460,8 +461,8 @@ void ResourceTreeDock::scheduleFit(bool allowShrink)
 
 void ResourceTreeDock::fitColumns()
 {
-    // Every column as wide as its widest shown cell (and its header), so nothing is cut; the
-    // Name column takes the spare width. Widths only grow while values change, so columns do
+    // Every column as wide as its widest shown cell (and its header), so nothing is cut but a
+    // long value; the Name column takes the spare width. Widths only grow while values change, so columns do
     // not jitter; they shrink when rows go, fold or the tree is resized.
     QHeaderView *header = m_view->header();
     const auto *view = static_cast<const QAbstractItemView *>(m_view);
@@ -474,8 +475,15 @@ void ResourceTreeDock::fitColumns()
             continue;
         if (!m_userSizedColumns.contains(column)) {
             int width = std::max(view->sizeHintForColumn(column), header->sectionSizeHint(column));
+            // A long value (a SenML pack's JSON) would push the columns after it out of view:
+            // the Value column takes at most a third of the tree, the value elided and whole
+            // in the cell's tooltip and the details.
+            const int cap = column == ResourceTreeModel::ValueColumn
+                                ? std::max(header->sectionSizeHint(column), m_view->viewport()->width() / 3)
+                                : std::numeric_limits<int>::max();
             if (!mayShrink)
-                width = std::max(width, header->sectionSize(column));
+                width = std::max(width, std::min(cap, header->sectionSize(column)));
+            width = std::min(width, cap);
             header->resizeSection(column, width);
         }
         others += header->sectionSize(column);

@@ -1,5 +1,6 @@
 #include "treecelldelegate.h"
 
+#include "model/plaintooltip.h"
 #include "model/resourcetreemodel.h"
 #include "model/treestatsproxy.h"
 
@@ -116,9 +117,22 @@ QString TreeCellDelegate::cellText(const QModelIndex &index, const QString &mode
 void TreeCellDelegate::initStyleOption(QStyleOptionViewItem *option, const QModelIndex &index) const
 {
     QStyledItemDelegate::initStyleOption(option, index);
+    // A value cut short keeps its start (a JSON document's first fields), not both ends.
+    if (index.column() == ResourceTreeModel::ValueColumn)
+        option->textElideMode = Qt::ElideRight;
     const QString text = cellText(index, option->text, option->locale);
     if (!text.isNull())
         option->text = text;
+}
+
+QString TreeCellDelegate::valueToolTip(const QModelIndex &index) const
+{
+    if (index.column() != ResourceTreeModel::ValueColumn)
+        return {};
+    const QString modelText = index.data(Qt::DisplayRole).toString();
+    const QString text = cellText(index, modelText, QLocale());
+    const QString value = text.isNull() ? modelText : text;
+    return value.isEmpty() ? QString() : plainToolTip(tr("Value: %1").arg(value));
 }
 
 QString TreeCellDelegate::exactText(const QModelIndex &index) const
@@ -153,7 +167,9 @@ bool TreeCellDelegate::helpEvent(QHelpEvent *event, QAbstractItemView *view, con
                                  const QModelIndex &index)
 {
     if (event && view && event->type() == QEvent::ToolTip) {
-        const QString exact = exactText(index);
+        QString exact = exactText(index);
+        if (exact.isEmpty())
+            exact = valueToolTip(index);
         if (!exact.isEmpty()) {
             QToolTip::showText(event->globalPos(), exact, view->viewport(), option.rect);
             return true;

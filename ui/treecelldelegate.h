@@ -24,6 +24,10 @@ public:
     void initStyleOption(QStyleOptionViewItem *option, const QModelIndex &index) const override;
     bool helpEvent(QHelpEvent *event, QAbstractItemView *view, const QStyleOptionViewItem &option,
                    const QModelIndex &index) override;
+    // The Value column may be narrower than a long value (a JSON document): its cells are elided
+    // at the right and their tooltip holds the whole value, as this returns (rich text; empty
+    // for another column or a cell without a value).
+    QString valueToolTip(const QModelIndex &index) const;
 
     // 999 / 9,999 / 12.3k / 123k / 1.23M / 12.3M / 1.23G: at most five characters from 10,000 on.
     static QString compactCount(double value, const QLocale &locale);

@@ -13,6 +13,7 @@
 #include "ui/resourcetreedock.h"
 #include "ui/windowmodels.h"
 #include "ui/systemsdock.h"
+#include "ui/treecelldelegate.h"
 
 #include <QAbstractItemModelTester>
 #include <QAbstractProxyModel>
@@ -35,6 +36,8 @@
 #include <QTest>
 #include <QTextDocument>
 #include <QTreeView>
+
+#include <algorithm>
 
 using namespace thingscape;
 
@@ -92,6 +95,7 @@ private Q_SLOTS:
     void noRenameEditorOnASecondClick();
     void hostileNamesInToolTipsShowAsText();
     void columnsFitTheirContent();
+    void longValueIsElidedWholeInItsTooltip();
     void statusBarCountsMessagesSent();
     void statusBarShowsTheStoresMemory();
     void asteriskUnfoldsAtMostTheCap();
@@ -319,6 +323,57 @@ void TestResourceTreeDock::columnsFitTheirContent()
                                   5000);
         QTRY_COMPARE_WITH_TIMEOUT(header->length(), f.dock.view()->viewport()->width(), 5000);
     }
+}
+
+void TestResourceTreeDock::longValueIsElidedWholeInItsTooltip()
+{
+    // Given a SenML pack whose JSON is far wider than the tree, beside a short value
+    Fixture f;
+    QAbstractItemModelTester tester(f.dock.view()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QByteArray pack = R"([{"bn":"urn:dev:energy-meter:","bt":1796000000})";
+    for (const char *name : {"current", "energy", "power", "voltage", "frequency", "phase"})
+        pack += QByteArray(R"(,{"n":")") + name + R"(","u":"W","v":1234.5})";
+    pack += ']';
+    f.store.ingest({valueUpdate("coap://dev/meters/energy", pack), valueUpdate("coap://dev/sensors/t", "21.5")});
+    f.dock.resize(900, 400);
+    f.dock.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&f.dock));
+    f.dock.view()->expandAll();
+    QTreeView *view = f.dock.view();
+    QHeaderView *header = view->header();
+    const auto third = [&] {
+        return std::max(header->sectionSizeHint(ResourceTreeModel::ValueColumn), view->viewport()->width() / 3);
+    };
+    // Then the Value column takes at most a third of the tree and every column shows
+    QTRY_COMPARE_WITH_TIMEOUT(header->length(), view->viewport()->width(), 5000);
+    QVERIFY2(header->sectionSize(ResourceTreeModel::ValueColumn) <= third(),
+             qPrintable(QStringLiteral("%1 > %2").arg(header->sectionSize(ResourceTreeModel::ValueColumn)).arg(third())));
+    // And the pack's cell is cut, its tooltip holding the whole value; no other cell is cut
+    QModelIndex energy;
+    for (QModelIndex row = view->model()->index(0, 0); row.isValid(); row = view->indexBelow(row)) {
+        if (row.data().toString() == QStringLiteral("energy"))
+            energy = row.siblingAtColumn(ResourceTreeModel::ValueColumn);
+    }
+    QVERIFY(energy.isValid());
+    QVERIFY(view->sizeHintForIndex(energy).width() > header->sectionSize(ResourceTreeModel::ValueColumn));
+    auto *cells = qobject_cast<TreeCellDelegate *>(view->itemDelegate());
+    QVERIFY(cells);
+    QTextDocument tip;
+    tip.setHtml(cells->valueToolTip(energy));
+    QCOMPARE(tip.toPlainText(), QStringLiteral("Value: ") + energy.data().toString());
+    QVERIFY(energy.data().toString().contains(QStringLiteral("urn:dev:energy-meter:")));
+    QVERIFY(cells->valueToolTip(energy.siblingAtColumn(ResourceTreeModel::NameColumn)).isEmpty());
+    QTRY_VERIFY2_WITH_TIMEOUT(testsupport::elidedCells(view).isEmpty(),
+                              qPrintable(testsupport::elidedCells(view).join(QLatin1Char('\n'))), 5000);
+    // When the tree narrows, the cap follows it
+    f.dock.resize(600, 400);
+    QTRY_COMPARE_WITH_TIMEOUT(header->sectionSize(ResourceTreeModel::ValueColumn), third(), 5000);
+    // When the user drags the Value column wider, a refit (the dock resized) keeps their width
+    f.dock.resize(900, 400);
+    header->resizeSection(ResourceTreeModel::ValueColumn, 400);
+    f.dock.resize(950, 400);
+    QTRY_COMPARE_WITH_TIMEOUT(header->length(), view->viewport()->width(), 5000);
+    QCOMPARE(header->sectionSize(ResourceTreeModel::ValueColumn), 400);
 }
 
 void TestResourceTreeDock::statusBarCountsMessagesSent()
