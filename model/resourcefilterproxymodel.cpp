@@ -113,6 +113,7 @@ quint32 ResourceFilterProxyModel::narrowedWalk() const
 void ResourceFilterProxyModel::startWalk()
 {
     const quint32 narrows = isValid() ? narrowedWalk() : 0;
+    ++m_walkSerial;
     m_walkTimer->stop();
     m_recheckTimer->stop();
     m_partialShown = -1;

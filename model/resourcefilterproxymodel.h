@@ -49,6 +49,9 @@ public:
     // A new pattern is being matched; applied() comes when it is shown (and once before that,
     // with isApplying() still true, when the walk's first matches show).
     bool isApplying() const { return m_pendingWalk != 0; }
+    // Which walk the shown rows come from: a new number for each new pattern (or source), the
+    // same for a walk's first matches and its whole result.
+    quint64 walkSerial() const { return m_walkSerial; }
     static constexpr int kSliceMs = 12;
     // The walk's slice (0: a few hundred rows a slice, as tests use to see rows arrive mid-walk).
     void setSliceMs(int sliceMs) { m_sliceMs = std::max(0, sliceMs); }
@@ -100,6 +103,7 @@ private:
     QPointer<ResourceTreeModel> m_tree; // Not owned: the tree below the source proxies.
     quint32 m_walk = 0;                  // the tree's stamp for the rows that match by themselves
     quint32 m_pendingWalk = 0;           // the walk in progress for the current pattern
+    quint64 m_walkSerial = 0;            // counts startWalk()s
     QString m_walkPattern;               // what m_walk matched
     Mode m_walkMode = Mode::Substring;
     int m_sliceMs = kSliceMs;

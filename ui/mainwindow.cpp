@@ -130,7 +130,7 @@ MainWindow::MainWindow(WindowModels *session, QWidget *parent)
         m_treeDock->selectResource(id);
     });
     m_streamDock->raise();
-    resizeDocks({m_treeDock}, {520}, Qt::Horizontal);
+    resizeDocks({m_treeDock}, {580}, Qt::Horizontal);
     resizeDocks({m_streamDock}, {280}, Qt::Vertical);
 
     connect(m_treeDock, &ResourceTreeDock::currentResourceChanged, m_details, &DetailsView::showResource);

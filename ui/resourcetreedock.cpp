@@ -1,6 +1,8 @@
 #include "resourcetreedock.h"
 
 #include "livetreeview.h"
+#include "treecelldelegate.h"
+#include "treeheaderview.h"
 #include "treedecorationproxy.h"
 
 #include "model/proxychain.h"
@@ -43,6 +45,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <limits>
 #include <iterator>
 #include <memory>
 
@@ -125,6 +128,7 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
     m_filterStatus->hide();
 
     m_view->setObjectName(QStringLiteral("resourceTree"));
+    m_view->setHeader(new TreeHeaderView(m_view));
     m_view->setModel(m_stats);
     m_view->setUniformRowHeights(true);
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
@@ -145,6 +149,10 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
     m_view->header()->setResizeContentsPrecision(0);
     m_view->viewport()->installEventFilter(this);
     m_view->installEventFilter(this);
+    // Counts, rates and times in short forms, the exact figure in the cell's tooltip.
+    m_cells = new TreeCellDelegate(ResourceTreeModel::LastUpdateColumn,
+                                   m_stats->columnOf(TreeStatsProxy::ResourcesColumn), m_view);
+    m_view->setItemDelegate(m_cells);
 
     auto *searchRow = new QHBoxLayout;
     searchRow->addWidget(m_search, 1);
@@ -198,9 +206,15 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
                         m_fitTimer->start(1000);
                 }));
     }
-    connect(m_view, &QTreeView::expanded, this, [this] { scheduleFit(false); });
+    connect(m_view, &QTreeView::expanded, this, [this](const QModelIndex &index) {
+        noteUserFold(index, true);
+        scheduleFit(false);
+    });
     connect(m_view->verticalScrollBar(), &QScrollBar::valueChanged, this, [this] { scheduleFit(false); });
-    connect(m_view, &QTreeView::collapsed, this, [this] { scheduleFit(true); });
+    connect(m_view, &QTreeView::collapsed, this, [this](const QModelIndex &index) {
+        noteUserFold(index, false);
+        scheduleFit(true);
+    });
     connect(m_view->header(), &QHeaderView::sectionResized, this, [this](int column) {
         if (!m_fitting)
             m_userSizedColumns.insert(column);
@@ -247,6 +261,7 @@ ResourceTreeDock::ResourceTreeDock(ResourceStore *store, ResourceTreeModel *mode
     connect(m_stopObserving, &QAction::triggered, this, [this] { observeSelected(false); });
     updateActions();
     setUpSorting();
+    setUpColumns();
 }
 
 bool ResourceTreeDock::eventFilter(QObject *watched, QEvent *event)
@@ -294,6 +309,7 @@ void ResourceTreeDock::showModel(QAbstractItemModel *model)
     if (old && old != m_view->selectionModel())
         delete old;
     connectSelection();
+    applyHiddenColumns();
 }
 
 QModelIndex ResourceTreeDock::toTree(const QModelIndex &viewIndex) const
@@ -445,8 +461,8 @@ void ResourceTreeDock::scheduleFit(bool allowShrink)
 
 void ResourceTreeDock::fitColumns()
 {
-    // Every column as wide as its widest shown cell (and its header), so nothing is cut; the
-    // Name column takes the spare width. Widths only grow while values change, so columns do
+    // Every column as wide as its widest shown cell (and its header), so nothing is cut but a
+    // long value; the Name column takes the spare width. Widths only grow while values change, so columns do
     // not jitter; they shrink when rows go, fold or the tree is resized.
     QHeaderView *header = m_view->header();
     const auto *view = static_cast<const QAbstractItemView *>(m_view);
@@ -459,8 +475,15 @@ void ResourceTreeDock::fitColumns()
             continue;
         if (!m_userSizedColumns.contains(column)) {
             int width = std::max(view->sizeHintForColumn(column), header->sectionSizeHint(column));
+            // A long value (a SenML pack's JSON) would push the columns after it out of view:
+            // the Value column takes at most a third of the tree, the value elided and whole
+            // in the cell's tooltip and the details.
+            const int cap = column == ResourceTreeModel::ValueColumn
+                                ? std::max(header->sectionSizeHint(column), m_view->viewport()->width() / 3)
+                                : std::numeric_limits<int>::max();
             if (!mayShrink)
-                width = std::max(width, header->sectionSize(column));
+                width = std::max(width, std::min(cap, header->sectionSize(column)));
+            width = std::min(width, cap);
             header->resizeSection(column, width);
         }
         others += header->sectionSize(column);
@@ -530,6 +553,13 @@ void ResourceTreeDock::beforeFilterApplied()
     }
     if (filtering && !m_keptWasFiltering)
         m_unfilteredExpanded = expandedTreeRows();
+    // What the user folded and unfolded among a walk's first matches stays for its whole
+    // result, not for another pattern's.
+    if (m_firstRowsWalk == 0 || m_firstRowsWalk != m_filter->walkSerial() || !filtering) {
+        m_userUnfolded.clear();
+        m_userFolded.clear();
+    }
+    m_firstRowsWalk = 0;
     // Every unfolded row is a persistent index the filter's change has to map: fold first.
     if (m_keptWasFiltering)
         m_view->collapseAll();
@@ -576,7 +606,12 @@ void ResourceTreeDock::afterFilterApplied()
     if (!filtering && m_view->model() != m_filter && m_filter->sourceModel())
         m_filter->setSourceModel(nullptr);
     if (filtering) {
+        m_autoUnfolding = true;
         expandBelow({}, kExpandCap);
+        m_autoUnfolding = false;
+        restoreUserFolds();
+        if (firstRows)
+            m_firstRowsWalk = m_filter->walkSerial();
     } else if (wasFiltering && !m_unfilteredExpanded.isEmpty()) {
         for (const QPersistentModelIndex &row : std::as_const(m_unfilteredExpanded))
             m_view->expand(toView(row));
@@ -1013,6 +1048,173 @@ void ResourceTreeDock::sortBy(int column, Qt::SortOrder order)
     const QSignalBlocker blocker(m_view->header());
     m_view->header()->setSortIndicator(m_sortColumn < 0 ? int(ResourceTreeModel::NameColumn) : m_sortColumn, m_sortOrder);
     m_view->header()->viewport()->update();
+    // Only the sorted column has room for the arrow (TreeHeaderView): the widths change.
+    scheduleFit(true);
+}
+
+// Folds and unfolds while a filter's first matches show.
+
+void ResourceTreeDock::noteUserFold(const QModelIndex &viewIndex, bool unfolded)
+{
+    if (m_autoUnfolding || m_firstRowsWalk == 0 || m_view->model() != m_filter)
+        return;
+    const QPersistentModelIndex row = toTree(viewIndex);
+    if (!row.isValid())
+        return;
+    m_userUnfolded.removeAll(row);
+    m_userFolded.removeAll(row);
+    (unfolded ? m_userUnfolded : m_userFolded).append(row);
+}
+
+void ResourceTreeDock::restoreUserFolds()
+{
+    m_autoUnfolding = true;
+    for (const QPersistentModelIndex &row : std::as_const(m_userFolded)) {
+        if (const QModelIndex shown = toView(row); shown.isValid())
+            m_view->collapse(shown);
+    }
+    // With the rows above it: where the whole result unfolds less than its first rows did, the
+    // row the user opened still shows.
+    for (const QPersistentModelIndex &row : std::as_const(m_userUnfolded)) {
+        for (QModelIndex shown = toView(row); shown.isValid(); shown = shown.parent())
+            m_view->expand(shown);
+    }
+    m_autoUnfolding = false;
+    if (!m_filter->isApplying()) {
+        m_userUnfolded.clear();
+        m_userFolded.clear();
+    }
+}
+
+// Columns: which show, from the header's context menu.
+
+namespace {
+
+// Settings keys, by column: the tree's own, then the count and rate columns.
+const char *const kTreeColumnKeys[] = {"name", "value", "unit", "lastUpdate", "protocol"};
+static_assert(std::size(kTreeColumnKeys) == ResourceTreeModel::ColumnCount);
+static_assert(std::size(kSortKeys) == TreeStatsProxy::ColumnCount);
+
+QString columnKey(int column)
+{
+    if (column < 0)
+        return {};
+    if (column < int(std::size(kTreeColumnKeys)))
+        return QLatin1String(kTreeColumnKeys[column]);
+    column -= int(std::size(kTreeColumnKeys));
+    return column < int(std::size(kSortKeys)) ? QLatin1String(kSortKeys[column]) : QString();
+}
+
+const QString kHiddenColumnsKey = QStringLiteral("tree/hiddenColumns");
+
+} // namespace
+
+void ResourceTreeDock::setUpColumns()
+{
+    QHeaderView *header = m_view->header();
+    header->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(header, &QHeaderView::customContextMenuRequested, this, [this, header](const QPoint &pos) {
+        QMenu *menu = makeColumnsMenu(this);
+        menu->setAttribute(Qt::WA_DeleteOnClose);
+        menu->popup(header->viewport()->mapToGlobal(pos));
+    });
+    readHiddenColumns();
+}
+
+void ResourceTreeDock::readHiddenColumns()
+{
+    QSettings settings;
+    const QStringList hidden = settings.contains(kHiddenColumnsKey)
+        ? settings.value(kHiddenColumnsKey).toStringList()
+        : QStringList{columnKey(ResourceTreeModel::UnitColumn), columnKey(ResourceTreeModel::ProtocolColumn),
+                      columnKey(m_stats->columnOf(TreeStatsProxy::ResourcesColumn)),
+                      columnKey(m_stats->columnOf(TreeStatsProxy::ByteRateColumn))};
+    for (int column = ResourceTreeModel::NameColumn + 1; column < m_stats->columnCount(); ++column) {
+        if (hidden.contains(columnKey(column)))
+            m_hiddenColumns.insert(column);
+    }
+    applyHiddenColumns();
+}
+
+void ResourceTreeDock::applyHiddenColumns()
+{
+    // Hiding and showing resize sections: not the user's sizing.
+    QHeaderView *header = m_view->header();
+    const bool wasFitting = m_fitting;
+    m_fitting = true;
+    for (int column = 0; column < header->count(); ++column) {
+        if (header->isSectionHidden(column) != m_hiddenColumns.contains(column))
+            header->setSectionHidden(column, m_hiddenColumns.contains(column));
+    }
+    m_fitting = wasFitting;
+    m_cells->setUnitInValue(m_hiddenColumns.contains(ResourceTreeModel::UnitColumn));
+    m_view->viewport()->update();
+}
+
+void ResourceTreeDock::saveHiddenColumns() const
+{
+    QStringList keys;
+    for (int column = 0; column < m_stats->columnCount(); ++column) {
+        if (m_hiddenColumns.contains(column))
+            keys.append(columnKey(column));
+    }
+    QSettings().setValue(kHiddenColumnsKey, keys);
+}
+
+bool ResourceTreeDock::isColumnShown(int column) const
+{
+    return column >= 0 && column < m_stats->columnCount() && !m_hiddenColumns.contains(column);
+}
+
+void ResourceTreeDock::setColumnShown(int column, bool shown)
+{
+    // The names always show: a tree without them says nothing.
+    if (column <= ResourceTreeModel::NameColumn || column >= m_stats->columnCount() || isColumnShown(column) == shown)
+        return;
+    if (shown)
+        m_hiddenColumns.remove(column);
+    else
+        m_hiddenColumns.insert(column);
+    saveHiddenColumns();
+    applyHiddenColumns();
+    // A column shown again is fitted to its content; the Name column takes what is left.
+    m_userSizedColumns.remove(column);
+    fitColumns();
+}
+
+QMenu *ResourceTreeDock::makeColumnsMenu(QWidget *parent)
+{
+    auto *menu = new QMenu(parent);
+    menu->setObjectName(QStringLiteral("treeColumnsMenu"));
+    const QAbstractItemModel *model = m_view->model();
+    for (int column = 0; column < m_stats->columnCount(); ++column) {
+        QString title = model->headerData(column, Qt::Horizontal).toString();
+        if (const QString tip = model->headerData(column, Qt::Horizontal, Qt::ToolTipRole).toString(); !tip.isEmpty())
+            title = tr("%1 (%2)").arg(title, tip);
+        QAction *action = menu->addAction(title);
+        action->setObjectName(QStringLiteral("showColumn_") + columnKey(column));
+        action->setCheckable(true);
+        action->setChecked(isColumnShown(column));
+        action->setEnabled(column != ResourceTreeModel::NameColumn);
+        connect(action, &QAction::toggled, this, [this, column](bool on) { setColumnShown(column, on); });
+    }
+    menu->addSeparator();
+    QAction *fit = menu->addAction(tr("&Fit columns to their content"), this, [this] {
+        m_userSizedColumns.clear();
+        m_fitMayShrink = true;
+        fitColumns();
+    });
+    fit->setObjectName(QStringLiteral("fitColumnsAction"));
+    QAction *defaults = menu->addAction(tr("&Default columns"), this, [this] {
+        QSettings().remove(kHiddenColumnsKey);
+        m_hiddenColumns.clear();
+        m_userSizedColumns.clear();
+        readHiddenColumns();
+        m_fitMayShrink = true;
+        fitColumns();
+    });
+    defaults->setObjectName(QStringLiteral("defaultColumnsAction"));
+    return menu;
 }
 
 } // namespace thingscape

@@ -25,6 +25,7 @@ class EndpointManager;
 class ResourceFilterProxyModel;
 class ResourceStore;
 class ResourceTreeModel;
+class TreeCellDelegate;
 class TreeDecorationProxy;
 class TreeStatsProxy;
 
@@ -74,6 +75,14 @@ public:
     void sortBy(int column, Qt::SortOrder order);
     int sortColumn() const { return m_sortColumn; }
     Qt::SortOrder sortOrder() const { return m_sortOrder; }
+    // Columns shown or hidden from the header's context menu (every one but Name), remembered
+    // in the settings. By default the unit (the value says it then), the protocol (the endpoint's
+    // icon says it), the resources below and the byte rate are hidden, so the rest fit the dock
+    // of a 1,366-pixel window.
+    void setColumnShown(int column, bool shown);
+    bool isColumnShown(int column) const;
+    // The header's context menu: a check box per column, fit to content, default columns.
+    QMenu *makeColumnsMenu(QWidget *parent);
 
     void readSelected();
     void observeSelected(bool observe);
@@ -142,11 +151,21 @@ private:
     QAbstractItemModel *unfilteredModel() const;
     void setUpSorting();
     void applySortTo(QSortFilterProxyModel *proxy) const;
+    // The header's columns: hidden ones from the settings (or the default), their menu.
+    void setUpColumns();
+    void readHiddenColumns();
+    void applyHiddenColumns();
+    void saveHiddenColumns() const;
+    // While a filter's first matches show, the rows the user folds or unfolds (kept when the
+    // whole result replaces them); then restores them.
+    void noteUserFold(const QModelIndex &viewIndex, bool unfolded);
+    void restoreUserFolds();
 
     ResourceStore *m_store;         // Not owned.
     ResourceTreeModel *m_model;     // Not owned.
     EndpointManager *m_endpoints;   // Not owned.
     TreeDecorationProxy *m_decoration;
+    TreeCellDelegate *m_cells = nullptr; // the view's
     TreeStatsProxy *m_stats;
     QSortFilterProxyModel *m_sort; // attached only while sorting by something else than name
     int m_sortColumn = -1;
@@ -168,6 +187,13 @@ private:
     bool m_keptWasFiltering = false;
     // The kept current row is not among a walk's first matches: kept for its whole result.
     bool m_keptForWholeResult = false;
+    // The filter walk whose first matches show (0: none), and what the user unfolded and folded
+    // meanwhile (tree rows), put back when its whole result shows.
+    quint64 m_firstRowsWalk = 0;
+    QList<QPersistentModelIndex> m_userUnfolded;
+    QList<QPersistentModelIndex> m_userFolded;
+    bool m_autoUnfolding = false; // the dock, not the user, unfolds rows
+    QSet<int> m_hiddenColumns;
     QAction *m_copyUri;
     QAction *m_observe;
     QAction *m_stopObserving;

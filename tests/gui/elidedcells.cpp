@@ -1,5 +1,7 @@
 #include "elidedcells.h"
 
+#include "ui/treecelldelegate.h"
+
 #include <QAbstractItemView>
 #include <QHeaderView>
 #include <QStyle>
@@ -46,11 +48,17 @@ QStringList elidedCells(const QAbstractItemView *view)
             option.rect = view->visualRect(index);
             option.widget = view;
             probe.initStyleOption(&option, index);
+            // The resource tree's delegate shows some cells shorter than their data.
+            const auto *cells = qobject_cast<const thingscape::TreeCellDelegate *>(view->itemDelegateForIndex(index));
+            if (cells)
+                cells->initStyleOption(&option, index);
             if (option.text.isEmpty() || option.rect.width() <= 0)
                 continue;
             const QRect textRect = style->subElementRect(QStyle::SE_ItemViewItemText, &option, view);
             const int has = textRect.width() - 2 * textMargin;
             const int needs = option.fontMetrics.horizontalAdvance(option.text);
+            if (needs > has && cells && cells->valueToolTip(index).contains(option.text.toHtmlEscaped()))
+                continue; // a long value, whole in the cell's tooltip
             if (needs > has) {
                 problems << QStringLiteral("%1/%2: %3 (needs %4 px, has %5 px)")
                                 .arg(row.data().toString())

@@ -6,12 +6,14 @@
 #include "model/resource.h"
 #include "model/resourcestore.h"
 #include "model/resourcetreemodel.h"
+#include "model/treestatsproxy.h"
 #include "protocols/endpointmanager.h"
 #include "ui/mainwindow.h"
 #include "ui/statusindicators.h"
 #include "ui/resourcetreedock.h"
 #include "ui/windowmodels.h"
 #include "ui/systemsdock.h"
+#include "ui/treecelldelegate.h"
 
 #include <QAbstractItemModelTester>
 #include <QAbstractProxyModel>
@@ -34,6 +36,8 @@
 #include <QTest>
 #include <QTextDocument>
 #include <QTreeView>
+
+#include <algorithm>
 
 using namespace thingscape;
 
@@ -91,12 +95,14 @@ private Q_SLOTS:
     void noRenameEditorOnASecondClick();
     void hostileNamesInToolTipsShowAsText();
     void columnsFitTheirContent();
+    void longValueIsElidedWholeInItsTooltip();
     void statusBarCountsMessagesSent();
     void statusBarShowsTheStoresMemory();
     void asteriskUnfoldsAtMostTheCap();
     void largeTreeFilterWaitsForTypingAndUnfoldsACap();
     void narrowingAndWideningKeepTheSelectionAndCountMatches();
     void aSlicedFilterShowsItsFirstRowsAndKeepsTheSelection();
+    void foldsAmongTheFirstRowsStayForTheWholeResult();
     void newRuleIsAskedForTheCurrentResource();
     void bridgeTargetIsCompletedAndChecked();
 
@@ -319,6 +325,57 @@ void TestResourceTreeDock::columnsFitTheirContent()
     }
 }
 
+void TestResourceTreeDock::longValueIsElidedWholeInItsTooltip()
+{
+    // Given a SenML pack whose JSON is far wider than the tree, beside a short value
+    Fixture f;
+    QAbstractItemModelTester tester(f.dock.view()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QByteArray pack = R"([{"bn":"urn:dev:energy-meter:","bt":1796000000})";
+    for (const char *name : {"current", "energy", "power", "voltage", "frequency", "phase"})
+        pack += QByteArray(R"(,{"n":")") + name + R"(","u":"W","v":1234.5})";
+    pack += ']';
+    f.store.ingest({valueUpdate("coap://dev/meters/energy", pack), valueUpdate("coap://dev/sensors/t", "21.5")});
+    f.dock.resize(900, 400);
+    f.dock.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&f.dock));
+    f.dock.view()->expandAll();
+    QTreeView *view = f.dock.view();
+    QHeaderView *header = view->header();
+    const auto third = [&] {
+        return std::max(header->sectionSizeHint(ResourceTreeModel::ValueColumn), view->viewport()->width() / 3);
+    };
+    // Then the Value column takes at most a third of the tree and every column shows
+    QTRY_COMPARE_WITH_TIMEOUT(header->length(), view->viewport()->width(), 5000);
+    QVERIFY2(header->sectionSize(ResourceTreeModel::ValueColumn) <= third(),
+             qPrintable(QStringLiteral("%1 > %2").arg(header->sectionSize(ResourceTreeModel::ValueColumn)).arg(third())));
+    // And the pack's cell is cut, its tooltip holding the whole value; no other cell is cut
+    QModelIndex energy;
+    for (QModelIndex row = view->model()->index(0, 0); row.isValid(); row = view->indexBelow(row)) {
+        if (row.data().toString() == QStringLiteral("energy"))
+            energy = row.siblingAtColumn(ResourceTreeModel::ValueColumn);
+    }
+    QVERIFY(energy.isValid());
+    QVERIFY(view->sizeHintForIndex(energy).width() > header->sectionSize(ResourceTreeModel::ValueColumn));
+    auto *cells = qobject_cast<TreeCellDelegate *>(view->itemDelegate());
+    QVERIFY(cells);
+    QTextDocument tip;
+    tip.setHtml(cells->valueToolTip(energy));
+    QCOMPARE(tip.toPlainText(), QStringLiteral("Value: ") + energy.data().toString());
+    QVERIFY(energy.data().toString().contains(QStringLiteral("urn:dev:energy-meter:")));
+    QVERIFY(cells->valueToolTip(energy.siblingAtColumn(ResourceTreeModel::NameColumn)).isEmpty());
+    QTRY_VERIFY2_WITH_TIMEOUT(testsupport::elidedCells(view).isEmpty(),
+                              qPrintable(testsupport::elidedCells(view).join(QLatin1Char('\n'))), 5000);
+    // When the tree narrows, the cap follows it
+    f.dock.resize(600, 400);
+    QTRY_COMPARE_WITH_TIMEOUT(header->sectionSize(ResourceTreeModel::ValueColumn), third(), 5000);
+    // When the user drags the Value column wider, a refit (the dock resized) keeps their width
+    f.dock.resize(900, 400);
+    header->resizeSection(ResourceTreeModel::ValueColumn, 400);
+    f.dock.resize(950, 400);
+    QTRY_COMPARE_WITH_TIMEOUT(header->length(), view->viewport()->width(), 5000);
+    QCOMPARE(header->sectionSize(ResourceTreeModel::ValueColumn), 400);
+}
+
 void TestResourceTreeDock::statusBarCountsMessagesSent()
 {
     // Given a window, when two messages go out (as a write records them)
@@ -523,6 +580,77 @@ void TestResourceTreeDock::aSlicedFilterShowsItsFirstRowsAndKeepsTheSelection()
     QCOMPARE(status->text(), QStringLiteral("111 matches")); // dev29, dev290 … dev299, dev2900 … dev2999
     uris = shownUris(f.dock.view());
     QVERIFY(uris.contains(QStringLiteral("mqtt://h:1883/site/f99/dev2999")));
+}
+
+void TestResourceTreeDock::foldsAmongTheFirstRowsStayForTheWholeResult()
+{
+    // Given 10 devices under "a" and 600 under "b" (more than a filter unfolds), and a filter
+    // that walks a few hundred rows per event-loop turn
+    Fixture f;
+    UpdateBatch batch;
+    for (int i = 0; i < 10; ++i)
+        batch.append(valueUpdate(QStringLiteral("mqtt://h/a/dev%1/metric").arg(i), "1"));
+    for (int i = 0; i < 600; ++i)
+        batch.append(valueUpdate(QStringLiteral("mqtt://h/b/dev%1/metric").arg(i), "1"));
+    f.store.ingest(batch);
+    f.dock.resize(900, 500);
+    f.dock.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&f.dock));
+    QTRY_VERIFY(f.model.waitingResources() == 0);
+    QAbstractItemModelTester filterTester(f.dock.filterModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester statsTester(f.dock.statsModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    f.dock.filterModel()->setSliceMs(0);
+    QSignalSpy firstRows(&f.dock, &ResourceTreeDock::filterFirstRowsShown);
+    QSignalSpy applied(&f.dock, &ResourceTreeDock::filterApplied);
+    QTreeView *view = f.dock.view();
+    const auto childWithUri = [view](const QModelIndex &parent, const QString &uri) {
+        for (int row = 0; row < view->model()->rowCount(parent); ++row) {
+            const QModelIndex child = view->model()->index(row, 0, parent);
+            if (child.data(ResourceTreeModel::ResourceIdRole).toString() == uri)
+                return child;
+        }
+        return QModelIndex();
+    };
+
+    // When a filter matching every device is typed, its first matches show: all of a, part of b
+    f.dock.searchField()->setText(QStringLiteral("dev"));
+    QCOMPARE(firstRows.size(), 1);
+    QCOMPARE(applied.size(), 0);
+    const QModelIndex endpoint = view->model()->index(0, 0);
+    const QModelIndex a = childWithUri(endpoint, QStringLiteral("mqtt://h:1883/a"));
+    const QModelIndex b = childWithUri(endpoint, QStringLiteral("mqtt://h:1883/b"));
+    QVERIFY(a.isValid() && b.isValid());
+    QVERIFY(view->isExpanded(a) && view->isExpanded(b));
+    const QModelIndex aDev3 = childWithUri(a, QStringLiteral("mqtt://h:1883/a/dev3"));
+    QVERIFY(aDev3.isValid());
+    QVERIFY(view->isExpanded(aDev3));
+    QVERIFY(view->model()->rowCount(b) < 600);
+    const QModelIndex bDev5 = childWithUri(b, QStringLiteral("mqtt://h:1883/b/dev5"));
+    QVERIFY(bDev5.isValid());
+    QVERIFY(view->isExpanded(bDev5));
+    // And the user folds a/dev3, and folds and unfolds again b/dev5 (as clicking their arrows does)
+    view->collapse(aDev3);
+    view->collapse(bDev5);
+    view->expand(bDev5);
+
+    // Then when the whole result shows (b's 600 devices are more than the filter unfolds: b
+    // folds), the user's fold and unfold are still there, and the rest is unfolded as the filter
+    // does it
+    QTRY_COMPARE_WITH_TIMEOUT(applied.size(), 1, 30000);
+    QCOMPARE(firstRows.size(), 1);
+    QStringList uris = shownUris(view);
+    QVERIFY(uris.contains(QStringLiteral("mqtt://h:1883/b/dev5/metric")));
+    QVERIFY(uris.contains(QStringLiteral("mqtt://h:1883/a/dev3")));
+    QVERIFY(!uris.contains(QStringLiteral("mqtt://h:1883/a/dev3/metric")));
+    QVERIFY(uris.contains(QStringLiteral("mqtt://h:1883/a/dev4/metric")));
+    QVERIFY(uris.contains(QStringLiteral("mqtt://h:1883/b/dev599")));
+
+    // When another pattern is typed, Then it unfolds as the filter does, not as the user did before
+    f.dock.searchField()->setText(QStringLiteral("dev3"));
+    QTRY_VERIFY_WITH_TIMEOUT(applied.size() >= 2 && !f.dock.filterModel()->isApplying(), 30000);
+    uris = shownUris(view);
+    QVERIFY(uris.contains(QStringLiteral("mqtt://h:1883/a/dev3/metric")));
+    QVERIFY(uris.contains(QStringLiteral("mqtt://h:1883/b/dev399/metric")));
 }
 
 void TestResourceTreeDock::narrowingAndWideningKeepTheSelectionAndCountMatches()

@@ -91,6 +91,12 @@ void TestScreenshot::demoWindow()
              qPrintable(cutHeaders(window.streamDock()->view()->horizontalHeader()).join(QLatin1Char('\n'))));
     // the Name column takes the spare width of the tree
     QVERIFY(tree->header()->length() >= tree->viewport()->width());
+    // and every column shown fits beside it: nothing to scroll to sideways
+    QTRY_VERIFY2_WITH_TIMEOUT(tree->header()->length() <= tree->viewport()->width(),
+                              qPrintable(QStringLiteral("%1 px of columns in %2 px")
+                                             .arg(tree->header()->length())
+                                             .arg(tree->viewport()->width())),
+                              10000);
     // the SenML records of the energy meter are named by their own names
     const auto recordNames = [&session, &energy] {
         QStringList names;

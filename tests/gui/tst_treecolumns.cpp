@@ -10,6 +10,7 @@
 #include "model/treestatsproxy.h"
 #include "protocols/endpointmanager.h"
 #include "storefeed.h"
+#include "treedockfixture.h"
 #include "ui/resourcetreedock.h"
 
 #include <QAbstractItemModelTester>
@@ -37,18 +38,10 @@ using testsupport::rid;
 
 namespace {
 
-struct Fixture
+struct Fixture : testsupport::TreeDockFixture
 {
-    ResourceStore store;
-    ResourceTreeModel model{&store};
-    EndpointManager endpoints{&store};
-    TalkerStats stats{&store};
-    ResourceTreeDock dock{&store, &model, &endpoints};
-
     Fixture()
     {
-        dock.statsModel()->setTalkerStats(&stats);
-        dock.statsModel()->setRefreshBudgetMs(0); // every row at each refresh, however slow the machine
         // room2 talks most, then room10, then room1; t2 talks once
         publish(&store, {kT1, kT2, kT3, kT4}, 1);
         publish(&store, {kT3}, 40);
