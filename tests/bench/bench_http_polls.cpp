@@ -70,10 +70,10 @@ protected:
     }
 };
 
-double threadCpuMs()
+double cpuMs(clockid_t clock)
 {
     timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    clock_gettime(clock, &ts);
     return double(ts.tv_sec) * 1000.0 + double(ts.tv_nsec) / 1e6;
 }
 
@@ -81,6 +81,7 @@ struct Round
 {
     double pollsPerSecond = 0;
     double cpuUsPerPoll = 0;
+    double serverCpuUsPerPoll = 0; // the rest of the process: the server's thread
     int connections = 0;
     int failed = 0;
 };
@@ -97,13 +98,16 @@ Round runRound(quint16 port, ServerThread &server, bool reuse, int polls)
     Round round;
     QElapsedTimer wall;
     wall.start();
-    const double cpu0 = threadCpuMs();
+    const double cpu0 = cpuMs(CLOCK_THREAD_CPUTIME_ID);
+    const double process0 = cpuMs(CLOCK_PROCESS_CPUTIME_ID);
     for (int i = 0; i < polls; ++i) {
         const HttpResponse response = QCoro::waitFor(client.send(url, HttpRequestOptions{}));
         if (!response.result.ok() || response.body != "{\"t\":21.5}")
             ++round.failed;
     }
-    const double cpu = threadCpuMs() - cpu0;
+    const double cpu = cpuMs(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+    const double process = cpuMs(CLOCK_PROCESS_CPUTIME_ID) - process0;
+    round.serverCpuUsPerPoll = (process - cpu) * 1000.0 / polls;
     const double seconds = double(wall.nsecsElapsed()) / 1e9;
     round.pollsPerSecond = polls / seconds;
     round.cpuUsPerPoll = cpu * 1000.0 / polls;
@@ -125,20 +129,22 @@ int main(int argc, char **argv)
     while (!server.ready)
         QThread::msleep(1);
 
-    std::vector<double> keepRate, closeRate, keepCpu, closeCpu;
+    std::vector<double> keepRate, closeRate, keepCpu, closeCpu, keepServerCpu, closeServerCpu;
     bool ok = true;
     std::printf("%d sequential polls a round, %d rounds, alternating (close first, then keep-alive)\n", polls, rounds);
     for (int r = 0; r < rounds; ++r) {
         const Round close = runRound(server.port, server, false, polls);
         const Round keep = runRound(server.port, server, true, polls);
-        std::printf("round %d: close %.0f polls/s, %.1f us CPU/poll, %d connections | keep-alive %.0f polls/s, "
-                    "%.1f us CPU/poll, %d connections\n",
-                    r + 1, close.pollsPerSecond, close.cpuUsPerPoll, close.connections, keep.pollsPerSecond,
-                    keep.cpuUsPerPoll, keep.connections);
+        std::printf("round %d: close %.0f polls/s, CPU/poll client %.1f us server %.1f us, %d connections | keep-alive "
+                    "%.0f polls/s, CPU/poll client %.1f us server %.1f us, %d connections\n",
+                    r + 1, close.pollsPerSecond, close.cpuUsPerPoll, close.serverCpuUsPerPoll, close.connections,
+                    keep.pollsPerSecond, keep.cpuUsPerPoll, keep.serverCpuUsPerPoll, keep.connections);
         closeRate.push_back(close.pollsPerSecond);
         keepRate.push_back(keep.pollsPerSecond);
         closeCpu.push_back(close.cpuUsPerPoll);
         keepCpu.push_back(keep.cpuUsPerPoll);
+        closeServerCpu.push_back(close.serverCpuUsPerPoll);
+        keepServerCpu.push_back(keep.serverCpuUsPerPoll);
         if (close.failed || keep.failed) {
             std::printf("FAIL: %d / %d polls not answered\n", close.failed, keep.failed);
             ok = false;
@@ -154,6 +160,9 @@ int main(int argc, char **argv)
     std::printf("median: close %.0f polls/s, keep-alive %.0f polls/s: %.2fx; CPU per poll %.1f -> %.1f us (%.2fx)\n",
                 closeMedian, keepMedian, keepMedian / closeMedian, bench::median(closeCpu),
                 bench::median(keepCpu), bench::median(closeCpu) / bench::median(keepCpu));
+    std::printf("median server CPU per request: close %.1f us, keep-alive %.1f us (%.2fx)\n",
+                bench::median(closeServerCpu), bench::median(keepServerCpu),
+                bench::median(closeServerCpu) / bench::median(keepServerCpu));
     std::printf("%s\n", ok ? "PASS" : "FAIL");
     return ok ? 0 : 1;
 }
