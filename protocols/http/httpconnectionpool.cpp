@@ -5,7 +5,33 @@
 #include <algorithm>
 #include <limits>
 
+#ifdef Q_OS_UNIX
+#include <sys/socket.h>
+#include <cerrno>
+#endif
+
 namespace thingscape {
+
+namespace {
+
+// Whether the kernel holds nothing for an idle connection: no close (FIN) and no bytes that our
+// event loop has not seen yet. Spares a request (and its retry) on a connection already closed.
+bool kernelQuiet(const QTcpSocket *socket)
+{
+#ifdef Q_OS_UNIX
+    const qintptr fd = socket->socketDescriptor();
+    if (fd < 0)
+        return false;
+    char byte = 0;
+    const ssize_t n = ::recv(int(fd), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+#else
+    Q_UNUSED(socket);
+    return true;
+#endif
+}
+
+} // namespace
 
 HttpConnectionPool::HttpConnectionPool(QObject *parent)
     : QObject(parent)
@@ -45,7 +71,7 @@ QTcpSocket *HttpConnectionPool::take(const QUrl &url, QObject *newOwner)
         QTcpSocket *socket = it->takeLast().socket;
         socket->disconnect(this);
         // Closed meanwhile, or saying something unasked (a close notice, garbage): not usable.
-        if (socket->state() == QAbstractSocket::ConnectedState && socket->bytesAvailable() == 0) {
+        if (socket->state() == QAbstractSocket::ConnectedState && socket->bytesAvailable() == 0 && kernelQuiet(socket)) {
             found = socket;
         } else {
             socket->abort();
