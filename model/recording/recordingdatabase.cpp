@@ -787,8 +787,10 @@ std::optional<qint64> RecordingDatabase::count(const QStringList &uris, qint64 f
 }
 
 bool RecordingDatabase::forEach(const QStringList &uris, qint64 fromMs, qint64 toMs,
-                                const std::function<bool(const RecordedMessage &)> &visit, QString *error, qint64 afterId)
+                                const std::function<bool(const RecordedMessage &)> &visit, QString *error, qint64 afterId,
+                                Order order)
 {
+    Q_ASSERT(order == Order::Arrival || afterId == 0);
     // Another process (the recorder) may have added resources since we looked.
     if (!uris.isEmpty()) {
         bool missing = false;
@@ -801,7 +803,8 @@ bool RecordingDatabase::forEach(const QStringList &uris, qint64 fromMs, qint64 t
     query.setForwardOnly(true);
     query.prepare(QStringLiteral("SELECT id, time_ms, resource, direction, cause, content_format, number, raw FROM messages"
                                  " WHERE time_ms >= ? AND time_ms <= ? AND id > ?")
-                  + resourceFilter(uris, nullptr) + QStringLiteral(" ORDER BY id"));
+                  + resourceFilter(uris, nullptr)
+                  + (order == Order::Time ? QStringLiteral(" ORDER BY time_ms, id") : QStringLiteral(" ORDER BY id")));
     query.addBindValue(stored(fromMs, m_timeBase));
     query.addBindValue(stored(toMs, m_timeBase));
     query.addBindValue(afterId);

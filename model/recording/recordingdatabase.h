@@ -101,10 +101,16 @@ public:
                                                                    int buckets, QString *error);
     // How many messages of the resources (all when empty) lie in [fromMs, toMs].
     std::optional<qint64> count(const QStringList &uris, qint64 fromMs, qint64 toMs, QString *error);
-    // Every such message in arrival order (after the row afterId); visit returns false to
+    // The order forEach() visits messages in.
+    enum class Order {
+        Arrival, // row id: pages on with afterId
+        Time,    // time, then arrival for equal times (afterId must be 0)
+    };
+    // Every such message in the given order (after the row afterId); visit returns false to
     // stop. False on an error.
     bool forEach(const QStringList &uris, qint64 fromMs, qint64 toMs,
-                 const std::function<bool(const RecordedMessage &)> &visit, QString *error, qint64 afterId = 0);
+                 const std::function<bool(const RecordedMessage &)> &visit, QString *error, qint64 afterId = 0,
+                 Order order = Order::Arrival);
 
     // Deletes the oldest messages: those older than olderThanMs (0: no age limit) and then as
     // many as needed for the data to fit maxBytes (0: no size limit). Returns the rows deleted.

@@ -215,7 +215,7 @@ std::optional<qint64> RecordingExport::run(RecordingDatabase &db, const Recordin
             return false;
         }
         return true;
-    }, error);
+    }, error, 0, RecordingDatabase::Order::Time);
     if (!ok)
         return std::nullopt;
     if (writeFailed) {

@@ -6,6 +6,7 @@
 #include "model/resourcestore.h"
 #include "protocols/endpointmanager.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 
 namespace thingscape {
@@ -154,16 +155,24 @@ void RuleEngine::start()
         return;
     m_worker = new RuleWorker(m_sink, nullptr);
     m_worker->moveToThread(&m_thread);
-    connect(m_worker, &RuleWorker::traced, this, [this](const RuleTrace &trace) {
-        std::deque<RuleTrace> &list = m_traces[trace.rule];
-        list.push_back(trace);
-        while (list.size() > size_t(RuleTrace::kMaxTraces))
-            list.pop_front();
-        Q_EMIT traced(trace);
-    });
-    connect(m_worker, &RuleWorker::statusChanged, this, [this](const RuleStatus &status) {
-        m_statuses.insert(status.id, status);
-        Q_EMIT statusChanged(status.id);
+    // One queued call per batch (see RuleWorker::kHandOverMs), not per run.
+    connect(m_worker, &RuleWorker::handedOver, this, [this](const QList<RuleTrace> &traces, const QList<RuleStatus> &statuses) {
+        ++m_handOvers;
+        for (const RuleTrace &trace : traces) {
+            if (!m_statuses.contains(trace.rule))
+                continue; // removed since
+            std::deque<RuleTrace> &list = m_traces[trace.rule];
+            list.push_back(trace);
+            while (list.size() > size_t(RuleTrace::kMaxTraces))
+                list.pop_front();
+            Q_EMIT traced(trace);
+        }
+        for (const RuleStatus &status : statuses) {
+            if (!m_statuses.contains(status.id))
+                continue;
+            m_statuses.insert(status.id, status);
+            Q_EMIT statusChanged(status.id);
+        }
     });
     connect(m_worker, &RuleWorker::notified, this, &RuleEngine::notified);
     connect(m_worker, &RuleWorker::logged, this, &RuleEngine::logged);
@@ -214,9 +223,18 @@ void RuleEngine::stop()
     RuleWorker *worker = m_worker;
     m_worker = nullptr;
     // Destroyed on its own thread (its timers and subscription live there).
-    QMetaObject::invokeMethod(worker, [worker] { delete worker; }, Qt::BlockingQueuedConnection);
+    // What it has not handed over yet goes first, queued behind the batches before it.
+    QMetaObject::invokeMethod(
+        worker,
+        [worker] {
+            worker->handOver();
+            delete worker;
+        },
+        Qt::BlockingQueuedConnection);
     m_thread.quit();
     m_thread.wait();
+    // Delivered now, in order, so that a caller exiting right after stop() loses no trace.
+    QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
 }
 
 void RuleEngine::setEnabled(const QString &ruleId, bool enabled)
@@ -290,6 +308,17 @@ QList<RuleStatus> RuleEngine::statuses() const
     for (const Rule &rule : m_rules)
         out.append(m_statuses.value(rule.id));
     return out;
+}
+
+bool RuleEngine::isCompiled(const QString &expression) const
+{
+    if (!m_worker)
+        return false;
+    bool compiled = false;
+    RuleWorker *worker = m_worker;
+    QMetaObject::invokeMethod(worker, [worker, &compiled, expression] { compiled = worker->isCompiled(expression); },
+                              Qt::BlockingQueuedConnection);
+    return compiled;
 }
 
 QList<RuleTrace> RuleEngine::traces(const QString &ruleId) const

@@ -75,6 +75,12 @@ public:
     QList<RuleStatus> statuses() const;
     RuleStatus status(const QString &ruleId) const { return m_statuses.value(ruleId); }
     QList<RuleTrace> traces(const QString &ruleId) const;
+    // Whether the rule thread holds expression compiled (it keeps the current rules' own and
+    // the last RuleScript::kMaxCompiled others used). For tests.
+    bool isCompiled(const QString &expression) const;
+    // Batches of traces and statuses handed over by the rule thread so far (one queued call
+    // each).
+    quint64 handOvers() const { return m_handOvers; }
     // Warnings from the last setRules() (rules writing each other's triggers).
     const QStringList &warnings() const { return m_warnings; }
 
@@ -101,6 +107,7 @@ private:
     bool m_dryRun = false;
     QHash<QString, RuleStatus> m_statuses;
     QHash<QString, std::deque<RuleTrace>> m_traces;
+    quint64 m_handOvers = 0;
 };
 
 } // namespace thingscape

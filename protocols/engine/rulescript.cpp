@@ -170,6 +170,11 @@ RuleScript::~RuleScript()
     m_functions.clear();
 }
 
+void RuleScript::retainOnly(const QSet<QString> &keep)
+{
+    m_functions.removeIf([&keep](const auto &entry) { return !keep.contains(entry.key()); });
+}
+
 QJSValue RuleScript::compiled(const QString &expression, QString *error)
 {
     const auto it = m_functions.find(expression);

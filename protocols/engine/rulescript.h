@@ -3,6 +3,7 @@
 #include <QHash>
 #include <QJSValue>
 #include <QJsonValue>
+#include <QSet>
 #include <QString>
 
 #include <functional>
@@ -53,6 +54,8 @@ public:
     QString check(const QString &expression);
     qsizetype compiledCount() const { return m_functions.size(); }
     bool isCompiled(const QString &expression) const { return m_functions.contains(expression); }
+    // Drops every compiled expression not in keep (the rules' own, after the rules changed).
+    void retainOnly(const QSet<QString> &keep);
 
     // What a write sends for a script's result: strings as UTF-8, numbers and booleans as
     // text, objects and arrays as JSON (*json set). *error for undefined or a function.

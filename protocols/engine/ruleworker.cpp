@@ -12,6 +12,7 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QPointer>
+#include <QTimer>
 
 #include <cmath>
 
@@ -194,6 +195,14 @@ void RuleWorker::setRules(const QList<Rule> &rules)
         m_order.append(rule.id);
         m_rules.insert(rule.id, state);
     }
+    // The compiled expressions of rules removed or edited go; the rules' own stay.
+    QSet<QString> expressions;
+    for (const RuleState &state : std::as_const(m_rules)) {
+        expressions << state.rule.condition << state.rule.transform;
+        for (const RuleAction &action : state.rule.actions)
+            expressions << action.expression;
+    }
+    m_script->retainOnly(expressions);
     for (const QString &id : std::as_const(m_order)) {
         RuleState &state = m_rules[id];
         if (m_started)
@@ -529,7 +538,7 @@ void RuleWorker::fire(RuleState &state, Context context)
         trace.depth = context.depth;
         trace.error = state.status.lastError;
         trace.dryRun = m_dryRun;
-        Q_EMIT traced(trace);
+        this->trace(trace);
         publishStatus(state);
         chainOverflow(state, context);
         return;
@@ -848,7 +857,7 @@ void RuleWorker::finish(const std::shared_ptr<Run> &run, const QString &error)
                     : tr("%1 %2: %3").arg(action.action, action.target, action.error);
         }
     }
-    Q_EMIT traced(run->trace);
+    trace(run->trace);
     if (!state)
         return;
     if (state->running.isEmpty() && !state->queue.empty() && state->rule.enabled && !state->status.suspended) {
@@ -884,27 +893,54 @@ void RuleWorker::setEnabled(const QString &ruleId, bool enabled)
 
 void RuleWorker::publishStatus(RuleState &state)
 {
-    // Coalesced: one status per rule per turn of this thread's event loop, however many runs
-    // started and ended in it.
+    // Coalesced: one status per rule per hand-over, however many runs started and ended.
     m_dirty.insert(state.rule.id);
+    scheduleHandOver();
+}
+
+void RuleWorker::trace(const RuleTrace &trace)
+{
+    m_pendingTraces.append(trace);
+    if (m_pendingTraces.size() >= kHandOverTraces)
+        handOver();
+    else
+        scheduleHandOver();
+}
+
+void RuleWorker::scheduleHandOver()
+{
     if (m_flushPending)
         return;
     m_flushPending = true;
-    QMetaObject::invokeMethod(
-        this,
-        [this] {
-            m_flushPending = false;
-            const QSet<QString> dirty = std::exchange(m_dirty, {});
-            for (const QString &id : dirty) {
-                RuleState *state = find(id);
-                if (!state)
-                    continue;
-                state->status.running = int(state->running.size());
-                state->status.queued = int(state->queue.size());
-                Q_EMIT statusChanged(state->status);
-            }
-        },
-        Qt::QueuedConnection);
+    const qint64 wait = m_lastHandOver.isValid() ? qMax<qint64>(0, kHandOverMs - m_lastHandOver.elapsed()) : 0;
+    QTimer::singleShot(wait, this, [this] {
+        if (m_flushPending)
+            handOver();
+    });
+}
+
+void RuleWorker::handOver()
+{
+    m_flushPending = false;
+    m_lastHandOver.start();
+    QList<RuleStatus> statuses;
+    const QSet<QString> dirty = std::exchange(m_dirty, {});
+    for (const QString &id : dirty) {
+        RuleState *state = find(id);
+        if (!state)
+            continue;
+        state->status.running = int(state->running.size());
+        state->status.queued = int(state->queue.size());
+        statuses.append(state->status);
+    }
+    if (m_pendingTraces.isEmpty() && statuses.isEmpty())
+        return;
+    Q_EMIT handedOver(std::exchange(m_pendingTraces, {}), statuses);
+}
+
+bool RuleWorker::isCompiled(const QString &expression) const
+{
+    return m_script && m_script->isCompiled(expression);
 }
 
 } // namespace thingscape

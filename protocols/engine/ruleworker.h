@@ -6,6 +6,7 @@
 #include "model/valueevent.h"
 #include "protocols/connector.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QSet>
 #include <QObject>
@@ -62,12 +63,21 @@ public:
     void adoptClock(std::unique_ptr<RuleClock> clock);
     // Takes the queued value events now (tests drive it after moving a manual clock).
     void drainEvents();
+    // Whether the rule thread's script holds expression compiled (tests).
+    bool isCompiled(const QString &expression) const;
+    // Hands the pending traces and statuses over now (before the worker goes).
+    void handOver();
     // A value as scripts see it: decoded (JSON as objects), else its text.
     static QJsonValue jsonOf(const Value &value);
 
+    // Traces and statuses go to the GUI thread in batches: at most one hand-over per
+    // kHandOverMs (the first after a quiet spell at once), or at once when kHandOverTraces
+    // traces wait. Traces in the order the runs ended; a batch's statuses after its traces.
+    static constexpr int kHandOverMs = 50;
+    static constexpr int kHandOverTraces = 500;
+
 Q_SIGNALS:
-    void traced(const thingscape::RuleTrace &trace);
-    void statusChanged(const thingscape::RuleStatus &status);
+    void handedOver(const QList<thingscape::RuleTrace> &traces, const QList<thingscape::RuleStatus> &statuses);
     void notified(const QString &ruleId, const QString &title, const QString &text, qint64 timeMs);
     void logged(const QString &ruleId, const QString &text, qint64 timeMs);
 
@@ -128,6 +138,8 @@ private:
     void scheduleDue(const QString &ruleId, int index, void (RuleWorker::*scheduleNext)(const QString &, int));
     void armStale(RuleState &state, int index, const ResourceId &id);
     void publishStatus(RuleState &state);
+    void trace(const RuleTrace &trace);
+    void scheduleHandOver();
     RuleState *find(const QString &ruleId);
     QJsonValue lookup(const QString &uri) const;
     QJsonValue fieldOf(const QJsonValue &value, const QString &pointer) const;
@@ -143,7 +155,9 @@ private:
     QHash<QString, RuleState> m_rules;
     QHash<ResourceId, QList<Echo>> m_echoes; // what our writes will come back as
     QHash<QString, QString> m_endpointStates; // endpoint uri -> state
-    QSet<QString> m_dirty; // rules whose status changed since the last statusChanged()
+    QSet<QString> m_dirty; // rules whose status changed since the last hand-over
+    QList<RuleTrace> m_pendingTraces;
+    QElapsedTimer m_lastHandOver;
     bool m_flushPending = false;
     bool m_started = false;
     bool m_dryRun = false;

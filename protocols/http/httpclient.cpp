@@ -1,4 +1,5 @@
 #include "httpclient.h"
+#include "httpconnectionpool.h"
 #include "httpreply.h"
 #include "replywait.h"
 
@@ -155,10 +156,23 @@ void ReplyDeleter::operator()(QNetworkReply *reply) const
 HttpClient::HttpClient(const EndpointConfig &config, QObject *parent)
     : QObject(parent)
     , m_config(config)
+    , m_pool(new HttpConnectionPool(this))
 {
 }
 
 HttpClient::~HttpClient() = default;
+
+void HttpClient::setConnectionReuse(bool on)
+{
+    if (on == (m_pool != nullptr))
+        return;
+    if (on) {
+        m_pool = new HttpConnectionPool(this);
+    } else {
+        delete m_pool;
+        m_pool = nullptr;
+    }
+}
 
 QNetworkAccessManager *HttpClient::manager()
 {
@@ -273,7 +287,7 @@ ReplyPtr HttpClient::start(const QUrl &url, const HttpRequestOptions &options)
     const QString scheme = url.scheme().toLower();
     if (scheme == QLatin1String("http") || scheme == QLatin1String("https"))
         // Our own HTTP/1.1 framing: Qt 6.4 takes a broken chunk size for the end of the body.
-        reply = new HttpReply(request, options.verb, options.body, this);
+        reply = new HttpReply(request, options.verb, options.body, this, m_pool);
     else if (options.verb == "GET")
         reply = manager()->get(request);
     else if (options.verb == "HEAD")

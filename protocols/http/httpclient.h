@@ -17,6 +17,8 @@ class QNetworkReply;
 
 namespace thingscape {
 
+class HttpConnectionPool;
+
 // Which credentials go with a request.
 enum class HttpAuth {
     Auto,   // bearer token if one is set, else basic if a user name is set
@@ -101,12 +103,19 @@ public:
     QSslConfiguration sslConfiguration();
     bool sameOrigin(const QUrl &url) const;
 
+    // HTTP/1.1 persistent connections, kept per origin (on by default). Off: every request
+    // opens its own connection and says "Connection: close" (benches compare the two).
+    void setConnectionReuse(bool on);
+    // The kept connections (nullptr when reuse is off).
+    HttpConnectionPool *connectionPool() const { return m_pool; }
+
 private:
     QNetworkAccessManager *manager();
     void prepareSsl();
 
     EndpointConfig m_config;
     QNetworkAccessManager *m_manager = nullptr; // Owned (child), made on first use.
+    HttpConnectionPool *m_pool = nullptr;       // Owned (child).
     std::optional<QSslConfiguration> m_ssl;
     QString m_sslError;
 };

@@ -1,4 +1,5 @@
 #include "httpreply.h"
+#include "httpconnectionpool.h"
 
 #include <QNetworkAccessManager>
 #include <QSslSocket>
@@ -106,10 +107,12 @@ bool parseChunkSize(QByteArray line, qint64 *size)
 
 } // namespace
 
-HttpReply::HttpReply(const QNetworkRequest &request, const QByteArray &verb, const QByteArray &body, QObject *parent)
+HttpReply::HttpReply(const QNetworkRequest &request, const QByteArray &verb, const QByteArray &body, QObject *parent,
+                     HttpConnectionPool *pool)
     : QNetworkReply(parent)
     , m_verb(verb)
     , m_body(body)
+    , m_pool(pool)
 {
     QNetworkRequest stored = request;
     const QNetworkAccessManager::Operation operation = operationFor(verb);
@@ -143,6 +146,26 @@ void HttpReply::connectToPeer()
     m_headerBytes = 0;
     m_status = 0;
     m_peerClosed = false;
+    m_peerKeepsAlive = false;
+    m_keepAliveMs = -1;
+    // A request that must not go twice never takes a kept connection: it could be the one the
+    // server is closing just now, and then we could not tell whether the request arrived.
+    if (m_pool && !m_retried && idempotent()) {
+        if (QTcpSocket *kept = m_pool->take(target, this)) {
+            m_socket = kept;
+            m_keptSocket = true;
+            if (auto *ssl = qobject_cast<QSslSocket *>(m_socket))
+                m_encrypted = ssl->isEncrypted();
+            m_socket->setReadBufferSize(std::max<qint64>(readBufferSize(), 0));
+            watchSocket();
+            touch();
+            sendRequest();
+            return;
+        }
+    }
+    m_keptSocket = false;
+    if (m_pool)
+        m_pool->noteOpened();
     if (isTls(target)) {
         auto *ssl = new QSslSocket(this);
         ssl->setSslConfiguration(request().sslConfiguration());
@@ -164,6 +187,16 @@ void HttpReply::connectToPeer()
     }
     // A fast peer waits for us: what we do not take stays in the kernel.
     m_socket->setReadBufferSize(std::max<qint64>(readBufferSize(), 0));
+    watchSocket();
+    touch();
+    if (auto *ssl = qobject_cast<QSslSocket *>(m_socket))
+        ssl->connectToHostEncrypted(target.host(), quint16(portOf(target)));
+    else
+        m_socket->connectToHost(target.host(), quint16(portOf(target)));
+}
+
+void HttpReply::watchSocket()
+{
     connect(m_socket, &QTcpSocket::readyRead, this, &HttpReply::onSocketReadable);
     connect(m_socket, &QTcpSocket::bytesWritten, this, &HttpReply::touch);
     connect(m_socket, &QTcpSocket::disconnected, this, &HttpReply::onSocketDisconnected);
@@ -194,11 +227,41 @@ void HttpReply::connectToPeer()
         }
         fail(code, m_socket->errorString());
     });
-    touch();
-    if (auto *ssl = qobject_cast<QSslSocket *>(m_socket))
-        ssl->connectToHostEncrypted(target.host(), quint16(portOf(target)));
-    else
-        m_socket->connectToHost(target.host(), quint16(portOf(target)));
+}
+
+bool HttpReply::idempotent() const
+{
+    return m_verb == "GET" || m_verb == "HEAD" || m_verb == "PUT" || m_verb == "DELETE" || m_verb == "OPTIONS";
+}
+
+bool HttpReply::retryOnNewConnection(NetworkError code)
+{
+    // Only a kept connection that failed before any byte of the answer: the server closed it
+    // while idle. Anything later (or a timeout, an abort) is the request's own failure.
+    const bool nothingYet = (m_stage == Stage::Connecting || m_stage == Stage::StatusLine) && m_in.isEmpty()
+        && m_headerBytes == 0;
+    if (!m_keptSocket || m_retried || !nothingYet || code == OperationCanceledError || !idempotent())
+        return false;
+    m_retried = true;
+    m_keptSocket = false;
+    closeSocket();
+    m_stage = Stage::Connecting;
+    QMetaObject::invokeMethod(this, &HttpReply::connectToPeer, Qt::QueuedConnection);
+    return true;
+}
+
+void HttpReply::releaseSocket()
+{
+    const bool reusable = m_pool && m_socket && m_peerKeepsAlive && !m_peerClosed && m_in.isEmpty()
+        && m_socket->state() == QAbstractSocket::ConnectedState && m_socket->bytesAvailable() == 0
+        && m_socket->bytesToWrite() == 0;
+    if (!reusable) {
+        closeSocket();
+        return;
+    }
+    QTcpSocket *socket = std::exchange(m_socket, nullptr);
+    socket->disconnect(this);
+    m_pool->put(url(), socket, m_keepAliveMs);
 }
 
 void HttpReply::sendRequest()
@@ -227,7 +290,7 @@ void HttpReply::sendRequest()
     }
     if (!m_body.isEmpty() || (m_verb != "GET" && m_verb != "HEAD" && m_verb != "DELETE" && m_verb != "OPTIONS"))
         head += "Content-Length: " + QByteArray::number(m_body.size()) + "\r\n";
-    head += "Connection: close\r\n\r\n";
+    head += m_pool ? QByteArray("\r\n") : QByteArray("Connection: close\r\n\r\n");
     m_socket->write(head);
     if (!m_body.isEmpty())
         m_socket->write(m_body);
@@ -419,6 +482,7 @@ bool HttpReply::handleStatusLine(const QByteArray &line)
         return false;
     }
     m_status = status;
+    m_peerKeepsAlive = line.startsWith("HTTP/1.1"); // 1.0 keeps it only when it says so
     const qsizetype reasonAt = line.indexOf(' ', line.indexOf(' ') + 1);
     m_reason = reasonAt > 0 ? QString::fromLatin1(line.mid(reasonAt + 1)) : QString();
     return true;
@@ -445,6 +509,21 @@ void HttpReply::headersDone()
         return;
 
     // The final answer: its status and headers become the reply's.
+    const QList<QByteArray> connection = header("Connection").toLower().split(',');
+    for (const QByteArray &option : connection) {
+        if (option.trimmed() == "close")
+            m_peerKeepsAlive = false;
+        else if (option.trimmed() == "keep-alive")
+            m_peerKeepsAlive = true;
+    }
+    for (const QByteArray &parameter : header("Keep-Alive").split(',')) {
+        const QByteArray trimmed = parameter.trimmed().toLower();
+        bool ok = false;
+        const int seconds = trimmed.startsWith("timeout=") ? trimmed.mid(8).toInt(&ok) : 0;
+        // A second's margin: our next request must not cross the server's close.
+        if (ok)
+            m_keepAliveMs = std::max(0, seconds * 1000 - 1000);
+    }
     QList<QByteArray> names;
     for (const auto &[key, v] : std::as_const(m_headers)) {
         if (!names.contains(key))
@@ -527,7 +606,7 @@ void HttpReply::complete()
         return;
     m_stage = Stage::Done;
     m_timeout.stop();
-    closeSocket();
+    releaseSocket();
     if (m_status >= 400) {
         const NetworkError code = errorForStatus(m_status);
         setError(code, tr("Error transferring %1 - server replied: %2").arg(url().toString(), m_reason));
@@ -541,6 +620,8 @@ void HttpReply::complete()
 void HttpReply::fail(NetworkError code, const QString &text)
 {
     if (isFinished())
+        return;
+    if (retryOnNewConnection(code))
         return;
     m_stage = Stage::Done;
     m_timeout.stop();

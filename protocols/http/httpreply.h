@@ -3,6 +3,7 @@
 #include <QByteArray>
 #include <QList>
 #include <QNetworkReply>
+#include <QPointer>
 #include <QSslError>
 #include <QTimer>
 
@@ -21,14 +22,23 @@ namespace thingscape {
 // them on an explicit opt-in), the request's transfer timeout (reset by every byte), its
 // redirect policy (same origin only, at most maximumRedirectsAllowed(), each one announced
 // with redirected(); 303 turns into GET), the read buffer size (a fast peer waits for us), and
-// Qt's error codes for 4xx / 5xx statuses. Every request says "Connection: close".
+// Qt's error codes for 4xx / 5xx statuses.
+//
+// With a pool, connections are HTTP/1.1 persistent: an idempotent request goes over a kept
+// connection to its origin where there is one (others always open their own), and a connection
+// whose answer ended cleanly (framed by length or chunks, the peer not saying "close") goes back
+// to the pool. If a kept connection turns out closed before any byte of the answer came (the
+// server's idle timeout crossing our request), the request is sent once more on a new one.
+// Without a pool every request says "Connection: close".
+class HttpConnectionPool;
+
 class HttpReply : public QNetworkReply
 {
     Q_OBJECT
 
 public:
     HttpReply(const QNetworkRequest &request, const QByteArray &verb, const QByteArray &body,
-              QObject *parent = nullptr);
+              QObject *parent = nullptr, HttpConnectionPool *pool = nullptr);
     ~HttpReply() override;
 
     void abort() override;
@@ -57,6 +67,10 @@ private:
     };
 
     void connectToPeer();
+    void watchSocket();
+    bool idempotent() const;
+    bool retryOnNewConnection(NetworkError code);
+    void releaseSocket();
     void sendRequest();
     void onSocketReadable();
     void onSocketDisconnected();
@@ -91,6 +105,11 @@ private:
     bool m_peerClosed = false;
     bool m_processing = false;
     QList<QSslError> m_ignoredErrors;
+    QPointer<HttpConnectionPool> m_pool;
+    bool m_keptSocket = false; // this attempt went over a kept connection
+    bool m_retried = false;
+    bool m_peerKeepsAlive = false; // the answer being read lets the connection be kept
+    int m_keepAliveMs = -1;        // how long the peer keeps it idle (< 0: not said)
 };
 
 } // namespace thingscape

@@ -136,6 +136,10 @@ struct Figures
     double p99Ms = 0;
     double stallP99Ms = 0;
     double cpuUsPerFiring = 0; // the rule engine's thread
+    // Rule thread -> GUI thread: traces handed over and the queued calls carrying them (one per
+    // trace, plus the status flushes, before they went in batches).
+    double tracesPerSecond = 0;
+    double handOversPerSecond = 0;
     // Where the time goes (instrumentation): the store hands value events over in batches;
     // the first event of a batch waits only for the rule thread to wake, the k-th also for the
     // k-1 before it.
@@ -270,6 +274,7 @@ Figures runRound(quint16 port, Path path, int messages, int rate, int qos)
     });
     stallTimer.start(5);
     const double cpuBefore = threadCpuMs("rules");
+    const quint64 handOversBefore = engine.rules()->handOvers();
 
     // The publisher: mosquitto_pub -l, fed at the rate in 10 ms slices.
     QProcess pub;
@@ -294,6 +299,7 @@ Figures runRound(quint16 port, Path path, int messages, int rate, int qos)
     });
     feeder.start(10);
     wait([&] { return done >= messages; }, 60000 + messages * 10);
+    const double seconds = double(clock.elapsed()) / 1000.0;
     stallTimer.stop();
     pub.waitForFinished(5000);
 
@@ -345,6 +351,10 @@ Figures runRound(quint16 port, Path path, int messages, int rate, int qos)
     figures.p50Ms = percentile(latencies, 0.5);
     figures.p99Ms = percentile(latencies, 0.99);
     figures.stallP99Ms = percentile(stalls, 0.99);
+    if (withRules && seconds > 0) {
+        figures.tracesPerSecond = double(done) / seconds;
+        figures.handOversPerSecond = double(engine.rules()->handOvers() - handOversBefore) / seconds;
+    }
     figures.cpuUsPerFiring = withRules ? (threadCpuMs("rules") - cpuBefore) * 1000.0 / double(messages) : 0;
     engine.rules()->stop();
     hopThread.quit();
@@ -370,7 +380,7 @@ int main(int argc, char *argv[])
     std::printf("bench_rules: %d messages at %d/s, %d round(s), QoS %d\n", messages, rate, rounds, qos);
     struct Series
     {
-        std::vector<double> p50, p99, stall, cpu, firstP99, perEvent;
+        std::vector<double> p50, p99, stall, cpu, firstP99, perEvent, traces, handOvers;
     };
     std::map<Path, Series> series;
     bool ok = true;
@@ -383,6 +393,11 @@ int main(int argc, char *argv[])
             std::printf("          batches of %.0f events (median; largest %.0f); a batch's first event p50 %.3f ms, p99 %.3f ms;"
                         " +%.1f us per event queued before it\n",
                         f.batchP50, f.batchMax, f.firstP50Ms, f.firstP99Ms, f.perEventUs);
+            if (path == Path::Rules)
+                std::printf("          traces handed over %.0f/s in %.0f queued calls/s (%.1f traces per call; one call per trace"
+                            " before batching)\n",
+                            f.tracesPerSecond, f.handOversPerSecond,
+                            f.handOversPerSecond > 0 ? f.tracesPerSecond / f.handOversPerSecond : 0.0);
             if (f.writes != messages || f.done != messages) {
                 std::fprintf(stderr, "bench_rules: %s: %d writes issued, %d done, for %d messages\n", pathName(path), f.writes,
                              f.done, messages);
@@ -395,6 +410,8 @@ int main(int argc, char *argv[])
             s.cpu.push_back(f.cpuUsPerFiring);
             s.firstP99.push_back(f.firstP99Ms);
             s.perEvent.push_back(f.perEventUs);
+            s.traces.push_back(f.tracesPerSecond);
+            s.handOvers.push_back(f.handOversPerSecond);
         }
     }
     const Series &rules = series[Path::Rules];
@@ -405,6 +422,8 @@ int main(int argc, char *argv[])
     std::printf("                  rule thread CPU %.1f us per firing (condition, value script, trace); +%.1f us per event"
                 " queued before it in its batch\n",
                 median(rules.cpu), median(rules.perEvent));
+    std::printf("                  traces handed over %.0f/s in %.0f queued calls/s (one per trace before batching)\n",
+                median(rules.traces), median(rules.handOvers));
     std::printf("                  bare hop to an idle thread p50 %.3f ms, p99 %.3f ms, GUI stall p99 %.2f ms\n", median(hop.p50),
                 median(hop.p99), median(hop.stall));
     std::printf("                  baseline (no thread) p50 %.3f ms, p99 %.3f ms, GUI stall p99 %.2f ms\n", median(base.p50),

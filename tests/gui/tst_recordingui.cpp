@@ -3,6 +3,7 @@
 
 #include "testsupport.h"
 
+#include "app/catalogue.h"
 #include "model/codecs/codecs.h"
 #include "model/recording/recordedmetadata.h"
 #include "model/recording/recordingconfig.h"
@@ -35,6 +36,7 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTranslator>
 
 using namespace thingscape;
 
@@ -231,6 +233,8 @@ void TestRecordingUi::historyShowsMetadataAndExportsInTheChosenFormat()
         metadata.observable.set(true, MetaSource::LinkFormat);
         QVERIFY2(db.write(messages, {{uri, RecordedMetadata::toText(metadata)}}, &error), qPrintable(error));
     }
+    QTranslator catalogue; // as the window installs it (removed again when it goes)
+    QVERIFY(installCatalogue(*QCoreApplication::instance(), catalogue));
     HistoryDialog history(database, uri);
     history.resize(1000, 500);
     history.show();
@@ -239,11 +243,14 @@ void TestRecordingUi::historyShowsMetadataAndExportsInTheChosenFormat()
     QTRY_COMPARE_WITH_TIMEOUT(loaded.size(), 1, 30000);
     QCOMPARE(loaded.at(0).at(0).toInt(), 2);
     QCOMPARE(history.metadataLabel()->text(), QStringLiteral("Metadata: observable · rt ticks"));
+    // The count is an English plural from the catalogue the window installs, not "(s)"
+    QCOMPARE(history.statusLabel()->text(), QStringLiteral("2 messages"));
     HistoryDialog bareHistory(database, bare);
     QSignalSpy bareLoaded(&bareHistory, &HistoryDialog::loaded);
     bareHistory.query();
     QTRY_COMPARE_WITH_TIMEOUT(bareLoaded.size(), 1, 30000);
     QCOMPARE(bareHistory.metadataLabel()->text(), QStringLiteral("Metadata: none recorded"));
+    QCOMPARE(bareHistory.statusLabel()->text(), QStringLiteral("1 message"));
 
     QSignalSpy exported(&history, &HistoryDialog::exported);
     auto exportTo = [&](const QString &name) {

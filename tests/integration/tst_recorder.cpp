@@ -36,6 +36,7 @@
 #include <QTest>
 
 #include <limits>
+#include <tuple>
 
 #include <signal.h>
 
@@ -152,6 +153,8 @@ private Q_SLOTS:
     void mqttMetadataIsRecordedAndUpdated();
     void coapDiscoveryMetadataIsRecorded_data();
     void coapDiscoveryMetadataIsRecorded();
+    void exportsAreInTimeOrderAcrossResources_data();
+    void exportsAreInTimeOrderAcrossResources();
 
 private:
     void addBackends();
@@ -907,6 +910,85 @@ void TestRecorder::schemaTwoIsMigratedKeepingItsTimes()
         QVERIFY2(stored > -(qint64(1) << 31) && stored < (qint64(1) << 31), qPrintable(QString::number(stored)));
     }
     QSqlDatabase::removeDatabase(QStringLiteral("fresh"));
+}
+
+void TestRecorder::exportsAreInTimeOrderAcrossResources_data()
+{
+    addBackends();
+}
+
+void TestRecorder::exportsAreInTimeOrderAcrossResources()
+{
+    QFETCH(QString, backend);
+    if (backend == QLatin1String("postgresql") && !m_pgSkip.isEmpty())
+        QSKIP(qPrintable(m_pgSkip));
+    // Given a recording whose rows arrived out of time order across resources (a device's own
+    // time stamps, a batch held back), with two messages of the same time
+    const QString database = newDatabase(backend);
+    RecordingDatabase db;
+    QString error;
+    QVERIFY2(db.open(database, {}, true, &error), qPrintable(error));
+    const qint64 t0 = QDateTime::currentMSecsSinceEpoch() - 60000;
+    const QString a = QStringLiteral("mqtt://127.0.0.1:1883/a");
+    const QString b = QStringLiteral("coap://127.0.0.1:5683/b");
+    // arrival order: (uri, time offset, payload)
+    const QList<std::tuple<QString, qint64, QByteArray>> arrivals{
+        {a, 300, "a300"}, {b, 100, "b100"}, {a, 200, "a200-first"}, {b, 200, "b200-second"},
+        {b, 500, "b500"}, {a, 0, "a0"},     {a, 400, "a400"},
+    };
+    for (const auto &[uri, offset, payload] : arrivals) {
+        RecordedMessage message;
+        message.uri = uri;
+        message.timeMs = t0 + offset;
+        message.raw = payload;
+        QVERIFY2(db.write({message}, &error), qPrintable(error)); // one row at a time: arrival order is row order
+    }
+
+    // When it is exported (every resource, then a range of two), in every format
+    const QList<QByteArray> inTimeOrder{"a0", "b100", "a200-first", "b200-second", "a300", "a400", "b500"};
+    QBuffer csv;
+    csv.open(QIODevice::WriteOnly);
+    RecordingExportOptions options;
+    QVERIFY2(RecordingExport::run(db, options, &csv, {}, &error).value_or(-1) == 7, qPrintable(error));
+    QList<QByteArray> lines = csv.data().trimmed().split('\n');
+    QCOMPARE(lines.size(), 8);
+    lines.removeFirst(); // the header
+    QList<QByteArray> payloads;
+    for (const QByteArray &line : std::as_const(lines))
+        payloads << line.mid(line.lastIndexOf(',') + 1);
+    // Then the rows are in time order, the same time in arrival order
+    QCOMPARE(payloads, inTimeOrder);
+
+    QBuffer jsonl;
+    jsonl.open(QIODevice::WriteOnly);
+    options.format = RecordingExportFormat::JsonLines;
+    options.fromMs = t0 + 100;
+    options.toMs = t0 + 400;
+    QVERIFY2(RecordingExport::run(db, options, &jsonl, {}, &error).value_or(-1) == 5, qPrintable(error));
+    QList<QByteArray> ranged;
+    qint64 previous = 0;
+    for (const QByteArray &line : jsonl.data().trimmed().split('\n')) {
+        const QJsonObject object = QJsonDocument::fromJson(line).object();
+        const qint64 time = qint64(object.value(QStringLiteral("timeMs")).toDouble());
+        QVERIFY(time >= previous);
+        previous = time;
+        ranged << object.value(QStringLiteral("payload")).toString().toUtf8();
+    }
+    QCOMPARE(ranged, inTimeOrder.mid(1, 5));
+
+    QBuffer senml;
+    senml.open(QIODevice::WriteOnly);
+    options.format = RecordingExportFormat::SenmlCbor;
+    options.uris = {a};
+    options.fromMs = 0;
+    options.toMs = std::numeric_limits<qint64>::max();
+    QVERIFY2(RecordingExport::run(db, options, &senml, {}, &error).value_or(-1) == 4, qPrintable(error));
+    const QCborArray pack = QCborValue::fromCbor(senml.data()).toArray();
+    QList<QByteArray> ofA;
+    for (const QCborValue &record : pack)
+        ofA << record.toMap().value(3).toString().toUtf8();
+    QCOMPARE(ofA, (QList<QByteArray>{"a0", "a200-first", "a300", "a400"}));
+    db.close();
 }
 
 QList<QVariantList> TestRecorder::select(const QString &database, const QString &sql, const QVariantList &values, QString *error)

@@ -54,6 +54,8 @@ private Q_SLOTS:
     void runawayRuleIsSuspended();
     void dryRunTracesWithoutWriting();
     void evaluateNowAgainstCurrentValues();
+    void editedAndRemovedRulesForgetTheirCompiledExpressions();
+    void tracesAreHandedOverInBatchesInOrder();
 
 private:
     // An engine on the test broker (and extra endpoints), with the rules, connected, its MQTT
@@ -411,7 +413,7 @@ void TestRuleEngine::infiniteLoopScriptIsInterrupted()
     QTRY_VERIFY_WITH_TIMEOUT(!engine->rules()->traces(QStringLiteral("stuck")).isEmpty(), 20000);
     const RuleTrace trace = engine->rules()->traces(QStringLiteral("stuck")).first();
     QVERIFY2(trace.error.contains(QStringLiteral("interrupted")), qPrintable(trace.error));
-    // The status follows the trace (it is flushed once per turn of the rule thread's loop).
+    // The status follows the trace (handed over with it or after it).
     QTRY_VERIFY_WITH_TIMEOUT(engine->rules()->status(QStringLiteral("stuck")).lastError.contains(QStringLiteral("interrupted")), 20000);
     QTRY_COMPARE_WITH_TIMEOUT(logged.count(), 1, 20000);
     QCOMPARE(logged.first().at(1).toString(), QStringLiteral("saw 1"));
@@ -572,6 +574,84 @@ void TestRuleEngine::evaluateNowAgainstCurrentValues()
     e = rules->evaluateNow(QStringLiteral("(function () { while (true) {} })()"));
     QVERIFY(!e.ok);
     QVERIFY2(e.error.contains(QStringLiteral("interrupted")), qPrintable(e.error));
+}
+
+
+void TestRuleEngine::editedAndRemovedRulesForgetTheirCompiledExpressions()
+{
+    // Given two rules that have run (their expressions compiled on the rule thread)
+    auto engine = makeEngine(QStringLiteral(R"J([
+        {"name": "a", "triggers": [{"resource": "%B/n"}], "condition": "value > 25", "actions": [{"log": "'a ' + value"}]},
+        {"name": "b", "triggers": [{"resource": "%B/n"}], "condition": "value < 0", "actions": [{"log": "'b ' + value"}]}])J"),
+                             {}, true);
+    QVERIFY(engine);
+    RuleEngine *rules = engine->rules();
+    QSignalSpy logged(rules, &RuleEngine::logged);
+    publish(QStringLiteral("n"), "30");
+    QTRY_COMPARE_WITH_TIMEOUT(rules->traces(QStringLiteral("b")).size(), 1, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(rules->traces(QStringLiteral("a")).size(), 1, 20000);
+    QCOMPARE(rules->traces(QStringLiteral("a")).first().condition, QJsonValue(true));
+    QCOMPARE(rules->traces(QStringLiteral("b")).first().condition, QJsonValue(false));
+    for (const char *expression : {"value > 25", "'a ' + value", "value < 0"})
+        QVERIFY2(rules->isCompiled(QString::fromLatin1(expression)), expression);
+
+    // When a's condition is edited and b is removed
+    QString json = QStringLiteral(R"J([{"name": "a", "triggers": [{"resource": "%B/n"}], "condition": "value > 40",
+        "actions": [{"log": "'a ' + value"}]}])J");
+    json.replace(QStringLiteral("%B"), m_base + QLatin1Char('/') + m_prefix);
+    RuleProblem problem;
+    const auto edited = RuleEngine::parse(QJsonDocument::fromJson(json.toUtf8()).array(), &problem);
+    QVERIFY(edited);
+    rules->setRules(*edited);
+
+    // Then the old condition and b's expressions are gone, a's unchanged action stays
+    QVERIFY(!rules->isCompiled(QStringLiteral("value > 25")));
+    QVERIFY(!rules->isCompiled(QStringLiteral("value < 0")));
+    QVERIFY(!rules->isCompiled(QStringLiteral("'b ' + value")));
+    QVERIFY(rules->isCompiled(QStringLiteral("'a ' + value")));
+    QVERIFY(rules->traces(QStringLiteral("b")).isEmpty());
+    // And the results follow the edited rule: 30 no longer passes, 50 does
+    publish(QStringLiteral("n"), "30");
+    QTRY_COMPARE_WITH_TIMEOUT(rules->traces(QStringLiteral("a")).size(), 2, 20000);
+    QCOMPARE(rules->traces(QStringLiteral("a")).last().condition, QJsonValue(false));
+    QVERIFY(rules->isCompiled(QStringLiteral("value > 40")));
+    publish(QStringLiteral("n"), "50");
+    QTRY_COMPARE_WITH_TIMEOUT(rules->traces(QStringLiteral("a")).size(), 3, 20000);
+    QCOMPARE(rules->traces(QStringLiteral("a")).last().condition, QJsonValue(true));
+    QTRY_VERIFY_WITH_TIMEOUT(!logged.isEmpty() && logged.last().at(1).toString() == QStringLiteral("a 50"), 20000);
+    for (const QList<QVariant> &entry : std::as_const(logged))
+        QVERIFY2(!entry.at(1).toString().startsWith(QStringLiteral("b ")), qPrintable(entry.at(1).toString()));
+    QVERIFY(rules->traces(QStringLiteral("b")).isEmpty());
+}
+
+void TestRuleEngine::tracesAreHandedOverInBatchesInOrder()
+{
+    // Given a rule run every second, without a rate limit, on the manual clock
+    auto engine = makeEngine(QStringLiteral(R"J([
+        {"name": "tick", "limit": 0, "triggers": [{"every": 1}], "condition": "now % 2000 == 0"}])J"));
+    QVERIFY(engine);
+    RuleEngine *rules = engine->rules();
+    QSignalSpy traced(rules, &RuleEngine::traced);
+    const quint64 handOversBefore = rules->handOvers();
+    // When 1,200 runs happen in one turn of the rule thread
+    constexpr int kRuns = 1200;
+    rules->advanceClock(kRuns * 1000);
+    // Then every trace reaches the GUI thread, in order, each as it was: by stop() at the
+    // latest (what the rule thread had not handed over yet included)
+    rules->stop();
+    QCOMPARE(traced.count(), kRuns);
+    for (int i = 0; i < kRuns; ++i) {
+        const RuleTrace trace = traced.at(i).first().value<RuleTrace>();
+        QCOMPARE(trace.timeMs, kT0 + (i + 1) * 1000);
+        QCOMPARE(trace.condition, QJsonValue(trace.timeMs % 2000 == 0));
+    }
+    QCOMPARE(rules->traces(QStringLiteral("tick")).size(), RuleTrace::kMaxTraces);
+    QCOMPARE(rules->traces(QStringLiteral("tick")).last().timeMs, kT0 + kRuns * 1000);
+    QCOMPARE(rules->status(QStringLiteral("tick")).firings, quint64(kRuns));
+    // In a few queued calls (one per RuleWorker::kHandOverTraces, the rest on the next turn),
+    // not one per run
+    const quint64 handOvers = rules->handOvers() - handOversBefore;
+    QVERIFY2(handOvers <= quint64(kRuns / RuleWorker::kHandOverTraces + 3), qPrintable(QString::number(handOvers)));
 }
 
 QTEST_GUILESS_MAIN(TestRuleEngine)
