@@ -42,7 +42,8 @@ public:
     bool isEmpty() const { return size() == 0; }
     bool isGrowing() const { return !m_old.empty(); }
     // Slots held (both tables while growing): for memory accounting.
-    size_t slotCount() const { return m_slots.size() + m_old.size(); }
+    // The slots held in memory (a table's capacity, the old one's while it moves over).
+    size_t slotCount() const { return m_slots.capacity() + m_old.capacity(); }
 
     // The handle with that key, or Handle{}.
     Handle find(const Key &key) const
@@ -111,8 +112,8 @@ public:
 
     void clear()
     {
-        m_slots = {};
-        m_old = {};
+        release(m_slots);
+        release(m_old);
         m_size = 0;
         m_oldLive = 0;
         m_cursor = 0;
@@ -208,7 +209,7 @@ private:
         m_cursor = 0;
         m_slots.assign(std::max(kMinSlots, m_old.size() * 2), Handle{});
         if (m_oldLive == 0)
-            m_old = {};
+            release(m_old);
     }
 
     void moveSome()
@@ -225,8 +226,12 @@ private:
             }
         }
         if (m_cursor >= m_old.size() || m_oldLive == 0)
-            m_old = {};
+            release(m_old);
     }
+
+    // Frees the table's memory: `table = {}` would only empty it and keep its capacity (the
+    // old table, half the new one's size, stayed allocated until the next growth).
+    static void release(std::vector<Handle> &table) { std::vector<Handle>().swap(table); }
 
     void finishMove()
     {
