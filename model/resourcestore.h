@@ -4,6 +4,7 @@
 #include "message.h"
 #include "payloadledger.h"
 #include "resource.h"
+#include "resourcestoreslots.h"
 #include "update.h"
 #include "valueevent.h"
 
@@ -172,21 +173,18 @@ private:
     void publish(const ValueEvents &events);
     bool wantsEvents() const;
 
-    // Owned (deleted in eraseResource() and the destructor). By URI text, read from the
-    // record (no copy of it), in tables that grow without a pause (see GrowingIndex).
+    // The records, by key (a slot's handle), and an index of their handles by URI text, read
+    // from the record (no copy of it), in a table that grows without a pause (see GrowingIndex):
+    // 4 bytes a slot, where a pointer index by URI and another by key took 16.
     struct UriOf
     {
-        QStringView operator()(const Resource *resource) const { return resource->id().uri(); }
+        const ResourceStoreSlots *records = nullptr;
+        QStringView operator()(quint32 handle) const { return records->at(handle)->id().uri(); }
     };
-    struct KeyOf
-    {
-        quint32 operator()(const Resource *resource) const { return resource->key(); }
-    };
-    GrowingIndex<Resource *, QStringView, UriOf> m_byId;
-    GrowingIndex<Resource *, quint32, KeyOf> m_resources; // by key
+    ResourceStoreSlots m_resources;
+    GrowingIndex<quint32, QStringView, UriOf> m_byId;
     // Store-wide order of history points: (resource key, point seq), oldest first.
     std::deque<std::pair<quint32, quint64>> m_budgetQueue;
-    quint32 m_nextKey = 1;
     quint64 m_nextSeq = 1;
     int m_historyCapacity = kDefaultHistoryCapacity;
     qint64 m_memoryBudget = kDefaultMemoryBudget;
