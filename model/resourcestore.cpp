@@ -48,7 +48,6 @@ qint64 metadataCost(const Metadata &meta)
     return cost;
 }
 
-constexpr qint64 kBudgetQueueEntry = qint64(sizeof(std::pair<quint32, quint64>));
 
 } // namespace
 
@@ -76,7 +75,7 @@ qint64 ResourceStore::recordCost(const Resource *resource)
     // slots are counted as they are (memoryBytes()).
     // Its inline current value is counted with the history (or as a current-only value).
     return qint64(sizeof(Resource)) - qint64(sizeof(History::Point)) + stringCost(resource->id().uri())
-        + kBudgetQueueEntry;
+        + qint64(sizeof(BudgetEntry));
 }
 
 qint64 ResourceStore::memoryBytes() const
@@ -411,7 +410,7 @@ void ResourceStore::appendValue(Resource *resource, const Value &value)
     keep(History::fixedCost(value), value.raw);
     value.chargeDecodingTo(m_decoded.data());
     ++m_livePoints;
-    m_budgetQueue.emplace_back(resource->key(), seq);
+    m_budgetQueue.push_back(BudgetEntry{resource->key(), quint32(seq), quint32(seq >> 32)});
     trimToCapacity(resource);
     // Points dropped by capacity leave stale queue entries; sweep them out now and then.
     if (qsizetype(m_budgetQueue.size()) > 2 * m_livePoints + 1024)
@@ -454,9 +453,10 @@ void ResourceStore::enforceBudget()
         Resource *oldestResource = nullptr;
         qint64 storeMs = std::numeric_limits<qint64>::max();
         while (!m_budgetQueue.empty()) {
-            const auto [key, seq] = m_budgetQueue.front();
-            Resource *resource = m_resources.find(key);
-            if (!resource || resource->m_history.isEmpty() || resource->m_history.oldest().seq != seq) {
+            const BudgetEntry entry = m_budgetQueue.front();
+            // The key's slot may hold a newer resource by now: no point of its has that seq.
+            Resource *resource = m_resources.find(entry.key);
+            if (!resource || resource->m_history.isEmpty() || resource->m_history.oldest().seq != entry.seq()) {
                 m_budgetQueue.pop_front(); // already dropped by the per-resource capacity
                 continue;
             }
@@ -499,13 +499,14 @@ void ResourceStore::enforceBudget()
 
 void ResourceStore::compactBudgetQueue()
 {
-    std::deque<std::pair<quint32, quint64>> live;
+    std::deque<BudgetEntry> live;
     for (const auto &entry : m_budgetQueue) {
-        const Resource *resource = m_resources.find(entry.first);
+        const Resource *resource = m_resources.find(entry.key);
         if (!resource)
             continue;
+        // A removed resource's entries are older than any point of one that took its slot since.
         const History &history = resource->m_history;
-        if (!history.isEmpty() && entry.second >= history.oldest().seq)
+        if (!history.isEmpty() && entry.seq() >= history.oldest().seq)
             live.push_back(entry);
     }
     m_budgetQueue.swap(live);

@@ -183,8 +183,17 @@ private:
     };
     ResourceStoreSlots m_resources;
     GrowingIndex<quint32, QStringView, UriOf> m_byId;
-    // Store-wide order of history points: (resource key, point seq), oldest first.
-    std::deque<std::pair<quint32, quint64>> m_budgetQueue;
+    // A history point in the store-wide order: its resource's key and its seq, in 12 bytes (the
+    // seq in two halves keeps it 4-aligned; a std::pair took 16).
+    struct BudgetEntry
+    {
+        quint32 key;
+        quint32 seqLow;
+        quint32 seqHigh;
+        quint64 seq() const { return (quint64(seqHigh) << 32) | seqLow; }
+    };
+    // Store-wide order of history points, oldest first.
+    std::deque<BudgetEntry> m_budgetQueue;
     quint64 m_nextSeq = 1;
     int m_historyCapacity = kDefaultHistoryCapacity;
     qint64 m_memoryBudget = kDefaultMemoryBudget;
