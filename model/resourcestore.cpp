@@ -48,7 +48,6 @@ qint64 metadataCost(const Metadata &meta)
     return cost;
 }
 
-
 } // namespace
 
 ResourceStore::ResourceStore(QObject *parent)
