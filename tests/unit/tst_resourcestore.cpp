@@ -1,6 +1,7 @@
 #include "model/codecs/codecs.h"
 #include "model/eventsubscription.h"
 #include "model/resourcestore.h"
+#include "model/resourcestoreslots.h"
 #include "model/streammodel.h"
 
 #include <QAbstractItemModelTester>
@@ -66,6 +67,7 @@ private Q_SLOTS:
     void removedSlotsGoToNewResources();
     void budgetSkipsPointsOfARemovedResource();
     void emptiedBlocksAreGivenBack();
+    void slotsHoldNoEmptiedBlock();
     void churnAgreesWithAReference();
 };
 
@@ -892,6 +894,41 @@ void TestResourceStore::emptiedBlocksAreGivenBack()
     // And when all go, nothing is held
     store.clear();
     QCOMPARE(store.memoryBytes(), empty);
+}
+
+void TestResourceStore::slotsHoldNoEmptiedBlock()
+{
+    // Given the slots of five blocks, all taken
+    constexpr quint32 kBlock = ResourceStoreSlots::kPerBlock;
+    ResourceStoreSlots table;
+    std::vector<Resource *> records;
+    for (quint32 i = 0; i < 5 * kBlock; ++i)
+        records.push_back(table.create(rid(QStringLiteral("mqtt://h/s/%1").arg(i))));
+    QCOMPARE(records.back()->key(), 5 * kBlock);
+    const qint64 full = table.idleBytes();
+    QVERIFY(full < qint64(kBlock) * qint64(sizeof(Resource)));
+    // When the first three blocks' records go
+    for (quint32 i = 0; i < 3 * kBlock; ++i)
+        table.destroy(records[i]);
+    // Then those blocks are not held (what is idle is the list of free handles, not 1,536 slots)
+    QCOMPARE(table.size(), qsizetype(2 * kBlock));
+    QVERIFY2(table.idleBytes() < qint64(kBlock) * qint64(sizeof(Resource)), qPrintable(QString::number(table.idleBytes())));
+    QVERIFY(!table.find(1));
+    QCOMPARE(table.find(3 * kBlock + 1), records[3 * kBlock]);
+    // When one record of a given-back block's slots is made again, its block comes back
+    Resource *again = table.create(rid(QStringLiteral("mqtt://h/s/again")));
+    QVERIFY(again->key() <= 3 * kBlock);
+    QCOMPARE(table.find(again->key()), again);
+    QVERIFY(table.idleBytes() >= qint64(kBlock - 1) * qint64(sizeof(Resource)));
+    // And every live record is visited once, by handle
+    quint32 previous = 0;
+    qsizetype visited = 0;
+    table.forEach([&](Resource *resource) {
+        QVERIFY(resource->key() > previous);
+        previous = resource->key();
+        ++visited;
+    });
+    QCOMPARE(visited, qsizetype(2 * kBlock + 1));
 }
 
 void TestResourceStore::churnAgreesWithAReference()
