@@ -10,7 +10,8 @@
 namespace thingscape {
 
 // One resource, whatever carries it: a URI, metadata, a current value, a history.
-// Owned by the ResourceStore; pointers stay valid until the store removes it.
+// Owned by the ResourceStore (in its slots, see ResourceStoreSlots); pointers stay valid until
+// the store removes it.
 //
 // A compact record: the current value is held once (it is also the history's newest point),
 // the history has storage only with more than one value, and the metadata are shared,
@@ -23,6 +24,8 @@ public:
 
     const ResourceId &id() const { return m_id; }
     ResourceId endpoint() const { return m_id.endpoint(); }
+    // Its slot in the store: unique among the resources the store holds, given to a new one
+    // once this one is removed.
     quint32 key() const { return m_key; }
     const Metadata &metadata() const { return m_metadata.get(); }
     // The same, shared (copying it costs a reference, not the metadata).
@@ -47,11 +50,13 @@ private:
 
     ResourceId m_id;
     MetadataRef m_metadata;
-    History m_history;
+    // The state and key go in the history's tail padding (it ends in two flags): 168 bytes a
+    // record instead of 176.
+    [[no_unique_address]] History m_history;
+    ResourceState m_state = ResourceState::Unknown;
+    quint32 m_key;
     quint64 m_updateCount = 0;
     quint64 m_messageCount = 0;
-    quint32 m_key;
-    ResourceState m_state = ResourceState::Unknown;
 };
 
 } // namespace thingscape

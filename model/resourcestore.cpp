@@ -48,15 +48,11 @@ qint64 metadataCost(const Metadata &meta)
     return cost;
 }
 
-// A GrowingIndex slot is a pointer, its tables a quarter to a half full: about 3 slots an entry.
-constexpr qint64 kByIdEntry = qint64(sizeof(void *)) * 3;
-constexpr qint64 kByKeyEntry = qint64(sizeof(void *)) * 3;
-constexpr qint64 kBudgetQueueEntry = qint64(sizeof(std::pair<quint32, quint64>));
-
 } // namespace
 
 ResourceStore::ResourceStore(QObject *parent)
     : QObject(parent)
+    , m_byId(UriOf{&m_resources})
     , m_metadataBytes(new detail::MetadataAccount)
     , m_decoded(new detail::DecodeAccount)
 {
@@ -67,21 +63,24 @@ ResourceStore::ResourceStore(QObject *parent)
 
 ResourceStore::~ResourceStore()
 {
-    m_resources.forEach([](Resource *resource) { delete resource; });
+    m_byId.clear();
+    m_resources.clear();
 }
 
 qint64 ResourceStore::recordCost(const Resource *resource)
 {
-    // The record, its URI text (scheme, host and a plain path are shared or read from it), its
-    // two index entries and its first budget-queue entry.
+    // The record (in a slot: no heap block of its own), its URI text (scheme, host and a plain
+    // path are shared or read from it) and its first budget-queue entry; the index and the free
+    // slots are counted as they are (memoryBytes()).
     // Its inline current value is counted with the history (or as a current-only value).
-    return heapBlock(qint64(sizeof(Resource))) - qint64(sizeof(History::Point)) + stringCost(resource->id().uri())
-        + kByIdEntry + kByKeyEntry + kBudgetQueueEntry;
+    return qint64(sizeof(Resource)) - qint64(sizeof(History::Point)) + stringCost(resource->id().uri())
+        + qint64(sizeof(BudgetEntry));
 }
 
 qint64 ResourceStore::memoryBytes() const
 {
-    return m_recordBytes + m_metadataBytes->bytes.load(std::memory_order_relaxed) + m_currentOnlyBytes + keptBytes() + m_ledger.overheadBytes();
+    return m_recordBytes + m_resources.idleBytes() + qint64(m_byId.slotCount() * sizeof(quint32))
+        + m_metadataBytes->bytes.load(std::memory_order_relaxed) + m_currentOnlyBytes + keptBytes() + m_ledger.overheadBytes();
 }
 
 MetadataRef ResourceStore::shareMetadata(Metadata &&metadata)
@@ -143,12 +142,10 @@ void ResourceStore::enforceMemoryBudget()
 Resource *ResourceStore::obtain(const ResourceId &id, StoreBatch &batch, bool *created)
 {
     *created = false;
-    if (Resource *existing = m_byId.find(id.uri()))
-        return existing;
-    const quint32 key = m_nextKey++;
-    auto *resource = new Resource(id, key);
-    m_resources.insert(resource);
-    m_byId.insert(resource);
+    if (const quint32 existing = m_byId.find(id.uri()))
+        return m_resources.at(existing);
+    Resource *resource = m_resources.create(id);
+    m_byId.insert(resource->key());
     m_recordBytes += recordCost(resource);
     batch.added.append(resource);
     *created = true;
@@ -290,9 +287,10 @@ void ResourceStore::ingestFrom(const Cause &cause, const UpdateBatch &updates)
         for (const ResourceId &id : std::as_const(removals)) {
             if (!pendingRemovals.remove(id)) // taken back by a later update, or a duplicate
                 continue;
-            Resource *resource = m_byId.find(id.uri());
-            if (!resource)
+            const quint32 handle = m_byId.find(id.uri());
+            if (!handle)
                 continue;
+            Resource *resource = m_resources.at(handle);
             // Added and removed in the same batch: the models never hear of it.
             if (!addedKeys.contains(resource->key()))
                 batch.removed.append(id);
@@ -411,7 +409,7 @@ void ResourceStore::appendValue(Resource *resource, const Value &value)
     keep(History::fixedCost(value), value.raw);
     value.chargeDecodingTo(m_decoded.data());
     ++m_livePoints;
-    m_budgetQueue.emplace_back(resource->key(), seq);
+    m_budgetQueue.push_back(BudgetEntry{resource->key(), quint32(seq), quint32(seq >> 32)});
     trimToCapacity(resource);
     // Points dropped by capacity leave stale queue entries; sweep them out now and then.
     if (qsizetype(m_budgetQueue.size()) > 2 * m_livePoints + 1024)
@@ -454,9 +452,10 @@ void ResourceStore::enforceBudget()
         Resource *oldestResource = nullptr;
         qint64 storeMs = std::numeric_limits<qint64>::max();
         while (!m_budgetQueue.empty()) {
-            const auto [key, seq] = m_budgetQueue.front();
-            Resource *resource = m_resources.find(key);
-            if (!resource || resource->m_history.isEmpty() || resource->m_history.oldest().seq != seq) {
+            const BudgetEntry entry = m_budgetQueue.front();
+            // The key's slot may hold a newer resource by now: no point of its has that seq.
+            Resource *resource = m_resources.find(entry.key);
+            if (!resource || resource->m_history.isEmpty() || resource->m_history.oldest().seq != entry.seq()) {
                 m_budgetQueue.pop_front(); // already dropped by the per-resource capacity
                 continue;
             }
@@ -499,13 +498,14 @@ void ResourceStore::enforceBudget()
 
 void ResourceStore::compactBudgetQueue()
 {
-    std::deque<std::pair<quint32, quint64>> live;
+    std::deque<BudgetEntry> live;
     for (const auto &entry : m_budgetQueue) {
-        const Resource *resource = m_resources.find(entry.first);
+        const Resource *resource = m_resources.find(entry.key);
         if (!resource)
             continue;
+        // A removed resource's entries are older than any point of one that took its slot since.
         const History &history = resource->m_history;
-        if (!history.isEmpty() && entry.second >= history.oldest().seq)
+        if (!history.isEmpty() && entry.seq() >= history.oldest().seq)
             live.push_back(entry);
     }
     m_budgetQueue.swap(live);
@@ -519,14 +519,16 @@ void ResourceStore::eraseResource(Resource *resource)
     if (history.hasCurrent())
         m_currentOnlyBytes -= History::pointCost(history.current());
     m_recordBytes -= recordCost(resource);
-    m_byId.remove(resource->id().uri());
-    m_resources.remove(resource->key());
-    delete resource;
+    m_byId.remove(resource->id().uri()); // while its URI is there to compare
+    m_resources.destroy(resource);
+    if (m_resources.size() == 0)
+        m_byId.clear(); // an empty store keeps no table
 }
 
 const Resource *ResourceStore::find(const ResourceId &id) const
 {
-    return m_byId.find(id.uri());
+    const quint32 handle = m_byId.find(id.uri());
+    return handle ? m_resources.at(handle) : nullptr;
 }
 
 void ResourceStore::collectByPrefix(const QString &uriPrefix, QList<const Resource *> *found) const
@@ -586,10 +588,10 @@ QList<const Resource *> ResourceStore::findUnderUnordered(const QString &uri) co
 
 QList<const Resource *> ResourceStore::resources() const
 {
+    // By key: the slots' order.
     QList<const Resource *> all;
-    all.reserve(qsizetype(m_resources.size()));
+    all.reserve(m_resources.size());
     m_resources.forEach([&all](const Resource *resource) { all.append(resource); });
-    std::sort(all.begin(), all.end(), [](const Resource *a, const Resource *b) { return a->key() < b->key(); });
     return all;
 }
 
@@ -605,12 +607,11 @@ void ResourceStore::remove(const QList<ResourceId> &ids)
     ingest(updates);
 }
 
-// Removal in the order the store holds them (by key, which is arrival order): no sort by URI.
+// Removal in the order the store holds them (by key: collected in that order), no sort by URI.
 void ResourceStore::removeByPrefix(const QString &uriPrefix)
 {
     QList<const Resource *> found;
     collectByPrefix(uriPrefix, &found);
-    std::sort(found.begin(), found.end(), [](const Resource *a, const Resource *b) { return a->key() < b->key(); });
     QList<ResourceId> ids;
     ids.reserve(found.size());
     for (const Resource *resource : std::as_const(found))
@@ -622,7 +623,6 @@ void ResourceStore::removeUnder(const QString &uri)
 {
     QList<const Resource *> found;
     collectUnder(uri, &found);
-    std::sort(found.begin(), found.end(), [](const Resource *a, const Resource *b) { return a->key() < b->key(); });
     QList<ResourceId> ids;
     ids.reserve(found.size());
     for (const Resource *resource : std::as_const(found))

@@ -4,6 +4,7 @@
 #include "message.h"
 #include "payloadledger.h"
 #include "resource.h"
+#include "resourcestoreslots.h"
 #include "update.h"
 #include "valueevent.h"
 
@@ -172,21 +173,27 @@ private:
     void publish(const ValueEvents &events);
     bool wantsEvents() const;
 
-    // Owned (deleted in eraseResource() and the destructor). By URI text, read from the
-    // record (no copy of it), in tables that grow without a pause (see GrowingIndex).
+    // The records, by key (a slot's handle), and an index of their handles by URI text, read
+    // from the record (no copy of it), in a table that grows without a pause (see GrowingIndex):
+    // 4 bytes a slot, where a pointer index by URI and another by key took 16.
     struct UriOf
     {
-        QStringView operator()(const Resource *resource) const { return resource->id().uri(); }
+        const ResourceStoreSlots *records = nullptr;
+        QStringView operator()(quint32 handle) const { return records->at(handle)->id().uri(); }
     };
-    struct KeyOf
+    ResourceStoreSlots m_resources;
+    GrowingIndex<quint32, QStringView, UriOf> m_byId;
+    // A history point in the store-wide order: its resource's key and its seq, in 12 bytes (the
+    // seq in two halves keeps it 4-aligned; a std::pair took 16).
+    struct BudgetEntry
     {
-        quint32 operator()(const Resource *resource) const { return resource->key(); }
+        quint32 key;
+        quint32 seqLow;
+        quint32 seqHigh;
+        quint64 seq() const { return (quint64(seqHigh) << 32) | seqLow; }
     };
-    GrowingIndex<Resource *, QStringView, UriOf> m_byId;
-    GrowingIndex<Resource *, quint32, KeyOf> m_resources; // by key
-    // Store-wide order of history points: (resource key, point seq), oldest first.
-    std::deque<std::pair<quint32, quint64>> m_budgetQueue;
-    quint32 m_nextKey = 1;
+    // Store-wide order of history points, oldest first.
+    std::deque<BudgetEntry> m_budgetQueue;
     quint64 m_nextSeq = 1;
     int m_historyCapacity = kDefaultHistoryCapacity;
     qint64 m_memoryBudget = kDefaultMemoryBudget;

@@ -1,6 +1,7 @@
 #include "model/codecs/codecs.h"
 #include "model/eventsubscription.h"
 #include "model/resourcestore.h"
+#include "model/resourcestoreslots.h"
 #include "model/streammodel.h"
 
 #include <QAbstractItemModelTester>
@@ -9,6 +10,9 @@
 #include <QSignalSpy>
 #include <QTest>
 #include <QThread>
+
+#include <QRandomGenerator>
+#include <QSet>
 
 using namespace thingscape;
 
@@ -59,6 +63,12 @@ private Q_SLOTS:
     void budgetDropsTheCurrentPointButKeepsTheValue();
     void currentValuesAloneOverTheBudgetAreKept();
     void decodedFormsAreChargedWhenMade();
+    void recordsAreCompact();
+    void removedSlotsGoToNewResources();
+    void budgetSkipsPointsOfARemovedResource();
+    void emptiedBlocksAreGivenBack();
+    void slotsHoldNoEmptiedBlock();
+    void churnAgreesWithAReference();
 };
 
 void TestResourceStore::oneSignalPerBatch()
@@ -774,6 +784,200 @@ void TestResourceStore::decodedFormsAreChargedWhenMade()
     store.clear();
     QCOMPARE(store.decodedBytes(), qint64(0));
     QCOMPARE(store.keptBytes(), qint64(0));
+}
+
+void TestResourceStore::recordsAreCompact()
+{
+    // The state and key sit in the history's tail padding; a record has no heap block of its own
+    QVERIFY2(sizeof(Resource) <= 168, QByteArray::number(qulonglong(sizeof(Resource))).constData());
+}
+
+void TestResourceStore::removedSlotsGoToNewResources()
+{
+    // Given three resources, one of them held by a reader
+    ResourceStore store;
+    store.ingest({valueUpdate("mqtt://h/a", 1), valueUpdate("mqtt://h/b", 2), valueUpdate("mqtt://h/c", 3)});
+    const Resource *c = store.find(rid("mqtt://h/c"));
+    const quint32 bKey = store.find(rid("mqtt://h/b"))->key();
+    // When the middle one goes and a new one comes
+    store.remove({rid("mqtt://h/b")});
+    QVERIFY(!store.find(rid("mqtt://h/b")));
+    store.ingest({valueUpdate("mqtt://h/d", 4)});
+    // Then the new one takes the free slot, and the others did not move or change
+    const Resource *d = store.find(rid("mqtt://h/d"));
+    QVERIFY(d);
+    QCOMPARE(d->key(), bKey);
+    QCOMPARE(d->value().toDouble(), 4.0);
+    QCOMPARE(d->updateCount(), quint64(1));
+    QVERIFY(!d->metadata().title.isSet());
+    QCOMPARE(store.find(rid("mqtt://h/c")), c);
+    QCOMPARE(c->value().toDouble(), 3.0);
+    QVERIFY(!store.find(rid("mqtt://h/b")));
+    // And every listing names each live resource once, by key
+    const QList<const Resource *> all = store.resources();
+    QCOMPARE(all.size(), 3);
+    QSet<QString> uris;
+    for (qsizetype i = 0; i < all.size(); ++i) {
+        uris.insert(all.at(i)->id().uri());
+        if (i > 0)
+            QVERIFY(all.at(i - 1)->key() < all.at(i)->key());
+    }
+    QCOMPARE(uris, (QSet<QString>{QStringLiteral("mqtt://h:1883/a"), QStringLiteral("mqtt://h:1883/c"),
+                                  QStringLiteral("mqtt://h:1883/d")}));
+}
+
+void TestResourceStore::budgetSkipsPointsOfARemovedResource()
+{
+    // Given a resource with three points, removed, whose slot a new resource then takes
+    ResourceStore store;
+    // (payloads of their own: one buffer shared by several points is counted once)
+    const auto kb = [](int n) { return QByteArray(1000, char('a' + n)); };
+    store.ingest({valueUpdate("mqtt://h/gone", 1, 1, kb(1)), valueUpdate("mqtt://h/gone", 2, 2, kb(2)),
+                  valueUpdate("mqtt://h/gone", 3, 3, kb(3))});
+    store.ingest({valueUpdate("mqtt://h/old", 4, 4, kb(4))});
+    const quint32 goneKey = store.find(rid("mqtt://h/gone"))->key();
+    store.remove({rid("mqtt://h/gone")});
+    store.ingest({valueUpdate("mqtt://h/new", 5, 5, kb(5)), valueUpdate("mqtt://h/new", 6, 6, kb(6))});
+    const Resource *fresh = store.find(rid("mqtt://h/new"));
+    QCOMPARE(fresh->key(), goneKey);
+    const Resource *old = store.find(rid("mqtt://h/old"));
+    // When the budget holds only two of the three points left
+    const qint64 onePoint = store.historyBytes() / 3;
+    store.setMemoryBudget(onePoint * 2 + onePoint / 2);
+    // Then the oldest point still held goes (old's), not one of the new resource's for the
+    // removed one's older entries in the budget's queue
+    QCOMPARE(store.droppedByBudget(), quint64(1));
+    QCOMPARE(old->history().size(), 0);
+    QCOMPARE(fresh->history().size(), 2);
+    QCOMPARE(fresh->history().at(0).toDouble(), 5.0);
+    // When the budget holds one: the new resource's older point goes
+    store.setMemoryBudget(onePoint + onePoint / 2);
+    QCOMPARE(store.droppedByBudget(), quint64(2));
+    QCOMPARE(fresh->history().size(), 1);
+    QCOMPARE(fresh->history().at(0).toDouble(), 6.0);
+}
+
+void TestResourceStore::emptiedBlocksAreGivenBack()
+{
+    // Given five blocks of records
+    constexpr int kBlock = int(ResourceStoreSlots::kPerBlock);
+    ResourceStore store;
+    const qint64 empty = store.memoryBytes();
+    UpdateBatch batch;
+    for (int i = 0; i < 5 * kBlock; ++i)
+        batch.append(valueUpdate(QStringLiteral("mqtt://h/t/%1").arg(i), i));
+    store.ingest(batch);
+    const qint64 full = store.memoryBytes();
+    // When every record of the first three blocks goes, and every other one of the rest
+    QList<ResourceId> doomed;
+    for (int i = 0; i < 5 * kBlock; ++i) {
+        if (i < 3 * kBlock || i % 2 == 0)
+            doomed.append(rid(QStringLiteral("mqtt://h/t/%1").arg(i)));
+    }
+    store.remove(doomed);
+    // Then the three emptied blocks are given back: what is left is counted with the free slots
+    // of the half-empty blocks, and the records removed from those are still counted
+    QCOMPARE(store.size(), qsizetype(kBlock));
+    const qint64 half = store.memoryBytes();
+    QVERIFY2(full - half >= 3 * kBlock * qint64(sizeof(Resource)), qPrintable(QString::number(full - half)));
+    QVERIFY(half - empty >= 2 * kBlock * qint64(sizeof(Resource)));
+    for (int i = 3 * kBlock + 1; i < 5 * kBlock; i += 2)
+        QCOMPARE(store.find(rid(QStringLiteral("mqtt://h/t/%1").arg(i)))->value().toDouble(), double(i));
+    // When new resources come, they fill the free slots before any new block
+    batch.clear();
+    for (int i = 0; i < kBlock; ++i)
+        batch.append(valueUpdate(QStringLiteral("mqtt://h/n/%1").arg(i), i));
+    store.ingest(batch);
+    QCOMPARE(store.size(), qsizetype(2 * kBlock));
+    for (const Resource *resource : store.resources())
+        QVERIFY(resource->key() <= quint32(5 * kBlock));
+    // And when all go, nothing is held
+    store.clear();
+    QCOMPARE(store.memoryBytes(), empty);
+}
+
+void TestResourceStore::slotsHoldNoEmptiedBlock()
+{
+    // Given the slots of five blocks, all taken
+    constexpr quint32 kBlock = ResourceStoreSlots::kPerBlock;
+    ResourceStoreSlots table;
+    std::vector<Resource *> records;
+    for (quint32 i = 0; i < 5 * kBlock; ++i)
+        records.push_back(table.create(rid(QStringLiteral("mqtt://h/s/%1").arg(i))));
+    QCOMPARE(records.back()->key(), 5 * kBlock);
+    const qint64 full = table.idleBytes();
+    QVERIFY(full < qint64(kBlock) * qint64(sizeof(Resource)));
+    // When the first three blocks' records go
+    for (quint32 i = 0; i < 3 * kBlock; ++i)
+        table.destroy(records[i]);
+    // Then those blocks are not held (what is idle is the list of free handles, not 1,536 slots)
+    QCOMPARE(table.size(), qsizetype(2 * kBlock));
+    QVERIFY2(table.idleBytes() < qint64(kBlock) * qint64(sizeof(Resource)), qPrintable(QString::number(table.idleBytes())));
+    QVERIFY(!table.find(1));
+    QCOMPARE(table.find(3 * kBlock + 1), records[3 * kBlock]);
+    // When one record of a given-back block's slots is made again, its block comes back
+    Resource *again = table.create(rid(QStringLiteral("mqtt://h/s/again")));
+    QVERIFY(again->key() <= 3 * kBlock);
+    QCOMPARE(table.find(again->key()), again);
+    QVERIFY(table.idleBytes() >= qint64(kBlock - 1) * qint64(sizeof(Resource)));
+    // And every live record is visited once, by handle
+    quint32 previous = 0;
+    qsizetype visited = 0;
+    table.forEach([&](Resource *resource) {
+        QVERIFY(resource->key() > previous);
+        previous = resource->key();
+        ++visited;
+    });
+    QCOMPARE(visited, qsizetype(2 * kBlock + 1));
+}
+
+void TestResourceStore::churnAgreesWithAReference()
+{
+    // Given a store and a set of what it should hold
+    ResourceStore store;
+    QSet<QString> expected;
+    QRandomGenerator random(12);
+    constexpr int kNames = 3000; // about six blocks
+    const auto uriOf = [](int i) { return QStringLiteral("mqtt://h:1883/c/%1").arg(i); };
+    // When 200 batches each add, update and remove random resources
+    for (int round = 0; round < 200; ++round) {
+        UpdateBatch batch;
+        const bool shrinking = (round / 25) % 2 == 1; // phases that empty whole blocks
+        for (int step = 0; step < 60; ++step) {
+            const int i = int(random.bounded(kNames));
+            if (random.bounded(100) < (shrinking ? 80 : 20)) {
+                Update removal;
+                removal.id = rid(uriOf(i));
+                removal.remove = true;
+                batch.append(removal);
+                expected.remove(uriOf(i));
+            } else {
+                batch.append(valueUpdate(uriOf(i), round * 100 + step));
+                expected.insert(uriOf(i));
+            }
+        }
+        store.ingest(batch);
+        // Then it holds exactly those, each found by its URI, each listed once
+        QCOMPARE(store.size(), qsizetype(expected.size()));
+        if (round % 20 == 19) {
+            QSet<quint32> keys;
+            QSet<QString> listed;
+            for (const Resource *resource : store.resources()) {
+                keys.insert(resource->key());
+                listed.insert(resource->id().uri());
+            }
+            QCOMPARE(listed, expected);
+            QCOMPARE(keys.size(), expected.size());
+            for (int i = 0; i < kNames; ++i) {
+                const Resource *found = store.find(rid(uriOf(i)));
+                QCOMPARE(found != nullptr, expected.contains(uriOf(i)));
+                if (found)
+                    QCOMPARE(found->id().uri(), uriOf(i));
+            }
+            QCOMPARE(store.findUnder(QStringLiteral("mqtt://h:1883/c")).size(), qsizetype(expected.size()));
+        }
+    }
+    QVERIFY(expected.size() > 0);
 }
 
 QTEST_GUILESS_MAIN(TestResourceStore)
